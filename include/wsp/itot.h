@@ -1,0 +1,40 @@
+/* wsp — the itot provider: ISO transport (ISO 8073 class 0 and class 2) over
+ * TCP, RFC 1006 / RFC 2126.  Sockets: WSASocketA(AF_INET or AF_INET6,
+ * SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0). */
+#ifndef WSP_ITOT_H
+#define WSP_ITOT_H
+
+#include "winsock2.h"
+
+/* Never an IP protocol number (those stop at 255). */
+#define WSP_PROTO_ITOT 1006
+
+/* Option level for setsockopt/getsockopt of itot sockets. */
+#define WSP_SOL_ITOT 0x1006
+
+#define WSP_ITOT_CLASS 1          /* int: 0 or 2 forces the class; -1 (default) proposes 2 with 0 as alternative; after connect: the negotiated class */
+#define WSP_ITOT_CALLING_TSAP 2   /* bytes (<= 32): our TSAP selector */
+#define WSP_ITOT_CALLED_TSAP 3    /* bytes (<= 32): the peer's TSAP selector */
+#define WSP_ITOT_DISCREASON 4     /* int, read only: reason of the last DR received */
+#define WSP_ITOT_TPDU_SIZE 5      /* int: largest TPDU proposed / negotiated (128..65531) */
+#define WSP_ITOT_MAX_TSDU 6       /* int: largest TSDU reassembled before the connection is aborted */
+#define WSP_ITOT_CR_TIMEOUT_MS 7  /* int: connect establishment timer (TS1) */
+#define WSP_ITOT_DC_TIMEOUT_MS 8  /* int: release timer (TS2), waiting for the DC */
+#define WSP_ITOT_MAX_PENDING 9    /* int: pending unaccepted connections on a listener */
+
+/* DR reasons (ISO 8073). */
+#define WSP_ITOT_DR_NOT_SPECIFIED 0
+#define WSP_ITOT_DR_CONGESTION 1
+#define WSP_ITOT_DR_NOT_ATTACHED 2
+#define WSP_ITOT_DR_ADDRESS_UNKNOWN 3
+#define WSP_ITOT_DR_NORMAL 128
+#define WSP_ITOT_DR_REMOTE_CONGESTION 129
+#define WSP_ITOT_DR_NEGOTIATION_FAILED 130
+#define WSP_ITOT_DR_DUPLICATE_REF 131
+#define WSP_ITOT_DR_MISMATCHED_REF 132
+#define WSP_ITOT_DR_PROTOCOL_ERROR 133
+#define WSP_ITOT_DR_REF_OVERFLOW 135
+#define WSP_ITOT_DR_REFUSED 136
+#define WSP_ITOT_DR_LENGTH_INVALID 138
+
+#endif
