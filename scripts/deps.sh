@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, from Debian's archive and the npm
+# registry only. Idempotent: installs nothing when everything is there.
+set -euo pipefail
+
+need=()
+for pkg in build-essential cmake pkg-config clang libclang-rt-14-dev libcmocka-dev \
+           tshark libfiu-dev fiu-utils valgrind nodejs npm; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "deps: installing ${need[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Test peers from the npm registry (never shipped): each folder that needs one
+# has an idempotent install.sh.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for inst in "$root"/tests/interop/*/install.sh; do
+    [ -x "$inst" ] || [ -f "$inst" ] || continue
+    bash "$inst"
+done
