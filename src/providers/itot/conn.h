@@ -1,0 +1,205 @@
+/* conn — the itot connection state machine (ISO 8073 class 0 / class 2 over
+ * TPKT), kept apart from all I/O.
+ *
+ * PURE: no syscalls, no sockets, no clock.  Input: TCP bytes (conn_input),
+ * TCP end (conn_eof), user requests (conn_connect, conn_accept, conn_reject,
+ * conn_disconnect), and the time (every call that can start or fire a timer
+ * takes `now_ms`, a monotonic millisecond count chosen by the caller).
+ * Output: TPDUs appended to the connection's output queue (the glue writes
+ * them to TCP in order), received TSDUs in the receive store, and state the
+ * glue reads after each call (state, events, error, disconnect data).
+ *
+ * Memory: conn_init allocates the output queue and a small receive store; the
+ * store grows (doubling) only while a TSDU is reassembled, never past
+ * cfg.max_tsdu plus one TPKT.  conn_input stops consuming when the store has
+ * no room for another whole TPKT (the glue then stops reading: TCP's flow
+ * control pushes back on the peer), so a peer can never grow memory without
+ * bound.  Rules: ../shared/spec/iso-transport.md sections 5, 6, 9, 10. */
+#ifndef WSP_ITOT_CONN_H
+#define WSP_ITOT_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tpdu.h"
+
+/* Defaults of the configurable limits (WSP_ITOT_* options in <wsp/itot.h>). */
+#define CONN_DEFAULT_MAX_TSDU (4u * 1024 * 1024)
+#define CONN_DEFAULT_CR_TIMEOUT_MS 30000u
+#define CONN_DEFAULT_DC_TIMEOUT_MS 30000u
+#define CONN_DEFAULT_TPDU_SIZE 65531u
+#define CONN_MIN_TPDU_SIZE 128u
+/* Room always kept in the output queue for control TPDUs (DR, DC, ER), so a
+ * disconnect can always be queued, whatever the data before it (C11). */
+#define CONN_OUTQ_CTRL_RESERVE 512u
+
+enum conn_role { CONN_INITIATOR, CONN_RESPONDER };
+
+enum conn_state {
+    CONN_S_IDLE,    /* initiator: nothing sent yet */
+    CONN_S_WAIT_CR, /* responder: TCP accepted, waiting for the CR */
+    CONN_S_CR_SENT, /* initiator: CR queued, waiting for CC/DR (TS1 running) */
+    CONN_S_CR_RCVD, /* responder: CR accepted by the rules, waiting for the user */
+    CONN_S_OPEN,    /* data transfer */
+    CONN_S_DR_SENT, /* our DR is queued; class 2 waits for the DC (TS2 running) */
+    CONN_S_CLOSED,  /* released, refused or aborted: nothing more is sent but what is queued */
+    CONN_S__COUNT
+};
+
+/* Bits of conn.events, set by the machine and cleared by the glue
+ * (conn_take_events).  They say what changed since the last take. */
+enum conn_event {
+    CONN_EV_CONNECTED = 1u << 0,    /* initiator: CC accepted */
+    CONN_EV_CR_RECEIVED = 1u << 1,  /* responder: a valid CR waits for the user */
+    CONN_EV_TSDU = 1u << 2,         /* at least one complete TSDU in the receive store */
+    CONN_EV_DISCONNECTED = 1u << 3, /* peer released: DR (reason, data) or TCP end */
+    CONN_EV_REFUSED = 1u << 4,      /* initiator: the peer refused the CR */
+    CONN_EV_ABORTED = 1u << 5,      /* protocol error or timeout: see conn.error */
+    CONN_EV_RELEASED = 1u << 6,     /* our release completed (DC, collision, timeout, TCP end) */
+    CONN_EV_OUTPUT = 1u << 7,       /* something was appended to the output queue */
+};
+
+struct conn_cfg {
+    int class_pref;     /* -1: propose class 2 with class 0 as alternative; 0 or 2: only that */
+    uint32_t tpdu_size; /* largest TPDU proposed / accepted, 128..65531 */
+    uint32_t max_tsdu;  /* largest TSDU reassembled; a longer one aborts the connection */
+    uint32_t cr_timeout_ms;
+    uint32_t dc_timeout_ms;
+    uint32_t outq_cap;  /* output queue capacity for DT data (control reserve added) */
+    uint8_t calling_len, called_len;
+    uint8_t calling[TPDU_MAX_TSAP]; /* own TSEL (initiator: C1; responder: the listening TSEL) */
+    uint8_t called[TPDU_MAX_TSAP];  /* initiator: the peer's TSEL (C2) */
+};
+
+/* A byte FIFO over one allocation (wraps around). */
+struct conn_ring {
+    uint8_t *buf;
+    size_t cap, head, len;
+};
+
+struct conn {
+    enum conn_role role;
+    enum conn_state state;
+    struct conn_cfg cfg;
+    unsigned events;
+
+    int cls;             /* negotiated class (0 or 2); -1 before CC */
+    uint32_t tpdu_max;   /* negotiated TPDU size (both directions) */
+    uint16_t local_ref;  /* our reference (nonzero) */
+    uint16_t remote_ref; /* the peer's reference (class 2 DTs carry it as DST-REF) */
+
+    /* Connect data: ours as sent, the peer's as received (CR for a responder, CC for an initiator). */
+    uint8_t conn_data_len, peer_conn_data_len;
+    uint8_t conn_data[TPDU_MAX_CONN_DATA];
+    uint8_t peer_conn_data[TPDU_MAX_CONN_DATA];
+    /* The peer's TSELs from the CR/CC. */
+    uint8_t peer_calling_len, peer_called_len;
+    uint8_t peer_calling[TPDU_MAX_TSAP];
+    uint8_t peer_called[TPDU_MAX_TSAP];
+
+    /* Release. */
+    bool tx_shut;          /* our DR is queued: no more DTs */
+    bool peer_disc;        /* the peer released (DR or TCP end) */
+    bool close_tcp;        /* the glue closes TCP once the output queue is flushed */
+    bool close_now;        /* ... or at once, dropping the queue (unsynchronisable stream) */
+    int error;             /* WSAE* code when aborted/refused/reset, else 0 */
+    uint8_t disc_reason;   /* reason of the last DR received */
+    uint8_t disc_data_len; /* user data of the last DR received */
+    uint8_t disc_data[TPDU_MAX_DISC_DATA];
+    uint8_t last_sent_reason; /* reason of our own last DR (tests, logs) */
+    uint8_t last_er_cause;    /* cause of our own last ER, 0xFF if none sent */
+
+    /* Timer: 0 when none runs. */
+    uint64_t deadline_ms;
+
+    /* Output queue: TPKTs in wire order. */
+    struct conn_ring outq;
+
+    /* Receive store: records [u32 length][data], the last one possibly open
+     * (the TSDU being reassembled; its length is patched at EOT). */
+    struct conn_ring rx;
+    size_t rx_limit;     /* cfg.max_tsdu + a TPKT + record headers */
+    size_t rx_open_off;  /* offset (from rx.head) of the open record's header; SIZE_MAX if none */
+    size_t rx_open_len;  /* data octets in the open record */
+    size_t rx_read_off;  /* octets already read from the first record (MSG_PARTIAL) */
+    size_t rx_complete;  /* complete TSDUs in the store */
+};
+
+/* Configuration with every default filled in. */
+void conn_cfg_default(struct conn_cfg *cfg);
+
+/* Set up c (which may be uninitialised memory).  local_ref must be nonzero.
+ * Returns 0, or -1 if memory could not be allocated (c then needs no conn_free). */
+int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg,
+              uint16_t local_ref);
+void conn_free(struct conn *c);
+
+/* Initiator: queue the CR with up to 32 octets of connect data; starts TS1.
+ * 0, or WSAEMSGSIZE (data > 32), WSAEISCONN / WSAEINVAL (wrong state). */
+int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
+
+/* Responder in CONN_S_CR_RCVD: accept with up to 32 octets (CC), or refuse
+ * with a DR carrying reason and up to 64 octets.  0 or a WSAE* code. */
+int conn_accept(struct conn *c, const uint8_t *data, size_t len);
+int conn_reject(struct conn *c, uint8_t reason, const uint8_t *data, size_t len);
+
+/* Release (SendDisconnect / shutdown / close): queue a DR (reason 128, up to 64
+ * octets) after everything queued.  Never blocks, never needs queue space
+ * beyond the control reserve.  0 (also while a release is already running, D7),
+ * WSAEMSGSIZE (> 64, no side effect), WSAENOTCONN (not connected / released).
+ * Before the CC (initiator) it abandons the connect: DR, then TCP close. */
+int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
+
+/* Feed TCP bytes.  Consumes whole TPKTs only; returns how many octets were
+ * consumed (the glue keeps the rest and feeds it again with more).  Stops early
+ * when the receive store has no room for another TPKT, or once the connection
+ * is closed (then everything is consumed and dropped). */
+size_t conn_input(struct conn *c, const uint8_t *p, size_t n, uint64_t now_ms);
+
+/* TCP delivered end of stream or an error. */
+void conn_eof(struct conn *c);
+
+/* Fire the timer if now_ms is past the deadline. */
+void conn_timer(struct conn *c, uint64_t now_ms);
+
+/* Events since the last call, cleared. */
+unsigned conn_take_events(struct conn *c);
+
+/* ---- data path (the glue does the I/O; these only account) -------------- */
+
+/* Largest user data in one DT for the negotiated class and size. */
+size_t conn_dt_max_data(const struct conn *c);
+/* TPKT + DT header for the next segment (7 or 9 octets), 0 if data_len is too big. */
+size_t conn_dt_header(const struct conn *c, bool eot, size_t data_len,
+                      uint8_t hdr[TPDU_DT_HDR_MAX]);
+/* Whether a TSDU of len octets could be sent now: connected, not shut. 0 or WSAE*. */
+int conn_can_send(const struct conn *c);
+
+/* Output queue. */
+size_t conn_outq_len(const struct conn *c);
+/* Free room for DT bytes (the control reserve is not counted). */
+size_t conn_outq_room(const struct conn *c);
+/* Append n bytes (DT TPKTs built by the glue).  The caller checked room. */
+void conn_outq_push(struct conn *c, const void *p, size_t n);
+/* Up to two contiguous spans of queued bytes; returns how many (0..2). */
+int conn_outq_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2]);
+void conn_outq_consume(struct conn *c, size_t n);
+
+/* Receive store. */
+bool conn_rx_ready(const struct conn *c); /* a complete TSDU can be read */
+/* Remaining length of the first complete TSDU (FIONREAD), 0 if none. */
+size_t conn_rx_next_len(const struct conn *c);
+/* Spans of the first complete TSDU's unread bytes. Returns 0..2 spans. */
+int conn_rx_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2]);
+/* Mark n bytes of the first TSDU read; when it is all read, the next becomes first. */
+void conn_rx_consume(struct conn *c, size_t n);
+/* Whether conn_input would take another whole TPKT (the glue reads TCP only then). */
+bool conn_rx_has_room(const struct conn *c);
+
+/* Invariants (for asserts, tests and fuzzers): true if c is consistent. */
+bool conn_check(const struct conn *c);
+
+const char *conn_state_name(enum conn_state s);
+
+#endif
