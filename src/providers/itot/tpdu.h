@@ -117,7 +117,9 @@ struct tpdu {
 };
 
 /* Look at the start of a TCP byte stream: on TPKT_OK *tpkt_len is the whole
- * TPKT's length (header included, 7..65535). */
+ * TPKT's length (header included, 7..65535).  On TPKT_NEED_MORE with n >= 4 it
+ * is set too, so the caller knows how many octets the TPKT needs.  A version
+ * other than 3 is TPKT_BAD from the first octet on. */
 enum tpkt_status tpkt_peek(const uint8_t *p, size_t n, size_t *tpkt_len);
 
 /* Decode one TPDU from p[0..n) (the bytes after a TPKT header, or what remains
