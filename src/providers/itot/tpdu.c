@@ -353,7 +353,8 @@ static enum tpdu_status parse_params(struct rd *r, struct tpdu *t, size_t *err_o
             continue;
         enum tpdu_status st = rule->fn(t, v, n);
         if (st != TPDU_OK) {
-            *err_off = at + 2;
+            /* The first value octet, or the length octet of an empty value. */
+            *err_off = n > 0 ? at + 2 : at + 1;
             return st;
         }
     }
