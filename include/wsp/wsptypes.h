@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,7 +61,11 @@ typedef CHAR *LPSTR;
 typedef WCHAR *LPWSTR;
 typedef const WCHAR *LPCWSTR;
 typedef const CHAR *LPCSTR;
-typedef uint32_t u_long; /* Winsock's u_long is 32 bits */
+/* Winsock's u_long is 32 bits, glibc's (sys/types.h, _DEFAULT_SOURCE) is
+ * `unsigned long`: take the system header first (include guard), then make
+ * the name ours, so both can be included in any order. */
+typedef uint32_t wsp_u_long;
+#define u_long wsp_u_long
 typedef unsigned int u_int;
 typedef unsigned short u_short;
 typedef unsigned char u_char;
