@@ -86,6 +86,7 @@ struct conn {
 
     int cls;             /* negotiated class (0 or 2); -1 before CC */
     uint32_t tpdu_max;   /* negotiated TPDU size (both directions) */
+    bool size_by_f0;     /* responder: the CR stated its size with F0, so the CC does too */
     uint16_t local_ref;  /* our reference (nonzero) */
     uint16_t remote_ref; /* the peer's reference (class 2 DTs carry it as DST-REF) */
 
@@ -120,7 +121,7 @@ struct conn {
      * (the TSDU being reassembled; its length is patched at EOT). */
     struct conn_ring rx;
     size_t rx_limit;     /* cfg.max_tsdu + a TPKT + record headers */
-    size_t rx_open_off;  /* offset (from rx.head) of the open record's header; SIZE_MAX if none */
+    bool rx_open;        /* the last record is a TSDU still being reassembled */
     size_t rx_open_len;  /* data octets in the open record */
     size_t rx_read_off;  /* octets already read from the first record (MSG_PARTIAL) */
     size_t rx_complete;  /* complete TSDUs in the store */
@@ -157,7 +158,8 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
  * is closed (then everything is consumed and dropped). */
 size_t conn_input(struct conn *c, const uint8_t *p, size_t n, uint64_t now_ms);
 
-/* TCP delivered end of stream or an error. */
+/* TCP delivered end of stream or an error, or the glue closed TCP as asked
+ * (close_tcp / close_now): ends whatever was in progress. */
 void conn_eof(struct conn *c);
 
 /* Fire the timer if now_ms is past the deadline. */

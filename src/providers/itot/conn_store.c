@@ -1,0 +1,157 @@
+/* conn_store — the output queue and the receive store of a connection.
+ * The receive store holds records [u32 length][data] in arrival order; the
+ * last one may be open (a TSDU still being reassembled, length patched at EOT). */
+#include "conn_priv.h"
+
+#include <string.h>
+
+#define REC_HDR 4u
+
+size_t conn_outq_len(const struct conn *c)
+{
+    return c->outq.len;
+}
+
+size_t conn_outq_room(const struct conn *c)
+{
+    size_t data_cap = c->outq.cap - CONN_OUTQ_CTRL_RESERVE;
+    return c->outq.len < data_cap ? data_cap - c->outq.len : 0;
+}
+
+void conn_outq_push(struct conn *c, const void *p, size_t n)
+{
+    if (n > ring_room(&c->outq))
+        n = ring_room(&c->outq); /* caller broke the contract; never overrun */
+    ring_push(&c->outq, p, n);
+}
+
+int conn_outq_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2])
+{
+    return ring_spans(&c->outq, 0, c->outq.len, span, span_len);
+}
+
+void conn_outq_consume(struct conn *c, size_t n)
+{
+    if (n > c->outq.len)
+        n = c->outq.len;
+    ring_consume(&c->outq, n);
+}
+
+static uint32_t rec_len_at(const struct conn *c, size_t off)
+{
+    uint32_t len;
+    ring_read_at(&c->rx, off, &len, sizeof(len));
+    return len;
+}
+
+bool conn_rx_ready(const struct conn *c)
+{
+    return c->rx_complete > 0;
+}
+
+size_t conn_rx_next_len(const struct conn *c)
+{
+    if (c->rx_complete == 0)
+        return 0;
+    return rec_len_at(c, 0) - c->rx_read_off;
+}
+
+int conn_rx_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2])
+{
+    if (c->rx_complete == 0)
+        return 0;
+    size_t left = rec_len_at(c, 0) - c->rx_read_off;
+    return ring_spans(&c->rx, REC_HDR + c->rx_read_off, left, span, span_len);
+}
+
+void conn_rx_consume(struct conn *c, size_t n)
+{
+    if (c->rx_complete == 0)
+        return;
+    uint32_t len = rec_len_at(c, 0);
+    c->rx_read_off += n;
+    if (c->rx_read_off >= len) {
+        ring_consume(&c->rx, REC_HDR + len);
+        c->rx_read_off = 0;
+        c->rx_complete--;
+    }
+}
+
+bool conn_rx_has_room(const struct conn *c)
+{
+    /* Room for a whole TPKT's data plus a record header: what one DT can add. */
+    return c->rx.len + TPKT_MAX_LEN + REC_HDR <= c->rx_limit;
+}
+
+int conn_store_append(struct conn *c, const uint8_t *p, size_t n, bool eot)
+{
+    if (c->rx_open_len + n > c->cfg.max_tsdu)
+        return -1;
+    size_t need = c->rx.len + n + (c->rx_open ? 0 : REC_HDR);
+    if (need > c->rx_limit)
+        return -1;
+    if (need > c->rx.cap) {
+        size_t cap = c->rx.cap * 2;
+        while (cap < need)
+            cap *= 2;
+        if (cap > c->rx_limit)
+            cap = c->rx_limit;
+        if (ring_grow(&c->rx, cap) != 0)
+            return -1;
+    }
+    if (!c->rx_open) {
+        uint32_t zero = 0;
+        ring_push(&c->rx, &zero, sizeof(zero));
+        c->rx_open = true;
+        c->rx_open_len = 0;
+    }
+    ring_push(&c->rx, p, n);
+    c->rx_open_len += n;
+    if (eot) {
+        uint32_t len = (uint32_t)c->rx_open_len;
+        ring_write_at(&c->rx, c->rx.len - c->rx_open_len - REC_HDR, &len, sizeof(len));
+        c->rx_open = false;
+        c->rx_open_len = 0;
+        c->rx_complete++;
+        c->events |= CONN_EV_TSDU;
+    }
+    return 0;
+}
+
+bool conn_check(const struct conn *c)
+{
+    if ((unsigned)c->state >= CONN_S__COUNT || c->local_ref == 0)
+        return false;
+    if (c->cls != -1 && c->cls != 0 && c->cls != 2)
+        return false;
+    if ((c->state == CONN_S_OPEN || c->state == CONN_S_DR_SENT) &&
+        (c->cls < 0 || c->tpdu_max < CONN_MIN_TPDU_SIZE || c->tpdu_max > TPDU_MAX_LEN))
+        return false;
+    if (c->outq.len > c->outq.cap || c->rx.len > c->rx.cap || c->rx.cap > c->rx_limit + 16384)
+        return false;
+    if (c->disc_data_len > TPDU_MAX_DISC_DATA || c->peer_conn_data_len > TPDU_MAX_CONN_DATA)
+        return false;
+    if (c->tx_shut && c->state != CONN_S_DR_SENT && c->state != CONN_S_CLOSED)
+        return false;
+    /* Walk the records: complete ones first, at most one open one at the end. */
+    size_t off = 0, complete = 0;
+    while (off < c->rx.len) {
+        if (c->rx.len - off < REC_HDR)
+            return false;
+        size_t len = rec_len_at(c, off);
+        bool last_open = c->rx_open && off + REC_HDR + c->rx_open_len == c->rx.len;
+        if (last_open) {
+            off = c->rx.len;
+            break;
+        }
+        if (len > c->cfg.max_tsdu || off + REC_HDR + len > c->rx.len)
+            return false;
+        off += REC_HDR + len;
+        complete++;
+    }
+    if (complete != c->rx_complete)
+        return false;
+    if (c->rx_complete && c->rx_read_off > rec_len_at(c, 0))
+        return false;
+    return true;
+}
