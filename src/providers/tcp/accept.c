@@ -1,0 +1,132 @@
+/* WSPAccept with the Winsock condition function.  The kernel has already
+ * completed the handshake when accept() returns, so CF_REJECT closes the new
+ * connection (the peer sees a reset or EOF) and CF_DEFER parks it on the
+ * listener for the next call.  While the condition function runs, this
+ * thread is marked as inside our callback: any call of ours from it gets
+ * WSAEINPROGRESS (C8). */
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/errmap.h"
+#include "common/umem.h"
+#include "tcp.h"
+
+/* Take the parked connection, or accept a new one. -1 with *err on failure. */
+static int tcp_accept_fd(struct tcp_sock *ls, struct sockaddr_storage *ss, socklen_t *len,
+                         int *err)
+{
+    pthread_mutex_lock(&ls->lock);
+    int fd = ls->deferred_fd;
+    ls->deferred_fd = -1;
+    pthread_mutex_unlock(&ls->lock);
+    if (fd >= 0) {
+        if (getpeername(fd, (struct sockaddr *)ss, len) != 0)
+            *len = 0;
+        return fd;
+    }
+    if (!tcp_block_begin(ls)) {
+        *err = WSAEINTR;
+        return -1;
+    }
+    do {
+        fd = accept4(ls->fd, (struct sockaddr *)ss, len, SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR && !atomic_load(&ls->nonblocking));
+    int saved = errno;
+    tcp_block_end(ls);
+    if (fd < 0)
+        *err = atomic_load(&ls->closing) ? WSAEINTR : errmap_from_errno(saved);
+    return fd;
+}
+
+/* Ask the application's condition function. Returns CF_ACCEPT/CF_REJECT/CF_DEFER. */
+static int tcp_ask_condition(struct tcp_sock *ls, int fd, struct sockaddr_storage *peer,
+                             socklen_t peerlen, LPCONDITIONPROC cond, DWORD_PTR data)
+{
+    struct sockaddr_storage self;
+    socklen_t selflen = sizeof self;
+    if (getsockname(fd, (struct sockaddr *)&self, &selflen) != 0)
+        selflen = 0;
+    WSABUF caller = {.len = (ULONG)peerlen, .buf = (CHAR *)peer};
+    WSABUF callee = {.len = (ULONG)selflen, .buf = (CHAR *)&self};
+    GROUP g = 0;
+    (void)ls;
+    tcp_in_callback++;
+    int verdict = cond(&caller, NULL, NULL, NULL, &callee, NULL, &g, data);
+    tcp_in_callback--;
+    return verdict;
+}
+
+SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
+                            LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData,
+                            LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ls = err ? NULL : tcp_lookup(s, &err);
+    if (ls == NULL) {
+        tcp_fail(lpErrno, err);
+        return INVALID_SOCKET;
+    }
+    if (ls->type != SOCK_STREAM) {
+        tcp_fail(lpErrno, WSAEOPNOTSUPP);
+        return INVALID_SOCKET;
+    }
+    if (atomic_load(&ls->state) != TCP_ST_LISTENING) {
+        tcp_fail(lpErrno, WSAEINVAL);
+        return INVALID_SOCKET;
+    }
+    int cap = 0;
+    if (addr != NULL || addrlen != NULL) {
+        if (addr == NULL || addrlen == NULL || umem_read(&cap, addrlen, sizeof cap) != 0 ||
+            cap < tcp_sockaddr_len(ls->af)) {
+            tcp_fail(lpErrno, WSAEFAULT);
+            return INVALID_SOCKET;
+        }
+    }
+
+    struct sockaddr_storage peer;
+    socklen_t peerlen = sizeof peer;
+    int fd = tcp_accept_fd(ls, &peer, &peerlen, &err);
+    if (fd < 0) {
+        tcp_fail(lpErrno, err);
+        return INVALID_SOCKET;
+    }
+    if (lpfnCondition != NULL) {
+        int verdict = tcp_ask_condition(ls, fd, &peer, peerlen, lpfnCondition, dwCallbackData);
+        if (verdict == CF_DEFER) {
+            pthread_mutex_lock(&ls->lock);
+            if (ls->deferred_fd < 0) {
+                ls->deferred_fd = fd;
+                fd = -1;
+            }
+            pthread_mutex_unlock(&ls->lock);
+            if (fd >= 0)
+                close(fd); /* one parked connection at a time */
+            tcp_fail(lpErrno, WSATRY_AGAIN);
+            return INVALID_SOCKET;
+        }
+        if (verdict != CF_ACCEPT) {
+            close(fd);
+            tcp_fail(lpErrno, verdict == CF_REJECT ? WSAECONNREFUSED : WSAEINVAL);
+            return INVALID_SOCKET;
+        }
+    }
+    /* Winsock: the accepted socket inherits the listener's blocking mode. */
+    struct tcp_sock *ts = tcp_sock_new(fd, ls->af, SOCK_STREAM, &ls->proto, TCP_ST_CONNECTED, &err);
+    if (ts == NULL) {
+        tcp_fail(lpErrno, err);
+        return INVALID_SOCKET;
+    }
+    if (atomic_load(&ls->nonblocking))
+        tcp_set_nonblocking(ts, true);
+    if (addr != NULL) {
+        int outlen = (int)peerlen;
+        if (cap < outlen || umem_write(addr, &peer, peerlen) != 0 ||
+            umem_write(addrlen, &outlen, sizeof outlen) != 0) {
+            tcp_sock_close(ts);
+            tcp_fail(lpErrno, WSAEFAULT);
+            return INVALID_SOCKET;
+        }
+    }
+    return ts->handle;
+}

@@ -1,0 +1,171 @@
+/* Binding, listening, connecting and the two name queries.  Addresses are
+ * copied through umem so a bad caller pointer is WSAEFAULT, not a crash. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/errmap.h"
+#include "common/umem.h"
+#include "tcp.h"
+
+/* Copy a caller sockaddr of namelen bytes into ss.  0 or a WSAE* code. */
+static int tcp_copy_in_addr(struct tcp_sock *ts, const struct sockaddr *name, int namelen,
+                            struct sockaddr_storage *ss)
+{
+    if (name == NULL || namelen < (int)sizeof(sa_family_t) || namelen > (int)sizeof *ss)
+        return WSAEFAULT;
+    if (umem_read(ss, name, (size_t)namelen) != 0)
+        return WSAEFAULT;
+    if (ss->ss_family != ts->af)
+        return WSAEAFNOSUPPORT;
+    if (namelen < tcp_sockaddr_len(ts->af))
+        return WSAEFAULT;
+    return 0;
+}
+
+int WSPAPI tcp_WSPBind(SOCKET s, const struct sockaddr *name, int namelen, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    struct sockaddr_storage ss;
+    if ((err = tcp_copy_in_addr(ts, name, namelen, &ss)) != 0)
+        return tcp_fail(lpErrno, err);
+    if (atomic_load(&ts->state) != TCP_ST_NEW)
+        return tcp_fail(lpErrno, WSAEINVAL); /* already bound */
+    if (bind(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen) != 0)
+        return tcp_fail(lpErrno, errmap_from_errno(errno));
+    int st = TCP_ST_NEW;
+    atomic_compare_exchange_strong(&ts->state, &st, TCP_ST_BOUND);
+    return 0;
+}
+
+int WSPAPI tcp_WSPListen(SOCKET s, int backlog, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (ts->type != SOCK_STREAM)
+        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+    int st = atomic_load(&ts->state);
+    if (st == TCP_ST_NEW)
+        return tcp_fail(lpErrno, WSAEINVAL); /* Winsock requires bind first */
+    if (st != TCP_ST_BOUND && st != TCP_ST_LISTENING)
+        return tcp_fail(lpErrno, WSAEISCONN);
+    if (listen(ts->fd, backlog) != 0)
+        return tcp_fail(lpErrno, errmap_from_errno(errno));
+    atomic_store(&ts->state, TCP_ST_LISTENING);
+    return 0;
+}
+
+/* Which states may connect, and what the others answer.  C12: after
+ * SendDisconnect the socket is not reusable — WSAEISCONN while the connection
+ * is being released, WSAEINVAL once it is released. */
+static const int tcp_connect_refusal[] = {
+    [TCP_ST_NEW] = 0,
+    [TCP_ST_BOUND] = 0,
+    [TCP_ST_LISTENING] = WSAEINVAL,
+    [TCP_ST_CONNECTING] = WSAEALREADY,
+    [TCP_ST_CONNECTED] = WSAEISCONN,
+    [TCP_ST_SEND_SHUT] = WSAEISCONN,
+    [TCP_ST_RELEASED] = WSAEINVAL,
+};
+
+int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
+                          LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
+                          LPQOS lpGQOS, LPINT lpErrno)
+{
+    (void)lpSQOS, (void)lpGQOS; /* no XP1_QOS_SUPPORTED: QoS is a hint we ignore */
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (lpCallerData != NULL) {
+        WSABUF b;
+        if (umem_read(&b, lpCallerData, sizeof b) != 0)
+            return tcp_fail(lpErrno, WSAEFAULT);
+        if (b.len > 0)
+            return tcp_fail(lpErrno, WSAENOPROTOOPT); /* no XP1_CONNECT_DATA */
+    }
+    if (lpCalleeData != NULL) {
+        /* Nothing comes back: report zero bytes of callee data. */
+        ULONG zero = 0;
+        if (umem_write(&lpCalleeData->len, &zero, sizeof zero) != 0)
+            return tcp_fail(lpErrno, WSAEFAULT);
+    }
+    struct sockaddr_storage ss;
+    if ((err = tcp_copy_in_addr(ts, name, namelen, &ss)) != 0)
+        return tcp_fail(lpErrno, err);
+    int st = ts->type == SOCK_STREAM ? tcp_refresh_state(ts) : TCP_ST_NEW;
+    if (tcp_connect_refusal[st] != 0)
+        return tcp_fail(lpErrno, tcp_connect_refusal[st]);
+
+    int rc;
+    if (!tcp_block_begin(ts))
+        return tcp_fail(lpErrno, WSAEINTR);
+    do {
+        rc = connect(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen);
+    } while (rc != 0 && errno == EINTR && !atomic_load(&ts->nonblocking));
+    int saved = errno;
+    tcp_block_end(ts);
+    if (rc == 0) {
+        atomic_store(&ts->state, TCP_ST_CONNECTED);
+        return 0;
+    }
+    if (saved == EINPROGRESS) {
+        atomic_store(&ts->state, TCP_ST_CONNECTING);
+        return tcp_fail(lpErrno, WSAEWOULDBLOCK);
+    }
+    if (saved == EALREADY)
+        return tcp_fail(lpErrno, WSAEALREADY);
+    return tcp_fail(lpErrno, errmap_from_errno(saved));
+}
+
+/* Copy a kernel address out to the caller's name/namelen pair. */
+static int tcp_copy_out_addr(const struct sockaddr_storage *ss, socklen_t len,
+                             struct sockaddr *name, LPINT namelen)
+{
+    int cap;
+    if (namelen == NULL || umem_read(&cap, namelen, sizeof cap) != 0)
+        return WSAEFAULT;
+    if (cap < (int)len)
+        return WSAEFAULT;
+    int out = (int)len;
+    if (umem_write(name, ss, len) != 0 || umem_write(namelen, &out, sizeof out) != 0)
+        return WSAEFAULT;
+    return 0;
+}
+
+int WSPAPI tcp_WSPGetSockName(SOCKET s, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (atomic_load(&ts->state) == TCP_ST_NEW)
+        return tcp_fail(lpErrno, WSAEINVAL); /* Winsock: not bound yet */
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(ts->fd, (struct sockaddr *)&ss, &len) != 0)
+        return tcp_fail(lpErrno, errmap_from_errno(errno));
+    if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
+        return tcp_fail(lpErrno, err);
+    return 0;
+}
+
+int WSPAPI tcp_WSPGetPeerName(SOCKET s, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(ts->fd, (struct sockaddr *)&ss, &len) != 0)
+        return tcp_fail(lpErrno, errmap_from_errno(errno));
+    if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
+        return tcp_fail(lpErrno, err);
+    return 0;
+}

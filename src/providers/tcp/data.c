@@ -1,0 +1,220 @@
+/* The data path: WSPSend/SendTo/Recv/RecvFrom over sendmsg/recvmsg.  Hot
+ * path: no allocation and no lock — one handle lookup, one atomic state load,
+ * one syscall.  The WSABUF array, byte counts and flags are accessed directly
+ * (an extra syscall per call through umem would double the cost of a small
+ * send); the data buffers themselves are only touched by the kernel, which
+ * reports EFAULT.  Overlapped I/O is refused (WSAEOPNOTSUPP) for now. */
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "common/errmap.h"
+#include "common/umem.h"
+#include "tcp.h"
+
+#define TCP_MAX_IOV 64 /* WSABUFs per call; more is WSAENOBUFS (stack-bounded) */
+
+/* Winsock flags we pass through; anything else is refused. */
+static int tcp_map_flags(DWORD in, int *out)
+{
+    static const struct {
+        DWORD wsa;
+        int sys;
+    } map[] = {{0x1, MSG_OOB}, {0x2, MSG_PEEK}, {0x4, MSG_DONTROUTE}, {0x8, MSG_WAITALL}};
+    int sys = 0;
+    for (unsigned i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (in & map[i].wsa) {
+            sys |= map[i].sys;
+            in &= ~map[i].wsa;
+        }
+    }
+    *out = sys;
+    return in == 0 ? 0 : WSAEOPNOTSUPP; /* MSG_PARTIAL and unknown bits */
+}
+
+static int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count)
+{
+    if (count > TCP_MAX_IOV)
+        return WSAENOBUFS;
+    if (count > 0 && bufs == NULL)
+        return WSAEFAULT;
+    for (DWORD i = 0; i < count; i++) {
+        iov[i].iov_base = bufs[i].buf;
+        iov[i].iov_len = bufs[i].len;
+    }
+    return 0;
+}
+
+/* May this socket send now?  0 or the Winsock reason why not. */
+static int tcp_send_allowed(struct tcp_sock *ts, bool has_dest)
+{
+    if (atomic_load_explicit(&ts->send_shut, memory_order_relaxed))
+        return WSAESHUTDOWN;
+    if (ts->type != SOCK_STREAM)
+        return 0;
+    (void)has_dest;
+    int st = atomic_load_explicit(&ts->state, memory_order_relaxed);
+    if (st == TCP_ST_CONNECTED)
+        return 0;
+    if (st == TCP_ST_SEND_SHUT || st == TCP_ST_RELEASED)
+        return WSAESHUTDOWN;
+    if (st == TCP_ST_CONNECTING && tcp_refresh_state(ts) == TCP_ST_CONNECTED)
+        return 0;
+    return WSAENOTCONN;
+}
+
+static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
+                       const struct sockaddr *to, int tolen, LPWSAOVERLAPPED ov, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (ov != NULL)
+        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+    int flags;
+    if ((err = tcp_map_flags(dwFlags, &flags)) != 0 || (err = tcp_send_allowed(ts, to)) != 0)
+        return tcp_fail(lpErrno, err);
+    struct iovec iov[TCP_MAX_IOV];
+    if ((err = tcp_fill_iov(iov, bufs, count)) != 0)
+        return tcp_fail(lpErrno, err);
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
+    if (to != NULL && ts->type != SOCK_STREAM) {
+        mh.msg_name = (void *)to;
+        mh.msg_namelen = (socklen_t)tolen;
+    }
+    ssize_t n;
+    bool blocking = !atomic_load_explicit(&ts->nonblocking, memory_order_relaxed);
+    if (blocking && !tcp_block_begin(ts))
+        return tcp_fail(lpErrno, WSAEINTR);
+    do {
+        n = sendmsg(ts->fd, &mh, flags | MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR && blocking);
+    int saved = errno;
+    if (blocking)
+        tcp_block_end(ts);
+    if (n < 0)
+        return tcp_fail(lpErrno, errmap_from_errno(saved));
+    if (sent != NULL)
+        *sent = (DWORD)n;
+    return 0;
+}
+
+int WSPAPI tcp_WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                       LPDWORD lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                       LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpCompletionRoutine, (void)lpThreadId;
+    return tcp_do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, NULL, 0,
+                       lpOverlapped, lpErrno);
+}
+
+int WSPAPI tcp_WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                         LPDWORD lpNumberOfBytesSent, DWORD dwFlags, const struct sockaddr *lpTo,
+                         int iTolen, LPWSAOVERLAPPED lpOverlapped,
+                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                         LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpCompletionRoutine, (void)lpThreadId;
+    return tcp_do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpTo, iTolen,
+                       lpOverlapped, lpErrno);
+}
+
+static int tcp_recv_allowed(struct tcp_sock *ts)
+{
+    if (atomic_load_explicit(&ts->recv_shut, memory_order_relaxed))
+        return WSAESHUTDOWN;
+    if (ts->type != SOCK_STREAM)
+        return 0;
+    int st = atomic_load_explicit(&ts->state, memory_order_relaxed);
+    /* D6/C10: after our own FIN the receive side stays open. */
+    if (st == TCP_ST_CONNECTED || st == TCP_ST_SEND_SHUT || st == TCP_ST_RELEASED)
+        return 0;
+    if (st == TCP_ST_CONNECTING && tcp_refresh_state(ts) == TCP_ST_CONNECTED)
+        return 0;
+    return WSAENOTCONN;
+}
+
+static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
+                       struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (ov != NULL)
+        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+    DWORD inflags = lpFlags != NULL ? *lpFlags : 0;
+    int flags;
+    if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)
+        return tcp_fail(lpErrno, err);
+    struct iovec iov[TCP_MAX_IOV];
+    if ((err = tcp_fill_iov(iov, bufs, count)) != 0)
+        return tcp_fail(lpErrno, err);
+    struct sockaddr_storage ss;
+    int cap = 0;
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
+    if (from != NULL && fromlen != NULL) {
+        if (umem_read(&cap, fromlen, sizeof cap) != 0)
+            return tcp_fail(lpErrno, WSAEFAULT);
+        mh.msg_name = &ss;
+        mh.msg_namelen = sizeof ss;
+    }
+    ssize_t n;
+    bool blocking = !atomic_load_explicit(&ts->nonblocking, memory_order_relaxed);
+    if (blocking && !tcp_block_begin(ts))
+        return tcp_fail(lpErrno, WSAEINTR);
+    do {
+        n = recvmsg(ts->fd, &mh, flags);
+    } while (n < 0 && errno == EINTR && blocking);
+    int saved = errno;
+    if (blocking)
+        tcp_block_end(ts);
+    if (n < 0)
+        return tcp_fail(lpErrno, atomic_load(&ts->closing) ? WSAEINTR : errmap_from_errno(saved));
+    if (atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & FD_READ) {
+        /* The watcher is edge-triggered: re-arm FD_READ ourselves when the
+         * buffers were filled and more data may be waiting (Winsock re-enables
+         * FD_READ on every recv). */
+        size_t room = 0;
+        for (DWORD i = 0; i < count; i++)
+            room += iov[i].iov_len;
+        if (n > 0 && (size_t)n == room)
+            tcp_events_post(ts, FD_READ, 0);
+    }
+    if (ts->type != SOCK_STREAM && (mh.msg_flags & MSG_TRUNC))
+        return tcp_fail(lpErrno, WSAEMSGSIZE); /* Winsock: truncated datagram */
+    if (mh.msg_name != NULL) {
+        int outlen = (int)mh.msg_namelen;
+        if (outlen > cap || umem_write(from, &ss, mh.msg_namelen) != 0 ||
+            umem_write(fromlen, &outlen, sizeof outlen) != 0)
+            return tcp_fail(lpErrno, WSAEFAULT);
+    }
+    if (got != NULL)
+        *got = (DWORD)n;
+    if (lpFlags != NULL)
+        *lpFlags = 0;
+    return 0;
+}
+
+int WSPAPI tcp_WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                       LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                       LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpCompletionRoutine, (void)lpThreadId;
+    return tcp_do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, NULL, NULL,
+                       lpOverlapped, lpErrno);
+}
+
+int WSPAPI tcp_WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                           LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, struct sockaddr *lpFrom,
+                           LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
+                           LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                           LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpCompletionRoutine, (void)lpThreadId;
+    return tcp_do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpFrom,
+                       lpFromlen, lpOverlapped, lpErrno);
+}

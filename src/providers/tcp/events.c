@@ -1,0 +1,216 @@
+/* WSPEventSelect / WSPEnumNetworkEvents.  One watcher thread, started on the
+ * first WSPEventSelect, waits on an edge-triggered epoll set and records
+ * FD_* events per socket, signalling the socket's WSAEVENT through the
+ * WPUSetEvent upcall (events belong to ws2).
+ *
+ * The epoll entries carry the SOCKET handle, not the context pointer: a handle
+ * carries a generation, so an event fetched for a socket that was closed in
+ * the meantime finds nothing.  The watcher resolves handles and touches
+ * contexts only under tcp_ev_lock; tcp_sock_close() unregisters under the same
+ * lock and passes a barrier after dropping the handle, before freeing. */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/errmap.h"
+#include "common/umem.h"
+#include "tcp.h"
+
+static pthread_mutex_t tcp_ev_lock = PTHREAD_MUTEX_INITIALIZER;
+static int tcp_ev_epoll = -1;
+static int tcp_ev_wake = -1; /* eventfd: tells the watcher to exit */
+static pthread_t tcp_ev_thread;
+static bool tcp_ev_running;
+
+void tcp_events_post(struct tcp_sock *ts, LONG bits, int err)
+{
+    pthread_mutex_lock(&ts->lock);
+    LONG fresh = bits & ts->ev_mask & ~ts->ev_pending;
+    for (int i = 0; i < FD_MAX_EVENTS; i++)
+        if (fresh & (1 << i))
+            ts->ev_err[i] = err;
+    ts->ev_pending |= fresh;
+    WSAEVENT ev = ts->event;
+    pthread_mutex_unlock(&ts->lock);
+    if (fresh != 0 && ev != NULL && tcp_upcalls.lpWPUSetEvent != NULL) {
+        int e;
+        tcp_upcalls.lpWPUSetEvent(ev, &e);
+    }
+}
+
+static int tcp_so_error(struct tcp_sock *ts)
+{
+    int v = 0;
+    socklen_t n = sizeof v;
+    if (getsockopt(ts->fd, SOL_SOCKET, SO_ERROR, &v, &n) != 0)
+        v = errno;
+    return v ? errmap_from_errno(v) : 0;
+}
+
+/* Translate one epoll report into FD_* events for ts. */
+static void tcp_events_dispatch(struct tcp_sock *ts, uint32_t what)
+{
+    int st = atomic_load(&ts->state);
+    if (st == TCP_ST_CONNECTING && (what & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+        int err = tcp_so_error(ts);
+        if (err == 0)
+            tcp_refresh_state(ts);
+        tcp_events_post(ts, FD_CONNECT, err);
+        if (err != 0)
+            return;
+    }
+    if (what & EPOLLIN)
+        tcp_events_post(ts, st == TCP_ST_LISTENING ? FD_ACCEPT : FD_READ, 0);
+    if (what & EPOLLOUT)
+        tcp_events_post(ts, FD_WRITE, 0);
+    if (ts->type == SOCK_STREAM && st != TCP_ST_LISTENING && st != TCP_ST_CONNECTING &&
+        (what & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+        tcp_events_post(ts, FD_CLOSE, (what & EPOLLERR) ? tcp_so_error(ts) : 0);
+}
+
+static void *tcp_events_main(void *arg)
+{
+    (void)arg;
+    struct epoll_event evs[64];
+    for (;;) {
+        int n = epoll_wait(tcp_ev_epoll, evs, 64, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return NULL;
+        pthread_mutex_lock(&tcp_ev_lock);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.u64 == (uint64_t)-1) {
+                pthread_mutex_unlock(&tcp_ev_lock);
+                return NULL;
+            }
+            int err;
+            struct tcp_sock *ts = tcp_lookup((SOCKET)evs[i].data.u64, &err);
+            if (ts != NULL && ts->ev_registered)
+                tcp_events_dispatch(ts, evs[i].events);
+        }
+        pthread_mutex_unlock(&tcp_ev_lock);
+    }
+}
+
+/* Start the watcher once; called with tcp_ev_lock held. */
+static int tcp_events_start(void)
+{
+    if (tcp_ev_running)
+        return 0;
+    tcp_ev_epoll = epoll_create1(EPOLL_CLOEXEC);
+    tcp_ev_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct epoll_event we = {.events = EPOLLIN, .data.u64 = (uint64_t)-1};
+    if (tcp_ev_epoll < 0 || tcp_ev_wake < 0 ||
+        epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, tcp_ev_wake, &we) != 0 ||
+        pthread_create(&tcp_ev_thread, NULL, tcp_events_main, NULL) != 0) {
+        int err = errmap_from_errno(errno);
+        if (tcp_ev_epoll >= 0)
+            close(tcp_ev_epoll);
+        if (tcp_ev_wake >= 0)
+            close(tcp_ev_wake);
+        tcp_ev_epoll = tcp_ev_wake = -1;
+        return err;
+    }
+    tcp_ev_running = true;
+    return 0;
+}
+
+void tcp_events_stop(void)
+{
+    pthread_mutex_lock(&tcp_ev_lock);
+    bool running = tcp_ev_running;
+    tcp_ev_running = false;
+    pthread_mutex_unlock(&tcp_ev_lock);
+    if (!running)
+        return;
+    uint64_t one = 1;
+    if (write(tcp_ev_wake, &one, sizeof one) != (ssize_t)sizeof one)
+        return; /* cannot happen on a fresh eventfd; leave the thread rather than hang */
+    pthread_join(tcp_ev_thread, NULL);
+    close(tcp_ev_epoll);
+    close(tcp_ev_wake);
+    tcp_ev_epoll = tcp_ev_wake = -1;
+}
+
+void tcp_events_forget(struct tcp_sock *ts)
+{
+    pthread_mutex_lock(&tcp_ev_lock);
+    if (ts->ev_registered) {
+        epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+        ts->ev_registered = false;
+    }
+    pthread_mutex_unlock(&tcp_ev_lock);
+}
+
+void tcp_events_barrier(void)
+{
+    pthread_mutex_lock(&tcp_ev_lock);
+    pthread_mutex_unlock(&tcp_ev_lock);
+}
+
+int WSPAPI tcp_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (lNetworkEvents != 0 && hEventObject == NULL)
+        return tcp_fail(lpErrno, WSAEINVAL);
+    /* Winsock: WSPEventSelect makes the socket non-blocking. */
+    if (lNetworkEvents != 0 && (err = tcp_set_nonblocking(ts, true)) != 0)
+        return tcp_fail(lpErrno, err);
+
+    pthread_mutex_lock(&tcp_ev_lock);
+    pthread_mutex_lock(&ts->lock);
+    ts->event = lNetworkEvents != 0 ? hEventObject : NULL;
+    atomic_store(&ts->ev_mask, lNetworkEvents & FD_ALL_EVENTS);
+    ts->ev_pending &= lNetworkEvents;
+    pthread_mutex_unlock(&ts->lock);
+    if (lNetworkEvents == 0) {
+        if (ts->ev_registered)
+            epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+        ts->ev_registered = false;
+    } else if ((err = tcp_events_start()) == 0) {
+        /* Re-adding reports the current readiness once (edge-triggered), as
+         * Winsock posts already-true conditions on a new EventSelect. */
+        if (ts->ev_registered)
+            epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+        struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                                 .data.u64 = (uint64_t)ts->handle};
+        if (epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, ts->fd, &ee) != 0)
+            err = errmap_from_errno(errno);
+        else
+            ts->ev_registered = true;
+    }
+    pthread_mutex_unlock(&tcp_ev_lock);
+    return err ? tcp_fail(lpErrno, err) : 0;
+}
+
+int WSPAPI tcp_WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
+                                    LPWSANETWORKEVENTS lpNetworkEvents, LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (lpNetworkEvents == NULL)
+        return tcp_fail(lpErrno, WSAEFAULT);
+    WSANETWORKEVENTS ne = {0};
+    pthread_mutex_lock(&ts->lock);
+    ne.lNetworkEvents = ts->ev_pending;
+    for (int i = 0; i < FD_MAX_EVENTS; i++)
+        ne.iErrorCode[i] = (ts->ev_pending & (1 << i)) ? ts->ev_err[i] : 0;
+    if (umem_write(lpNetworkEvents, &ne, sizeof ne) != 0) {
+        pthread_mutex_unlock(&ts->lock);
+        return tcp_fail(lpErrno, WSAEFAULT);
+    }
+    ts->ev_pending = 0;
+    /* Reset under the socket lock so a post racing with us re-sets it after. */
+    if (hEventObject != NULL && tcp_upcalls.lpWPUResetEvent != NULL)
+        tcp_upcalls.lpWPUResetEvent(hEventObject, &err);
+    pthread_mutex_unlock(&ts->lock);
+    return 0;
+}

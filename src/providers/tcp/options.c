@@ -1,0 +1,262 @@
+/* Socket options and ioctls, as tables.  Plain options go straight to the
+ * kernel (the platform's SOL_/SO_/IPPROTO_ numbers, D12); Winsock-only ones
+ * (SO_PROTOCOL_INFOW/A, the SO_CONN... and SO_DISC... family) are answered here. */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "common/errmap.h"
+#include "common/umem.h"
+#include "tcp.h"
+
+enum tcp_opt_kind {
+    TCP_OPT_INT,       /* int/BOOL passed to the kernel */
+    TCP_OPT_INT_RO,    /* int read from the kernel, not settable */
+    TCP_OPT_LINGER,    /* struct linger passed to the kernel */
+    TCP_OPT_INFOW,     /* WSAPROTOCOL_INFOW of the socket, read only */
+    TCP_OPT_INFOA,     /* WSAPROTOCOL_INFOA of the socket, read only */
+    TCP_OPT_ACCEPTCONN, /* from our own state, read only */
+    TCP_OPT_NODATA,    /* connect/disconnect data: not supported (D9, C6) */
+};
+
+static const struct tcp_opt {
+    int level;
+    int name;
+    enum tcp_opt_kind kind;
+    bool stream_only;
+} tcp_opts[] = {
+    {SOL_SOCKET, SO_LINGER, TCP_OPT_LINGER, true},
+    {SOL_SOCKET, SO_REUSEADDR, TCP_OPT_INT, false},
+    {SOL_SOCKET, SO_RCVBUF, TCP_OPT_INT, false},
+    {SOL_SOCKET, SO_SNDBUF, TCP_OPT_INT, false},
+    {SOL_SOCKET, SO_KEEPALIVE, TCP_OPT_INT, true},
+    {SOL_SOCKET, SO_BROADCAST, TCP_OPT_INT, false},
+    {SOL_SOCKET, SO_ERROR, TCP_OPT_INT_RO, false},
+    {SOL_SOCKET, SO_TYPE, TCP_OPT_INT_RO, false},
+    {SOL_SOCKET, SO_ACCEPTCONN, TCP_OPT_ACCEPTCONN, false},
+    {SOL_SOCKET, SO_PROTOCOL_INFOW, TCP_OPT_INFOW, false},
+    {SOL_SOCKET, SO_PROTOCOL_INFOA, TCP_OPT_INFOA, false},
+    {SOL_SOCKET, SO_CONNDATA, TCP_OPT_NODATA, false},
+    {SOL_SOCKET, SO_CONNOPT, TCP_OPT_NODATA, false},
+    {SOL_SOCKET, SO_DISCDATA, TCP_OPT_NODATA, false},
+    {SOL_SOCKET, SO_DISCOPT, TCP_OPT_NODATA, false},
+    {SOL_SOCKET, SO_CONNDATALEN, TCP_OPT_NODATA, false},
+    {SOL_SOCKET, SO_CONNOPTLEN, TCP_OPT_NODATA, false},
+    {SOL_SOCKET, SO_DISCDATALEN, TCP_OPT_NODATA, false},
+    {SOL_SOCKET, SO_DISCOPTLEN, TCP_OPT_NODATA, false},
+    {IPPROTO_TCP, TCP_NODELAY, TCP_OPT_INT, true},
+};
+
+static const struct tcp_opt *tcp_find_opt(struct tcp_sock *ts, int level, int name)
+{
+    for (unsigned i = 0; i < sizeof tcp_opts / sizeof tcp_opts[0]; i++)
+        if (tcp_opts[i].level == level && tcp_opts[i].name == name)
+            return tcp_opts[i].stream_only && ts->type != SOCK_STREAM ? NULL : &tcp_opts[i];
+    return NULL;
+}
+
+/* Write a value of n bytes and its length to the caller's optval/optlen. */
+static int tcp_opt_out(char *optval, LPINT optlen, int cap, const void *v, int n)
+{
+    if (cap < n)
+        return WSAEFAULT;
+    if (umem_write(optval, v, (size_t)n) != 0 || umem_write(optlen, &n, sizeof n) != 0)
+        return WSAEFAULT;
+    return 0;
+}
+
+static void tcp_info_to_ansi(const WSAPROTOCOL_INFOW *w, WSAPROTOCOL_INFOA *a)
+{
+    memcpy(a, w, offsetof(WSAPROTOCOL_INFOA, szProtocol));
+    for (int i = 0; i <= WSAPROTOCOL_LEN; i++)
+        a->szProtocol[i] = w->szProtocol[i] < 0x80 ? (CHAR)w->szProtocol[i] : '?';
+    a->szProtocol[WSAPROTOCOL_LEN] = '\0';
+}
+
+int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPINT optlen,
+                             LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    const struct tcp_opt *o = tcp_find_opt(ts, level, optname);
+    if (o == NULL || o->kind == TCP_OPT_NODATA)
+        return tcp_fail(lpErrno, WSAENOPROTOOPT);
+    int cap;
+    if (optlen == NULL || umem_read(&cap, optlen, sizeof cap) != 0)
+        return tcp_fail(lpErrno, WSAEFAULT);
+    switch (o->kind) {
+    case TCP_OPT_INT:
+    case TCP_OPT_INT_RO: {
+        int v;
+        socklen_t n = sizeof v;
+        if (getsockopt(ts->fd, level, optname, &v, &n) != 0)
+            return tcp_fail(lpErrno, errmap_from_errno(errno));
+        if (optname == SO_ERROR && level == SOL_SOCKET && v != 0)
+            v = errmap_from_errno(v); /* Winsock reports WSAE* codes */
+        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        break;
+    }
+    case TCP_OPT_LINGER: {
+        struct linger l;
+        socklen_t n = sizeof l;
+        if (getsockopt(ts->fd, level, optname, &l, &n) != 0)
+            return tcp_fail(lpErrno, errmap_from_errno(errno));
+        err = tcp_opt_out(optval, optlen, cap, &l, sizeof l);
+        break;
+    }
+    case TCP_OPT_ACCEPTCONN: {
+        int v = atomic_load(&ts->state) == TCP_ST_LISTENING;
+        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        break;
+    }
+    case TCP_OPT_INFOW:
+        err = tcp_opt_out(optval, optlen, cap, &ts->proto, sizeof ts->proto);
+        break;
+    case TCP_OPT_INFOA: {
+        WSAPROTOCOL_INFOA a;
+        tcp_info_to_ansi(&ts->proto, &a);
+        err = tcp_opt_out(optval, optlen, cap, &a, sizeof a);
+        break;
+    }
+    case TCP_OPT_NODATA:
+        err = WSAENOPROTOOPT;
+        break;
+    }
+    return err ? tcp_fail(lpErrno, err) : 0;
+}
+
+int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optval, int optlen,
+                             LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    const struct tcp_opt *o = tcp_find_opt(ts, level, optname);
+    if (o == NULL || o->kind == TCP_OPT_NODATA)
+        return tcp_fail(lpErrno, WSAENOPROTOOPT); /* D9: no SO_DISCDATA on tcp */
+    switch (o->kind) {
+    case TCP_OPT_INT: {
+        /* Winsock accepts a one-byte BOOL as well as an int. */
+        int v = 0;
+        if (optlen < 1)
+            return tcp_fail(lpErrno, WSAEFAULT);
+        if (optlen < (int)sizeof v) {
+            unsigned char c;
+            if (umem_read(&c, optval, 1) != 0)
+                return tcp_fail(lpErrno, WSAEFAULT);
+            v = c;
+        } else if (umem_read(&v, optval, sizeof v) != 0) {
+            return tcp_fail(lpErrno, WSAEFAULT);
+        }
+        if (setsockopt(ts->fd, level, optname, &v, sizeof v) != 0)
+            return tcp_fail(lpErrno, errmap_from_errno(errno));
+        return 0;
+    }
+    case TCP_OPT_LINGER: {
+        struct linger l;
+        if (optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0)
+            return tcp_fail(lpErrno, WSAEFAULT);
+        if (setsockopt(ts->fd, level, optname, &l, sizeof l) != 0)
+            return tcp_fail(lpErrno, errmap_from_errno(errno));
+        return 0;
+    }
+    default:
+        return tcp_fail(lpErrno, WSAEINVAL); /* read-only option */
+    }
+}
+
+/* ---- ioctls ------------------------------------------------------------- */
+typedef int (*tcp_ioctl_fn)(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
+                            DWORD outlen, LPDWORD ret);
+
+static int tcp_ioctl_fionbio(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
+                             DWORD outlen, LPDWORD ret)
+{
+    (void)out, (void)outlen;
+    u_long v;
+    if (inlen < sizeof v || umem_read(&v, in, sizeof v) != 0)
+        return WSAEFAULT;
+    /* Winsock: a socket under WSPEventSelect cannot go back to blocking. */
+    if (v == 0 && atomic_load(&ts->ev_mask) != 0)
+        return WSAEINVAL;
+    if (ret != NULL)
+        *ret = 0;
+    return tcp_set_nonblocking(ts, v != 0);
+}
+
+static int tcp_ioctl_query(struct tcp_sock *ts, unsigned long req, LPVOID out, DWORD outlen,
+                           LPDWORD ret)
+{
+    int v = 0;
+    if (ioctl(ts->fd, req, &v) != 0)
+        return errmap_from_errno(errno);
+    u_long u = (u_long)v;
+    if (outlen < sizeof u || umem_write(out, &u, sizeof u) != 0)
+        return WSAEFAULT;
+    if (ret != NULL)
+        *ret = sizeof u;
+    return 0;
+}
+
+static int tcp_ioctl_fionread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
+                              DWORD outlen, LPDWORD ret)
+{
+    (void)in, (void)inlen;
+    if (ts->type == SOCK_STREAM && atomic_load(&ts->state) == TCP_ST_LISTENING)
+        return WSAEINVAL;
+    return tcp_ioctl_query(ts, FIONREAD, out, outlen, ret);
+}
+
+static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
+                            DWORD outlen, LPDWORD ret)
+{
+    (void)in, (void)inlen;
+    if (ts->type != SOCK_STREAM)
+        return WSAEINVAL;
+    int err = tcp_ioctl_query(ts, SIOCATMARK, out, outlen, ret);
+    if (err == 0) {
+        /* Winsock answers TRUE when there is NO urgent data to read. */
+        u_long u;
+        umem_read(&u, out, sizeof u);
+        u = !u;
+        umem_write(out, &u, sizeof u);
+    }
+    return err;
+}
+
+static const struct {
+    DWORD code;
+    tcp_ioctl_fn fn;
+} tcp_ioctls[] = {
+    {(DWORD)WSP_FIONBIO, tcp_ioctl_fionbio},   {(DWORD)FIONBIO, tcp_ioctl_fionbio},
+    {(DWORD)WSP_FIONREAD, tcp_ioctl_fionread}, {(DWORD)FIONREAD, tcp_ioctl_fionread},
+    {(DWORD)WSP_SIOCATMARK, tcp_ioctl_atmark}, {(DWORD)SIOCATMARK, tcp_ioctl_atmark},
+};
+
+int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+                        LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+                        LPWSAOVERLAPPED lpOverlapped,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                        LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpCompletionRoutine, (void)lpThreadId;
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (lpOverlapped != NULL)
+        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+    for (unsigned i = 0; i < sizeof tcp_ioctls / sizeof tcp_ioctls[0]; i++) {
+        if (tcp_ioctls[i].code == dwIoControlCode) {
+            err = tcp_ioctls[i].fn(ts, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
+                                   lpcbBytesReturned);
+            return err ? tcp_fail(lpErrno, err) : 0;
+        }
+    }
+    return tcp_fail(lpErrno, WSAEINVAL); /* Winsock's answer for an unknown code */
+}

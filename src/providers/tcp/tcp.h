@@ -1,0 +1,164 @@
+/* tcp provider — internal interface shared by the files of the module.
+ *
+ * One tcp_sock per SOCKET handed out through WPUCreateSocketHandle.  The
+ * explicit state exists because the kernel's answers alone are not enough: on
+ * Linux shutdown() on a connecting socket aborts the connect, and a socket
+ * that has sent its FIN looks "connected" to most calls. */
+#ifndef WSP_TCP_TCP_H
+#define WSP_TCP_TCP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <wsp/ws2spi.h>
+
+enum tcp_state {
+    TCP_ST_NEW,        /* created, not bound */
+    TCP_ST_BOUND,      /* bound, not listening or connecting */
+    TCP_ST_LISTENING,  /* listen() done */
+    TCP_ST_CONNECTING, /* non-blocking connect pending */
+    TCP_ST_CONNECTED,  /* connected (UDP: default peer set) */
+    TCP_ST_SEND_SHUT,  /* our FIN is queued: SendDisconnect / Shutdown(SD_SEND) done */
+    TCP_ST_RELEASED,   /* both FINs exchanged: the kernel released the connection */
+};
+
+struct tcp_sock {
+    int fd;
+    int af;
+    int type; /* SOCK_STREAM or SOCK_DGRAM */
+    SOCKET handle;
+    _Atomic int state;          /* enum tcp_state */
+    atomic_bool send_shut;      /* sends refused with WSAESHUTDOWN */
+    atomic_bool recv_shut;      /* receives refused with WSAESHUTDOWN */
+    atomic_bool nonblocking;    /* Winsock's FIONBIO mode, mirrored on the fd */
+    atomic_int blocked;         /* threads inside a blocking syscall on fd */
+    atomic_bool closing;        /* WSPCloseSocket has started */
+    int deferred_fd;            /* a connection the condition function deferred, or -1 */
+    pthread_mutex_t lock;       /* guards the event fields and deferred_fd */
+    WSAEVENT event;             /* WSPEventSelect target, or NULL */
+    _Atomic LONG ev_mask;       /* FD_* selected */
+    LONG ev_pending;            /* FD_* recorded, not yet enumerated */
+    int ev_err[FD_MAX_EVENTS];  /* error code per recorded event */
+    bool ev_registered;         /* in the watcher's epoll set (guarded by the events mutex) */
+    struct tcp_sock *next;      /* registry list (guarded by the registry mutex) */
+    struct tcp_sock *prev;
+    WSAPROTOCOL_INFOW proto; /* the catalog entry this socket was created for */
+};
+
+/* ---- startup.c ----------------------------------------------------------- */
+extern WSPUPCALLTABLE tcp_upcalls;
+extern atomic_bool tcp_live;              /* false before startup and after the last cleanup */
+extern _Thread_local int tcp_in_callback; /* this thread runs a condition function of ours */
+
+/* Every SPI entry starts here: C9 (cleaned up) and C8 (inside our callback). */
+static inline int tcp_guard(void)
+{
+    if (!atomic_load_explicit(&tcp_live, memory_order_acquire))
+        return WSAENETDOWN;
+    if (tcp_in_callback)
+        return WSAEINPROGRESS;
+    return 0;
+}
+
+/* Report code through lpErrno (D11); a NULL lpErrno is never written (D4). */
+static inline int tcp_fail(LPINT lpErrno, int code)
+{
+    if (lpErrno != NULL)
+        *lpErrno = code;
+    return SOCKET_ERROR;
+}
+
+/* ---- socket.c ------------------------------------------------------------ */
+/* The context of handle s, or NULL with *err set (WSAENOTSOCK). */
+struct tcp_sock *tcp_lookup(SOCKET s, int *err);
+/* Wrap an open fd into a new context and handle; on failure the fd is closed. */
+struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto,
+                              int state, int *err);
+/* Close a context fully: wake blocked calls, drop the handle, free. */
+void tcp_sock_close(struct tcp_sock *ts);
+/* Close every socket still open (the last WSPCleanup). */
+void tcp_sock_close_all(void);
+/* Set the fd's O_NONBLOCK to match Winsock's mode. 0 or a WSAE* code. */
+int tcp_set_nonblocking(struct tcp_sock *ts, bool on);
+/* Move CONNECTING -> CONNECTED and SEND_SHUT -> RELEASED when the kernel says
+ * so; returns the state after the refresh. */
+int tcp_refresh_state(struct tcp_sock *ts);
+
+/* Bracket a syscall that may block, so WSPCloseSocket can wake it.  Returns
+ * false (do not block) when the socket is already closing. */
+static inline bool tcp_block_begin(struct tcp_sock *ts)
+{
+    atomic_fetch_add(&ts->blocked, 1);
+    if (atomic_load(&ts->closing)) {
+        atomic_fetch_sub(&ts->blocked, 1);
+        return false;
+    }
+    return true;
+}
+static inline void tcp_block_end(struct tcp_sock *ts)
+{
+    atomic_fetch_sub(&ts->blocked, 1);
+}
+
+/* ---- disconnect.c -------------------------------------------------------- */
+/* The shared core of SendDisconnect and Shutdown(SD_SEND): 0 or a WSAE* code. */
+int tcp_send_shutdown(struct tcp_sock *ts);
+
+/* ---- events.c ------------------------------------------------------------ */
+/* Record events seen outside the watcher (e.g. data left after a recv). */
+void tcp_events_post(struct tcp_sock *ts, LONG bits, int err);
+/* Remove ts from the watcher before its handle is closed; and wait until the
+ * watcher can no longer be touching a context (after the handle is gone). */
+void tcp_events_forget(struct tcp_sock *ts);
+void tcp_events_barrier(void);
+/* Stop the watcher thread (the last WSPCleanup). */
+void tcp_events_stop(void);
+
+/* ---- address.c ----------------------------------------------------------- */
+/* Length of a sockaddr for af, 0 if af is not ours. */
+int tcp_sockaddr_len(int af);
+
+/* ---- SPI entry points (one file each group) ------------------------------ */
+SOCKET WSPAPI tcp_WSPAccept(SOCKET, struct sockaddr *, LPINT, LPCONDITIONPROC, DWORD_PTR, LPINT);
+INT WSPAPI tcp_WSPAddressToString(LPSOCKADDR, DWORD, LPWSAPROTOCOL_INFOW, LPWSTR, LPDWORD, LPINT);
+int WSPAPI tcp_WSPAsyncSelect(SOCKET, HWND, unsigned int, LONG, LPINT);
+int WSPAPI tcp_WSPBind(SOCKET, const struct sockaddr *, int, LPINT);
+int WSPAPI tcp_WSPCancelBlockingCall(LPINT);
+int WSPAPI tcp_WSPCleanup(LPINT);
+int WSPAPI tcp_WSPCloseSocket(SOCKET, LPINT);
+int WSPAPI tcp_WSPConnect(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS, LPQOS,
+                          LPINT);
+int WSPAPI tcp_WSPDuplicateSocket(SOCKET, DWORD, LPWSAPROTOCOL_INFOW, LPINT);
+int WSPAPI tcp_WSPEnumNetworkEvents(SOCKET, WSAEVENT, LPWSANETWORKEVENTS, LPINT);
+int WSPAPI tcp_WSPEventSelect(SOCKET, WSAEVENT, LONG, LPINT);
+BOOL WSPAPI tcp_WSPGetOverlappedResult(SOCKET, LPWSAOVERLAPPED, LPDWORD, BOOL, LPDWORD, LPINT);
+int WSPAPI tcp_WSPGetPeerName(SOCKET, struct sockaddr *, LPINT, LPINT);
+int WSPAPI tcp_WSPGetSockName(SOCKET, struct sockaddr *, LPINT, LPINT);
+int WSPAPI tcp_WSPGetSockOpt(SOCKET, int, int, char *, LPINT, LPINT);
+BOOL WSPAPI tcp_WSPGetQOSByName(SOCKET, LPWSABUF, LPQOS, LPINT);
+int WSPAPI tcp_WSPIoctl(SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPDWORD, LPWSAOVERLAPPED,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
+SOCKET WSPAPI tcp_WSPJoinLeaf(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS,
+                              LPQOS, DWORD, LPINT);
+int WSPAPI tcp_WSPListen(SOCKET, int, LPINT);
+int WSPAPI tcp_WSPRecv(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, LPWSAOVERLAPPED,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
+int WSPAPI tcp_WSPRecvDisconnect(SOCKET, LPWSABUF, LPINT);
+int WSPAPI tcp_WSPRecvFrom(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, struct sockaddr *, LPINT,
+                           LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
+                           LPINT);
+int WSPAPI tcp_WSPSelect(int, wsp_fd_set *, wsp_fd_set *, wsp_fd_set *, const struct timeval *,
+                         LPINT);
+int WSPAPI tcp_WSPSend(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, LPWSAOVERLAPPED,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
+int WSPAPI tcp_WSPSendDisconnect(SOCKET, LPWSABUF, LPINT);
+int WSPAPI tcp_WSPSendTo(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, const struct sockaddr *, int,
+                         LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
+                         LPINT);
+int WSPAPI tcp_WSPSetSockOpt(SOCKET, int, int, const char *, int, LPINT);
+int WSPAPI tcp_WSPShutdown(SOCKET, int, LPINT);
+SOCKET WSPAPI tcp_WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD, LPINT);
+INT WSPAPI tcp_WSPStringToAddress(LPWSTR, INT, LPWSAPROTOCOL_INFOW, LPSOCKADDR, LPINT, LPINT);
+
+#endif
