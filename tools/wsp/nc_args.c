@@ -1,0 +1,152 @@
+/* Option parsing for listen/connect: one option table, each option tagged with
+ * the roles that accept it, so --help and the parser cannot disagree. */
+#include "nc_args.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "report.h"
+
+enum { OPT_PROTO = 256, OPT_CLASS, OPT_ACCEPT, OPT_REJECT, OPT_REJECT_DATA, OPT_CONNECT,
+       OPT_DISCONNECT, OPT_HELP };
+
+#define ROLE_L (1u << NC_ROLE_LISTEN)
+#define ROLE_C (1u << NC_ROLE_CONNECT)
+
+static const struct {
+    struct option opt;
+    unsigned roles;
+    const char *arg_help;
+    const char *help;
+} nc_options[] = {
+    {{"proto", required_argument, NULL, OPT_PROTO}, ROLE_L | ROLE_C, "tcp|itot",
+     "provider to use (default itot)"},
+    {{"class", required_argument, NULL, OPT_CLASS}, ROLE_L | ROLE_C, "0|2",
+     "itot: use only this ISO class (default: class 2, class 0 as alternative)"},
+    {{"accept-data", required_argument, NULL, OPT_ACCEPT}, ROLE_L, "TEXT|@FILE",
+     "connect data sent back when accepting (itot: at most 32 octets)"},
+    {{"reject", required_argument, NULL, OPT_REJECT}, ROLE_L, "REASON",
+     "refuse the connection with this DR reason (name or number, list below)"},
+    {{"reject-data", required_argument, NULL, OPT_REJECT_DATA}, ROLE_L, "TEXT|@FILE",
+     "user data of the refusal (with --reject; at most 64 octets)"},
+    {{"connect-data", required_argument, NULL, OPT_CONNECT}, ROLE_C, "TEXT|@FILE",
+     "connect data sent with the connect request (itot: at most 32 octets)"},
+    {{"disconnect-data", required_argument, NULL, OPT_DISCONNECT}, ROLE_L | ROLE_C,
+     "TEXT|@FILE", "data sent by WSASendDisconnect at end of stdin (itot: at most 64)"},
+    {{"help", no_argument, NULL, OPT_HELP}, ROLE_L | ROLE_C, NULL, "this text"},
+};
+#define NC_OPTION_COUNT (sizeof nc_options / sizeof nc_options[0])
+
+static void nc_args_help(enum nc_role role)
+{
+    if (role == NC_ROLE_LISTEN)
+        printf("Usage: wsp listen [OPTIONS] ADDR PORT\n\n"
+               "Listens on ADDR PORT (PORT 0: any free port), accepts one connection, then\n"
+               "copies stdin to the peer and the peer's data to stdout. Once listening it\n"
+               "prints 'wsp: listening on ADDR PORT (PROTO)' on stderr, with the real port.\n");
+    else
+        printf("Usage: wsp connect [OPTIONS] HOST PORT\n\n"
+               "Connects to HOST PORT, then copies stdin to the peer and the peer's data to\n"
+               "stdout.\n");
+    printf("Each read from stdin is sent as one message (one TSDU on itot). At end of stdin\n"
+           "it calls WSASendDisconnect, with the --disconnect-data if given. On stderr it\n"
+           "reports what the peer sent at connect and at disconnect (text when printable,\n"
+           "hex otherwise, with the DR reason by name) and the negotiated class.\n"
+           "TEXT|@FILE: the text itself, or the contents of FILE ('@@x' means the text '@x').\n\n"
+           "Options:\n");
+    for (size_t i = 0; i < NC_OPTION_COUNT; i++) {
+        if (!(nc_options[i].roles & (1u << role)))
+            continue;
+        char left[48];
+        snprintf(left, sizeof left, "--%s%s%s", nc_options[i].opt.name,
+                 nc_options[i].arg_help ? " " : "",
+                 nc_options[i].arg_help ? nc_options[i].arg_help : "");
+        printf("  %-30s %s\n", left, nc_options[i].help);
+    }
+    if (role == NC_ROLE_LISTEN) {
+        printf("\nDR reasons for --reject:\n");
+        report_dr_reason_list(stdout);
+    }
+    tool_exit_print_help();
+}
+
+static int nc_args_option(int c, const char *arg, struct nc_opts *o)
+{
+    switch (c) {
+    case OPT_PROTO:
+        return args_proto(arg, &o->proto);
+    case OPT_CLASS:
+        return args_class(arg, &o->cls);
+    case OPT_ACCEPT:
+        return args_data("--accept-data", arg, &o->accept_data);
+    case OPT_REJECT:
+        o->reject_reason = report_dr_reason_parse(arg);
+        if (o->reject_reason < 0) {
+            report_error("unknown DR reason '%s' (see 'wsp listen --help')", arg);
+            return -1;
+        }
+        return 0;
+    case OPT_REJECT_DATA:
+        return args_data("--reject-data", arg, &o->reject_data);
+    case OPT_CONNECT:
+        return args_data("--connect-data", arg, &o->connect_data);
+    case OPT_DISCONNECT:
+        return args_data("--disconnect-data", arg, &o->disconnect_data);
+    }
+    return -1;
+}
+
+int nc_args_parse(enum nc_role role, int argc, char **argv, struct nc_opts *o)
+{
+    struct option longopts[NC_OPTION_COUNT + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < NC_OPTION_COUNT; i++)
+        if (nc_options[i].roles & (1u << role))
+            longopts[n++] = nc_options[i].opt;
+    memset(&longopts[n], 0, sizeof longopts[n]);
+
+    const char *cmd = role == NC_ROLE_LISTEN ? "listen" : "connect";
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        if (c == OPT_HELP || c == 'h') {
+            nc_args_help(role);
+            return TOOL_EXIT_OK;
+        }
+        if (c == '?' || c == ':') {
+            if (optopt)
+                report_error("%s: option needs a value or is unknown: '%s' (try 'wsp %s "
+                             "--help')",
+                             cmd, argv[optind - 1], cmd);
+            else
+                report_error("%s: unknown option '%s' (try 'wsp %s --help')", cmd,
+                             argv[optind - 1], cmd);
+            return TOOL_EXIT_USAGE;
+        }
+        if (nc_args_option(c, optarg, o) != 0)
+            return TOOL_EXIT_USAGE;
+    }
+    if (argc - optind != 2) {
+        report_error("%s: expected %s PORT (try 'wsp %s --help')", cmd,
+                     role == NC_ROLE_LISTEN ? "ADDR" : "HOST", cmd);
+        return TOOL_EXIT_USAGE;
+    }
+    o->host = argv[optind];
+    if (args_port(argv[optind + 1], &o->port) != 0)
+        return TOOL_EXIT_USAGE;
+    if (role == NC_ROLE_CONNECT && o->port == 0) {
+        report_error("connect: port 0 is not a port one can connect to");
+        return TOOL_EXIT_USAGE;
+    }
+    if (o->proto == ARGS_PROTO_TCP && o->cls >= 0) {
+        report_error("%s: --class applies to --proto itot only", cmd);
+        return TOOL_EXIT_USAGE;
+    }
+    if (o->reject_data.set && o->reject_reason < 0) {
+        report_error("listen: --reject-data needs --reject REASON");
+        return TOOL_EXIT_USAGE;
+    }
+    return -1;
+}
