@@ -198,6 +198,26 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                       LPWSAPROTOCOL_INFOW lpProtocolInfo, WSPUPCALLTABLE UpcallTable,
                       LPWSPPROC_TABLE lpProcTable);
 
+/* ---- catalog installation (WSC*) ----------------------------------------
+ * Process-local on POSIX: an installed provider lives in this process's
+ * catalog until WSCDeinstallProvider or exit; nothing is persisted (there is no
+ * registry). lpszProviderDllPath is a module path, or a bare file name that is
+ * searched in $WSP_PROVIDER_PATH (':'-separated), then in "wsp/" next to
+ * libwsp, then in the install module directory. Installed entries get new
+ * catalog ids; ProviderId is set to lpProviderId. Return 0 or SOCKET_ERROR
+ * with the code in *lpErrno (WSAEINVAL, WSAEFAULT, WSAENOBUFS). */
+WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
+                                         LPWSAPROTOCOL_INFOW lpProtocolInfoList,
+                                         DWORD dwNumberOfEntries, LPINT lpErrno);
+WSP_EXPORT int WSPAPI WSCDeinstallProvider(LPGUID lpProviderId, LPINT lpErrno);
+/* The resolved module path; *lpProviderDllPathLen is the buffer size in
+ * WCHARs (NUL included); too small: WSAEFAULT and the needed size. */
+WSP_EXPORT int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
+                                         LPINT lpProviderDllPathLen, LPINT lpErrno);
+/* Like WSAEnumProtocolsW, but also lists hidden and layered entries. */
+WSP_EXPORT int WSPAPI WSCEnumProtocols(LPINT lpiProtocols, LPWSAPROTOCOL_INFOW lpProtocolBuffer,
+                                       LPDWORD lpdwBufferLength, LPINT lpErrno);
+
 #ifdef __cplusplus
 }
 #endif

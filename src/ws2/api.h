@@ -1,0 +1,60 @@
+/* What every API entry point does around its provider call: check startup,
+ * pin the handle (WSAENOTSOCK), dispatch through the provider's proc table,
+ * unpin, store the error thread-locally. Inline and allocation-free: this is
+ * the hot path of every send and receive. */
+#ifndef WSP_WS2_API_H
+#define WSP_WS2_API_H
+
+#include "catalog.h"
+#include "handle.h"
+#include "lasterror.h"
+#include "startup.h"
+
+struct api_sock {
+    SOCKET s;
+    struct cat_entry *entry;
+};
+
+/* 0, WSANOTINITIALISED or WSAENOTSOCK. On 0 the caller must api_done. */
+static inline int api_pin(SOCKET s, struct api_sock *a)
+{
+    if (!su_running())
+        return WSANOTINITIALISED;
+    void *owner;
+    int err = hdl_pin(s, &owner);
+    if (err != 0)
+        return err;
+    a->s = s;
+    a->entry = owner;
+    return 0;
+}
+
+static inline const WSPPROC_TABLE *api_procs(const struct api_sock *a)
+{
+    return &a->entry->prov->procs;
+}
+
+/* Unpin; on failure store err (a provider that forgot to set it gets
+ * WSASYSCALLFAILURE rather than a stale code). Returns rc. */
+static inline int api_done(struct api_sock *a, int rc, int err)
+{
+    hdl_unpin(a->s);
+    if (rc == SOCKET_ERROR)
+        le_set(err != 0 ? err : WSASYSCALLFAILURE);
+    return rc;
+}
+
+/* Start a call on socket s: declares `a` and `err`, and returns `fail` from
+ * the enclosing function when the handle cannot be pinned. */
+#define API_ENTER(s, fail)                                                                     \
+    struct api_sock a;                                                                         \
+    int err = api_pin((s), &a);                                                                \
+    if (err != 0) {                                                                            \
+        le_set(err);                                                                           \
+        return (fail);                                                                         \
+    }
+
+/* closesocket without the startup check (also used by the last WSACleanup). */
+int api_close_handle(SOCKET s);
+
+#endif

@@ -1,0 +1,110 @@
+/* WSAAddressToStringA / WSAStringToAddressA: the provider does the work in
+ * UTF-16 (WSPAddressToString / WSPStringToAddress); this layer picks the
+ * provider and converts between the A and W strings on the stack. */
+#include <string.h>
+
+#include "api.h"
+#include "catalog_enum.h"
+#include "common/umem.h"
+#include "loader.h"
+#include "wstr.h"
+
+/* Longest address string handled (an IPv6 address with scope and port is < 70). */
+#define API_ADDRSTR_MAX 256
+
+/* The entry to ask: the one named by the caller's protocol info, else the
+ * first public entry of the address family. */
+static int api_addr_entry(const WSAPROTOCOL_INFOA *user_info, int af, struct cat_entry **out,
+                          WSAPROTOCOL_INFOW *info)
+{
+    struct cat_entry *e;
+    if (user_info != NULL) {
+        WSAPROTOCOL_INFOA a;
+        if (umem_read(&a, user_info, sizeof a) != 0)
+            return WSAEFAULT;
+        e = cat_find_id(a.dwCatalogEntryId);
+    } else {
+        e = cat_first_of_family(af);
+    }
+    if (e == NULL)
+        return WSAEINVAL;
+    int err = ldr_ensure(e);
+    if (err != 0)
+        return err;
+    *info = e->info;
+    *out = e;
+    return 0;
+}
+
+WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
+                                          LPWSAPROTOCOL_INFOA lpProtocolInfo,
+                                          LPSTR lpszAddressString,
+                                          LPDWORD lpdwAddressStringLength)
+{
+    if (!su_running())
+        return le_fail(WSANOTINITIALISED);
+    sa_family_t family;
+    DWORD cap;
+    if (umem_read(&family, &lpsaAddress->sa_family, sizeof family) != 0 ||
+        umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
+        return le_fail(WSAEFAULT);
+    struct cat_entry *e;
+    WSAPROTOCOL_INFOW info;
+    int err = api_addr_entry(lpProtocolInfo, family, &e, &info);
+    if (err != 0)
+        return le_fail(err);
+
+    WCHAR w[API_ADDRSTR_MAX];
+    DWORD wlen = cap < API_ADDRSTR_MAX ? cap : API_ADDRSTR_MAX;
+    err = 0;
+    if (ldr_procs(e)->lpWSPAddressToString(lpsaAddress, dwAddressLength, &info, w, &wlen, &err) !=
+        0) {
+        if (err == WSAEFAULT) /* too small: wlen is the size needed */
+            (void)umem_write(lpdwAddressStringLength, &wlen, sizeof wlen);
+        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
+    }
+    w[API_ADDRSTR_MAX - 1] = 0;
+    char s[API_ADDRSTR_MAX * 3];
+    int n = wstr_to_utf8(s, sizeof s, w);
+    if (n < 0)
+        return le_fail(WSAEINVAL);
+    DWORD need = (DWORD)n + 1;
+    if (cap < need) {
+        (void)umem_write(lpdwAddressStringLength, &need, sizeof need);
+        return le_fail(WSAEFAULT);
+    }
+    if (umem_write(lpszAddressString, s, need) != 0 ||
+        umem_write(lpdwAddressStringLength, &need, sizeof need) != 0)
+        return le_fail(WSAEFAULT);
+    return 0;
+}
+
+WSP_EXPORT int WSAAPI WSAStringToAddressA(LPSTR AddressString, INT AddressFamily,
+                                          LPWSAPROTOCOL_INFOA lpProtocolInfo,
+                                          LPSOCKADDR lpAddress, LPINT lpAddressLength)
+{
+    if (!su_running())
+        return le_fail(WSANOTINITIALISED);
+    char s[API_ADDRSTR_MAX];
+    for (size_t i = 0;; i++) {
+        if (i == sizeof s)
+            return le_fail(WSAEINVAL);
+        if (umem_read(&s[i], AddressString + i, 1) != 0)
+            return le_fail(WSAEFAULT);
+        if (s[i] == 0)
+            break;
+    }
+    WCHAR w[API_ADDRSTR_MAX];
+    if (wstr_from_utf8(w, API_ADDRSTR_MAX, s) < 0)
+        return le_fail(WSAEINVAL);
+    struct cat_entry *e;
+    WSAPROTOCOL_INFOW info;
+    int err = api_addr_entry(lpProtocolInfo, AddressFamily, &e, &info);
+    if (err != 0)
+        return le_fail(err);
+    err = 0;
+    if (ldr_procs(e)->lpWSPStringToAddress(w, AddressFamily, &info, lpAddress, lpAddressLength,
+                                           &err) != 0)
+        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
+    return 0;
+}

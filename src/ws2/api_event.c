@@ -1,0 +1,74 @@
+/* Event objects and network-event selection. */
+#include "api.h"
+#include "event.h"
+
+WSP_EXPORT WSAEVENT WSAAPI WSACreateEvent(void)
+{
+    if (!su_running()) {
+        le_set(WSANOTINITIALISED);
+        return WSA_INVALID_EVENT;
+    }
+    WSAEVENT h;
+    int err = evt_create(&h);
+    if (err != 0) {
+        le_set(err);
+        return WSA_INVALID_EVENT;
+    }
+    return h;
+}
+
+static BOOL api_event_result(int err)
+{
+    if (err != 0) {
+        le_set(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+WSP_EXPORT BOOL WSAAPI WSACloseEvent(WSAEVENT hEvent)
+{
+    return api_event_result(su_running() ? evt_close(hEvent) : WSANOTINITIALISED);
+}
+
+WSP_EXPORT BOOL WSAAPI WSASetEvent(WSAEVENT hEvent)
+{
+    return api_event_result(su_running() ? evt_set(hEvent) : WSANOTINITIALISED);
+}
+
+WSP_EXPORT BOOL WSAAPI WSAResetEvent(WSAEVENT hEvent)
+{
+    return api_event_result(su_running() ? evt_reset(hEvent) : WSANOTINITIALISED);
+}
+
+/* fAlertable is accepted and ignored: there are no APCs to run on POSIX, so
+ * WSA_WAIT_IO_COMPLETION is never returned. */
+WSP_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
+                                                 BOOL fWaitAll, DWORD dwTimeout, BOOL fAlertable)
+{
+    (void)fAlertable;
+    if (!su_running()) {
+        le_set(WSANOTINITIALISED);
+        return WSA_WAIT_FAILED;
+    }
+    int err = 0;
+    DWORD r = evt_wait(cEvents, lphEvents, fWaitAll, dwTimeout, &err);
+    if (r == WSA_WAIT_FAILED)
+        le_set(err);
+    return r;
+}
+
+WSP_EXPORT int WSAAPI WSAEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents)
+{
+    API_ENTER(s, SOCKET_ERROR);
+    return api_done(&a, api_procs(&a)->lpWSPEventSelect(s, hEventObject, lNetworkEvents, &err),
+                    err);
+}
+
+WSP_EXPORT int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
+                                           LPWSANETWORKEVENTS lpNetworkEvents)
+{
+    API_ENTER(s, SOCKET_ERROR);
+    return api_done(
+        &a, api_procs(&a)->lpWSPEnumNetworkEvents(s, hEventObject, lpNetworkEvents, &err), err);
+}

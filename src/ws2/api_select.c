@@ -1,0 +1,166 @@
+/* select and WSAPoll. Both go to the WSPSelect of the one provider that owns
+ * the sockets: a provider can only wait on its own sockets, so sockets of
+ * different providers in one call are refused with WSAEINVAL (documented in
+ * docs; Windows has the same restriction for non-IFS providers). */
+#include <string.h>
+
+#include "api.h"
+#include "common/umem.h"
+
+WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set)
+{
+    if (set == NULL)
+        return 0;
+    u_int n = set->fd_count < WSP_FD_SETSIZE ? set->fd_count : WSP_FD_SETSIZE;
+    for (u_int i = 0; i < n; i++)
+        if (set->fd_array[i] == s)
+            return 1;
+    return 0;
+}
+
+/* Pins taken for the duration of one select or poll. */
+struct api_pins {
+    SOCKET s[3 * WSP_FD_SETSIZE];
+    unsigned n;
+    struct cat_provider *prov;
+};
+
+static void api_unpin_all(struct api_pins *p)
+{
+    for (unsigned i = 0; i < p->n; i++)
+        hdl_unpin(p->s[i]);
+    p->n = 0;
+}
+
+/* Pin s and check it belongs to the same provider as the others: 0,
+ * WSAENOTSOCK or WSAEINVAL (another provider). */
+static int api_pin_one(struct api_pins *p, SOCKET s)
+{
+    void *owner;
+    int err = hdl_pin(s, &owner);
+    if (err != 0)
+        return err;
+    struct cat_provider *prov = ((struct cat_entry *)owner)->prov;
+    if (p->prov != NULL && p->prov != prov) {
+        hdl_unpin(s);
+        return WSAEINVAL;
+    }
+    p->prov = prov;
+    p->s[p->n++] = s;
+    return 0;
+}
+
+static int api_pin_set(struct api_pins *p, const wsp_fd_set *set)
+{
+    if (set == NULL)
+        return 0;
+    if (set->fd_count > WSP_FD_SETSIZE)
+        return WSAEINVAL;
+    for (u_int i = 0; i < set->fd_count; i++) {
+        int err = api_pin_one(p, set->fd_array[i]);
+        if (err != 0)
+            return err;
+    }
+    return 0;
+}
+
+WSP_EXPORT int WSAAPI wsp_select(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
+                                 wsp_fd_set *exceptfds, const struct timeval *timeout)
+{
+    if (!su_running())
+        return le_fail(WSANOTINITIALISED);
+    struct api_pins pins = {.n = 0};
+    wsp_fd_set *sets[3] = {readfds, writefds, exceptfds};
+    int err = 0;
+    for (int i = 0; i < 3 && err == 0; i++)
+        err = api_pin_set(&pins, sets[i]);
+    if (err == 0 && pins.n == 0)
+        err = WSAEINVAL; /* nothing to wait for, as on Windows */
+    if (err != 0) {
+        api_unpin_all(&pins);
+        return le_fail(err);
+    }
+    int rc = pins.prov->procs.lpWSPSelect(nfds, readfds, writefds, exceptfds, timeout, &err);
+    api_unpin_all(&pins);
+    if (rc == SOCKET_ERROR)
+        le_set(err != 0 ? err : WSASYSCALLFAILURE);
+    return rc;
+}
+
+/* Which select set a poll event goes to; a ready set reports back the bits
+ * of that row that the caller asked for. */
+static const struct {
+    SHORT events;
+    int set; /* 0 read, 1 write, 2 except */
+} api_poll_map[] = {
+    {POLLIN | POLLRDNORM, 0},
+    {POLLOUT | POLLWRNORM, 1},
+    {POLLPRI, 2},
+};
+#define API_POLL_MAP_N (sizeof api_poll_map / sizeof api_poll_map[0])
+
+WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
+{
+    if (!su_running())
+        return le_fail(WSANOTINITIALISED);
+    if (fds == 0 || fds > 3 * WSP_FD_SETSIZE)
+        return le_fail(WSAEINVAL);
+    if (umem_check_write(fdArray, fds * sizeof *fdArray) != 0)
+        return le_fail(WSAEFAULT);
+    struct api_pins pins = {.n = 0};
+    wsp_fd_set sets[3];
+    for (int i = 0; i < 3; i++)
+        sets[i].fd_count = 0;
+    int nval = 0;
+    for (ULONG i = 0; i < fds; i++) {
+        WSAPOLLFD *p = &fdArray[i];
+        p->revents = 0;
+        if (p->fd == INVALID_SOCKET)
+            continue; /* ignored, like a negative fd for poll() */
+        int err = api_pin_one(&pins, p->fd);
+        if (err == WSAENOTSOCK) {
+            p->revents = POLLNVAL;
+            nval++;
+            continue;
+        }
+        if (err != 0) {
+            api_unpin_all(&pins);
+            return le_fail(err);
+        }
+        for (size_t k = 0; k < API_POLL_MAP_N; k++) {
+            wsp_fd_set *set = &sets[api_poll_map[k].set];
+            if ((p->events & api_poll_map[k].events) && set->fd_count < WSP_FD_SETSIZE)
+                WSP_FD_SET(p->fd, set);
+        }
+    }
+    if (pins.n == 0)
+        return nval;
+    /* an invalid entry makes the call return at once, like poll() does */
+    struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (timeout % 1000) * 1000};
+    int wait_forever = timeout < 0 && nval == 0;
+    if (nval > 0)
+        tv = (struct timeval){0, 0};
+    int err = 0;
+    wsp_fd_set *sp[3];
+    for (int i = 0; i < 3; i++)
+        sp[i] = sets[i].fd_count ? &sets[i] : NULL;
+    int rc = SOCKET_ERROR;
+    if (sp[0] || sp[1] || sp[2])
+        rc = pins.prov->procs.lpWSPSelect(0, sp[0], sp[1], sp[2], wait_forever ? NULL : &tv, &err);
+    else
+        rc = 0; /* only sockets with no events asked for */
+    api_unpin_all(&pins);
+    if (rc == SOCKET_ERROR)
+        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
+    int count = nval;
+    for (ULONG i = 0; i < fds; i++) {
+        WSAPOLLFD *p = &fdArray[i];
+        if (p->fd == INVALID_SOCKET || p->revents == POLLNVAL)
+            continue;
+        for (size_t k = 0; k < API_POLL_MAP_N; k++)
+            if (sp[api_poll_map[k].set] && __WSAFDIsSet(p->fd, sp[api_poll_map[k].set]))
+                p->revents |= (SHORT)(p->events & api_poll_map[k].events);
+        count += p->revents != 0;
+    }
+    return count;
+}

@@ -1,0 +1,324 @@
+/* Handle table: see handle.h for the encoding and life cycle.
+ *
+ * Why one 64-bit word per slot: pinning must fail for a stale or closing
+ * handle and succeed only for the exact live generation; putting generation,
+ * state and pin count in the same word makes that a single CAS, with no window
+ * in which a slot could be reused between the check and the pin.
+ * Why a mutex/cond per slot: the closer has to sleep until the pins drain, and
+ * the last unpinner has to wake it; that slow path must not serialise on a
+ * global lock. */
+#include "handle.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define HDL_CHUNK_BITS 10
+#define HDL_CHUNK_SLOTS (1u << HDL_CHUNK_BITS)
+#define HDL_NCHUNKS (HDL_MAX_SLOTS / HDL_CHUNK_SLOTS)
+#define HDL_SHIFT (HDL_SLOT_BITS + 2)
+/* Generations that fit in a SOCKET above the slot bits (the top stays clear). */
+#define HDL_GEN_BITS (sizeof(SOCKET) >= 8 ? 32u : (unsigned)(sizeof(SOCKET) * 8 - HDL_SHIFT - 1))
+#define HDL_GEN_MASK ((uint32_t)((1ull << HDL_GEN_BITS) - 1))
+
+#define HDL_PINS_MASK 0x3FFFFFFFull
+#define HDL_STATE_SHIFT 30
+#define HDL_FREE 0u
+#define HDL_LIVE 1u
+#define HDL_CLOSING 2u
+#define HDL_DEAD 3u
+
+struct hdl_slot {
+    _Atomic uint64_t word;
+    _Atomic uintptr_t ctx;
+    _Atomic(void *) owner;
+    uint32_t next_free; /* index + 1 of the next free slot; under hdl_mu */
+    pthread_mutex_t mu;
+    pthread_cond_t drained;
+};
+
+static _Atomic(struct hdl_slot *) hdl_chunks[HDL_NCHUNKS];
+static _Atomic uint32_t hdl_nslots; /* slots backed by a chunk */
+static pthread_mutex_t hdl_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t hdl_used;      /* slots ever handed out (under hdl_mu) */
+static uint32_t hdl_free_head; /* index + 1, 0 = empty (under hdl_mu) */
+/* First generation of new slots. It moves past every generation issued before
+ * a hdl_reset, so a handle kept across WSACleanup/WSAStartup stays stale. */
+static uint32_t hdl_base_gen = 1;
+
+static inline uint32_t hdl_w_gen(uint64_t w)
+{
+    return (uint32_t)(w >> 32);
+}
+static inline unsigned hdl_w_state(uint64_t w)
+{
+    return (unsigned)((w >> HDL_STATE_SHIFT) & 3u);
+}
+static inline uint64_t hdl_w_pins(uint64_t w)
+{
+    return w & HDL_PINS_MASK;
+}
+static inline uint64_t hdl_w_make(uint32_t gen, unsigned state, uint64_t pins)
+{
+    return ((uint64_t)gen << 32) | ((uint64_t)state << HDL_STATE_SHIFT) | pins;
+}
+
+static inline SOCKET hdl_encode(uint32_t index, uint32_t gen)
+{
+    return ((SOCKET)gen << HDL_SHIFT) | ((SOCKET)index << 2);
+}
+
+/* Slot and generation of s, or NULL for a value that was never a handle. */
+static inline struct hdl_slot *hdl_decode(SOCKET s, uint32_t *gen)
+{
+    uint32_t index = (uint32_t)((s >> 2) & (HDL_MAX_SLOTS - 1));
+    uint32_t g = (uint32_t)(s >> HDL_SHIFT);
+    if (g == 0 || g > HDL_GEN_MASK || hdl_encode(index, g) != s)
+        return NULL;
+    if (index >= atomic_load_explicit(&hdl_nslots, memory_order_acquire))
+        return NULL;
+    struct hdl_slot *chunk =
+        atomic_load_explicit(&hdl_chunks[index >> HDL_CHUNK_BITS], memory_order_acquire);
+    if (chunk == NULL)
+        return NULL;
+    *gen = g;
+    return &chunk[index & (HDL_CHUNK_SLOTS - 1)];
+}
+
+static inline uint32_t hdl_next_gen(uint32_t gen)
+{
+    gen = (gen + 1) & HDL_GEN_MASK;
+    return gen == 0 ? 1 : gen;
+}
+
+static struct hdl_slot *hdl_slot_at(uint32_t index)
+{
+    struct hdl_slot *chunk =
+        atomic_load_explicit(&hdl_chunks[index >> HDL_CHUNK_BITS], memory_order_relaxed);
+    return &chunk[index & (HDL_CHUNK_SLOTS - 1)];
+}
+
+/* Under hdl_mu: make sure slot `index` is backed by a chunk. */
+static int hdl_grow_locked(uint32_t index)
+{
+    uint32_t c = index >> HDL_CHUNK_BITS;
+    if (atomic_load_explicit(&hdl_chunks[c], memory_order_relaxed) != NULL)
+        return 0;
+    struct hdl_slot *chunk = calloc(HDL_CHUNK_SLOTS, sizeof *chunk);
+    if (chunk == NULL)
+        return WSAENOBUFS;
+    for (uint32_t i = 0; i < HDL_CHUNK_SLOTS; i++) {
+        pthread_mutex_init(&chunk[i].mu, NULL);
+        pthread_cond_init(&chunk[i].drained, NULL);
+        atomic_init(&chunk[i].word, hdl_w_make(hdl_base_gen, HDL_FREE, 0));
+    }
+    atomic_store_explicit(&hdl_chunks[c], chunk, memory_order_release);
+    atomic_store_explicit(&hdl_nslots, (c + 1) * HDL_CHUNK_SLOTS, memory_order_release);
+    return 0;
+}
+
+int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
+{
+    pthread_mutex_lock(&hdl_mu);
+    uint32_t index;
+    if (hdl_free_head != 0) {
+        index = hdl_free_head - 1;
+        hdl_free_head = hdl_slot_at(index)->next_free;
+    } else {
+        if (hdl_used >= HDL_MAX_SLOTS) {
+            pthread_mutex_unlock(&hdl_mu);
+            return WSAEMFILE;
+        }
+        int err = hdl_grow_locked(hdl_used);
+        if (err != 0) {
+            pthread_mutex_unlock(&hdl_mu);
+            return err;
+        }
+        index = hdl_used++;
+    }
+    struct hdl_slot *slot = hdl_slot_at(index);
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_relaxed);
+    assert(hdl_w_state(w) == HDL_FREE && hdl_w_pins(w) == 0);
+    uint32_t gen = hdl_w_gen(w);
+    atomic_store_explicit(&slot->ctx, ctx, memory_order_relaxed);
+    atomic_store_explicit(&slot->owner, owner, memory_order_relaxed);
+    /* release: a reader that sees LIVE with this generation sees ctx and owner */
+    atomic_store_explicit(&slot->word, hdl_w_make(gen, HDL_LIVE, 0), memory_order_release);
+    pthread_mutex_unlock(&hdl_mu);
+    *out = hdl_encode(index, gen);
+    return 0;
+}
+
+int hdl_pin(SOCKET s, void **owner)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot == NULL)
+        return WSAENOTSOCK;
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+    for (;;) {
+        if (hdl_w_gen(w) != gen || hdl_w_state(w) != HDL_LIVE)
+            return WSAENOTSOCK;
+        if (hdl_w_pins(w) == HDL_PINS_MASK)
+            return WSAENOBUFS;
+        if (atomic_compare_exchange_weak_explicit(&slot->word, &w, w + 1, memory_order_acquire,
+                                                  memory_order_acquire))
+            break;
+    }
+    *owner = atomic_load_explicit(&slot->owner, memory_order_relaxed);
+    return 0;
+}
+
+void hdl_unpin(SOCKET s)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    assert(slot != NULL);
+    uint64_t prev = atomic_fetch_sub_explicit(&slot->word, 1, memory_order_acq_rel);
+    assert(hdl_w_pins(prev) > 0);
+    if (hdl_w_state(prev) != HDL_LIVE && hdl_w_pins(prev) == 1) {
+        /* the closer may be waiting for exactly this pin */
+        pthread_mutex_lock(&slot->mu);
+        pthread_cond_broadcast(&slot->drained);
+        pthread_mutex_unlock(&slot->mu);
+    }
+}
+
+int hdl_query(SOCKET s, uintptr_t *ctx, void **owner)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot == NULL)
+        return WSAENOTSOCK;
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+    unsigned st = hdl_w_state(w);
+    if (hdl_w_gen(w) != gen || (st != HDL_LIVE && st != HDL_CLOSING))
+        return WSAENOTSOCK;
+    uintptr_t c = atomic_load_explicit(&slot->ctx, memory_order_relaxed);
+    void *o = atomic_load_explicit(&slot->owner, memory_order_relaxed);
+    /* the generation is bumped before a slot is reused: if it is unchanged,
+     * ctx and owner belong to s */
+    atomic_thread_fence(memory_order_acquire);
+    if (hdl_w_gen(atomic_load_explicit(&slot->word, memory_order_relaxed)) != gen)
+        return WSAENOTSOCK;
+    if (ctx)
+        *ctx = c;
+    if (owner)
+        *owner = o;
+    return 0;
+}
+
+/* CAS the state of s from one of the `from` states (bit mask) to `to`,
+ * keeping the pins; new_gen is the generation to store. */
+static int hdl_transition(struct hdl_slot *slot, uint32_t gen, unsigned from_mask, unsigned to,
+                          uint32_t new_gen, uint64_t *pins_left)
+{
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+    for (;;) {
+        if (hdl_w_gen(w) != gen || !(from_mask & (1u << hdl_w_state(w))))
+            return WSAENOTSOCK;
+        uint64_t nw = hdl_w_make(new_gen, to, hdl_w_pins(w));
+        if (atomic_compare_exchange_weak_explicit(&slot->word, &w, nw, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            if (pins_left)
+                *pins_left = hdl_w_pins(w);
+            return 0;
+        }
+    }
+}
+
+int hdl_close_begin(SOCKET s, void **owner)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot == NULL)
+        return WSAENOTSOCK;
+    if (hdl_transition(slot, gen, 1u << HDL_LIVE, HDL_CLOSING, gen, NULL) != 0)
+        return WSAENOTSOCK;
+    *owner = atomic_load_explicit(&slot->owner, memory_order_relaxed);
+    return 0;
+}
+
+void hdl_close_abort(SOCKET s)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot != NULL)
+        (void)hdl_transition(slot, gen, 1u << HDL_CLOSING, HDL_LIVE, gen, NULL);
+}
+
+int hdl_close(SOCKET s)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot == NULL)
+        return WSAENOTSOCK;
+    uint32_t new_gen = hdl_next_gen(gen);
+    uint64_t pins;
+    if (hdl_transition(slot, gen, (1u << HDL_LIVE) | (1u << HDL_CLOSING), HDL_DEAD, new_gen,
+                       &pins) != 0)
+        return WSAENOTSOCK;
+    if (pins > 0) {
+        pthread_mutex_lock(&slot->mu);
+        while (hdl_w_pins(atomic_load_explicit(&slot->word, memory_order_acquire)) > 0)
+            pthread_cond_wait(&slot->drained, &slot->mu);
+        pthread_mutex_unlock(&slot->mu);
+    }
+    uint32_t index = (uint32_t)((s >> 2) & (HDL_MAX_SLOTS - 1));
+    pthread_mutex_lock(&hdl_mu);
+    atomic_store_explicit(&slot->owner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->ctx, 0, memory_order_relaxed);
+    atomic_store_explicit(&slot->word, hdl_w_make(new_gen, HDL_FREE, 0), memory_order_release);
+    /* LIFO on purpose: a just-closed slot is the next one reused, which keeps
+     * the table small (and is what the stale-handle tests exercise) */
+    slot->next_free = hdl_free_head;
+    hdl_free_head = index + 1;
+    pthread_mutex_unlock(&hdl_mu);
+    return 0;
+}
+
+void hdl_for_each_live(void (*fn)(SOCKET s, void *owner, void *arg), void *arg)
+{
+    uint32_t n = atomic_load_explicit(&hdl_nslots, memory_order_acquire);
+    for (uint32_t i = 0; i < n; i++) {
+        struct hdl_slot *slot = hdl_slot_at(i);
+        uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+        if (hdl_w_state(w) != HDL_LIVE)
+            continue;
+        fn(hdl_encode(i, hdl_w_gen(w)), atomic_load_explicit(&slot->owner, memory_order_relaxed),
+           arg);
+    }
+}
+
+unsigned hdl_count_open(void)
+{
+    unsigned count = 0;
+    uint32_t n = atomic_load_explicit(&hdl_nslots, memory_order_acquire);
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned st = hdl_w_state(atomic_load_explicit(&hdl_slot_at(i)->word, memory_order_acquire));
+        count += st == HDL_LIVE || st == HDL_CLOSING;
+    }
+    return count;
+}
+
+void hdl_reset(void)
+{
+    pthread_mutex_lock(&hdl_mu);
+    uint32_t n = atomic_load_explicit(&hdl_nslots, memory_order_relaxed);
+    atomic_store_explicit(&hdl_nslots, 0, memory_order_release);
+    for (uint32_t c = 0; c < n / HDL_CHUNK_SLOTS; c++) {
+        struct hdl_slot *chunk = atomic_exchange(&hdl_chunks[c], NULL);
+        for (uint32_t i = 0; i < HDL_CHUNK_SLOTS; i++) {
+            uint32_t g = hdl_w_gen(atomic_load_explicit(&chunk[i].word, memory_order_relaxed));
+            if (g >= hdl_base_gen)
+                hdl_base_gen = hdl_next_gen(g);
+            pthread_mutex_destroy(&chunk[i].mu);
+            pthread_cond_destroy(&chunk[i].drained);
+        }
+        free(chunk);
+    }
+    hdl_used = 0;
+    hdl_free_head = 0;
+    pthread_mutex_unlock(&hdl_mu);
+}

@@ -1,0 +1,102 @@
+/* Loading a provider: dlopen, dlsym("WSPStartup"), call it with our upcall
+ * table, and accept the proc table only when every entry is set (a NULL entry
+ * would crash the first API call that reaches it, far from the cause). */
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "upcalls.h"
+
+/* Held while a provider starts: a second thread asking for the same provider
+ * waits instead of loading it twice. Not on any hot path. */
+static pthread_mutex_t ldr_mu = PTHREAD_MUTEX_INITIALIZER;
+
+_Static_assert(sizeof(WSPPROC_TABLE) == WSP_PROC_TABLE_ENTRIES * sizeof(void (*)(void)),
+               "WSPPROC_TABLE is an array of function pointers");
+
+static int ldr_table_complete(const WSPPROC_TABLE *t)
+{
+    void (*fns[WSP_PROC_TABLE_ENTRIES])(void);
+    memcpy(fns, t, sizeof fns);
+    for (size_t i = 0; i < WSP_PROC_TABLE_ENTRIES; i++)
+        if (fns[i] == NULL)
+            return 0;
+    return 1;
+}
+
+static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *info)
+{
+    char path[4096];
+    cat_resolve_path(p->module, path, sizeof path);
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (dl == NULL)
+        return WSAEPROVIDERFAILEDINIT;
+    LPWSPSTARTUP start;
+    *(void **)&start = dlsym(dl, "WSPStartup");
+    if (start == NULL) {
+        dlclose(dl);
+        return WSAEPROVIDERFAILEDINIT;
+    }
+    WSPPROC_TABLE t;
+    memset(&t, 0, sizeof t);
+    WSPDATA data;
+    memset(&data, 0, sizeof data);
+    WSAPROTOCOL_INFOW copy = *info; /* the provider may not scribble on the catalog */
+    if (start(MAKEWORD(2, 2), &data, &copy, upc_table, &t) != 0) {
+        dlclose(dl);
+        return WSAEPROVIDERFAILEDINIT;
+    }
+    if (!ldr_table_complete(&t)) {
+        if (t.lpWSPCleanup) {
+            int err;
+            t.lpWSPCleanup(&err);
+        }
+        dlclose(dl);
+        return WSAEINVALIDPROCTABLE;
+    }
+    p->dl = dl;
+    p->procs = t;
+    p->data = data;
+    atomic_store_explicit(&p->started, 1, memory_order_release);
+    return 0;
+}
+
+int ldr_ensure(struct cat_entry *e)
+{
+    struct cat_provider *p = e->prov;
+    if (atomic_load_explicit(&p->started, memory_order_acquire))
+        return 0;
+    pthread_mutex_lock(&ldr_mu);
+    int err = atomic_load_explicit(&p->started, memory_order_relaxed) ? 0
+                                                                        : ldr_start_locked(p, &e->info);
+    pthread_mutex_unlock(&ldr_mu);
+    return err;
+}
+
+/* The next started provider, found under the catalog lock (its WSPCleanup then
+ * runs without it: a provider may make upcalls that take the lock). */
+static struct cat_provider *ldr_next_started(void)
+{
+    cat_lock();
+    struct cat_provider *p = cat_providers();
+    while (p && !atomic_load_explicit(&p->started, memory_order_acquire))
+        p = p->next;
+    cat_unlock();
+    return p;
+}
+
+void ldr_unload_all(void)
+{
+    pthread_mutex_lock(&ldr_mu);
+    for (struct cat_provider *p; (p = ldr_next_started()) != NULL;) {
+        int err = 0;
+        p->procs.lpWSPCleanup(&err);
+        atomic_store_explicit(&p->started, 0, memory_order_release);
+        dlclose(p->dl);
+        p->dl = NULL;
+        memset(&p->procs, 0, sizeof p->procs);
+    }
+    pthread_mutex_unlock(&ldr_mu);
+}

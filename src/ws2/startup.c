@@ -1,0 +1,67 @@
+/* WSAStartup / WSACleanup: a use count. The last WSACleanup closes every handle
+ * still open, cleans up and unloads every provider started, and frees the
+ * handle table, the events and deinstalled catalog entries, so that nothing
+ * is left behind (valgrind-clean after WSACleanup). */
+#include <pthread.h>
+#include <string.h>
+
+#include "api.h"
+#include "common/umem.h"
+#include "event.h"
+#include "loader.h"
+
+_Atomic int su_running_flag;
+static pthread_mutex_t su_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned su_count;
+
+WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+{
+    BYTE major = LOBYTE(wVersionRequested), minor = HIBYTE(wVersionRequested);
+    /* only Winsock 2: 1.x has no SPI and different semantics */
+    if (major < 2)
+        return WSAVERNOTSUPPORTED;
+    WSADATA d;
+    memset(&d, 0, sizeof d);
+    d.wVersion = major > 2 ? MAKEWORD(2, 2) : MAKEWORD(2, minor > 2 ? 2 : minor);
+    d.wHighVersion = MAKEWORD(2, 2);
+    strcpy(d.szDescription, "wsp " "Windows Sockets 2 on POSIX");
+    strcpy(d.szSystemStatus, "Running");
+    if (umem_write(lpWSAData, &d, sizeof d) != 0)
+        return WSAEFAULT;
+    pthread_mutex_lock(&su_mu);
+    su_count++;
+    atomic_store_explicit(&su_running_flag, 1, memory_order_release);
+    pthread_mutex_unlock(&su_mu);
+    return 0;
+}
+
+static void su_close_one(SOCKET s, void *owner, void *arg)
+{
+    const struct cat_entry *e = owner;
+    int chains_only = *(const int *)arg;
+    if (!chains_only || e->info.ProtocolChain.ChainLen > BASE_PROTOCOL)
+        (void)api_close_handle(s);
+}
+
+WSP_EXPORT int WSAAPI WSACleanup(void)
+{
+    pthread_mutex_lock(&su_mu);
+    if (su_count == 0) {
+        pthread_mutex_unlock(&su_mu);
+        return le_fail(WSANOTINITIALISED);
+    }
+    if (--su_count == 0) {
+        atomic_store_explicit(&su_running_flag, 0, memory_order_release);
+        /* layered sockets first: closing one closes the base socket under it */
+        int chains_only = 1;
+        hdl_for_each_live(su_close_one, &chains_only);
+        chains_only = 0;
+        hdl_for_each_live(su_close_one, &chains_only);
+        ldr_unload_all();
+        hdl_reset();
+        evt_reset_all();
+        cat_reap();
+    }
+    pthread_mutex_unlock(&su_mu);
+    return 0;
+}

@@ -1,0 +1,182 @@
+/* The upcalls a provider may make (WSPUPCALLTABLE). Each one reports errors
+ * through lpErrno only; a NULL lpErrno is tolerated (nothing is written). */
+#include "upcalls.h"
+
+#include "catalog.h"
+#include "event.h"
+#include "handle.h"
+
+static inline void upc_err(LPINT lpErrno, int err)
+{
+    if (lpErrno)
+        *lpErrno = err;
+}
+
+static SOCKET WSPAPI upc_create_socket_handle(DWORD dwCatalogEntryId, DWORD_PTR dwContext,
+                                              LPINT lpErrno)
+{
+    struct cat_entry *e = cat_find_id(dwCatalogEntryId);
+    if (e == NULL) {
+        upc_err(lpErrno, WSAEINVALIDPROVIDER);
+        return INVALID_SOCKET;
+    }
+    SOCKET s;
+    int err = hdl_create(e, dwContext, &s);
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return INVALID_SOCKET;
+    }
+    return s;
+}
+
+static int WSPAPI upc_query_socket_handle_context(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno)
+{
+    uintptr_t ctx;
+    int err = hdl_query(s, &ctx, NULL);
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return SOCKET_ERROR;
+    }
+    if (lpContext == NULL) {
+        upc_err(lpErrno, WSAEFAULT);
+        return SOCKET_ERROR;
+    }
+    *lpContext = ctx;
+    return 0;
+}
+
+static int WSPAPI upc_close_socket_handle(SOCKET s, LPINT lpErrno)
+{
+    int err = hdl_close(s);
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return SOCKET_ERROR;
+    }
+    return 0;
+}
+
+/* POSIX has no blocking hooks: a provider blocks in the kernel, not in a
+ * message loop, so there is never a callback to run. */
+static int WSPAPI upc_query_blocking_callback(DWORD dwCatalogEntryId,
+                                              LPBLOCKINGCALLBACK *lplpfnCallback,
+                                              PDWORD_PTR lpdwContext, LPINT lpErrno)
+{
+    (void)dwCatalogEntryId;
+    (void)lpErrno;
+    if (lplpfnCallback)
+        *lplpfnCallback = NULL;
+    if (lpdwContext)
+        *lpdwContext = 0;
+    return 0;
+}
+
+static WSAEVENT WSPAPI upc_create_event(LPINT lpErrno)
+{
+    WSAEVENT h;
+    int err = evt_create(&h);
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return WSA_INVALID_EVENT;
+    }
+    return h;
+}
+
+static BOOL upc_bool(int err, LPINT lpErrno)
+{
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static BOOL WSPAPI upc_close_event(WSAEVENT h, LPINT lpErrno)
+{
+    return upc_bool(evt_close(h), lpErrno);
+}
+
+static BOOL WSPAPI upc_set_event(WSAEVENT h, LPINT lpErrno)
+{
+    return upc_bool(evt_set(h), lpErrno);
+}
+
+static BOOL WSPAPI upc_reset_event(WSAEVENT h, LPINT lpErrno)
+{
+    return upc_bool(evt_reset(h), lpErrno);
+}
+
+static int WSPAPI upc_fd_is_set(SOCKET s, wsp_fd_set *set)
+{
+    return __WSAFDIsSet(s, set);
+}
+
+/* WSCGetProviderPath is the same question asked by an installer. */
+static int WSPAPI upc_get_provider_path(LPGUID id, WCHAR *path, LPINT len, LPINT lpErrno)
+{
+    return WSCGetProviderPath(id, path, len, lpErrno);
+}
+
+/* IFS handles are kernel handles on Windows; here every handle belongs to the
+ * ws2 table, so there is nothing a provider could propose. */
+static SOCKET WSPAPI upc_modify_ifs_handle(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
+                                           LPINT lpErrno)
+{
+    (void)dwCatalogEntryId;
+    (void)ProposedHandle;
+    upc_err(lpErrno, WSAEOPNOTSUPP);
+    return INVALID_SOCKET;
+}
+
+/* No windows, so no window messages (WSAAsyncSelect is not offered). */
+static BOOL WSPAPI upc_post_message(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)
+{
+    (void)hWnd;
+    (void)Msg;
+    (void)wParam;
+    (void)lParam;
+    return FALSE;
+}
+
+/* No APCs on POSIX threads: completion routines cannot be queued to a thread. */
+static int WSPAPI upc_queue_apc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
+                                DWORD_PTR dwContext, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    (void)lpfnUserApc;
+    (void)dwContext;
+    upc_err(lpErrno, WSAEOPNOTSUPP);
+    return SOCKET_ERROR;
+}
+
+/* Thread handles only serve APC delivery, which does not exist here. */
+static int WSPAPI upc_open_current_thread(LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    upc_err(lpErrno, WSAEOPNOTSUPP);
+    return SOCKET_ERROR;
+}
+
+static int WSPAPI upc_close_thread(LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    upc_err(lpErrno, WSAEOPNOTSUPP);
+    return SOCKET_ERROR;
+}
+
+const WSPUPCALLTABLE upc_table = {
+    .lpWPUCloseEvent = upc_close_event,
+    .lpWPUCloseSocketHandle = upc_close_socket_handle,
+    .lpWPUCreateEvent = upc_create_event,
+    .lpWPUCreateSocketHandle = upc_create_socket_handle,
+    .lpWPUFDIsSet = upc_fd_is_set,
+    .lpWPUGetProviderPath = upc_get_provider_path,
+    .lpWPUModifyIFSHandle = upc_modify_ifs_handle,
+    .lpWPUPostMessage = upc_post_message,
+    .lpWPUQueryBlockingCallback = upc_query_blocking_callback,
+    .lpWPUQuerySocketHandleContext = upc_query_socket_handle_context,
+    .lpWPUQueueApc = upc_queue_apc,
+    .lpWPUResetEvent = upc_reset_event,
+    .lpWPUSetEvent = upc_set_event,
+    .lpWPUOpenCurrentThread = upc_open_current_thread,
+    .lpWPUCloseThread = upc_close_thread,
+};
