@@ -1,0 +1,127 @@
+/* The API level: the same operations through libwsp, the way an application
+ * makes them.  Errors come from the thread's last error (D11). */
+#include <string.h>
+
+#include <wsp/winsock2.h>
+
+#include "conf.h"
+
+static const struct conf_fixture *api_fx;
+
+static int api_err(int rc, int *err)
+{
+    if (rc == SOCKET_ERROR && err != NULL)
+        *err = WSAGetLastError();
+    return rc;
+}
+
+static int api_start(const struct conf_fixture *fx)
+{
+    WSADATA d;
+    api_fx = fx;
+    return WSAStartup(MAKEWORD(2, 2), &d);
+}
+
+static int api_stop(int *err)
+{
+    return api_err(WSACleanup(), err);
+}
+
+static SOCKET api_socket(int *err)
+{
+    SOCKET s = WSASocketA(api_fx->af, api_fx->type, api_fx->protocol, NULL, 0, 0);
+    if (s == INVALID_SOCKET && err != NULL)
+        *err = WSAGetLastError();
+    return s;
+}
+
+static int api_bind(SOCKET s, const struct sockaddr *a, int len, int *err)
+{
+    return api_err(wsp_bind(s, a, len), err);
+}
+
+static int api_listen(SOCKET s, int backlog, int *err)
+{
+    return api_err(wsp_listen(s, backlog), err);
+}
+
+static int api_connect(SOCKET s, const struct sockaddr *a, int len, int *err)
+{
+    return api_err(WSAConnect(s, a, len, NULL, NULL, NULL, NULL), err);
+}
+
+static SOCKET api_accept(SOCKET s, LPCONDITIONPROC cond, DWORD_PTR data, int *err)
+{
+    SOCKET r = WSAAccept(s, NULL, NULL, cond, data);
+    if (r == INVALID_SOCKET && err != NULL)
+        *err = WSAGetLastError();
+    return r;
+}
+
+static int api_send(SOCKET s, const void *buf, size_t len, int *err)
+{
+    return api_err(wsp_send(s, buf, (int)len, 0), err);
+}
+
+static int api_recv(SOCKET s, void *buf, size_t len, int *err)
+{
+    return api_err(wsp_recv(s, buf, (int)len, 0), err);
+}
+
+static int api_send_disconnect(SOCKET s, LPWSABUF data, int *err)
+{
+    return api_err(WSASendDisconnect(s, data), err);
+}
+
+static int api_shutdown(SOCKET s, int how, int *err)
+{
+    return api_err(wsp_shutdown(s, how), err);
+}
+
+static int api_close(SOCKET s, int *err)
+{
+    return api_err(closesocket(s), err);
+}
+
+static int api_getsockname(SOCKET s, struct sockaddr *a, int *len, int *err)
+{
+    return api_err(wsp_getsockname(s, a, len), err);
+}
+
+static int api_getpeername(SOCKET s, struct sockaddr *a, int *len, int *err)
+{
+    return api_err(wsp_getpeername(s, a, len), err);
+}
+
+static int api_setsockopt(SOCKET s, int level, int name, const void *v, int len, int *err)
+{
+    return api_err(wsp_setsockopt(s, level, name, v, len), err);
+}
+
+static int api_fionbio(SOCKET s, unsigned long on, int *err)
+{
+    u_long v = (u_long)on;
+    return api_err(ioctlsocket(s, WSP_FIONBIO, &v), err);
+}
+
+const struct conf_level conf_level_api = {
+    .name = "api",
+    .start = api_start,
+    .stop = api_stop,
+    .socket = api_socket,
+    .bind = api_bind,
+    .listen = api_listen,
+    .connect = api_connect,
+    .accept = api_accept,
+    .send = api_send,
+    .recv = api_recv,
+    .send_disconnect = api_send_disconnect,
+    .shutdown = api_shutdown,
+    .close = api_close,
+    .getsockname = api_getsockname,
+    .getpeername = api_getpeername,
+    .setsockopt = api_setsockopt,
+    .fionbio = api_fionbio,
+    .can_cleanup_provider = false,
+    .null_errno = false,
+};

@@ -1,0 +1,105 @@
+/* Conformance harness: provider-agnostic clause tests for WSPSendDisconnect.
+ *
+ * A fixture describes a provider's protocol (how to address it, what it
+ * claims); a level is the way the tests reach it: "spi" calls the module's
+ * proc table with the harness' own upcalls, "api" goes through libwsp.  Every
+ * test in sd_tests.c runs against (fixture, level) pairs; a provider adds a
+ * folder under tests/conformance/<name> that declares its fixtures. */
+#ifndef WSP_CONF_H
+#define WSP_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <wsp/ws2spi.h>
+
+struct conf_fixture {
+    const char *name;   /* "tcp4", "udp6", ... (shown in test names) */
+    const char *module; /* file name under $WSP_PROVIDER_PATH, e.g. "wsp_tcp.so" */
+    int af, type, protocol;
+    bool stream;          /* byte stream (TCP) rather than messages */
+    bool connectionless;  /* datagram socket (D8) */
+    bool disc_data;       /* claims XP1_DISCONNECT_DATA */
+    unsigned max_disc_data;
+    /* Fills the catalog entry the SPI level hands to WSPStartup/WSPSocket. */
+    void (*protocol_info)(WSAPROTOCOL_INFOW *info);
+    /* Loopback address with port 0 to bind listeners to. */
+    void (*loopback)(struct sockaddr_storage *ss, int *len);
+};
+
+/* One way to reach the provider.  Every call returns what the SPI/API
+ * returns; the error goes to *err (NULL is passed through to the SPI as a
+ * NULL lpErrno, D4).  At the api level *err is WSAGetLastError(). */
+struct conf_level {
+    const char *name; /* "spi" or "api" */
+    int (*start)(const struct conf_fixture *fx);
+    int (*stop)(int *err);
+    SOCKET (*socket)(int *err);
+    int (*bind)(SOCKET s, const struct sockaddr *a, int len, int *err);
+    int (*listen)(SOCKET s, int backlog, int *err);
+    int (*connect)(SOCKET s, const struct sockaddr *a, int len, int *err);
+    SOCKET (*accept)(SOCKET s, LPCONDITIONPROC cond, DWORD_PTR data, int *err);
+    int (*send)(SOCKET s, const void *buf, size_t len, int *err);   /* bytes or -1 */
+    int (*recv)(SOCKET s, void *buf, size_t len, int *err);         /* bytes or -1 */
+    int (*send_disconnect)(SOCKET s, LPWSABUF data, int *err);
+    int (*shutdown)(SOCKET s, int how, int *err);
+    int (*close)(SOCKET s, int *err);
+    int (*getsockname)(SOCKET s, struct sockaddr *a, int *len, int *err);
+    int (*getpeername)(SOCKET s, struct sockaddr *a, int *len, int *err);
+    int (*setsockopt)(SOCKET s, int level, int name, const void *v, int len, int *err);
+    int (*fionbio)(SOCKET s, unsigned long on, int *err);
+    bool can_cleanup_provider; /* stop() is the provider's last WSPCleanup (C9) */
+    bool null_errno;           /* the level can pass a NULL lpErrno (D4) */
+};
+
+extern const struct conf_level conf_level_spi;
+extern const struct conf_level conf_level_api; /* in wsp_conformance_api */
+
+/* The (fixture, level) a test runs against: cmocka's *state. */
+struct conf_ctx {
+    const struct conf_fixture *fx;
+    const struct conf_level *lv;
+};
+
+/* ---- helpers (conf_util.c) -------------------------------------------------
+ * They fail the current test (cmocka) when a step that is not under test
+ * fails, so a test body only asserts its clause. */
+SOCKET conf_socket(const struct conf_ctx *c);
+/* A listener on loopback, port chosen by the kernel; its address in *ss. */
+SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss,
+                     int *len);
+/* A connected pair: *cl connected to *sv (accepted). Datagram: both bound and
+ * connected to each other. */
+void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv);
+void conf_close(const struct conf_ctx *c, SOCKET s);
+/* Send the whole buffer (blocking socket). */
+void conf_send_all(const struct conf_ctx *c, SOCKET s, const void *buf, size_t len);
+/* Make the socket non-blocking, send the pattern until the kernel refuses
+ * (WSAEWOULDBLOCK); returns the bytes accepted.  Pattern byte i is i % 251. */
+size_t conf_fill(const struct conf_ctx *c, SOCKET s);
+/* Read until end of stream, checking the pattern; returns the byte count. */
+size_t conf_drain_pattern(const struct conf_ctx *c, SOCKET s);
+/* A SendDisconnect with no data must have worked. */
+void conf_disconnect_ok(const struct conf_ctx *c, SOCKET s);
+/* Memory with a PROT_NONE page right after `size` usable bytes. */
+void *conf_guarded(size_t size);
+void conf_guarded_free(void *p, size_t size);
+
+/* ---- fault injection (fault.c) ---------------------------------------------
+ * The test executable interposes shutdown/send/sendmsg/writev (exported with
+ * --export-dynamic, so the provider module binds to them); while enabled on the
+ * calling thread they fail with the given errno without reaching the kernel. */
+void conf_fault_enable(int err);
+void conf_fault_disable(void);
+unsigned conf_fault_hits(void);
+
+/* ---- the suite (sd_tests.c) ------------------------------------------------ */
+struct CMUnitTest;
+/* Appends the clause tests that apply to (fx, lv) to tests[]; returns how
+ * many were added (at most cap).  ctx must stay alive while they run. */
+size_t conf_sd_tests(struct conf_ctx *ctx, struct CMUnitTest *tests, size_t cap);
+/* cmocka group setup/teardown per test: start and stop the level. */
+int conf_setup(void **state);
+int conf_teardown(void **state);
+
+#endif

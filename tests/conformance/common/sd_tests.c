@@ -1,0 +1,619 @@
+/* The WSPSendDisconnect clause tests (spec/send-disconnect.md), written once
+ * against a (fixture, level) pair.  Each test names its clause. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+
+#define CTX ((const struct conf_ctx *)*state)
+#define LV (CTX->lv)
+
+/* Call SendDisconnect and return the error (0 on success), checking that the
+ * return value agrees with it. */
+static int sd(const struct conf_ctx *c, SOCKET s, LPWSABUF data)
+{
+    int err = 0;
+    int rc = c->lv->send_disconnect(s, data, &err);
+    if (rc == 0)
+        return 0;
+    assert_int_equal(rc, SOCKET_ERROR);
+    assert_int_not_equal(err, 0);
+    return err;
+}
+
+/* The peer still receives what s sends: s can send exactly as before (D1). */
+static void expect_sends(const struct conf_ctx *c, SOCKET s, SOCKET peer)
+{
+    static const char msg[] = "still sending";
+    char got[sizeof msg];
+    conf_send_all(c, s, msg, sizeof msg);
+    size_t have = 0;
+    while (have < sizeof msg) {
+        int err = 0;
+        int n = c->lv->recv(peer, got + have, sizeof msg - have, &err);
+        assert_true(n > 0);
+        have += (size_t)n;
+    }
+    assert_memory_equal(got, msg, sizeof msg);
+}
+
+static void expect_eof(const struct conf_ctx *c, SOCKET s)
+{
+    char b;
+    int err = 0;
+    assert_int_equal(c->lv->recv(s, &b, 1, &err), 0);
+}
+
+/* ---- C1: disables transmission and starts the release --------------------- */
+static void sd_c1_peer_sees_end_of_stream(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    conf_send_all(CTX, a, "x", 1);
+    conf_disconnect_ok(CTX, a);
+    char got;
+    int err = 0;
+    assert_int_equal(LV->recv(b, &got, 1, &err), 1);
+    assert_int_equal(got, 'x');
+    expect_eof(CTX, b);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- C2: later sends refused ---------------------------------------------- */
+static void sd_c2_send_after_disconnect_is_eshutdown(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    conf_disconnect_ok(CTX, a);
+    int err = 0;
+    assert_int_equal(LV->send(a, "y", 1, &err), -1);
+    assert_int_equal(err, WSAESHUTDOWN);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- C4: not connected ---------------------------------------------------- */
+static void sd_c4_notconn_new(void **state)
+{
+    SOCKET s = conf_socket(CTX);
+    assert_int_equal(sd(CTX, s, NULL), WSAENOTCONN);
+    conf_close(CTX, s);
+}
+
+static void sd_c4_notconn_bound(void **state)
+{
+    SOCKET s = conf_socket(CTX);
+    struct sockaddr_storage ss;
+    int len, err = 0;
+    CTX->fx->loopback(&ss, &len);
+    assert_int_equal(LV->bind(s, (struct sockaddr *)&ss, len, &err), 0);
+    assert_int_equal(sd(CTX, s, NULL), WSAENOTCONN);
+    conf_close(CTX, s);
+}
+
+static void sd_c4_notconn_listening(void **state)
+{
+    struct sockaddr_storage ss;
+    int len;
+    SOCKET l = conf_listener(CTX, 4, &ss, &len);
+    assert_int_equal(sd(CTX, l, NULL), WSAENOTCONN);
+    /* No side effect: the listener still accepts. */
+    SOCKET c = conf_socket(CTX);
+    int err = 0;
+    assert_int_equal(LV->connect(c, (struct sockaddr *)&ss, len, &err), 0);
+    SOCKET s = LV->accept(l, NULL, 0, &err);
+    assert_true(s != INVALID_SOCKET);
+    conf_close(CTX, s);
+    conf_close(CTX, c);
+    conf_close(CTX, l);
+}
+
+/* Pending: a listener with a full backlog drops SYNs, so a non-blocking connect
+ * to it stays pending.  A probe counts only if the socket was pending both
+ * before and after the call (a connect never goes back to pending). */
+static bool pending(const struct conf_ctx *c, SOCKET s)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss, err = 0;
+    return c->lv->getpeername(s, (struct sockaddr *)&ss, &len, &err) != 0 && err == WSAENOTCONN;
+}
+
+static void sd_c4_notconn_connect_pending(void **state)
+{
+    struct sockaddr_storage ss;
+    int len;
+    SOCKET l = conf_listener(CTX, 0, &ss, &len);
+    SOCKET cl[16];
+    size_t n = 0;
+    bool seen = false;
+    while (!seen && n < sizeof cl / sizeof cl[0]) {
+        int err = 0;
+        SOCKET s = cl[n++] = conf_socket(CTX);
+        assert_int_equal(LV->fionbio(s, 1, &err), 0);
+        int rc = LV->connect(s, (struct sockaddr *)&ss, len, &err);
+        assert_true(rc == 0 || err == WSAEWOULDBLOCK);
+        if (rc != 0 && pending(CTX, s)) {
+            int got = sd(CTX, s, NULL);
+            if (pending(CTX, s)) {
+                assert_int_equal(got, WSAENOTCONN);
+                seen = true;
+            }
+        }
+    }
+    assert_true(seen);
+    for (size_t i = 0; i < n; i++)
+        conf_close(CTX, cl[i]);
+    conf_close(CTX, l);
+}
+
+/* ---- C5: not a socket ----------------------------------------------------- */
+static void sd_c5_notsock_invalid_socket(void **state)
+{
+    assert_int_equal(sd(CTX, INVALID_SOCKET, NULL), WSAENOTSOCK);
+}
+
+static void sd_c5_notsock_never_issued(void **state)
+{
+    assert_int_equal(sd(CTX, (SOCKET)0x7ffff3a2, NULL), WSAENOTSOCK);
+}
+
+static void sd_c5_notsock_closed(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    conf_close(CTX, a);
+    assert_int_equal(sd(CTX, a, NULL), WSAENOTSOCK);
+    conf_close(CTX, b);
+}
+
+static void sd_c5_notsock_stale_reused(void **state)
+{
+    SOCKET old = conf_socket(CTX);
+    conf_close(CTX, old);
+    /* The next sockets are likely to take the freed slot; whichever does, the
+     * stale handle must never reach it (it would answer WSAENOTCONN). */
+    SOCKET fresh[4];
+    for (int i = 0; i < 4; i++) {
+        fresh[i] = conf_socket(CTX);
+        assert_true(fresh[i] != old);
+    }
+    assert_int_equal(sd(CTX, old, NULL), WSAENOTSOCK);
+    for (int i = 0; i < 4; i++) {
+        if (!CTX->fx->connectionless)
+            assert_int_equal(sd(CTX, fresh[i], NULL), WSAENOTCONN);
+        conf_close(CTX, fresh[i]);
+    }
+}
+
+/* ---- C6/D1/D2/D3: disconnect data ---------------------------------------- */
+static void sd_c6_data_noprotoopt_no_side_effect(void **state)
+{
+    if (CTX->fx->disc_data)
+        skip();
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    char data[] = "bye";
+    WSABUF w = {.len = sizeof data, .buf = data};
+    assert_int_equal(sd(CTX, a, &w), WSAENOPROTOOPT);
+    expect_sends(CTX, a, b); /* D1 */
+    conf_disconnect_ok(CTX, a);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+static void sd_d2_zero_len_is_no_data(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    char data[] = "ignored";
+    WSABUF w = {.len = 0, .buf = data};
+    assert_int_equal(sd(CTX, a, &w), 0);
+    if (!CTX->fx->connectionless)
+        expect_eof(CTX, b);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+static void sd_d3_too_long_msgsize(void **state)
+{
+    if (!CTX->fx->disc_data)
+        skip();
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    char data[1024] = {0};
+    WSABUF w = {.len = CTX->fx->max_disc_data + 1, .buf = data};
+    assert_true(w.len <= sizeof data);
+    assert_int_equal(sd(CTX, a, &w), WSAEMSGSIZE);
+    expect_sends(CTX, a, b); /* D1 */
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- C7/D4: invalid memory ------------------------------------------------ */
+static void sd_c7_fault_wsabuf_unmapped(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    LPWSABUF bad = conf_guarded(0); /* starts on the PROT_NONE page */
+    assert_int_equal(sd(CTX, a, bad), WSAEFAULT);
+    conf_guarded_free(bad, 0);
+    expect_sends(CTX, a, b); /* D1 */
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+static void sd_c7_fault_buf_unmapped(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    char *gone = conf_guarded(0);
+    WSABUF w = {.len = 8, .buf = gone};
+    assert_int_equal(sd(CTX, a, &w), WSAEFAULT);
+    conf_guarded_free(gone, 0);
+    expect_sends(CTX, a, b);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+static void sd_c7_fault_buf_crosses_prot_none(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    char *edge = conf_guarded(4); /* 4 good bytes, then the guard page */
+    WSABUF w = {.len = 8, .buf = edge};
+    assert_int_equal(sd(CTX, a, &w), WSAEFAULT);
+    conf_guarded_free(edge, 4);
+    expect_sends(CTX, a, b);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- C8: inside the accept condition function ------------------------------ */
+struct c8_probe {
+    const struct conf_ctx *c;
+    SOCKET listener, other;
+    int err_listener, err_other, calls;
+};
+
+static int CALLBACK c8_condition(LPWSABUF caller, LPWSABUF callerData, LPQOS sqos, LPQOS gqos,
+                                 LPWSABUF callee, LPWSABUF calleeData, GROUP *g, DWORD_PTR data)
+{
+    (void)caller, (void)callerData, (void)sqos, (void)gqos, (void)callee, (void)calleeData,
+        (void)g;
+    struct c8_probe *p = (struct c8_probe *)data;
+    p->calls++;
+    p->c->lv->send_disconnect(p->listener, NULL, &p->err_listener);
+    p->c->lv->send_disconnect(p->other, NULL, &p->err_other);
+    return CF_ACCEPT;
+}
+
+static void sd_c8_inprogress_in_condition(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    struct sockaddr_storage ss;
+    int len, err = 0;
+    SOCKET l = conf_listener(CTX, 4, &ss, &len);
+    SOCKET c = conf_socket(CTX);
+    assert_int_equal(LV->connect(c, (struct sockaddr *)&ss, len, &err), 0);
+    struct c8_probe p = {.c = CTX, .listener = l, .other = a};
+    SOCKET s = LV->accept(l, c8_condition, (DWORD_PTR)&p, &err);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(p.calls, 1);
+    assert_int_equal(p.err_listener, WSAEINPROGRESS);
+    assert_int_equal(p.err_other, WSAEINPROGRESS);
+    /* Outside the callback the same call works, and nothing was done inside. */
+    expect_sends(CTX, a, b);
+    conf_disconnect_ok(CTX, a);
+    conf_close(CTX, s);
+    conf_close(CTX, c);
+    conf_close(CTX, l);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- C9: network down ------------------------------------------------------ */
+static void sd_c9_netdown_after_cleanup(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    int err = 0;
+    assert_int_equal(LV->stop(&err), 0);
+    assert_int_equal(sd(CTX, a, NULL), WSAENETDOWN);
+    /* Restart so teardown's cleanup balances; the old sockets were released by
+     * the provider's cleanup. */
+    assert_int_equal(LV->start(CTX->fx), 0);
+    assert_int_equal(sd(CTX, a, NULL), WSAENOTSOCK);
+    (void)b;
+}
+
+static void sd_c9_netdown_injected(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    unsigned before = conf_fault_hits();
+    conf_fault_enable(ENETDOWN);
+    int got = sd(CTX, a, NULL);
+    conf_fault_disable();
+    assert_true(conf_fault_hits() > before); /* the provider did reach the system */
+    assert_int_equal(got, WSAENETDOWN);
+    expect_sends(CTX, a, b); /* D1 */
+    conf_disconnect_ok(CTX, a);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- C10: the socket stays usable until closesocket ------------------------ */
+static void sd_c10_socket_still_usable(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    conf_disconnect_ok(CTX, a);
+    struct sockaddr_storage ss;
+    int len = sizeof ss, err = 0;
+    assert_int_equal(LV->getsockname(a, (struct sockaddr *)&ss, &len, &err), 0);
+    expect_sends(CTX, b, a); /* we still receive */
+    conf_close(CTX, a);
+    assert_int_equal(sd(CTX, a, NULL), WSAENOTSOCK);
+    conf_close(CTX, b);
+}
+
+/* ---- C11: never blocks, whatever SO_LINGER says ----------------------------- */
+static void sd_c11_no_block_with_linger(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    struct linger lg = {.l_onoff = 1, .l_linger = 60};
+    int err = 0;
+    assert_int_equal(LV->setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof lg, &err), 0);
+    size_t sent = conf_fill(CTX, a);
+    /* Back to blocking mode: the mode in which a lingering close would wait. */
+    assert_int_equal(LV->fionbio(a, 0, &err), 0);
+    /* The peer reads nothing until this returns: had it waited for the data
+     * to drain or the linger time, it would never return (ctest timeout). */
+    assert_int_equal(sd(CTX, a, NULL), 0);
+    assert_int_equal(conf_drain_pattern(CTX, b), sent);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- C12: no reuse --------------------------------------------------------- */
+static void sd_c12_connect_refused_after(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    struct sockaddr_storage ss;
+    int len;
+    SOCKET l = conf_listener(CTX, 4, &ss, &len);
+    conf_disconnect_ok(CTX, a);
+    int err = 0;
+    assert_int_equal(LV->connect(a, (struct sockaddr *)&ss, len, &err), SOCKET_ERROR);
+    assert_true(err == WSAEISCONN || err == WSAEINVAL);
+    /* After the full release as well. */
+    conf_close(CTX, b);
+    expect_eof(CTX, a);
+    err = 0;
+    assert_int_equal(LV->connect(a, (struct sockaddr *)&ss, len, &err), SOCKET_ERROR);
+    assert_true(err == WSAEISCONN || err == WSAEINVAL);
+    conf_close(CTX, a);
+    conf_close(CTX, l);
+}
+
+/* ---- D4: NULL lpErrno -------------------------------------------------------- */
+static void sd_d4_null_errno(void **state)
+{
+    SOCKET s = conf_socket(CTX);
+    assert_int_equal(LV->send_disconnect(s, NULL, NULL), SOCKET_ERROR);
+    assert_int_equal(LV->send_disconnect(INVALID_SOCKET, NULL, NULL), SOCKET_ERROR);
+    conf_close(CTX, s);
+}
+
+/* ---- D5: nothing queued is lost -------------------------------------------- */
+static void sd_d5_queued_data_before_fin(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    int small = 16 * 1024, err = 0;
+    LV->setsockopt(b, SOL_SOCKET, SO_RCVBUF, &small, sizeof small, &err);
+    size_t sent = conf_fill(CTX, a); /* the peer has read nothing */
+    assert_int_equal(sd(CTX, a, NULL), 0);
+    assert_int_equal(conf_drain_pattern(CTX, b), sent); /* every byte, then the end */
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- D6: the receive side stays open ---------------------------------------- */
+static void sd_d6_half_close_peer_still_sends(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    conf_disconnect_ok(CTX, a);
+    expect_eof(CTX, b);
+    for (int i = 0; i < 3; i++)
+        expect_sends(CTX, b, a);
+    conf_disconnect_ok(CTX, b);
+    expect_eof(CTX, a);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- D7: a second call ------------------------------------------------------- */
+static void sd_d7_second_call(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    conf_disconnect_ok(CTX, a);
+    /* The peer has not closed: still releasing. */
+    assert_int_equal(sd(CTX, a, NULL), 0);
+    expect_eof(CTX, b);
+    conf_close(CTX, b);
+    expect_eof(CTX, a); /* the peer's release reached us: fully released */
+    assert_int_equal(sd(CTX, a, NULL), WSAENOTCONN);
+    conf_close(CTX, a);
+}
+
+/* ---- D8: datagram sockets ---------------------------------------------------- */
+static void sd_d8_dgram_only_disables_send(void **state)
+{
+    SOCKET s = conf_socket(CTX); /* not even connected: still no WSAENOTCONN */
+    assert_int_equal(sd(CTX, s, NULL), 0);
+    int err = 0;
+    assert_int_equal(LV->send(s, "z", 1, &err), -1);
+    assert_int_equal(err, WSAESHUTDOWN);
+    conf_close(CTX, s);
+
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    conf_disconnect_ok(CTX, a);
+    expect_sends(CTX, b, a); /* receiving still works */
+    err = 0;
+    assert_int_equal(LV->send(a, "z", 1, &err), -1);
+    assert_int_equal(err, WSAESHUTDOWN);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+static void sd_d8_dgram_data_noprotoopt(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    char data[] = "bye";
+    WSABUF w = {.len = sizeof data, .buf = data};
+    assert_int_equal(sd(CTX, a, &w), WSAENOPROTOOPT);
+    expect_sends(CTX, a, b); /* D1 */
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- D9: Shutdown(SD_SEND) is the same operation ------------------------------ */
+static void sd_d9_shutdown_send_same_operation(void **state)
+{
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    int err = 0;
+    assert_int_equal(LV->shutdown(a, SD_SEND, &err), 0);
+    expect_eof(CTX, b);
+    assert_int_equal(LV->send(a, "q", 1, &err), -1);
+    assert_int_equal(err, WSAESHUTDOWN);
+    assert_int_equal(sd(CTX, a, NULL), 0); /* D7: already releasing */
+    expect_sends(CTX, b, a);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+static void sd_d9_discdata_option_noprotoopt(void **state)
+{
+    if (CTX->fx->disc_data)
+        skip();
+    SOCKET a, b;
+    conf_pair(CTX, &a, &b);
+    char data[] = "bye";
+    int err = 0;
+    assert_int_equal(LV->setsockopt(a, SOL_SOCKET, SO_DISCDATA, data, sizeof data, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAENOPROTOOPT);
+    conf_disconnect_ok(CTX, a);
+    expect_eof(CTX, b);
+    conf_close(CTX, a);
+    conf_close(CTX, b);
+}
+
+/* ---- D11: the error goes through lpErrno / the thread's last error ---------- */
+static void sd_d11_error_only_through_errno(void **state)
+{
+    SOCKET s = conf_socket(CTX);
+    int err = 12345;
+    errno = 0;
+    assert_int_equal(LV->send_disconnect(s, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAENOTCONN);
+    conf_close(CTX, s);
+}
+
+/* ---- registration -------------------------------------------------------- */
+enum { ANY = 0, STREAM = 1, DGRAM = 2, SPI_ONLY = 4, NULL_ERRNO = 8 };
+
+static const struct {
+    const char *name;
+    CMUnitTestFunction fn;
+    int when;
+} sd_table[] = {
+#define T(fn, when) {#fn, fn, when}
+    T(sd_c1_peer_sees_end_of_stream, STREAM),
+    T(sd_c2_send_after_disconnect_is_eshutdown, STREAM),
+    T(sd_c4_notconn_new, STREAM),
+    T(sd_c4_notconn_bound, STREAM),
+    T(sd_c4_notconn_listening, STREAM),
+    T(sd_c4_notconn_connect_pending, STREAM),
+    T(sd_c5_notsock_invalid_socket, ANY),
+    T(sd_c5_notsock_never_issued, ANY),
+    T(sd_c5_notsock_closed, ANY),
+    T(sd_c5_notsock_stale_reused, ANY),
+    T(sd_c6_data_noprotoopt_no_side_effect, STREAM),
+    T(sd_d2_zero_len_is_no_data, ANY),
+    T(sd_d3_too_long_msgsize, STREAM),
+    T(sd_c7_fault_wsabuf_unmapped, ANY),
+    T(sd_c7_fault_buf_unmapped, ANY),
+    T(sd_c7_fault_buf_crosses_prot_none, ANY),
+    T(sd_c8_inprogress_in_condition, STREAM),
+    T(sd_c9_netdown_after_cleanup, SPI_ONLY),
+    T(sd_c9_netdown_injected, STREAM),
+    T(sd_c10_socket_still_usable, STREAM),
+    T(sd_c11_no_block_with_linger, STREAM),
+    T(sd_c12_connect_refused_after, STREAM),
+    T(sd_d4_null_errno, NULL_ERRNO),
+    T(sd_d5_queued_data_before_fin, STREAM),
+    T(sd_d6_half_close_peer_still_sends, STREAM),
+    T(sd_d7_second_call, STREAM),
+    T(sd_d8_dgram_only_disables_send, DGRAM),
+    T(sd_d8_dgram_data_noprotoopt, DGRAM),
+    T(sd_d9_shutdown_send_same_operation, STREAM),
+    T(sd_d9_discdata_option_noprotoopt, STREAM),
+    T(sd_d11_error_only_through_errno, STREAM),
+#undef T
+};
+
+int conf_setup(void **state)
+{
+    const struct conf_ctx *c = *state;
+    return c->lv->start(c->fx);
+}
+
+int conf_teardown(void **state)
+{
+    const struct conf_ctx *c = *state;
+    int err = 0;
+    return c->lv->stop(&err);
+}
+
+size_t conf_sd_tests(struct conf_ctx *ctx, struct CMUnitTest *tests, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof sd_table / sizeof sd_table[0] && n < cap; i++) {
+        int w = sd_table[i].when;
+        /* STREAM = connection-oriented tests; DGRAM = datagram-only tests. */
+        if ((w & STREAM) && ctx->fx->connectionless)
+            continue;
+        if ((w & DGRAM) && !ctx->fx->connectionless)
+            continue;
+        if ((w & SPI_ONLY) && !ctx->lv->can_cleanup_provider)
+            continue;
+        if ((w & NULL_ERRNO) && !ctx->lv->null_errno)
+            continue;
+        tests[n++] = (struct CMUnitTest){
+            .name = sd_table[i].name,
+            .test_func = sd_table[i].fn,
+            .setup_func = conf_setup,
+            .teardown_func = conf_teardown,
+            .initial_state = ctx,
+        };
+    }
+    return n;
+}

@@ -1,0 +1,287 @@
+/* The SPI level: the test plays ws2.  It dlopens the provider module, gives
+ * WSPStartup its own upcall table (a small handle table with generations and
+ * simple events) and calls the returned proc table directly. */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+/* ---- handle table: slot + generation, like ws2's ----------------------- */
+#define SPI_SLOTS 256
+static struct {
+    DWORD_PTR ctx;
+    unsigned gen;
+    bool used;
+} spi_slots[SPI_SLOTS];
+static pthread_mutex_t spi_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Handle = generation << 12 | slot << 2 | 1: never 0, never INVALID_SOCKET,
+ * and a stale handle differs from the slot's next one. */
+static SOCKET spi_handle(unsigned slot, unsigned gen)
+{
+    return ((SOCKET)gen << 12) | ((SOCKET)slot << 2) | 1;
+}
+
+static int spi_decode(SOCKET s, unsigned *slot)
+{
+    if ((s & 3) != 1)
+        return -1;
+    unsigned i = (unsigned)((s >> 2) & 0x3ff);
+    if (i >= SPI_SLOTS || !spi_slots[i].used || spi_handle(i, spi_slots[i].gen) != s)
+        return -1;
+    *slot = i;
+    return 0;
+}
+
+static SOCKET WSPAPI spi_create_handle(DWORD entry, DWORD_PTR ctx, LPINT err)
+{
+    (void)entry;
+    pthread_mutex_lock(&spi_lock);
+    for (unsigned i = 0; i < SPI_SLOTS; i++) {
+        if (!spi_slots[i].used) {
+            spi_slots[i].used = true;
+            spi_slots[i].gen++;
+            spi_slots[i].ctx = ctx;
+            SOCKET h = spi_handle(i, spi_slots[i].gen);
+            pthread_mutex_unlock(&spi_lock);
+            return h;
+        }
+    }
+    pthread_mutex_unlock(&spi_lock);
+    *err = WSAENOBUFS;
+    return INVALID_SOCKET;
+}
+
+static int WSPAPI spi_query_handle(SOCKET s, PDWORD_PTR ctx, LPINT err)
+{
+    unsigned i;
+    pthread_mutex_lock(&spi_lock);
+    int rc = spi_decode(s, &i);
+    if (rc == 0)
+        *ctx = spi_slots[i].ctx;
+    pthread_mutex_unlock(&spi_lock);
+    if (rc != 0) {
+        *err = WSAENOTSOCK;
+        return SOCKET_ERROR;
+    }
+    return 0;
+}
+
+static int WSPAPI spi_close_handle(SOCKET s, LPINT err)
+{
+    unsigned i;
+    pthread_mutex_lock(&spi_lock);
+    int rc = spi_decode(s, &i);
+    if (rc == 0) {
+        spi_slots[i].used = false;
+        spi_slots[i].ctx = 0;
+    }
+    pthread_mutex_unlock(&spi_lock);
+    if (rc != 0) {
+        *err = WSAENOTSOCK;
+        return SOCKET_ERROR;
+    }
+    return 0;
+}
+
+/* ---- events: a flag and a condition variable ----------------------------- */
+struct spi_event {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    bool set;
+};
+
+static WSAEVENT WSPAPI spi_create_event(LPINT err)
+{
+    struct spi_event *e = calloc(1, sizeof *e);
+    if (e == NULL) {
+        *err = WSA_NOT_ENOUGH_MEMORY;
+        return WSA_INVALID_EVENT;
+    }
+    pthread_mutex_init(&e->m, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    return e;
+}
+
+static BOOL WSPAPI spi_close_event(WSAEVENT h, LPINT err)
+{
+    (void)err;
+    struct spi_event *e = h;
+    pthread_mutex_destroy(&e->m);
+    pthread_cond_destroy(&e->cv);
+    free(e);
+    return TRUE;
+}
+
+static BOOL WSPAPI spi_set_event(WSAEVENT h, LPINT err)
+{
+    (void)err;
+    struct spi_event *e = h;
+    pthread_mutex_lock(&e->m);
+    e->set = true;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->m);
+    return TRUE;
+}
+
+static BOOL WSPAPI spi_reset_event(WSAEVENT h, LPINT err)
+{
+    (void)err;
+    struct spi_event *e = h;
+    pthread_mutex_lock(&e->m);
+    e->set = false;
+    pthread_mutex_unlock(&e->m);
+    return TRUE;
+}
+
+/* ---- the module ---------------------------------------------------------- */
+static void *spi_module;
+static WSPPROC_TABLE spi_procs;
+static WSAPROTOCOL_INFOW spi_info;
+static const struct conf_fixture *spi_fx;
+
+static int spi_start(const struct conf_fixture *fx)
+{
+    if (spi_module == NULL) {
+        const char *dir = getenv("WSP_PROVIDER_PATH");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", fx->module);
+        spi_module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (spi_module == NULL) {
+            fprintf(stderr, "spi: %s\n", dlerror());
+            return -1;
+        }
+    }
+    LPWSPSTARTUP startup = (LPWSPSTARTUP)dlsym(spi_module, "WSPStartup");
+    if (startup == NULL)
+        return -1;
+    spi_fx = fx;
+    memset(&spi_info, 0, sizeof spi_info);
+    fx->protocol_info(&spi_info);
+    WSPUPCALLTABLE up = {
+        .lpWPUCloseEvent = spi_close_event,
+        .lpWPUCloseSocketHandle = spi_close_handle,
+        .lpWPUCreateEvent = spi_create_event,
+        .lpWPUCreateSocketHandle = spi_create_handle,
+        .lpWPUQuerySocketHandleContext = spi_query_handle,
+        .lpWPUResetEvent = spi_reset_event,
+        .lpWPUSetEvent = spi_set_event,
+    };
+    WSPDATA data;
+    return startup(MAKEWORD(2, 2), &data, &spi_info, up, &spi_procs) == 0 ? 0 : -1;
+}
+
+/* The module stays loaded for the life of the process: a provider's
+ * thread-local state must not outlive its code, and dlclose is not part of
+ * the contract under test. */
+static int spi_stop(int *err)
+{
+    return spi_procs.lpWSPCleanup(err);
+}
+
+static SOCKET spi_socket(int *err)
+{
+    return spi_procs.lpWSPSocket(spi_fx->af, spi_fx->type, spi_fx->protocol, &spi_info, 0, 0,
+                                 err);
+}
+
+static int spi_bind(SOCKET s, const struct sockaddr *a, int len, int *err)
+{
+    return spi_procs.lpWSPBind(s, a, len, err);
+}
+
+static int spi_listen(SOCKET s, int backlog, int *err)
+{
+    return spi_procs.lpWSPListen(s, backlog, err);
+}
+
+static int spi_connect(SOCKET s, const struct sockaddr *a, int len, int *err)
+{
+    return spi_procs.lpWSPConnect(s, a, len, NULL, NULL, NULL, NULL, err);
+}
+
+static SOCKET spi_accept(SOCKET s, LPCONDITIONPROC cond, DWORD_PTR data, int *err)
+{
+    return spi_procs.lpWSPAccept(s, NULL, NULL, cond, data, err);
+}
+
+static int spi_send(SOCKET s, const void *buf, size_t len, int *err)
+{
+    WSABUF b = {.len = (ULONG)len, .buf = (CHAR *)buf};
+    DWORD n = 0;
+    if (spi_procs.lpWSPSend(s, &b, 1, &n, 0, NULL, NULL, NULL, err) != 0)
+        return -1;
+    return (int)n;
+}
+
+static int spi_recv(SOCKET s, void *buf, size_t len, int *err)
+{
+    WSABUF b = {.len = (ULONG)len, .buf = buf};
+    DWORD n = 0, flags = 0;
+    if (spi_procs.lpWSPRecv(s, &b, 1, &n, &flags, NULL, NULL, NULL, err) != 0)
+        return -1;
+    return (int)n;
+}
+
+static int spi_send_disconnect(SOCKET s, LPWSABUF data, int *err)
+{
+    return spi_procs.lpWSPSendDisconnect(s, data, err);
+}
+
+static int spi_shutdown(SOCKET s, int how, int *err)
+{
+    return spi_procs.lpWSPShutdown(s, how, err);
+}
+
+static int spi_close(SOCKET s, int *err)
+{
+    return spi_procs.lpWSPCloseSocket(s, err);
+}
+
+static int spi_getsockname(SOCKET s, struct sockaddr *a, int *len, int *err)
+{
+    return spi_procs.lpWSPGetSockName(s, a, len, err);
+}
+
+static int spi_getpeername(SOCKET s, struct sockaddr *a, int *len, int *err)
+{
+    return spi_procs.lpWSPGetPeerName(s, a, len, err);
+}
+
+static int spi_setsockopt(SOCKET s, int level, int name, const void *v, int len, int *err)
+{
+    return spi_procs.lpWSPSetSockOpt(s, level, name, v, len, err);
+}
+
+static int spi_fionbio(SOCKET s, unsigned long on, int *err)
+{
+    u_long v = (u_long)on;
+    DWORD ret = 0;
+    return spi_procs.lpWSPIoctl(s, (DWORD)WSP_FIONBIO, &v, sizeof v, NULL, 0, &ret, NULL, NULL,
+                                NULL, err);
+}
+
+const struct conf_level conf_level_spi = {
+    .name = "spi",
+    .start = spi_start,
+    .stop = spi_stop,
+    .socket = spi_socket,
+    .bind = spi_bind,
+    .listen = spi_listen,
+    .connect = spi_connect,
+    .accept = spi_accept,
+    .send = spi_send,
+    .recv = spi_recv,
+    .send_disconnect = spi_send_disconnect,
+    .shutdown = spi_shutdown,
+    .close = spi_close,
+    .getsockname = spi_getsockname,
+    .getpeername = spi_getpeername,
+    .setsockopt = spi_setsockopt,
+    .fionbio = spi_fionbio,
+    .can_cleanup_provider = true,
+    .null_errno = true,
+};

@@ -1,0 +1,146 @@
+/* Helpers for the clause tests: build sockets and connections through the
+ * level under test, fill and drain buffers, guarded memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+
+SOCKET conf_socket(const struct conf_ctx *c)
+{
+    int err = 0;
+    SOCKET s = c->lv->socket(&err);
+    assert_int_equal(err, 0);
+    assert_true(s != INVALID_SOCKET);
+    return s;
+}
+
+SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss,
+                     int *len)
+{
+    int err = 0;
+    SOCKET s = conf_socket(c);
+    c->fx->loopback(ss, len);
+    assert_int_equal(c->lv->bind(s, (struct sockaddr *)ss, *len, &err), 0);
+    assert_int_equal(c->lv->listen(s, backlog, &err), 0);
+    *len = sizeof *ss;
+    assert_int_equal(c->lv->getsockname(s, (struct sockaddr *)ss, len, &err), 0);
+    return s;
+}
+
+void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
+{
+    int err = 0, len;
+    struct sockaddr_storage ss;
+    if (c->fx->connectionless) {
+        struct sockaddr_storage a, b;
+        int alen, blen;
+        *cl = conf_socket(c);
+        *sv = conf_socket(c);
+        c->fx->loopback(&a, &alen);
+        c->fx->loopback(&b, &blen);
+        assert_int_equal(c->lv->bind(*cl, (struct sockaddr *)&a, alen, &err), 0);
+        assert_int_equal(c->lv->bind(*sv, (struct sockaddr *)&b, blen, &err), 0);
+        alen = blen = sizeof a;
+        assert_int_equal(c->lv->getsockname(*cl, (struct sockaddr *)&a, &alen, &err), 0);
+        assert_int_equal(c->lv->getsockname(*sv, (struct sockaddr *)&b, &blen, &err), 0);
+        assert_int_equal(c->lv->connect(*cl, (struct sockaddr *)&b, blen, &err), 0);
+        assert_int_equal(c->lv->connect(*sv, (struct sockaddr *)&a, alen, &err), 0);
+        return;
+    }
+    SOCKET l = conf_listener(c, 4, &ss, &len);
+    *cl = conf_socket(c);
+    assert_int_equal(c->lv->connect(*cl, (struct sockaddr *)&ss, len, &err), 0);
+    *sv = c->lv->accept(l, NULL, 0, &err);
+    assert_int_equal(err, 0);
+    assert_true(*sv != INVALID_SOCKET);
+    conf_close(c, l);
+}
+
+void conf_close(const struct conf_ctx *c, SOCKET s)
+{
+    int err = 0;
+    assert_int_equal(c->lv->close(s, &err), 0);
+}
+
+void conf_send_all(const struct conf_ctx *c, SOCKET s, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        int err = 0;
+        int n = c->lv->send(s, p, len, &err);
+        assert_true(n > 0);
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+size_t conf_fill(const struct conf_ctx *c, SOCKET s)
+{
+    int err = 0;
+    int small = 16 * 1024;
+    /* Small buffers keep the fill short; the kernel may round them up. */
+    c->lv->setsockopt(s, SOL_SOCKET, SO_SNDBUF, &small, sizeof small, &err);
+    assert_int_equal(c->lv->fionbio(s, 1, &err), 0);
+    unsigned char chunk[4096];
+    size_t total = 0;
+    for (;;) {
+        for (size_t i = 0; i < sizeof chunk; i++)
+            chunk[i] = (unsigned char)((total + i) % 251);
+        err = 0;
+        int n = c->lv->send(s, chunk, sizeof chunk, &err);
+        if (n < 0) {
+            assert_int_equal(err, WSAEWOULDBLOCK);
+            break;
+        }
+        total += (size_t)n;
+    }
+    assert_true(total > 0);
+    return total;
+}
+
+size_t conf_drain_pattern(const struct conf_ctx *c, SOCKET s)
+{
+    unsigned char buf[8192];
+    size_t total = 0;
+    for (;;) {
+        int err = 0;
+        int n = c->lv->recv(s, buf, sizeof buf, &err);
+        assert_true(n >= 0);
+        if (n == 0)
+            return total;
+        for (int i = 0; i < n; i++)
+            assert_int_equal(buf[i], (unsigned char)((total + (size_t)i) % 251));
+        total += (size_t)n;
+    }
+}
+
+void conf_disconnect_ok(const struct conf_ctx *c, SOCKET s)
+{
+    int err = 0;
+    assert_int_equal(c->lv->send_disconnect(s, NULL, &err), 0);
+}
+
+void *conf_guarded(size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t span = (size + page - 1) / page * page;
+    char *base = mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+    assert_true(base != MAP_FAILED);
+    assert_int_equal(mprotect(base + span, page, PROT_NONE), 0);
+    return base + span - size; /* the last usable byte touches the guard page */
+}
+
+void conf_guarded_free(void *p, size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t span = (size + page - 1) / page * page;
+    munmap((char *)p + size - span, span + page);
+}
