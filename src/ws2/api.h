@@ -34,13 +34,15 @@ static inline const WSPPROC_TABLE *api_procs(const struct api_sock *a)
     return &a->entry->prov->procs;
 }
 
-/* Unpin; on failure store err (a provider that forgot to set it gets
- * WSASYSCALLFAILURE rather than a stale code). Returns rc. */
-static inline int api_done(struct api_sock *a, int rc, int err)
+/* Unpin; on failure store *errp (a provider that forgot to set it gets
+ * WSASYSCALLFAILURE rather than a stale code). Returns rc. errp is a pointer
+ * so that api_done(&a, call(..., &err), &err) reads err after the call
+ * (argument evaluation order is unspecified). */
+static inline int api_done(struct api_sock *a, int rc, const int *errp)
 {
     hdl_unpin(a->s);
     if (rc == SOCKET_ERROR)
-        le_set(err != 0 ? err : WSASYSCALLFAILURE);
+        le_set(*errp != 0 ? *errp : WSASYSCALLFAILURE);
     return rc;
 }
 

@@ -62,7 +62,7 @@ WSP_EXPORT int WSAAPI WSAEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetw
 {
     API_ENTER(s, SOCKET_ERROR);
     return api_done(&a, api_procs(&a)->lpWSPEventSelect(s, hEventObject, lNetworkEvents, &err),
-                    err);
+                    &err);
 }
 
 WSP_EXPORT int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
@@ -70,5 +70,5 @@ WSP_EXPORT int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
 {
     API_ENTER(s, SOCKET_ERROR);
     return api_done(
-        &a, api_procs(&a)->lpWSPEnumNetworkEvents(s, hEventObject, lpNetworkEvents, &err), err);
+        &a, api_procs(&a)->lpWSPEnumNetworkEvents(s, hEventObject, lpNetworkEvents, &err), &err);
 }

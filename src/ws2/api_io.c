@@ -11,7 +11,7 @@ WSP_EXPORT int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
     WSATHREADID tid = {0};
     int rc = api_procs(&a)->lpWSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
                                       lpOverlapped, lpCompletionRoutine, &tid, &err);
-    return api_done(&a, rc, err);
+    return api_done(&a, rc, &err);
 }
 
 WSP_EXPORT int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -23,7 +23,7 @@ WSP_EXPORT int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
     WSATHREADID tid = {0};
     int rc = api_procs(&a)->lpWSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
                                       lpOverlapped, lpCompletionRoutine, &tid, &err);
-    return api_done(&a, rc, err);
+    return api_done(&a, rc, &err);
 }
 
 WSP_EXPORT int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -37,7 +37,7 @@ WSP_EXPORT int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCoun
     int rc = api_procs(&a)->lpWSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
                                         lpTo, iTolen, lpOverlapped, lpCompletionRoutine, &tid,
                                         &err);
-    return api_done(&a, rc, err);
+    return api_done(&a, rc, &err);
 }
 
 WSP_EXPORT int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -51,7 +51,7 @@ WSP_EXPORT int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCo
     int rc = api_procs(&a)->lpWSPRecvFrom(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
                                           lpFlags, lpFrom, lpFromlen, lpOverlapped,
                                           lpCompletionRoutine, &tid, &err);
-    return api_done(&a, rc, err);
+    return api_done(&a, rc, &err);
 }
 
 /* A negative length cannot describe a buffer. */
@@ -98,7 +98,8 @@ WSP_EXPORT int WSAAPI wsp_recv(SOCKET s, char *buf, int len, int flags)
         return le_fail(WSAEINVAL);
     WSABUF b = {.len = (ULONG)len, .buf = buf};
     DWORD got = 0, f = (DWORD)flags;
-    return api_recv_result(WSARecv(s, &b, 1, &got, &f, NULL, NULL), got);
+    int rc = WSARecv(s, &b, 1, &got, &f, NULL, NULL);
+    return api_recv_result(rc, got);
 }
 
 WSP_EXPORT int WSAAPI wsp_recvfrom(SOCKET s, char *buf, int len, int flags, struct sockaddr *from,
@@ -108,5 +109,6 @@ WSP_EXPORT int WSAAPI wsp_recvfrom(SOCKET s, char *buf, int len, int flags, stru
         return le_fail(WSAEINVAL);
     WSABUF b = {.len = (ULONG)len, .buf = buf};
     DWORD got = 0, f = (DWORD)flags;
-    return api_recv_result(WSARecvFrom(s, &b, 1, &got, &f, from, fromlen, NULL, NULL), got);
+    int rc = WSARecvFrom(s, &b, 1, &got, &f, from, fromlen, NULL, NULL);
+    return api_recv_result(rc, got);
 }

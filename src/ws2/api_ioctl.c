@@ -32,7 +32,7 @@ WSP_EXPORT int WSAAPI WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuff
     int rc = api_procs(&a)->lpWSPIoctl(s, api_ioctl_code(dwIoControlCode), lpvInBuffer, cbInBuffer,
                                        lpvOutBuffer, cbOutBuffer, lpcbBytesReturned, lpOverlapped,
                                        lpCompletionRoutine, &tid, &err);
-    return api_done(&a, rc, err);
+    return api_done(&a, rc, &err);
 }
 
 WSP_EXPORT int WSAAPI ioctlsocket(SOCKET s, long cmd, u_long *argp)
