@@ -116,14 +116,15 @@ static void add(struct session *s, char dir, const char *what, struct tpdu t)
             fail("%s: TSDU too long for the test", what);
             return;
         }
-        memcpy(s->tsdu[d] + s->tsdu_len[d], t.data, t.data_len);
+        if (t.data_len > 0)
+            memcpy(s->tsdu[d] + s->tsdu_len[d], t.data, t.data_len);
         s->tsdu_len[d] += t.data_len;
         if (t.eot) {
             memcpy(f->want_data, s->tsdu[d], s->tsdu_len[d]);
             f->want_data_len = s->tsdu_len[d];
             s->tsdu_len[d] = 0;
         }
-    } else {
+    } else if (t.data_len > 0) {
         memcpy(f->want_data, t.data, t.data_len);
         f->want_data_len = t.data_len;
     }
