@@ -1,0 +1,98 @@
+/* wsp-bench: every hot path of wsp against the raw syscall it wraps, in the
+ * same run, interleaved; prints a markdown table of medians (ns/op) and the
+ * ratio wsp/raw.
+ *
+ *   wsp-bench [--reps N] [--quick] [--no-itot] [--only lookup|stream|disconnect|itot]
+ *             [--csv FILE]
+ *   wsp-bench --callgrind-send raw|wsp [N]
+ */
+#include "bench.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A bug that makes a call block forever must end the run, not hang it. */
+#define BENCH_WATCHDOG_S 300
+
+struct bench_section {
+    const char *name;
+    int (*fn)(const struct bench_opts *o);
+    int is_itot;
+};
+
+static const struct bench_section sections[] = {
+    {"lookup", bench_lookup, 0},
+    {"stream", bench_stream, 0},
+    {"disconnect", bench_disconnect, 0},
+    {"itot", bench_itot, 1},
+};
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]\n"
+            "       wsp-bench --callgrind-send raw|wsp [N]\n"
+            "sections: lookup stream disconnect itot\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct bench_opts o = {.reps = 15, .itot = 1};
+    const char *only = NULL, *csv = NULL;
+    WSADATA wd;
+    int rc = 0;
+
+    signal(SIGPIPE, SIG_IGN);
+    alarm(BENCH_WATCHDOG_S);
+    if (WSAStartup(MAKEWORD(2, 2), &wd) != 0) {
+        fprintf(stderr, "WSAStartup failed\n");
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            o.reps = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--quick") == 0) {
+            o.quick = 1;
+            o.reps = 5;
+        } else if (strcmp(argv[i], "--no-itot") == 0) {
+            o.itot = 0;
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+        } else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
+            csv = argv[++i];
+        } else if (strcmp(argv[i], "--callgrind-send") == 0 && i + 1 < argc) {
+            int n = i + 2 < argc ? atoi(argv[i + 2]) : 10000;
+            rc = bench_callgrind_send(argv[i + 1], n);
+            WSACleanup();
+            return rc ? 1 : 0;
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    if (o.reps < 1)
+        o.reps = 1;
+    if (csv != NULL && bench_report_csv_open(csv) != 0) {
+        perror(csv);
+        return 1;
+    }
+
+    printf("wsp-bench: median of %d interleaved repetitions per path; ns per operation; "
+           "wsp/raw > 1 means wsp is slower\n\n",
+           o.reps);
+    bench_report_header();
+    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+        if (only != NULL && strcmp(only, sections[k].name) != 0)
+            continue;
+        if (sections[k].is_itot && !o.itot)
+            continue;
+        if (sections[k].fn(&o) != 0)
+            rc = 1;
+    }
+    bench_report_csv_close();
+    WSACleanup();
+    return rc;
+}
