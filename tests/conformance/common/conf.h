@@ -61,6 +61,19 @@ struct conf_ctx {
     const struct conf_level *lv;
 };
 
+/* ---- direct SPI access for the provider's own unit tests (spi.c) ---------- */
+/* The proc table and catalog entry of the last conf_level_spi.start(). */
+const WSPPROC_TABLE *conf_spi_procs(void);
+WSAPROTOCOL_INFOW *conf_spi_info(void);
+/* WSPStartup with an arbitrary version; returns its result. */
+int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
+                     WSPPROC_TABLE *procs);
+/* Events of the harness' own upcall table. wait blocks until the event is set. */
+WSAEVENT conf_spi_event_new(void);
+void conf_spi_event_wait(WSAEVENT e);
+bool conf_spi_event_is_set(WSAEVENT e);
+void conf_spi_event_free(WSAEVENT e);
+
 /* ---- helpers (conf_util.c) -------------------------------------------------
  * They fail the current test (cmocka) when a step that is not under test
  * fails, so a test body only asserts its clause. */

@@ -143,7 +143,7 @@ static WSPPROC_TABLE spi_procs;
 static WSAPROTOCOL_INFOW spi_info;
 static const struct conf_fixture *spi_fx;
 
-static int spi_start(const struct conf_fixture *fx)
+static int spi_load(const struct conf_fixture *fx)
 {
     if (spi_module == NULL) {
         const char *dir = getenv("WSP_PROVIDER_PATH");
@@ -155,6 +155,14 @@ static int spi_start(const struct conf_fixture *fx)
             return -1;
         }
     }
+    return 0;
+}
+
+int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
+                     WSPPROC_TABLE *procs)
+{
+    if (spi_load(fx) != 0)
+        return -1;
     LPWSPSTARTUP startup = (LPWSPSTARTUP)dlsym(spi_module, "WSPStartup");
     if (startup == NULL)
         return -1;
@@ -170,8 +178,53 @@ static int spi_start(const struct conf_fixture *fx)
         .lpWPUResetEvent = spi_reset_event,
         .lpWPUSetEvent = spi_set_event,
     };
+    return startup(version, data, &spi_info, up, procs);
+}
+
+static int spi_start(const struct conf_fixture *fx)
+{
     WSPDATA data;
-    return startup(MAKEWORD(2, 2), &data, &spi_info, up, &spi_procs) == 0 ? 0 : -1;
+    return conf_spi_startup(fx, MAKEWORD(2, 2), &data, &spi_procs) == 0 ? 0 : -1;
+}
+
+const WSPPROC_TABLE *conf_spi_procs(void)
+{
+    return &spi_procs;
+}
+
+WSAPROTOCOL_INFOW *conf_spi_info(void)
+{
+    return &spi_info;
+}
+
+WSAEVENT conf_spi_event_new(void)
+{
+    int err;
+    return spi_create_event(&err);
+}
+
+void conf_spi_event_wait(WSAEVENT h)
+{
+    struct spi_event *e = h;
+    pthread_mutex_lock(&e->m);
+    while (!e->set)
+        pthread_cond_wait(&e->cv, &e->m);
+    pthread_mutex_unlock(&e->m);
+}
+
+bool conf_spi_event_is_set(WSAEVENT h)
+{
+    struct spi_event *e = h;
+    pthread_mutex_lock(&e->m);
+    bool set = e->set;
+    pthread_mutex_unlock(&e->m);
+    return set;
+}
+
+void conf_spi_event_free(WSAEVENT h)
+{
+    int err;
+    spi_close_event(h, &err);
 }
 
 /* The module stays loaded for the life of the process: a provider's
