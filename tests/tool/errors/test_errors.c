@@ -196,7 +196,9 @@ static void tool_connection_reset_tcp(void **state)
     close(lfd);
     /* stdin stays open: only the reset can end the command. */
     assert_int_equal(proc_wait_for(&p, 2, "reset"), 0);
-    assert_int_equal(proc_finish(&p), EX_RESET);
+    int st = proc_finish(&p);
+    if (st != EX_RESET)
+        fail_msg("status %d, stderr:\n%s", st, p.err_buf.data);
     assert_contains(p.err_buf.data, "WSAECONNRESET 10054");
     proc_free(&p);
 }
@@ -278,6 +280,44 @@ static void tool_itot_connect_data_33_msgsize(void **state)
     proc_free(&l);
 }
 
+/* tcp has no connect data: WSAConnect answers WSAENOPROTOOPT before connecting. */
+static void tool_tcp_connect_data_noprotoopt(void **state)
+{
+    (void)state;
+    char port[8];
+    int fd = system_socket(1, port);
+    const char *args[] = {"connect", "--proto", "tcp", "--connect-data", "HELLO", "127.0.0.1",
+                          port, NULL};
+    struct proc p;
+    int st = run(&p, args);
+    close(fd);
+    assert_int_equal(st, EX_NOPROTOOPT);
+    assert_one_error_line(&p);
+    assert_contains(p.err_buf.data, "the tcp provider does not support connect data "
+                                    "(WSAENOPROTOOPT 10042)");
+    proc_free(&p);
+}
+
+/* A listener asked for accept data on tcp refuses the caller and says why. */
+static void tool_tcp_accept_data_noprotoopt(void **state)
+{
+    (void)state;
+    struct proc l, c;
+    char port[8];
+    const char *largs[] = {"listen", "--proto", "tcp", "--accept-data", "WELCOME", "127.0.0.1",
+                           "0", NULL};
+    start_listener(&l, largs, port);
+    const char *cargs[] = {"connect", "--proto", "tcp", "127.0.0.1", port, NULL};
+    assert_int_equal(proc_start(&c, cargs), 0);
+    int lst = proc_finish(&l);
+    proc_finish(&c);
+    assert_int_equal(lst, EX_NOPROTOOPT);
+    assert_contains(l.err_buf.data, "wsp: the tcp provider does not support accept data "
+                                    "(WSAENOPROTOOPT 10042); refusing\n");
+    proc_free(&c);
+    proc_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +332,8 @@ int main(void)
         cmocka_unit_test(tool_sd_c6_tcp_disconnect_data_noprotoopt),
         cmocka_unit_test(tool_sd_d3_itot_disconnect_data_65_msgsize),
         cmocka_unit_test(tool_itot_connect_data_33_msgsize),
+        cmocka_unit_test(tool_tcp_connect_data_noprotoopt),
+        cmocka_unit_test(tool_tcp_accept_data_noprotoopt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
