@@ -59,9 +59,8 @@ static const struct catalog_name type_names[] = {{SOCK_STREAM, "SOCK_STREAM"},
                                                  {SOCK_DGRAM, "SOCK_DGRAM"},
                                                  {SOCK_RAW, "SOCK_RAW"},
                                                  {SOCK_SEQPACKET, "SOCK_SEQPACKET"}};
-static const struct catalog_name proto_names[] = {{IPPROTO_TCP, "TCP"},
-                                                  {IPPROTO_UDP, "UDP"},
-                                                  {WSP_PROTO_ITOT, "ITOT"}};
+static const struct catalog_name proto_names[] = {
+    {IPPROTO_TCP, "TCP"}, {IPPROTO_UDP, "UDP"}, {WSP_PROTO_ITOT, "ITOT"}};
 
 #define NAME_OF(table, v) catalog_name_of(table, sizeof table / sizeof table[0], v)
 static const char *catalog_name_of(const struct catalog_name *t, size_t n, int v)
@@ -83,8 +82,7 @@ struct catalog_extra {
 
 static void catalog_extra_fill(WSAPROTOCOL_INFOW *p, struct catalog_extra *x)
 {
-    report_utf16_to_utf8(p->szProtocol, WSAPROTOCOL_LEN + 1, x->description,
-                         sizeof x->description);
+    report_utf16_to_utf8(p->szProtocol, WSAPROTOCOL_LEN + 1, x->description, sizeof x->description);
     report_guid(&p->ProviderId, x->guid, sizeof x->guid);
     WCHAR wpath[CATALOG_PATH_MAX];
     int len = CATALOG_PATH_MAX, err = 0;
@@ -201,8 +199,8 @@ static void catalog_print_json(WSAPROTOCOL_INFOW *p, const struct catalog_extra 
         json_string(x->path);
     printf(",\n   \"version\": %d, \"address_family\": %d, \"address_family_name\": \"%s\","
            " \"max_sockaddr\": %d, \"min_sockaddr\": %d,\n",
-           p->iVersion, p->iAddressFamily, NAME_OF(af_names, p->iAddressFamily),
-           p->iMaxSockAddr, p->iMinSockAddr);
+           p->iVersion, p->iAddressFamily, NAME_OF(af_names, p->iAddressFamily), p->iMaxSockAddr,
+           p->iMinSockAddr);
     printf("   \"socket_type\": %d, \"socket_type_name\": \"%s\", \"protocol\": %d,"
            " \"protocol_name\": \"%s\", \"message_size\": %u,\n",
            p->iSocketType, NAME_OF(type_names, p->iSocketType), p->iProtocol,

@@ -40,8 +40,8 @@ static int connect_report_failure(SOCKET s, const struct nc_opts *o, const char 
     } else if (err == WSAECONNREFUSED) {
         report_error("connection to %s refused (%s)", where, report_wsa_name(err));
     } else if (err == WSAENOPROTOOPT) {
-        report_error("the %s provider does not support connect data (%s)",
-                     nc_proto_name(o->proto), report_wsa_name(err));
+        report_error("the %s provider does not support connect data (%s)", nc_proto_name(o->proto),
+                     report_wsa_name(err));
     } else if (err == WSAEMSGSIZE) {
         report_error("connect data too long: %zu octets, the protocol allows at most 32 (%s)",
                      o->connect_data.len, report_wsa_name(err));
@@ -69,8 +69,7 @@ static int connect_run(struct nc_opts *o)
     WSABUF caller = {(ULONG)o->connect_data.len, (CHAR *)o->connect_data.buf};
     char callee_buf[CONNECT_DATA_MAX];
     WSABUF callee = {sizeof callee_buf, callee_buf};
-    int rc = WSAConnect(s, res->ai_addr, (int)res->ai_addrlen,
-                        o->connect_data.set ? &caller : NULL,
+    int rc = WSAConnect(s, res->ai_addr, (int)res->ai_addrlen, o->connect_data.set ? &caller : NULL,
                         o->proto == ARGS_PROTO_ITOT ? &callee : NULL, NULL, NULL);
     freeaddrinfo(res);
     if (rc == SOCKET_ERROR) {

@@ -262,8 +262,7 @@ int demo_pair_open(const struct demo_proto *p, struct demo_pair *pair)
         wsp_setsockopt(c, WSP_SOL_ITOT, WSP_ITOT_CLASS, (const char *)&p->cls, sizeof p->cls);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(pair->port)};
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    WSABUF caller = {p->connect_data ? (ULONG)strlen(p->connect_data) : 0,
-                     (CHAR *)p->connect_data};
+    WSABUF caller = {p->connect_data ? (ULONG)strlen(p->connect_data) : 0, (CHAR *)p->connect_data};
     WSABUF callee = {sizeof pair->callee_data, pair->callee_data};
     if (c != INVALID_SOCKET) {
         demo_watchdog_arm("WSAConnect");
@@ -354,12 +353,18 @@ int cmd_demo(int argc, char **argv)
            "what a side does; the lines under it show what happened, [ok] when it is what the\n"
            "contract promises.\n");
 
-    static const struct demo_proto class2 = {
-        "Part 1: ISO transport over TCP (itot), class 2", SOCK_SEQPACKET, WSP_PROTO_ITOT, 2,
-        "Hello, I am the client", "Welcome, client"};
-    static const struct demo_proto class0 = {
-        "Part 2: ISO transport over TCP (itot), class 0", SOCK_SEQPACKET, WSP_PROTO_ITOT, 0,
-        "Hello again, class 0 here", "Welcome, class 0"};
+    static const struct demo_proto class2 = {"Part 1: ISO transport over TCP (itot), class 2",
+                                             SOCK_SEQPACKET,
+                                             WSP_PROTO_ITOT,
+                                             2,
+                                             "Hello, I am the client",
+                                             "Welcome, client"};
+    static const struct demo_proto class0 = {"Part 2: ISO transport over TCP (itot), class 0",
+                                             SOCK_SEQPACKET,
+                                             WSP_PROTO_ITOT,
+                                             0,
+                                             "Hello again, class 0 here",
+                                             "Welcome, class 0"};
     int part_failures[3];
     part_failures[0] = demo_part_itot(&class2, 1);
     part_failures[1] = demo_part_itot(&class0, 2);

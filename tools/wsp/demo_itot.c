@@ -7,8 +7,7 @@
 #include "demo.h"
 #include "report.h"
 
-static const char *const demo_itot_msgs[] = {"first message", "second message",
-                                             "third message"};
+static const char *const demo_itot_msgs[] = {"first message", "second message", "third message"};
 #define DEMO_ITOT_MSGS (sizeof demo_itot_msgs / sizeof demo_itot_msgs[0])
 
 static void demo_itot_messages(struct demo_pair *pair)
@@ -67,8 +66,8 @@ static void demo_itot_release(const struct demo_proto *p, struct demo_pair *pair
                "server: WSARecvDisconnect -> %s",
                err ? demo_outcome(err) : demo_quote(buf, in.len));
     int reason = -1, len = sizeof reason;
-    err = wsp_getsockopt(pair->server, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason,
-                         &len) == SOCKET_ERROR
+    err = wsp_getsockopt(pair->server, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &len) ==
+                  SOCKET_ERROR
               ? WSAGetLastError()
               : 0;
     demo_check(err == 0 && reason == WSP_ITOT_DR_NORMAL, "server: DR reason %d (%s)%s", reason,

@@ -69,7 +69,9 @@ static void demo_tcp_release(struct demo_pair *pair)
                err ? demo_outcome(err) : demo_quote(buf, have));
     err = demo_recv(pair->server, buf, sizeof buf, &got);
     demo_check(err == 0 && got == 0, "server: WSARecv -> %s: the client has finished sending",
-               err ? demo_outcome(err) : got ? demo_quote(buf, got) : "0 octets");
+               err   ? demo_outcome(err)
+               : got ? demo_quote(buf, got)
+                     : "0 octets");
 
     demo_step("The server still answers: the client's receive side stays open (D6).");
     err = demo_send(pair->server, late);
@@ -84,7 +86,9 @@ static void demo_tcp_release(struct demo_pair *pair)
     demo_check(err == 0, "server: WSASendDisconnect -> %s", demo_outcome(err));
     err = demo_recv(pair->client, buf, sizeof buf, &got);
     demo_check(err == 0 && got == 0, "client: WSARecv -> %s",
-               err ? demo_outcome(err) : got ? demo_quote(buf, got) : "0 octets (end)");
+               err   ? demo_outcome(err)
+               : got ? demo_quote(buf, got)
+                     : "0 octets (end)");
     err = closesocket(pair->client) == SOCKET_ERROR ? WSAGetLastError() : 0;
     pair->client = INVALID_SOCKET;
     demo_check(err == 0, "client: closesocket -> %s", demo_outcome(err));
@@ -96,8 +100,8 @@ static void demo_tcp_release(struct demo_pair *pair)
 int demo_part_tcp(int part)
 {
     (void)part;
-    static const struct demo_proto tcp = {"Part 3: TCP (the tcp provider)", SOCK_STREAM,
-                                          IPPROTO_TCP, -1, NULL, NULL};
+    static const struct demo_proto tcp = {
+        "Part 3: TCP (the tcp provider)", SOCK_STREAM, IPPROTO_TCP, -1, NULL, NULL};
     int before = demo_failure_count();
     demo_part_begin(tcp.title);
     struct demo_pair pair;

@@ -35,8 +35,8 @@ static int CALLBACK listen_condition(LPWSABUF lpCallerId, LPWSABUF lpCallerData,
     lc->called = 1;
     if (lpCallerData && lpCallerData->buf) {
         lc->caller_data_present = 1;
-        lc->caller_len = lpCallerData->len < sizeof lc->caller_data ? lpCallerData->len
-                                                                     : sizeof lc->caller_data;
+        lc->caller_len =
+            lpCallerData->len < sizeof lc->caller_data ? lpCallerData->len : sizeof lc->caller_data;
         memcpy(lc->caller_data, lpCallerData->buf, lc->caller_len);
     }
     /* The reply (accept data, or the refusal's user data) goes into the callee

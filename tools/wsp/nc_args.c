@@ -9,8 +9,16 @@
 #include "exitcode.h"
 #include "report.h"
 
-enum { OPT_PROTO = 256, OPT_CLASS, OPT_ACCEPT, OPT_REJECT, OPT_REJECT_DATA, OPT_CONNECT,
-       OPT_DISCONNECT, OPT_HELP };
+enum {
+    OPT_PROTO = 256,
+    OPT_CLASS,
+    OPT_ACCEPT,
+    OPT_REJECT,
+    OPT_REJECT_DATA,
+    OPT_CONNECT,
+    OPT_DISCONNECT,
+    OPT_HELP
+};
 
 #define ROLE_L (1u << NC_ROLE_LISTEN)
 #define ROLE_C (1u << NC_ROLE_CONNECT)
@@ -21,20 +29,34 @@ static const struct {
     const char *arg_help;
     const char *help;
 } nc_options[] = {
-    {{"proto", required_argument, NULL, OPT_PROTO}, ROLE_L | ROLE_C, "tcp|itot",
+    {{"proto", required_argument, NULL, OPT_PROTO},
+     ROLE_L | ROLE_C,
+     "tcp|itot",
      "provider to use (default itot)"},
-    {{"class", required_argument, NULL, OPT_CLASS}, ROLE_L | ROLE_C, "0|2",
+    {{"class", required_argument, NULL, OPT_CLASS},
+     ROLE_L | ROLE_C,
+     "0|2",
      "itot: use only this ISO class (default: class 2, class 0 as alternative)"},
-    {{"accept-data", required_argument, NULL, OPT_ACCEPT}, ROLE_L, "TEXT|@FILE",
+    {{"accept-data", required_argument, NULL, OPT_ACCEPT},
+     ROLE_L,
+     "TEXT|@FILE",
      "connect data sent back when accepting (itot: at most 32 octets)"},
-    {{"reject", required_argument, NULL, OPT_REJECT}, ROLE_L, "REASON",
+    {{"reject", required_argument, NULL, OPT_REJECT},
+     ROLE_L,
+     "REASON",
      "refuse the connection with this DR reason (name or number, list below)"},
-    {{"reject-data", required_argument, NULL, OPT_REJECT_DATA}, ROLE_L, "TEXT|@FILE",
+    {{"reject-data", required_argument, NULL, OPT_REJECT_DATA},
+     ROLE_L,
+     "TEXT|@FILE",
      "user data of the refusal (with --reject; at most 64 octets)"},
-    {{"connect-data", required_argument, NULL, OPT_CONNECT}, ROLE_C, "TEXT|@FILE",
+    {{"connect-data", required_argument, NULL, OPT_CONNECT},
+     ROLE_C,
+     "TEXT|@FILE",
      "connect data sent with the connect request (itot: at most 32 octets)"},
-    {{"disconnect-data", required_argument, NULL, OPT_DISCONNECT}, ROLE_L | ROLE_C,
-     "TEXT|@FILE", "data sent by WSASendDisconnect at end of stdin (itot: at most 64)"},
+    {{"disconnect-data", required_argument, NULL, OPT_DISCONNECT},
+     ROLE_L | ROLE_C,
+     "TEXT|@FILE",
+     "data sent by WSASendDisconnect at end of stdin (itot: at most 64)"},
     {{"help", no_argument, NULL, OPT_HELP}, ROLE_L | ROLE_C, NULL, "this text"},
 };
 #define NC_OPTION_COUNT (sizeof nc_options / sizeof nc_options[0])
@@ -121,8 +143,8 @@ int nc_args_parse(enum nc_role role, int argc, char **argv, struct nc_opts *o)
                              "--help')",
                              cmd, argv[optind - 1], cmd);
             else
-                report_error("%s: unknown option '%s' (try 'wsp %s --help')", cmd,
-                             argv[optind - 1], cmd);
+                report_error("%s: unknown option '%s' (try 'wsp %s --help')", cmd, argv[optind - 1],
+                             cmd);
             return TOOL_EXIT_USAGE;
         }
         if (nc_args_option(c, optarg, o) != 0)

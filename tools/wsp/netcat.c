@@ -61,14 +61,13 @@ void nc_format_addr(const struct sockaddr *sa, char *out, size_t outlen)
 
 SOCKET nc_socket(const struct nc_opts *o, int af, int *status)
 {
-    SOCKET s = o->proto == ARGS_PROTO_TCP ? WSASocketW(af, SOCK_STREAM, IPPROTO_TCP, NULL, 0, 0)
-                                          : WSASocketW(af, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL,
-                                                       0, 0);
+    SOCKET s = o->proto == ARGS_PROTO_TCP
+                   ? WSASocketW(af, SOCK_STREAM, IPPROTO_TCP, NULL, 0, 0)
+                   : WSASocketW(af, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
     if (s == INVALID_SOCKET) {
         int err = WSAGetLastError();
-        report_wsa_error(o->proto == ARGS_PROTO_TCP ? "creating a tcp socket"
-                                                    : "creating an itot socket",
-                         err);
+        report_wsa_error(
+            o->proto == ARGS_PROTO_TCP ? "creating a tcp socket" : "creating an itot socket", err);
         *status = tool_exit_from_wsa(err);
         return INVALID_SOCKET;
     }
@@ -102,9 +101,9 @@ void nc_report_class(SOCKET s, const struct nc_opts *o)
 struct nc_session {
     SOCKET s;
     const struct nc_opts *o;
-    int wake[2];               /* written to when the sender must stop reading stdin */
-    atomic_int sender_status;  /* exit status of the sender, set before it ends */
-    atomic_int sent_disconnect; /* our WSASendDisconnect succeeded */
+    int wake[2];                 /* written to when the sender must stop reading stdin */
+    atomic_int sender_status;    /* exit status of the sender, set before it ends */
+    atomic_int sent_disconnect;  /* our WSASendDisconnect succeeded */
     atomic_int closed_by_sender; /* the sender closed the socket after a failure */
 };
 
@@ -315,8 +314,8 @@ int nc_session(SOCKET s, const struct nc_opts *o)
     int status = nc_receive(&ss);
     /* On tcp the peer's FIN leaves our direction open (D6): keep sending until
      * stdin ends. Otherwise the connection is over: stop reading stdin. */
-    int half_closed = status == TOOL_EXIT_OK && o->proto == ARGS_PROTO_TCP &&
-                      !atomic_load(&ss.closed_by_sender);
+    int half_closed =
+        status == TOOL_EXIT_OK && o->proto == ARGS_PROTO_TCP && !atomic_load(&ss.closed_by_sender);
     if (!half_closed) {
         char one = 1;
         ssize_t w = write(ss.wake[1], &one, 1);

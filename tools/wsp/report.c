@@ -37,8 +37,8 @@ void report_data(FILE *out, const void *data, size_t len)
 /* ISO 8073 DR reasons (spec/iso-transport.md section 3). */
 static const struct {
     int reason;
-    const char *name;     /* for --reject */
-    const char *meaning;  /* for reports */
+    const char *name;    /* for --reject */
+    const char *meaning; /* for reports */
 } dr_reasons[] = {
     {WSP_ITOT_DR_NOT_SPECIFIED, "not-specified", "reason not specified"},
     {WSP_ITOT_DR_CONGESTION, "congestion", "congestion at TSAP"},
@@ -154,7 +154,7 @@ void report_utf16_to_utf8(const WCHAR *in, size_t max, char *out, size_t outlen)
 
 void report_guid(const GUID *g, char *out, size_t outlen)
 {
-    snprintf(out, outlen, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
-             (unsigned)g->Data1, g->Data2, g->Data3, g->Data4[0], g->Data4[1], g->Data4[2],
-             g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
+    snprintf(out, outlen, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", (unsigned)g->Data1,
+             g->Data2, g->Data3, g->Data4[0], g->Data4[1], g->Data4[2], g->Data4[3], g->Data4[4],
+             g->Data4[5], g->Data4[6], g->Data4[7]);
 }

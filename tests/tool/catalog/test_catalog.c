@@ -67,11 +67,11 @@ static const struct {
     const char *key;
     DWORD flag;
 } flag_keys[] = {
-    {"connectionless", XP1_CONNECTIONLESS},   {"guaranteed_delivery", XP1_GUARANTEED_DELIVERY},
+    {"connectionless", XP1_CONNECTIONLESS},     {"guaranteed_delivery", XP1_GUARANTEED_DELIVERY},
     {"guaranteed_order", XP1_GUARANTEED_ORDER}, {"message_oriented", XP1_MESSAGE_ORIENTED},
-    {"graceful_close", XP1_GRACEFUL_CLOSE},   {"expedited_data", XP1_EXPEDITED_DATA},
-    {"connect_data", XP1_CONNECT_DATA},       {"disconnect_data", XP1_DISCONNECT_DATA},
-    {"ifs_handles", XP1_IFS_HANDLES},         {"partial_message", XP1_PARTIAL_MESSAGE},
+    {"graceful_close", XP1_GRACEFUL_CLOSE},     {"expedited_data", XP1_EXPEDITED_DATA},
+    {"connect_data", XP1_CONNECT_DATA},         {"disconnect_data", XP1_DISCONNECT_DATA},
+    {"ifs_handles", XP1_IFS_HANDLES},           {"partial_message", XP1_PARTIAL_MESSAGE},
 };
 
 static void tool_catalog_json_matches_enum_protocols(void **state)
@@ -178,10 +178,15 @@ static void tool_catalog_text_rows(void **state)
     for (const char *s = p.out_buf.data; (s = strstr(s, "Catalog Entry ID:")); s++)
         entries++;
     assert_int_equal(entries, c->count);
-    static const char *const rows[] = {"Winsock Catalog Provider Entry", "Provider ID:",
-                                       "Provider Path:", "Address Family:", "Socket Type:",
-                                       "Protocol Chain:", "    disconnect data:",
-                                       "    graceful close:", "1006 (ITOT)"};
+    static const char *const rows[] = {"Winsock Catalog Provider Entry",
+                                       "Provider ID:",
+                                       "Provider Path:",
+                                       "Address Family:",
+                                       "Socket Type:",
+                                       "Protocol Chain:",
+                                       "    disconnect data:",
+                                       "    graceful close:",
+                                       "1006 (ITOT)"};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (!strstr(p.out_buf.data, rows[i]))
             fail_msg("row '%s' missing", rows[i]);

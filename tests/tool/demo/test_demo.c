@@ -19,9 +19,13 @@ static void tool_demo_passes(void **state)
         fail_msg("wsp demo: status %d\n%s\n%s", st, p.out_buf.data, p.err_buf.data);
     /* The three parts and the key facts are in the transcript. */
     static const char *const facts[] = {
-        "Part 1: ISO transport over TCP (itot), class 2", "Part 2:", "Part 3: TCP",
+        "Part 1: ISO transport over TCP (itot), class 2",
+        "Part 2:",
+        "Part 3: TCP",
         "server: WSARecvDisconnect -> \"Goodbye, and thanks for all the data\"",
-        "WSAENOPROTOOPT (C6", "negotiated class: 2", "negotiated class: 0",
+        "WSAENOPROTOOPT (C6",
+        "negotiated class: 2",
+        "negotiated class: 0",
     };
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
         if (!strstr(p.out_buf.data, facts[i]))

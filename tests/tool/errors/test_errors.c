@@ -16,8 +16,16 @@
 #include "tool/lib/spawn.h"
 
 /* Exit statuses, as documented in wsp --help, wsp.1 and docs/wsp.md. */
-enum { EX_OK = 0, EX_USAGE = 2, EX_REFUSED = 3, EX_RESET = 4, EX_HOST = 5, EX_ADDRINUSE = 6,
-       EX_NOPROTOOPT = 7, EX_MSGSIZE = 8 };
+enum {
+    EX_OK = 0,
+    EX_USAGE = 2,
+    EX_REFUSED = 3,
+    EX_RESET = 4,
+    EX_HOST = 5,
+    EX_ADDRINUSE = 6,
+    EX_NOPROTOOPT = 7,
+    EX_MSGSIZE = 8
+};
 
 static void assert_contains(const char *haystack, const char *needle)
 {
@@ -81,9 +89,8 @@ static void tool_usage_errors(void **state)
         struct proc p;
         int st = run(&p, cases[i]);
         if (st != EX_USAGE)
-            fail_msg("case %zu (%s %s): status %d, stderr: %s", i,
-                     cases[i][0] ? cases[i][0] : "", cases[i][0] && cases[i][1] ? cases[i][1] : "",
-                     st, p.err_buf.data);
+            fail_msg("case %zu (%s %s): status %d, stderr: %s", i, cases[i][0] ? cases[i][0] : "",
+                     cases[i][0] && cases[i][1] ? cases[i][1] : "", st, p.err_buf.data);
         assert_string_equal(p.out_buf.data, "");
         if (i > 0) /* 'wsp' alone prints the usage text */
             assert_one_error_line(&p);
@@ -224,8 +231,8 @@ static void tool_sd_c6_tcp_disconnect_data_noprotoopt(void **state)
     char port[8];
     const char *largs[] = {"listen", "--proto", "tcp", "127.0.0.1", "0", NULL};
     start_listener(&l, largs, port);
-    const char *cargs[] = {"connect", "--proto", "tcp", "--disconnect-data", "BYE", "127.0.0.1",
-                           port, NULL};
+    const char *cargs[] = {"connect", "--proto",   "tcp", "--disconnect-data",
+                           "BYE",     "127.0.0.1", port,  NULL};
     int cst = proc_run(&c, cargs);
     int lst = proc_finish(&l);
     assert_int_equal(cst, EX_NOPROTOOPT);
@@ -286,8 +293,8 @@ static void tool_tcp_connect_data_noprotoopt(void **state)
     (void)state;
     char port[8];
     int fd = system_socket(1, port);
-    const char *args[] = {"connect", "--proto", "tcp", "--connect-data", "HELLO", "127.0.0.1",
-                          port, NULL};
+    const char *args[] = {"connect", "--proto",   "tcp", "--connect-data",
+                          "HELLO",   "127.0.0.1", port,  NULL};
     struct proc p;
     int st = run(&p, args);
     close(fd);
@@ -304,8 +311,8 @@ static void tool_tcp_accept_data_noprotoopt(void **state)
     (void)state;
     struct proc l, c;
     char port[8];
-    const char *largs[] = {"listen", "--proto", "tcp", "--accept-data", "WELCOME", "127.0.0.1",
-                           "0", NULL};
+    const char *largs[] = {"listen",  "--proto",   "tcp", "--accept-data",
+                           "WELCOME", "127.0.0.1", "0",   NULL};
     start_listener(&l, largs, port);
     const char *cargs[] = {"connect", "--proto", "tcp", "127.0.0.1", port, NULL};
     assert_int_equal(proc_start(&c, cargs), 0);

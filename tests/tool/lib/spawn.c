@@ -150,8 +150,7 @@ int proc_finish(struct proc *p)
     while ((p->out >= 0 || p->err >= 0) && proc_now_ms() < deadline)
         proc_pump(p, (int)(deadline - proc_now_ms()));
     if (p->out >= 0 || p->err >= 0) {
-        fprintf(stderr, "spawn guard: wsp still running after %d ms; killing it\n",
-                PROC_GUARD_MS);
+        fprintf(stderr, "spawn guard: wsp still running after %d ms; killing it\n", PROC_GUARD_MS);
         kill(p->pid, SIGKILL);
     }
     int st = 0;

@@ -45,11 +45,12 @@ static void assert_contains(const char *haystack, const char *needle)
 static void itot_pair_client_disconnects(const char *cls)
 {
     struct pair pr = {0};
-    const char *largs[] = {"listen", "--class", cls, "--accept-data", "ACCEPT-DATA",
-                           "127.0.0.1", "0", NULL};
+    const char *largs[] = {"listen",      "--class",   cls, "--accept-data",
+                           "ACCEPT-DATA", "127.0.0.1", "0", NULL};
     pair_listen(&pr, largs);
-    const char *cargs[] = {"connect", "--class", cls, "--connect-data", "CONNECT-DATA",
-                           "--disconnect-data", "BYE-FROM-CLIENT", "127.0.0.1", pr.port, NULL};
+    const char *cargs[] = {
+        "connect",           "--class",         cls,         "--connect-data", "CONNECT-DATA",
+        "--disconnect-data", "BYE-FROM-CLIENT", "127.0.0.1", pr.port,          NULL};
     assert_int_equal(proc_start(&pr.c, cargs), 0);
 
     assert_int_equal(proc_write(&pr.c, "ping\n", 5), 0);
@@ -163,11 +164,11 @@ static void tool_itot_refusal_reason_and_data(void **state)
 {
     (void)state;
     struct pair pr = {0};
-    const char *largs[] = {"listen", "--reject", "address-unknown", "--reject-data", "GO AWAY",
-                           "127.0.0.1", "0", NULL};
+    const char *largs[] = {
+        "listen", "--reject", "address-unknown", "--reject-data", "GO AWAY", "127.0.0.1",
+        "0",      NULL};
     pair_listen(&pr, largs);
-    const char *cargs[] = {"connect", "--connect-data", "LET ME IN", "127.0.0.1", pr.port,
-                           NULL};
+    const char *cargs[] = {"connect", "--connect-data", "LET ME IN", "127.0.0.1", pr.port, NULL};
     int cst = proc_run(&pr.c, cargs);
     int lst = proc_finish(&pr.l);
     assert_int_equal(lst, 0);
