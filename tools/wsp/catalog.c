@@ -62,7 +62,7 @@ static const struct catalog_name type_names[] = {{SOCK_STREAM, "SOCK_STREAM"},
 static const struct catalog_name proto_names[] = {
     {IPPROTO_TCP, "TCP"}, {IPPROTO_UDP, "UDP"}, {WSP_PROTO_ITOT, "ITOT"}};
 
-#define NAME_OF(table, v) catalog_name_of(table, sizeof table / sizeof table[0], v)
+#define NAME_OF(table, v) catalog_name_of((table), sizeof(table) / sizeof((table)[0]), (v))
 static const char *catalog_name_of(const struct catalog_name *t, size_t n, int v)
 {
     for (size_t i = 0; i < n; i++)
@@ -272,6 +272,11 @@ int cmd_catalog(int argc, char **argv)
             WSACleanup();
             return TOOL_EXIT_FAILURE;
         }
+    }
+    if (n != SOCKET_ERROR && n > 0 && !infos) {
+        /* Entries claimed without a buffer to hold them: a library fault. */
+        WSASetLastError(WSAEFAULT);
+        n = SOCKET_ERROR;
     }
     if (n == SOCKET_ERROR) {
         report_wsa_error("WSAEnumProtocolsW", WSAGetLastError());

@@ -94,7 +94,7 @@ static char *json_string_raw(struct json_in *in)
 
 static int json_push(struct json *j, char *key, struct json *item)
 {
-    struct json **items = realloc(j->items, (j->count + 1) * sizeof *items);
+    struct json **items = realloc(j->items, (j->count + 1) * sizeof(struct json *));
     if (!items)
         return -1;
     j->items = items;

@@ -80,7 +80,10 @@ static void proc_buf_add(struct proc_buf *b, const char *data, size_t n)
         size_t cap = b->cap ? b->cap : 1024;
         while (cap < b->len + n + 1)
             cap *= 2;
-        b->data = realloc(b->data, cap);
+        char *grown = realloc(b->data, cap);
+        if (!grown)
+            abort(); /* a test helper out of memory has nothing better to do */
+        b->data = grown;
         b->cap = cap;
     }
     memcpy(b->data + b->len, data, n);
