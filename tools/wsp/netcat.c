@@ -103,7 +103,7 @@ struct nc_session {
     const struct nc_opts *o;
     int wake[2];                 /* written to when the sender must stop reading stdin */
     atomic_int sender_status;    /* exit status of the sender, set before it ends */
-    atomic_int sent_disconnect;  /* our WSASendDisconnect succeeded */
+    atomic_int sent_disconnect;  /* our WSASendDisconnect runs or succeeded */
     atomic_int closed_by_sender; /* the sender closed the socket after a failure */
 };
 
@@ -127,8 +127,12 @@ static int nc_send_disconnect(struct nc_session *ss)
 {
     const struct args_data *d = &ss->o->disconnect_data;
     WSABUF b = {(ULONG)d->len, (CHAR *)d->buf};
+    /* Set before the call: the peer's confirmation can reach the receiving
+     * thread before WSASendDisconnect has even returned here. */
+    atomic_store(&ss->sent_disconnect, 1);
     if (WSASendDisconnect(ss->s, d->set ? &b : NULL) == SOCKET_ERROR) {
         int err = WSAGetLastError();
+        atomic_store(&ss->sent_disconnect, 0); /* D1: nothing was sent */
         if (err == WSAENOPROTOOPT)
             report_error("the %s provider does not support disconnect data (%s)",
                          nc_proto_name(ss->o->proto), report_wsa_name(err));
@@ -140,7 +144,6 @@ static int nc_send_disconnect(struct nc_session *ss)
             report_wsa_error("WSASendDisconnect", err);
         return err;
     }
-    atomic_store(&ss->sent_disconnect, 1);
     flockfile(stderr);
     fprintf(stderr, "wsp: end of input: sent disconnect%s", d->set ? " with data " : "");
     if (d->set)
