@@ -169,10 +169,15 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
         n = recvmsg(ts->fd, &mh, flags);
     } while (n < 0 && errno == EINTR && blocking);
     int saved = errno;
-    if (blocking)
+    if (blocking) {
         tcp_block_end(ts);
+        /* Woken by WSPCloseSocket (its shutdown makes recv return 0): Winsock
+         * reports the interrupted blocking call as WSAEINTR. */
+        if (atomic_load(&ts->closing))
+            return tcp_fail(lpErrno, WSAEINTR);
+    }
     if (n < 0)
-        return tcp_fail(lpErrno, atomic_load(&ts->closing) ? WSAEINTR : errmap_from_errno(saved));
+        return tcp_fail(lpErrno, errmap_from_errno(saved));
     if (atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & FD_READ) {
         /* The watcher is edge-triggered: re-arm FD_READ ourselves when the
          * buffers were filled and more data may be waiting (Winsock re-enables

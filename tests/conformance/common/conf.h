@@ -68,6 +68,11 @@ WSAPROTOCOL_INFOW *conf_spi_info(void);
 /* WSPStartup with an arbitrary version; returns its result. */
 int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
                      WSPPROC_TABLE *procs);
+/* Pin a handle around a direct proc-table call that may race with its
+ * close (what ws2's API layer does for every call): WPUCloseSocketHandle then
+ * waits for the unpin.  0, or -1 if s is not a live handle. */
+int conf_spi_pin(SOCKET s);
+void conf_spi_unpin(SOCKET s);
 /* Events of the harness' own upcall table. wait blocks until the event is set. */
 WSAEVENT conf_spi_event_new(void);
 void conf_spi_event_wait(WSAEVENT e);

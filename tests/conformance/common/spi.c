@@ -15,8 +15,10 @@ static struct {
     DWORD_PTR ctx;
     unsigned gen;
     bool used;
+    unsigned pins; /* threads inside a call on this handle (conf_spi_pin) */
 } spi_slots[SPI_SLOTS];
 static pthread_mutex_t spi_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spi_unpinned = PTHREAD_COND_INITIALIZER;
 
 /* Handle = generation << 12 | slot << 2 | 1: never 0, never INVALID_SOCKET,
  * and a stale handle differs from the slot's next one. */
@@ -70,6 +72,8 @@ static int WSPAPI spi_query_handle(SOCKET s, PDWORD_PTR ctx, LPINT err)
     return 0;
 }
 
+/* Like ws2's: the handle is invalid at once, then we wait until no pinned
+ * call is left inside the provider on it. */
 static int WSPAPI spi_close_handle(SOCKET s, LPINT err)
 {
     unsigned i;
@@ -78,6 +82,8 @@ static int WSPAPI spi_close_handle(SOCKET s, LPINT err)
     if (rc == 0) {
         spi_slots[i].used = false;
         spi_slots[i].ctx = 0;
+        while (spi_slots[i].pins > 0)
+            pthread_cond_wait(&spi_unpinned, &spi_lock);
     }
     pthread_mutex_unlock(&spi_lock);
     if (rc != 0) {
@@ -85,6 +91,26 @@ static int WSPAPI spi_close_handle(SOCKET s, LPINT err)
         return SOCKET_ERROR;
     }
     return 0;
+}
+
+int conf_spi_pin(SOCKET s)
+{
+    unsigned i;
+    pthread_mutex_lock(&spi_lock);
+    int rc = spi_decode(s, &i);
+    if (rc == 0)
+        spi_slots[i].pins++;
+    pthread_mutex_unlock(&spi_lock);
+    return rc;
+}
+
+void conf_spi_unpin(SOCKET s)
+{
+    unsigned i = (unsigned)((s >> 2) & 0x3ff);
+    pthread_mutex_lock(&spi_lock);
+    spi_slots[i].pins--;
+    pthread_cond_broadcast(&spi_unpinned);
+    pthread_mutex_unlock(&spi_lock);
 }
 
 /* ---- events: a flag and a condition variable ----------------------------- */
