@@ -104,6 +104,16 @@ static int api_fionbio(SOCKET s, unsigned long on, int *err)
     return api_err(ioctlsocket(s, WSP_FIONBIO, &v), err);
 }
 
+static int api_last_error(void)
+{
+    return WSAGetLastError();
+}
+
+static void api_set_last_error(int code)
+{
+    WSASetLastError(code);
+}
+
 const struct conf_level conf_level_api = {
     .name = "api",
     .start = api_start,
@@ -122,6 +132,8 @@ const struct conf_level conf_level_api = {
     .getpeername = api_getpeername,
     .setsockopt = api_setsockopt,
     .fionbio = api_fionbio,
+    .last_error = api_last_error,
+    .set_last_error = api_set_last_error,
     .can_cleanup_provider = false,
     .null_errno = false,
 };

@@ -48,6 +48,9 @@ struct conf_level {
     int (*getpeername)(SOCKET s, struct sockaddr *a, int *len, int *err);
     int (*setsockopt)(SOCKET s, int level, int name, const void *v, int len, int *err);
     int (*fionbio)(SOCKET s, unsigned long on, int *err);
+    /* The thread's last error (api level only, NULL at the spi level). */
+    int (*last_error)(void);
+    void (*set_last_error)(int code);
     bool can_cleanup_provider; /* stop() is the provider's last WSPCleanup (C9) */
     bool null_errno;           /* the level can pass a NULL lpErrno (D4) */
 };

@@ -537,8 +537,68 @@ static void sd_d11_error_only_through_errno(void **state)
     conf_close(CTX, s);
 }
 
+/* At the API level the code lives in the calling thread's last error: a
+ * failure on one thread leaves another thread's last error alone. */
+struct d11_other {
+    const struct conf_ctx *c;
+    SOCKET s;
+    int before, after_fail;
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int step; /* 0 → other set its error, 1 → main failed, 2 → other read */
+};
+
+static void *d11_other_thread(void *arg)
+{
+    struct d11_other *o = arg;
+    o->c->lv->set_last_error(4242);
+    pthread_mutex_lock(&o->m);
+    o->step = 1;
+    pthread_cond_broadcast(&o->cv);
+    while (o->step != 2)
+        pthread_cond_wait(&o->cv, &o->m);
+    pthread_mutex_unlock(&o->m);
+    o->after_fail = o->c->lv->last_error();
+    return NULL;
+}
+
+static void sd_d11_last_error_is_thread_local(void **state)
+{
+    SOCKET s = conf_socket(CTX);
+    struct d11_other o = {.c = CTX, .s = s};
+    pthread_mutex_init(&o.m, NULL);
+    pthread_cond_init(&o.cv, NULL);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, d11_other_thread, &o), 0);
+    pthread_mutex_lock(&o.m);
+    while (o.step != 1)
+        pthread_cond_wait(&o.cv, &o.m);
+    pthread_mutex_unlock(&o.m);
+    int err = 0;
+    assert_int_equal(LV->send_disconnect(s, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(LV->last_error(), WSAENOTCONN);
+    pthread_mutex_lock(&o.m);
+    o.step = 2;
+    pthread_cond_broadcast(&o.cv);
+    pthread_mutex_unlock(&o.m);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(o.after_fail, 4242);
+    pthread_mutex_destroy(&o.m);
+    pthread_cond_destroy(&o.cv);
+    conf_close(CTX, s);
+}
+
 /* ---- registration -------------------------------------------------------- */
-enum { ANY = 0, STREAM = 1, DGRAM = 2, SPI_ONLY = 4, NULL_ERRNO = 8, DISC = 16, NODISC = 32 };
+enum {
+    ANY = 0,
+    STREAM = 1,
+    DGRAM = 2,
+    SPI_ONLY = 4,
+    NULL_ERRNO = 8,
+    DISC = 16,
+    NODISC = 32,
+    LAST_ERROR = 64,
+};
 
 static const struct {
     const char *name;
@@ -577,6 +637,7 @@ static const struct {
     T(sd_d9_shutdown_send_same_operation, STREAM),
     T(sd_d9_discdata_option_noprotoopt, STREAM | NODISC),
     T(sd_d11_error_only_through_errno, STREAM),
+    T(sd_d11_last_error_is_thread_local, STREAM | LAST_ERROR),
 #undef T
 };
 
@@ -606,6 +667,8 @@ size_t conf_sd_tests(struct conf_ctx *ctx, struct CMUnitTest *tests, size_t cap)
         if ((w & SPI_ONLY) && !ctx->lv->can_cleanup_provider)
             continue;
         if ((w & NULL_ERRNO) && !ctx->lv->null_errno)
+            continue;
+        if ((w & LAST_ERROR) && ctx->lv->last_error == NULL)
             continue;
         if (((w & DISC) && !ctx->fx->disc_data) || ((w & NODISC) && ctx->fx->disc_data))
             continue;
