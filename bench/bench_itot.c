@@ -124,7 +124,8 @@ static int itot_throughput(const struct bench_opts *o, int cls, int msg, const c
     snprintf(metric, sizeof metric, "TSDU %s send -> recv", label);
     snprintf(raw_name, sizeof raw_name, "TCP send/recv %s", label);
     c.msg = msg;
-    c.count = (msg <= 1024 ? 4000 : 100) / (o->quick ? 10 : 1);
+    c.count = (msg <= 1024 ? 1000 : 25) / (o->quick ? 4 : 1);
+    bc.reps = o->reps * (o->quick ? 1 : 4);
 
     if (raw_pairs_open(&c.raw, 1, ITOT_SOCKBUF, bc.err, sizeof bc.err) != 0) {
         bench_report_case(&bc);
