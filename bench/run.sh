@@ -16,6 +16,8 @@ cmake --build "$out" -j"$jobs" --target wsp-bench >/dev/null
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
      "kernel $(uname -r), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+# Other load on the machine widens the spread of every figure: say how much there was.
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 "$out/bin/wsp-bench" --csv "$out/bench.csv" "$@"
 echo
