@@ -19,15 +19,17 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 # Other load on the machine widens the spread of every figure: say how much there was.
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-"$out/bin/wsp-bench" --csv "$out/bench.csv" "$@"
+# A failed row does not stop the callgrind part; the exit status reports it.
+bench_rc=0
+"$out/bin/wsp-bench" --csv "$out/bench.csv" "$@" || bench_rc=$?
 echo
 
 if [ "${CALLGRIND:-1}" = 0 ]; then
-    exit 0
+    exit "$bench_rc"
 fi
 if ! command -v valgrind >/dev/null; then
     echo "callgrind: valgrind not installed, skipped"
-    exit 0
+    exit "$bench_rc"
 fi
 
 # Instructions of N sends, counted only inside the collected function (setup,
@@ -49,3 +51,4 @@ awk -v n="$cg_sends" -v r="$raw_ir" -v w="$wsp_ir" 'BEGIN {
     printf "| send() | %d | %.1f | |\n", r, r / n
     printf "| wsp_send() | %d | %.1f | %.1f |\n", w, w / n, (w - r) / n
 }'
+exit "$bench_rc"
