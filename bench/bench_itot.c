@@ -158,7 +158,7 @@ int bench_itot(const struct bench_opts *o)
     /* A build without the itot module is not a failure of the bench. */
     SOCKET probe = wsp_socket(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT);
     if (probe == INVALID_SOCKET) {
-        printf("| itot | (all itot rows) |  |  |  |  | skipped: no itot socket: %s |\n",
+        printf("| itot | (all itot rows) |  | 0 |  |  |  | skipped: no itot socket: %s |\n",
                bench_wsa_err());
         return 0;
     }

@@ -171,8 +171,8 @@ int bench_lookup(const struct bench_opts *o)
     bench_run_case(&mt);
     bench_report_case(&mt);
     if (st.err[0] == '\0' && mt.err[0] == '\0')
-        printf("|  | scaling, 2 threads / 1 thread (1.00 = no contention) |  | %.2f | %.2f |  "
-               "|  |\n",
+        printf("| handle lookup | scaling: 2 threads / 1 thread (1.00 = no contention) |  |  | "
+               "%.2f | %.2f |  |  |\n",
                mt.raw_med[0] / st.raw_med[0], mt.wsp_med[0] / st.wsp_med[0]);
     wsp_pairs_close(c.wsp, LOOKUP_THREADS);
     raw_pairs_close(c.raw, LOOKUP_THREADS);

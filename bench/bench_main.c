@@ -80,8 +80,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    printf("wsp-bench: median of %d interleaved repetitions per path; ns per operation; "
-           "wsp/raw > 1 means wsp is slower\n\n",
+    printf("wsp-bench (--reps %d): per path, 'samples' timed loops of each variant, raw and wsp "
+           "alternating; medians in ns per operation; wsp/raw > 1 means wsp is slower\n\n",
            o.reps);
     bench_report_header();
     for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {

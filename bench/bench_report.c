@@ -10,7 +10,7 @@ int bench_report_csv_open(const char *path)
     csv = fopen(path, "w");
     if (csv == NULL)
         return -1;
-    fprintf(csv, "group,path,raw,raw_ns_per_op,wsp_ns_per_op,ratio,wsp_mb_per_s,error\n");
+    fprintf(csv, "group,path,raw,samples,raw_ns_per_op,wsp_ns_per_op,ratio,wsp_mb_per_s,error\n");
     return 0;
 }
 
@@ -23,30 +23,30 @@ void bench_report_csv_close(void)
 
 void bench_report_header(void)
 {
-    printf("| group | wsp path | raw path | raw ns/op | wsp ns/op | wsp/raw | wsp MB/s |\n");
-    printf("|---|---|---|---:|---:|---:|---:|\n");
+    printf("| group | wsp path | raw path | samples | raw ns/op | wsp ns/op | wsp/raw | wsp MB/s |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|\n");
 }
 
 void bench_report_case(const struct bench_case *bc)
 {
     for (int m = 0; m < bc->nmetrics; m++) {
         if (bc->err[0] != '\0') {
-            printf("| %s | %s | %s | n/a | n/a | n/a | failed: %s |\n", bc->group, bc->metric[m],
-                   bc->raw_name[m], bc->err);
+            printf("| %s | %s | %s | 0 | n/a | n/a | n/a | failed: %s |\n", bc->group,
+                   bc->metric[m], bc->raw_name[m], bc->err);
             if (csv != NULL)
-                fprintf(csv, "%s,%s,%s,,,,,\"%s\"\n", bc->group, bc->metric[m], bc->raw_name[m],
-                        bc->err);
+                fprintf(csv, "%s,%s,%s,0,,,,,\"%s\"\n", bc->group, bc->metric[m],
+                        bc->raw_name[m], bc->err);
             continue;
         }
         double ratio = bc->raw_med[m] > 0 ? bc->wsp_med[m] / bc->raw_med[m] : 0;
         char mb[32] = "";
         if (bc->mbps[m] > 0)
             snprintf(mb, sizeof mb, "%.0f", bc->mbps[m]);
-        printf("| %s | %s | %s | %.1f | %.1f | %.2f | %s |\n", bc->group, bc->metric[m],
-               bc->raw_name[m], bc->raw_med[m], bc->wsp_med[m], ratio, mb);
+        printf("| %s | %s | %s | %d | %.1f | %.1f | %.2f | %s |\n", bc->group, bc->metric[m],
+               bc->raw_name[m], bc->reps, bc->raw_med[m], bc->wsp_med[m], ratio, mb);
         if (csv != NULL)
-            fprintf(csv, "%s,%s,%s,%.1f,%.1f,%.3f,%s,\n", bc->group, bc->metric[m],
-                    bc->raw_name[m], bc->raw_med[m], bc->wsp_med[m], ratio, mb);
+            fprintf(csv, "%s,%s,%s,%d,%.1f,%.1f,%.3f,%s,\n", bc->group, bc->metric[m],
+                    bc->raw_name[m], bc->reps, bc->raw_med[m], bc->wsp_med[m], ratio, mb);
     }
     fflush(stdout);
 }
