@@ -25,9 +25,9 @@ struct bench_case;
 typedef int (*bench_run_fn)(struct bench_case *bc, enum bench_variant v, double *out);
 
 struct bench_case {
-    const char *group;                          /* table section, e.g. "tcp send/recv" */
-    const char *metric[BENCH_MAX_METRICS];      /* row names, e.g. "wsp_send 64 B" */
-    const char *raw_name[BENCH_MAX_METRICS];    /* what the raw column ran, e.g. "send()" */
+    const char *group;                       /* table section, e.g. "tcp send/recv" */
+    const char *metric[BENCH_MAX_METRICS];   /* row names, e.g. "wsp_send 64 B" */
+    const char *raw_name[BENCH_MAX_METRICS]; /* what the raw column ran, e.g. "send()" */
     int nmetrics;
     int reps;
     bench_run_fn run;
@@ -45,8 +45,7 @@ uint64_t bench_now_ns(void);
 double bench_median(double *v, int n);
 /* Runs bc->reps interleaved repetitions and fills the medians. */
 int bench_run_case(struct bench_case *bc);
-void bench_fail(struct bench_case *bc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void bench_fail(struct bench_case *bc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "WSAECONNRESET (10054)" of the calling thread's last error. */
 const char *bench_wsa_err(void);
 
@@ -73,8 +72,7 @@ struct pair_opts {
 };
 int raw_pairs_open(struct raw_pair *p, int n, int sockbuf, char *err, size_t errlen);
 void raw_pairs_close(struct raw_pair *p, int n);
-int wsp_pairs_open(struct wsp_pair *p, int n, const struct pair_opts *o, char *err,
-                   size_t errlen);
+int wsp_pairs_open(struct wsp_pair *p, int n, const struct pair_opts *o, char *err, size_t errlen);
 void wsp_pairs_close(struct wsp_pair *p, int n);
 /* Loops until len bytes are read (a stream may return fewer). 0 or -1. */
 int raw_recv_all(int fd, char *buf, size_t len);
@@ -91,8 +89,8 @@ int bench_stream(const struct bench_opts *o);
 int bench_disconnect(const struct bench_opts *o);
 /* One disconnect case over a pool of pairs made with po; datalen octets of
  * disconnect data (0: NULL). */
-int bench_disconnect_case(const struct bench_opts *o, const char *group,
-                          const struct pair_opts *po, int datalen, const char *label);
+int bench_disconnect_case(const struct bench_opts *o, const char *group, const struct pair_opts *po,
+                          int datalen, const char *label);
 int bench_itot(const struct bench_opts *o);
 /* callgrind mode: runs n sends of 64 B through one variant only. */
 int bench_callgrind_send(const char *which, int n);

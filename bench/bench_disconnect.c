@@ -55,8 +55,8 @@ static int disc_run(struct bench_case *bc, enum bench_variant v, double *out)
     return 0;
 }
 
-int bench_disconnect_case(const struct bench_opts *o, const char *group,
-                          const struct pair_opts *po, int datalen, const char *label)
+int bench_disconnect_case(const struct bench_opts *o, const char *group, const struct pair_opts *po,
+                          int datalen, const char *label)
 {
     static struct disc_ctx c;
     struct bench_case bc = {

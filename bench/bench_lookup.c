@@ -36,8 +36,7 @@ static int wsp_getsockopt_loop(SOCKET s, int iters)
     for (int i = 0; i < iters; i++) {
         int type = 0;
         int len = sizeof type;
-        if (wsp_getsockopt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len) != 0 ||
-            type != SOCK_STREAM)
+        if (wsp_getsockopt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len) != 0 || type != SOCK_STREAM)
             return -1;
     }
     return 0;

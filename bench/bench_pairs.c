@@ -114,8 +114,7 @@ static void *acceptor_main(void *arg)
     return NULL;
 }
 
-int wsp_pairs_open(struct wsp_pair *p, int n, const struct pair_opts *o, char *err,
-                   size_t errlen)
+int wsp_pairs_open(struct wsp_pair *p, int n, const struct pair_opts *o, char *err, size_t errlen)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int salen = sizeof sa;

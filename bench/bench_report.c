@@ -23,7 +23,8 @@ void bench_report_csv_close(void)
 
 void bench_report_header(void)
 {
-    printf("| group | wsp path | raw path | samples | raw ns/op | wsp ns/op | wsp/raw | wsp MB/s |\n");
+    printf(
+        "| group | wsp path | raw path | samples | raw ns/op | wsp ns/op | wsp/raw | wsp MB/s |\n");
     printf("|---|---|---|---:|---:|---:|---:|---:|\n");
 }
 
@@ -34,8 +35,8 @@ void bench_report_case(const struct bench_case *bc)
             printf("| %s | %s | %s | 0 | n/a | n/a | n/a | failed: %s |\n", bc->group,
                    bc->metric[m], bc->raw_name[m], bc->err);
             if (csv != NULL)
-                fprintf(csv, "%s,%s,%s,0,,,,,\"%s\"\n", bc->group, bc->metric[m],
-                        bc->raw_name[m], bc->err);
+                fprintf(csv, "%s,%s,%s,0,,,,,\"%s\"\n", bc->group, bc->metric[m], bc->raw_name[m],
+                        bc->err);
             continue;
         }
         double ratio = bc->raw_med[m] > 0 ? bc->wsp_med[m] / bc->raw_med[m] : 0;

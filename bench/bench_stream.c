@@ -124,7 +124,10 @@ static int stream_run(struct bench_case *bc, enum bench_variant v, double *out)
                      : api == 0     ? wsp_plain_batch(c, &ts, &tr)
                                     : wsp_wsa_batch(c, &ts, &tr);
             if (rc != 0) {
-                bench_fail(bc, "%s: %s", v == BENCH_RAW ? "raw send/recv" : api ? "WSASend" : "wsp_send",
+                bench_fail(bc, "%s: %s",
+                           v == BENCH_RAW ? "raw send/recv"
+                           : api          ? "WSASend"
+                                          : "wsp_send",
                            v == BENCH_RAW ? "failed" : bench_wsa_err());
                 return -1;
             }

@@ -24,8 +24,8 @@
 
 #define NA_ITERS 1000
 #define NA_WARMUP 32
-#define NA_POOL 32      /* pairs measured by the disconnect tests */
-#define NA_POOL_WARM 4  /* pairs used for their warm-up */
+#define NA_POOL 32     /* pairs measured by the disconnect tests */
+#define NA_POOL_WARM 4 /* pairs used for their warm-up */
 #define NA_SMALL 64
 #define NA_LARGE 8192
 
