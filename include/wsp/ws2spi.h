@@ -204,8 +204,13 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
  * registry). lpszProviderDllPath is a module path, or a bare file name that is
  * searched in $WSP_PROVIDER_PATH (':'-separated), then in "wsp/" next to
  * libwsp, then in the install module directory. Installed entries get new
- * catalog ids; ProviderId is set to lpProviderId. Return 0 or SOCKET_ERROR
- * with the code in *lpErrno (WSAEINVAL, WSAEFAULT, WSAENOBUFS). */
+ * catalog ids (from 2001 on), written back into lpProtocolInfoList[i].
+ * dwCatalogEntryId when that memory is writable; ProviderId is set to
+ * lpProviderId; a base or layered entry gets its own id as ChainEntries[0].
+ * Return 0 or SOCKET_ERROR with the code in *lpErrno (WSAEINVAL: bad
+ * argument or GUID already installed; WSAEFAULT; WSAENOBUFS). A deinstalled
+ * provider disappears from the catalog at once; sockets already open on it
+ * keep working until closed. */
 WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
                                          LPWSAPROTOCOL_INFOW lpProtocolInfoList,
                                          DWORD dwNumberOfEntries, LPINT lpErrno);
