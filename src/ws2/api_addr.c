@@ -1,6 +1,7 @@
 /* WSAAddressToStringA / WSAStringToAddressA: the provider does the work in
  * UTF-16 (WSPAddressToString / WSPStringToAddress); this layer picks the
  * provider and converts between the A and W strings on the stack. */
+#include <stddef.h>
 #include <string.h>
 
 #include "api.h"
@@ -45,7 +46,10 @@ WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddres
         return le_fail(WSANOTINITIALISED);
     sa_family_t family;
     DWORD cap;
-    if (umem_read(&family, &lpsaAddress->sa_family, sizeof family) != 0 ||
+    /* the family's address computed without a member access: lpsaAddress
+     * may be NULL or bogus, and only umem may look at it */
+    const void *family_at = (const char *)(uintptr_t)lpsaAddress + offsetof(struct sockaddr, sa_family);
+    if (lpsaAddress == NULL || umem_read(&family, family_at, sizeof family) != 0 ||
         umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
         return le_fail(WSAEFAULT);
     struct cat_entry *e;

@@ -105,7 +105,8 @@ int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info,
 {
     if (info != NULL) {
         struct cat_entry *e = cat_find_id(info->dwCatalogEntryId);
-        if (e == NULL)
+        /* a layered entry is only reached through a chain that names it */
+        if (e == NULL || e->info.ProtocolChain.ChainLen == LAYERED_PROTOCOL)
             return WSAEINVAL;
         *out = e;
         return 0;

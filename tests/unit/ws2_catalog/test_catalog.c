@@ -282,6 +282,10 @@ static void ws2_cat_hidden_and_layered(void **state)
     WSAPROTOCOL_INFOW all[NBUILTIN + 2];
     assert_int_equal(WSCEnumProtocols(NULL, all, &len, &err), NBUILTIN + 2);
     assert_int_equal(all[NBUILTIN].ProtocolChain.ChainEntries[0], all[NBUILTIN].dwCatalogEntryId);
+    /* and a socket cannot be made on it directly */
+    assert_true(WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                           &all[NBUILTIN], 0, 0) == INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSAEINVAL);
     assert_int_equal(match(77, SOCK_STREAM, 0, &merr), 0);
     assert_int_equal(merr, WSAEPROTONOSUPPORT); /* no PFL_MATCHES_PROTOCOL_ZERO */
     assert_int_equal(WSCDeinstallProvider(&g, &err), 0);

@@ -287,6 +287,11 @@ static void ws2_api_dispatch(void **state)
     assert_int_equal(WSAAddressToStringA(&sa, sizeof sa, NULL, str, &slen), 0);
     assert_string_equal(str, "fake");
     assert_int_equal(slen, 5);
+    assert_int_equal(WSAAddressToStringA(NULL, sizeof sa, NULL, str, &slen), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEFAULT);
+    struct sockaddr unknown = {.sa_family = 99};
+    assert_int_equal(WSAAddressToStringA(&unknown, sizeof unknown, NULL, str, &slen), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEINVAL); /* no provider for the family */
     int alen = sizeof sa;
     assert_int_equal(WSAStringToAddressA("fake", AF_FAKE, NULL, &sa, &alen), 0);
     assert_int_equal(WSAStringToAddressA("other", AF_FAKE, NULL, &sa, &alen), SOCKET_ERROR);
