@@ -101,12 +101,12 @@ int main(void)
     char answer[256];
     size_t got = 0;
     int n;
-    while (got < sizeof answer - 1 && (n = recv(s, answer + got, (int)(sizeof answer - 1 - got), 0)) > 0)
+    while (got < sizeof answer - 1 &&
+           (n = recv(s, answer + got, (int)(sizeof answer - 1 - got), 0)) > 0)
         got += (size_t)n;
     answer[got] = 0;
     printf("client: read \"%s\" after its own half-close\n", answer);
-    check(strncmp(answer, "answer: got", 11) == 0,
-          "client: the receive side stayed open (D6)");
+    check(strncmp(answer, "answer: got", 11) == 0, "client: the receive side stayed open (D6)");
 
     pthread_join(th, NULL);
     check(sv.ok, "server: saw end-of-stream and answered");

@@ -48,12 +48,12 @@ static inline int api_done(struct api_sock *a, int rc, const int *errp)
 
 /* Start a call on socket s: declares `a` and `err`, and returns `fail` from
  * the enclosing function when the handle cannot be pinned. */
-#define API_ENTER(s, fail)                                                                     \
-    struct api_sock a;                                                                         \
-    int err = api_pin((s), &a);                                                                \
-    if (err != 0) {                                                                            \
-        le_set(err);                                                                           \
-        return (fail);                                                                         \
+#define API_ENTER(s, fail)                                                                         \
+    struct api_sock a;                                                                             \
+    int err = api_pin((s), &a);                                                                    \
+    if (err != 0) {                                                                                \
+        le_set(err);                                                                               \
+        return (fail);                                                                             \
     }
 
 /* closesocket without the startup check (also used by the last WSACleanup). */

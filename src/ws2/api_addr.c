@@ -39,8 +39,7 @@ static int api_addr_entry(const WSAPROTOCOL_INFOA *user_info, int af, struct cat
 
 WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
                                           LPWSAPROTOCOL_INFOA lpProtocolInfo,
-                                          LPSTR lpszAddressString,
-                                          LPDWORD lpdwAddressStringLength)
+                                          LPSTR lpszAddressString, LPDWORD lpdwAddressStringLength)
 {
     if (!su_running())
         return le_fail(WSANOTINITIALISED);
@@ -48,7 +47,8 @@ WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddres
     DWORD cap;
     /* the family's address computed without a member access: lpsaAddress
      * may be NULL or bogus, and only umem may look at it */
-    const void *family_at = (const char *)(uintptr_t)lpsaAddress + offsetof(struct sockaddr, sa_family);
+    const void *family_at =
+        (const char *)(uintptr_t)lpsaAddress + offsetof(struct sockaddr, sa_family);
     if (lpsaAddress == NULL || umem_read(&family, family_at, sizeof family) != 0 ||
         umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
         return le_fail(WSAEFAULT);
@@ -84,8 +84,8 @@ WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddres
 }
 
 WSP_EXPORT int WSAAPI WSAStringToAddressA(LPSTR AddressString, INT AddressFamily,
-                                          LPWSAPROTOCOL_INFOA lpProtocolInfo,
-                                          LPSOCKADDR lpAddress, LPINT lpAddressLength)
+                                          LPWSAPROTOCOL_INFOA lpProtocolInfo, LPSOCKADDR lpAddress,
+                                          LPINT lpAddressLength)
 {
     if (!su_running())
         return le_fail(WSANOTINITIALISED);

@@ -44,8 +44,7 @@ WSP_EXPORT int WSAAPI WSASendDisconnect(SOCKET s, LPWSABUF lpOutboundDisconnectD
 WSP_EXPORT int WSAAPI WSARecvDisconnect(SOCKET s, LPWSABUF lpInboundDisconnectData)
 {
     API_ENTER(s, SOCKET_ERROR);
-    return api_done(&a, api_procs(&a)->lpWSPRecvDisconnect(s, lpInboundDisconnectData, &err),
-                    &err);
+    return api_done(&a, api_procs(&a)->lpWSPRecvDisconnect(s, lpInboundDisconnectData, &err), &err);
 }
 
 WSP_EXPORT int WSAAPI wsp_getsockname(SOCKET s, struct sockaddr *name, int *namelen)

@@ -34,9 +34,9 @@ WSP_EXPORT int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCoun
 {
     API_ENTER(s, SOCKET_ERROR);
     WSATHREADID tid = {0};
-    int rc = api_procs(&a)->lpWSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
-                                        lpTo, iTolen, lpOverlapped, lpCompletionRoutine, &tid,
-                                        &err);
+    int rc =
+        api_procs(&a)->lpWSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpTo,
+                                   iTolen, lpOverlapped, lpCompletionRoutine, &tid, &err);
     return api_done(&a, rc, &err);
 }
 

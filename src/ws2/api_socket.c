@@ -30,10 +30,9 @@ static SOCKET api_socket_w(int af, int type, int protocol, const WSAPROTOCOL_INF
         return api_socket_fail(err);
     WSAPROTOCOL_INFOW pi = e->info; /* a copy: the provider cannot alter the catalog */
     err = 0;
-    SOCKET s = ldr_procs(e)->lpWSPSocket(api_concrete(af, pi.iAddressFamily),
-                                         api_concrete(type, pi.iSocketType),
-                                         api_concrete(protocol, pi.iProtocol), &pi, g, dwFlags,
-                                         &err);
+    SOCKET s = ldr_procs(e)->lpWSPSocket(
+        api_concrete(af, pi.iAddressFamily), api_concrete(type, pi.iSocketType),
+        api_concrete(protocol, pi.iProtocol), &pi, g, dwFlags, &err);
     if (s == INVALID_SOCKET)
         return api_socket_fail(err != 0 ? err : WSASYSCALLFAILURE);
     return s;

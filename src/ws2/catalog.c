@@ -100,8 +100,7 @@ static int cat_protocol_matches(const WSAPROTOCOL_INFOW *pi, int protocol)
     return protocol >= pi->iProtocol && protocol <= pi->iProtocol + pi->iProtocolMaxOffset;
 }
 
-int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info,
-              struct cat_entry **out)
+int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, struct cat_entry **out)
 {
     if (info != NULL) {
         struct cat_entry *e = cat_find_id(info->dwCatalogEntryId);

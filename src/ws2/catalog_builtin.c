@@ -8,13 +8,13 @@
 
 #include "wstr.h"
 
-#define CAT_TCP_FLAGS                                                                          \
+#define CAT_TCP_FLAGS                                                                              \
     (XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA)
-#define CAT_UDP_FLAGS                                                                          \
+#define CAT_UDP_FLAGS                                                                              \
     (XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_SUPPORT_BROADCAST | XP1_SUPPORT_MULTIPOINT)
-#define CAT_ITOT_FLAGS                                                                         \
-    (XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED |                   \
-     XP1_EXPEDITED_DATA | XP1_CONNECT_DATA | XP1_DISCONNECT_DATA)
+#define CAT_ITOT_FLAGS                                                                             \
+    (XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_EXPEDITED_DATA |  \
+     XP1_CONNECT_DATA | XP1_DISCONNECT_DATA)
 
 static struct cat_provider cat_tcp_provider = {
     .guid = {0x7A5C0E10, 0x3B5D, 0x4C8E, {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x01}},
@@ -40,10 +40,8 @@ struct cat_builtin_row {
 
 static const struct cat_builtin_row cat_builtin_rows[] = {
     {1001, &cat_tcp_provider, AF_INET, SOCK_STREAM, IPPROTO_TCP, CAT_TCP_FLAGS, 0, "wsp TCP/IP"},
-    {1002, &cat_tcp_provider, AF_INET, SOCK_DGRAM, IPPROTO_UDP, CAT_UDP_FLAGS, 65507,
-     "wsp UDP/IP"},
-    {1003, &cat_tcp_provider, AF_INET6, SOCK_STREAM, IPPROTO_TCP, CAT_TCP_FLAGS, 0,
-     "wsp TCP/IPv6"},
+    {1002, &cat_tcp_provider, AF_INET, SOCK_DGRAM, IPPROTO_UDP, CAT_UDP_FLAGS, 65507, "wsp UDP/IP"},
+    {1003, &cat_tcp_provider, AF_INET6, SOCK_STREAM, IPPROTO_TCP, CAT_TCP_FLAGS, 0, "wsp TCP/IPv6"},
     {1004, &cat_tcp_provider, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, CAT_UDP_FLAGS, 65507,
      "wsp UDP/IPv6"},
     {1005, &cat_itot_provider, AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, CAT_ITOT_FLAGS,

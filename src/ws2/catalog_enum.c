@@ -64,8 +64,8 @@ static int cat_selected(const struct cat_entry *e, int all, const INT *filter, s
     return 0;
 }
 
-int cat_enum(const INT *lpiProtocols, void *buf, LPDWORD lpdwBufferLength,
-             enum cat_enum_kind kind, int all, int *err)
+int cat_enum(const INT *lpiProtocols, void *buf, LPDWORD lpdwBufferLength, enum cat_enum_kind kind,
+             int all, int *err)
 {
     INT filter[CAT_FILTER_MAX];
     size_t nfilter;

@@ -111,7 +111,8 @@ int evt_set(WSAEVENT h)
     if (e) {
         uint64_t one = 1;
         /* EAGAIN only if the counter is at its maximum: still signalled */
-        err = write(e->fd, &one, sizeof one) == sizeof one || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
+        err =
+            write(e->fd, &one, sizeof one) == sizeof one || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
     }
     pthread_mutex_unlock(&evt_mu);
     return err;

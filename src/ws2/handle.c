@@ -296,7 +296,8 @@ unsigned hdl_count_open(void)
     unsigned count = 0;
     uint32_t n = atomic_load_explicit(&hdl_nslots, memory_order_acquire);
     for (uint32_t i = 0; i < n; i++) {
-        unsigned st = hdl_w_state(atomic_load_explicit(&hdl_slot_at(i)->word, memory_order_acquire));
+        unsigned st =
+            hdl_w_state(atomic_load_explicit(&hdl_slot_at(i)->word, memory_order_acquire));
         count += st == HDL_LIVE || st == HDL_CLOSING;
     }
     return count;

@@ -69,8 +69,8 @@ int ldr_ensure(struct cat_entry *e)
     if (atomic_load_explicit(&p->started, memory_order_acquire))
         return 0;
     pthread_mutex_lock(&ldr_mu);
-    int err = atomic_load_explicit(&p->started, memory_order_relaxed) ? 0
-                                                                        : ldr_start_locked(p, &e->info);
+    int err =
+        atomic_load_explicit(&p->started, memory_order_relaxed) ? 0 : ldr_start_locked(p, &e->info);
     pthread_mutex_unlock(&ldr_mu);
     return err;
 }

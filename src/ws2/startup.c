@@ -24,7 +24,8 @@ WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
     memset(&d, 0, sizeof d);
     d.wVersion = major > 2 ? MAKEWORD(2, 2) : MAKEWORD(2, minor > 2 ? 2 : minor);
     d.wHighVersion = MAKEWORD(2, 2);
-    strcpy(d.szDescription, "wsp " "Windows Sockets 2 on POSIX");
+    strcpy(d.szDescription, "wsp "
+                            "Windows Sockets 2 on POSIX");
     strcpy(d.szSystemStatus, "Running");
     if (umem_write(lpWSAData, &d, sizeof d) != 0)
         return WSAEFAULT;

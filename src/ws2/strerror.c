@@ -1,7 +1,10 @@
 /* Names and one-line descriptions of the Winsock error codes, from one table. */
 #include <wsp/winsock2.h>
 
-#define E(code, text) {code, #code, text}
+#define E(code, text)                                                                              \
+    {                                                                                              \
+        code, #code, text                                                                          \
+    }
 
 static const struct {
     int code;

@@ -11,7 +11,11 @@ static uint32_t wstr_decode_utf8(const unsigned char **s)
 {
     const unsigned char *p = *s;
     uint32_t c = p[0];
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    int extra = c < 0x80           ? 0
+                : (c >> 5) == 0x6  ? 1
+                : (c >> 4) == 0xE  ? 2
+                : (c >> 3) == 0x1E ? 3
+                                   : -1;
     if (extra < 0) {
         *s = p + 1;
         return WSTR_REPLACEMENT;

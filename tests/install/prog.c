@@ -8,14 +8,14 @@
 
 #include <wsp/winsock2.h>
 
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            int e = WSAGetLastError();                                                     \
-            const char *n = wsp_strerror_name(e);                                          \
-            printf("prog: FAILED at line %d: %s (%s)\n", __LINE__, #cond, n ? n : "?");    \
-            return 1;                                                                      \
-        }                                                                                  \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            int e = WSAGetLastError();                                                             \
+            const char *n = wsp_strerror_name(e);                                                  \
+            printf("prog: FAILED at line %d: %s (%s)\n", __LINE__, #cond, n ? n : "?");            \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
 int main(void)

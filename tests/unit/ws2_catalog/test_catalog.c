@@ -61,8 +61,10 @@ static void ws2_cat_enum_w_builtins(void **state)
     WSAPROTOCOL_INFOW pi[NBUILTIN];
     assert_int_equal(WSAEnumProtocolsW(NULL, pi, &len), NBUILTIN);
 
-    static const GUID tcp = {0x7A5C0E10, 0x3B5D, 0x4C8E, {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x01}};
-    static const GUID itot = {0x7A5C0E10, 0x3B5D, 0x4C8E, {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x02}};
+    static const GUID tcp = {
+        0x7A5C0E10, 0x3B5D, 0x4C8E, {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x01}};
+    static const GUID itot = {
+        0x7A5C0E10, 0x3B5D, 0x4C8E, {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x02}};
     static const struct {
         DWORD id;
         int af, type, protocol;
@@ -73,7 +75,8 @@ static void ws2_cat_enum_w_builtins(void **state)
         {1002, AF_INET, SOCK_DGRAM, IPPROTO_UDP, &tcp, "wsp UDP/IP"},
         {1003, AF_INET6, SOCK_STREAM, IPPROTO_TCP, &tcp, "wsp TCP/IPv6"},
         {1004, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, &tcp, "wsp UDP/IPv6"},
-        {1005, AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, &itot, "wsp ISO transport over TCP (RFC 1006/2126)"},
+        {1005, AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, &itot,
+         "wsp ISO transport over TCP (RFC 1006/2126)"},
         {1006, AF_INET6, SOCK_SEQPACKET, WSP_PROTO_ITOT, &itot, NULL},
     };
     for (int i = 0; i < NBUILTIN; i++) {
@@ -88,7 +91,7 @@ static void ws2_cat_enum_w_builtins(void **state)
         assert_true(p->dwProviderFlags & PFL_MATCHES_PROTOCOL_ZERO);
         assert_int_equal(p->dwServiceFlags1 & XP1_IFS_HANDLES, 0);
         assert_int_equal(p->iMaxSockAddr, want[i].af == AF_INET6 ? (int)sizeof(struct sockaddr_in6)
-                                                                  : (int)sizeof(struct sockaddr_in));
+                                                                 : (int)sizeof(struct sockaddr_in));
         if (want[i].name) {
             WCHAR w[WSAPROTOCOL_LEN + 1];
             to_w(w, want[i].name);
@@ -210,7 +213,8 @@ static void ws2_cat_match(void **state)
     /* FROM_PROTOCOL_INFO with the entry picks it by id */
     WSAPROTOCOL_INFOW pi = {.dwCatalogEntryId = 1004};
     struct cat_entry *e;
-    assert_int_equal(cat_match(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &pi, &e), 0);
+    assert_int_equal(cat_match(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &pi, &e),
+                     0);
     assert_int_equal(e->info.dwCatalogEntryId, 1004);
     pi.dwCatalogEntryId = 4711;
     assert_int_equal(cat_match(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &pi, &e),
@@ -247,7 +251,8 @@ static void ws2_cat_match_errors(void **state)
     assert_true(WSASocketA(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &pa, 0, 0) ==
                 INVALID_SOCKET);
     assert_int_equal(WSAGetLastError(), WSAEINVAL);
-    assert_true(WSASocketW(AF_INET, SOCK_STREAM, 0, (LPWSAPROTOCOL_INFOW)8, 0, 0) == INVALID_SOCKET);
+    assert_true(WSASocketW(AF_INET, SOCK_STREAM, 0, (LPWSAPROTOCOL_INFOW)8, 0, 0) ==
+                INVALID_SOCKET);
     assert_int_equal(WSAGetLastError(), WSAEFAULT);
 }
 

@@ -43,7 +43,8 @@ static void ws2_evt_wait_any_lowest_index(void **state)
     (void)state;
     WSAEVENT e[3] = {WSACreateEvent(), WSACreateEvent(), WSACreateEvent()};
     assert_true(WSASetEvent(e[2]));
-    assert_int_equal(WSAWaitForMultipleEvents(3, e, FALSE, WSA_INFINITE, FALSE), WSA_WAIT_EVENT_0 + 2);
+    assert_int_equal(WSAWaitForMultipleEvents(3, e, FALSE, WSA_INFINITE, FALSE),
+                     WSA_WAIT_EVENT_0 + 2);
     assert_true(WSASetEvent(e[1]));
     assert_int_equal(WSAWaitForMultipleEvents(3, e, FALSE, 0, FALSE), WSA_WAIT_EVENT_0 + 1);
     for (int i = 0; i < 3; i++)
@@ -163,12 +164,9 @@ static void ws2_evt_notinitialised(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ws2_evt_manual_reset),
-        cmocka_unit_test(ws2_evt_wait_any_lowest_index),
-        cmocka_unit_test(ws2_evt_wait_all),
-        cmocka_unit_test(ws2_evt_wakes_other_thread),
-        cmocka_unit_test(ws2_evt_invalid_handles),
-        cmocka_unit_test(ws2_evt_invalid_parameters),
+        cmocka_unit_test(ws2_evt_manual_reset),    cmocka_unit_test(ws2_evt_wait_any_lowest_index),
+        cmocka_unit_test(ws2_evt_wait_all),        cmocka_unit_test(ws2_evt_wakes_other_thread),
+        cmocka_unit_test(ws2_evt_invalid_handles), cmocka_unit_test(ws2_evt_invalid_parameters),
         cmocka_unit_test(ws2_evt_notinitialised),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

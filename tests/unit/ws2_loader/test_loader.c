@@ -13,8 +13,8 @@
 
 #include <wsp/ws2spi.h>
 
-#define AF_FAKE AF_UNIX  /* the fake provider's family (no built-in entry has it) */
-#define AF_FAKE2 203     /* a second provider from the same module */
+#define AF_FAKE AF_UNIX /* the fake provider's family (no built-in entry has it) */
+#define AF_FAKE2 203    /* a second provider from the same module */
 #define AF_NULLPROC 200
 #define AF_FAILSTART 201
 #define AF_MISSING 202
@@ -70,8 +70,8 @@ static int setup_catalog(void **state)
                      0);
     assert_int_equal(
         install(&guid_fake2, WS2TEST_MODULE_DIR "/ws2test_fake.so", AF_FAKE2, SOCK_STREAM, 0), 0);
-    assert_int_equal(install(&guid_nullproc, WS2TEST_MODULE_DIR "/ws2test_nullproc.so",
-                             AF_NULLPROC, SOCK_STREAM, 0),
+    assert_int_equal(install(&guid_nullproc, WS2TEST_MODULE_DIR "/ws2test_nullproc.so", AF_NULLPROC,
+                             SOCK_STREAM, 0),
                      0);
     assert_int_equal(install(&guid_failstart, WS2TEST_MODULE_DIR "/ws2test_failstart.so",
                              AF_FAILSTART, SOCK_STREAM, 0),

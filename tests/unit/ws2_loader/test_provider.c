@@ -148,8 +148,8 @@ static int WSPAPI f_cleanup(LPINT e)
 }
 
 /* The rest: not supported by this test provider. */
-static SOCKET WSPAPI u_accept(SOCKET s, struct sockaddr *a, LPINT l, LPCONDITIONPROC c,
-                              DWORD_PTR d, LPINT e)
+static SOCKET WSPAPI u_accept(SOCKET s, struct sockaddr *a, LPINT l, LPCONDITIONPROC c, DWORD_PTR d,
+                              LPINT e)
 {
     (void)s, (void)a, (void)l, (void)c, (void)d;
     *e = WSAEOPNOTSUPP;
@@ -287,11 +287,11 @@ EXPORT int WSPAPI WSPStartup(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW p
     up = upcalls;
     data->wVersion = data->wHighVersion = MAKEWORD(2, 2);
     *t = (WSPPROC_TABLE){
-        u_accept, u_addrtostr, u_asyncselect, u_bind,        u_cancel,      f_cleanup,
-        f_closesocket, u_connect, u_dup,     u_enumev,      f_eventselect, u_ovres,
-        u_name,   u_name,       f_getsockopt, u_qos,        f_ioctl,       u_join,
-        u_listen, f_recv,       u_recvdisc,  u_recvfrom,    f_select,      f_send,
-        f_senddisconnect, u_sendto, u_setsockopt, u_shutdown, f_socket,    u_strtoaddr,
+        u_accept,         u_addrtostr, u_asyncselect, u_bind,     u_cancel,      f_cleanup,
+        f_closesocket,    u_connect,   u_dup,         u_enumev,   f_eventselect, u_ovres,
+        u_name,           u_name,      f_getsockopt,  u_qos,      f_ioctl,       u_join,
+        u_listen,         f_recv,      u_recvdisc,    u_recvfrom, f_select,      f_send,
+        f_senddisconnect, u_sendto,    u_setsockopt,  u_shutdown, f_socket,      u_strtoaddr,
     };
 #ifdef WS2TEST_NULL_ENTRY
     t->lpWSPSendDisconnect = NULL;
