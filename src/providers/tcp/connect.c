@@ -103,19 +103,35 @@ int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
         return tcp_fail(lpErrno, tcp_connect_refusal[st]);
 
     int rc;
+    atomic_store(&ts->connect_told, false);
     if (!tcp_block_begin(ts))
         return tcp_fail(lpErrno, WSAEINTR);
-    do {
+    bool retried = false;
+    for (;;) {
         rc = connect(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen);
-    } while (rc != 0 && errno == EINTR && !atomic_load(&ts->nonblocking));
+        if (rc != 0 && errno == EINTR && !atomic_load(&ts->nonblocking))
+            continue;
+        /* Linux answers the first connect after a failed one with
+         * ECONNABORTED (it only then resets the socket); Winsock lets the
+         * application simply connect again, so try once more. */
+        if (rc != 0 && errno == ECONNABORTED && st == TCP_ST_BOUND && !retried) {
+            retried = true;
+            continue;
+        }
+        break;
+    }
     int saved = errno;
     tcp_block_end(ts);
     if (rc == 0) {
         atomic_store(&ts->state, TCP_ST_CONNECTED);
+        if (ts->type == SOCK_STREAM && atomic_load(&ts->ev_mask) != 0 &&
+            !atomic_exchange(&ts->connect_told, true))
+            tcp_events_post(ts, FD_CONNECT, 0);
         return 0;
     }
     if (saved == EINPROGRESS) {
         atomic_store(&ts->state, TCP_ST_CONNECTING);
+        tcp_events_connect_check(ts); /* the handshake may already be over */
         return tcp_fail(lpErrno, WSAEWOULDBLOCK);
     }
     if (saved == EALREADY)

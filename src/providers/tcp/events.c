@@ -49,17 +49,30 @@ static int tcp_so_error(struct tcp_sock *ts)
     return v ? errmap_from_errno(v) : 0;
 }
 
+void tcp_events_connect_check(struct tcp_sock *ts)
+{
+    if (!(atomic_load(&ts->ev_mask) & FD_CONNECT))
+        return;
+    /* Live kernel state, not the (possibly stale) epoll bits. */
+    int st = tcp_refresh_state(ts);
+    if (st == TCP_ST_CONNECTING)
+        return;
+    int err = st == TCP_ST_CONNECTED ? 0 : tcp_so_error(ts);
+    if (st != TCP_ST_CONNECTED && err == 0)
+        err = WSAECONNREFUSED; /* failed, but the error was already collected */
+    if (!atomic_exchange(&ts->connect_told, true))
+        tcp_events_post(ts, FD_CONNECT, err);
+}
+
 /* Translate one epoll report into FD_* events for ts. */
 static void tcp_events_dispatch(struct tcp_sock *ts, uint32_t what)
 {
     int st = atomic_load(&ts->state);
-    if (st == TCP_ST_CONNECTING && (what & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-        int err = tcp_so_error(ts);
-        if (err == 0)
-            tcp_refresh_state(ts);
-        tcp_events_post(ts, FD_CONNECT, err);
-        if (err != 0)
-            return;
+    if (st == TCP_ST_CONNECTING) {
+        tcp_events_connect_check(ts);
+        st = atomic_load(&ts->state);
+        if (st != TCP_ST_CONNECTED)
+            return; /* still pending, or failed: nothing else to report */
     }
     if (what & EPOLLIN)
         tcp_events_post(ts, st == TCP_ST_LISTENING ? FD_ACCEPT : FD_READ, 0);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -110,6 +111,14 @@ int tcp_set_nonblocking(struct tcp_sock *ts, bool on)
     return 0;
 }
 
+/* A pending connect that failed reports POLLERR/POLLHUP; polling does not
+ * consume SO_ERROR, which FD_CONNECT and getsockopt still report. */
+static bool tcp_connect_failed(struct tcp_sock *ts)
+{
+    struct pollfd p = {.fd = ts->fd, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 int tcp_refresh_state(struct tcp_sock *ts)
 {
     int st = atomic_load(&ts->state);
@@ -123,6 +132,8 @@ int tcp_refresh_state(struct tcp_sock *ts)
     int next = st;
     if (st == TCP_ST_CONNECTING && has_peer)
         next = TCP_ST_CONNECTED;
+    else if (st == TCP_ST_CONNECTING && tcp_connect_failed(ts))
+        next = TCP_ST_BOUND; /* a failed connect leaves an (implicitly) bound socket */
     else if (st == TCP_ST_SEND_SHUT && !has_peer && ts->type == SOCK_STREAM)
         next = TCP_ST_RELEASED;
     if (next != st && !atomic_compare_exchange_strong(&ts->state, &st, next))

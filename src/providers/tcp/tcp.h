@@ -34,6 +34,7 @@ struct tcp_sock {
     atomic_bool nonblocking;    /* Winsock's FIONBIO mode, mirrored on the fd */
     atomic_int blocked;         /* threads inside a blocking syscall on fd */
     atomic_bool closing;        /* WSPCloseSocket has started */
+    atomic_bool connect_told;   /* FD_CONNECT already recorded for this connect attempt */
     int deferred_fd;            /* a connection the condition function deferred, or -1 */
     pthread_mutex_t lock;       /* guards the event fields and deferred_fd */
     WSAEVENT event;             /* WSPEventSelect target, or NULL */
@@ -108,6 +109,11 @@ int tcp_send_shutdown(struct tcp_sock *ts);
 /* ---- events.c ------------------------------------------------------------ */
 /* Record events seen outside the watcher (e.g. data left after a recv). */
 void tcp_events_post(struct tcp_sock *ts, LONG bits, int err);
+/* Record FD_CONNECT once per attempt if the pending connect has finished
+ * (succeeded or failed).  Called by the watcher and by WSPConnect itself,
+ * since the handshake can finish before WSPConnect has marked the socket as
+ * connecting, and the watcher's edge is then spent. */
+void tcp_events_connect_check(struct tcp_sock *ts);
 /* Remove ts from the watcher before its handle is closed; and wait until the
  * watcher can no longer be touching a context (after the handle is gone). */
 void tcp_events_forget(struct tcp_sock *ts);

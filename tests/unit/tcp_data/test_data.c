@@ -196,6 +196,32 @@ static void tcp_data_select(void **state)
     conf_close(&ctx4, b);
 }
 
+/* A refused non-blocking connect does not leave the socket stuck "pending":
+ * it may connect again. */
+static void tcp_data_connect_after_refused(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ss;
+    int len, err = 0;
+    SOCKET l = conf_listener(&ctx4, 4, &ss, &len);
+    conf_close(&ctx4, l); /* nobody listens there now */
+    SOCKET s = conf_socket(&ctx4);
+    assert_int_equal(ctx4.lv->fionbio(s, 1, &err), 0);
+    int rc = ctx4.lv->connect(s, (struct sockaddr *)&ss, len, &err);
+    assert_true(rc == SOCKET_ERROR && (err == WSAEWOULDBLOCK || err == WSAECONNREFUSED));
+    /* Wait for the outcome: the exception set reports a failed connect. */
+    wsp_fd_set es = {1, {s}};
+    assert_int_equal(P->lpWSPSelect(0, NULL, NULL, &es, NULL, &err), 1);
+    int so = -1, olen = sizeof so;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_ERROR, (char *)&so, &olen, &err), 0);
+    assert_int_equal(so, rc == SOCKET_ERROR && err == WSAECONNREFUSED ? 0 : WSAECONNREFUSED);
+    l = conf_listener(&ctx4, 4, &ss, &len);
+    assert_int_equal(ctx4.lv->fionbio(s, 0, &err), 0);
+    assert_int_equal(ctx4.lv->connect(s, (struct sockaddr *)&ss, len, &err), 0);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, l);
+}
+
 #define T(fn, c) cmocka_unit_test_prestate_setup_teardown(fn, conf_setup, conf_teardown, c)
 
 int main(void)
@@ -209,6 +235,7 @@ int main(void)
         T(tcp_data_udp_sendto_recvfrom, &ctxu),
         T(tcp_data_udp_sendto_recvfrom, &ctxu6),
         T(tcp_data_select, &ctx4),
+        T(tcp_data_connect_after_refused, &ctx4),
     };
     return cmocka_run_group_tests_name("tcp_data", tests, NULL, NULL);
 }
