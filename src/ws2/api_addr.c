@@ -47,9 +47,9 @@ WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddres
     DWORD cap;
     /* the family's address computed without a member access: lpsaAddress
      * may be NULL or bogus, and only umem may look at it */
-    const void *family_at =
-        (const char *)(uintptr_t)lpsaAddress + offsetof(struct sockaddr, sa_family);
-    if (lpsaAddress == NULL || umem_read(&family, family_at, sizeof family) != 0 ||
+    const char *family_at =
+        lpsaAddress ? (const char *)lpsaAddress + offsetof(struct sockaddr, sa_family) : NULL;
+    if (umem_read(&family, family_at, sizeof family) != 0 ||
         umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
         return le_fail(WSAEFAULT);
     struct cat_entry *e;

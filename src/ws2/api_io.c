@@ -64,7 +64,7 @@ WSP_EXPORT int WSAAPI wsp_send(SOCKET s, const char *buf, int len, int flags)
 {
     if (!api_len_ok(len) && su_running())
         return le_fail(WSAEINVAL);
-    WSABUF b = {.len = (ULONG)len, .buf = (CHAR *)(uintptr_t)buf};
+    WSABUF b = {.len = (ULONG)len, .buf = (CHAR *)buf};
     DWORD sent = 0;
     int rc = WSASend(s, &b, 1, &sent, (DWORD)flags, NULL, NULL);
     return rc == SOCKET_ERROR ? SOCKET_ERROR : (int)sent;
@@ -75,7 +75,7 @@ WSP_EXPORT int WSAAPI wsp_sendto(SOCKET s, const char *buf, int len, int flags,
 {
     if (!api_len_ok(len) && su_running())
         return le_fail(WSAEINVAL);
-    WSABUF b = {.len = (ULONG)len, .buf = (CHAR *)(uintptr_t)buf};
+    WSABUF b = {.len = (ULONG)len, .buf = (CHAR *)buf};
     DWORD sent = 0;
     int rc = WSASendTo(s, &b, 1, &sent, (DWORD)flags, to, tolen, NULL, NULL);
     return rc == SOCKET_ERROR ? SOCKET_ERROR : (int)sent;

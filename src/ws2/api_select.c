@@ -136,7 +136,7 @@ WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
     if (pins.n == 0)
         return nval;
     /* an invalid entry makes the call return at once, like poll() does */
-    struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (timeout % 1000) * 1000};
+    struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (long)(timeout % 1000) * 1000};
     int wait_forever = timeout < 0 && nval == 0;
     if (nval > 0)
         tv = (struct timeval){0, 0};
@@ -159,7 +159,7 @@ WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
             continue;
         for (size_t k = 0; k < API_POLL_MAP_N; k++)
             if (sp[api_poll_map[k].set] && __WSAFDIsSet(p->fd, sp[api_poll_map[k].set]))
-                p->revents |= (SHORT)(p->events & api_poll_map[k].events);
+                p->revents = (SHORT)(p->revents | (p->events & api_poll_map[k].events));
         count += p->revents != 0;
     }
     return count;

@@ -29,25 +29,25 @@ static struct cat_provider cat_itot_provider = {
 
 struct cat_builtin_row {
     DWORD id;
-    struct cat_provider *prov;
     int af;
     int type;
     int protocol;
     DWORD flags;
     DWORD msg_size;
+    struct cat_provider *prov;
     const char *name;
 };
 
 static const struct cat_builtin_row cat_builtin_rows[] = {
-    {1001, &cat_tcp_provider, AF_INET, SOCK_STREAM, IPPROTO_TCP, CAT_TCP_FLAGS, 0, "wsp TCP/IP"},
-    {1002, &cat_tcp_provider, AF_INET, SOCK_DGRAM, IPPROTO_UDP, CAT_UDP_FLAGS, 65507, "wsp UDP/IP"},
-    {1003, &cat_tcp_provider, AF_INET6, SOCK_STREAM, IPPROTO_TCP, CAT_TCP_FLAGS, 0, "wsp TCP/IPv6"},
-    {1004, &cat_tcp_provider, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, CAT_UDP_FLAGS, 65507,
+    {1001, AF_INET, SOCK_STREAM, IPPROTO_TCP, CAT_TCP_FLAGS, 0, &cat_tcp_provider, "wsp TCP/IP"},
+    {1002, AF_INET, SOCK_DGRAM, IPPROTO_UDP, CAT_UDP_FLAGS, 65507, &cat_tcp_provider, "wsp UDP/IP"},
+    {1003, AF_INET6, SOCK_STREAM, IPPROTO_TCP, CAT_TCP_FLAGS, 0, &cat_tcp_provider, "wsp TCP/IPv6"},
+    {1004, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, CAT_UDP_FLAGS, 65507, &cat_tcp_provider,
      "wsp UDP/IPv6"},
-    {1005, &cat_itot_provider, AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, CAT_ITOT_FLAGS,
-     0x100000 * 4, "wsp ISO transport over TCP (RFC 1006/2126)"},
-    {1006, &cat_itot_provider, AF_INET6, SOCK_SEQPACKET, WSP_PROTO_ITOT, CAT_ITOT_FLAGS,
-     0x100000 * 4, "wsp ISO transport over TCP/IPv6 (RFC 1006/2126)"},
+    {1005, AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, CAT_ITOT_FLAGS, 0x100000 * 4,
+     &cat_itot_provider, "wsp ISO transport over TCP (RFC 1006/2126)"},
+    {1006, AF_INET6, SOCK_SEQPACKET, WSP_PROTO_ITOT, CAT_ITOT_FLAGS, 0x100000 * 4,
+     &cat_itot_provider, "wsp ISO transport over TCP/IPv6 (RFC 1006/2126)"},
 };
 
 #define CAT_NBUILTIN (sizeof cat_builtin_rows / sizeof cat_builtin_rows[0])

@@ -65,7 +65,7 @@ WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszP
         return wsc_fail(lpErrno, WSAEINVAL);
 
     struct cat_provider *p = calloc(1, sizeof *p);
-    struct cat_entry **es = calloc(dwNumberOfEntries, sizeof *es);
+    struct cat_entry **es = calloc(dwNumberOfEntries, sizeof(struct cat_entry *));
     if (p == NULL || es == NULL || (p->module = strdup(path)) == NULL) {
         wsc_free_partial(p, es, 0);
         return wsc_fail(lpErrno, WSAENOBUFS);
