@@ -1,0 +1,369 @@
+/* connect — WSPSocket, WSPBind, WSPListen, WSPConnect and WSPAccept: how an
+ * itot socket gets its connection (CR/CC with connect data both ways). */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/errmap.h"
+#include "common/umem.h"
+#include "provider.h"
+
+int itot_sockaddr_len(int af)
+{
+    return af == AF_INET ? (int)sizeof(struct sockaddr_in)
+                         : af == AF_INET6 ? (int)sizeof(struct sockaddr_in6) : 0;
+}
+
+SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                             GROUP g, DWORD dwFlags, LPINT lpErrno)
+{
+    (void)g, (void)dwFlags;
+    int err = itot_guard();
+    if (err != 0)
+        return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+    if (lpProtocolInfo == NULL)
+        return (SOCKET)itot_fail(lpErrno, WSAEINVAL), INVALID_SOCKET;
+    WSAPROTOCOL_INFOW pi;
+    if (umem_read(&pi, lpProtocolInfo, sizeof pi) != 0)
+        return (SOCKET)itot_fail(lpErrno, WSAEFAULT), INVALID_SOCKET;
+    if (af == FROM_PROTOCOL_INFO || af == 0)
+        af = pi.iAddressFamily;
+    if (type == FROM_PROTOCOL_INFO || type == 0)
+        type = pi.iSocketType;
+    if (protocol == FROM_PROTOCOL_INFO || protocol == 0)
+        protocol = pi.iProtocol;
+    if (af != AF_INET && af != AF_INET6)
+        return (SOCKET)itot_fail(lpErrno, WSAEAFNOSUPPORT), INVALID_SOCKET;
+    if (type != SOCK_SEQPACKET)
+        return (SOCKET)itot_fail(lpErrno, WSAESOCKTNOSUPPORT), INVALID_SOCKET;
+    if (protocol != WSP_PROTO_ITOT)
+        return (SOCKET)itot_fail(lpErrno, WSAEPROTONOSUPPORT), INVALID_SOCKET;
+    int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return (SOCKET)itot_fail(lpErrno, errmap_from_errno(errno)), INVALID_SOCKET;
+    struct itot_sock *s = itot_sock_alloc(af, &pi, fd);
+    if (s == NULL) {
+        close(fd);
+        return (SOCKET)itot_fail(lpErrno, WSAENOBUFS), INVALID_SOCKET;
+    }
+    err = itot_sock_publish(s);
+    if (err != 0) {
+        itot_sock_unref(s);
+        return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+    }
+    return s->handle;
+}
+
+/* Copy a caller's sockaddr in (D4) and check its family against the socket's. */
+static int read_addr(const struct itot_sock *s, const struct sockaddr *name, int namelen,
+                     struct sockaddr_storage *ss)
+{
+    int need = itot_sockaddr_len(s->af);
+    if (name == NULL || namelen < need)
+        return name == NULL ? WSAEFAULT : WSAEFAULT;
+    memset(ss, 0, sizeof *ss);
+    if (umem_read(ss, name, (size_t)need) != 0)
+        return WSAEFAULT;
+    if (ss->ss_family != s->af)
+        return WSAEAFNOSUPPORT;
+    return 0;
+}
+
+int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPINT lpErrno)
+{
+    int err = itot_guard();
+    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    if (s == NULL)
+        return itot_fail(lpErrno, err);
+    struct sockaddr_storage ss;
+    err = read_addr(s, name, namelen, &ss);
+    if (err != 0)
+        return itot_fail(lpErrno, err);
+    pthread_mutex_lock(&s->lock);
+    if (s->bound || s->kind != ITOT_K_NEW)
+        err = WSAEINVAL;
+    else if (bind(s->fd, (struct sockaddr *)&ss, (socklen_t)itot_sockaddr_len(s->af)) != 0)
+        err = errmap_from_errno(errno);
+    else
+        s->bound = true;
+    pthread_mutex_unlock(&s->lock);
+    return err ? itot_fail(lpErrno, err) : 0;
+}
+
+int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
+{
+    int err = itot_guard();
+    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    if (s == NULL)
+        return itot_fail(lpErrno, err);
+    pthread_mutex_lock(&s->lock);
+    if (s->kind == ITOT_K_CONN)
+        err = WSAEISCONN;
+    else if (!s->bound)
+        err = WSAEINVAL;
+    else if (listen(s->fd, backlog > 0 ? backlog : 16) != 0)
+        err = errmap_from_errno(errno);
+    else if (s->kind == ITOT_K_NEW) {
+        s->kind = ITOT_K_LISTEN;
+        err = itot_engine_add(s);
+        if (err != 0)
+            s->kind = ITOT_K_NEW;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return err ? itot_fail(lpErrno, err) : 0;
+}
+
+/* Fill a caller's WSABUF with up to its len octets of d; len set to what was written. */
+static int give_data(LPWSABUF out, const uint8_t *d, size_t n)
+{
+    if (out == NULL)
+        return 0;
+    WSABUF b;
+    if (umem_read(&b, out, sizeof b) != 0)
+        return WSAEFAULT;
+    size_t k = n < b.len ? n : b.len;
+    if (k > 0 && umem_write(b.buf, d, k) != 0)
+        return WSAEFAULT;
+    b.len = (ULONG)k;
+    return umem_write(&out->len, &b.len, sizeof b.len);
+}
+
+int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
+                           LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
+                           LPQOS lpGQOS, LPINT lpErrno)
+{
+    (void)lpSQOS, (void)lpGQOS;
+    int err = itot_guard();
+    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    if (s == NULL)
+        return itot_fail(lpErrno, err);
+    struct sockaddr_storage ss;
+    err = read_addr(s, name, namelen, &ss);
+    if (err != 0)
+        return itot_fail(lpErrno, err);
+    uint8_t data[TPDU_MAX_CONN_DATA];
+    size_t dlen = 0;
+    bool have_data = false;
+    if (lpCallerData != NULL) {
+        WSABUF b;
+        if (umem_read(&b, lpCallerData, sizeof b) != 0)
+            return itot_fail(lpErrno, WSAEFAULT);
+        if (b.len > TPDU_MAX_CONN_DATA)
+            return itot_fail(lpErrno, WSAEMSGSIZE);
+        if (b.len > 0) {
+            if (umem_read(data, b.buf, b.len) != 0)
+                return itot_fail(lpErrno, WSAEFAULT);
+            dlen = b.len;
+            have_data = true;
+        }
+    }
+    if (lpCalleeData != NULL && umem_check_write(lpCalleeData, sizeof(WSABUF)) != 0)
+        return itot_fail(lpErrno, WSAEFAULT);
+
+    pthread_mutex_lock(&s->lock);
+    if (s->kind == ITOT_K_LISTEN) {
+        err = WSAEINVAL;
+    } else if (s->has_conn) {
+        /* C12: no second connection on a socket, even after a release. */
+        err = s->conn.state == CONN_S_CR_SENT ? WSAEALREADY : WSAEISCONN;
+    } else {
+        if (!have_data) {
+            memcpy(data, s->conn_data, s->conn_data_len); /* SO_CONNDATA */
+            dlen = s->conn_data_len;
+        }
+        err = itot_sock_start_conn(s, CONN_INITIATOR);
+        if (err == 0)
+            err = conn_connect(&s->conn, data, dlen, itot_now_ms());
+        if (err == 0) {
+            int one = 1;
+            setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            int rc = connect(s->fd, (struct sockaddr *)&ss, (socklen_t)itot_sockaddr_len(s->af));
+            if (rc != 0 && errno != EINPROGRESS)
+                err = errmap_from_errno(errno);
+            else
+                s->tcp_connecting = rc != 0;
+        }
+        if (err == 0)
+            err = itot_engine_add(s);
+        if (err != 0 && s->has_conn) {
+            conn_free(&s->conn);
+            s->has_conn = false;
+            s->kind = ITOT_K_NEW;
+        }
+        if (err == 0) {
+            atomic_store(&s->deadline_ms, s->conn.deadline_ms);
+            itot_flush(s);
+            itot_engine_update(s);
+            if (s->nonblocking) {
+                err = WSAEWOULDBLOCK;
+            } else {
+                while (s->conn.state == CONN_S_CR_SENT && !s->closing)
+                    itot_wait(s, 0);
+                if (s->conn.state == CONN_S_OPEN || s->conn.state == CONN_S_DR_SENT ||
+                    (s->conn.state == CONN_S_CLOSED && s->conn.cls >= 0 && !s->conn.error))
+                    err = give_data(lpCalleeData, s->conn.peer_conn_data,
+                                    s->conn.peer_conn_data_len);
+                else
+                    err = s->closing ? WSAEINTR
+                                     : (s->conn.error ? s->conn.error : WSAECONNREFUSED);
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return err ? itot_fail(lpErrno, err) : 0;
+}
+
+/* Take the first connection whose CR arrived (listener lock held). */
+static struct itot_sock *pop_pending(struct itot_sock *l)
+{
+    struct itot_sock *c = l->acc_head;
+    if (c) {
+        l->acc_head = c->acc_next;
+        if (l->acc_head == NULL)
+            l->acc_tail = NULL;
+        c->acc_next = NULL;
+    }
+    return c;
+}
+
+static void push_front(struct itot_sock *l, struct itot_sock *c)
+{
+    c->acc_next = l->acc_head;
+    l->acc_head = c;
+    if (l->acc_tail == NULL)
+        l->acc_tail = c;
+}
+
+/* c leaves its listener's pending count (c's lock held). */
+static void uncount(struct itot_sock *c)
+{
+    struct itot_sock *l = c->listener;
+    pthread_mutex_lock(&l->lock);
+    if (c->max_pending >= 0) {
+        l->n_pending--;
+        c->max_pending = -1;
+        itot_engine_update(l);
+        itot_wake(l);
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* Ask the condition function (C8: a thread-local flag makes every call of
+ * this provider from inside it fail with WSAEINPROGRESS). */
+static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb,
+                         uint8_t *callee, ULONG *callee_len)
+{
+    uint8_t caller[TPDU_MAX_CONN_DATA];
+    struct sockaddr_storage local;
+    socklen_t ll = sizeof local;
+    memset(&local, 0, sizeof local);
+    getsockname(c->fd, (struct sockaddr *)&local, &ll);
+    memcpy(caller, c->conn.peer_conn_data, c->conn.peer_conn_data_len);
+    WSABUF caller_id = {.len = (ULONG)c->peer_len, .buf = (CHAR *)&c->peer};
+    WSABUF caller_data = {.len = c->conn.peer_conn_data_len, .buf = (CHAR *)caller};
+    WSABUF callee_id = {.len = (ULONG)ll, .buf = (CHAR *)&local};
+    /* Windows: len is the room offered; the function sets it to what it wrote. */
+    WSABUF callee_data = {.len = TPDU_MAX_CONN_DATA, .buf = (CHAR *)callee};
+    GROUP g = 0;
+    itot_in_callback++;
+    int r = fn(&caller_id, caller_data.len ? &caller_data : NULL, NULL, NULL, &callee_id,
+               &callee_data, &g, cb);
+    itot_in_callback--;
+    *callee_len = callee_data.len > TPDU_MAX_CONN_DATA ? TPDU_MAX_CONN_DATA : callee_data.len;
+    return r;
+}
+
+SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
+                             LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData,
+                             LPINT lpErrno)
+{
+    int err = itot_guard();
+    struct itot_sock *l = err ? NULL : itot_lookup(h, &err);
+    if (l == NULL)
+        return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+    int alen = 0;
+    if (addr != NULL || addrlen != NULL) {
+        if (addrlen == NULL || umem_read(&alen, addrlen, sizeof alen) != 0)
+            return (SOCKET)itot_fail(lpErrno, WSAEFAULT), INVALID_SOCKET;
+        if (alen < itot_sockaddr_len(l->af) || umem_check_write(addr, (size_t)alen) != 0)
+            return (SOCKET)itot_fail(lpErrno, WSAEFAULT), INVALID_SOCKET;
+    }
+    for (;;) {
+        pthread_mutex_lock(&l->lock);
+        if (l->kind != ITOT_K_LISTEN) {
+            pthread_mutex_unlock(&l->lock);
+            return (SOCKET)itot_fail(lpErrno, WSAEINVAL), INVALID_SOCKET;
+        }
+        struct itot_sock *c;
+        while ((c = pop_pending(l)) == NULL) {
+            if (l->closing || l->nonblocking) {
+                err = l->closing ? WSAEINTR : WSAEWOULDBLOCK;
+                pthread_mutex_unlock(&l->lock);
+                return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+            }
+            itot_wait(l, 0);
+        }
+        pthread_mutex_unlock(&l->lock);
+
+        pthread_mutex_lock(&c->lock);
+        if (c->conn.state != CONN_S_CR_RCVD) { /* the peer gave up meanwhile */
+            pthread_mutex_unlock(&c->lock);
+            itot_sock_unref(c);
+            continue;
+        }
+        uint8_t callee[TPDU_MAX_CONN_DATA];
+        ULONG callee_len = 0;
+        int verdict = CF_ACCEPT;
+        if (lpfnCondition != NULL) {
+            pthread_mutex_unlock(&c->lock);
+            verdict = ask_condition(c, lpfnCondition, dwCallbackData, callee, &callee_len);
+            pthread_mutex_lock(&c->lock);
+        } else {
+            pthread_mutex_lock(&l->lock);
+            callee_len = l->conn_data_len; /* the listener's SO_CONNDATA */
+            memcpy(callee, l->conn_data, callee_len);
+            pthread_mutex_unlock(&l->lock);
+        }
+        if (verdict == CF_DEFER) {
+            pthread_mutex_unlock(&c->lock);
+            pthread_mutex_lock(&l->lock);
+            push_front(l, c);
+            pthread_mutex_unlock(&l->lock);
+            return (SOCKET)itot_fail(lpErrno, WSATRY_AGAIN), INVALID_SOCKET;
+        }
+        if (verdict != CF_ACCEPT) {
+            conn_reject(&c->conn, WSP_ITOT_DR_NOT_SPECIFIED, callee, callee_len);
+            itot_apply(c);
+            itot_engine_update(c);
+            uncount(c);
+            pthread_mutex_unlock(&c->lock);
+            itot_sock_unref(c);
+            return (SOCKET)itot_fail(lpErrno, WSAECONNREFUSED), INVALID_SOCKET;
+        }
+        err = conn_accept(&c->conn, callee, callee_len);
+        if (err == 0)
+            err = itot_sock_publish(c);
+        if (err != 0) {
+            conn_reject(&c->conn, WSP_ITOT_DR_CONGESTION, NULL, 0);
+            c->conn.close_tcp = true;
+        }
+        uncount(c);
+        itot_apply(c);
+        itot_engine_update(c);
+        SOCKET out = c->handle;
+        if (err == 0 && addr != NULL) {
+            int n = (int)c->peer_len < alen ? (int)c->peer_len : alen;
+            umem_write(addr, &c->peer, (size_t)n);
+            umem_write(addrlen, &n, sizeof n);
+        }
+        pthread_mutex_unlock(&c->lock);
+        if (err != 0) {
+            itot_sock_unref(c);
+            return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+        }
+        /* The accept queue's reference becomes the handle's. */
+        return out;
+    }
+}

@@ -1,0 +1,509 @@
+/* engine — the provider's progress engine and the I/O helpers it shares with
+ * the API calls.  ONE thread per provider (started with the first connection
+ * or listener, joined at the last WSPCleanup), level-triggered epoll: it
+ * accepts TCP connections for listeners, reads TCP into the state machine,
+ * flushes output queues (so a DR queued by a non-blocking SendDisconnect goes
+ * out after every DT before it, D5/C11), closes TCP when a release is done and
+ * runs the CR/DC timers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/errmap.h"
+#include "provider.h"
+
+#define ENG_BATCH 64
+
+static struct {
+    pthread_mutex_t lock; /* registry, kick list, start/stop */
+    bool started;
+    pthread_t thread;
+    int ep, evfd;
+    atomic_bool stop;
+    struct itot_sock *reg_head;
+    struct itot_sock *kick_head;
+} eng = {.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .evfd = -1};
+
+static void *engine_main(void *arg);
+
+static uint32_t interest(const struct itot_sock *s)
+{
+    if (s->fd < 0)
+        return 0;
+    if (s->kind == ITOT_K_LISTEN)
+        return (!s->closing && s->n_pending < s->max_pending) ? EPOLLIN : 0;
+    if (s->tcp_connecting)
+        return EPOLLOUT;
+    uint32_t ev = 0;
+    if (s->has_conn && conn_rx_has_room(&s->conn))
+        ev |= EPOLLIN | EPOLLRDHUP;
+    if (s->has_conn && conn_outq_len(&s->conn) > 0)
+        ev |= EPOLLOUT;
+    return ev;
+}
+
+static void kick(struct itot_sock *s)
+{
+    pthread_mutex_lock(&eng.lock);
+    if (!s->kicked && eng.started) {
+        s->kicked = true;
+        itot_sock_ref(s);
+        s->kick_next = eng.kick_head;
+        eng.kick_head = s;
+    }
+    pthread_mutex_unlock(&eng.lock);
+    uint64_t one = 1;
+    ssize_t w = write(eng.evfd, &one, sizeof one);
+    (void)w;
+}
+
+static int engine_start_locked(void)
+{
+    if (eng.started)
+        return 0;
+    eng.ep = epoll_create1(EPOLL_CLOEXEC);
+    eng.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (eng.ep < 0 || eng.evfd < 0)
+        goto fail;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.evfd, &ev) != 0)
+        goto fail;
+    atomic_store(&eng.stop, false);
+    if (pthread_create(&eng.thread, NULL, engine_main, NULL) != 0)
+        goto fail;
+    eng.started = true;
+    return 0;
+fail:
+    if (eng.ep >= 0)
+        close(eng.ep);
+    if (eng.evfd >= 0)
+        close(eng.evfd);
+    eng.ep = eng.evfd = -1;
+    return WSAENOBUFS;
+}
+
+int itot_engine_add(struct itot_sock *s)
+{
+    pthread_mutex_lock(&eng.lock);
+    int err = engine_start_locked();
+    if (err == 0) {
+        s->ep_events = interest(s);
+        struct epoll_event ev = {.events = s->ep_events, .data.ptr = s};
+        if (epoll_ctl(eng.ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+            err = errmap_from_errno(errno);
+        } else {
+            itot_sock_ref(s);
+            s->registered = true;
+            s->reg_prev = NULL;
+            s->reg_next = eng.reg_head;
+            if (eng.reg_head)
+                eng.reg_head->reg_prev = s;
+            eng.reg_head = s;
+        }
+    }
+    pthread_mutex_unlock(&eng.lock);
+    return err;
+}
+
+static void update_interest(struct itot_sock *s)
+{
+    if (!s->registered || s->fd < 0)
+        return;
+    uint32_t want = interest(s);
+    if (want != s->ep_events) {
+        struct epoll_event ev = {.events = want, .data.ptr = s};
+        epoll_ctl(eng.ep, EPOLL_CTL_MOD, s->fd, &ev);
+        s->ep_events = want;
+    }
+}
+
+void itot_engine_update(struct itot_sock *s)
+{
+    if (!s->registered)
+        return;
+    update_interest(s);
+    uint64_t d = s->has_conn ? s->conn.deadline_ms : 0;
+    uint64_t old = atomic_exchange(&s->deadline_ms, d);
+    bool needs = s->fd < 0 || s->closing || (s->has_conn && s->conn.close_tcp) || d != old;
+    if (needs)
+        kick(s);
+}
+
+/* Close TCP (lock held); the engine reaps the registration later. */
+static void close_tcp(struct itot_sock *s)
+{
+    if (s->fd < 0)
+        return;
+    if (s->registered)
+        epoll_ctl(eng.ep, EPOLL_CTL_DEL, s->fd, NULL);
+    close(s->fd);
+    s->fd = -1;
+    s->ep_events = 0;
+    atomic_store(&s->fd_closed, true);
+}
+
+void itot_flush(struct itot_sock *s)
+{
+    if (s->fd < 0 || s->tcp_connecting || !s->has_conn)
+        return;
+    bool freed = false;
+    while (conn_outq_len(&s->conn) > 0) {
+        const uint8_t *span[2];
+        size_t len[2];
+        int k = conn_outq_peek(&s->conn, span, len);
+        struct iovec iov[2];
+        for (int i = 0; i < k; i++) {
+            iov[i].iov_base = (void *)(uintptr_t)span[i];
+            iov[i].iov_len = len[i];
+        }
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)k};
+        ssize_t w = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            conn_outq_consume(&s->conn, (size_t)w);
+            freed = true;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        /* The peer is gone: what is queued can never be delivered. */
+        if (s->so_error == 0)
+            s->so_error = errmap_from_errno(errno);
+        conn_outq_consume(&s->conn, conn_outq_len(&s->conn));
+        conn_eof(&s->conn);
+        break;
+    }
+    if (freed)
+        itot_wake(s); /* blocked senders wait for room */
+}
+
+void itot_pull(struct itot_sock *s)
+{
+    if (!s->has_conn)
+        return;
+    uint64_t now = itot_now_ms();
+    if (s->in_len > 0) {
+        size_t used = conn_input(&s->conn, s->in, s->in_len, now);
+        memmove(s->in, s->in + used, s->in_len - used);
+        s->in_len -= used;
+    }
+    if (s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn))
+        return;
+    size_t cap = 2u * TPKT_MAX_LEN;
+    if (s->in_len >= cap)
+        return;
+    ssize_t n = recv(s->fd, s->in + s->in_len, cap - s->in_len, MSG_DONTWAIT);
+    if (n > 0) {
+        s->in_len += (size_t)n;
+        size_t used = conn_input(&s->conn, s->in, s->in_len, now);
+        memmove(s->in, s->in + used, s->in_len - used);
+        s->in_len -= used;
+    } else if (n == 0) {
+        conn_eof(&s->conn);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        if (s->so_error == 0)
+            s->so_error = errmap_from_errno(errno);
+        conn_eof(&s->conn);
+    }
+}
+
+/* A pending connection's CR arrived: queue it on its listener for WSPAccept. */
+static void offer_to_listener(struct itot_sock *s)
+{
+    struct itot_sock *l = s->listener;
+    if (l == NULL)
+        return;
+    pthread_mutex_lock(&l->lock);
+    if (l->closing) {
+        pthread_mutex_unlock(&l->lock);
+        conn_reject(&s->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
+        return;
+    }
+    itot_sock_ref(s);
+    s->acc_next = NULL;
+    if (l->acc_tail)
+        l->acc_tail->acc_next = s;
+    else
+        l->acc_head = s;
+    l->acc_tail = s;
+    itot_post_event(l, FD_ACCEPT, 0);
+    itot_wake(l);
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* A pending connection died before WSPAccept took it: free its slot. */
+static void release_pending_slot(struct itot_sock *s)
+{
+    struct itot_sock *l = s->listener;
+    if (l == NULL || s->handle != INVALID_SOCKET)
+        return;
+    pthread_mutex_lock(&l->lock);
+    if (s->max_pending >= 0) { /* still counted */
+        l->n_pending--;
+        s->max_pending = -1;
+        update_interest(l);
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+void itot_apply(struct itot_sock *s)
+{
+    if (!s->has_conn)
+        return;
+    for (int round = 0; round < 4; round++) {
+        unsigned ev = conn_take_events(&s->conn);
+        if (ev & CONN_EV_OUTPUT)
+            itot_flush(s);
+        if (ev & CONN_EV_CONNECTED) {
+            itot_post_event(s, FD_CONNECT, 0);
+            itot_post_event(s, FD_WRITE, 0);
+        }
+        if (ev & (CONN_EV_REFUSED | CONN_EV_ABORTED)) {
+            if (s->so_error == 0)
+                s->so_error = s->conn.error;
+            if (s->conn.role == CONN_INITIATOR && !(ev & CONN_EV_CONNECTED) &&
+                s->conn.cls < 0)
+                itot_post_event(s, FD_CONNECT, s->conn.error);
+            else
+                itot_post_event(s, FD_CLOSE, s->conn.error);
+        }
+        if (ev & CONN_EV_CR_RECEIVED)
+            offer_to_listener(s);
+        if (ev & CONN_EV_TSDU)
+            itot_post_event(s, FD_READ, 0);
+        if (ev & CONN_EV_DISCONNECTED)
+            itot_post_event(s, FD_CLOSE, 0);
+        if (ev & CONN_EV_RELEASED)
+            itot_post_event(s, FD_CLOSE, 0);
+        if (ev)
+            itot_wake(s);
+        bool drained = conn_outq_len(&s->conn) == 0;
+        if (s->fd >= 0 && (s->conn.close_now || (s->conn.close_tcp && drained))) {
+            close_tcp(s);
+            conn_eof(&s->conn); /* class 0 release ends here; no-op when already closed */
+            release_pending_slot(s);
+            continue;
+        }
+        if (!ev)
+            break;
+    }
+}
+
+/* Accept TCP connections for a listener (its lock held). */
+static void accept_pending(struct itot_sock *l)
+{
+    while (!l->closing && l->n_pending < l->max_pending) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            break;
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        struct itot_sock *c = itot_sock_alloc(l->af, &l->proto, fd);
+        if (c == NULL) {
+            close(fd);
+            break;
+        }
+        c->cfg = l->cfg;
+        c->peer = ss;
+        c->peer_len = sl;
+        c->max_pending = 0; /* >= 0: counted in the listener's n_pending */
+        if (itot_sock_start_conn(c, CONN_RESPONDER) != 0) {
+            itot_sock_unref(c);
+            break;
+        }
+        if (c->cfg.cr_timeout_ms)
+            c->conn.deadline_ms = itot_now_ms() + c->cfg.cr_timeout_ms;
+        itot_sock_ref(l);
+        c->listener = l;
+        l->n_pending++;
+        atomic_store(&c->deadline_ms, c->conn.deadline_ms);
+        /* Nobody else knows c yet: registering it without its lock is safe. */
+        if (itot_engine_add(c) != 0) {
+            l->n_pending--;
+            itot_sock_unref(c);
+            break;
+        }
+        itot_sock_unref(c); /* the engine's reference keeps it */
+    }
+    update_interest(l);
+}
+
+static void service(struct itot_sock *s, uint32_t events)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->kind == ITOT_K_LISTEN) {
+        if (s->closing)
+            close_tcp(s);
+        else if (s->fd >= 0 && (events & EPOLLIN))
+            accept_pending(s);
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    if (s->has_conn && s->fd >= 0) {
+        if (s->tcp_connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+            int err = 0;
+            socklen_t el = sizeof err;
+            getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+            s->tcp_connecting = false;
+            if (err != 0) {
+                s->conn.error = errmap_from_errno(err);
+                s->so_error = s->conn.error;
+                conn_eof(&s->conn);
+            }
+        }
+        if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+            itot_pull(s);
+        itot_flush(s);
+    }
+    if (s->has_conn) {
+        conn_timer(&s->conn, itot_now_ms());
+        itot_apply(s);
+    }
+    update_interest(s);
+    atomic_store(&s->deadline_ms, s->has_conn ? s->conn.deadline_ms : 0);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int next_timeout_ms(void)
+{
+    uint64_t now = itot_now_ms(), min = 0;
+    pthread_mutex_lock(&eng.lock);
+    for (struct itot_sock *s = eng.reg_head; s; s = s->reg_next) {
+        uint64_t d = atomic_load(&s->deadline_ms);
+        if (d && (min == 0 || d < min))
+            min = d;
+    }
+    pthread_mutex_unlock(&eng.lock);
+    if (min == 0)
+        return -1;
+    return min <= now ? 0 : (int)(min - now > 60000 ? 60000 : min - now);
+}
+
+/* Sockets whose timer expired or whose TCP is closed, with a reference each. */
+static int collect(struct itot_sock **out, int max, bool reap)
+{
+    uint64_t now = itot_now_ms();
+    int n = 0;
+    pthread_mutex_lock(&eng.lock);
+    for (struct itot_sock *s = eng.reg_head, *next; s && n < max; s = next) {
+        next = s->reg_next;
+        if (reap) {
+            if (!atomic_load(&s->fd_closed))
+                continue;
+            if (s->reg_prev)
+                s->reg_prev->reg_next = s->reg_next;
+            else
+                eng.reg_head = s->reg_next;
+            if (s->reg_next)
+                s->reg_next->reg_prev = s->reg_prev;
+            out[n++] = s; /* the registration's reference moves to the caller */
+        } else {
+            uint64_t d = atomic_load(&s->deadline_ms);
+            if (d && d <= now) {
+                itot_sock_ref(s);
+                out[n++] = s;
+            }
+        }
+    }
+    pthread_mutex_unlock(&eng.lock);
+    return n;
+}
+
+static void *engine_main(void *arg)
+{
+    (void)arg;
+    struct epoll_event evs[ENG_BATCH];
+    struct itot_sock *batch[ENG_BATCH];
+    while (!atomic_load(&eng.stop)) {
+        int n = epoll_wait(eng.ep, evs, ENG_BATCH, next_timeout_ms());
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == NULL) {
+                uint64_t v;
+                ssize_t r = read(eng.evfd, &v, sizeof v);
+                (void)r;
+                continue;
+            }
+            service(evs[i].data.ptr, evs[i].events);
+        }
+        /* Sockets the API calls asked us to look at. */
+        pthread_mutex_lock(&eng.lock);
+        struct itot_sock *k = eng.kick_head;
+        eng.kick_head = NULL;
+        for (struct itot_sock *s = k; s; s = s->kick_next)
+            s->kicked = false;
+        pthread_mutex_unlock(&eng.lock);
+        while (k) {
+            struct itot_sock *next = k->kick_next;
+            service(k, 0);
+            itot_sock_unref(k);
+            k = next;
+        }
+        int m = collect(batch, ENG_BATCH, false);
+        for (int i = 0; i < m; i++) {
+            service(batch[i], 0);
+            itot_sock_unref(batch[i]);
+        }
+        m = collect(batch, ENG_BATCH, true);
+        for (int i = 0; i < m; i++) {
+            pthread_mutex_lock(&batch[i]->lock);
+            batch[i]->registered = false;
+            pthread_mutex_unlock(&batch[i]->lock);
+            itot_sock_unref(batch[i]);
+        }
+    }
+    return NULL;
+}
+
+void itot_engine_stop(void)
+{
+    pthread_mutex_lock(&eng.lock);
+    if (!eng.started) {
+        pthread_mutex_unlock(&eng.lock);
+        return;
+    }
+    atomic_store(&eng.stop, true);
+    uint64_t one = 1;
+    ssize_t w = write(eng.evfd, &one, sizeof one);
+    (void)w;
+    pthread_t t = eng.thread;
+    pthread_mutex_unlock(&eng.lock);
+    pthread_join(t, NULL);
+
+    pthread_mutex_lock(&eng.lock);
+    struct itot_sock *reg = eng.reg_head, *kicks = eng.kick_head;
+    eng.reg_head = eng.kick_head = NULL;
+    eng.started = false;
+    close(eng.ep);
+    close(eng.evfd);
+    eng.ep = eng.evfd = -1;
+    pthread_mutex_unlock(&eng.lock);
+    while (kicks) {
+        struct itot_sock *next = kicks->kick_next;
+        kicks->kicked = false;
+        itot_sock_unref(kicks);
+        kicks = next;
+    }
+    /* Whatever is still releasing is cut short: the provider is going away. */
+    while (reg) {
+        struct itot_sock *next = reg->reg_next;
+        pthread_mutex_lock(&reg->lock);
+        reg->registered = false;
+        if (reg->fd >= 0) {
+            close(reg->fd);
+            reg->fd = -1;
+        }
+        /* A pending connection still in an accept queue holds a reference to
+         * its listener and the listener one to it: break that cycle. */
+        pthread_mutex_unlock(&reg->lock);
+        itot_sock_unref(reg);
+        reg = next;
+    }
+}

@@ -1,0 +1,314 @@
+/* options — WSPGetSockOpt, WSPSetSockOpt and WSPIoctl of itot sockets:
+ * connect/disconnect data (SO_CONNDATA, SO_DISCDATA and their lengths), the
+ * WSP_SOL_ITOT options, and the few SOL_SOCKET options passed to TCP. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "common/errmap.h"
+#include "common/umem.h"
+#include "provider.h"
+
+/* Write an option value: too small a buffer gets WSAEFAULT and the length
+ * needed in *optlen (D10). */
+static int put_opt(char *optval, LPINT optlen, const void *v, int n)
+{
+    int have;
+    if (optlen == NULL || umem_read(&have, optlen, sizeof have) != 0)
+        return WSAEFAULT;
+    if (have < n) {
+        umem_write(optlen, &n, sizeof n);
+        return WSAEFAULT;
+    }
+    if (n > 0 && (optval == NULL || umem_write(optval, v, (size_t)n) != 0))
+        return WSAEFAULT;
+    return umem_write(optlen, &n, sizeof n);
+}
+
+static int put_int(char *optval, LPINT optlen, int v)
+{
+    return put_opt(optval, optlen, &v, sizeof v);
+}
+
+static int get_int(const char *optval, int optlen, int *v)
+{
+    if (optval == NULL || optlen < (int)sizeof(int))
+        return WSAEFAULT;
+    return umem_read(v, optval, sizeof *v);
+}
+
+static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT optlen)
+{
+    const struct conn *c = s->has_conn ? &s->conn : NULL;
+    switch (name) {
+    case SO_CONNDATA:
+        /* After the exchange: what the peer sent; before: what we will send. */
+        if (c && c->state != CONN_S_IDLE && c->state != CONN_S_CR_SENT)
+            return put_opt(optval, optlen, c->peer_conn_data, c->peer_conn_data_len);
+        return put_opt(optval, optlen, s->conn_data, s->conn_data_len);
+    case SO_CONNDATALEN:
+        if (c && c->state != CONN_S_IDLE && c->state != CONN_S_CR_SENT)
+            return put_int(optval, optlen, c->peer_conn_data_len);
+        return put_int(optval, optlen, s->conn_data_len);
+    case SO_DISCDATA:
+        if (c && c->peer_disc)
+            return put_opt(optval, optlen, c->disc_data, c->disc_data_len);
+        return put_opt(optval, optlen, s->disc_data, s->disc_data_len);
+    case SO_DISCDATALEN:
+        return put_int(optval, optlen, c && c->peer_disc ? c->disc_data_len : s->disc_data_len);
+    case SO_CONNOPT:
+    case SO_DISCOPT:
+        return put_opt(optval, optlen, NULL, 0);
+    case SO_CONNOPTLEN:
+    case SO_DISCOPTLEN:
+        return put_int(optval, optlen, 0);
+    case SO_PROTOCOL_INFOW:
+        return put_opt(optval, optlen, &s->proto, sizeof s->proto);
+    case SO_MAX_MSG_SIZE:
+        return put_int(optval, optlen, (int)s->cfg.max_tsdu);
+    case SO_TYPE:
+        return put_int(optval, optlen, SOCK_SEQPACKET);
+    case SO_ACCEPTCONN:
+        return put_int(optval, optlen, s->kind == ITOT_K_LISTEN);
+    case SO_ERROR: {
+        int e = s->so_error;
+        s->so_error = 0;
+        return put_int(optval, optlen, e);
+    }
+    case SO_LINGER:
+    case SO_RCVBUF:
+    case SO_SNDBUF:
+    case SO_KEEPALIVE:
+    case SO_REUSEADDR: {
+        if (s->fd < 0)
+            return WSAENOTCONN;
+        char buf[sizeof(struct linger)];
+        socklen_t n = sizeof buf;
+        if (getsockopt(s->fd, SOL_SOCKET, name, buf, &n) != 0)
+            return errmap_from_errno(errno);
+        return put_opt(optval, optlen, buf, (int)n);
+    }
+    default:
+        return WSAENOPROTOOPT;
+    }
+}
+
+static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
+{
+    const struct conn *c = s->has_conn ? &s->conn : NULL;
+    switch (name) {
+    case WSP_ITOT_CLASS:
+        return put_int(optval, optlen, c && c->cls >= 0 ? c->cls : s->cfg.class_pref);
+    case WSP_ITOT_CALLING_TSAP:
+        return put_opt(optval, optlen, s->cfg.calling, s->cfg.calling_len);
+    case WSP_ITOT_CALLED_TSAP:
+        return put_opt(optval, optlen, s->cfg.called, s->cfg.called_len);
+    case WSP_ITOT_DISCREASON:
+        if (c == NULL || !c->peer_disc)
+            return WSAENOTCONN;
+        return put_int(optval, optlen, c->disc_reason);
+    case WSP_ITOT_TPDU_SIZE:
+        return put_int(optval, optlen, (int)(c && c->cls >= 0 ? c->tpdu_max : s->cfg.tpdu_size));
+    case WSP_ITOT_MAX_TSDU:
+        return put_int(optval, optlen, (int)s->cfg.max_tsdu);
+    case WSP_ITOT_CR_TIMEOUT_MS:
+        return put_int(optval, optlen, (int)s->cfg.cr_timeout_ms);
+    case WSP_ITOT_DC_TIMEOUT_MS:
+        return put_int(optval, optlen, (int)s->cfg.dc_timeout_ms);
+    case WSP_ITOT_MAX_PENDING:
+        return put_int(optval, optlen, s->max_pending);
+    default:
+        return WSAENOPROTOOPT;
+    }
+}
+
+int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LPINT optlen,
+                              LPINT lpErrno)
+{
+    int err = itot_guard();
+    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    if (s == NULL)
+        return itot_fail(lpErrno, err);
+    pthread_mutex_lock(&s->lock);
+    if (level == SOL_SOCKET)
+        err = get_sol_socket(s, optname, optval, optlen);
+    else if (level == WSP_SOL_ITOT)
+        err = get_itot(s, optname, optval, optlen);
+    else
+        err = WSAEINVAL;
+    pthread_mutex_unlock(&s->lock);
+    return err ? itot_fail(lpErrno, err) : 0;
+}
+
+static int set_bytes(uint8_t *dst, uint8_t *dst_len, size_t max, const char *optval, int optlen)
+{
+    if (optlen < 0)
+        return WSAEINVAL;
+    if ((size_t)optlen > max)
+        return WSAEMSGSIZE;
+    if (optlen > 0 && (optval == NULL || umem_read(dst, optval, (size_t)optlen) != 0))
+        return WSAEFAULT;
+    *dst_len = (uint8_t)optlen;
+    return 0;
+}
+
+static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int optlen)
+{
+    switch (name) {
+    case SO_CONNDATA:
+        return set_bytes(s->conn_data, &s->conn_data_len, TPDU_MAX_CONN_DATA, optval, optlen);
+    case SO_DISCDATA:
+        return set_bytes(s->disc_data, &s->disc_data_len, TPDU_MAX_DISC_DATA, optval, optlen);
+    case SO_CONNDATALEN:
+    case SO_DISCDATALEN: {
+        /* Windows: announces the length of data to come; only the range is checked. */
+        int v;
+        if (get_int(optval, optlen, &v) != 0)
+            return WSAEFAULT;
+        int max = name == SO_CONNDATALEN ? TPDU_MAX_CONN_DATA : TPDU_MAX_DISC_DATA;
+        return v < 0 || v > max ? WSAEMSGSIZE : 0;
+    }
+    case SO_LINGER:
+    case SO_RCVBUF:
+    case SO_SNDBUF:
+    case SO_KEEPALIVE:
+    case SO_REUSEADDR: {
+        /* SO_LINGER is accepted but never makes SendDisconnect or close block (C11). */
+        char buf[sizeof(struct linger)];
+        if (optval == NULL || optlen <= 0 || (size_t)optlen > sizeof buf ||
+            umem_read(buf, optval, (size_t)optlen) != 0)
+            return WSAEFAULT;
+        if (name == SO_LINGER)
+            return 0;
+        if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, name, buf, (socklen_t)optlen) != 0)
+            return s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
+        return 0;
+    }
+    default:
+        return WSAENOPROTOOPT;
+    }
+}
+
+static int set_itot(struct itot_sock *s, int name, const char *optval, int optlen)
+{
+    bool started = s->has_conn;
+    if (name == WSP_ITOT_CALLING_TSAP || name == WSP_ITOT_CALLED_TSAP) {
+        if (started)
+            return WSAEISCONN;
+        return name == WSP_ITOT_CALLING_TSAP
+                   ? set_bytes(s->cfg.calling, &s->cfg.calling_len, TPDU_MAX_TSAP, optval, optlen)
+                   : set_bytes(s->cfg.called, &s->cfg.called_len, TPDU_MAX_TSAP, optval, optlen);
+    }
+    int v;
+    if (get_int(optval, optlen, &v) != 0)
+        return WSAEFAULT;
+    switch (name) {
+    case WSP_ITOT_CLASS:
+        if (v != -1 && v != 0 && v != 2)
+            return WSAEINVAL;
+        if (started)
+            return WSAEISCONN;
+        s->cfg.class_pref = v;
+        return 0;
+    case WSP_ITOT_TPDU_SIZE:
+        if (v < (int)CONN_MIN_TPDU_SIZE || v > TPDU_MAX_LEN)
+            return WSAEINVAL;
+        if (started)
+            return WSAEISCONN;
+        s->cfg.tpdu_size = (uint32_t)v;
+        return 0;
+    case WSP_ITOT_MAX_TSDU:
+        if (v < 1)
+            return WSAEINVAL;
+        if (started)
+            return WSAEISCONN;
+        s->cfg.max_tsdu = (uint32_t)v;
+        return 0;
+    case WSP_ITOT_CR_TIMEOUT_MS:
+    case WSP_ITOT_DC_TIMEOUT_MS:
+        if (v < 0)
+            return WSAEINVAL;
+        if (name == WSP_ITOT_CR_TIMEOUT_MS)
+            s->cfg.cr_timeout_ms = (uint32_t)v;
+        else
+            s->cfg.dc_timeout_ms = (uint32_t)v;
+        if (started) {
+            /* A running connection takes the new release timeout for its next release. */
+            s->conn.cfg.cr_timeout_ms = s->cfg.cr_timeout_ms;
+            s->conn.cfg.dc_timeout_ms = s->cfg.dc_timeout_ms;
+        }
+        return 0;
+    case WSP_ITOT_MAX_PENDING:
+        if (v < 1)
+            return WSAEINVAL;
+        s->max_pending = v;
+        itot_engine_update(s);
+        return 0;
+    case WSP_ITOT_DISCREASON:
+        return WSAEINVAL; /* read only */
+    default:
+        return WSAENOPROTOOPT;
+    }
+}
+
+int WSPAPI itot_WSPSetSockOpt(SOCKET h, int level, int optname, const char *optval, int optlen,
+                              LPINT lpErrno)
+{
+    int err = itot_guard();
+    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    if (s == NULL)
+        return itot_fail(lpErrno, err);
+    pthread_mutex_lock(&s->lock);
+    if (level == SOL_SOCKET)
+        err = set_sol_socket(s, optname, optval, optlen);
+    else if (level == WSP_SOL_ITOT)
+        err = set_itot(s, optname, optval, optlen);
+    else
+        err = WSAEINVAL;
+    pthread_mutex_unlock(&s->lock);
+    return err ? itot_fail(lpErrno, err) : 0;
+}
+
+int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out, DWORD cbOut,
+                         LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
+                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                         LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    (void)lpThreadId;
+    int err = itot_guard();
+    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    if (s == NULL)
+        return itot_fail(lpErrno, err);
+    if (lpOverlapped != NULL || lpCompletionRoutine != NULL)
+        return itot_fail(lpErrno, WSAEOPNOTSUPP);
+    DWORD produced = 0;
+    pthread_mutex_lock(&s->lock);
+    if (code == (DWORD)WSP_FIONBIO || code == (DWORD)FIONBIO) {
+        u_long v;
+        if (in == NULL || cbIn < sizeof v || umem_read(&v, in, sizeof v) != 0)
+            err = WSAEFAULT;
+        else if (v == 0 && s->event != NULL && s->ev_mask != 0)
+            err = WSAEINVAL; /* Winsock: WSAEventSelect keeps the socket non-blocking */
+        else
+            s->nonblocking = v != 0;
+    } else if (code == (DWORD)WSP_FIONREAD || code == (DWORD)FIONREAD) {
+        /* The unread rest of the next TSDU. */
+        u_long v = s->has_conn ? (u_long)conn_rx_next_len(&s->conn) : 0;
+        if (out == NULL || cbOut < sizeof v || umem_write(out, &v, sizeof v) != 0)
+            err = WSAEFAULT;
+        produced = sizeof v;
+    } else if (code == (DWORD)WSP_SIOCATMARK) {
+        u_long v = 1; /* no expedited data is ever pending */
+        if (out == NULL || cbOut < sizeof v || umem_write(out, &v, sizeof v) != 0)
+            err = WSAEFAULT;
+        produced = sizeof v;
+    } else {
+        err = WSAEINVAL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (err != 0)
+        return itot_fail(lpErrno, err);
+    if (lpcbBytesReturned != NULL)
+        umem_write(lpcbBytesReturned, &produced, sizeof produced);
+    return 0;
+}

@@ -1,0 +1,196 @@
+/* itot provider glue — internal interface shared by the module's files
+ * (startup.c, sock.c, engine.c, connect.c, data.c, options.c, events.c,
+ * address.c, unsupported.c).  The protocol itself is in conn.[ch]; this layer
+ * owns sockets, locks, user memory and the progress engine.
+ *
+ * Locking: each socket has its own mutex and condition variable; blocking
+ * calls wait there.  Lock order: a pending (accepted, not yet handed out)
+ * socket's lock before its listener's lock; a socket's lock before the
+ * engine's registry lock.  Lifetime: a reference count; the handle holds one,
+ * the engine's registration one, a listener's accept queue one per entry. */
+#ifndef WSP_ITOT_PROVIDER_H
+#define WSP_ITOT_PROVIDER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <wsp/itot.h>
+#include <wsp/ws2spi.h>
+
+#include "conn.h"
+
+enum itot_kind {
+    ITOT_K_NEW,      /* created (maybe bound) */
+    ITOT_K_LISTEN,   /* listening */
+    ITOT_K_CONN,     /* has a connection (any conn state) */
+};
+
+struct itot_sock {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* every change a blocked call may wait for */
+    atomic_int refs;
+    int fd; /* TCP socket, -1 once closed */
+    atomic_bool fd_closed; /* fd was closed (read by the engine's reaper without the lock) */
+    int af;
+    SOCKET handle; /* INVALID_SOCKET while pending on a listener */
+    enum itot_kind kind;
+    bool nonblocking;
+    bool bound;
+    bool closing;       /* WSPCloseSocket started: wake and fail blocked calls */
+    bool tcp_connecting;/* TCP connect() still in progress */
+    bool has_conn;
+    bool registered;    /* in the engine (epoll + registry) */
+    bool send_busy;     /* a Send is in the middle of a TSDU */
+    bool recv_shut;     /* Shutdown(SD_RECEIVE) / RecvDisconnect done */
+    bool disc_deferred; /* SendDisconnect arrived during a Send: issued when it ends */
+    uint8_t disc_deferred_len;
+    uint8_t disc_deferred_data[TPDU_MAX_DISC_DATA];
+    uint32_t ep_events; /* epoll interest now */
+    int so_error;       /* SO_ERROR: last asynchronous failure */
+    struct conn conn;
+    struct conn_cfg cfg;
+
+    /* Options set before connect / for close. */
+    uint8_t conn_data_len, disc_data_len;
+    uint8_t conn_data[TPDU_MAX_CONN_DATA];
+    uint8_t disc_data[TPDU_MAX_DISC_DATA];
+    int max_pending; /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
+                        counted in its listener's n_pending, -1 after */
+
+    /* Input bytes not yet consumed by the state machine (at most one TPKT + a read). */
+    uint8_t *in;
+    size_t in_len;
+
+    /* Listener: connections whose CR arrived, waiting for WSPAccept. */
+    struct itot_sock *acc_head, *acc_tail;
+    int n_pending; /* TCP-accepted and not yet handed out */
+    /* Pending connection: its listener (one reference) and accept-queue link. */
+    struct itot_sock *listener;
+    struct itot_sock *acc_next;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+
+    /* WSPEventSelect. */
+    WSAEVENT event;
+    LONG ev_mask;
+    LONG ev_pending;
+    int ev_err[FD_MAX_EVENTS];
+
+    /* All published sockets (guarded by the socket-list lock), for the last cleanup. */
+    struct itot_sock *all_next, *all_prev;
+    bool listed;
+    /* Engine registry and kick list (guarded by the registry lock). */
+    bool kicked;
+    struct itot_sock *kick_next;
+    struct itot_sock *reg_next, *reg_prev;
+    _Atomic uint64_t deadline_ms; /* copy of conn.deadline_ms for the engine's timer scan */
+
+    WSAPROTOCOL_INFOW proto;
+};
+
+/* ---- startup.c ----------------------------------------------------------- */
+extern WSPUPCALLTABLE itot_upcalls;
+extern atomic_bool itot_live;
+extern _Thread_local int itot_in_callback;
+
+static inline int itot_guard(void)
+{
+    if (!atomic_load_explicit(&itot_live, memory_order_acquire))
+        return WSAENETDOWN; /* C9 */
+    if (itot_in_callback)
+        return WSAEINPROGRESS; /* C8 */
+    return 0;
+}
+
+static inline int itot_fail(LPINT lpErrno, int code)
+{
+    if (lpErrno != NULL)
+        *lpErrno = code;
+    return SOCKET_ERROR;
+}
+
+uint64_t itot_now_ms(void);
+
+/* ---- sock.c -------------------------------------------------------------- */
+struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd);
+void itot_sock_ref(struct itot_sock *s);
+void itot_sock_unref(struct itot_sock *s);
+/* Context of handle s (no reference taken: ws2 pins the handle for the call). */
+struct itot_sock *itot_lookup(SOCKET s, int *err);
+/* Issue a handle for s (entry id from s->proto). 0 or WSAE*. */
+int itot_sock_publish(struct itot_sock *s);
+/* A fresh nonzero reference for a new connection. */
+uint16_t itot_new_ref(void);
+/* Start the state machine on s (lock held). 0 or WSAE*. */
+int itot_sock_start_conn(struct itot_sock *s, enum conn_role role);
+/* Wait on s->cond (lock held) until woken or deadline (0 = none). */
+void itot_wait(struct itot_sock *s, uint64_t deadline_ms);
+/* Notify waiters and selected events of s (lock held). */
+void itot_wake(struct itot_sock *s);
+void itot_post_event(struct itot_sock *s, LONG bit, int err);
+/* Select waiters across sockets. */
+void itot_select_kick(void);
+
+/* ---- engine.c ------------------------------------------------------------ */
+/* Register s (lock held, fd set): the engine then reads, flushes and times it. */
+int itot_engine_add(struct itot_sock *s);
+/* Re-evaluate epoll interest and the timer of s after a change (lock held). */
+void itot_engine_update(struct itot_sock *s);
+/* Write what the output queue holds, as far as TCP takes it (lock held). */
+void itot_flush(struct itot_sock *s);
+/* Read once from TCP and feed the state machine (lock held). */
+void itot_pull(struct itot_sock *s);
+/* Act on the state machine's events (lock held): wake, post events, close TCP. */
+void itot_apply(struct itot_sock *s);
+void itot_engine_stop(void);
+
+/* ---- helpers shared by the SPI files ------------------------------------ */
+int itot_sockaddr_len(int af);
+void itot_close_all(void);
+
+/* ---- SPI entry points ----------------------------------------------------- */
+SOCKET WSPAPI itot_WSPAccept(SOCKET, struct sockaddr *, LPINT, LPCONDITIONPROC, DWORD_PTR, LPINT);
+INT WSPAPI itot_WSPAddressToString(LPSOCKADDR, DWORD, LPWSAPROTOCOL_INFOW, LPWSTR, LPDWORD, LPINT);
+int WSPAPI itot_WSPAsyncSelect(SOCKET, HWND, unsigned int, LONG, LPINT);
+int WSPAPI itot_WSPBind(SOCKET, const struct sockaddr *, int, LPINT);
+int WSPAPI itot_WSPCancelBlockingCall(LPINT);
+int WSPAPI itot_WSPCleanup(LPINT);
+int WSPAPI itot_WSPCloseSocket(SOCKET, LPINT);
+int WSPAPI itot_WSPConnect(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS, LPQOS,
+                           LPINT);
+int WSPAPI itot_WSPDuplicateSocket(SOCKET, DWORD, LPWSAPROTOCOL_INFOW, LPINT);
+int WSPAPI itot_WSPEnumNetworkEvents(SOCKET, WSAEVENT, LPWSANETWORKEVENTS, LPINT);
+int WSPAPI itot_WSPEventSelect(SOCKET, WSAEVENT, LONG, LPINT);
+BOOL WSPAPI itot_WSPGetOverlappedResult(SOCKET, LPWSAOVERLAPPED, LPDWORD, BOOL, LPDWORD, LPINT);
+int WSPAPI itot_WSPGetPeerName(SOCKET, struct sockaddr *, LPINT, LPINT);
+int WSPAPI itot_WSPGetSockName(SOCKET, struct sockaddr *, LPINT, LPINT);
+int WSPAPI itot_WSPGetSockOpt(SOCKET, int, int, char *, LPINT, LPINT);
+BOOL WSPAPI itot_WSPGetQOSByName(SOCKET, LPWSABUF, LPQOS, LPINT);
+int WSPAPI itot_WSPIoctl(SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPDWORD, LPWSAOVERLAPPED,
+                         LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
+SOCKET WSPAPI itot_WSPJoinLeaf(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS,
+                               LPQOS, DWORD, LPINT);
+int WSPAPI itot_WSPListen(SOCKET, int, LPINT);
+int WSPAPI itot_WSPRecv(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, LPWSAOVERLAPPED,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
+int WSPAPI itot_WSPRecvDisconnect(SOCKET, LPWSABUF, LPINT);
+int WSPAPI itot_WSPRecvFrom(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, struct sockaddr *, LPINT,
+                            LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
+                            LPINT);
+int WSPAPI itot_WSPSelect(int, wsp_fd_set *, wsp_fd_set *, wsp_fd_set *, const struct timeval *,
+                          LPINT);
+int WSPAPI itot_WSPSend(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, LPWSAOVERLAPPED,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
+int WSPAPI itot_WSPSendDisconnect(SOCKET, LPWSABUF, LPINT);
+int WSPAPI itot_WSPSendTo(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, const struct sockaddr *, int,
+                          LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
+                          LPINT);
+int WSPAPI itot_WSPSetSockOpt(SOCKET, int, int, const char *, int, LPINT);
+int WSPAPI itot_WSPShutdown(SOCKET, int, LPINT);
+SOCKET WSPAPI itot_WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD, LPINT);
+INT WSPAPI itot_WSPStringToAddress(LPWSTR, INT, LPWSAPROTOCOL_INFOW, LPSOCKADDR, LPINT, LPINT);
+
+#endif

@@ -1,0 +1,304 @@
+/* sock — the life of an itot socket context: allocation, references, handle,
+ * waits and notifications, WSPCloseSocket and the last cleanup. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provider.h"
+
+/* Input buffer: a whole TPKT plus one more read. */
+#define ITOT_IN_CAP (2u * TPKT_MAX_LEN)
+
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct itot_sock *all_head;
+
+static pthread_mutex_t sel_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sel_cond = PTHREAD_COND_INITIALIZER;
+static atomic_int sel_waiters;
+static atomic_uint ref_counter;
+
+struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd)
+{
+    struct itot_sock *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->in = malloc(ITOT_IN_CAP);
+    if (s->in == NULL) {
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    atomic_init(&s->refs, 1);
+    s->fd = fd;
+    s->af = af;
+    s->handle = INVALID_SOCKET;
+    s->kind = ITOT_K_NEW;
+    s->max_pending = 16;
+    conn_cfg_default(&s->cfg);
+    if (proto != NULL)
+        s->proto = *proto;
+    return s;
+}
+
+void itot_sock_ref(struct itot_sock *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+}
+
+void itot_sock_unref(struct itot_sock *s)
+{
+    if (atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    if (s->has_conn)
+        conn_free(&s->conn);
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->listener != NULL)
+        itot_sock_unref(s->listener);
+    free(s->in);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+struct itot_sock *itot_lookup(SOCKET s, int *err)
+{
+    DWORD_PTR ctx = 0;
+    int e = 0;
+    if (s == INVALID_SOCKET ||
+        itot_upcalls.lpWPUQuerySocketHandleContext(s, &ctx, &e) != 0 || ctx == 0) {
+        *err = WSAENOTSOCK;
+        return NULL;
+    }
+    return (struct itot_sock *)ctx;
+}
+
+int itot_sock_publish(struct itot_sock *s)
+{
+    int err = 0;
+    SOCKET h = itot_upcalls.lpWPUCreateSocketHandle(s->proto.dwCatalogEntryId, (DWORD_PTR)s, &err);
+    if (h == INVALID_SOCKET)
+        return err ? err : WSAENOBUFS;
+    s->handle = h;
+    pthread_mutex_lock(&all_lock);
+    s->all_next = all_head;
+    s->all_prev = NULL;
+    if (all_head)
+        all_head->all_prev = s;
+    all_head = s;
+    s->listed = true;
+    pthread_mutex_unlock(&all_lock);
+    return 0;
+}
+
+static void unlist(struct itot_sock *s)
+{
+    pthread_mutex_lock(&all_lock);
+    if (s->listed) {
+        if (s->all_prev)
+            s->all_prev->all_next = s->all_next;
+        else
+            all_head = s->all_next;
+        if (s->all_next)
+            s->all_next->all_prev = s->all_prev;
+        s->listed = false;
+    }
+    pthread_mutex_unlock(&all_lock);
+}
+
+uint16_t itot_new_ref(void)
+{
+    /* Nonzero and different from the last 65535 (spec 3: not in use by another connection). */
+    unsigned r;
+    do {
+        r = (atomic_fetch_add(&ref_counter, 1) + 1) & 0xFFFF;
+    } while (r == 0);
+    return (uint16_t)r;
+}
+
+int itot_sock_start_conn(struct itot_sock *s, enum conn_role role)
+{
+    if (conn_init(&s->conn, role, &s->cfg, itot_new_ref()) != 0)
+        return WSAENOBUFS;
+    s->has_conn = true;
+    s->kind = ITOT_K_CONN;
+    return 0;
+}
+
+void itot_wait(struct itot_sock *s, uint64_t deadline_ms)
+{
+    if (deadline_ms == 0) {
+        pthread_cond_wait(&s->cond, &s->lock);
+        return;
+    }
+    struct timespec ts = {.tv_sec = (time_t)(deadline_ms / 1000),
+                          .tv_nsec = (long)(deadline_ms % 1000) * 1000000L};
+    pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+}
+
+void itot_select_kick(void)
+{
+    if (atomic_load(&sel_waiters) == 0)
+        return;
+    pthread_mutex_lock(&sel_lock);
+    pthread_cond_broadcast(&sel_cond);
+    pthread_mutex_unlock(&sel_lock);
+}
+
+/* Select's wait: until some socket of ours changed or the deadline. */
+void itot_select_wait(uint64_t deadline_ms, unsigned *seen_gen);
+static atomic_uint sel_gen;
+
+void itot_wake(struct itot_sock *s)
+{
+    pthread_cond_broadcast(&s->cond);
+    atomic_fetch_add(&sel_gen, 1);
+    itot_select_kick();
+}
+
+void itot_select_wait(uint64_t deadline_ms, unsigned *seen_gen)
+{
+    pthread_mutex_lock(&sel_lock);
+    atomic_fetch_add(&sel_waiters, 1);
+    if (atomic_load(&sel_gen) == *seen_gen) {
+        if (deadline_ms == 0) {
+            pthread_cond_wait(&sel_cond, &sel_lock);
+        } else {
+            struct timespec ts = {.tv_sec = (time_t)(deadline_ms / 1000),
+                                  .tv_nsec = (long)(deadline_ms % 1000) * 1000000L};
+            pthread_condattr_t ca;
+            (void)ca;
+            /* sel_cond uses CLOCK_REALTIME: convert the monotonic deadline. */
+            uint64_t now = itot_now_ms();
+            struct timespec rt;
+            clock_gettime(CLOCK_REALTIME, &rt);
+            uint64_t left = deadline_ms > now ? deadline_ms - now : 0;
+            uint64_t ns = (uint64_t)rt.tv_nsec + (left % 1000) * 1000000u;
+            ts.tv_sec = rt.tv_sec + (time_t)(left / 1000) + (time_t)(ns / 1000000000u);
+            ts.tv_nsec = (long)(ns % 1000000000u);
+            pthread_cond_timedwait(&sel_cond, &sel_lock, &ts);
+        }
+    }
+    atomic_fetch_sub(&sel_waiters, 1);
+    *seen_gen = atomic_load(&sel_gen);
+    pthread_mutex_unlock(&sel_lock);
+}
+
+unsigned itot_select_gen(void)
+{
+    return atomic_load(&sel_gen);
+}
+
+void itot_post_event(struct itot_sock *s, LONG bit, int err)
+{
+    if (!(s->ev_mask & bit) || s->event == NULL)
+        return;
+    int idx = __builtin_ctz((unsigned)bit);
+    s->ev_pending |= bit;
+    s->ev_err[idx] = err;
+    int e;
+    if (itot_upcalls.lpWPUSetEvent)
+        itot_upcalls.lpWPUSetEvent(s->event, &e);
+}
+
+/* Drop every connection waiting in a listener's accept queue (lock of l held). */
+static void drop_accept_queue(struct itot_sock *l)
+{
+    while (l->acc_head != NULL) {
+        struct itot_sock *c = l->acc_head;
+        l->acc_head = c->acc_next;
+        c->acc_next = NULL;
+        pthread_mutex_unlock(&l->lock);
+        pthread_mutex_lock(&c->lock);
+        c->closing = true;
+        if (c->has_conn && c->conn.state == CONN_S_CR_RCVD)
+            conn_reject(&c->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
+        c->conn.close_tcp = true;
+        itot_flush(c);
+        itot_engine_update(c);
+        pthread_mutex_unlock(&c->lock);
+        itot_sock_unref(c);
+        pthread_mutex_lock(&l->lock);
+    }
+    l->acc_tail = NULL;
+}
+
+/* Start the release a close implies (D9) and mark s closing (lock held). */
+static void close_begin(struct itot_sock *s)
+{
+    s->closing = true;
+    if (s->has_conn) {
+        struct conn *c = &s->conn;
+        if (c->state == CONN_S_OPEN && !s->send_busy)
+            conn_disconnect(c, s->disc_data, s->disc_data_len, itot_now_ms());
+        else if (c->state == CONN_S_OPEN || c->state == CONN_S_DR_SENT)
+            c->close_tcp = true;
+        else
+            c->close_tcp = c->close_now = true; /* abandon a pending connect */
+        if (s->fd >= 0)
+            itot_flush(s);
+    }
+    if (s->kind == ITOT_K_LISTEN)
+        drop_accept_queue(s);
+    itot_wake(s);
+    if (s->registered)
+        itot_engine_update(s);
+}
+
+int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
+{
+    int err = itot_guard();
+    if (err != 0)
+        return itot_fail(lpErrno, err);
+    struct itot_sock *s = itot_lookup(h, &err);
+    if (s == NULL)
+        return itot_fail(lpErrno, err);
+    pthread_mutex_lock(&s->lock);
+    if (s->closing) {
+        pthread_mutex_unlock(&s->lock);
+        return itot_fail(lpErrno, WSAENOTSOCK);
+    }
+    close_begin(s);
+    if (!s->registered && s->fd >= 0 && s->has_conn)
+        shutdown(s->fd, SHUT_RDWR);
+    pthread_mutex_unlock(&s->lock);
+    /* The handle dies now; waits until no other call is inside on it. */
+    int e2 = 0;
+    itot_upcalls.lpWPUCloseSocketHandle(h, &e2);
+    unlist(s);
+    itot_sock_unref(s);
+    return 0;
+}
+
+void itot_close_all(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&all_lock);
+        struct itot_sock *s = all_head;
+        if (s == NULL) {
+            pthread_mutex_unlock(&all_lock);
+            return;
+        }
+        itot_sock_ref(s);
+        pthread_mutex_unlock(&all_lock);
+        pthread_mutex_lock(&s->lock);
+        bool already = s->closing;
+        if (!already)
+            close_begin(s);
+        pthread_mutex_unlock(&s->lock);
+        int e = 0;
+        if (!already)
+            itot_upcalls.lpWPUCloseSocketHandle(s->handle, &e);
+        unlist(s);
+        if (!already)
+            itot_sock_unref(s); /* the handle's reference */
+        itot_sock_unref(s);
+    }
+}
