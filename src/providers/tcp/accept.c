@@ -13,8 +13,7 @@
 #include "tcp.h"
 
 /* Take the parked connection, or accept a new one. -1 with *err on failure. */
-static int tcp_accept_fd(struct tcp_sock *ls, struct sockaddr_storage *ss, socklen_t *len,
-                         int *err)
+static int tcp_accept_fd(struct tcp_sock *ls, struct sockaddr_storage *ss, socklen_t *len, int *err)
 {
     pthread_mutex_lock(&ls->lock);
     int fd = ls->deferred_fd;
@@ -58,8 +57,7 @@ static int tcp_ask_condition(struct tcp_sock *ls, int fd, struct sockaddr_storag
 }
 
 SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
-                            LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData,
-                            LPINT lpErrno)
+                            LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData, LPINT lpErrno)
 {
     int err = tcp_guard();
     struct tcp_sock *ls = err ? NULL : tcp_lookup(s, &err);

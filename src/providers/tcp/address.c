@@ -12,7 +12,7 @@
 
 int tcp_sockaddr_len(int af)
 {
-    return af == AF_INET ? (int)sizeof(struct sockaddr_in)
+    return af == AF_INET    ? (int)sizeof(struct sockaddr_in)
            : af == AF_INET6 ? (int)sizeof(struct sockaddr_in6)
                             : 0;
 }

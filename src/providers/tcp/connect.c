@@ -73,9 +73,8 @@ static const int tcp_connect_refusal[] = {
     [TCP_ST_RELEASED] = WSAEINVAL,
 };
 
-int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
-                          LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
-                          LPQOS lpGQOS, LPINT lpErrno)
+int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen, LPWSABUF lpCallerData,
+                          LPWSABUF lpCalleeData, LPQOS lpSQOS, LPQOS lpGQOS, LPINT lpErrno)
 {
     (void)lpSQOS, (void)lpGQOS; /* no XP1_QOS_SUPPORTED: QoS is a hint we ignore */
     int err = tcp_guard();

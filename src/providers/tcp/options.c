@@ -12,13 +12,13 @@
 #include "tcp.h"
 
 enum tcp_opt_kind {
-    TCP_OPT_INT,       /* int/BOOL passed to the kernel */
-    TCP_OPT_INT_RO,    /* int read from the kernel, not settable */
-    TCP_OPT_LINGER,    /* struct linger passed to the kernel */
-    TCP_OPT_INFOW,     /* WSAPROTOCOL_INFOW of the socket, read only */
-    TCP_OPT_INFOA,     /* WSAPROTOCOL_INFOA of the socket, read only */
+    TCP_OPT_INT,        /* int/BOOL passed to the kernel */
+    TCP_OPT_INT_RO,     /* int read from the kernel, not settable */
+    TCP_OPT_LINGER,     /* struct linger passed to the kernel */
+    TCP_OPT_INFOW,      /* WSAPROTOCOL_INFOW of the socket, read only */
+    TCP_OPT_INFOA,      /* WSAPROTOCOL_INFOA of the socket, read only */
     TCP_OPT_ACCEPTCONN, /* from our own state, read only */
-    TCP_OPT_NODATA,    /* connect/disconnect data: not supported (D9, C6) */
+    TCP_OPT_NODATA,     /* connect/disconnect data: not supported (D9, C6) */
 };
 
 static const struct tcp_opt {
@@ -171,11 +171,11 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
 }
 
 /* ---- ioctls ------------------------------------------------------------- */
-typedef int (*tcp_ioctl_fn)(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
-                            DWORD outlen, LPDWORD ret);
+typedef int (*tcp_ioctl_fn)(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                            LPDWORD ret);
 
-static int tcp_ioctl_fionbio(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
-                             DWORD outlen, LPDWORD ret)
+static int tcp_ioctl_fionbio(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                             LPDWORD ret)
 {
     (void)out, (void)outlen;
     u_long v;
@@ -203,8 +203,8 @@ static int tcp_ioctl_query(struct tcp_sock *ts, unsigned long req, LPVOID out, D
     return 0;
 }
 
-static int tcp_ioctl_fionread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
-                              DWORD outlen, LPDWORD ret)
+static int tcp_ioctl_fionread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                              LPDWORD ret)
 {
     (void)in, (void)inlen;
     if (ts->type == SOCK_STREAM && atomic_load(&ts->state) == TCP_ST_LISTENING)
@@ -212,8 +212,8 @@ static int tcp_ioctl_fionread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOI
     return tcp_ioctl_query(ts, FIONREAD, out, outlen, ret);
 }
 
-static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
-                            DWORD outlen, LPDWORD ret)
+static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                            LPDWORD ret)
 {
     (void)in, (void)inlen;
     if (ts->type != SOCK_STREAM)

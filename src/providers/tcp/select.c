@@ -14,8 +14,8 @@ struct tcp_sel_entry {
     short mask;
 };
 
-int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
-                         wsp_fd_set *exceptfds, const struct timeval *timeout, LPINT lpErrno)
+int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, wsp_fd_set *exceptfds,
+                         const struct timeval *timeout, LPINT lpErrno)
 {
     (void)nfds; /* ignored, as in Winsock */
     int err = tcp_guard();

@@ -28,21 +28,21 @@ struct tcp_sock {
     int af;
     int type; /* SOCK_STREAM or SOCK_DGRAM */
     SOCKET handle;
-    _Atomic int state;          /* enum tcp_state */
-    atomic_bool send_shut;      /* sends refused with WSAESHUTDOWN */
-    atomic_bool recv_shut;      /* receives refused with WSAESHUTDOWN */
-    atomic_bool nonblocking;    /* Winsock's FIONBIO mode, mirrored on the fd */
-    atomic_int blocked;         /* threads inside a blocking syscall on fd */
-    atomic_bool closing;        /* WSPCloseSocket has started */
-    atomic_bool connect_told;   /* FD_CONNECT already recorded for this connect attempt */
-    int deferred_fd;            /* a connection the condition function deferred, or -1 */
-    pthread_mutex_t lock;       /* guards the event fields and deferred_fd */
-    WSAEVENT event;             /* WSPEventSelect target, or NULL */
-    _Atomic LONG ev_mask;       /* FD_* selected */
-    LONG ev_pending;            /* FD_* recorded, not yet enumerated */
-    int ev_err[FD_MAX_EVENTS];  /* error code per recorded event */
-    bool ev_registered;         /* in the watcher's epoll set (guarded by the events mutex) */
-    struct tcp_sock *next;      /* registry list (guarded by the registry mutex) */
+    _Atomic int state;         /* enum tcp_state */
+    atomic_bool send_shut;     /* sends refused with WSAESHUTDOWN */
+    atomic_bool recv_shut;     /* receives refused with WSAESHUTDOWN */
+    atomic_bool nonblocking;   /* Winsock's FIONBIO mode, mirrored on the fd */
+    atomic_int blocked;        /* threads inside a blocking syscall on fd */
+    atomic_bool closing;       /* WSPCloseSocket has started */
+    atomic_bool connect_told;  /* FD_CONNECT already recorded for this connect attempt */
+    int deferred_fd;           /* a connection the condition function deferred, or -1 */
+    pthread_mutex_t lock;      /* guards the event fields and deferred_fd */
+    WSAEVENT event;            /* WSPEventSelect target, or NULL */
+    _Atomic LONG ev_mask;      /* FD_* selected */
+    LONG ev_pending;           /* FD_* recorded, not yet enumerated */
+    int ev_err[FD_MAX_EVENTS]; /* error code per recorded event */
+    bool ev_registered;        /* in the watcher's epoll set (guarded by the events mutex) */
+    struct tcp_sock *next;     /* registry list (guarded by the registry mutex) */
     struct tcp_sock *prev;
     WSAPROTOCOL_INFOW proto; /* the catalog entry this socket was created for */
 };
@@ -74,8 +74,8 @@ static inline int tcp_fail(LPINT lpErrno, int code)
 /* The context of handle s, or NULL with *err set (WSAENOTSOCK). */
 struct tcp_sock *tcp_lookup(SOCKET s, int *err);
 /* Wrap an open fd into a new context and handle; on failure the fd is closed. */
-struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto,
-                              int state, int *err);
+struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto, int state,
+                              int *err);
 /* Close a context fully: wake blocked calls, drop the handle, free. */
 void tcp_sock_close(struct tcp_sock *ts);
 /* Close every socket still open (the last WSPCleanup). */
@@ -160,8 +160,7 @@ int WSPAPI tcp_WSPSend(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, LPWSAOVERLAPPED,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
 int WSPAPI tcp_WSPSendDisconnect(SOCKET, LPWSABUF, LPINT);
 int WSPAPI tcp_WSPSendTo(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, const struct sockaddr *, int,
-                         LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
-                         LPINT);
+                         LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
 int WSPAPI tcp_WSPSetSockOpt(SOCKET, int, int, const char *, int, LPINT);
 int WSPAPI tcp_WSPShutdown(SOCKET, int, LPINT);
 SOCKET WSPAPI tcp_WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD, LPINT);

@@ -13,18 +13,23 @@
 
 #include <wsp/ws2spi.h>
 
+struct conf_ctx;
+
 struct conf_fixture {
     const char *name;   /* "tcp4", "udp6", ... (shown in test names) */
     const char *module; /* file name under $WSP_PROVIDER_PATH, e.g. "wsp_tcp.so" */
     int af, type, protocol;
-    bool stream;          /* byte stream (TCP) rather than messages */
-    bool connectionless;  /* datagram socket (D8) */
-    bool disc_data;       /* claims XP1_DISCONNECT_DATA */
+    bool stream;         /* byte stream (TCP) rather than messages */
+    bool connectionless; /* datagram socket (D8) */
+    bool disc_data;      /* claims XP1_DISCONNECT_DATA */
     unsigned max_disc_data;
     /* Fills the catalog entry the SPI level hands to WSPStartup/WSPSocket. */
     void (*protocol_info)(WSAPROTOCOL_INFOW *info);
     /* Loopback address with port 0 to bind listeners to. */
     void (*loopback)(struct sockaddr_storage *ss, int *len);
+    /* Optional: how to make a connected pair (NULL: listen on loopback,
+     * connect, accept — or, connectionless, bind and connect both ways). */
+    void (*make_pair)(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv);
 };
 
 /* One way to reach the provider.  Every call returns what the SPI/API
@@ -39,8 +44,8 @@ struct conf_level {
     int (*listen)(SOCKET s, int backlog, int *err);
     int (*connect)(SOCKET s, const struct sockaddr *a, int len, int *err);
     SOCKET (*accept)(SOCKET s, LPCONDITIONPROC cond, DWORD_PTR data, int *err);
-    int (*send)(SOCKET s, const void *buf, size_t len, int *err);   /* bytes or -1 */
-    int (*recv)(SOCKET s, void *buf, size_t len, int *err);         /* bytes or -1 */
+    int (*send)(SOCKET s, const void *buf, size_t len, int *err); /* bytes or -1 */
+    int (*recv)(SOCKET s, void *buf, size_t len, int *err);       /* bytes or -1 */
     int (*send_disconnect)(SOCKET s, LPWSABUF data, int *err);
     int (*shutdown)(SOCKET s, int how, int *err);
     int (*close)(SOCKET s, int *err);
@@ -87,8 +92,7 @@ void conf_spi_event_free(WSAEVENT e);
  * fails, so a test body only asserts its clause. */
 SOCKET conf_socket(const struct conf_ctx *c);
 /* A listener on loopback, port chosen by the kernel; its address in *ss. */
-SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss,
-                     int *len);
+SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss, int *len);
 /* A connected pair: *cl connected to *sv (accepted). Datagram: both bound and
  * connected to each other. */
 void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv);
@@ -98,8 +102,12 @@ void conf_send_all(const struct conf_ctx *c, SOCKET s, const void *buf, size_t l
 /* Make the socket non-blocking, send the pattern until the kernel refuses
  * (WSAEWOULDBLOCK); returns the bytes accepted.  Pattern byte i is i % 251. */
 size_t conf_fill(const struct conf_ctx *c, SOCKET s);
-/* Read until end of stream, checking the pattern; returns the byte count. */
+/* Read until the peer's disconnect, checking the pattern; returns the byte
+ * count. */
 size_t conf_drain_pattern(const struct conf_ctx *c, SOCKET s);
+/* Is (n, err) of a recv the peer's disconnect?  A stream reads 0; a
+ * message-oriented socket fails with WSAEDISCON (D10). */
+bool conf_is_end(const struct conf_ctx *c, int n, int err);
 /* A SendDisconnect with no data must have worked. */
 void conf_disconnect_ok(const struct conf_ctx *c, SOCKET s);
 /* Memory with a PROT_NONE page right after `size` usable bytes. */

@@ -263,8 +263,7 @@ static int spi_stop(int *err)
 
 static SOCKET spi_socket(int *err)
 {
-    return spi_procs.lpWSPSocket(spi_fx->af, spi_fx->type, spi_fx->protocol, &spi_info, 0, 0,
-                                 err);
+    return spi_procs.lpWSPSocket(spi_fx->af, spi_fx->type, spi_fx->protocol, &spi_info, 0, 0, err);
 }
 
 static int spi_bind(SOCKET s, const struct sockaddr *a, int len, int *err)

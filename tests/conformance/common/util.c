@@ -21,8 +21,7 @@ SOCKET conf_socket(const struct conf_ctx *c)
     return s;
 }
 
-SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss,
-                     int *len)
+SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss, int *len)
 {
     int err = 0;
     SOCKET s = conf_socket(c);
@@ -38,6 +37,10 @@ void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
 {
     int err = 0, len;
     struct sockaddr_storage ss;
+    if (c->fx->make_pair != NULL) {
+        c->fx->make_pair(c, cl, sv);
+        return;
+    }
     if (c->fx->connectionless) {
         struct sockaddr_storage a, b;
         int alen, blen;
@@ -112,13 +115,18 @@ size_t conf_drain_pattern(const struct conf_ctx *c, SOCKET s)
     for (;;) {
         int err = 0;
         int n = c->lv->recv(s, buf, sizeof buf, &err);
-        assert_true(n >= 0);
-        if (n == 0)
+        if (conf_is_end(c, n, err))
             return total;
+        assert_true(n > 0);
         for (int i = 0; i < n; i++)
             assert_int_equal(buf[i], (unsigned char)((total + (size_t)i) % 251));
         total += (size_t)n;
     }
+}
+
+bool conf_is_end(const struct conf_ctx *c, int n, int err)
+{
+    return c->fx->stream ? n == 0 : (n < 0 && err == WSAEDISCON);
 }
 
 void conf_disconnect_ok(const struct conf_ctx *c, SOCKET s)
@@ -131,8 +139,8 @@ void *conf_guarded(size_t size)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t span = (size + page - 1) / page * page;
-    char *base = mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    char *base =
+        mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(base != MAP_FAILED);
     assert_int_equal(mprotect(base + span, page, PROT_NONE), 0);
     return base + span - size; /* the last usable byte touches the guard page */

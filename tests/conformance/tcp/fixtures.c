@@ -5,15 +5,15 @@
 
 #include "fixtures.h"
 
-static const GUID tcp_guid = {0x7A5C0E10, 0x3B5D, 0x4C8E,
-                              {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x01}};
+static const GUID tcp_guid = {
+    0x7A5C0E10, 0x3B5D, 0x4C8E, {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x01}};
 
 static void tcp_info(WSAPROTOCOL_INFOW *p, DWORD id, int af, int type, const char *name)
 {
     memset(p, 0, sizeof *p);
     p->dwServiceFlags1 = type == SOCK_STREAM
-                             ? XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER |
-                                   XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA
+                             ? XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE |
+                                   XP1_EXPEDITED_DATA
                              : XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_SUPPORT_BROADCAST;
     p->ProviderId = tcp_guid;
     p->dwCatalogEntryId = id;
@@ -65,13 +65,16 @@ static void loop6(struct sockaddr_storage *ss, int *len)
     *len = sizeof *in6;
 }
 
+#define TCP_FIXTURE(n, af_, type_, proto_, info, loop)                                             \
+    {                                                                                              \
+        .name = n, .module = "wsp_tcp.so", .af = af_, .type = type_, .protocol = proto_,           \
+        .stream = type_ == SOCK_STREAM, .connectionless = type_ == SOCK_DGRAM, .disc_data = false, \
+        .max_disc_data = 0, .protocol_info = info, .loopback = loop, .make_pair = NULL,            \
+    }
+
 const struct conf_fixture tcp_fixtures[TCP_FIXTURES] = {
-    {"tcp4", "wsp_tcp.so", AF_INET, SOCK_STREAM, IPPROTO_TCP, true, false, false, 0, info_tcp4,
-     loop4},
-    {"tcp6", "wsp_tcp.so", AF_INET6, SOCK_STREAM, IPPROTO_TCP, true, false, false, 0, info_tcp6,
-     loop6},
-    {"udp4", "wsp_tcp.so", AF_INET, SOCK_DGRAM, IPPROTO_UDP, false, true, false, 0, info_udp4,
-     loop4},
-    {"udp6", "wsp_tcp.so", AF_INET6, SOCK_DGRAM, IPPROTO_UDP, false, true, false, 0, info_udp6,
-     loop6},
+    TCP_FIXTURE("tcp4", AF_INET, SOCK_STREAM, IPPROTO_TCP, info_tcp4, loop4),
+    TCP_FIXTURE("tcp6", AF_INET6, SOCK_STREAM, IPPROTO_TCP, info_tcp6, loop6),
+    TCP_FIXTURE("udp4", AF_INET, SOCK_DGRAM, IPPROTO_UDP, info_udp4, loop4),
+    TCP_FIXTURE("udp6", AF_INET6, SOCK_DGRAM, IPPROTO_UDP, info_udp6, loop6),
 };

@@ -62,8 +62,8 @@ static void tcp_addr_to_string_small_buffer(void **state)
     WCHAR w[4];
     DWORD n = 4;
     int err = 0;
-    assert_int_equal(
-        P->lpWSPAddressToString((LPSOCKADDR)&in, sizeof in, NULL, w, &n, &err), SOCKET_ERROR);
+    assert_int_equal(P->lpWSPAddressToString((LPSOCKADDR)&in, sizeof in, NULL, w, &n, &err),
+                     SOCKET_ERROR);
     assert_int_equal(err, WSAEFAULT);
     assert_int_equal(n, strlen("192.0.2.7:102") + 1);
     n = 80;
@@ -107,8 +107,9 @@ static void tcp_string_to_addr_rejects(void **state)
     static const struct {
         const char *s;
         int af;
-    } bad[] = {{"127.0.0.1:", AF_INET}, {"127.0.0.1:70000", AF_INET}, {"300.1.1.1", AF_INET},
-               {"::1", AF_INET},        {"[::1", AF_INET6},           {"[::1]:x", AF_INET6},
+    } bad[] = {{"127.0.0.1:", AF_INET}, {"127.0.0.1:70000", AF_INET},
+               {"300.1.1.1", AF_INET},  {"::1", AF_INET},
+               {"[::1", AF_INET6},      {"[::1]:x", AF_INET6},
                {"1.2.3.4", 77},         {"", AF_INET}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct sockaddr_storage ss;
@@ -133,9 +134,8 @@ static void tcp_addr_roundtrip(void **state)
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         struct sockaddr_storage ss;
         int len, err = 0;
-        int af = forms[i][0] == '[' || strchr(forms[i], ':') != strrchr(forms[i], ':')
-                     ? AF_INET6
-                     : AF_INET;
+        int af = forms[i][0] == '[' || strchr(forms[i], ':') != strrchr(forms[i], ':') ? AF_INET6
+                                                                                       : AF_INET;
         assert_int_equal(from_string(forms[i], af, &ss, &len, &err), 0);
         to_string((struct sockaddr *)&ss, (DWORD)len, forms[i]);
     }

@@ -146,15 +146,14 @@ static void tcp_data_udp_sendto_recvfrom(void **state)
     char msg[] = "datagram";
     WSABUF out = {sizeof msg, msg};
     DWORD n = 0, flags = 0;
-    assert_int_equal(P->lpWSPSendTo(a, &out, 1, &n, 0, (struct sockaddr *)&sb, blen, NULL, NULL,
-                                    NULL, &err),
-                     0);
+    assert_int_equal(
+        P->lpWSPSendTo(a, &out, 1, &n, 0, (struct sockaddr *)&sb, blen, NULL, NULL, NULL, &err), 0);
     assert_int_equal(n, sizeof msg);
     char got[32];
     WSABUF in = {sizeof got, got};
     int flen = sizeof from;
-    assert_int_equal(P->lpWSPRecvFrom(b, &in, 1, &n, &flags, (struct sockaddr *)&from, &flen,
-                                      NULL, NULL, NULL, &err),
+    assert_int_equal(P->lpWSPRecvFrom(b, &in, 1, &n, &flags, (struct sockaddr *)&from, &flen, NULL,
+                                      NULL, NULL, &err),
                      0);
     assert_int_equal(n, sizeof msg);
     assert_memory_equal(got, msg, sizeof msg);
@@ -162,9 +161,8 @@ static void tcp_data_udp_sendto_recvfrom(void **state)
     assert_memory_equal(&from, &sa, (size_t)alen);
 
     /* A datagram larger than the buffer: Winsock's WSAEMSGSIZE. */
-    assert_int_equal(P->lpWSPSendTo(a, &out, 1, &n, 0, (struct sockaddr *)&sb, blen, NULL, NULL,
-                                    NULL, &err),
-                     0);
+    assert_int_equal(
+        P->lpWSPSendTo(a, &out, 1, &n, 0, (struct sockaddr *)&sb, blen, NULL, NULL, NULL, &err), 0);
     WSABUF tiny = {3, got};
     flags = 0;
     assert_int_equal(P->lpWSPRecv(b, &tiny, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
@@ -227,14 +225,10 @@ static void tcp_data_connect_after_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(tcp_data_gather_send_and_peek, &ctx4),
-        T(tcp_data_not_connected, &ctx4),
-        T(tcp_data_shutdown_receive, &ctx4),
-        T(tcp_data_recv_disconnect, &ctx4),
-        T(tcp_data_connect_after_disconnect, &ctx4),
-        T(tcp_data_udp_sendto_recvfrom, &ctxu),
-        T(tcp_data_udp_sendto_recvfrom, &ctxu6),
-        T(tcp_data_select, &ctx4),
+        T(tcp_data_gather_send_and_peek, &ctx4),     T(tcp_data_not_connected, &ctx4),
+        T(tcp_data_shutdown_receive, &ctx4),         T(tcp_data_recv_disconnect, &ctx4),
+        T(tcp_data_connect_after_disconnect, &ctx4), T(tcp_data_udp_sendto_recvfrom, &ctxu),
+        T(tcp_data_udp_sendto_recvfrom, &ctxu6),     T(tcp_data_select, &ctx4),
         T(tcp_data_connect_after_refused, &ctx4),
     };
     return cmocka_run_group_tests_name("tcp_data", tests, NULL, NULL);

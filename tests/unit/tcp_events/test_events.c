@@ -44,7 +44,7 @@ static void tcp_events_accept(void **state)
     assert_int_equal(ctx4.lv->connect(c, (struct sockaddr *)&ss, len, &err), 0);
     assert_true(wait_for(l, ev, FD_ACCEPT, codes) & FD_ACCEPT);
     assert_int_equal(codes[FD_ACCEPT_BIT], 0);
-    assert_false(conf_spi_event_is_set(ev)); /* enumeration reset it */
+    assert_false(conf_spi_event_is_set(ev));      /* enumeration reset it */
     SOCKET s = ctx4.lv->accept(l, NULL, 0, &err); /* the listener is non-blocking now */
     assert_true(s != INVALID_SOCKET);
     conf_close(&ctx4, s);
@@ -140,8 +140,10 @@ static void tcp_events_force_nonblocking(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(tcp_events_accept),          T(tcp_events_connect_and_write),
-        T(tcp_events_connect_refused), T(tcp_events_read_and_close),
+        T(tcp_events_accept),
+        T(tcp_events_connect_and_write),
+        T(tcp_events_connect_refused),
+        T(tcp_events_read_and_close),
         T(tcp_events_force_nonblocking),
     };
     return cmocka_run_group_tests_name("tcp_events", tests, NULL, NULL);

@@ -190,8 +190,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_type_and_acceptconn, conf_setup,
                                                  conf_teardown, &ctx4),
-        cmocka_unit_test_prestate_setup_teardown(tcp_opt_protocol_info, conf_setup,
-                                                 conf_teardown, &ctx4),
+        cmocka_unit_test_prestate_setup_teardown(tcp_opt_protocol_info, conf_setup, conf_teardown,
+                                                 &ctx4),
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_passthrough_roundtrip, conf_setup,
                                                  conf_teardown, &ctx4),
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_disc_family_noprotoopt, conf_setup,
