@@ -19,7 +19,14 @@ int main(void)
     }
     if (closesocket(a) != 0)
         return 1;
-    /* b and e stay open: the last WSACleanup closes them */
+    /* the itot provider too, when it is built: its progress engine must be
+     * gone after WSACleanup as well */
+    SOCKET t = wsp_socket(AF_INET, SOCK_SEQPACKET, 0);
+    if (t == INVALID_SOCKET && WSAGetLastError() != WSAEPROVIDERFAILEDINIT) {
+        fprintf(stderr, "itot socket: %d\n", WSAGetLastError());
+        return 1;
+    }
+    /* b, e (and t) stay open: the last WSACleanup closes them */
     if (WSACleanup() != 0)
         return 1;
     if (closesocket(b) != SOCKET_ERROR || WSAGetLastError() != WSANOTINITIALISED)
