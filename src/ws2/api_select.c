@@ -1,7 +1,15 @@
 /* select and WSAPoll. Both go to the WSPSelect of the one provider that owns
  * the sockets: a provider can only wait on its own sockets, so sockets of
- * different providers in one call are refused with WSAEINVAL (documented in
- * docs; Windows has the same restriction for non-IFS providers). */
+ * different providers (tcp and itot, say) in one call are refused with
+ * WSAEINVAL. Windows' ws2_32 has the same limit for non-IFS providers.
+ *
+ * WSAPoll limits: at most 3 * WSP_FD_SETSIZE entries (WSAEINVAL beyond);
+ * POLLIN/POLLRDNORM go to the read set, POLLOUT/POLLWRNORM to the write set,
+ * POLLPRI to the except set, and revents reports back the requested bits of a
+ * ready set; an unknown handle gets POLLNVAL and makes the call return at
+ * once; an INVALID_SOCKET entry is ignored (like a negative fd for poll()).
+ * POLLHUP/POLLERR are not reported separately: WSPSelect cannot tell them
+ * apart from readability. */
 #include <string.h>
 
 #include "api.h"
