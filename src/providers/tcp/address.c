@@ -119,9 +119,10 @@ static bool tcp_parse(const char *s, int af, struct sockaddr_storage *ss, int *l
         host[close - s - 1] = '\0';
         tail = close + 1;
     } else {
-        if (strlen(s) >= sizeof host)
+        size_t n = strlen(s);
+        if (n >= sizeof host)
             return false;
-        strcpy(host, s);
+        memcpy(host, s, n + 1);
     }
     char *pct = strchr(host, '%');
     if (pct != NULL) {

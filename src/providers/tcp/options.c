@@ -71,7 +71,7 @@ static void tcp_info_to_ansi(const WSAPROTOCOL_INFOW *w, WSAPROTOCOL_INFOA *a)
 {
     memcpy(a, w, offsetof(WSAPROTOCOL_INFOA, szProtocol));
     for (int i = 0; i <= WSAPROTOCOL_LEN; i++)
-        a->szProtocol[i] = w->szProtocol[i] < 0x80 ? (CHAR)w->szProtocol[i] : '?';
+        a->szProtocol[i] = (CHAR)(w->szProtocol[i] < 0x80 ? w->szProtocol[i] : '?');
     a->szProtocol[WSAPROTOCOL_LEN] = '\0';
 }
 

@@ -63,7 +63,7 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
             continue;
         u_int kept = 0, count = sets[k].set->fd_count;
         for (u_int i = 0; i < count; i++, at++) {
-            short ready = pfd[at].revents & sets[k].mask;
+            short ready = (short)(pfd[at].revents & sets[k].mask);
             /* A failed connect shows in the exception set, not as writable. */
             if (k == 1 && (pfd[at].revents & POLLERR) &&
                 atomic_load(&who[at]->state) == TCP_ST_CONNECTING)

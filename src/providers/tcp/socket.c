@@ -162,9 +162,7 @@ SOCKET WSPAPI tcp_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW 
     type = tcp_pick(type, lpProtocolInfo->iSocketType);
     protocol = tcp_pick(protocol, lpProtocolInfo->iProtocol);
     int want = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-    if (af != AF_INET && af != AF_INET6)
-        err = WSAEAFNOSUPPORT;
-    else if (af != lpProtocolInfo->iAddressFamily)
+    if ((af != AF_INET && af != AF_INET6) || af != lpProtocolInfo->iAddressFamily)
         err = WSAEAFNOSUPPORT;
     else if ((type != SOCK_STREAM && type != SOCK_DGRAM) || type != lpProtocolInfo->iSocketType)
         err = WSAESOCKTNOSUPPORT;

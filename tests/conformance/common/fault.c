@@ -40,7 +40,7 @@ static bool fault_fire(void)
 }
 
 #define FAULT_EXPORT __attribute__((visibility("default")))
-#define FAULT_NEXT(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
+#define FAULT_NEXT(name) ((__typeof__(&(name)))dlsym(RTLD_NEXT, #name))
 
 FAULT_EXPORT int shutdown(int fd, int how)
 {
