@@ -1,7 +1,13 @@
 /* WSAStartup / WSACleanup: a use count. The last WSACleanup closes every handle
  * still open, cleans up and unloads every provider started, and frees the
  * handle table, the events and deinstalled catalog entries, so that nothing
- * is left behind (valgrind-clean after WSACleanup). */
+ * is left behind (valgrind-clean after WSACleanup).
+ *
+ * As on Windows, API calls that race the last WSACleanup on other threads are
+ * the application's bug: new calls get WSANOTINITIALISED from the moment the
+ * count reaches zero, but a call already past that check may find its
+ * provider gone. Installed catalog entries survive WSACleanup (they are the
+ * process's catalog, not the session's). */
 #include <pthread.h>
 #include <string.h>
 
