@@ -22,6 +22,7 @@ struct conf_fixture {
     bool stream;         /* byte stream (TCP) rather than messages */
     bool connectionless; /* datagram socket (D8) */
     bool disc_data;      /* claims XP1_DISCONNECT_DATA */
+    bool io_thread;      /* writes from a thread of its own: inject faults process-wide */
     unsigned max_disc_data;
     /* Fills the catalog entry the SPI level hands to WSPStartup/WSPSocket. */
     void (*protocol_info)(WSAPROTOCOL_INFOW *info);
@@ -119,6 +120,8 @@ void conf_guarded_free(void *p, size_t size);
  * --export-dynamic, so the provider module binds to them); while enabled on the
  * calling thread they fail with the given errno without reaching the kernel. */
 void conf_fault_enable(int err);
+/* The same for every thread of the process (providers with an I/O thread). */
+void conf_fault_enable_process(int err);
 void conf_fault_disable(void);
 unsigned conf_fault_hits(void);
 

@@ -13,6 +13,7 @@
 #include "conf.h"
 
 static _Thread_local int fault_errno;
+static atomic_int fault_errno_all;
 static atomic_uint fault_count;
 
 void conf_fault_enable(int err)
@@ -20,9 +21,15 @@ void conf_fault_enable(int err)
     fault_errno = err;
 }
 
+void conf_fault_enable_process(int err)
+{
+    atomic_store(&fault_errno_all, err);
+}
+
 void conf_fault_disable(void)
 {
     fault_errno = 0;
+    atomic_store(&fault_errno_all, 0);
 }
 
 unsigned conf_fault_hits(void)
@@ -32,10 +39,11 @@ unsigned conf_fault_hits(void)
 
 static bool fault_fire(void)
 {
-    if (fault_errno == 0)
+    int err = fault_errno != 0 ? fault_errno : atomic_load(&fault_errno_all);
+    if (err == 0)
         return false;
     atomic_fetch_add(&fault_count, 1);
-    errno = fault_errno;
+    errno = err;
     return true;
 }
 

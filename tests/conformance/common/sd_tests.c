@@ -337,7 +337,10 @@ static void sd_c9_netdown_injected(void **state)
     SOCKET a, b;
     conf_pair(CTX, &a, &b);
     unsigned before = conf_fault_hits();
-    conf_fault_enable(ENETDOWN);
+    if (CTX->fx->io_thread)
+        conf_fault_enable_process(ENETDOWN);
+    else
+        conf_fault_enable(ENETDOWN);
     int got = sd(CTX, a, NULL);
     conf_fault_disable();
     assert_true(conf_fault_hits() > before); /* the provider did reach the system */

@@ -69,8 +69,8 @@ static void loop6(struct sockaddr_storage *ss, int *len)
     {                                                                                              \
         .name = (n), .module = "wsp_tcp.so", .af = (af_), .type = (type_), .protocol = (proto_),   \
         .stream = (type_) == SOCK_STREAM, .connectionless = (type_) == SOCK_DGRAM,                 \
-        .disc_data = false, .max_disc_data = 0, .protocol_info = (info), .loopback = (loop),       \
-        .make_pair = NULL,                                                                         \
+        .disc_data = false, .io_thread = false, .max_disc_data = 0, .protocol_info = (info),       \
+        .loopback = (loop), .make_pair = NULL,                                                     \
     }
 
 const struct conf_fixture tcp_fixtures[TCP_FIXTURES] = {
