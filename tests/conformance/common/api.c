@@ -104,6 +104,14 @@ static int api_fionbio(SOCKET s, unsigned long on, int *err)
     return api_err(ioctlsocket(s, WSP_FIONBIO, &v), err);
 }
 
+static int api_wait_writable(SOCKET s, int *err)
+{
+    wsp_fd_set ws = {1, {s}}, es = {1, {s}};
+    if (api_err(wsp_select(0, NULL, &ws, &es, NULL), err) <= 0)
+        return -1;
+    return ws.fd_count == 1 ? 1 : 0;
+}
+
 static int api_last_error(void)
 {
     return WSAGetLastError();
@@ -132,6 +140,7 @@ const struct conf_level conf_level_api = {
     .getpeername = api_getpeername,
     .setsockopt = api_setsockopt,
     .fionbio = api_fionbio,
+    .wait_writable = api_wait_writable,
     .last_error = api_last_error,
     .set_last_error = api_set_last_error,
     .can_cleanup_provider = false,

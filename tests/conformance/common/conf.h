@@ -54,6 +54,8 @@ struct conf_level {
     int (*getpeername)(SOCKET s, struct sockaddr *a, int *len, int *err);
     int (*setsockopt)(SOCKET s, int level, int name, const void *v, int len, int *err);
     int (*fionbio)(SOCKET s, unsigned long on, int *err);
+    /* Block in select() until s is writable (1) or in the exception set (0). */
+    int (*wait_writable)(SOCKET s, int *err);
     /* The thread's last error (api level only, NULL at the spi level). */
     int (*last_error)(void);
     void (*set_last_error)(int code);

@@ -151,6 +151,15 @@ static void sd_c4_notconn_connect_pending(void **state)
         }
     }
     assert_true(seen);
+    /* D1: the pending connect was not disturbed.  Make room in the queue; the
+     * client's next SYN retransmission then completes the handshake. */
+    int err = 0;
+    SOCKET first = LV->accept(l, NULL, 0, &err);
+    assert_true(first != INVALID_SOCKET);
+    assert_int_equal(LV->wait_writable(cl[n - 1], &err), 1);
+    assert_false(pending(CTX, cl[n - 1]));
+    conf_disconnect_ok(CTX, cl[n - 1]); /* and now it is connected */
+    conf_close(CTX, first);
     for (size_t i = 0; i < n; i++)
         conf_close(CTX, cl[i]);
     conf_close(CTX, l);

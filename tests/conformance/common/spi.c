@@ -342,6 +342,14 @@ static int spi_fionbio(SOCKET s, unsigned long on, int *err)
                                 NULL, err);
 }
 
+static int spi_wait_writable(SOCKET s, int *err)
+{
+    wsp_fd_set ws = {1, {s}}, es = {1, {s}};
+    if (spi_procs.lpWSPSelect(0, NULL, &ws, &es, NULL, err) <= 0)
+        return -1;
+    return ws.fd_count == 1 ? 1 : 0;
+}
+
 const struct conf_level conf_level_spi = {
     .name = "spi",
     .start = spi_start,
@@ -360,6 +368,7 @@ const struct conf_level conf_level_spi = {
     .getpeername = spi_getpeername,
     .setsockopt = spi_setsockopt,
     .fionbio = spi_fionbio,
+    .wait_writable = spi_wait_writable,
     .can_cleanup_provider = true,
     .null_errno = true,
 };
