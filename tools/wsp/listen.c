@@ -43,6 +43,7 @@ static int CALLBACK listen_condition(LPWSABUF lpCallerId, LPWSABUF lpCallerData,
      * buffer the provider offers; none offered means the provider has no
      * connect data at all. */
     const struct args_data *reply = o->reject_reason >= 0 ? &o->reject_data : &o->accept_data;
+    ULONG room = lpCalleeData ? lpCalleeData->len : 0; /* what the provider offers */
     if (lpCalleeData)
         lpCalleeData->len = 0;
     if (reply->set && reply->len > 0) {
@@ -53,12 +54,11 @@ static int CALLBACK listen_condition(LPWSABUF lpCallerId, LPWSABUF lpCallerData,
             lc->status = TOOL_EXIT_NOPROTOOPT;
             return CF_REJECT;
         }
-        if (reply->len > lpCalleeData->len) {
+        if (reply->len > room) {
             report_error("%s data too long: %zu octets, the provider takes at most %u (%s); "
                          "refusing",
                          o->reject_reason >= 0 ? "refusal" : "accept", reply->len,
-                         (unsigned)lpCalleeData->len, report_wsa_name(WSAEMSGSIZE));
-            lpCalleeData->len = 0;
+                         (unsigned)room, report_wsa_name(WSAEMSGSIZE));
             lc->status = TOOL_EXIT_MSGSIZE;
             return CF_REJECT;
         }
@@ -68,7 +68,9 @@ static int CALLBACK listen_condition(LPWSABUF lpCallerId, LPWSABUF lpCallerData,
     return o->reject_reason >= 0 ? CF_REJECT : CF_ACCEPT;
 }
 
-static SOCKET listen_open(const struct nc_opts *o, int *status)
+/* Opens the listening socket; *reason_set says whether the provider took the
+ * refusal reason of --reject. */
+static SOCKET listen_open(const struct nc_opts *o, int *status, int *reason_set)
 {
     struct addrinfo *res = resolve_host(o->host, o->port, 1);
     if (!res) {
@@ -97,6 +99,7 @@ static SOCKET listen_open(const struct nc_opts *o, int *status)
         return INVALID_SOCKET;
     }
     freeaddrinfo(res);
+    *reason_set = 0;
     if (o->reject_reason >= 0 && o->proto == ARGS_PROTO_ITOT) {
         int reason = o->reject_reason;
         if (wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_REJECT_REASON, (const char *)&reason,
@@ -104,6 +107,8 @@ static SOCKET listen_open(const struct nc_opts *o, int *status)
             report_error("warning: the provider cannot set the refusal reason (%s); it "
                          "refuses with its own",
                          report_wsa_name(WSAGetLastError()));
+        else
+            *reason_set = 1;
     }
     struct sockaddr_storage ss;
     int len = sizeof ss;
@@ -122,8 +127,8 @@ static SOCKET listen_open(const struct nc_opts *o, int *status)
 
 static int listen_run(struct nc_opts *o)
 {
-    int status;
-    SOCKET ls = listen_open(o, &status);
+    int status, reason_set;
+    SOCKET ls = listen_open(o, &status, &reason_set);
     if (ls == INVALID_SOCKET)
         return status;
 
@@ -133,7 +138,8 @@ static int listen_run(struct nc_opts *o)
     SOCKET s = WSAAccept(ls, (struct sockaddr *)&peer, &plen, listen_condition, (DWORD_PTR)&lc);
     int err = s == INVALID_SOCKET ? WSAGetLastError() : 0;
     closesocket(ls);
-    if (lc.called && lc.caller_data_present) {
+    /* itot hands no caller-data buffer when the CR carried none; tcp has none. */
+    if (lc.called && (lc.caller_data_present || o->proto == ARGS_PROTO_ITOT)) {
         fprintf(stderr, "wsp: peer's connect data: ");
         report_data(stderr, lc.caller_data, lc.caller_len);
         fputc('\n', stderr);
@@ -142,11 +148,19 @@ static int listen_run(struct nc_opts *o)
         if (lc.status != TOOL_EXIT_OK)
             return lc.status;
         if (o->reject_reason >= 0 && err == WSAECONNREFUSED) {
+            flockfile(stderr);
             fprintf(stderr, "wsp: refused the connection");
-            if (o->proto == ARGS_PROTO_ITOT)
+            if (reason_set)
                 fprintf(stderr, " with DR reason %d (%s)", o->reject_reason,
                         report_dr_reason_name(o->reject_reason));
+            else if (o->proto == ARGS_PROTO_ITOT)
+                fprintf(stderr, " (DR reason chosen by the provider)");
+            if (o->reject_data.set) {
+                fprintf(stderr, ", refusal data ");
+                report_data(stderr, o->reject_data.buf, o->reject_data.len);
+            }
             fputc('\n', stderr);
+            funlockfile(stderr);
             return TOOL_EXIT_OK;
         }
         report_wsa_error("WSAAccept", err);

@@ -97,15 +97,38 @@ void nc_report_class(SOCKET s, const struct nc_opts *o)
         fprintf(stderr, "wsp: negotiated class: %d\n", cls);
 }
 
-/* State shared by the two threads of one session. */
+static const char NC_CALL_SEND[] = "WSASend";
+static const char NC_CALL_DISCONNECT[] = "WSASendDisconnect";
+
+/* State shared by the two threads of one session.
+ *
+ * `release_lock` orders our WSASendDisconnect against the receiver's verdict on
+ * how the connection ended: the receiver takes it before reading
+ * `sent_disconnect`, the sender holds it across the call (which never blocks,
+ * C11). So a peer's confirmation that overtakes the return of our own call is
+ * still reported as a confirmation, and a sender that finds the connection
+ * already released by the peer knows it was not its doing. */
 struct nc_session {
     SOCKET s;
     const struct nc_opts *o;
-    int wake[2];                 /* written to when the sender must stop reading stdin */
-    atomic_int sender_status;    /* exit status of the sender, set before it ends */
-    atomic_int sent_disconnect;  /* our WSASendDisconnect runs or succeeded */
+    int wake[2]; /* written to when the sender must stop reading stdin */
+    pthread_mutex_t release_lock;
+    int sent_disconnect;         /* under release_lock: our WSASendDisconnect succeeded */
+    int receiver_done;           /* under release_lock: the receiver saw the end */
     atomic_int closed_by_sender; /* the sender closed the socket after a failure */
+    /* The sender's failure, read after the join: reported only when the
+     * receiver did not see the connection end first (then it is a consequence). */
+    int sender_err;
+    const char *sender_call;
 };
+
+/* itot errors that mean the peer released the connection first: the receiving
+ * thread reports that; the sender just stops. */
+static int nc_peer_released(const struct nc_session *ss, int err)
+{
+    return ss->o->proto == ARGS_PROTO_ITOT &&
+           (err == WSAENOTCONN || err == WSAEDISCON || err == WSAESHUTDOWN);
+}
 
 static int nc_send_all(struct nc_session *ss, const char *buf, size_t n)
 {
@@ -122,28 +145,9 @@ static int nc_send_all(struct nc_session *ss, const char *buf, size_t n)
     return 0;
 }
 
-/* End of stdin: release our side, with the disconnect data if any. */
-static int nc_send_disconnect(struct nc_session *ss)
+static void nc_report_sent_disconnect(const struct nc_session *ss)
 {
     const struct args_data *d = &ss->o->disconnect_data;
-    WSABUF b = {(ULONG)d->len, (CHAR *)d->buf};
-    /* Set before the call: the peer's confirmation can reach the receiving
-     * thread before WSASendDisconnect has even returned here. */
-    atomic_store(&ss->sent_disconnect, 1);
-    if (WSASendDisconnect(ss->s, d->set ? &b : NULL) == SOCKET_ERROR) {
-        int err = WSAGetLastError();
-        atomic_store(&ss->sent_disconnect, 0); /* D1: nothing was sent */
-        if (err == WSAENOPROTOOPT)
-            report_error("the %s provider does not support disconnect data (%s)",
-                         nc_proto_name(ss->o->proto), report_wsa_name(err));
-        else if (err == WSAEMSGSIZE)
-            report_error("disconnect data too long: %zu octets, the protocol allows at most "
-                         "64 (%s)",
-                         d->len, report_wsa_name(err));
-        else
-            report_wsa_error("WSASendDisconnect", err);
-        return err;
-    }
     flockfile(stderr);
     fprintf(stderr, "wsp: end of input: sent disconnect%s", d->set ? " with data " : "");
     if (d->set)
@@ -152,7 +156,47 @@ static int nc_send_disconnect(struct nc_session *ss)
         fprintf(stderr, " (half-close: FIN sent, still receiving)");
     fputc('\n', stderr);
     funlockfile(stderr);
-    return 0;
+}
+
+/* End of stdin: release our side, with the disconnect data if any. 0 or the
+ * WSAE* error (reported later by nc_report_sender_error). */
+static int nc_send_disconnect(struct nc_session *ss)
+{
+    const struct args_data *d = &ss->o->disconnect_data;
+    WSABUF b = {(ULONG)d->len, (CHAR *)d->buf};
+    pthread_mutex_lock(&ss->release_lock);
+    int err = 0, skipped = ss->receiver_done; /* the connection ended already */
+    if (!skipped && WSASendDisconnect(ss->s, d->set ? &b : NULL) == SOCKET_ERROR)
+        err = WSAGetLastError();
+    else if (!skipped)
+        ss->sent_disconnect = 1;
+    pthread_mutex_unlock(&ss->release_lock);
+
+    if (err == 0 && !skipped) {
+        nc_report_sent_disconnect(ss);
+    } else if (skipped || nc_peer_released(ss, err)) {
+        if (d->set && ss->o->proto == ARGS_PROTO_ITOT)
+            report_error("end of input: the peer had disconnected first; the disconnect data "
+                         "was not sent");
+        err = 0;
+    }
+    return err;
+}
+
+/* After the join: the sender's failure, one line. */
+static void nc_report_sender_error(const struct nc_session *ss)
+{
+    int err = ss->sender_err;
+    if (err == WSAENOPROTOOPT && ss->sender_call == NC_CALL_DISCONNECT)
+        report_error("the %s provider does not support disconnect data (%s)",
+                     nc_proto_name(ss->o->proto), report_wsa_name(err));
+    else if (err == WSAEMSGSIZE && ss->sender_call == NC_CALL_DISCONNECT)
+        report_error("disconnect data too long: %zu octets, the protocol allows at most 64 (%s)",
+                     ss->o->disconnect_data.len, report_wsa_name(err));
+    else if (err == WSAECONNRESET || err == WSAECONNABORTED || err == WSAENETRESET)
+        report_error("connection reset by the peer (%s)", report_wsa_name(err));
+    else if (ss->sender_call)
+        report_wsa_error(ss->sender_call, err);
 }
 
 /* Waits for stdin to be readable or for the wake pipe; 1 if stdin is readable. */
@@ -174,6 +218,7 @@ static void *nc_sender(void *arg)
     struct nc_session *ss = arg;
     char *buf = malloc(NC_CHUNK);
     int err = buf ? 0 : WSA_NOT_ENOUGH_MEMORY;
+    const char *call = NULL;
     while (err == 0) {
         if (!nc_wait_stdin(ss)) {
             free(buf);
@@ -188,6 +233,7 @@ static void *nc_sender(void *arg)
             break;
         }
         if (n == 0) {
+            call = NC_CALL_DISCONNECT;
             err = nc_send_disconnect(ss);
             free(buf);
             buf = NULL;
@@ -195,12 +241,17 @@ static void *nc_sender(void *arg)
                 return NULL;
             break;
         }
+        call = NC_CALL_SEND;
         err = nc_send_all(ss, buf, (size_t)n);
-        if (err)
-            report_wsa_error("WSASend", err);
+        if (err && nc_peer_released(ss, err)) {
+            report_error("%zd octets of input not sent: the peer had disconnected", n);
+            free(buf);
+            return NULL;
+        }
     }
     free(buf);
-    atomic_store(&ss->sender_status, tool_exit_from_wsa(err));
+    ss->sender_err = err;
+    ss->sender_call = call;
     /* Closing wakes the main thread out of WSARecv (the provider's close wakes
      * every call blocked on the socket), so the process does not wait for a
      * peer that has no reason to end. */
@@ -236,7 +287,11 @@ static void nc_report_peer_disconnect(struct nc_session *ss)
     int have_reason = wsp_getsockopt(ss->s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason,
                                      &len) != SOCKET_ERROR &&
                       reason >= 0;
-    if (atomic_load(&ss->sent_disconnect) && (!have_data || b.len == 0)) {
+    pthread_mutex_lock(&ss->release_lock);
+    ss->receiver_done = 1;
+    int ours = ss->sent_disconnect;
+    pthread_mutex_unlock(&ss->release_lock);
+    if (ours && (!have_data || b.len == 0)) {
         fprintf(stderr, "wsp: connection released (the peer confirmed our disconnect)\n");
         return;
     }
@@ -301,6 +356,7 @@ static int nc_receive(struct nc_session *ss)
 int nc_session(SOCKET s, const struct nc_opts *o)
 {
     struct nc_session ss = {.s = s, .o = o};
+    pthread_mutex_init(&ss.release_lock, NULL);
     if (pipe(ss.wake) != 0) {
         report_error("pipe: %s", strerror(errno));
         closesocket(s);
@@ -320,6 +376,9 @@ int nc_session(SOCKET s, const struct nc_opts *o)
     int half_closed =
         status == TOOL_EXIT_OK && o->proto == ARGS_PROTO_TCP && !atomic_load(&ss.closed_by_sender);
     if (!half_closed) {
+        pthread_mutex_lock(&ss.release_lock);
+        ss.receiver_done = 1;
+        pthread_mutex_unlock(&ss.release_lock);
         char one = 1;
         ssize_t w = write(ss.wake[1], &one, 1);
         (void)w;
@@ -329,6 +388,9 @@ int nc_session(SOCKET s, const struct nc_opts *o)
         closesocket(s);
     close(ss.wake[0]);
     close(ss.wake[1]);
-    int sender_status = atomic_load(&ss.sender_status);
-    return sender_status != TOOL_EXIT_OK ? sender_status : status;
+    pthread_mutex_destroy(&ss.release_lock);
+    if (status != TOOL_EXIT_OK || ss.sender_err == 0)
+        return status; /* a sender failure after the end is a consequence of it */
+    nc_report_sender_error(&ss);
+    return tool_exit_from_wsa(ss.sender_err);
 }
