@@ -429,7 +429,8 @@ enum tpdu_status tpdu_decode(const uint8_t *p, size_t n, struct tpdu *t, size_t 
         return TPDU_OK;
     }
     t->data_len = n - hdr_len;
-    t->data = t->data_len > 0 ? p + hdr_len : NULL;
+    /* Never NULL after a decode, even when empty: callers may memcpy(dst, data, 0). */
+    t->data = p + hdr_len;
     if (t->data_len > k->max_data) {
         *eo = hdr_len + k->max_data;
         return TPDU_E_DATA_LEN;

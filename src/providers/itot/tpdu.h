@@ -111,7 +111,9 @@ struct tpdu {
     uint8_t rejected_len;
     const uint8_t *rejected; /* points into the decoded buffer */
 
-    /* User data: into the decoded buffer (decode) or caller memory (encode). */
+    /* User data: into the decoded buffer (decode) or caller memory (encode).
+     * After a successful decode of a TPDU type that carries user data, data is
+     * never NULL (it points just past the header when data_len is 0). */
     const uint8_t *data;
     size_t data_len;
 };
