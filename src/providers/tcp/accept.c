@@ -109,6 +109,7 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
             return INVALID_SOCKET;
         }
     }
+    tcp_events_rearm(ls, FD_ACCEPT); /* more connections may be queued */
     /* Winsock: the accepted socket inherits the listener's blocking mode. */
     struct tcp_sock *ts = tcp_sock_new(fd, ls->af, SOCK_STREAM, &ls->proto, TCP_ST_CONNECTED, &err);
     if (ts == NULL) {

@@ -179,14 +179,13 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     if (n < 0)
         return tcp_fail(lpErrno, errmap_from_errno(saved));
     if (atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & FD_READ) {
-        /* The watcher is edge-triggered: re-arm FD_READ ourselves when the
-         * buffers were filled and more data may be waiting (Winsock re-enables
-         * FD_READ on every recv). */
+        /* A stream recv that did not fill its buffers took all there was; a
+         * datagram recv takes one message whatever is left, so ask. */
         size_t room = 0;
         for (DWORD i = 0; i < count; i++)
             room += iov[i].iov_len;
-        if (n > 0 && (size_t)n == room)
-            tcp_events_post(ts, FD_READ, 0);
+        if (ts->type != SOCK_STREAM || (n > 0 && (size_t)n == room))
+            tcp_events_rearm(ts, FD_READ);
     }
     if (ts->type != SOCK_STREAM && (mh.msg_flags & MSG_TRUNC))
         return tcp_fail(lpErrno, WSAEMSGSIZE); /* Winsock: truncated datagram */

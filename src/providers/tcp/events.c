@@ -9,6 +9,7 @@
  * contexts only under tcp_ev_lock; tcp_sock_close() unregisters under the same
  * lock and passes a barrier after dropping the handle, before freeing. */
 #include <errno.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -51,17 +52,24 @@ static int tcp_so_error(struct tcp_sock *ts)
 
 void tcp_events_connect_check(struct tcp_sock *ts)
 {
-    if (!(atomic_load(&ts->ev_mask) & FD_CONNECT))
-        return;
     /* Live kernel state, not the (possibly stale) epoll bits. */
     int st = tcp_refresh_state(ts);
-    if (st == TCP_ST_CONNECTING)
+    if (st == TCP_ST_CONNECTING || !(atomic_load(&ts->ev_mask) & FD_CONNECT))
         return;
     int err = st == TCP_ST_CONNECTED ? 0 : tcp_so_error(ts);
     if (st != TCP_ST_CONNECTED && err == 0)
         err = WSAECONNREFUSED; /* failed, but the error was already collected */
     if (!atomic_exchange(&ts->connect_told, true))
         tcp_events_post(ts, FD_CONNECT, err);
+}
+
+void tcp_events_rearm(struct tcp_sock *ts, LONG bit)
+{
+    if (!(atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & bit))
+        return;
+    struct pollfd p = {.fd = ts->fd, .events = POLLIN};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+        tcp_events_post(ts, bit, 0);
 }
 
 /* Translate one epoll report into FD_* events for ts. */

@@ -1,18 +1,28 @@
 /* WSPSelect on poll(): Winsock's fd_set is an array of handles, so each entry
  * is resolved to its context and the ready ones are written back in place.
- * Exception set: urgent data (POLLPRI) or a failed non-blocking connect. */
+ * Exception set: urgent data (POLLPRI) or a pending error, which is how a
+ * failed non-blocking connect shows. */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "common/errmap.h"
 #include "tcp.h"
 
 #define TCP_SELECT_MAX (3 * WSP_FD_SETSIZE)
 
-struct tcp_sel_entry {
-    wsp_fd_set *set;
-    short mask;
-};
+/* Is an entry of set k (0 read, 1 write, 2 except) ready for these revents?
+ * Readable also on hangup or error (the recv then reports it); writable only
+ * without an error, so a failed connect is not "writable"; exceptional on
+ * urgent data or an error (Winsock: a failed non-blocking connect). */
+static bool tcp_select_ready(short revents, int k)
+{
+    static const short want[3] = {POLLIN | POLLHUP | POLLERR, POLLOUT, POLLPRI | POLLERR};
+    if (k == 1 && (revents & POLLERR))
+        return false;
+    return (revents & want[k]) != 0;
+}
 
 int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, wsp_fd_set *exceptfds,
                          const struct timeval *timeout, LPINT lpErrno)
@@ -21,13 +31,11 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
     int err = tcp_guard();
     if (err != 0)
         return tcp_fail(lpErrno, err);
-    const struct tcp_sel_entry sets[3] = {
-        {readfds, POLLIN | POLLHUP | POLLERR},
-        {writefds, POLLOUT | POLLERR},
-        {exceptfds, POLLPRI | POLLERR},
-    };
+    const struct {
+        wsp_fd_set *set;
+    } sets[3] = {{readfds}, {writefds}, {exceptfds}};
     struct pollfd pfd[TCP_SELECT_MAX];
-    struct tcp_sock *who[TCP_SELECT_MAX];
+    unsigned char sel_kind[TCP_SELECT_MAX];
     int n = 0;
     for (int k = 0; k < 3; k++) {
         if (sets[k].set == NULL)
@@ -38,7 +46,7 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
             struct tcp_sock *ts = tcp_lookup(sets[k].set->fd_array[i], &err);
             if (ts == NULL)
                 return tcp_fail(lpErrno, WSAENOTSOCK);
-            who[n] = ts;
+            sel_kind[n] = (unsigned char)k;
             pfd[n].fd = ts->fd;
             pfd[n].events = (short)(k == 0 ? POLLIN : k == 1 ? POLLOUT : POLLPRI);
             pfd[n].revents = 0;
@@ -47,33 +55,47 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
     }
     if (n == 0 && timeout == NULL)
         return tcp_fail(lpErrno, WSAEINVAL); /* Winsock: nothing to wait for, forever */
-    int ms = -1;
-    if (timeout != NULL)
-        ms = (int)(timeout->tv_sec * 1000 + (timeout->tv_usec + 999) / 1000);
-    int rc;
-    do {
-        rc = poll(pfd, (nfds_t)n, ms);
-    } while (rc < 0 && errno == EINTR);
-    if (rc < 0)
-        return tcp_fail(lpErrno, errmap_from_errno(errno));
+    /* Poll until something in the caller's sets is ready or the time is up:
+     * poll() also wakes for conditions no set asked about (e.g. POLLHUP when
+     * only the exception set was given), which must not end an infinite wait. */
+    struct timespec now, deadline = {0, 0};
+    if (timeout != NULL) {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout->tv_sec;
+        deadline.tv_nsec += (long)timeout->tv_usec * 1000;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    for (;;) {
+        int ms = -1;
+        if (timeout != NULL) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long long left = (long long)(deadline.tv_sec - now.tv_sec) * 1000 +
+                             (deadline.tv_nsec - now.tv_nsec + 999999) / 1000000;
+            ms = left > 0 ? (int)(left < INT32_MAX ? left : INT32_MAX) : 0;
+        }
+        int rc = poll(pfd, (nfds_t)n, ms);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            return tcp_fail(lpErrno, errmap_from_errno(errno));
+        int ready = 0;
+        for (int i = 0; i < n; i++)
+            ready += tcp_select_ready(pfd[i].revents, sel_kind[i]) != 0;
+        if (ready > 0 || ms == 0)
+            break;
+    }
 
     int total = 0, at = 0;
     for (int k = 0; k < 3; k++) {
         if (sets[k].set == NULL)
             continue;
         u_int kept = 0, count = sets[k].set->fd_count;
-        for (u_int i = 0; i < count; i++, at++) {
-            short ready = (short)(pfd[at].revents & sets[k].mask);
-            /* A failed connect shows in the exception set, not as writable. */
-            if (k == 1 && (pfd[at].revents & POLLERR) &&
-                atomic_load(&who[at]->state) == TCP_ST_CONNECTING)
-                ready = 0;
-            if (k == 2 && (pfd[at].revents & POLLERR) &&
-                atomic_load(&who[at]->state) != TCP_ST_CONNECTING)
-                ready &= (short)~POLLERR;
-            if (ready)
+        for (u_int i = 0; i < count; i++, at++)
+            if (tcp_select_ready(pfd[at].revents, k))
                 sets[k].set->fd_array[kept++] = sets[k].set->fd_array[i];
-        }
         sets[k].set->fd_count = kept;
         total += (int)kept;
     }

@@ -109,6 +109,10 @@ int tcp_send_shutdown(struct tcp_sock *ts);
 /* ---- events.c ------------------------------------------------------------ */
 /* Record events seen outside the watcher (e.g. data left after a recv). */
 void tcp_events_post(struct tcp_sock *ts, LONG bits, int err);
+/* Winsock re-enables FD_READ/FD_ACCEPT on every recv/accept: post `bit`
+ * again if the socket is still readable (the watcher is edge-triggered and
+ * will not report input that was already there). */
+void tcp_events_rearm(struct tcp_sock *ts, LONG bit);
 /* Record FD_CONNECT once per attempt if the pending connect has finished
  * (succeeded or failed).  Called by the watcher and by WSPConnect itself,
  * since the handshake can finish before WSPConnect has marked the socket as

@@ -11,6 +11,7 @@
 #include "fixtures.h"
 
 static struct conf_ctx ctx4 = {&tcp_fixtures[0], &conf_level_spi};
+static struct conf_ctx ctxu = {&tcp_fixtures[2], &conf_level_spi};
 #define P (conf_spi_procs())
 
 /* Wait and enumerate until all of `want` have been reported; returns the
@@ -135,6 +136,62 @@ static void tcp_events_force_nonblocking(void **state)
     conf_spi_event_free(ev);
 }
 
+/* Winsock re-enables FD_ACCEPT/FD_READ on accept/recv: input that was
+ * already queued is reported again, not only new arrivals. */
+static void tcp_events_reenabled_after_accept(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ss;
+    int len, err = 0, codes[FD_MAX_EVENTS];
+    SOCKET l = conf_listener(&ctx4, 4, &ss, &len);
+    SOCKET c1 = conf_socket(&ctx4), c2 = conf_socket(&ctx4);
+    assert_int_equal(ctx4.lv->connect(c1, (struct sockaddr *)&ss, len, &err), 0);
+    assert_int_equal(ctx4.lv->connect(c2, (struct sockaddr *)&ss, len, &err), 0);
+    WSAEVENT ev = conf_spi_event_new();
+    assert_int_equal(P->lpWSPEventSelect(l, ev, FD_ACCEPT, &err), 0);
+    wait_for(l, ev, FD_ACCEPT, codes);
+    SOCKET s1 = ctx4.lv->accept(l, NULL, 0, &err);
+    assert_true(s1 != INVALID_SOCKET);
+    wait_for(l, ev, FD_ACCEPT, codes); /* the second one is still queued */
+    SOCKET s2 = ctx4.lv->accept(l, NULL, 0, &err);
+    assert_true(s2 != INVALID_SOCKET);
+    SOCKET all[] = {s1, s2, c1, c2, l};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        conf_close(&ctx4, all[i]);
+    conf_spi_event_free(ev);
+}
+
+static void tcp_events_udp_read_reenabled(void **state)
+{
+    (void)state;
+    const struct conf_ctx cu = ctxu;
+    SOCKET a, b;
+    int err = 0, codes[FD_MAX_EVENTS];
+    conf_pair(&cu, &a, &b);
+    conf_send_all(&cu, a, "1", 1);
+    conf_send_all(&cu, a, "2", 1);
+    WSAEVENT ev = conf_spi_event_new();
+    /* Both datagrams are queued before the selection: one edge at most. */
+    wsp_fd_set rs = {1, {b}};
+    assert_int_equal(P->lpWSPSelect(0, &rs, NULL, NULL, NULL, &err), 1);
+    assert_int_equal(P->lpWSPEventSelect(b, ev, FD_READ, &err), 0);
+    char c[8]; /* larger than the datagrams: each recv leaves the buffer part empty */
+    for (char want = '1'; want <= '2'; want++) {
+        wait_for(b, ev, FD_READ, codes);
+        int n = cu.lv->recv(b, c, sizeof c, &err);
+        if (n < 0) { /* the second datagram may still be on its way */
+            assert_int_equal(err, WSAEWOULDBLOCK);
+            want--;
+            continue;
+        }
+        assert_int_equal(n, 1);
+        assert_int_equal(c[0], want);
+    }
+    conf_close(&cu, a);
+    conf_close(&cu, b);
+    conf_spi_event_free(ev);
+}
+
 #define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, conf_setup, conf_teardown, &ctx4)
 
 int main(void)
@@ -145,6 +202,9 @@ int main(void)
         T(tcp_events_connect_refused),
         T(tcp_events_read_and_close),
         T(tcp_events_force_nonblocking),
+        T(tcp_events_reenabled_after_accept),
+        cmocka_unit_test_prestate_setup_teardown(tcp_events_udp_read_reenabled, conf_setup,
+                                                 conf_teardown, &ctxu),
     };
     return cmocka_run_group_tests_name("tcp_events", tests, NULL, NULL);
 }
