@@ -111,7 +111,7 @@ static void *demo_watchdog(void *arg)
             rc = pthread_cond_timedwait(&wd_cond, &wd_lock, &deadline);
         if (rc == ETIMEDOUT && wd_what && gen == wd_generation) {
             printf("     [UNEXPECTED] %s did not return within %d s: the library blocks where "
-                   "it should not\n\nVerdict: FAILED (the demo was stopped)\n",
+                   "it should not\n\nVerdict: FAIL (the demo was stopped)\n",
                    wd_what, DEMO_STEP_TIMEOUT_S);
             fflush(stdout);
             _exit(TOOL_EXIT_FAILURE);
@@ -244,11 +244,13 @@ int demo_pair_open(const struct demo_proto *p, struct demo_pair *pair)
         return -1;
     demo_say("Server: listening on 127.0.0.1 port %u.", pair->port);
 
-    if (p->connect_data)
-        demo_step("The client connects with connect data %s; the server accepts with %s.",
-                  demo_quote(p->connect_data, strlen(p->connect_data)),
-                  demo_quote(p->accept_data, strlen(p->accept_data)));
-    else
+    if (p->connect_data) {
+        demo_step("The client connects with connect data; the server accepts with its own.");
+        demo_say("Client: WSAConnect with %s.",
+                 demo_quote(p->connect_data, strlen(p->connect_data)));
+        demo_say("Server: WSAAccept; its condition function answers %s.",
+                 demo_quote(p->accept_data, strlen(p->accept_data)));
+    } else
         demo_step("The client connects (tcp has no connect data); the server accepts.");
     pthread_t t;
     if (pthread_create(&t, NULL, demo_acceptor, &a) != 0) {
@@ -383,12 +385,11 @@ int cmd_demo(int argc, char **argv)
         printf("%s%s %s", i ? ", " : "", part_names[i], part_failures[i] ? "FAILED" : "ok");
     printf("\n");
     if (demo_failures == 0)
-        printf("Verdict: all %d checks passed: disconnect data travels on itot (class 2 and 0), "
-               "and tcp half-closes and answers WSAENOPROTOOPT to disconnect data.\n",
-               demo_checks);
+        printf("Verdict: PASS (%d of %d checks): disconnect data works on itot class 2 and 0; "
+               "tcp half-closes.\n",
+               demo_checks, demo_checks);
     else
-        printf("Verdict: FAILED: %d of %d checks did not behave as the contract says (marked "
-               "[UNEXPECTED] above).\n",
+        printf("Verdict: FAIL (%d of %d checks unexpected, marked [UNEXPECTED] above).\n",
                demo_failures, demo_checks);
     return demo_failures == 0 ? TOOL_EXIT_OK : TOOL_EXIT_FAILURE;
 }

@@ -44,8 +44,8 @@ static void demo_itot_release(const struct demo_proto *p, struct demo_pair *pair
     static const char bye[] = "Goodbye, and thanks for all the data";
     char buf[256];
     DWORD got;
-    demo_step("The client ends with WSASendDisconnect and disconnect data %s.",
-              demo_quote(bye, strlen(bye)));
+    demo_step("The client ends the connection with WSASendDisconnect and disconnect data.");
+    demo_say("Client: WSASendDisconnect with %s.", demo_quote(bye, strlen(bye)));
     WSABUF b = {(ULONG)strlen(bye), (CHAR *)bye};
     demo_watchdog_arm("WSASendDisconnect");
     int err = WSASendDisconnect(pair->client, &b) == SOCKET_ERROR ? WSAGetLastError() : 0;

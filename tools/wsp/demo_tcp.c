@@ -49,13 +49,14 @@ static void demo_tcp_release(struct demo_pair *pair)
 
     demo_step("The client tries WSASendDisconnect with disconnect data %s.",
               demo_quote(bye, strlen(bye)));
+    demo_say("TCP has no field to carry it: the provider must refuse, and change nothing.");
     WSABUF b = {(ULONG)strlen(bye), (CHAR *)bye};
     int err = WSASendDisconnect(pair->client, &b) == SOCKET_ERROR ? WSAGetLastError() : 0;
     demo_check(err == WSAENOPROTOOPT,
                "client: WSASendDisconnect -> %s (C6: tcp cannot carry disconnect data)",
                demo_outcome(err));
     err = demo_send(pair->client, still);
-    demo_check(err == 0, "client: WSASend %s -> %s (D1: the failed call changed nothing)",
+    demo_check(err == 0, "client: WSASend %s -> %s (D1: nothing changed)",
                demo_quote(still, strlen(still)), demo_outcome(err));
 
     demo_step("The client calls WSASendDisconnect without data: a half-close (FIN).");
@@ -65,7 +66,7 @@ static void demo_tcp_release(struct demo_pair *pair)
     demo_check(err == WSAESHUTDOWN, "client: WSASend afterwards -> %s (C2)", demo_outcome(err));
     err = demo_tcp_read(pair->server, buf, sizeof buf, strlen(still), &have);
     demo_check(err == 0 && have == strlen(still) && memcmp(buf, still, have) == 0,
-               "server: WSARecv -> %s (D5: data sent before the FIN arrives first)",
+               "server: WSARecv -> %s (D5: it precedes the FIN)",
                err ? demo_outcome(err) : demo_quote(buf, have));
     err = demo_recv(pair->server, buf, sizeof buf, &got);
     demo_check(err == 0 && got == 0, "server: WSARecv -> %s: the client has finished sending",
