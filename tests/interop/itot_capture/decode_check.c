@@ -49,3 +49,64 @@ void dc_data_line(const uint8_t *data, size_t len, char *out, size_t out_len)
         out[o] = 0;
     }
 }
+
+void dc_hex_row(const uint8_t *data, size_t len, size_t row, char *out, size_t out_len)
+{
+    size_t o = (size_t)snprintf(out, out_len, "\n%04zx ", row * 16);
+    for (size_t i = row * 16; i < len && i < row * 16 + 16 && o + 4 < out_len; i++)
+        o += (size_t)snprintf(out + o, out_len - o, " %02x", data[i]);
+}
+
+/* TCP expert warnings that only say the receiver was slower than the sender. */
+static const char *const dc_tcp_flow_msgs[] = {
+    "TCP window specified by the receiver is now completely full",
+    "TCP Zero Window segment",
+    "TCP ZeroWindowProbe",
+    "TCP ZeroWindowProbeAck",
+    "TCP Window Full",
+};
+
+/* The top-level protocol line (column 0) whose subtree holds position p. */
+static const char *dc_section_of(const char *text, const char *p)
+{
+    while (p > text) {
+        const char *line = p;
+        while (line > text && line[-1] != '\n')
+            line--;
+        if (*line != ' ' && *line != '\n')
+            return line;
+        p = line - 1;
+    }
+    return text;
+}
+
+void dc_expert_scan(const char *text, struct dc_expert *out)
+{
+    memset(out, 0, sizeof *out);
+    static const char tag[] = "[Expert Info (";
+    for (const char *p = strstr(text, tag); p; p = strstr(p + 1, tag)) {
+        const char *sev = p + sizeof tag - 1;
+        if (strncmp(sev, "Warning/", 8) != 0 && strncmp(sev, "Error/", 6) != 0)
+            continue;
+        out->total++;
+        const char *msg = strstr(sev, "): ");
+        const char *end = msg ? strchr(msg, '\n') : NULL;
+        size_t mlen = msg && end ? (size_t)(end - msg - 3) : 0;
+        if (mlen && msg[3 + mlen - 1] == ']')
+            mlen--;
+        int flow = 0;
+        if (msg && strncmp(dc_section_of(text, p), "Transmission Control Protocol", 29) == 0) {
+            for (size_t i = 0; i < sizeof dc_tcp_flow_msgs / sizeof *dc_tcp_flow_msgs; i++)
+                if (strlen(dc_tcp_flow_msgs[i]) == mlen &&
+                    strncmp(msg + 3, dc_tcp_flow_msgs[i], mlen) == 0)
+                    flow = 1;
+        }
+        if (flow) {
+            out->tcp_flow++;
+        } else if (out->bad++ == 0) {
+            const char *line_end = strchr(p, '\n');
+            snprintf(out->first_bad, sizeof out->first_bad, "%.*s",
+                     (int)(line_end ? line_end - p : 200), p);
+        }
+    }
+}

@@ -17,4 +17,21 @@ size_t dc_frames_with(const char *text, const char *a, const char *b);
 /* "Data: <lower-case hex>\n", as tshark prints a data block of exactly these octets. */
 void dc_data_line(const uint8_t *data, size_t len, char *out, size_t out_len);
 
+/* Row `row` of tshark's hex dump of a data block ("0010  50 6c db ..."); tshark
+ * abbreviates long "Data:" lines with an ellipsis, so longer data (the 64
+ * octets of a DR) is compared through its dump rows. */
+void dc_hex_row(const uint8_t *data, size_t len, size_t row, char *out, size_t out_len);
+
+/* Expert items of severity Warning or Error.  TCP's flow-control warnings
+ * (window full, zero window) are loopback back-pressure, not a verdict on the
+ * TPDUs, and are counted apart; every other one is "bad".  first_bad gets the
+ * first bad item's text. */
+struct dc_expert {
+    size_t total;       /* Warning + Error items */
+    size_t tcp_flow;    /* of which TCP flow-control warnings */
+    size_t bad;         /* the rest */
+    char first_bad[256];
+};
+void dc_expert_scan(const char *text, struct dc_expert *out);
+
 #endif
