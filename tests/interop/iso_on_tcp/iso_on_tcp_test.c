@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,15 @@ static void peer_fail(struct node_peer *p, const char *fmt, ...)
         if (p->log[i] == 0)
             p->log[i] = '\n';
     fail_msg("%s\n--- iso-on-tcp peer (exit %d) printed:\n%s", what, st, p->log);
+}
+
+/* What the peer saw (its CR/CC view, the shim's rewrites), for the log. */
+static void peer_show(struct node_peer *p)
+{
+    for (size_t i = 0; i < p->log_len; i++)
+        if (p->log[i] == 0)
+            p->log[i] = '\n';
+    print_message("--- iso-on-tcp peer printed:\n%s", p->log);
 }
 
 static int setup(void **state)
@@ -108,9 +118,8 @@ static int CALLBACK accept_all(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS s
     return CF_ACCEPT;
 }
 
-static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server(void **state)
+static void client_to_wsp_server(bool strip_c6)
 {
-    (void)state;
     SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
     assert_true(l != INVALID_SOCKET);
     struct sockaddr_in a = {.sin_family = AF_INET};
@@ -123,7 +132,8 @@ static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server(void **state)
     snprintf(port, sizeof port, "%u", ntohs(a.sin_port));
 
     struct node_peer p;
-    const char *args[] = {"--port", port, "--send", "7", "--recv", "7", NULL};
+    const char *args[] = {"--port", port, "--send", "7", "--recv", "7", "--strip-c6",
+                          strip_c6 ? "1" : "0", NULL};
     assert_int_equal(node_peer_start(&p, "peer_client.js", args), 0);
 
     cond_calls = 0;
@@ -188,13 +198,13 @@ static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server(void **state)
     assert_int_equal(reason, WSP_ITOT_DR_NORMAL);
     if (st != 0)
         peer_fail(&p, "the iso-on-tcp peer exited with %d", st);
+    peer_show(&p);
 }
 
-static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server(void **state)
+static void wsp_client_to_server(bool strip_c6)
 {
-    (void)state;
     struct node_peer p;
-    const char *args[] = {"--recv", "7", "--send", "7", NULL};
+    const char *args[] = {"--recv", "7", "--send", "7", "--strip-c6", strip_c6 ? "1" : "0", NULL};
     assert_int_equal(node_peer_start(&p, "peer_server.js", args), 0);
     const char *line = node_peer_line(&p, PEER_TIMEOUT_MS);
     unsigned port = 0;
@@ -254,6 +264,36 @@ static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server(void **state)
     snprintf(expect + o, sizeof expect - (size_t)o, "\"}");
     if (!node_peer_printed(&p, expect) || st != 0)
         peer_fail(&p, "iso-on-tcp did not report the DR %s (exit %d)", expect, st);
+    peer_show(&p);
+}
+
+/* iso-on-tcp exactly as published. */
+static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server(void **state)
+{
+    (void)state;
+    client_to_wsp_server(false);
+}
+
+static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server(void **state)
+{
+    (void)state;
+    wsp_client_to_server(false);
+}
+
+/* The same, with our "C6 = 0x00" parameter removed before iso-on-tcp parses
+ * the CR/CC (c6_strip.js; same meaning under RFC 1006): everything past
+ * connection establishment is then exercised even though iso-on-tcp rejects
+ * any parameter other than C0/C1/C2. */
+static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server_c6_stripped(void **state)
+{
+    (void)state;
+    client_to_wsp_server(true);
+}
+
+static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server_c6_stripped(void **state)
+{
+    (void)state;
+    wsp_client_to_server(true);
 }
 
 int main(void)
@@ -261,6 +301,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sd_d10_iso_on_tcp_client_dr_data_to_wsp_server),
         cmocka_unit_test(sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server),
+        cmocka_unit_test(sd_d10_iso_on_tcp_client_dr_data_to_wsp_server_c6_stripped),
+        cmocka_unit_test(sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server_c6_stripped),
     };
     return cmocka_run_group_tests_name("iso_on_tcp", tests, setup, teardown);
 }
