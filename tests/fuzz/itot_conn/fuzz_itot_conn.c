@@ -39,7 +39,7 @@ enum op {
 };
 
 #define PEER_REF 0x0BEE
-#define PENDING_CAP (2 * TPKT_MAX_LEN)
+#define PENDING_CAP (2 * (size_t)TPKT_MAX_LEN)
 
 struct cursor {
     const uint8_t *p;
@@ -92,7 +92,7 @@ static void check(struct harness *h)
     FUZZ_CHECK(c->outq.cap == h->outq_cap0); /* the output queue never grows */
     FUZZ_CHECK(c->outq.len <= c->outq.cap);
     FUZZ_CHECK(c->rx.cap <= c->rx_limit + 16384);
-    FUZZ_CHECK(c->rx_limit <= (size_t)c->cfg.max_tsdu + 2 * TPKT_MAX_LEN);
+    FUZZ_CHECK(c->rx_limit <= (size_t)c->cfg.max_tsdu + 2 * (size_t)TPKT_MAX_LEN);
     FUZZ_CHECK(c->disc_data_len <= TPDU_MAX_DISC_DATA);
     if (c->state == CONN_S_OPEN)
         FUZZ_CHECK(c->cls == 0 || c->cls == 2);

@@ -273,7 +273,7 @@ static void build_class2(struct session *s)
                           .src_ref = 2,
                           .reason = ws_reason_names[i].reason,
                           POOL(i, 1 + i)});
-    add(s, 'O', "ER cause 3 (LI 6, no C1)",
+    add(s, 'O', "ER cause 3 (LI 4, no C1)",
         (struct tpdu){.code = TPDU_ER, .dst_ref = 1, .cause = 3});
 }
 
@@ -511,6 +511,15 @@ static void expect_field(const struct session *s, int k, const struct frame *f, 
              field_names[field], got, want);
 }
 
+/* want = the number in fmt if the field applies to this TPDU, else "" (absent). */
+static void num_if(char *want, size_t cap, bool applies, const char *fmt, unsigned v)
+{
+    if (applies)
+        snprintf(want, cap, fmt, v);
+    else
+        want[0] = '\0';
+}
+
 /* Splits one line of -T fields output (separator '|') in place. */
 static int split(char *line, char *fields[F_COUNT])
 {
@@ -552,18 +561,16 @@ static void check_fields(const struct session *s, char *text)
         /* Wireshark shows a class 0 DT's missing DST-REF as 0x0000. */
         snprintf(want, sizeof want, "0x%04x", class0_data ? 0 : t->dst_ref);
         expect_field(s, k, f, F_DST, fv[F_DST], want);
-        snprintf(want, sizeof want, has_src ? "0x%04x" : "", t->src_ref);
+        num_if(want, sizeof want, has_src, "0x%04x", t->src_ref);
         expect_field(s, k, f, F_SRC, fv[F_SRC], want);
-        if (t->code == TPDU_CR || t->code == TPDU_CC)
-            snprintf(want, sizeof want, "%u", t->class_opt >> 4);
-        else
-            want[0] = '\0';
+        num_if(want, sizeof want, t->code == TPDU_CR || t->code == TPDU_CC, "%u",
+               t->class_opt >> 4u);
         expect_field(s, k, f, F_CLASS, fv[F_CLASS], want);
-        snprintf(want, sizeof want, t->code == TPDU_DR ? "%u" : "", t->reason);
+        num_if(want, sizeof want, t->code == TPDU_DR, "%u", t->reason);
         expect_field(s, k, f, F_CAUSE, fv[F_CAUSE], want);
-        snprintf(want, sizeof want, t->code == TPDU_ER ? "%u" : "", t->cause);
+        num_if(want, sizeof want, t->code == TPDU_ER, "%u", t->cause);
         expect_field(s, k, f, F_REJECT, fv[F_REJECT], want);
-        snprintf(want, sizeof want, t->code == TPDU_DT ? "%d" : "", t->eot ? 1 : 0);
+        num_if(want, sizeof want, t->code == TPDU_DT, "%u", t->eot ? 1u : 0u);
         expect_field(s, k, f, F_EOT, fv[F_EOT], want);
         hex(want, f->want_data, f->want_data_len);
         expect_field(s, k, f, F_DATA, fv[F_DATA], want);
@@ -618,11 +625,10 @@ static void run_session(const struct session *s, const char *dir)
         return;
     if (run("tshark -r '%s' %s -V >'%s' 2>/dev/null", pcap, decode, verbose))
         return;
-    char fargs[1024] = "";
-    for (int i = 0; i < F_COUNT; i++) {
-        strcat(fargs, " -e ");
-        strcat(fargs, field_names[i]);
-    }
+    char fargs[1024];
+    size_t fl_len = 0;
+    for (int i = 0; i < F_COUNT && fl_len < sizeof fargs; i++)
+        fl_len += (size_t)snprintf(fargs + fl_len, sizeof fargs - fl_len, " -e %s", field_names[i]);
     if (run("tshark -r '%s' %s -T fields -E separator='|' -E occurrence=f %s >'%s' 2>/dev/null",
             pcap, decode, fargs, fields))
         return;

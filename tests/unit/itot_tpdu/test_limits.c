@@ -199,7 +199,8 @@ static void limit_tpkt_65535_and_largest_dt(void **state)
     /* A peer's TPKT of 65535 octets: a class 0 DT with 65528 octets decodes
      * (the negotiated size is the state machine's check, not the codec's). */
     memset(big, 'z', sizeof big);
-    memcpy(big, "\x03\x00\xFF\xFF\x02\xF0\x80", 7);
+    static const uint8_t dt_hdr[] = {0x03, 0x00, 0xFF, 0xFF, 0x02, 0xF0, 0x80};
+    memcpy(big, dt_hdr, sizeof dt_hdr);
     assert_int_equal(tpkt_peek(big, TPKT_MAX_LEN, &len), TPKT_OK);
     assert_int_equal(len, 65535);
     assert_int_equal(tpkt_peek(big, TPKT_MAX_LEN - 1, &len), TPKT_NEED_MORE);

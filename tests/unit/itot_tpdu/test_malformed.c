@@ -125,7 +125,8 @@ static void spec10_dr_data_65_refused_33_to_64_accepted(void **state)
     uint8_t buf[7 + 65];
     struct tpdu t;
     size_t used, err_off;
-    memcpy(buf, "\x06\x80\x00\x02\x00\x01\x80", 7);
+    static const uint8_t dr_hdr[] = {0x06, 0x80, 0x00, 0x02, 0x00, 0x01, 0x80};
+    memcpy(buf, dr_hdr, sizeof dr_hdr);
     memset(buf + 7, 'x', 65);
     assert_int_equal(tpdu_decode(buf, sizeof buf, &t, &used, &err_off), TPDU_E_DATA_LEN);
     assert_int_equal(err_off, 7 + 64);
@@ -205,8 +206,8 @@ static void spec10_truncations_and_mutations_stay_in_bounds(void **state)
 {
     (void)state;
     static const char *valid[] = {
-        "17 E0 00 00 00 01 21 C1 02 01 00 C2 02 01 02 C0 01 0D C6 01 01 C7 01 00 43 4F 4E 4E 44"
-        " 41 54 41",
+        ("17 E0 00 00 00 01 21 C1 02 01 00 C2 02 01 02 C0 01 0D C6 01 01 C7 01 00 43 4F 4E 4E 44"
+         " 41 54 41"),
         "14 D0 00 01 00 02 21 C1 02 01 00 C2 02 01 02 C0 01 0D C6 01 01",
         "04 F0 00 02 80 48 45 4C 4C 4F",
         "09 80 00 02 00 01 80 E0 01 80 44 49 53 43 4F 4E 4E 45 43 54",

@@ -42,7 +42,11 @@ static inline size_t tt_hex(const char *s, uint8_t *out, size_t cap)
 
 static inline bool tt_same_bytes(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 {
-    return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+    if (na != nb)
+        return false;
+    if (na == 0)
+        return true;
+    return a != NULL && b != NULL && memcmp(a, b, na) == 0;
 }
 
 /* Which field differs first, or NULL if a and b carry the same TPDU. */
