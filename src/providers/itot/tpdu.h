@@ -128,7 +128,13 @@ enum tpkt_status tpkt_peek(const uint8_t *p, size_t n, size_t *tpkt_len);
  * of a TPKT after a concatenated TPDU).  On TPDU_OK *used is the TPDU's length:
  * for TPDUs that carry user data that is all of n; for DC/EA/ER/AK it is LI+1,
  * so a class 2 receiver can go on at p + *used.  On error *err_off (if not
- * NULL) is the offset of the octet that caused the rejection (for ER's C1). */
+ * NULL) is the offset of the octet that caused the rejection (for ER's C1).
+ * Checked here: LI (255, past the end, below the type's fixed part), codes,
+ * parameter lengths and values (size code 7..16, F0 1..4 octets and nonzero,
+ * TSAP <= 32, C6 one octet, C7 <= 4 classes each <= 4, CR/CC class <= 4:
+ * err_off 6), user data (CR/CC <= 32, DR <= 64, ED 1..16).  Parameters that
+ * mean nothing in this TPDU type are skipped.  Left to the state machine: the
+ * negotiated TPDU size, the 128-octet CR, references, class/state rules. */
 enum tpdu_status tpdu_decode(const uint8_t *p, size_t n, struct tpdu *t, size_t *used,
                              size_t *err_off);
 
