@@ -3,7 +3,14 @@
  * octets of disconnect data; each family in class 2 (the default proposal)
  * and in class 0 (forced with WSP_ITOT_CLASS before connect). */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include <wsp/itot.h>
 
@@ -60,17 +67,53 @@ static void loop6(struct sockaddr_storage *ss, int *len)
     *len = sizeof *in6;
 }
 
+/* ISO transport answers a CR only when WSPAccept takes the connection (the CC
+ * carries the accept data of the condition function), so a blocking connect
+ * cannot complete before the accept in the same thread: connect in a second
+ * thread, accept here, then join. */
+struct connector {
+    const struct conf_ctx *c;
+    SOCKET s;
+    struct sockaddr_storage ss;
+    int len, rc, err;
+};
+
+static void *connect_thread(void *arg)
+{
+    struct connector *k = arg;
+    k->rc = k->c->lv->connect(k->s, (struct sockaddr *)&k->ss, k->len, &k->err);
+    return NULL;
+}
+
+static void pair_with_class(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv, int cls)
+{
+    struct connector k = {.c = c, .err = 0};
+    int err = 0;
+    SOCKET l = conf_listener(c, 4, &k.ss, &k.len);
+    k.s = conf_socket(c);
+    if (cls >= 0)
+        assert_int_equal(
+            c->lv->setsockopt(k.s, WSP_SOL_ITOT, WSP_ITOT_CLASS, &cls, sizeof cls, &err), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, connect_thread, &k), 0);
+    *sv = c->lv->accept(l, NULL, 0, &err);
+    pthread_join(t, NULL);
+    assert_int_equal(err, 0);
+    assert_int_equal(k.rc, 0);
+    assert_true(*sv != INVALID_SOCKET);
+    *cl = k.s;
+    conf_close(c, l);
+}
+
+static void pair_default(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
+{
+    pair_with_class(c, cl, sv, -1);
+}
+
 /* A class 0 pair: the client forces class 0 before connecting. */
 static void pair_class0(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
 {
-    struct sockaddr_storage ss;
-    int len, err = 0, cls = 0;
-    SOCKET l = conf_listener(c, 4, &ss, &len);
-    *cl = conf_socket(c);
-    c->lv->setsockopt(*cl, WSP_SOL_ITOT, WSP_ITOT_CLASS, &cls, sizeof cls, &err);
-    c->lv->connect(*cl, (struct sockaddr *)&ss, len, &err);
-    *sv = c->lv->accept(l, NULL, 0, &err);
-    conf_close(c, l);
+    pair_with_class(c, cl, sv, 0);
 }
 
 #define ITOT_FIXTURE(n, af_, info, loop, pair)                                                     \
@@ -81,8 +124,8 @@ static void pair_class0(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
     }
 
 const struct conf_fixture itot_fixtures[ITOT_FIXTURES] = {
-    ITOT_FIXTURE("itot4", AF_INET, info4, loop4, NULL),
-    ITOT_FIXTURE("itot6", AF_INET6, info6, loop6, NULL),
+    ITOT_FIXTURE("itot4", AF_INET, info4, loop4, pair_default),
+    ITOT_FIXTURE("itot6", AF_INET6, info6, loop6, pair_default),
     ITOT_FIXTURE("itot4_class0", AF_INET, info4, loop4, pair_class0),
     ITOT_FIXTURE("itot6_class0", AF_INET6, info6, loop6, pair_class0),
 };
