@@ -57,15 +57,6 @@ void dc_hex_row(const uint8_t *data, size_t len, size_t row, char *out, size_t o
         o += (size_t)snprintf(out + o, out_len - o, " %02x", data[i]);
 }
 
-/* TCP expert warnings that only say the receiver was slower than the sender. */
-static const char *const dc_tcp_flow_msgs[] = {
-    "TCP window specified by the receiver is now completely full",
-    "TCP Zero Window segment",
-    "TCP ZeroWindowProbe",
-    "TCP ZeroWindowProbeAck",
-    "TCP Window Full",
-};
-
 /* The top-level protocol line (column 0) whose subtree holds position p. */
 static const char *dc_section_of(const char *text, const char *p)
 {
@@ -89,24 +80,12 @@ void dc_expert_scan(const char *text, struct dc_expert *out)
         if (strncmp(sev, "Warning/", 8) != 0 && strncmp(sev, "Error/", 6) != 0)
             continue;
         out->total++;
-        const char *msg = strstr(sev, "): ");
-        const char *end = msg ? strchr(msg, '\n') : NULL;
-        size_t mlen = msg && end ? (size_t)(end - msg - 3) : 0;
-        if (mlen && msg[3 + mlen - 1] == ']')
-            mlen--;
-        int flow = 0;
-        if (msg && strncmp(dc_section_of(text, p), "Transmission Control Protocol", 29) == 0) {
-            for (size_t i = 0; i < sizeof dc_tcp_flow_msgs / sizeof *dc_tcp_flow_msgs; i++)
-                if (strlen(dc_tcp_flow_msgs[i]) == mlen &&
-                    strncmp(msg + 3, dc_tcp_flow_msgs[i], mlen) == 0)
-                    flow = 1;
-        }
-        if (flow) {
-            out->tcp_flow++;
-        } else if (out->bad++ == 0) {
+        int tcp = strncmp(dc_section_of(text, p), "Transmission Control Protocol", 29) == 0;
+        size_t *n = tcp ? &out->tcp : &out->bad;
+        char *first = tcp ? out->first_tcp : out->first_bad;
+        if ((*n)++ == 0) {
             const char *line_end = strchr(p, '\n');
-            snprintf(out->first_bad, sizeof out->first_bad, "%.*s",
-                     (int)(line_end ? line_end - p : 200), p);
+            snprintf(first, sizeof out->first_bad, "%.*s", (int)(line_end ? line_end - p : 200), p);
         }
     }
 }

@@ -22,15 +22,17 @@ void dc_data_line(const uint8_t *data, size_t len, char *out, size_t out_len);
  * octets of a DR) is compared through its dump rows. */
 void dc_hex_row(const uint8_t *data, size_t len, size_t row, char *out, size_t out_len);
 
-/* Expert items of severity Warning or Error.  TCP's flow-control warnings
- * (window full, zero window) are loopback back-pressure, not a verdict on the
- * TPDUs, and are counted apart; every other one is "bad".  first_bad gets the
- * first bad item's text. */
+/* Expert items of severity Warning or Error.  Those in the TCP layer describe
+ * the kernel's TCP on a busy loopback (window full, zero window, a spurious
+ * retransmission's D-SACK), not the TPDUs, and are counted apart: lost data
+ * shows up anyway as a missing or undecodable TPDU, which the caller counts.
+ * Every other one is "bad".  first_bad / first_tcp get the first item's text. */
 struct dc_expert {
-    size_t total;       /* Warning + Error items */
-    size_t tcp_flow;    /* of which TCP flow-control warnings */
-    size_t bad;         /* the rest */
+    size_t total; /* Warning + Error items */
+    size_t tcp;   /* of which in the TCP layer */
+    size_t bad;   /* the rest: TPKT, COTP or anything else */
     char first_bad[256];
+    char first_tcp[256];
 };
 void dc_expert_scan(const char *text, struct dc_expert *out);
 

@@ -110,15 +110,15 @@ static void capture_and_check(int itot_class, uint64_t seed)
         show_excerpt(text, "alformed");
         fail_msg("tshark: %zu \"Malformed\" in the decoded capture", malformed);
     }
-    /* Every Warning/Error expert item must be one of TCP's flow-control notes
-     * (the receiver was slower than the sender); anything about TPKT or COTP,
-     * or any other TCP complaint (a lost segment), fails. */
+    /* No Warning/Error expert item outside TCP: nothing about TPKT or COTP.
+     * TCP's own (back-pressure, spurious retransmissions on a loaded machine)
+     * are logged; lost data would fail the TPDU counts below instead. */
     struct dc_expert ex;
     dc_expert_scan(text, &ex);
     assert_int_equal(ex.total, dc_count(text, "Severity level: Warn") +
                                    dc_count(text, "Severity level: Error"));
-    print_message("expert Warn/Error items: %zu, all TCP flow control: %s\n", ex.total,
-                  ex.bad ? "no" : "yes");
+    print_message("expert Warn/Error items: %zu in TCP (first: %s), %zu elsewhere\n", ex.tcp,
+                  ex.tcp ? ex.first_tcp : "-", ex.bad);
     if (ex.bad) {
         show_excerpt(text, ex.first_bad);
         fail_msg("tshark: %zu warning/error expert items, first: %s", ex.bad, ex.first_bad);
