@@ -368,9 +368,9 @@ int cmd_demo(int argc, char **argv)
                                              "Hello again, class 0 here",
                                              "Welcome, class 0"};
     int part_failures[3];
-    part_failures[0] = demo_part_itot(&class2, 1);
-    part_failures[1] = demo_part_itot(&class0, 2);
-    part_failures[2] = demo_part_tcp(3);
+    part_failures[0] = demo_part_itot(&class2);
+    part_failures[1] = demo_part_itot(&class0);
+    part_failures[2] = demo_part_tcp();
 
     pthread_mutex_lock(&wd_lock);
     wd_stop = 1;

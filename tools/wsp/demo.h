@@ -56,7 +56,7 @@ int demo_recv(SOCKET s, char *buf, size_t cap, DWORD *got);
 int demo_send(SOCKET s, const char *text);
 
 /* The parts; each returns the number of failed checks. */
-int demo_part_itot(const struct demo_proto *p, int part);
-int demo_part_tcp(int part);
+int demo_part_itot(const struct demo_proto *p);
+int demo_part_tcp(void);
 
 #endif

@@ -93,9 +93,8 @@ static void demo_itot_release(const struct demo_proto *p, struct demo_pair *pair
     demo_check(err == 0, "server: closesocket -> %s", demo_outcome(err));
 }
 
-int demo_part_itot(const struct demo_proto *p, int part)
+int demo_part_itot(const struct demo_proto *p)
 {
-    (void)part;
     int before = demo_failure_count();
     demo_part_begin(p->title);
     struct demo_pair pair;

@@ -98,9 +98,8 @@ static void demo_tcp_release(struct demo_pair *pair)
     demo_check(err == 0, "server: closesocket -> %s", demo_outcome(err));
 }
 
-int demo_part_tcp(int part)
+int demo_part_tcp(void)
 {
-    (void)part;
     static const struct demo_proto tcp = {
         "Part 3: TCP (the tcp provider)", SOCK_STREAM, IPPROTO_TCP, -1, NULL, NULL};
     int before = demo_failure_count();

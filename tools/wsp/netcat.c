@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +356,9 @@ static int nc_receive(struct nc_session *ss)
 
 int nc_session(SOCKET s, const struct nc_opts *o)
 {
+    /* A closed stdout or a reset connection must become an error we report,
+     * not a silent death by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     struct nc_session ss = {.s = s, .o = o};
     pthread_mutex_init(&ss.release_lock, NULL);
     if (pipe(ss.wake) != 0) {
