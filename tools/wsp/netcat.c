@@ -292,12 +292,15 @@ static void nc_report_peer_disconnect(struct nc_session *ss)
     ss->receiver_done = 1;
     int ours = ss->sent_disconnect;
     pthread_mutex_unlock(&ss->release_lock);
-    if (ours && (!have_data || b.len == 0)) {
+    /* WSP_ITOT_DISCREASON answers only once the peer released the connection
+     * itself: without it, the end after our own disconnect is the confirmation. */
+    if (ours && !have_reason && (!have_data || b.len == 0)) {
         fprintf(stderr, "wsp: connection released (the peer confirmed our disconnect)\n");
         return;
     }
     flockfile(stderr);
-    fprintf(stderr, "wsp: peer disconnected");
+    fprintf(stderr, ours ? "wsp: peer disconnected too (the disconnects crossed)"
+                         : "wsp: peer disconnected");
     if (have_reason)
         fprintf(stderr, ": reason %d (%s)", reason, report_dr_reason_name(reason));
     fprintf(stderr, ", disconnect data: ");

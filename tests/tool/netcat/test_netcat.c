@@ -85,6 +85,7 @@ static void itot_pair_client_disconnects(const char *cls)
     assert_contains(pr.l.err_buf.data, want_class);
     assert_contains(pr.c.err_buf.data, want_class);
     assert_contains(pr.c.err_buf.data, "sent disconnect with data \"BYE-FROM-CLIENT\"");
+    assert_contains(pr.c.err_buf.data, "connection released (the peer confirmed our disconnect)");
     assert_contains(pr.l.err_buf.data, "reason 128 (normal disconnect), disconnect data: "
                                        "\"BYE-FROM-CLIENT\" (15 octets)");
     pair_free(&pr);
