@@ -9,7 +9,6 @@
 
 #include "commands.h"
 #include "exitcode.h"
-#include "itot_compat.h"
 #include "nc_args.h"
 #include "netcat.h"
 #include "report.h"
@@ -57,8 +56,8 @@ static int CALLBACK listen_condition(LPWSABUF lpCallerId, LPWSABUF lpCallerData,
         if (reply->len > room) {
             report_error("%s data too long: %zu octets, the provider takes at most %u (%s); "
                          "refusing",
-                         o->reject_reason >= 0 ? "refusal" : "accept", reply->len,
-                         (unsigned)room, report_wsa_name(WSAEMSGSIZE));
+                         o->reject_reason >= 0 ? "refusal" : "accept", reply->len, (unsigned)room,
+                         report_wsa_name(WSAEMSGSIZE));
             lc->status = TOOL_EXIT_MSGSIZE;
             return CF_REJECT;
         }
@@ -66,6 +65,26 @@ static int CALLBACK listen_condition(LPWSABUF lpCallerId, LPWSABUF lpCallerData,
         lpCalleeData->len = (ULONG)reply->len;
     }
     return o->reject_reason >= 0 ? CF_REJECT : CF_ACCEPT;
+}
+
+/* Asks the itot provider to refuse with `reason`. Only a provider whose header
+ * defines WSP_ITOT_REJECT_REASON can; guessing the option's number could set
+ * some other option. 1 if the provider took it. */
+static int listen_set_reject_reason(SOCKET s, int reason)
+{
+#ifdef WSP_ITOT_REJECT_REASON
+    if (wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_REJECT_REASON, (const char *)&reason,
+                       sizeof reason) != SOCKET_ERROR)
+        return 1;
+    report_error("warning: the provider cannot set the refusal reason (%s); it refuses with "
+                 "its own",
+                 report_wsa_name(WSAGetLastError()));
+#else
+    (void)s, (void)reason;
+    report_error("warning: the provider cannot set the refusal reason (<wsp/itot.h> has no "
+                 "WSP_ITOT_REJECT_REASON); it refuses with its own");
+#endif
+    return 0;
 }
 
 /* Opens the listening socket; *reason_set says whether the provider took the
@@ -100,16 +119,8 @@ static SOCKET listen_open(const struct nc_opts *o, int *status, int *reason_set)
     }
     freeaddrinfo(res);
     *reason_set = 0;
-    if (o->reject_reason >= 0 && o->proto == ARGS_PROTO_ITOT) {
-        int reason = o->reject_reason;
-        if (wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_REJECT_REASON, (const char *)&reason,
-                           sizeof reason) == SOCKET_ERROR)
-            report_error("warning: the provider cannot set the refusal reason (%s); it "
-                         "refuses with its own",
-                         report_wsa_name(WSAGetLastError()));
-        else
-            *reason_set = 1;
-    }
+    if (o->reject_reason >= 0 && o->proto == ARGS_PROTO_ITOT)
+        *reason_set = listen_set_reject_reason(s, o->reject_reason);
     struct sockaddr_storage ss;
     int len = sizeof ss;
     if (wsp_getsockname(s, (struct sockaddr *)&ss, &len) == SOCKET_ERROR) {
