@@ -14,11 +14,6 @@
 #include "exitcode.h"
 #include "report.h"
 
-/* Declared by ws2spi.h once the ws2 part exports it; a compatible redeclaration
- * keeps this file building against either header. */
-WSP_EXPORT int WSAAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
-                                         LPINT lpProviderDllPathLen, LPINT lpErrno);
-
 #define CATALOG_PATH_MAX 1024
 
 /* The XP1 service flags, spelled out (Windows' wording, lower case). */
