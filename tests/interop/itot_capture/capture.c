@@ -50,6 +50,24 @@ static pid_t cap_spawn(char *const argv[], int *out_fd, int *err_fd)
     return pid;
 }
 
+/* Appends what tshark wrote on stderr to c->err_text (its last lines say how
+ * many packets were captured and dropped). */
+static void cap_keep_err(struct capture *c)
+{
+    char buf[1024];
+    ssize_t r = read(c->err_fd, buf, sizeof buf);
+    if (r <= 0) {
+        close(c->err_fd);
+        c->err_fd = -1;
+        return;
+    }
+    size_t room = sizeof c->err_text - 1 - c->err_len;
+    size_t take = (size_t)r < room ? (size_t)r : room;
+    memcpy(c->err_text + c->err_len, buf, take);
+    c->err_len += take;
+    c->err_text[c->err_len] = 0;
+}
+
 /* Reads what tshark has written within timeout_ms; returns 1 if a stdout line
  * equal to want appeared, 0 if not, -1 if tshark went away. */
 static int cap_poll_for(struct capture *c, const char *want, int timeout_ms, char *err,
@@ -60,12 +78,7 @@ static int cap_poll_for(struct capture *c, const char *want, int timeout_ms, cha
     if (n <= 0)
         return 0;
     if (c->err_fd >= 0 && p[1].revents) {
-        char buf[1024];
-        ssize_t r = read(c->err_fd, buf, sizeof buf - 1);
-        if (r <= 0) {
-            close(c->err_fd);
-            c->err_fd = -1;
-        }
+        cap_keep_err(c);
     }
     if (!p[0].revents)
         return 0;
@@ -134,8 +147,10 @@ int capture_start(struct capture *c, uint16_t tcp_port, const char *path, char *
     c->udp_port = ntohs(a.sin_port);
     char filter[96];
     snprintf(filter, sizeof filter, "tcp port %u or udp port %u", tcp_port, c->udp_port);
-    char *argv[] = {"tshark", "-i", "lo", "-f", filter, "-w", (char *)path, "-P", "-l",
-                    "-T", "fields", "-e", "udp.dstport", "-e", "udp.length", NULL};
+    /* -B 256: loopback frames are up to 64 KiB and come in bursts of a MiB;
+     * with the default 2 MiB kernel buffer, dumpcap drops some. */
+    char *argv[] = {"tshark", "-i", "lo", "-B", "256", "-f", filter, "-w", (char *)path, "-P",
+                    "-l", "-T", "fields", "-e", "udp.dstport", "-e", "udp.length", NULL};
     c->pid = cap_spawn(argv, &c->out_fd, &c->err_fd);
     if (c->pid < 0) {
         snprintf(err, err_len, "cannot start tshark: %s", strerror(errno));
@@ -160,13 +175,12 @@ int capture_stop(struct capture *c, char *err, size_t err_len)
         if (poll(p, 2, -1) < 0 && errno != EINTR)
             break;
         char buf[4096];
-        for (int i = 0; i < 2; i++) {
-            int *fd = i == 0 ? &c->out_fd : &c->err_fd;
-            if (*fd >= 0 && p[i].revents && read(*fd, buf, sizeof buf) <= 0) {
-                close(*fd);
-                *fd = -1;
-            }
+        if (c->out_fd >= 0 && p[0].revents && read(c->out_fd, buf, sizeof buf) <= 0) {
+            close(c->out_fd);
+            c->out_fd = -1;
         }
+        if (c->err_fd >= 0 && p[1].revents)
+            cap_keep_err(c);
     }
     int st = 0;
     waitpid(c->pid, &st, 0);
@@ -174,6 +188,17 @@ int capture_stop(struct capture *c, char *err, size_t err_len)
     close(c->udp_fd);
     if (rc == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
         snprintf(err, err_len, "tshark ended with status %#x", st);
+        rc = -1;
+    }
+    /* A capture that lost packets cannot judge the wire: say so instead of
+     * blaming the provider for a missing TPDU. */
+    const char *drop = strstr(c->err_text, "dropped");
+    if (rc == 0 && drop) {
+        const char *line = drop;
+        while (line > c->err_text && line[-1] != '\n')
+            line--;
+        snprintf(err, err_len, "the capture dropped packets: %.*s", (int)strcspn(line, "\n"),
+                 line);
         rc = -1;
     }
     return rc;
