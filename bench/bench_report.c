@@ -49,5 +49,8 @@ void bench_report_case(const struct bench_case *bc)
             fprintf(csv, "%s,%s,%s,%d,%.1f,%.1f,%.3f,%s,\n", bc->group, bc->metric[m],
                     bc->raw_name[m], bc->reps, bc->raw_med[m], bc->wsp_med[m], ratio, mb);
     }
+    /* The watchdog may end the run (a hung library call): keep what was measured. */
     fflush(stdout);
+    if (csv != NULL)
+        fflush(csv);
 }
