@@ -132,8 +132,8 @@ static void client_to_wsp_server(bool strip_c6)
     snprintf(port, sizeof port, "%u", ntohs(a.sin_port));
 
     struct node_peer p;
-    const char *args[] = {"--port", port, "--send", "7", "--recv", "7", "--strip-c6",
-                          strip_c6 ? "1" : "0", NULL};
+    const char *args[] = {
+        "--port", port, "--send", "7", "--recv", "7", "--strip-c6", strip_c6 ? "1" : "0", NULL};
     assert_int_equal(node_peer_start(&p, "peer_client.js", args), 0);
 
     cond_calls = 0;
@@ -158,7 +158,8 @@ static void client_to_wsp_server(bool strip_c6)
         peer_message(1, i, want, &wlen);
         if (len != wlen || memcmp(buf, want, len) != 0) {
             closesocket(s);
-            peer_fail(&p, "message %d from iso-on-tcp: %zu octets, expected %zu (or content differs)",
+            peer_fail(&p,
+                      "message %d from iso-on-tcp: %zu octets, expected %zu (or content differs)",
                       i, len, wlen);
         }
     }
@@ -188,8 +189,8 @@ static void client_to_wsp_server(bool strip_c6)
     }
     int reason = -1;
     olen = (int)sizeof reason;
-    assert_int_equal(
-        wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &olen), 0);
+    assert_int_equal(wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &olen),
+                     0);
     closesocket(s);
     int st = node_peer_finish(&p, PEER_TIMEOUT_MS);
     peer_disc_data(exp);

@@ -82,7 +82,8 @@ int node_peer_finish(struct node_peer *p, int timeout_ms)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (p->out_fd >= 0) {
         clock_gettime(CLOCK_MONOTONIC, &t);
-        long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        long left =
+            timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
         if (left <= 0)
             break;
         node_peer_read(p, (int)left);

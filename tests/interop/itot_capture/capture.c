@@ -129,8 +129,7 @@ static int cap_sentinel(struct capture *c, size_t len, char *err, size_t err_len
     return -1;
 }
 
-int capture_start(struct capture *c, uint16_t tcp_port, const char *path, char *err,
-                  size_t err_len)
+int capture_start(struct capture *c, uint16_t tcp_port, const char *path, char *err, size_t err_len)
 {
     memset(c, 0, sizeof *c);
     c->pid = -1;
@@ -149,8 +148,9 @@ int capture_start(struct capture *c, uint16_t tcp_port, const char *path, char *
     snprintf(filter, sizeof filter, "tcp port %u or udp port %u", tcp_port, c->udp_port);
     /* -B 256: loopback frames are up to 64 KiB and come in bursts of a MiB;
      * with the default 2 MiB kernel buffer, dumpcap drops some. */
-    char *argv[] = {"tshark", "-i", "lo", "-B", "256", "-f", filter, "-w", (char *)path, "-P",
-                    "-l", "-T", "fields", "-e", "udp.dstport", "-e", "udp.length", NULL};
+    char *argv[] = {"tshark", "-i", "lo",          "-B", "256",        "-f",
+                    filter,   "-w", (char *)path,  "-P", "-l",         "-T",
+                    "fields", "-e", "udp.dstport", "-e", "udp.length", NULL};
     c->pid = cap_spawn(argv, &c->out_fd, &c->err_fd);
     if (c->pid < 0) {
         snprintf(err, err_len, "cannot start tshark: %s", strerror(errno));
@@ -197,8 +197,7 @@ int capture_stop(struct capture *c, char *err, size_t err_len)
         const char *line = drop;
         while (line > c->err_text && line[-1] != '\n')
             line--;
-        snprintf(err, err_len, "the capture dropped packets: %.*s", (int)strcspn(line, "\n"),
-                 line);
+        snprintf(err, err_len, "the capture dropped packets: %.*s", (int)strcspn(line, "\n"), line);
         rc = -1;
     }
     return rc;

@@ -17,7 +17,7 @@ struct capture {
     int out_fd, err_fd; /* tshark's stdout (packet lines) and stderr */
     int udp_fd;         /* sends and receives the sentinels */
     uint16_t udp_port;
-    char line[512];     /* partial stdout line */
+    char line[512];      /* partial stdout line */
     char err_text[4096]; /* tshark's stderr */
     size_t err_len;
     size_t line_len;

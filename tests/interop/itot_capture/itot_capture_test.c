@@ -86,13 +86,37 @@ static void capture_and_check(int itot_class, uint64_t seed)
      * precedes it in the stream (seen: "Previous segment(s) not captured" then
      * "Out-Of-Order" 6 us later); tshark only reassembles TPKTs across that
      * with tcp.reassemble_out_of_order. */
-    char *argv[] = {"tshark", "-r", path, "-d", port_map, "--disable-heuristic", "t125_cotp",
-                    "--disable-heuristic", "smb_cotp", "--disable-heuristic", "mms_cotp",
-                    "--disable-heuristic", "s7comm_cotp", "--disable-heuristic", "hi_cotp",
-                    "--disable-protocol", "ses", "--disable-protocol", "pres",
-                    "--disable-protocol", "mms", "--disable-protocol", "s7comm",
-                    "--disable-protocol", "t125", "--disable-protocol", "atn-ulcs",
-                    "-o", "tcp.reassemble_out_of_order:TRUE", "-V", NULL};
+    char *argv[] = {"tshark",
+                    "-r",
+                    path,
+                    "-d",
+                    port_map,
+                    "--disable-heuristic",
+                    "t125_cotp",
+                    "--disable-heuristic",
+                    "smb_cotp",
+                    "--disable-heuristic",
+                    "mms_cotp",
+                    "--disable-heuristic",
+                    "s7comm_cotp",
+                    "--disable-heuristic",
+                    "hi_cotp",
+                    "--disable-protocol",
+                    "ses",
+                    "--disable-protocol",
+                    "pres",
+                    "--disable-protocol",
+                    "mms",
+                    "--disable-protocol",
+                    "s7comm",
+                    "--disable-protocol",
+                    "t125",
+                    "--disable-protocol",
+                    "atn-ulcs",
+                    "-o",
+                    "tcp.reassemble_out_of_order:TRUE",
+                    "-V",
+                    NULL};
     char *text = NULL;
     size_t len = 0;
     int st = capture_run(argv, &text, &len);
@@ -153,8 +177,8 @@ static void capture_and_check(int itot_class, uint64_t seed)
     assert_true(dc_count(text, "Last data unit: No") > 0);
     /* One DR: reason 128 and exactly the 64 octets. */
     assert_int_equal(dc_count(text, "PDU Type: DR Disconnect Request"), 1);
-    if (dc_frames_with(text, "PDU Type: DR Disconnect Request",
-                       "Cause: Normal Disconnect (128)") != 1) {
+    if (dc_frames_with(text, "PDU Type: DR Disconnect Request", "Cause: Normal Disconnect (128)") !=
+        1) {
         show_excerpt(text, "PDU Type: DR Disconnect Request");
         fail_msg("the DR does not show reason 128 (\"Normal Disconnect\")");
     }

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-void tsdu_rng_seed(struct tsdu_rng *r, uint64_t seed) { r->state = seed; }
+void tsdu_rng_seed(struct tsdu_rng *r, uint64_t seed)
+{
+    r->state = seed;
+}
 
 uint64_t tsdu_rng_next(struct tsdu_rng *r)
 {

@@ -174,8 +174,8 @@ static void *xchg_sender(void *arg)
 
 /* Reads one TSDU, in pieces of random size: the provider marks every piece but
  * the last with MSG_PARTIAL.  Returns 0, or the WSA error of the failing call. */
-static int xchg_recv_tsdu(SOCKET s, uint8_t *buf, size_t cap, size_t *out_len,
-                          struct tsdu_rng *r, char *why, size_t why_len)
+static int xchg_recv_tsdu(SOCKET s, uint8_t *buf, size_t cap, size_t *out_len, struct tsdu_rng *r,
+                          char *why, size_t why_len)
 {
     size_t got = 0;
     for (unsigned calls = 0;; calls++) {
@@ -247,9 +247,8 @@ out:
 
 /* ---- server ------------------------------------------------------------- */
 
-static int CALLBACK xchg_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos,
-                                   LPQOS gqos, LPWSABUF callee_id, LPWSABUF callee_data,
-                                   GROUP *g, DWORD_PTR cb)
+static int CALLBACK xchg_condition(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
+                                   LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR cb)
 {
     (void)caller_id, (void)sqos, (void)gqos, (void)callee_id, (void)g;
     struct xchg *x = (struct xchg *)cb;
@@ -278,8 +277,10 @@ static void xchg_server_release(struct xchg *x, SOCKET s)
     WSABUF b = {sizeof tiny, tiny};
     DWORD n = 0, flags = 0;
     if (WSARecv(s, &b, 1, &n, &flags, NULL, NULL) == 0) {
-        xchg_fail(x, "WSARecv after the last TSDU returned %lu octets (flags %#lx), expected "
-                     "WSAEDISCON", (unsigned long)n, (unsigned long)flags);
+        xchg_fail(x,
+                  "WSARecv after the last TSDU returned %lu octets (flags %#lx), expected "
+                  "WSAEDISCON",
+                  (unsigned long)n, (unsigned long)flags);
         return;
     }
     int e = WSAGetLastError();
@@ -294,8 +295,10 @@ static void xchg_server_release(struct xchg *x, SOCKET s)
         char small[16];
         WSABUF sb = {sizeof small, small};
         if (WSARecvDisconnect(s, &sb) == 0) {
-            xchg_fail(x, "WSARecvDisconnect into 16 octets succeeded (len %lu), expected "
-                         "WSAEFAULT", (unsigned long)sb.len);
+            xchg_fail(x,
+                      "WSARecvDisconnect into 16 octets succeeded (len %lu), expected "
+                      "WSAEFAULT",
+                      (unsigned long)sb.len);
             return;
         }
         res->small_buf_err = WSAGetLastError();
@@ -365,8 +368,10 @@ static void *xchg_client(void *arg)
         return NULL;
     }
     if (callee.len != XCHG_CONN_DATA_LEN || memcmp(callee_buf, x->callee, XCHG_CONN_DATA_LEN)) {
-        xchg_fail(x, "WSAConnect: callee data is not the condition function's 32 octets "
-                     "(len %lu)", (unsigned long)callee.len);
+        xchg_fail(x,
+                  "WSAConnect: callee data is not the condition function's 32 octets "
+                  "(len %lu)",
+                  (unsigned long)callee.len);
         return NULL;
     }
     if (xchg_get_int(s, WSP_ITOT_CLASS, &res->client_class) != 0) {

@@ -37,8 +37,8 @@ struct xchg_cfg {
 struct xchg_result {
     char err[1024]; /* first failure, "" if none */
     uint16_t port;
-    unsigned c2s_verified; /* TSDUs the server received intact */
-    unsigned s2c_verified; /* TSDUs the client received intact */
+    unsigned c2s_verified;          /* TSDUs the server received intact */
+    unsigned s2c_verified;          /* TSDUs the client received intact */
     int client_class, server_class; /* WSP_ITOT_CLASS after connect / accept */
     int cond_calls;                 /* condition function calls */
     bool got_discon;                /* the server's WSARecv failed with WSAEDISCON */
