@@ -35,8 +35,8 @@ void bench_report_case(const struct bench_case *bc)
             printf("| %s | %s | %s | 0 | n/a | n/a | n/a | failed: %s |\n", bc->group,
                    bc->metric[m], bc->raw_name[m], bc->err);
             if (csv != NULL)
-                fprintf(csv, "%s,%s,%s,0,,,,,\"%s\"\n", bc->group, bc->metric[m], bc->raw_name[m],
-                        bc->err);
+                fprintf(csv, "\"%s\",\"%s\",\"%s\",0,,,,,\"%s\"\n", bc->group, bc->metric[m],
+                        bc->raw_name[m], bc->err);
             continue;
         }
         double ratio = bc->raw_med[m] > 0 ? bc->wsp_med[m] / bc->raw_med[m] : 0;
@@ -46,7 +46,7 @@ void bench_report_case(const struct bench_case *bc)
         printf("| %s | %s | %s | %d | %.1f | %.1f | %.2f | %s |\n", bc->group, bc->metric[m],
                bc->raw_name[m], bc->reps, bc->raw_med[m], bc->wsp_med[m], ratio, mb);
         if (csv != NULL)
-            fprintf(csv, "%s,%s,%s,%d,%.1f,%.1f,%.3f,%s,\n", bc->group, bc->metric[m],
+            fprintf(csv, "\"%s\",\"%s\",\"%s\",%d,%.1f,%.1f,%.3f,%s,\n", bc->group, bc->metric[m],
                     bc->raw_name[m], bc->reps, bc->raw_med[m], bc->wsp_med[m], ratio, mb);
     }
     /* The watchdog may end the run (a hung library call): keep what was measured. */
