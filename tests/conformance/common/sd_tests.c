@@ -619,7 +619,7 @@ static void sd_d11_last_error_is_thread_local(void **state)
 /* ---- registration -------------------------------------------------------- */
 enum {
     ANY = 0,
-    STREAM = 1,
+    CONN = 1,
     DGRAM = 2,
     SPI_ONLY = 4,
     NULL_ERRNO = 8,
@@ -638,38 +638,38 @@ static const struct {
     {                                                                                              \
 #fn, fn, when                                                                              \
     }
-    T(sd_c1_peer_sees_end_of_stream, STREAM),
-    T(sd_c2_send_after_disconnect_is_eshutdown, STREAM),
-    T(sd_c4_notconn_new, STREAM),
-    T(sd_c4_notconn_bound, STREAM),
-    T(sd_c4_notconn_listening, STREAM),
-    T(sd_c4_notconn_connect_pending, STREAM),
+    T(sd_c1_peer_sees_end_of_stream, CONN),
+    T(sd_c2_send_after_disconnect_is_eshutdown, CONN),
+    T(sd_c4_notconn_new, CONN),
+    T(sd_c4_notconn_bound, CONN),
+    T(sd_c4_notconn_listening, CONN),
+    T(sd_c4_notconn_connect_pending, CONN),
     T(sd_c5_notsock_invalid_socket, ANY),
     T(sd_c5_notsock_never_issued, ANY),
     T(sd_c5_notsock_closed, ANY),
     T(sd_c5_notsock_stale_reused, ANY),
-    T(sd_c6_data_noprotoopt_no_side_effect, STREAM | NODISC),
+    T(sd_c6_data_noprotoopt_no_side_effect, CONN | NODISC),
     T(sd_d2_zero_len_is_no_data, ANY),
-    T(sd_d3_too_long_msgsize, STREAM | DISC),
+    T(sd_d3_too_long_msgsize, CONN | DISC),
     T(sd_c7_fault_wsabuf_unmapped, ANY),
     T(sd_c7_fault_buf_unmapped, ANY),
     T(sd_c7_fault_buf_crosses_prot_none, ANY),
-    T(sd_c8_inprogress_in_condition, STREAM),
+    T(sd_c8_inprogress_in_condition, CONN),
     T(sd_c9_netdown_after_cleanup, SPI_ONLY),
-    T(sd_c9_netdown_injected, STREAM),
-    T(sd_c10_socket_still_usable, STREAM),
-    T(sd_c11_no_block_with_linger, STREAM),
-    T(sd_c12_connect_refused_after, STREAM),
+    T(sd_c9_netdown_injected, CONN),
+    T(sd_c10_socket_still_usable, CONN),
+    T(sd_c11_no_block_with_linger, CONN),
+    T(sd_c12_connect_refused_after, CONN),
     T(sd_d4_null_errno, NULL_ERRNO),
-    T(sd_d5_queued_data_before_fin, STREAM),
-    T(sd_d6_half_close_peer_still_sends, STREAM | HALF),
-    T(sd_d7_second_call, STREAM),
+    T(sd_d5_queued_data_before_fin, CONN),
+    T(sd_d6_half_close_peer_still_sends, CONN | HALF),
+    T(sd_d7_second_call, CONN),
     T(sd_d8_dgram_only_disables_send, DGRAM),
     T(sd_d8_dgram_data_noprotoopt, DGRAM),
-    T(sd_d9_shutdown_send_same_operation, STREAM),
-    T(sd_d9_discdata_option_noprotoopt, STREAM | NODISC),
-    T(sd_d11_error_only_through_errno, STREAM),
-    T(sd_d11_last_error_is_thread_local, STREAM | LAST_ERROR),
+    T(sd_d9_shutdown_send_same_operation, CONN),
+    T(sd_d9_discdata_option_noprotoopt, CONN | NODISC),
+    T(sd_d11_error_only_through_errno, CONN),
+    T(sd_d11_last_error_is_thread_local, CONN | LAST_ERROR),
 #undef T
 };
 
@@ -691,9 +691,9 @@ size_t conf_sd_tests(struct conf_ctx *ctx, struct CMUnitTest *tests, size_t cap)
     size_t n = 0;
     for (size_t i = 0; i < sizeof sd_table / sizeof sd_table[0] && n < cap; i++) {
         int w = sd_table[i].when;
-        /* STREAM = connection-oriented (stream or message) tests; DGRAM =
+        /* CONN = connection-oriented (stream or message) tests; DGRAM =
          * datagram-only tests. */
-        if ((w & STREAM) && ctx->fx->connectionless)
+        if ((w & CONN) && ctx->fx->connectionless)
             continue;
         if ((w & DGRAM) && !ctx->fx->connectionless)
             continue;
