@@ -118,7 +118,9 @@ static int CALLBACK accept_all(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS s
     return CF_ACCEPT;
 }
 
-static void client_to_wsp_server(bool strip_c6)
+/* plain_close: the peer ends with iso-on-tcp's own close(), a DR with reason 0
+ * and no user data; otherwise with reason 128 and the 64 octets. */
+static void client_to_wsp_server(bool strip_c6, bool plain_close)
 {
     SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
     assert_true(l != INVALID_SOCKET);
@@ -132,8 +134,17 @@ static void client_to_wsp_server(bool strip_c6)
     snprintf(port, sizeof port, "%u", ntohs(a.sin_port));
 
     struct node_peer p;
-    const char *args[] = {
-        "--port", port, "--send", "7", "--recv", "7", "--strip-c6", strip_c6 ? "1" : "0", NULL};
+    const char *args[] = {"--port",
+                          port,
+                          "--send",
+                          "7",
+                          "--recv",
+                          "7",
+                          "--strip-c6",
+                          strip_c6 ? "1" : "0",
+                          "--plain-close",
+                          plain_close ? "1" : "0",
+                          NULL};
     assert_int_equal(node_peer_start(&p, "peer_client.js", args), 0);
 
     cond_calls = 0;
@@ -193,10 +204,15 @@ static void client_to_wsp_server(bool strip_c6)
                      0);
     closesocket(s);
     int st = node_peer_finish(&p, PEER_TIMEOUT_MS);
-    peer_disc_data(exp);
-    assert_int_equal(db.len, 64);
-    assert_memory_equal(disc, exp, 64);
-    assert_int_equal(reason, WSP_ITOT_DR_NORMAL);
+    if (plain_close) {
+        assert_int_equal(db.len, 0);
+        assert_int_equal(reason, WSP_ITOT_DR_NOT_SPECIFIED);
+    } else {
+        peer_disc_data(exp);
+        assert_int_equal(db.len, 64);
+        assert_memory_equal(disc, exp, 64);
+        assert_int_equal(reason, WSP_ITOT_DR_NORMAL);
+    }
     if (st != 0)
         peer_fail(&p, "the iso-on-tcp peer exited with %d", st);
     peer_show(&p);
@@ -273,7 +289,7 @@ static void wsp_client_to_server(bool strip_c6)
 static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server(void **state)
 {
     (void)state;
-    client_to_wsp_server(false);
+    client_to_wsp_server(false, false);
 }
 
 static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server(void **state)
@@ -290,7 +306,14 @@ static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server(void **state)
 static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server_c6_stripped(void **state)
 {
     (void)state;
-    client_to_wsp_server(true);
+    client_to_wsp_server(true, false);
+}
+
+/* iso-on-tcp's own disconnect: DR reason 0, both references 0, no user data. */
+static void sd_d10_iso_on_tcp_client_plain_close_to_wsp_server_c6_stripped(void **state)
+{
+    (void)state;
+    client_to_wsp_server(true, true);
 }
 
 static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server_c6_stripped(void **state)
@@ -305,6 +328,7 @@ int main(void)
 #if ISO_STRIP_C6
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sd_d10_iso_on_tcp_client_dr_data_to_wsp_server_c6_stripped),
+        cmocka_unit_test(sd_d10_iso_on_tcp_client_plain_close_to_wsp_server_c6_stripped),
         cmocka_unit_test(sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server_c6_stripped),
     };
     return cmocka_run_group_tests_name("iso_on_tcp_c6_stripped", tests, setup, teardown);

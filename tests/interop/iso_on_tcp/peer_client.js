@@ -7,7 +7,8 @@
 // references 0), so the DR is built with the package's public serializer.
 // With --strip-c6 1, a C6 = 0x00 parameter in our CC is removed before
 // iso-on-tcp sees it (see c6_strip.js).
-// Usage: node peer_client.js --host 127.0.0.1 --port N --send N --recv M [--strip-c6 1]
+// With --plain-close 1 it disconnects with the package's own client.close().
+// Usage: node peer_client.js --host 127.0.0.1 --port N --send N --recv M [--strip-c6 1] [--plain-close 1]
 const net = require('net');
 const isoontcp = require('iso-on-tcp');
 const { C6Strip } = require('./c6_strip.js');
@@ -50,6 +51,11 @@ client.on('close', () => {
 
 function disconnect() {
     report({ event: 'received-all', received });
+    if (a['plain-close'] === '1') { // the package's own DR: reason 0, references 0, no data
+        client.close();
+        report({ event: 'dr-sent', plain: true });
+        return;
+    }
     const ser = new isoontcp.ISOOnTCPSerializer();
     ser.on('data', buf => {
         client.stream.end(buf); // class 0: DR, then close TCP
