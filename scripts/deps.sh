@@ -5,9 +5,13 @@ set -euo pipefail
 
 need=()
 for pkg in build-essential cmake pkg-config clang libclang-rt-14-dev libcmocka-dev \
-           tshark libfiu-dev fiu-utils valgrind nodejs npm; do
+           tshark libfiu-dev fiu-utils valgrind; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
+# Node.js may come from outside Debian's packages (with its own npm): a command
+# on PATH is enough; Debian's packages only when there is none.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
     echo "deps: installing ${need[*]}"
     SUDO=""
