@@ -63,9 +63,15 @@ static int api_send(SOCKET s, const void *buf, size_t len, int *err)
     return api_err(wsp_send(s, buf, (int)len, 0), err);
 }
 
+/* WSARecv, not recv: a message provider reports its disconnect as WSAEDISCON
+ * there (D10), while recv maps it to 0; for a stream both read 0 at the end. */
 static int api_recv(SOCKET s, void *buf, size_t len, int *err)
 {
-    return api_err(wsp_recv(s, buf, (int)len, 0), err);
+    WSABUF b = {.len = (ULONG)len, .buf = buf};
+    DWORD n = 0, flags = 0;
+    if (api_err(WSARecv(s, &b, 1, &n, &flags, NULL, NULL), err) != 0)
+        return SOCKET_ERROR;
+    return (int)n;
 }
 
 static int api_send_disconnect(SOCKET s, LPWSABUF data, int *err)
