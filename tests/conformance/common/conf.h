@@ -96,6 +96,12 @@ void conf_spi_event_free(WSAEVENT e);
 SOCKET conf_socket(const struct conf_ctx *c);
 /* A listener on loopback, port chosen by the kernel; its address in *ss. */
 SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss, int *len);
+/* Connect a new socket to the listener l (address ss) from a second thread
+ * while this thread accepts with cond: a provider may answer the connect only
+ * when the accept takes it (ISO transport: the CC carries the condition
+ * function's data).  Returns the accepted socket, the client in *client. */
+SOCKET conf_connect_accept(const struct conf_ctx *c, SOCKET l, const struct sockaddr_storage *ss,
+                           int len, LPCONDITIONPROC cond, DWORD_PTR data, SOCKET *client);
 /* A connected pair: *cl connected to *sv (accepted). Datagram: both bound and
  * connected to each other. */
 void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv);

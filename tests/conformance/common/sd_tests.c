@@ -108,10 +108,8 @@ static void sd_c4_notconn_listening(void **state)
     SOCKET l = conf_listener(CTX, 4, &ss, &len);
     assert_int_equal(sd(CTX, l, NULL), WSAENOTCONN);
     /* No side effect: the listener still accepts. */
-    SOCKET c = conf_socket(CTX);
-    int err = 0;
-    assert_int_equal(LV->connect(c, (struct sockaddr *)&ss, len, &err), 0);
-    SOCKET s = LV->accept(l, NULL, 0, &err);
+    SOCKET c;
+    SOCKET s = conf_connect_accept(CTX, l, &ss, len, NULL, 0, &c);
     assert_true(s != INVALID_SOCKET);
     conf_close(CTX, s);
     conf_close(CTX, c);
@@ -306,12 +304,11 @@ static void sd_c8_inprogress_in_condition(void **state)
     SOCKET a, b;
     conf_pair(CTX, &a, &b);
     struct sockaddr_storage ss;
-    int len, err = 0;
+    int len;
     SOCKET l = conf_listener(CTX, 4, &ss, &len);
-    SOCKET c = conf_socket(CTX);
-    assert_int_equal(LV->connect(c, (struct sockaddr *)&ss, len, &err), 0);
+    SOCKET c;
     struct c8_probe p = {.c = CTX, .listener = l, .other = a};
-    SOCKET s = LV->accept(l, c8_condition, (DWORD_PTR)&p, &err);
+    SOCKET s = conf_connect_accept(CTX, l, &ss, len, c8_condition, (DWORD_PTR)&p, &c);
     assert_true(s != INVALID_SOCKET);
     assert_int_equal(p.calls, 1);
     assert_int_equal(p.err_listener, WSAEINPROGRESS);

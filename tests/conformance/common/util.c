@@ -1,5 +1,6 @@
 /* Helpers for the clause tests: build sockets and connections through the
  * level under test, fill and drain buffers, guarded memory. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,6 +65,34 @@ void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
     assert_int_equal(err, 0);
     assert_true(*sv != INVALID_SOCKET);
     conf_close(c, l);
+}
+
+struct conf_connector {
+    const struct conf_ctx *c;
+    SOCKET s;
+    const struct sockaddr_storage *ss;
+    int len, rc, err;
+};
+
+static void *conf_connect_thread(void *arg)
+{
+    struct conf_connector *k = arg;
+    k->rc = k->c->lv->connect(k->s, (const struct sockaddr *)k->ss, k->len, &k->err);
+    return NULL;
+}
+
+SOCKET conf_connect_accept(const struct conf_ctx *c, SOCKET l, const struct sockaddr_storage *ss,
+                           int len, LPCONDITIONPROC cond, DWORD_PTR data, SOCKET *client)
+{
+    struct conf_connector k = {.c = c, .s = conf_socket(c), .ss = ss, .len = len};
+    pthread_t t;
+    int err = 0;
+    assert_int_equal(pthread_create(&t, NULL, conf_connect_thread, &k), 0);
+    SOCKET s = c->lv->accept(l, cond, data, &err);
+    pthread_join(t, NULL);
+    assert_int_equal(k.rc, 0);
+    *client = k.s;
+    return s;
 }
 
 void conf_close(const struct conf_ctx *c, SOCKET s)
