@@ -59,6 +59,8 @@ int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, L
     pthread_mutex_lock(&s->lock);
     if (!s->bound && !s->has_conn)
         err = WSAEINVAL; /* Winsock: not bound yet */
+    else if (s->fd < 0 && s->local_len > 0)
+        ss = s->local, n = s->local_len; /* released: the name stays (C10) */
     else if (s->fd < 0 || getsockname(s->fd, (struct sockaddr *)&ss, &n) != 0)
         err = s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
     pthread_mutex_unlock(&s->lock);

@@ -180,10 +180,13 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
             setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
             int rc = connect(s->fd, (struct sockaddr *)&ss, (socklen_t)itot_sockaddr_len(s->af));
-            if (rc != 0 && errno != EINPROGRESS)
+            if (rc != 0 && errno != EINPROGRESS) {
                 err = errmap_from_errno(errno);
-            else
+            } else {
                 s->tcp_connecting = rc != 0;
+                s->local_len = sizeof s->local;
+                getsockname(s->fd, (struct sockaddr *)&s->local, &s->local_len);
+            }
         }
         if (err == 0)
             err = itot_engine_add(s);

@@ -253,12 +253,12 @@ static int recv_state_error(struct itot_sock *s)
     if (!s->has_conn)
         return WSAENOTCONN;
     const struct conn *c = &s->conn;
-    if (c->peer_disc)
+    if (c->peer_disc || (c->state == CONN_S_CLOSED && !c->error)) {
+        s->end_seen = true;
         return WSAEDISCON; /* D10: after the data, the disconnect */
+    }
     if (c->error)
         return c->error;
-    if (c->state == CONN_S_CLOSED)
-        return WSAEDISCON;
     if (c->state != CONN_S_OPEN && c->state != CONN_S_DR_SENT)
         return WSAENOTCONN;
     if (s->closing)
@@ -379,9 +379,33 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
         s->disc_deferred = true;
         return 0;
     }
+    /* D7: our own release finished, but the user has not read the end yet. */
+    if (s->conn.state == CONN_S_CLOSED && s->conn.tx_shut && !s->end_seen)
+        return 0;
+    bool direct = conn_outq_len(&s->conn) == 0 && s->fd >= 0 && !s->tcp_connecting;
+    struct conn saved = s->conn; /* shallow: the DR only goes into the preallocated queue */
     int err = conn_disconnect(&s->conn, data, len, itot_now_ms());
     if (err != 0)
         return err;
+    if (direct && conn_outq_len(&s->conn) > 0) {
+        /* Nothing queued before it: write the DR now, so a failing network is
+         * reported here and leaves the socket as it was (C9, D1). */
+        const uint8_t *span[2];
+        size_t slen[2];
+        conn_outq_peek(&s->conn, span, slen);
+        ssize_t w;
+        do {
+            w = send(s->fd, span[0], slen[0], MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (w < 0 && errno == EINTR);
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            int e = errmap_from_errno(errno);
+            s->conn = saved;
+            conn_outq_consume(&s->conn, conn_outq_len(&s->conn));
+            return e;
+        }
+        if (w > 0)
+            conn_outq_consume(&s->conn, (size_t)w);
+    }
     itot_flush(s);
     itot_apply(s);
     itot_engine_update(s);

@@ -314,6 +314,8 @@ static void accept_pending(struct itot_sock *l)
         c->cfg = l->cfg;
         c->peer = ss;
         c->peer_len = sl;
+        c->local_len = sizeof c->local;
+        getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
         c->max_pending = 0; /* >= 0: counted in the listener's n_pending */
         if (itot_sock_start_conn(c, CONN_RESPONDER) != 0) {
             itot_sock_unref(c);

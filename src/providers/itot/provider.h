@@ -45,6 +45,9 @@ struct itot_sock {
     bool registered;    /* in the engine (epoll + registry) */
     bool send_busy;     /* a Send is in the middle of a TSDU */
     bool recv_shut;     /* Shutdown(SD_RECEIVE) / RecvDisconnect done */
+    bool end_seen;      /* a Recv reported the disconnect: the release is complete for the user */
+    struct sockaddr_storage local; /* own address, kept for after the TCP close (C10) */
+    socklen_t local_len;
     bool disc_deferred; /* SendDisconnect arrived during a Send: issued when it ends */
     uint8_t disc_deferred_len;
     uint8_t disc_deferred_data[TPDU_MAX_DISC_DATA];
