@@ -1,0 +1,250 @@
+/* itot provider unit tests through the SPI: connect data both ways, the
+ * condition function's accept data and refusal, TSDU boundaries with
+ * MSG_PARTIAL and FIONREAD, disconnect data and reason, D9, negotiated class. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <wsp/itot.h>
+
+#include "fixtures.h"
+
+static struct conf_ctx ctx4 = {.fx = &itot_fixtures[0], .lv = &conf_level_spi};
+#define P conf_spi_procs()
+
+struct client {
+    SOCKET s;
+    struct sockaddr_storage ss;
+    int len, rc, err, cls;
+    uint8_t caller[32], callee[64];
+    ULONG caller_len, callee_len;
+};
+
+static void *client_main(void *arg)
+{
+    struct client *k = arg;
+    WSABUF caller = {.len = k->caller_len, .buf = (CHAR *)k->caller};
+    WSABUF callee = {.len = sizeof k->callee, .buf = (CHAR *)k->callee};
+    k->rc = P->lpWSPConnect(k->s, (struct sockaddr *)&k->ss, k->len, &caller, &callee, NULL, NULL,
+                            &k->err);
+    k->callee_len = callee.len;
+    return NULL;
+}
+
+struct cond_probe {
+    int verdict;
+    uint8_t seen[32];
+    ULONG seen_len;
+    const char *give;
+};
+
+static int CALLBACK cond_fn(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos, LPQOS gqos,
+                            LPWSABUF callee_id, LPWSABUF callee_data, GROUP *g, DWORD_PTR data)
+{
+    (void)caller_id, (void)sqos, (void)gqos, (void)callee_id, (void)g;
+    struct cond_probe *p = (struct cond_probe *)data;
+    p->seen_len = caller_data ? caller_data->len : 0;
+    if (caller_data)
+        memcpy(p->seen, caller_data->buf, caller_data->len);
+    size_t n = strlen(p->give);
+    memcpy(callee_data->buf, p->give, n);
+    callee_data->len = (ULONG)n;
+    return p->verdict;
+}
+
+/* Connect k (caller data "CALLER") while accepting with the probe. */
+static SOCKET connect_accept(struct client *k, struct cond_probe *p, int cls)
+{
+    int err = 0;
+    SOCKET l = conf_listener(&ctx4, 4, &k->ss, &k->len);
+    k->s = conf_socket(&ctx4);
+    if (cls >= 0)
+        assert_int_equal(P->lpWSPSetSockOpt(k->s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls,
+                                            sizeof cls, &err),
+                         0);
+    memcpy(k->caller, "CALLER", 6);
+    k->caller_len = 6;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, client_main, k), 0);
+    SOCKET s = P->lpWSPAccept(l, NULL, NULL, p ? cond_fn : NULL, (DWORD_PTR)p, &err);
+    pthread_join(t, NULL);
+    conf_close(&ctx4, l);
+    return s;
+}
+
+static int setup(void **state)
+{
+    *state = &ctx4;
+    return conf_setup(state);
+}
+
+static int teardown(void **state)
+{
+    return conf_teardown(state);
+}
+
+static void connect_data_both_ways(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    struct cond_probe p = {.verdict = CF_ACCEPT, .give = "CALLEE-DATA"};
+    SOCKET s = connect_accept(&k, &p, -1);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(k.rc, 0);
+    assert_int_equal(p.seen_len, 6);
+    assert_memory_equal(p.seen, "CALLER", 6);
+    assert_int_equal(k.callee_len, 11);
+    assert_memory_equal(k.callee, "CALLEE-DATA", 11);
+    int cls = -5, len = sizeof cls, err = 0;
+    assert_int_equal(P->lpWSPGetSockOpt(k.s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len, &err), 0);
+    assert_int_equal(cls, 2);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
+static void forced_class0_is_negotiated(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, 0);
+    assert_int_equal(k.rc, 0);
+    int cls = -5, len = sizeof cls, err = 0;
+    assert_int_equal(P->lpWSPGetSockOpt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len, &err), 0);
+    assert_int_equal(cls, 0);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
+static void condition_reject_refuses_with_data(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    struct cond_probe p = {.verdict = CF_REJECT, .give = "GO AWAY"};
+    int err = 0;
+    SOCKET l = conf_listener(&ctx4, 4, &k.ss, &k.len);
+    k.s = conf_socket(&ctx4);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, client_main, &k), 0);
+    SOCKET s = P->lpWSPAccept(l, NULL, NULL, cond_fn, (DWORD_PTR)&p, &err);
+    pthread_join(t, NULL);
+    assert_true(s == INVALID_SOCKET);
+    assert_int_equal(err, WSAECONNREFUSED);
+    assert_int_equal(k.rc, SOCKET_ERROR);
+    assert_int_equal(k.err, WSAECONNREFUSED);
+    char d[64];
+    int len = sizeof d;
+    assert_int_equal(P->lpWSPGetSockOpt(k.s, SOL_SOCKET, SO_DISCDATA, d, &len, &err), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(d, "GO AWAY", 7);
+    conf_close(&ctx4, k.s);
+    conf_close(&ctx4, l);
+}
+
+static void tsdu_partial_and_fionread(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, -1);
+    static char big[100000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)(i % 251);
+    WSABUF b = {.len = sizeof big, .buf = big};
+    DWORD n = 0, flags = 0;
+    int err = 0;
+    assert_int_equal(P->lpWSPSend(k.s, &b, 1, &n, 0, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(n, sizeof big);
+    static char got[sizeof big];
+    WSABUF r = {.len = 1000, .buf = got};
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(n, 1000);
+    assert_true(flags & MSG_PARTIAL);
+    u_long left = 0;
+    DWORD ret = 0;
+    assert_int_equal(P->lpWSPIoctl(s, WSP_FIONREAD, NULL, 0, &left, sizeof left, &ret, NULL, NULL,
+                                   NULL, &err),
+                     0);
+    assert_int_equal(left, sizeof big - 1000);
+    r.buf = got + 1000;
+    r.len = sizeof got - 1000;
+    flags = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(n, sizeof big - 1000);
+    assert_int_equal(flags & MSG_PARTIAL, 0);
+    assert_memory_equal(got, big, sizeof big);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
+static void disconnect_data_and_reason(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, -1);
+    char d[64];
+    for (int i = 0; i < 64; i++)
+        d[i] = (char)('A' + i % 26);
+    WSABUF w = {.len = 64, .buf = d};
+    int err = 0;
+    assert_int_equal(P->lpWSPSendDisconnect(k.s, &w, &err), 0);
+    char c;
+    WSABUF r = {.len = 1, .buf = &c};
+    DWORD n = 0, flags = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEDISCON);
+    char small[10];
+    WSABUF rd = {.len = sizeof small, .buf = small};
+    assert_int_equal(P->lpWSPRecvDisconnect(s, &rd, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT); /* D10 */
+    assert_int_equal(rd.len, 64);
+    char got[64];
+    rd.len = sizeof got;
+    rd.buf = got;
+    assert_int_equal(P->lpWSPRecvDisconnect(s, &rd, &err), 0);
+    assert_int_equal(rd.len, 64);
+    assert_memory_equal(got, d, 64);
+    int reason = 0, len = sizeof reason;
+    assert_int_equal(
+        P->lpWSPGetSockOpt(s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &len, &err), 0);
+    assert_int_equal(reason, WSP_ITOT_DR_NORMAL);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
+static void discdata_option_sent_at_close(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, -1);
+    int err = 0;
+    assert_int_equal(P->lpWSPSetSockOpt(k.s, SOL_SOCKET, SO_DISCDATA, "BYE", 3, &err), 0);
+    conf_close(&ctx4, k.s); /* D9: the close releases with SO_DISCDATA */
+    char c;
+    WSABUF r = {.len = 1, .buf = &c};
+    DWORD n = 0, flags = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEDISCON);
+    char got[64];
+    int len = sizeof got;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_DISCDATA, got, &len, &err), 0);
+    assert_int_equal(len, 3);
+    assert_memory_equal(got, "BYE", 3);
+    conf_close(&ctx4, s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(connect_data_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(forced_class0_is_negotiated, setup, teardown),
+        cmocka_unit_test_setup_teardown(condition_reject_refuses_with_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(tsdu_partial_and_fionread, setup, teardown),
+        cmocka_unit_test_setup_teardown(disconnect_data_and_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(discdata_option_sent_at_close, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
