@@ -156,10 +156,10 @@ int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_m
     }
     t.has_calling = c->cfg.calling_len > 0;
     t.calling_len = c->cfg.calling_len;
-    memcpy(t.calling, c->cfg.calling, c->cfg.calling_len);
+    conn_copy(t.calling, c->cfg.calling, c->cfg.calling_len);
     t.has_called = c->cfg.called_len > 0;
     t.called_len = c->cfg.called_len;
-    memcpy(t.called, c->cfg.called, c->cfg.called_len);
+    conn_copy(t.called, c->cfg.called, c->cfg.called_len);
     size_params(&t, c->cfg.tpdu_size, true);
     t.has_add_options = true; /* always explicit: RFC 1006 and ISO defaults differ */
     t.add_options = 0;
@@ -172,7 +172,7 @@ int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_m
         return WSAEINVAL;
     ring_push(&c->outq, buf, n);
     c->events |= CONN_EV_OUTPUT;
-    memcpy(c->conn_data, data, len);
+    conn_copy(c->conn_data, data, len);
     c->conn_data_len = (uint8_t)len;
     c->state = CONN_S_CR_SENT;
     c->deadline_ms = c->cfg.cr_timeout_ms ? now_ms + c->cfg.cr_timeout_ms : 0;
@@ -191,10 +191,10 @@ int conn_accept(struct conn *c, const uint8_t *data, size_t len)
     /* Echo the TSELs, as common practice does. */
     t.has_calling = c->peer_calling_len > 0;
     t.calling_len = c->peer_calling_len;
-    memcpy(t.calling, c->peer_calling, c->peer_calling_len);
+    conn_copy(t.calling, c->peer_calling, c->peer_calling_len);
     t.has_called = c->peer_called_len > 0;
     t.called_len = c->peer_called_len;
-    memcpy(t.called, c->peer_called, c->peer_called_len);
+    conn_copy(t.called, c->peer_called, c->peer_called_len);
     /* F0 only in answer to F0, and then alone (spec 6); tpdu_max was chosen by conn_input. */
     if (c->size_by_f0) {
         t.has_pref_size = true;
@@ -209,7 +209,7 @@ int conn_accept(struct conn *c, const uint8_t *data, size_t len)
     conn_emit(c, &t);
     if (c->state == CONN_S_CLOSED)
         return WSAECONNABORTED;
-    memcpy(c->conn_data, data, len);
+    conn_copy(c->conn_data, data, len);
     c->conn_data_len = (uint8_t)len;
     c->state = CONN_S_OPEN;
     c->deadline_ms = 0;

@@ -145,11 +145,11 @@ static void on_cr(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
     c->remote_ref = t->src_ref;
     c->peer_conn_data_len = (uint8_t)(t->data_len > TPDU_MAX_CONN_DATA ? TPDU_MAX_CONN_DATA
                                                                         : t->data_len);
-    memcpy(c->peer_conn_data, t->data, c->peer_conn_data_len);
+    conn_copy(c->peer_conn_data, t->data, c->peer_conn_data_len);
     c->peer_calling_len = t->has_calling ? t->calling_len : 0;
-    memcpy(c->peer_calling, t->calling, c->peer_calling_len);
+    conn_copy(c->peer_calling, t->calling, c->peer_calling_len);
     c->peer_called_len = t->has_called ? t->called_len : 0;
-    memcpy(c->peer_called, t->called, c->peer_called_len);
+    conn_copy(c->peer_called, t->called, c->peer_called_len);
     c->state = CONN_S_CR_RCVD;
     c->deadline_ms = 0;
     c->events |= CONN_EV_CR_RECEIVED;
@@ -191,11 +191,11 @@ static void on_cc(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
     c->tpdu_max = size;
     c->peer_conn_data_len = (uint8_t)(t->data_len > TPDU_MAX_CONN_DATA ? TPDU_MAX_CONN_DATA
                                                                         : t->data_len);
-    memcpy(c->peer_conn_data, t->data, c->peer_conn_data_len);
+    conn_copy(c->peer_conn_data, t->data, c->peer_conn_data_len);
     c->peer_calling_len = t->has_calling ? t->calling_len : 0;
-    memcpy(c->peer_calling, t->calling, c->peer_calling_len);
+    conn_copy(c->peer_calling, t->calling, c->peer_calling_len);
     c->peer_called_len = t->has_called ? t->called_len : 0;
-    memcpy(c->peer_called, t->called, c->peer_called_len);
+    conn_copy(c->peer_called, t->called, c->peer_called_len);
     c->state = CONN_S_OPEN;
     c->deadline_ms = 0;
     c->events |= CONN_EV_CONNECTED;
@@ -207,7 +207,7 @@ static void keep_dr(struct conn *c, const struct tpdu *t)
     c->disc_reason = t->reason;
     c->disc_data_len = (uint8_t)(t->data_len > TPDU_MAX_DISC_DATA ? TPDU_MAX_DISC_DATA
                                                                    : t->data_len);
-    memcpy(c->disc_data, t->data, c->disc_data_len);
+    conn_copy(c->disc_data, t->data, c->disc_data_len);
 }
 
 /* Initiator: the CR was refused (spec 6 initiator 5); class 2 may confirm with a DC. */

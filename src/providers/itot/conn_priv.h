@@ -3,8 +3,17 @@
 #ifndef WSP_ITOT_CONN_PRIV_H
 #define WSP_ITOT_CONN_PRIV_H
 
+#include <string.h>
+
 #include "conn.h"
 #include "conn_ring.h"
+
+/* memcpy that accepts a NULL source with n == 0 (empty user data decodes as NULL). */
+static inline void conn_copy(void *dst, const void *src, size_t n)
+{
+    if (n > 0)
+        memcpy(dst, src, n);
+}
 
 /* Encode t and append it to the output queue (control TPDUs: always fit in
  * the reserve; if they do not, the stream is given up). */
