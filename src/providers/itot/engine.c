@@ -439,11 +439,14 @@ static void *engine_main(void *arg)
         pthread_mutex_lock(&eng.lock);
         struct itot_sock *k = eng.kick_head;
         eng.kick_head = NULL;
-        for (struct itot_sock *s = k; s; s = s->kick_next)
-            s->kicked = false;
         pthread_mutex_unlock(&eng.lock);
         while (k) {
+            /* kicked stays true until here, so no kick can re-link k (and
+             * overwrite kick_next) while it is on this private list. */
+            pthread_mutex_lock(&eng.lock);
             struct itot_sock *next = k->kick_next;
+            k->kicked = false;
+            pthread_mutex_unlock(&eng.lock);
             service(k, 0);
             itot_sock_unref(k);
             k = next;
