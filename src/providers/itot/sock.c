@@ -171,10 +171,7 @@ void itot_select_wait(uint64_t deadline_ms, unsigned *seen_gen)
         if (deadline_ms == 0) {
             pthread_cond_wait(&sel_cond, &sel_lock);
         } else {
-            struct timespec ts = {.tv_sec = (time_t)(deadline_ms / 1000),
-                                  .tv_nsec = (long)(deadline_ms % 1000) * 1000000L};
-            pthread_condattr_t ca;
-            (void)ca;
+            struct timespec ts;
             /* sel_cond uses CLOCK_REALTIME: convert the monotonic deadline. */
             uint64_t now = itot_now_ms();
             struct timespec rt;
