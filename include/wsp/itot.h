@@ -21,6 +21,7 @@
 #define WSP_ITOT_CR_TIMEOUT_MS 7  /* int: connect establishment timer (TS1) */
 #define WSP_ITOT_DC_TIMEOUT_MS 8  /* int: release timer (TS2), waiting for the DC */
 #define WSP_ITOT_MAX_PENDING 9    /* int: pending unaccepted connections on a listener */
+#define WSP_ITOT_REJECT_REASON 10 /* int, listener: DR reason when a condition function says CF_REJECT (default 0; only the listed reasons below) */
 
 /* DR reasons (ISO 8073). */
 #define WSP_ITOT_DR_NOT_SPECIFIED 0

@@ -161,7 +161,12 @@ int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_m
     t.called_len = c->cfg.called_len;
     conn_copy(t.called, c->cfg.called, c->cfg.called_len);
     size_params(&t, c->cfg.tpdu_size, true);
-    t.has_add_options = true; /* always explicit: RFC 1006 and ISO defaults differ */
+    /* Explicit whenever class 2 is on offer, because ISO's default ("expedited
+     * used") and RFC 2126's ("not used") differ there.  A class-0-only CR leaves
+     * it out: class 0 has no expedited in ISO and RFC 1006 reads an absent C6
+     * as "not used", so the meaning is the same, and plain RFC 1006 stacks
+     * (iso-on-tcp among them) refuse a CR that carries it. */
+    t.has_add_options = c->cfg.class_pref != 0;
     t.add_options = 0;
     t.data = data;
     t.data_len = len;
@@ -202,8 +207,10 @@ int conn_accept(struct conn *c, const uint8_t *data, size_t len)
     } else {
         size_params(&t, c->tpdu_max, false);
     }
-    t.has_add_options = true;
-    t.add_options = 0; /* expedited never granted in v1 (spec 8) */
+    /* Expedited is never granted in v1 (spec 8).  A class 0 CC states C6 only
+     * when it grants expedited (spec 5), so it is left out there. */
+    t.has_add_options = c->cls == 2;
+    t.add_options = 0;
     t.data = data;
     t.data_len = len;
     conn_emit(c, &t);

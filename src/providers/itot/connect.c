@@ -21,12 +21,12 @@ SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
     (void)g, (void)dwFlags;
     int err = itot_guard();
     if (err != 0)
-        return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, err);
     if (lpProtocolInfo == NULL)
-        return (SOCKET)itot_fail(lpErrno, WSAEINVAL), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, WSAEINVAL);
     WSAPROTOCOL_INFOW pi;
     if (umem_read(&pi, lpProtocolInfo, sizeof pi) != 0)
-        return (SOCKET)itot_fail(lpErrno, WSAEFAULT), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, WSAEFAULT);
     if (af == FROM_PROTOCOL_INFO || af == 0)
         af = pi.iAddressFamily;
     if (type == FROM_PROTOCOL_INFO || type == 0)
@@ -34,23 +34,23 @@ SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
     if (protocol == FROM_PROTOCOL_INFO || protocol == 0)
         protocol = pi.iProtocol;
     if (af != AF_INET && af != AF_INET6)
-        return (SOCKET)itot_fail(lpErrno, WSAEAFNOSUPPORT), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, WSAEAFNOSUPPORT);
     if (type != SOCK_SEQPACKET)
-        return (SOCKET)itot_fail(lpErrno, WSAESOCKTNOSUPPORT), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, WSAESOCKTNOSUPPORT);
     if (protocol != WSP_PROTO_ITOT)
-        return (SOCKET)itot_fail(lpErrno, WSAEPROTONOSUPPORT), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, WSAEPROTONOSUPPORT);
     int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return (SOCKET)itot_fail(lpErrno, errmap_from_errno(errno)), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, errmap_from_errno(errno));
     struct itot_sock *s = itot_sock_alloc(af, &pi, fd);
     if (s == NULL) {
         close(fd);
-        return (SOCKET)itot_fail(lpErrno, WSAENOBUFS), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, WSAENOBUFS);
     }
     err = itot_sock_publish(s);
     if (err != 0) {
         itot_sock_unref(s);
-        return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, err);
     }
     return s->handle;
 }
@@ -285,26 +285,26 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
     int err = itot_guard();
     struct itot_sock *l = err ? NULL : itot_lookup(h, &err);
     if (l == NULL)
-        return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+        return itot_fail_socket(lpErrno, err);
     int alen = 0;
     if (addr != NULL || addrlen != NULL) {
         if (addrlen == NULL || umem_read(&alen, addrlen, sizeof alen) != 0)
-            return (SOCKET)itot_fail(lpErrno, WSAEFAULT), INVALID_SOCKET;
+            return itot_fail_socket(lpErrno, WSAEFAULT);
         if (alen < itot_sockaddr_len(l->af) || umem_check_write(addr, (size_t)alen) != 0)
-            return (SOCKET)itot_fail(lpErrno, WSAEFAULT), INVALID_SOCKET;
+            return itot_fail_socket(lpErrno, WSAEFAULT);
     }
     for (;;) {
         pthread_mutex_lock(&l->lock);
         if (l->kind != ITOT_K_LISTEN) {
             pthread_mutex_unlock(&l->lock);
-            return (SOCKET)itot_fail(lpErrno, WSAEINVAL), INVALID_SOCKET;
+            return itot_fail_socket(lpErrno, WSAEINVAL);
         }
         struct itot_sock *c;
         while ((c = pop_pending(l)) == NULL) {
             if (l->closing || l->nonblocking) {
                 err = l->closing ? WSAEINTR : WSAEWOULDBLOCK;
                 pthread_mutex_unlock(&l->lock);
-                return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+                return itot_fail_socket(lpErrno, err);
             }
             itot_wait(l, 0);
         }
@@ -334,16 +334,19 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             pthread_mutex_lock(&l->lock);
             push_front(l, c);
             pthread_mutex_unlock(&l->lock);
-            return (SOCKET)itot_fail(lpErrno, WSATRY_AGAIN), INVALID_SOCKET;
+            return itot_fail_socket(lpErrno, WSATRY_AGAIN);
         }
         if (verdict != CF_ACCEPT) {
-            conn_reject(&c->conn, WSP_ITOT_DR_NOT_SPECIFIED, callee, callee_len);
+            pthread_mutex_lock(&l->lock);
+            uint8_t reason = l->reject_reason;
+            pthread_mutex_unlock(&l->lock);
+            conn_reject(&c->conn, reason, callee, callee_len);
             itot_apply(c);
             itot_engine_update(c);
             uncount(c);
             pthread_mutex_unlock(&c->lock);
             itot_sock_unref(c);
-            return (SOCKET)itot_fail(lpErrno, WSAECONNREFUSED), INVALID_SOCKET;
+            return itot_fail_socket(lpErrno, WSAECONNREFUSED);
         }
         err = conn_accept(&c->conn, callee, callee_len);
         if (err == 0)
@@ -364,7 +367,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         pthread_mutex_unlock(&c->lock);
         if (err != 0) {
             itot_sock_unref(c);
-            return (SOCKET)itot_fail(lpErrno, err), INVALID_SOCKET;
+            return itot_fail_socket(lpErrno, err);
         }
         /* The accept queue's reference becomes the handle's. */
         return out;

@@ -117,6 +117,8 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         return put_int(optval, optlen, (int)s->cfg.dc_timeout_ms);
     case WSP_ITOT_MAX_PENDING:
         return put_int(optval, optlen, s->max_pending);
+    case WSP_ITOT_REJECT_REASON:
+        return put_int(optval, optlen, s->reject_reason);
     default:
         return WSAENOPROTOOPT;
     }
@@ -243,6 +245,12 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
             return WSAEINVAL;
         s->max_pending = v;
         itot_engine_update(s);
+        return 0;
+    case WSP_ITOT_REJECT_REASON:
+        /* Only reasons ISO 8073 lists: a peer (and tshark) cannot read others. */
+        if (v < 0 || v > 255 || tpdu_dr_reason_name((uint8_t)v) == NULL)
+            return WSAEINVAL;
+        s->reject_reason = (uint8_t)v;
         return 0;
     case WSP_ITOT_DISCREASON:
         return WSAEINVAL; /* read only */

@@ -60,6 +60,7 @@ struct itot_sock {
     uint8_t conn_data_len, disc_data_len;
     uint8_t conn_data[TPDU_MAX_CONN_DATA];
     uint8_t disc_data[TPDU_MAX_DISC_DATA];
+    uint8_t reject_reason; /* listener: WSP_ITOT_REJECT_REASON, the DR reason of CF_REJECT */
     int max_pending; /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
                         counted in its listener's n_pending, -1 after */
 
@@ -113,6 +114,13 @@ static inline int itot_fail(LPINT lpErrno, int code)
     if (lpErrno != NULL)
         *lpErrno = code;
     return SOCKET_ERROR;
+}
+
+/* The same for the entry points that return a SOCKET. */
+static inline SOCKET itot_fail_socket(LPINT lpErrno, int code)
+{
+    itot_fail(lpErrno, code);
+    return INVALID_SOCKET;
 }
 
 uint64_t itot_now_ms(void);
