@@ -133,6 +133,54 @@ static size_t read_tsdu(struct conn *c, uint8_t *out, size_t cap)
     return n;
 }
 
+/* The additional option selection parameter (C6) of the CR or CC in raw,
+ * found by walking the variable part of the TPDU at tpkt + 4 byte by byte
+ * (not through the decoder, so an encoder/decoder pair that agree on a wrong
+ * layout is still caught).  Returns the value's address and sets *vlen, or
+ * NULL when the TPDU carries no C6. */
+static const uint8_t *raw_c6(const uint8_t *tpkt, uint8_t *vlen)
+{
+    const uint8_t *h = tpkt + 4;
+    size_t end = (size_t)h[0] + 1; /* LI counts the octets after itself */
+    size_t off = 7;                /* LI, code, DST-REF, SRC-REF, class option */
+    while (off + 2 <= end) {
+        uint8_t code = h[off], len = h[off + 1];
+        assert_true(off + 2 + len <= end);
+        if (code == 0xC6) {
+            *vlen = len;
+            return h + off + 2;
+        }
+        off += 2 + (size_t)len;
+    }
+    return NULL;
+}
+
+/* The first queued TPDU of c is a CR or CC with exactly `C6 01 00`. */
+static void assert_c6_01_00(struct conn *c, uint8_t code)
+{
+    struct tpdu t;
+    uint8_t buf[256], vlen = 0;
+    peek_tpdu(c, &t, buf, sizeof buf);
+    assert_int_equal(t.code, code);
+    const uint8_t *v = raw_c6(buf, &vlen);
+    assert_non_null(v);
+    assert_int_equal(vlen, 1);
+    assert_int_equal(v[0], 0x00);
+    assert_true(t.has_add_options);
+    assert_int_equal(t.add_options, 0);
+}
+
+/* The first queued TPDU of c is a CR or CC without C6. */
+static void assert_no_c6(struct conn *c, uint8_t code)
+{
+    struct tpdu t;
+    uint8_t buf[256], vlen = 0;
+    peek_tpdu(c, &t, buf, sizeof buf);
+    assert_int_equal(t.code, code);
+    assert_null(raw_c6(buf, &vlen));
+    assert_false(t.has_add_options);
+}
+
 /* ---- establishment and negotiation (spec 5, 6) ------------------------- */
 
 static void cr_cc_class2_default_with_connect_data(void **state)
@@ -168,6 +216,93 @@ static void cr_cc_class2_default_with_connect_data(void **state)
     assert_int_equal(p.a.remote_ref, 2);
     assert_int_equal(p.a.tpdu_max, p.b.tpdu_max);
     pair_free(&p);
+}
+
+/* ---- C6 in CR and CC (spec 5): explicit whenever class 2 is on offer, left
+ * out where class 0 alone is at stake (RFC 1006 reads an absent C6 as "no
+ * expedited", which is what class 0 means anyway). ------------------------ */
+
+static void cr_default_class2_alt0_carries_c6_01_00(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, -1, -1);
+    assert_int_equal(conn_connect(&p.a, NULL, 0, 0), 0);
+    assert_c6_01_00(&p.a, TPDU_CR);
+    pair_free(&p);
+}
+
+static void cr_class2_only_carries_c6_01_00(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 2, -1);
+    assert_int_equal(conn_connect(&p.a, NULL, 0, 0), 0);
+    struct tpdu t;
+    uint8_t buf[256];
+    peek_tpdu(&p.a, &t, buf, sizeof buf);
+    assert_int_equal(t.class_opt >> 4, 2);
+    assert_int_equal(t.n_alt_classes, 0);
+    assert_c6_01_00(&p.a, TPDU_CR);
+    pair_free(&p);
+}
+
+static void cr_class0_only_has_no_c6(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0, -1);
+    assert_int_equal(conn_connect(&p.a, (const uint8_t *)"HELLO", 5, 0), 0);
+    struct tpdu t;
+    uint8_t buf[256];
+    peek_tpdu(&p.a, &t, buf, sizeof buf);
+    assert_int_equal(t.class_opt, 0x00);
+    assert_int_equal(t.n_alt_classes, 0);
+    assert_no_c6(&p.a, TPDU_CR);
+    /* The responder still reads it as a class 0 request and connects. */
+    pump(&p.a, &p.b);
+    assert_int_equal(p.b.state, CONN_S_CR_RCVD);
+    pair_free(&p);
+}
+
+static void cc_selecting_class0_has_no_c6(void **state)
+{
+    (void)state;
+    /* Both ways to land in class 0: a class-0-only CR, and a class 2 + alt 0
+     * CR to a class-0-only responder. */
+    const int prefs[][2] = {{0, -1}, {-1, 0}};
+    for (size_t i = 0; i < sizeof prefs / sizeof prefs[0]; i++) {
+        struct pair p;
+        pair_init(&p, prefs[i][0], prefs[i][1]);
+        assert_int_equal(conn_connect(&p.a, NULL, 0, 0), 0);
+        pump(&p.a, &p.b);
+        assert_true(conn_take_events(&p.b) & CONN_EV_CR_RECEIVED);
+        assert_int_equal(conn_accept(&p.b, NULL, 0), 0);
+        assert_no_c6(&p.b, TPDU_CC);
+        pump(&p.b, &p.a);
+        assert_int_equal(p.a.state, CONN_S_OPEN);
+        assert_int_equal(p.a.cls, 0);
+        pair_free(&p);
+    }
+}
+
+static void cc_selecting_class2_carries_c6_01_00(void **state)
+{
+    (void)state;
+    const int prefs[][2] = {{-1, -1}, {2, -1}, {-1, 2}};
+    for (size_t i = 0; i < sizeof prefs / sizeof prefs[0]; i++) {
+        struct pair p;
+        pair_init(&p, prefs[i][0], prefs[i][1]);
+        assert_int_equal(conn_connect(&p.a, NULL, 0, 0), 0);
+        pump(&p.a, &p.b);
+        assert_true(conn_take_events(&p.b) & CONN_EV_CR_RECEIVED);
+        assert_int_equal(conn_accept(&p.b, NULL, 0), 0);
+        assert_c6_01_00(&p.b, TPDU_CC);
+        pump(&p.b, &p.a);
+        assert_int_equal(p.a.state, CONN_S_OPEN);
+        assert_int_equal(p.a.cls, 2);
+        pair_free(&p);
+    }
 }
 
 static void class0_forced_by_initiator(void **state)
@@ -888,6 +1023,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cr_cc_class2_default_with_connect_data),
+        cmocka_unit_test(cr_default_class2_alt0_carries_c6_01_00),
+        cmocka_unit_test(cr_class2_only_carries_c6_01_00),
+        cmocka_unit_test(cr_class0_only_has_no_c6),
+        cmocka_unit_test(cc_selecting_class0_has_no_c6),
+        cmocka_unit_test(cc_selecting_class2_carries_c6_01_00),
         cmocka_unit_test(class0_forced_by_initiator),
         cmocka_unit_test(class2_with_alt_to_class0_only_responder),
         cmocka_unit_test(class2_mandatory_refused_by_class0_responder),

@@ -136,12 +136,83 @@ static void condition_reject_refuses_with_data(void **state)
     assert_int_equal(err, WSAECONNREFUSED);
     assert_int_equal(k.rc, SOCKET_ERROR);
     assert_int_equal(k.err, WSAECONNREFUSED);
+    int reason = -1, rlen = sizeof reason;
+    assert_int_equal(
+        P->lpWSPGetSockOpt(k.s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &rlen, &err), 0);
+    assert_int_equal(reason, WSP_ITOT_DR_NOT_SPECIFIED); /* no WSP_ITOT_REJECT_REASON set */
     char d[64];
     int len = sizeof d;
     assert_int_equal(P->lpWSPGetSockOpt(k.s, SOL_SOCKET, SO_DISCDATA, d, &len, &err), 0);
     assert_int_equal(len, 7);
     assert_memory_equal(d, "GO AWAY", 7);
     conf_close(&ctx4, k.s);
+    conf_close(&ctx4, l);
+}
+
+static int get_reject_reason(SOCKET l)
+{
+    int v = -1, len = sizeof v, err = 0;
+    assert_int_equal(
+        P->lpWSPGetSockOpt(l, WSP_SOL_ITOT, WSP_ITOT_REJECT_REASON, (char *)&v, &len, &err), 0);
+    assert_int_equal(len, sizeof v);
+    return v;
+}
+
+static int set_reject_reason(SOCKET l, int v, int *err)
+{
+    return P->lpWSPSetSockOpt(l, WSP_SOL_ITOT, WSP_ITOT_REJECT_REASON, (char *)&v, sizeof v, err);
+}
+
+/* WSP_ITOT_REJECT_REASON on the listener is the DR reason a CF_REJECT sends:
+ * the refused client reads it back with the refusal data. */
+static void reject_reason_option_reaches_refused_client(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    struct cond_probe p = {.verdict = CF_REJECT, .give = "GO AWAY"};
+    int err = 0;
+    SOCKET l = conf_listener(&ctx4, 4, &k.ss, &k.len);
+    assert_int_equal(get_reject_reason(l), WSP_ITOT_DR_NOT_SPECIFIED);
+    assert_int_equal(set_reject_reason(l, WSP_ITOT_DR_REFUSED, &err), 0);
+    assert_int_equal(get_reject_reason(l), WSP_ITOT_DR_REFUSED);
+    k.s = conf_socket(&ctx4);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, client_main, &k), 0);
+    SOCKET s = P->lpWSPAccept(l, NULL, NULL, cond_fn, (DWORD_PTR)&p, &err);
+    pthread_join(t, NULL);
+    assert_true(s == INVALID_SOCKET);
+    assert_int_equal(err, WSAECONNREFUSED);
+    assert_int_equal(k.rc, SOCKET_ERROR);
+    assert_int_equal(k.err, WSAECONNREFUSED);
+    int reason = -1, len = sizeof reason;
+    assert_int_equal(
+        P->lpWSPGetSockOpt(k.s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &len, &err), 0);
+    assert_int_equal(reason, WSP_ITOT_DR_REFUSED);
+    char d[64];
+    len = sizeof d;
+    assert_int_equal(P->lpWSPGetSockOpt(k.s, SOL_SOCKET, SO_DISCDATA, d, &len, &err), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(d, "GO AWAY", 7);
+    conf_close(&ctx4, k.s);
+    conf_close(&ctx4, l);
+}
+
+/* Only the reasons ISO 8073 lists are taken; anything else is WSAEINVAL and
+ * leaves the option as it was. */
+static void reject_reason_unlisted_is_einval_unchanged(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ss;
+    int sslen = 0, err = 0;
+    SOCKET l = conf_listener(&ctx4, 4, &ss, &sslen);
+    assert_int_equal(set_reject_reason(l, WSP_ITOT_DR_ADDRESS_UNKNOWN, &err), 0);
+    const int bad[] = {134, 137, 200, 255, 256, -1};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err = 0;
+        assert_int_equal(set_reject_reason(l, bad[i], &err), SOCKET_ERROR);
+        assert_int_equal(err, WSAEINVAL);
+        assert_int_equal(get_reject_reason(l), WSP_ITOT_DR_ADDRESS_UNKNOWN);
+    }
     conf_close(&ctx4, l);
 }
 
@@ -242,6 +313,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(connect_data_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(forced_class0_is_negotiated, setup, teardown),
         cmocka_unit_test_setup_teardown(condition_reject_refuses_with_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(reject_reason_option_reaches_refused_client, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(reject_reason_unlisted_is_einval_unchanged, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(tsdu_partial_and_fionread, setup, teardown),
         cmocka_unit_test_setup_teardown(disconnect_data_and_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(discdata_option_sent_at_close, setup, teardown),
