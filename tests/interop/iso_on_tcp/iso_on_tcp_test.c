@@ -2,8 +2,12 @@
  * used only as a test peer.  Class 0 only: iso-on-tcp implements nothing else.
  *   a) iso-on-tcp connects to our listener, data both ways, then its DR with
  *      64 octets of user data reaches WSARecvDisconnect (D10, reason 128);
- *   b) our client connects to iso-on-tcp, data both ways, and the 64 octets of
- *      our WSASendDisconnect reach it in the DR (C1, C3). */
+ *   b) the same, ended by iso-on-tcp's own close(): DR reason 0, no data (D10);
+ *   c) our client connects to iso-on-tcp, data both ways, and the 64 octets of
+ *      our WSASendDisconnect reach it in the DR (C1, C3).
+ * iso-on-tcp runs exactly as published: it refuses a CR or CC with any
+ * parameter but C0/C1/C2, so these pass only because our class 0 CR and CC
+ * leave out the C6 parameter (docs/interop.md). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -57,7 +61,7 @@ static void peer_fail(struct node_peer *p, const char *fmt, ...)
     fail_msg("%s\n--- iso-on-tcp peer (exit %d) printed:\n%s", what, st, p->log);
 }
 
-/* What the peer saw (its CR/CC view, the shim's rewrites), for the log. */
+/* What the peer saw (its CR/CC view, the TPDUs it parsed), for the log. */
 static void peer_show(struct node_peer *p)
 {
     for (size_t i = 0; i < p->log_len; i++)
@@ -120,7 +124,7 @@ static int CALLBACK accept_all(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS s
 
 /* plain_close: the peer ends with iso-on-tcp's own close(), a DR with reason 0
  * and no user data; otherwise with reason 128 and the 64 octets. */
-static void client_to_wsp_server(bool strip_c6, bool plain_close)
+static void client_to_wsp_server(bool plain_close)
 {
     SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
     assert_true(l != INVALID_SOCKET);
@@ -140,8 +144,6 @@ static void client_to_wsp_server(bool strip_c6, bool plain_close)
                           "7",
                           "--recv",
                           "7",
-                          "--strip-c6",
-                          strip_c6 ? "1" : "0",
                           "--plain-close",
                           plain_close ? "1" : "0",
                           NULL};
@@ -218,10 +220,10 @@ static void client_to_wsp_server(bool strip_c6, bool plain_close)
     peer_show(&p);
 }
 
-static void wsp_client_to_server(bool strip_c6)
+static void wsp_client_to_server(void)
 {
     struct node_peer p;
-    const char *args[] = {"--recv", "7", "--send", "7", "--strip-c6", strip_c6 ? "1" : "0", NULL};
+    const char *args[] = {"--recv", "7", "--send", "7", NULL};
     assert_int_equal(node_peer_start(&p, "peer_server.js", args), 0);
     const char *line = node_peer_line(&p, PEER_TIMEOUT_MS);
     unsigned port = 0;
@@ -284,59 +286,31 @@ static void wsp_client_to_server(bool strip_c6)
     peer_show(&p);
 }
 
-/* iso-on-tcp exactly as published (executable iso_on_tcp). */
-#if !ISO_STRIP_C6
 static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server(void **state)
 {
     (void)state;
-    client_to_wsp_server(false, false);
+    client_to_wsp_server(false);
+}
+
+/* iso-on-tcp's own disconnect: DR reason 0, both references 0, no user data. */
+static void sd_d10_iso_on_tcp_client_plain_close_to_wsp_server(void **state)
+{
+    (void)state;
+    client_to_wsp_server(true);
 }
 
 static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server(void **state)
 {
     (void)state;
-    wsp_client_to_server(false);
+    wsp_client_to_server();
 }
-
-/* The same, with our "C6 = 0x00" parameter removed before iso-on-tcp parses
- * the CR/CC (c6_strip.js; same meaning under RFC 1006): everything past
- * connection establishment is then exercised even though iso-on-tcp rejects
- * any parameter other than C0/C1/C2 (executable iso_on_tcp_c6_stripped). */
-#else
-static void sd_d10_iso_on_tcp_client_dr_data_to_wsp_server_c6_stripped(void **state)
-{
-    (void)state;
-    client_to_wsp_server(true, false);
-}
-
-/* iso-on-tcp's own disconnect: DR reason 0, both references 0, no user data. */
-static void sd_d10_iso_on_tcp_client_plain_close_to_wsp_server_c6_stripped(void **state)
-{
-    (void)state;
-    client_to_wsp_server(true, true);
-}
-
-static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server_c6_stripped(void **state)
-{
-    (void)state;
-    wsp_client_to_server(true);
-}
-#endif
 
 int main(void)
 {
-#if ISO_STRIP_C6
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sd_d10_iso_on_tcp_client_dr_data_to_wsp_server_c6_stripped),
-        cmocka_unit_test(sd_d10_iso_on_tcp_client_plain_close_to_wsp_server_c6_stripped),
-        cmocka_unit_test(sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server_c6_stripped),
-    };
-    return cmocka_run_group_tests_name("iso_on_tcp_c6_stripped", tests, setup, teardown);
-#else
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sd_d10_iso_on_tcp_client_dr_data_to_wsp_server),
+        cmocka_unit_test(sd_d10_iso_on_tcp_client_plain_close_to_wsp_server),
         cmocka_unit_test(sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server),
     };
     return cmocka_run_group_tests_name("iso_on_tcp", tests, setup, teardown);
-#endif
 }

@@ -5,13 +5,10 @@
 //   64 octets of user data, then close TCP.
 // iso-on-tcp's client.close() sends a DR without user data (reason 0, both
 // references 0), so the DR is built with the package's public serializer.
-// With --strip-c6 1, a C6 = 0x00 parameter in our CC is removed before
-// iso-on-tcp sees it (see c6_strip.js).
 // With --plain-close 1 it disconnects with the package's own client.close().
-// Usage: node peer_client.js --host 127.0.0.1 --port N --send N --recv M [--strip-c6 1] [--plain-close 1]
+// Usage: node peer_client.js --host 127.0.0.1 --port N --send N --recv M [--plain-close 1]
 const net = require('net');
 const isoontcp = require('iso-on-tcp');
-const { C6Strip } = require('./c6_strip.js');
 const { TPDU_SIZE, message, discData, report, args } = require('./peer_common.js');
 
 const a = args();
@@ -26,10 +23,10 @@ function fail(what) {
     client.stream.destroy();
 }
 
-// What isoontcp.createConnection() does, with the optional shim in between.
+// What isoontcp.createConnection() does, spelled out so the TSAPs and the TPDU
+// size are ours.
 const sock = net.createConnection(parseInt(a.port), a.host || '127.0.0.1', () => client.connect());
-const stream = a['strip-c6'] === '1' ? new C6Strip(sock, s => report({ event: 'c6-stripped', ...s })) : sock;
-const client = new isoontcp.ISOOnTCPClient(stream, { srcTSAP: 0x0100, dstTSAP: 0x0102, tpduSize: TPDU_SIZE });
+const client = new isoontcp.ISOOnTCPClient(sock, { srcTSAP: 0x0100, dstTSAP: 0x0102, tpduSize: TPDU_SIZE });
 client.on('error', fail);
 client.on('raw-message', m => report({ event: 'tpdu', type: m.type, len: m.payload.length }));
 client.on('connect', () => {

@@ -4,12 +4,9 @@
 // accepted TCP socket is wrapped in one.  It receives N messages and checks
 // them, sends M messages, and reports the DR it gets (reason, user data) as
 // the 'raw-message' event shows it.
-// With --strip-c6 1, a C6 = 0x00 parameter in our CR is removed before
-// iso-on-tcp sees it (see c6_strip.js).
-// Usage: node peer_server.js --recv N --send M [--strip-c6 1]  (prints {"event":"listening","port":P})
+// Usage: node peer_server.js --recv N --send M  (prints {"event":"listening","port":P})
 const net = require('net');
 const isoontcp = require('iso-on-tcp');
-const { C6Strip } = require('./c6_strip.js');
 const { TPDU_SIZE, message, report, args } = require('./peer_common.js');
 
 const a = args();
@@ -18,8 +15,7 @@ const nRecv = parseInt(a.recv || '7'), nSend = parseInt(a.send || '7');
 const server = net.createServer(sock => {
     server.close(); // one connection only
     let received = 0, dr = null;
-    const stream = a['strip-c6'] === '1' ? new C6Strip(sock, s => report({ event: 'c6-stripped', ...s })) : sock;
-    const conn = new isoontcp.ISOOnTCPClient(stream, { srcTSAP: 0x0102, dstTSAP: 0x0100, tpduSize: TPDU_SIZE });
+    const conn = new isoontcp.ISOOnTCPClient(sock, { srcTSAP: 0x0102, dstTSAP: 0x0100, tpduSize: TPDU_SIZE });
     conn.on('error', e => { report({ event: 'error', what: String(e) }); process.exitCode = 1; });
     conn.on('raw-message', m => {
         if (m.type === isoontcp.constants.tpdu_type.CR)
