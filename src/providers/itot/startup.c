@@ -2,14 +2,12 @@
  * table.  After the last WSPCleanup every entry answers WSAENETDOWN (C9). */
 #include <time.h>
 
+#include "common/spi_start.h"
 #include "provider.h"
 
 WSPUPCALLTABLE itot_upcalls;
 atomic_bool itot_live;
 _Thread_local int itot_in_callback;
-
-static pthread_mutex_t itot_start_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned itot_start_count;
 
 static const WSPPROC_TABLE itot_procs = {
     .lpWSPAccept = itot_WSPAccept,
@@ -53,54 +51,37 @@ uint64_t itot_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* What the last WSPCleanup releases: sockets the application never closed,
+ * then the engine thread. */
+static void itot_last_cleanup(void)
+{
+    itot_close_all();
+    itot_engine_stop();
+}
+
+static struct spi_start itot_start = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .live = &itot_live,
+    .upcalls = &itot_upcalls,
+    .description = itot_description,
+    .procs = &itot_procs,
+    .last_cleanup = itot_last_cleanup,
+};
+
 __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionRequested,
                                                              LPWSPDATA lpWSPData,
                                                              LPWSAPROTOCOL_INFOW lpProtocolInfo,
                                                              WSPUPCALLTABLE UpcallTable,
                                                              LPWSPPROC_TABLE lpProcTable)
 {
-    (void)lpProtocolInfo; /* each WSPSocket brings its own catalog entry */
-    if (lpWSPData == NULL || lpProcTable == NULL)
-        return WSAEFAULT;
-    if (LOBYTE(wVersionRequested) < 2 ||
-        (LOBYTE(wVersionRequested) == 2 && HIBYTE(wVersionRequested) < 2))
-        return WSAVERNOTSUPPORTED;
-    if (UpcallTable.lpWPUCreateSocketHandle == NULL ||
-        UpcallTable.lpWPUQuerySocketHandleContext == NULL ||
-        UpcallTable.lpWPUCloseSocketHandle == NULL)
-        return WSAEINVALIDPROCTABLE;
-
-    pthread_mutex_lock(&itot_start_lock);
-    if (itot_start_count++ == 0) {
-        itot_upcalls = UpcallTable;
-        atomic_store_explicit(&itot_live, true, memory_order_release);
-    }
-    pthread_mutex_unlock(&itot_start_lock);
-
-    lpWSPData->wVersion = MAKEWORD(2, 2);
-    lpWSPData->wHighVersion = MAKEWORD(2, 2);
-    size_t i = 0;
-    for (; itot_description[i] != '\0' && i < WSPDESCRIPTION_LEN; i++)
-        lpWSPData->szDescription[i] = (WCHAR)itot_description[i];
-    lpWSPData->szDescription[i] = 0;
-    *lpProcTable = itot_procs;
-    return 0;
+    (void)lpProtocolInfo; /* each WSPSocket call brings its own catalog entry */
+    return spi_startup(&itot_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
 }
 
 int WSPAPI itot_WSPCleanup(LPINT lpErrno)
 {
     if (itot_in_callback)
         return itot_fail(lpErrno, WSAEINPROGRESS);
-    pthread_mutex_lock(&itot_start_lock);
-    if (itot_start_count == 0) {
-        pthread_mutex_unlock(&itot_start_lock);
-        return itot_fail(lpErrno, WSANOTINITIALISED);
-    }
-    if (--itot_start_count == 0) {
-        atomic_store_explicit(&itot_live, false, memory_order_release);
-        itot_close_all();
-        itot_engine_stop();
-    }
-    pthread_mutex_unlock(&itot_start_lock);
-    return 0;
+    int err = spi_cleanup(&itot_start);
+    return err ? itot_fail(lpErrno, err) : 0;
 }

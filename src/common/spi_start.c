@@ -1,0 +1,52 @@
+/* spi_start — shared WSPStartup / WSPCleanup bookkeeping (see spi_start.h). */
+#include "common/spi_start.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPData,
+                const WSPUPCALLTABLE *UpcallTable, LPWSPPROC_TABLE lpProcTable)
+{
+    if (lpWSPData == NULL || lpProcTable == NULL)
+        return WSAEFAULT;
+    /* 2.2 is the only SPI version there is; an older request cannot be served. */
+    if (LOBYTE(wVersionRequested) < 2 ||
+        (LOBYTE(wVersionRequested) == 2 && HIBYTE(wVersionRequested) < 2))
+        return WSAVERNOTSUPPORTED;
+    if (UpcallTable->lpWPUCreateSocketHandle == NULL ||
+        UpcallTable->lpWPUQuerySocketHandleContext == NULL ||
+        UpcallTable->lpWPUCloseSocketHandle == NULL)
+        return WSAEINVALIDPROCTABLE;
+
+    pthread_mutex_lock(&st->lock);
+    if (st->count++ == 0) {
+        *st->upcalls = *UpcallTable;
+        atomic_store_explicit(st->live, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&st->lock);
+
+    lpWSPData->wVersion = MAKEWORD(2, 2);
+    lpWSPData->wHighVersion = MAKEWORD(2, 2);
+    size_t i = 0;
+    for (; st->description[i] != '\0' && i < WSPDESCRIPTION_LEN; i++)
+        lpWSPData->szDescription[i] = (WCHAR)st->description[i];
+    lpWSPData->szDescription[i] = 0;
+    *lpProcTable = *st->procs;
+    return 0;
+}
+
+int spi_cleanup(struct spi_start *st)
+{
+    pthread_mutex_lock(&st->lock);
+    if (st->count == 0) {
+        pthread_mutex_unlock(&st->lock);
+        return WSANOTINITIALISED;
+    }
+    if (--st->count == 0) {
+        /* Refuse new calls first, then release what is left. */
+        atomic_store_explicit(st->live, false, memory_order_release);
+        st->last_cleanup();
+    }
+    pthread_mutex_unlock(&st->lock);
+    return 0;
+}
