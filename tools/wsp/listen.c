@@ -67,23 +67,18 @@ static int CALLBACK listen_condition(LPWSABUF lpCallerId, LPWSABUF lpCallerData,
     return o->reject_reason >= 0 ? CF_REJECT : CF_ACCEPT;
 }
 
-/* Asks the itot provider to refuse with `reason`. Only a provider whose header
- * defines WSP_ITOT_REJECT_REASON can; guessing the option's number could set
- * some other option. 1 if the provider took it. */
+/* Asks the itot provider to refuse with `reason` (WSP_ITOT_REJECT_REASON on
+ * the listening socket). A provider that does not take it (an older module,
+ * or a reason it does not list) still refuses, with a reason of its own, so
+ * this only warns. 1 if the provider took it. */
 static int listen_set_reject_reason(SOCKET s, int reason)
 {
-#ifdef WSP_ITOT_REJECT_REASON
     if (wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_REJECT_REASON, (const char *)&reason,
                        sizeof reason) != SOCKET_ERROR)
         return 1;
     report_error("warning: the provider cannot set the refusal reason (%s); it refuses with "
                  "its own",
                  report_wsa_name(WSAGetLastError()));
-#else
-    (void)s, (void)reason;
-    report_error("warning: the provider cannot set the refusal reason (<wsp/itot.h> has no "
-                 "WSP_ITOT_REJECT_REASON); it refuses with its own");
-#endif
     return 0;
 }
 
