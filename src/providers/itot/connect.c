@@ -5,14 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/addrstr.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "provider.h"
 
 int itot_sockaddr_len(int af)
 {
-    return af == AF_INET ? (int)sizeof(struct sockaddr_in)
-                         : af == AF_INET6 ? (int)sizeof(struct sockaddr_in6) : 0;
+    return addrstr_sockaddr_len(af);
 }
 
 SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo,
