@@ -20,6 +20,8 @@
 #include <wsp/itot.h>
 #include <wsp/ws2spi.h>
 
+#include "common/spi_procs.h"
+
 #include "conn.h"
 
 enum itot_kind {
@@ -163,45 +165,7 @@ int itot_sockaddr_len(int af);
 void itot_close_all(void);
 
 /* ---- SPI entry points ----------------------------------------------------- */
-SOCKET WSPAPI itot_WSPAccept(SOCKET, struct sockaddr *, LPINT, LPCONDITIONPROC, DWORD_PTR, LPINT);
-INT WSPAPI itot_WSPAddressToString(LPSOCKADDR, DWORD, LPWSAPROTOCOL_INFOW, LPWSTR, LPDWORD, LPINT);
-int WSPAPI itot_WSPAsyncSelect(SOCKET, HWND, unsigned int, LONG, LPINT);
-int WSPAPI itot_WSPBind(SOCKET, const struct sockaddr *, int, LPINT);
-int WSPAPI itot_WSPCancelBlockingCall(LPINT);
-int WSPAPI itot_WSPCleanup(LPINT);
-int WSPAPI itot_WSPCloseSocket(SOCKET, LPINT);
-int WSPAPI itot_WSPConnect(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS, LPQOS,
-                           LPINT);
-int WSPAPI itot_WSPDuplicateSocket(SOCKET, DWORD, LPWSAPROTOCOL_INFOW, LPINT);
-int WSPAPI itot_WSPEnumNetworkEvents(SOCKET, WSAEVENT, LPWSANETWORKEVENTS, LPINT);
-int WSPAPI itot_WSPEventSelect(SOCKET, WSAEVENT, LONG, LPINT);
-BOOL WSPAPI itot_WSPGetOverlappedResult(SOCKET, LPWSAOVERLAPPED, LPDWORD, BOOL, LPDWORD, LPINT);
-int WSPAPI itot_WSPGetPeerName(SOCKET, struct sockaddr *, LPINT, LPINT);
-int WSPAPI itot_WSPGetSockName(SOCKET, struct sockaddr *, LPINT, LPINT);
-int WSPAPI itot_WSPGetSockOpt(SOCKET, int, int, char *, LPINT, LPINT);
-BOOL WSPAPI itot_WSPGetQOSByName(SOCKET, LPWSABUF, LPQOS, LPINT);
-int WSPAPI itot_WSPIoctl(SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPDWORD, LPWSAOVERLAPPED,
-                         LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
-SOCKET WSPAPI itot_WSPJoinLeaf(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS,
-                               LPQOS, DWORD, LPINT);
-int WSPAPI itot_WSPListen(SOCKET, int, LPINT);
-int WSPAPI itot_WSPRecv(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, LPWSAOVERLAPPED,
-                        LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
-int WSPAPI itot_WSPRecvDisconnect(SOCKET, LPWSABUF, LPINT);
-int WSPAPI itot_WSPRecvFrom(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, struct sockaddr *, LPINT,
-                            LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
-                            LPINT);
-int WSPAPI itot_WSPSelect(int, wsp_fd_set *, wsp_fd_set *, wsp_fd_set *, const struct timeval *,
-                          LPINT);
-int WSPAPI itot_WSPSend(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, LPWSAOVERLAPPED,
-                        LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
-int WSPAPI itot_WSPSendDisconnect(SOCKET, LPWSABUF, LPINT);
-int WSPAPI itot_WSPSendTo(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, const struct sockaddr *, int,
-                          LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
-                          LPINT);
-int WSPAPI itot_WSPSetSockOpt(SOCKET, int, int, const char *, int, LPINT);
-int WSPAPI itot_WSPShutdown(SOCKET, int, LPINT);
-SOCKET WSPAPI itot_WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD, LPINT);
-INT WSPAPI itot_WSPStringToAddress(LPWSTR, INT, LPWSAPROTOCOL_INFOW, LPSOCKADDR, LPINT, LPINT);
+/* itot_WSPAccept ... itot_WSPStringToAddress, typed as in ws2spi.h */
+SPI_PROC_DECLARE(itot)
 
 #endif

@@ -9,38 +9,7 @@ WSPUPCALLTABLE itot_upcalls;
 atomic_bool itot_live;
 _Thread_local int itot_in_callback;
 
-static const WSPPROC_TABLE itot_procs = {
-    .lpWSPAccept = itot_WSPAccept,
-    .lpWSPAddressToString = itot_WSPAddressToString,
-    .lpWSPAsyncSelect = itot_WSPAsyncSelect,
-    .lpWSPBind = itot_WSPBind,
-    .lpWSPCancelBlockingCall = itot_WSPCancelBlockingCall,
-    .lpWSPCleanup = itot_WSPCleanup,
-    .lpWSPCloseSocket = itot_WSPCloseSocket,
-    .lpWSPConnect = itot_WSPConnect,
-    .lpWSPDuplicateSocket = itot_WSPDuplicateSocket,
-    .lpWSPEnumNetworkEvents = itot_WSPEnumNetworkEvents,
-    .lpWSPEventSelect = itot_WSPEventSelect,
-    .lpWSPGetOverlappedResult = itot_WSPGetOverlappedResult,
-    .lpWSPGetPeerName = itot_WSPGetPeerName,
-    .lpWSPGetSockName = itot_WSPGetSockName,
-    .lpWSPGetSockOpt = itot_WSPGetSockOpt,
-    .lpWSPGetQOSByName = itot_WSPGetQOSByName,
-    .lpWSPIoctl = itot_WSPIoctl,
-    .lpWSPJoinLeaf = itot_WSPJoinLeaf,
-    .lpWSPListen = itot_WSPListen,
-    .lpWSPRecv = itot_WSPRecv,
-    .lpWSPRecvDisconnect = itot_WSPRecvDisconnect,
-    .lpWSPRecvFrom = itot_WSPRecvFrom,
-    .lpWSPSelect = itot_WSPSelect,
-    .lpWSPSend = itot_WSPSend,
-    .lpWSPSendDisconnect = itot_WSPSendDisconnect,
-    .lpWSPSendTo = itot_WSPSendTo,
-    .lpWSPSetSockOpt = itot_WSPSetSockOpt,
-    .lpWSPShutdown = itot_WSPShutdown,
-    .lpWSPSocket = itot_WSPSocket,
-    .lpWSPStringToAddress = itot_WSPStringToAddress,
-};
+static const WSPPROC_TABLE itot_procs = SPI_PROC_TABLE(itot);
 
 static const char itot_description[] = "wsp itot provider (ISO transport over TCP, RFC 1006/2126)";
 

@@ -8,38 +8,7 @@ WSPUPCALLTABLE tcp_upcalls;
 atomic_bool tcp_live;
 _Thread_local int tcp_in_callback;
 
-static const WSPPROC_TABLE tcp_procs = {
-    .lpWSPAccept = tcp_WSPAccept,
-    .lpWSPAddressToString = tcp_WSPAddressToString,
-    .lpWSPAsyncSelect = tcp_WSPAsyncSelect,
-    .lpWSPBind = tcp_WSPBind,
-    .lpWSPCancelBlockingCall = tcp_WSPCancelBlockingCall,
-    .lpWSPCleanup = tcp_WSPCleanup,
-    .lpWSPCloseSocket = tcp_WSPCloseSocket,
-    .lpWSPConnect = tcp_WSPConnect,
-    .lpWSPDuplicateSocket = tcp_WSPDuplicateSocket,
-    .lpWSPEnumNetworkEvents = tcp_WSPEnumNetworkEvents,
-    .lpWSPEventSelect = tcp_WSPEventSelect,
-    .lpWSPGetOverlappedResult = tcp_WSPGetOverlappedResult,
-    .lpWSPGetPeerName = tcp_WSPGetPeerName,
-    .lpWSPGetSockName = tcp_WSPGetSockName,
-    .lpWSPGetSockOpt = tcp_WSPGetSockOpt,
-    .lpWSPGetQOSByName = tcp_WSPGetQOSByName,
-    .lpWSPIoctl = tcp_WSPIoctl,
-    .lpWSPJoinLeaf = tcp_WSPJoinLeaf,
-    .lpWSPListen = tcp_WSPListen,
-    .lpWSPRecv = tcp_WSPRecv,
-    .lpWSPRecvDisconnect = tcp_WSPRecvDisconnect,
-    .lpWSPRecvFrom = tcp_WSPRecvFrom,
-    .lpWSPSelect = tcp_WSPSelect,
-    .lpWSPSend = tcp_WSPSend,
-    .lpWSPSendDisconnect = tcp_WSPSendDisconnect,
-    .lpWSPSendTo = tcp_WSPSendTo,
-    .lpWSPSetSockOpt = tcp_WSPSetSockOpt,
-    .lpWSPShutdown = tcp_WSPShutdown,
-    .lpWSPSocket = tcp_WSPSocket,
-    .lpWSPStringToAddress = tcp_WSPStringToAddress,
-};
+static const WSPPROC_TABLE tcp_procs = SPI_PROC_TABLE(tcp);
 
 static const char tcp_description[] = "wsp tcp/udp base provider (POSIX sockets)";
 

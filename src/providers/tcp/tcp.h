@@ -13,6 +13,8 @@
 
 #include <wsp/ws2spi.h>
 
+#include "common/spi_procs.h"
+
 enum tcp_state {
     TCP_ST_NEW,        /* created, not bound */
     TCP_ST_BOUND,      /* bound, not listening or connecting */
@@ -130,44 +132,7 @@ void tcp_events_stop(void);
 int tcp_sockaddr_len(int af);
 
 /* ---- SPI entry points (one file each group) ------------------------------ */
-SOCKET WSPAPI tcp_WSPAccept(SOCKET, struct sockaddr *, LPINT, LPCONDITIONPROC, DWORD_PTR, LPINT);
-INT WSPAPI tcp_WSPAddressToString(LPSOCKADDR, DWORD, LPWSAPROTOCOL_INFOW, LPWSTR, LPDWORD, LPINT);
-int WSPAPI tcp_WSPAsyncSelect(SOCKET, HWND, unsigned int, LONG, LPINT);
-int WSPAPI tcp_WSPBind(SOCKET, const struct sockaddr *, int, LPINT);
-int WSPAPI tcp_WSPCancelBlockingCall(LPINT);
-int WSPAPI tcp_WSPCleanup(LPINT);
-int WSPAPI tcp_WSPCloseSocket(SOCKET, LPINT);
-int WSPAPI tcp_WSPConnect(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS, LPQOS,
-                          LPINT);
-int WSPAPI tcp_WSPDuplicateSocket(SOCKET, DWORD, LPWSAPROTOCOL_INFOW, LPINT);
-int WSPAPI tcp_WSPEnumNetworkEvents(SOCKET, WSAEVENT, LPWSANETWORKEVENTS, LPINT);
-int WSPAPI tcp_WSPEventSelect(SOCKET, WSAEVENT, LONG, LPINT);
-BOOL WSPAPI tcp_WSPGetOverlappedResult(SOCKET, LPWSAOVERLAPPED, LPDWORD, BOOL, LPDWORD, LPINT);
-int WSPAPI tcp_WSPGetPeerName(SOCKET, struct sockaddr *, LPINT, LPINT);
-int WSPAPI tcp_WSPGetSockName(SOCKET, struct sockaddr *, LPINT, LPINT);
-int WSPAPI tcp_WSPGetSockOpt(SOCKET, int, int, char *, LPINT, LPINT);
-BOOL WSPAPI tcp_WSPGetQOSByName(SOCKET, LPWSABUF, LPQOS, LPINT);
-int WSPAPI tcp_WSPIoctl(SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPDWORD, LPWSAOVERLAPPED,
-                        LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
-SOCKET WSPAPI tcp_WSPJoinLeaf(SOCKET, const struct sockaddr *, int, LPWSABUF, LPWSABUF, LPQOS,
-                              LPQOS, DWORD, LPINT);
-int WSPAPI tcp_WSPListen(SOCKET, int, LPINT);
-int WSPAPI tcp_WSPRecv(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, LPWSAOVERLAPPED,
-                       LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
-int WSPAPI tcp_WSPRecvDisconnect(SOCKET, LPWSABUF, LPINT);
-int WSPAPI tcp_WSPRecvFrom(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, struct sockaddr *, LPINT,
-                           LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID,
-                           LPINT);
-int WSPAPI tcp_WSPSelect(int, wsp_fd_set *, wsp_fd_set *, wsp_fd_set *, const struct timeval *,
-                         LPINT);
-int WSPAPI tcp_WSPSend(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, LPWSAOVERLAPPED,
-                       LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
-int WSPAPI tcp_WSPSendDisconnect(SOCKET, LPWSABUF, LPINT);
-int WSPAPI tcp_WSPSendTo(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, const struct sockaddr *, int,
-                         LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE, LPWSATHREADID, LPINT);
-int WSPAPI tcp_WSPSetSockOpt(SOCKET, int, int, const char *, int, LPINT);
-int WSPAPI tcp_WSPShutdown(SOCKET, int, LPINT);
-SOCKET WSPAPI tcp_WSPSocket(int, int, int, LPWSAPROTOCOL_INFOW, GROUP, DWORD, LPINT);
-INT WSPAPI tcp_WSPStringToAddress(LPWSTR, INT, LPWSAPROTOCOL_INFOW, LPSOCKADDR, LPINT, LPINT);
+/* tcp_WSPAccept ... tcp_WSPStringToAddress, typed as in ws2spi.h */
+SPI_PROC_DECLARE(tcp)
 
 #endif
