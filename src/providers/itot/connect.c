@@ -114,6 +114,22 @@ int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
     return err ? itot_fail(lpErrno, err) : 0;
 }
 
+int itot_take_data(LPWSABUF in, uint8_t *d, size_t max, size_t *n)
+{
+    *n = 0;
+    if (in == NULL)
+        return 0;
+    WSABUF b;
+    if (umem_read(&b, in, sizeof b) != 0)
+        return WSAEFAULT; /* C7 */
+    if (b.len > max)
+        return WSAEMSGSIZE; /* D3 */
+    if (b.len > 0 && umem_read(d, b.buf, b.len) != 0)
+        return WSAEFAULT; /* C7 */
+    *n = b.len;
+    return 0;
+}
+
 /* Fill a caller's WSABUF with up to its len octets of d; len set to what was written. */
 static int give_data(LPWSABUF out, const uint8_t *d, size_t n)
 {
@@ -143,21 +159,11 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
     if (err != 0)
         return itot_fail(lpErrno, err);
     uint8_t data[TPDU_MAX_CONN_DATA];
-    size_t dlen = 0;
-    bool have_data = false;
-    if (lpCallerData != NULL) {
-        WSABUF b;
-        if (umem_read(&b, lpCallerData, sizeof b) != 0)
-            return itot_fail(lpErrno, WSAEFAULT);
-        if (b.len > TPDU_MAX_CONN_DATA)
-            return itot_fail(lpErrno, WSAEMSGSIZE);
-        if (b.len > 0) {
-            if (umem_read(data, b.buf, b.len) != 0)
-                return itot_fail(lpErrno, WSAEFAULT);
-            dlen = b.len;
-            have_data = true;
-        }
-    }
+    size_t dlen;
+    err = itot_take_data(lpCallerData, data, sizeof data, &dlen);
+    if (err != 0)
+        return itot_fail(lpErrno, err);
+    bool have_data = dlen > 0; /* else SO_CONNDATA, if set, goes in the CR */
     if (lpCalleeData != NULL && umem_check_write(lpCalleeData, sizeof(WSABUF)) != 0)
         return itot_fail(lpErrno, WSAEFAULT);
 

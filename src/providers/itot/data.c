@@ -420,17 +420,10 @@ int WSPAPI itot_WSPSendDisconnect(SOCKET h, LPWSABUF lpOutboundDisconnectData, L
     if (s == NULL)
         return itot_fail(lpErrno, err);
     uint8_t data[TPDU_MAX_DISC_DATA];
-    size_t len = 0;
-    if (lpOutboundDisconnectData != NULL) {
-        WSABUF b;
-        if (umem_read(&b, lpOutboundDisconnectData, sizeof b) != 0)
-            return itot_fail(lpErrno, WSAEFAULT); /* C7 */
-        if (b.len > TPDU_MAX_DISC_DATA)
-            return itot_fail(lpErrno, WSAEMSGSIZE); /* D3 */
-        if (b.len > 0 && umem_read(data, b.buf, b.len) != 0)
-            return itot_fail(lpErrno, WSAEFAULT); /* C7 */
-        len = b.len;
-    }
+    size_t len;
+    err = itot_take_data(lpOutboundDisconnectData, data, sizeof data, &len);
+    if (err != 0)
+        return itot_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     err = release(s, data, len);
     pthread_mutex_unlock(&s->lock);

@@ -162,6 +162,9 @@ void itot_engine_stop(void);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
 int itot_sockaddr_len(int af);
+/* Copy a caller's WSABUF (NULL: none) of at most max octets into d: WSAEFAULT
+ * for unreadable memory, WSAEMSGSIZE when longer than max; *n = octets taken. */
+int itot_take_data(LPWSABUF in, uint8_t *d, size_t max, size_t *n);
 void itot_close_all(void);
 
 /* ---- SPI entry points ----------------------------------------------------- */
