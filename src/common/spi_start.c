@@ -35,12 +35,21 @@ int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPDat
     return 0;
 }
 
-int spi_cleanup(struct spi_start *st)
+static int spi_start_fail(LPINT lpErrno, int code)
 {
+    if (lpErrno != NULL)
+        *lpErrno = code;
+    return SOCKET_ERROR;
+}
+
+int spi_cleanup(struct spi_start *st, int in_callback, LPINT lpErrno)
+{
+    if (in_callback)
+        return spi_start_fail(lpErrno, WSAEINPROGRESS);
     pthread_mutex_lock(&st->lock);
     if (st->count == 0) {
         pthread_mutex_unlock(&st->lock);
-        return WSANOTINITIALISED;
+        return spi_start_fail(lpErrno, WSANOTINITIALISED);
     }
     if (--st->count == 0) {
         /* Refuse new calls first, then release what is left. */

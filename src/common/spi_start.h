@@ -24,7 +24,9 @@ struct spi_start {
 int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPData,
                 const WSPUPCALLTABLE *UpcallTable, LPWSPPROC_TABLE lpProcTable);
 
-/* The body of WSPCleanup after the module's own checks: 0, or WSANOTINITIALISED. */
-int spi_cleanup(struct spi_start *st);
+/* The body of WSPCleanup: 0, or SOCKET_ERROR with *lpErrno (when not NULL) set
+ * to WSAEINPROGRESS (in_callback: called from a blocking hook, C8) or
+ * WSANOTINITIALISED (more cleanups than starts). */
+int spi_cleanup(struct spi_start *st, int in_callback, LPINT lpErrno);
 
 #endif

@@ -11,8 +11,6 @@ _Thread_local int itot_in_callback;
 
 static const WSPPROC_TABLE itot_procs = SPI_PROC_TABLE(itot);
 
-static const char itot_description[] = "wsp itot provider (ISO transport over TCP, RFC 1006/2126)";
-
 uint64_t itot_now_ms(void)
 {
     struct timespec ts;
@@ -32,7 +30,7 @@ static struct spi_start itot_start = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .live = &itot_live,
     .upcalls = &itot_upcalls,
-    .description = itot_description,
+    .description = "wsp itot provider (ISO transport over TCP, RFC 1006/2126)",
     .procs = &itot_procs,
     .last_cleanup = itot_last_cleanup,
 };
@@ -49,8 +47,5 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
 
 int WSPAPI itot_WSPCleanup(LPINT lpErrno)
 {
-    if (itot_in_callback)
-        return itot_fail(lpErrno, WSAEINPROGRESS);
-    int err = spi_cleanup(&itot_start);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return spi_cleanup(&itot_start, itot_in_callback, lpErrno);
 }

@@ -10,8 +10,6 @@ _Thread_local int tcp_in_callback;
 
 static const WSPPROC_TABLE tcp_procs = SPI_PROC_TABLE(tcp);
 
-static const char tcp_description[] = "wsp tcp/udp base provider (POSIX sockets)";
-
 /* What the last WSPCleanup releases: sockets the application never closed,
  * then the event watcher. */
 static void tcp_last_cleanup(void)
@@ -24,7 +22,7 @@ static struct spi_start tcp_start = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .live = &tcp_live,
     .upcalls = &tcp_upcalls,
-    .description = tcp_description,
+    .description = "wsp tcp/udp base provider (POSIX sockets)",
     .procs = &tcp_procs,
     .last_cleanup = tcp_last_cleanup,
 };
@@ -41,8 +39,5 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
 
 int WSPAPI tcp_WSPCleanup(LPINT lpErrno)
 {
-    if (tcp_in_callback)
-        return tcp_fail(lpErrno, WSAEINPROGRESS);
-    int err = spi_cleanup(&tcp_start);
-    return err ? tcp_fail(lpErrno, err) : 0;
+    return spi_cleanup(&tcp_start, tcp_in_callback, lpErrno);
 }
