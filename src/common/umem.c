@@ -81,6 +81,37 @@ int umem_write(void *dst, const void *src, size_t n)
     return umem_xfer((void *)(uintptr_t)src, dst, n, 1);
 }
 
+static int umem_xferv(const struct iovec *l, int nl, const struct iovec *r, int nr, int write)
+{
+    size_t lt = 0, rt = 0;
+    if (nl < 0 || nr < 0)
+        return WSAEFAULT;
+    for (int i = 0; i < nl; i++)
+        lt += l[i].iov_len;
+    for (int i = 0; i < nr; i++) {
+        if (r[i].iov_len > 0 && umem_bad_range(r[i].iov_base, r[i].iov_len))
+            return WSAEFAULT;
+        rt += r[i].iov_len;
+    }
+    if (lt != rt)
+        return WSAEFAULT;
+    if (rt == 0)
+        return 0;
+    return umem_syscall(l, (unsigned long)nl, r, (unsigned long)nr, write) == (ssize_t)rt
+               ? 0
+               : WSAEFAULT;
+}
+
+int umem_readv(const struct iovec *local, int nl, const struct iovec *remote, int nr)
+{
+    return umem_xferv(local, nl, remote, nr, 0);
+}
+
+int umem_writev(const struct iovec *local, int nl, const struct iovec *remote, int nr)
+{
+    return umem_xferv(local, nl, remote, nr, 1);
+}
+
 /* Probe one octet in every UMEM_PAGE-aligned chunk that [p, p+n) touches,
  * UMEM_PROBES chunks per syscall.  A chunk never straddles a real page (pages
  * are at least UMEM_PAGE and aligned to it), so one readable octet proves the

@@ -109,6 +109,37 @@ static void umem_works_in_a_forked_child(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* The vectored forms: local and remote iovecs need not line up, zero-length
+ * remote regions are skipped, and any bad region (or a length mismatch) is
+ * WSAEFAULT. */
+static void umem_readv_writev_scatter_and_fault(void **state)
+{
+    (void)state;
+    char *m = map3();
+    memcpy(m, "abcdef", 6);
+    memcpy(m + PG, "XYZ", 3);
+    char a[4] = {0}, b[5] = {0};
+    struct iovec l[2] = {{a, 3}, {b, 4}};
+    struct iovec r[3] = {{m, 4}, {NULL, 0}, {m + PG, 3}};
+    assert_int_equal(umem_readv(l, 2, r, 3), 0);
+    assert_memory_equal(a, "abc", 3);
+    assert_memory_equal(b, "dXYZ", 4);
+    struct iovec w[2] = {{"12", 2}, {"345", 3}};
+    struct iovec rw[2] = {{m + 10, 4}, {m + PG + 10, 1}};
+    assert_int_equal(umem_writev(w, 2, rw, 2), 0);
+    assert_memory_equal(m + 10, "1234", 4);
+    assert_int_equal(m[PG + 10], '5');
+    struct iovec bad[2] = {{m, 2}, {m + 2 * PG - 1, 3}}; /* second runs into PROT_NONE */
+    struct iovec l5[1] = {{b, 5}};
+    assert_int_equal(umem_readv(l5, 1, bad, 2), WSAEFAULT);
+    assert_int_equal(umem_writev(l5, 1, bad, 2), WSAEFAULT);
+    struct iovec nul[1] = {{NULL, 5}};
+    assert_int_equal(umem_readv(l5, 1, nul, 1), WSAEFAULT);
+    struct iovec short_r[1] = {{m, 4}};
+    assert_int_equal(umem_readv(l5, 1, short_r, 1), WSAEFAULT); /* lengths differ */
+    assert_int_equal(munmap(m, 3 * PG), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +148,7 @@ int main(void)
         cmocka_unit_test(umem_check_read_large_buffer_spans_many_probe_batches),
         cmocka_unit_test(umem_check_write_refuses_read_only_and_keeps_content),
         cmocka_unit_test(umem_works_in_a_forked_child),
+        cmocka_unit_test(umem_readv_writev_scatter_and_fault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
