@@ -3,6 +3,7 @@
  * (SO_PROTOCOL_INFOW/A, the SO_CONN... and SO_DISC... family) are answered here. */
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -57,13 +58,29 @@ static const struct tcp_opt *tcp_find_opt(struct tcp_sock *ts, int level, int na
     return NULL;
 }
 
-/* Write a value of n bytes and its length to the caller's optval/optlen. */
+/* Write a value of n bytes and its length to the caller's optval/optlen, in
+ * one syscall (the two regions are written together or the call fails). */
 static int tcp_opt_out(char *optval, LPINT optlen, int cap, const void *v, int n)
 {
-    if (cap < n)
+    if (cap < n || optval == NULL)
         return WSAEFAULT;
-    if (umem_write(optval, v, (size_t)n) != 0 || umem_write(optlen, &n, sizeof n) != 0)
+    struct iovec l[2] = {{(void *)(uintptr_t)v, (size_t)n}, {&n, sizeof n}};
+    struct iovec r[2] = {{optval, (size_t)n}, {optlen, sizeof n}};
+    return umem_writev(l, 2, r, 2);
+}
+
+/* An int option the kernel answers in the caller's own layout: hand it the
+ * caller's optval/optlen, and it reports a bad pointer as EFAULT (D4) without
+ * a copy through umem.  cap was read from *optlen already, so a too small
+ * buffer is WSAEFAULT here, where Linux would truncate. */
+static int tcp_opt_int_direct(struct tcp_sock *ts, int level, int name, char *optval,
+                              LPINT optlen, int cap)
+{
+    _Static_assert(sizeof(int) == sizeof(socklen_t), "optlen is passed as the kernel's socklen_t");
+    if (cap < (int)sizeof(int) || optval == NULL)
         return WSAEFAULT;
+    if (getsockopt(ts->fd, level, name, optval, (socklen_t *)(void *)optlen) != 0)
+        return errno == EFAULT ? WSAEFAULT : errmap_from_errno(errno);
     return 0;
 }
 
@@ -91,11 +108,15 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
     switch (o->kind) {
     case TCP_OPT_INT:
     case TCP_OPT_INT_RO: {
+        if (!(level == SOL_SOCKET && optname == SO_ERROR)) {
+            err = tcp_opt_int_direct(ts, level, optname, optval, optlen, cap);
+            break;
+        }
         int v;
         socklen_t n = sizeof v;
         if (getsockopt(ts->fd, level, optname, &v, &n) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
-        if (optname == SO_ERROR && level == SOL_SOCKET && v != 0)
+        if (v != 0)
             v = errmap_from_errno(v); /* Winsock reports WSAE* codes */
         err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
         break;
@@ -189,27 +210,22 @@ static int tcp_ioctl_fionbio(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID
     return tcp_set_nonblocking(ts, v != 0);
 }
 
-static int tcp_ioctl_query(struct tcp_sock *ts, unsigned long req, LPVOID out, DWORD outlen,
-                           LPDWORD ret)
-{
-    int v = 0;
-    if (ioctl(ts->fd, req, &v) != 0)
-        return errmap_from_errno(errno);
-    u_long u = (u_long)v;
-    if (outlen < sizeof u || umem_write(out, &u, sizeof u) != 0)
-        return WSAEFAULT;
-    if (ret != NULL)
-        *ret = sizeof u;
-    return 0;
-}
-
+/* FIONREAD: the kernel writes an int, which is Winsock's 32-bit u_long, so it
+ * writes straight into the caller's buffer and reports a bad one as EFAULT. */
 static int tcp_ioctl_fionread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
                               LPDWORD ret)
 {
+    _Static_assert(sizeof(u_long) == sizeof(int), "FIONREAD's int is Winsock's u_long");
     (void)in, (void)inlen;
     if (ts->type == SOCK_STREAM && atomic_load(&ts->state) == TCP_ST_LISTENING)
         return WSAEINVAL;
-    return tcp_ioctl_query(ts, FIONREAD, out, outlen, ret);
+    if (outlen < sizeof(u_long) || out == NULL)
+        return WSAEFAULT;
+    if (ioctl(ts->fd, FIONREAD, out) != 0)
+        return errno == EFAULT ? WSAEFAULT : errmap_from_errno(errno);
+    if (ret != NULL)
+        *ret = sizeof(u_long);
+    return 0;
 }
 
 static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
@@ -218,15 +234,16 @@ static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID 
     (void)in, (void)inlen;
     if (ts->type != SOCK_STREAM)
         return WSAEINVAL;
-    int err = tcp_ioctl_query(ts, SIOCATMARK, out, outlen, ret);
-    if (err == 0) {
-        /* Winsock answers TRUE when there is NO urgent data to read. */
-        u_long u;
-        umem_read(&u, out, sizeof u);
-        u = !u;
-        umem_write(out, &u, sizeof u);
-    }
-    return err;
+    int v = 0;
+    if (ioctl(ts->fd, SIOCATMARK, &v) != 0)
+        return errmap_from_errno(errno);
+    /* Winsock answers TRUE when there is NO urgent data to read. */
+    u_long u = !v;
+    if (outlen < sizeof u || umem_write(out, &u, sizeof u) != 0)
+        return WSAEFAULT;
+    if (ret != NULL)
+        *ret = sizeof u;
+    return 0;
 }
 
 static const struct {

@@ -185,9 +185,70 @@ static void tcp_ioctl_fionread_both_numbers(void **state)
     conf_close(&ctx4, b);
 }
 
+/* D4 on the paths that hand the caller's pointers straight to the kernel
+ * (SO_TYPE, FIONREAD) and on the one that writes optval and optlen together
+ * (SO_ERROR): a bad pointer is WSAEFAULT, never a crash, and a too small
+ * optlen is WSAEFAULT rather than Linux's truncation. */
+static void tcp_opt_bad_pointers_are_fault(void **state)
+{
+    (void)state;
+    SOCKET s = conf_socket(&ctx4);
+    char *g = conf_guarded(sizeof(int));
+    char *off = g + sizeof(int); /* the PROT_NONE page */
+    const int names[] = {SO_TYPE, SO_ERROR, SO_RCVBUF};
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
+        int err = 0, len = sizeof(int), v = -1;
+        assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, names[i], off, &len, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEFAULT);
+        err = 0;
+        assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, names[i], (char *)&v, (LPINT)off, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEFAULT);
+        err = 0;
+        assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, names[i], NULL, &len, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEFAULT);
+        err = 0;
+        len = sizeof(int) - 1;
+        assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, names[i], (char *)&v, &len, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEFAULT);
+        assert_int_equal(v, -1);
+        /* optval running into the guard page */
+        err = 0;
+        len = sizeof(int);
+        assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, names[i], off - 2, &len, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEFAULT);
+    }
+    int err = 0;
+    DWORD ret = 0;
+    assert_int_equal(P->lpWSPIoctl(s, (DWORD)WSP_FIONREAD, NULL, 0, off, sizeof(u_long), &ret,
+                                   NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = 0;
+    assert_int_equal(P->lpWSPIoctl(s, (DWORD)WSP_FIONREAD, NULL, 0, NULL, sizeof(u_long), &ret,
+                                   NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    u_long n = 7;
+    err = 0;
+    assert_int_equal(P->lpWSPIoctl(s, (DWORD)WSP_FIONREAD, NULL, 0, &n, sizeof n - 1, &ret, NULL,
+                                   NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    assert_int_equal(n, 7);
+    conf_guarded_free(g, sizeof(int));
+    conf_close(&ctx4, s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_prestate_setup_teardown(tcp_opt_bad_pointers_are_fault, conf_setup,
+                                                 conf_teardown, &ctx4),
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_type_and_acceptconn, conf_setup,
                                                  conf_teardown, &ctx4),
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_protocol_info, conf_setup, conf_teardown,
