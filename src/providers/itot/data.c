@@ -6,6 +6,7 @@
  * copy); what TCP does not take is copied into the queue and the engine
  * flushes it.  Nothing is allocated here. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -30,17 +31,15 @@ static int read_bufs(LPWSABUF bufs, DWORD count, WSABUF *out, size_t *total)
     return 0;
 }
 
-/* Every byte of the send buffers is readable (D4, D1: checked before anything is sent). */
+/* Every byte of the send buffers is readable (D4, D1: checked before anything
+ * is sent, because TCP would put a DT on the wire in part if the kernel met a
+ * bad page half way).  A per-page probe, not a copy: the data itself goes to
+ * sendmsg from the caller's buffers. */
 static int check_readable(const WSABUF *b, DWORD count)
 {
-    uint8_t chunk[ITOT_CHUNK];
-    for (DWORD i = 0; i < count; i++) {
-        for (size_t off = 0; off < b[i].len; off += ITOT_CHUNK) {
-            size_t k = b[i].len - off < ITOT_CHUNK ? b[i].len - off : ITOT_CHUNK;
-            if (umem_read(chunk, b[i].buf + off, k) != 0)
-                return WSAEFAULT;
-        }
-    }
+    for (DWORD i = 0; i < count; i++)
+        if (umem_check_read(b[i].buf, b[i].len) != 0)
+            return WSAEFAULT;
     return 0;
 }
 
@@ -188,8 +187,12 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     err = read_bufs(lpBuffers, dwBufferCount, bufs, &total);
     if (err == 0)
         err = check_readable(bufs, dwBufferCount);
+    /* A TSDU goes out whole or not at all, so the count is known now: writing
+     * it before sending proves the pointer writable (D4, nothing sent on a bad
+     * one) in the one syscall the answer needs anyway. */
+    DWORD sent = (DWORD)total;
     if (err == 0 && lpNumberOfBytesSent != NULL &&
-        umem_check_write(lpNumberOfBytesSent, sizeof(DWORD)) != 0)
+        umem_write(lpNumberOfBytesSent, &sent, sizeof sent) != 0)
         err = WSAEFAULT;
     if (err != 0)
         return itot_fail(lpErrno, err);
@@ -238,13 +241,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     itot_engine_update(s);
     itot_wake(s);
     pthread_mutex_unlock(&s->lock);
-    if (err != 0)
-        return itot_fail(lpErrno, err);
-    if (lpNumberOfBytesSent != NULL) {
-        DWORD n = (DWORD)total;
-        umem_write(lpNumberOfBytesSent, &n, sizeof n);
-    }
-    return 0;
+    return err ? itot_fail(lpErrno, err) : 0;
 }
 
 /* Recv's answer when no TSDU is there (lock held): 0 means wait / retry. */
@@ -281,15 +278,22 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         return itot_fail(lpErrno, WSAEOPNOTSUPP);
     WSABUF bufs[ITOT_MAX_BUFS];
     size_t room = 0;
-    DWORD flags = 0;
-    err = read_bufs(lpBuffers, dwBufferCount, bufs, &room);
-    if (err == 0 && lpFlags != NULL && umem_read(&flags, lpFlags, sizeof flags) != 0)
-        err = WSAEFAULT;
-    if (err == 0 && lpNumberOfBytesRecvd != NULL &&
-        umem_check_write(lpNumberOfBytesRecvd, sizeof(DWORD)) != 0)
-        err = WSAEFAULT;
-    if (err != 0)
-        return itot_fail(lpErrno, err);
+    DWORD flags = 0, probe = 0;
+    if (dwBufferCount > ITOT_MAX_BUFS)
+        return itot_fail(lpErrno, WSAENOBUFS);
+    /* The WSABUF array, *lpFlags, and a read of *lpNumberOfBytesRecvd (an
+     * unmapped one fails here, before any wait) in one syscall. */
+    {
+        size_t nb = dwBufferCount * sizeof(WSABUF);
+        size_t nf = lpFlags != NULL ? sizeof flags : 0;
+        size_t nn = lpNumberOfBytesRecvd != NULL ? sizeof probe : 0;
+        struct iovec l[3] = {{bufs, nb}, {&flags, nf}, {&probe, nn}};
+        struct iovec r[3] = {{lpBuffers, nb}, {lpFlags, nf}, {lpNumberOfBytesRecvd, nn}};
+        if (umem_readv(l, 3, r, 3) != 0)
+            return itot_fail(lpErrno, WSAEFAULT);
+        for (DWORD i = 0; i < dwBufferCount; i++)
+            room += bufs[i].len;
+    }
     bool peek = (flags & MSG_PEEK) != 0;
 
     pthread_mutex_lock(&s->lock);
@@ -301,25 +305,39 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
             const uint8_t *span[2];
             size_t len[2];
             int k = conn_rx_peek(&s->conn, span, len);
-            DWORD bi = 0;
-            size_t boff = 0;
-            for (int i = 0; i < k && err == 0; i++) {
-                size_t soff = 0;
-                while (soff < len[i] && bi < dwBufferCount) {
-                    size_t t = bufs[bi].len - boff;
-                    if (t > len[i] - soff)
-                        t = len[i] - soff;
-                    if (t > 0 && umem_write(bufs[bi].buf + boff, span[i] + soff, t) != 0) {
-                        err = WSAEFAULT;
-                        break;
-                    }
-                    soff += t, boff += t, got += t;
-                    if (boff == bufs[bi].len)
-                        bi++, boff = 0;
-                }
+            size_t have = 0;
+            for (int i = 0; i < k; i++)
+                have += len[i];
+            got = have < room ? have : room;
+            partial = got < avail;
+            /* The data, the count and the flags in one process_vm_writev,
+             * before anything is consumed: a bad buffer loses no data. */
+            DWORD n = (DWORD)got, f = partial ? MSG_PARTIAL : 0;
+            struct iovec l[4], r[ITOT_MAX_BUFS + 2];
+            int nl = 0, nr = 0;
+            size_t left = got;
+            for (int i = 0; i < k && left > 0; i++) {
+                size_t t = len[i] < left ? len[i] : left;
+                l[nl++] = (struct iovec){(void *)(uintptr_t)span[i], t};
+                left -= t;
             }
+            left = got;
+            for (DWORD i = 0; i < dwBufferCount && left > 0; i++) {
+                size_t t = bufs[i].len < left ? bufs[i].len : left;
+                if (t > 0)
+                    r[nr++] = (struct iovec){bufs[i].buf, t};
+                left -= t;
+            }
+            if (lpNumberOfBytesRecvd != NULL) {
+                l[nl++] = (struct iovec){&n, sizeof n};
+                r[nr++] = (struct iovec){lpNumberOfBytesRecvd, sizeof n};
+            }
+            if (lpFlags != NULL) {
+                l[nl++] = (struct iovec){&f, sizeof f};
+                r[nr++] = (struct iovec){lpFlags, sizeof f};
+            }
+            err = umem_writev(l, nl, r, nr);
             if (err == 0) {
-                partial = got < avail;
                 if (!peek) {
                     bool was_full = !conn_rx_has_room(&s->conn);
                     conn_rx_consume(&s->conn, got);
@@ -352,14 +370,7 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     if (err == 0 && s->has_conn && conn_rx_ready(&s->conn))
         itot_post_event(s, FD_READ, 0); /* more to read: re-enable, as Winsock does */
     pthread_mutex_unlock(&s->lock);
-    if (err != 0)
-        return itot_fail(lpErrno, err);
-    DWORD n = (DWORD)got, f = partial ? MSG_PARTIAL : 0;
-    if (lpNumberOfBytesRecvd != NULL)
-        umem_write(lpNumberOfBytesRecvd, &n, sizeof n);
-    if (lpFlags != NULL)
-        umem_write(lpFlags, &f, sizeof f);
-    return 0;
+    return err ? itot_fail(lpErrno, err) : 0;
 }
 
 /* SendDisconnect / Shutdown(SD_SEND) / D9: start the release with data (lock held). */

@@ -251,6 +251,68 @@ static void tsdu_partial_and_fionread(void **state)
     conf_close(&ctx4, k.s);
 }
 
+/* D4/D1 on the data path: a bad later WSABUF, a bad WSABUF array or a bad
+ * count pointer fails the send with WSAEFAULT and puts nothing on the wire (the
+ * next TSDU arrives alone and whole); a bad receive buffer, count or flags
+ * pointer fails the recv with WSAEFAULT and loses no data. */
+static void tsdu_bad_pointers_fault_and_nothing_lost(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, -1);
+    char *g = conf_guarded(8);
+    char *bad = g + 8; /* the PROT_NONE page */
+    int err = 0;
+    DWORD n = 0, flags = 0;
+    WSABUF two[2] = {{.len = 4, .buf = "AAAA"}, {.len = 4, .buf = bad}};
+    assert_int_equal(P->lpWSPSend(k.s, two, 2, &n, 0, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    two[1].buf = g + 6; /* runs into the guard page */
+    err = 0;
+    assert_int_equal(P->lpWSPSend(k.s, two, 2, &n, 0, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    WSABUF one = {.len = 4, .buf = "BBBB"};
+    err = 0;
+    assert_int_equal(P->lpWSPSend(k.s, &one, 1, (LPDWORD)bad, 0, NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = 0;
+    assert_int_equal(P->lpWSPSend(k.s, (LPWSABUF)bad, 1, &n, 0, NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    WSABUF hello = {.len = 5, .buf = "HELLO"};
+    assert_int_equal(P->lpWSPSend(k.s, &hello, 1, &n, 0, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(n, 5);
+
+    char got[16] = {0};
+    WSABUF r = {.len = 5, .buf = g + 4}; /* runs into the guard page */
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    r.buf = got;
+    r.len = sizeof got;
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, (LPDWORD)bad, &flags, NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, (LPDWORD)bad, NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, (LPWSABUF)bad, 1, &n, &flags, NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    flags = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(flags & MSG_PARTIAL, 0);
+    assert_memory_equal(got, "HELLO", 5);
+    conf_guarded_free(g, 8);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
 static void disconnect_data_and_reason(void **state)
 {
     (void)state;
@@ -318,6 +380,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(reject_reason_unlisted_is_einval_unchanged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(tsdu_partial_and_fionread, setup, teardown),
+        cmocka_unit_test_setup_teardown(tsdu_bad_pointers_fault_and_nothing_lost, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(disconnect_data_and_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(discdata_option_sent_at_close, setup, teardown),
     };
