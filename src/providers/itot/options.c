@@ -2,6 +2,7 @@
  * connect/disconnect data (SO_CONNDATA, SO_DISCDATA and their lengths), the
  * WSP_SOL_ITOT options, and the few SOL_SOCKET options passed to TCP. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -20,9 +21,12 @@ static int put_opt(char *optval, LPINT optlen, const void *v, int n)
         umem_write(optlen, &n, sizeof n);
         return WSAEFAULT;
     }
-    if (n > 0 && (optval == NULL || umem_write(optval, v, (size_t)n) != 0))
+    if (n > 0 && optval == NULL)
         return WSAEFAULT;
-    return umem_write(optlen, &n, sizeof n);
+    /* value and length in one syscall */
+    struct iovec l[2] = {{(void *)(uintptr_t)v, (size_t)n}, {&n, sizeof n}};
+    struct iovec r[2] = {{optval, (size_t)n}, {optlen, sizeof n}};
+    return umem_writev(l, 2, r, 2);
 }
 
 static int put_int(char *optval, LPINT optlen, int v)
