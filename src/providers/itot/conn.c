@@ -253,8 +253,13 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
     c->tx_shut = true;
     c->state = CONN_S_DR_SENT;
     c->deadline_ms = c->cfg.dc_timeout_ms ? now_ms + c->cfg.dc_timeout_ms : 0;
+    /* Class 0 has no DC: the release is the TCP close after the DR (spec 9.1).
+     * A FIN, not an immediate close: data the peer sent before it saw our DR
+     * is still read and delivered, and no RST destroys the DR in flight when
+     * the peer answers it (iso-on-tcp answers a DR with a DR). The peer's FIN
+     * (conn_eof) or TS2 ends the release. */
     if (c->cls == 0)
-        c->close_tcp = true; /* class 0: no DC; TCP close after the DR (spec 9.1) */
+        c->half_close = true;
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/errmap.h"
@@ -128,7 +129,9 @@ void itot_engine_update(struct itot_sock *s)
     update_interest(s);
     uint64_t d = s->has_conn ? s->conn.deadline_ms : 0;
     uint64_t old = atomic_exchange(&s->deadline_ms, d);
-    bool needs = s->fd < 0 || s->closing || (s->has_conn && s->conn.close_tcp) || d != old;
+    bool needs = s->fd < 0 || s->closing ||
+                 (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut))) ||
+                 d != old;
     if (needs)
         kick(s);
 }
@@ -283,6 +286,11 @@ void itot_apply(struct itot_sock *s)
         if (ev)
             itot_wake(s);
         bool drained = conn_outq_len(&s->conn) == 0;
+        if (s->fd >= 0 && s->conn.half_close && drained && !s->tcp_wr_shut &&
+            !s->conn.close_tcp) {
+            shutdown(s->fd, SHUT_WR); /* the FIN follows the DR; reading goes on */
+            s->tcp_wr_shut = true;
+        }
         if (s->fd >= 0 && (s->conn.close_now || (s->conn.close_tcp && drained))) {
             close_tcp(s);
             conn_eof(&s->conn); /* class 0 release ends here; no-op when already closed */

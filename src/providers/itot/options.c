@@ -320,7 +320,7 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
     pthread_mutex_unlock(&s->lock);
     if (err != 0)
         return itot_fail(lpErrno, err);
-    if (lpcbBytesReturned != NULL)
-        umem_write(lpcbBytesReturned, &produced, sizeof produced);
+    if (lpcbBytesReturned != NULL && umem_write(lpcbBytesReturned, &produced, sizeof produced) != 0)
+        return itot_fail(lpErrno, WSAEFAULT); /* D4 */
     return 0;
 }

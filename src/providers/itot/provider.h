@@ -43,6 +43,7 @@ struct itot_sock {
     bool bound;
     bool closing;       /* WSPCloseSocket started: wake and fail blocked calls */
     bool tcp_connecting;/* TCP connect() still in progress */
+    bool tcp_wr_shut;   /* FIN sent for a class 0 release (conn.half_close) */
     bool has_conn;
     bool registered;    /* in the engine (epoll + registry) */
     bool send_busy;     /* a Send is in the middle of a TSDU */

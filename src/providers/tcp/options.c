@@ -192,6 +192,8 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
 }
 
 /* ---- ioctls ------------------------------------------------------------- */
+/* Each handler reports its output length in *ret, a local of tcp_WSPIoctl:
+ * only tcp_WSPIoctl writes the caller's lpcbBytesReturned, through umem (D4). */
 typedef int (*tcp_ioctl_fn)(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
                             LPDWORD ret);
 
@@ -205,8 +207,7 @@ static int tcp_ioctl_fionbio(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID
     /* Winsock: a socket under WSPEventSelect cannot go back to blocking. */
     if (v == 0 && atomic_load(&ts->ev_mask) != 0)
         return WSAEINVAL;
-    if (ret != NULL)
-        *ret = 0;
+    *ret = 0;
     return tcp_set_nonblocking(ts, v != 0);
 }
 
@@ -223,8 +224,7 @@ static int tcp_ioctl_fionread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOI
         return WSAEFAULT;
     if (ioctl(ts->fd, FIONREAD, out) != 0)
         return errno == EFAULT ? WSAEFAULT : errmap_from_errno(errno);
-    if (ret != NULL)
-        *ret = sizeof(u_long);
+    *ret = sizeof(u_long);
     return 0;
 }
 
@@ -241,8 +241,7 @@ static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID 
     u_long u = !v;
     if (outlen < sizeof u || umem_write(out, &u, sizeof u) != 0)
         return WSAEFAULT;
-    if (ret != NULL)
-        *ret = sizeof u;
+    *ret = sizeof u;
     return 0;
 }
 
@@ -270,8 +269,11 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
         return tcp_fail(lpErrno, WSAEOPNOTSUPP);
     for (unsigned i = 0; i < sizeof tcp_ioctls / sizeof tcp_ioctls[0]; i++) {
         if (tcp_ioctls[i].code == dwIoControlCode) {
+            DWORD produced = 0;
             err = tcp_ioctls[i].fn(ts, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
-                                   lpcbBytesReturned);
+                                   &produced);
+            if (err == 0 && lpcbBytesReturned != NULL)
+                err = umem_write(lpcbBytesReturned, &produced, sizeof produced);
             return err ? tcp_fail(lpErrno, err) : 0;
         }
     }

@@ -161,7 +161,7 @@ static void client_to_wsp_server(bool plain_close)
     assert_int_equal(cls, 0);
 
     uint8_t buf[16384], want[16384];
-    size_t len, wlen;
+    size_t len = 0, wlen = 0;
     for (int i = 0; i < PEER_MSGS; i++) {
         int e = recv_tsdu(s, buf, sizeof buf, &len);
         if (e) {
@@ -247,7 +247,7 @@ static void wsp_client_to_server(void)
         peer_fail(&p, "WSAConnect to iso-on-tcp: %s", ename(e));
     }
     uint8_t buf[16384], want[16384];
-    size_t len, wlen;
+    size_t len = 0, wlen = 0;
     for (int i = 0; i < PEER_MSGS; i++) {
         peer_message(1, i, want, &wlen);
         int e = send_tsdu(s, want, wlen);

@@ -749,15 +749,33 @@ static void class0_release_dr_then_close(void **state)
     pair_init(&p, 0, 0);
     pair_connect(&p);
     assert_int_equal(conn_disconnect(&p.a, (const uint8_t *)"BYE", 3, 0), 0);
-    assert_true(p.a.close_tcp);
+    assert_true(p.a.half_close); /* FIN after the DR, reading goes on */
+    assert_false(p.a.close_tcp);
     assert_int_equal(first_code(&p.a), TPDU_DR);
     pump(&p.a, &p.b);
     assert_int_equal(p.b.state, CONN_S_CLOSED);
     assert_int_equal(p.b.disc_data_len, 3);
     assert_int_equal(conn_outq_len(&p.b), 0); /* no DC in class 0 */
-    conn_eof(&p.a);                           /* the glue closed TCP */
+    conn_eof(&p.a);                           /* the peer's FIN */
     assert_int_equal(p.a.state, CONN_S_CLOSED);
     assert_true(conn_take_events(&p.a) & CONN_EV_RELEASED);
+    assert_true(p.a.close_tcp);
+    pair_free(&p);
+}
+
+/* Class 0 too: what the peer sent before it saw our DR is delivered (nothing
+ * lost), because the release only half-closes TCP until the peer's FIN. */
+static void class0_data_after_our_dr_still_delivered(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0, 0);
+    pair_connect(&p);
+    send_tsdu(&p.b, (const uint8_t *)"late", 4);
+    assert_int_equal(conn_disconnect(&p.a, NULL, 0, 0), 0);
+    assert_false(p.a.close_tcp);
+    pump(&p.b, &p.a);
+    assert_int_equal(conn_rx_next_len(&p.a), 4);
     pair_free(&p);
 }
 
@@ -1052,6 +1070,7 @@ int main(void)
         cmocka_unit_test(dc_timer_releases),
         cmocka_unit_test(data_after_our_dr_still_delivered),
         cmocka_unit_test(class0_release_dr_then_close),
+        cmocka_unit_test(class0_data_after_our_dr_still_delivered),
         cmocka_unit_test(tcp_end_is_disconnect_without_data),
         cmocka_unit_test(bad_tpkt_version_closes_at_once),
         cmocka_unit_test(bad_tpkt_length_closes_at_once),

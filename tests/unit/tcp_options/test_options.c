@@ -240,6 +240,12 @@ static void tcp_opt_bad_pointers_are_fault(void **state)
                      SOCKET_ERROR);
     assert_int_equal(err, WSAEFAULT);
     assert_int_equal(n, 7);
+    /* lpcbBytesReturned itself unmapped (D4): WSAEFAULT, no crash */
+    err = 0;
+    assert_int_equal(P->lpWSPIoctl(s, (DWORD)WSP_FIONREAD, NULL, 0, &n, sizeof n, (LPDWORD)off,
+                                   NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
     conf_guarded_free(g, sizeof(int));
     conf_close(&ctx4, s);
 }
