@@ -338,9 +338,22 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         if (verdict == CF_DEFER) {
             pthread_mutex_unlock(&c->lock);
             pthread_mutex_lock(&l->lock);
-            push_front(l, c);
+            bool closed = l->closing; /* its queue was dropped: nobody would take c */
+            if (!closed)
+                push_front(l, c);
             pthread_mutex_unlock(&l->lock);
-            return itot_fail_socket(lpErrno, WSATRY_AGAIN);
+            if (!closed)
+                return itot_fail_socket(lpErrno, WSATRY_AGAIN);
+            /* Refused as the close refused the rest of the queue. */
+            pthread_mutex_lock(&c->lock);
+            if (c->conn.state == CONN_S_CR_RCVD)
+                conn_reject(&c->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
+            itot_apply(c);
+            itot_engine_update(c);
+            uncount(c);
+            pthread_mutex_unlock(&c->lock);
+            itot_sock_unref(c);
+            return itot_fail_socket(lpErrno, WSAEINTR);
         }
         if (verdict != CF_ACCEPT) {
             pthread_mutex_lock(&l->lock);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -369,6 +370,66 @@ static void discdata_option_sent_at_close(void **state)
     conf_close(&ctx4, s);
 }
 
+/* The listener is closed while WSPAccept's condition function runs and the
+ * function answers CF_DEFER: the deferred connection must not go back on the
+ * closed listener's queue (nobody could take it: the caller would wait for
+ * its CC forever and the pair would leak); it is refused like every other
+ * connection pending at the close. */
+struct defer_close {
+    SOCKET l;
+    int rc, err;
+};
+
+static void *close_listener_main(void *arg)
+{
+    struct defer_close *d = arg;
+    d->rc = P->lpWSPCloseSocket(d->l, &d->err);
+    return NULL;
+}
+
+static int CALLBACK cond_close_then_defer(LPWSABUF caller_id, LPWSABUF caller_data, LPQOS sqos,
+                                          LPQOS gqos, LPWSABUF callee_id, LPWSABUF callee_data,
+                                          GROUP *g, DWORD_PTR data)
+{
+    (void)caller_id, (void)caller_data, (void)sqos, (void)gqos, (void)callee_id, (void)g;
+    callee_data->len = 0;
+    /* This thread may not call the provider (C8): another one closes. */
+    pthread_t t;
+    if (pthread_create(&t, NULL, close_listener_main, (void *)data) == 0)
+        pthread_join(t, NULL);
+    return CF_DEFER;
+}
+
+static void defer_after_listener_close_refuses_caller(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    int err = 0;
+    SOCKET l = conf_listener(&ctx4, 4, &k.ss, &k.len);
+    k.s = conf_socket(&ctx4);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, client_main, &k), 0);
+    struct defer_close d = {.l = l, .rc = -7};
+    SOCKET s = P->lpWSPAccept(l, NULL, NULL, cond_close_then_defer, (DWORD_PTR)&d, &err);
+    assert_true(s == INVALID_SOCKET);
+    assert_int_equal(err, WSAEINTR); /* as for an Accept the close interrupts */
+    assert_int_equal(d.rc, 0);
+    /* Without the fix the caller never hears back: bound the wait so the
+     * failure is an assertion, not a hung test. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 30;
+    int jr = pthread_timedjoin_np(t, NULL, &ts);
+    if (jr != 0) {
+        P->lpWSPCloseSocket(k.s, &err); /* wakes the client so the process can end */
+        pthread_join(t, NULL);
+    }
+    assert_int_equal(jr, 0);
+    assert_int_equal(k.rc, SOCKET_ERROR);
+    assert_int_equal(k.err, WSAECONNREFUSED);
+    conf_close(&ctx4, k.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +445,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(disconnect_data_and_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(discdata_option_sent_at_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(defer_after_listener_close_refuses_caller, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
