@@ -10,6 +10,7 @@
  * once; an INVALID_SOCKET entry is ignored (like a negative fd for poll()).
  * POLLHUP/POLLERR are not reported separately: WSPSelect cannot tell them
  * apart from readability. */
+#include <stddef.h>
 #include <string.h>
 
 #include "api.h"
@@ -58,13 +59,20 @@ static int api_pin_one(struct api_pins *p, SOCKET s)
     return 0;
 }
 
-static int api_pin_set(struct api_pins *p, const wsp_fd_set *set)
+static int api_pin_set(struct api_pins *p, wsp_fd_set *set)
 {
     if (set == NULL)
         return 0;
-    if (set->fd_count > WSP_FD_SETSIZE)
+    /* caller memory (D4): the count through umem, then the used part of the
+     * set checked once, since the provider writes the result back into it */
+    u_int count;
+    if (umem_read(&count, &set->fd_count, sizeof count) != 0)
+        return WSAEFAULT;
+    if (count > WSP_FD_SETSIZE)
         return WSAEINVAL;
-    for (u_int i = 0; i < set->fd_count; i++) {
+    if (umem_check_write(set, offsetof(wsp_fd_set, fd_array) + count * sizeof(SOCKET)) != 0)
+        return WSAEFAULT;
+    for (u_int i = 0; i < count; i++) {
         int err = api_pin_one(p, set->fd_array[i]);
         if (err != 0)
             return err;
@@ -84,11 +92,16 @@ WSP_EXPORT int WSAAPI wsp_select(int nfds, wsp_fd_set *readfds, wsp_fd_set *writ
         err = api_pin_set(&pins, sets[i]);
     if (err == 0 && pins.n == 0)
         err = WSAEINVAL; /* nothing to wait for, as on Windows */
+    /* the provider gets a copy of the timeout: only umem may read caller memory */
+    struct timeval tv;
+    if (err == 0 && timeout != NULL && umem_read(&tv, timeout, sizeof tv) != 0)
+        err = WSAEFAULT;
     if (err != 0) {
         api_unpin_all(&pins);
         return le_fail(err);
     }
-    int rc = pins.prov->procs.lpWSPSelect(nfds, readfds, writefds, exceptfds, timeout, &err);
+    int rc = pins.prov->procs.lpWSPSelect(nfds, readfds, writefds, exceptfds,
+                                          timeout != NULL ? &tv : NULL, &err);
     api_unpin_all(&pins);
     if (rc == SOCKET_ERROR)
         le_set(err != 0 ? err : WSASYSCALLFAILURE);
