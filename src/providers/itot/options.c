@@ -75,9 +75,11 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
     case SO_ACCEPTCONN:
         return put_int(optval, optlen, s->kind == ITOT_K_LISTEN);
     case SO_ERROR: {
-        int e = s->so_error;
-        s->so_error = 0;
-        return put_int(optval, optlen, e);
+        /* Cleared once read: not when the read fails (D1). */
+        int r = put_int(optval, optlen, s->so_error);
+        if (r == 0)
+            s->so_error = 0;
+        return r;
     }
     case SO_LINGER:
     case SO_RCVBUF:
@@ -152,8 +154,11 @@ static int set_bytes(uint8_t *dst, uint8_t *dst_len, size_t max, const char *opt
         return WSAEINVAL;
     if ((size_t)optlen > max)
         return WSAEMSGSIZE;
-    if (optlen > 0 && (optval == NULL || umem_read(dst, optval, (size_t)optlen) != 0))
+    /* Through a copy: a read that faults half way must leave the old value (D1). */
+    uint8_t tmp[UINT8_MAX];
+    if (optlen > 0 && (optval == NULL || umem_read(tmp, optval, (size_t)optlen) != 0))
         return WSAEFAULT;
+    memcpy(dst, tmp, (size_t)optlen);
     *dst_len = (uint8_t)optlen;
     return 0;
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -430,6 +432,74 @@ static void defer_after_listener_close_refuses_caller(void **state)
     conf_close(&ctx4, k.s);
 }
 
+/* D1: a SetSockOpt of SO_DISCDATA / SO_CONNDATA / a TSAP whose value runs
+ * into unreadable memory fails with WSAEFAULT and leaves the stored value as
+ * it was (the D2 disconnect data a later SendDisconnect sends). */
+static void setopt_bytes_fault_keeps_old_value(void **state)
+{
+    (void)state;
+    static const struct {
+        int level, name;
+    } opts[] = {{SOL_SOCKET, SO_DISCDATA},
+                {SOL_SOCKET, SO_CONNDATA},
+                {WSP_SOL_ITOT, WSP_ITOT_CALLING_TSAP}};
+    SOCKET s = conf_socket(&ctx4);
+    char *g = conf_guarded(8);
+    memcpy(g, "WXYZ", 4);
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        int err = 0;
+        assert_int_equal(P->lpWSPSetSockOpt(s, opts[i].level, opts[i].name, "ABCDEFGH", 8, &err),
+                         0);
+        /* 8 octets from g + 4: four readable, then the PROT_NONE page */
+        assert_int_equal(P->lpWSPSetSockOpt(s, opts[i].level, opts[i].name, g + 4, 8, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEFAULT);
+        char d[64];
+        int len = sizeof d;
+        assert_int_equal(P->lpWSPGetSockOpt(s, opts[i].level, opts[i].name, d, &len, &err), 0);
+        assert_int_equal(len, 8);
+        assert_memory_equal(d, "ABCDEFGH", 8);
+    }
+    conf_guarded_free(g, 8);
+    conf_close(&ctx4, s);
+}
+
+/* D1: a GetSockOpt(SO_ERROR) that cannot write its answer does not consume
+ * the pending error: the next good read still reports it. */
+static void so_error_kept_when_read_faults(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ss;
+    int len, err = 0;
+    /* A port held by a bound, never listening TCP socket: connecting is
+     * refused, and no other test can take the port meanwhile. */
+    int hold = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(hold >= 0);
+    ctx4.fx->loopback(&ss, &len);
+    assert_int_equal(bind(hold, (struct sockaddr *)&ss, (socklen_t)len), 0);
+    socklen_t sl = sizeof ss;
+    assert_int_equal(getsockname(hold, (struct sockaddr *)&ss, &sl), 0);
+    SOCKET s = conf_socket(&ctx4);
+    assert_int_equal(P->lpWSPConnect(s, (struct sockaddr *)&ss, len, NULL, NULL, NULL, NULL, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAECONNREFUSED);
+    char *g = conf_guarded(8);
+    int olen = sizeof(int);
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_ERROR, g + 6, &olen, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    int v = -1;
+    olen = sizeof v;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_ERROR, (char *)&v, &olen, &err), 0);
+    assert_int_equal(v, WSAECONNREFUSED);
+    olen = sizeof v;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_ERROR, (char *)&v, &olen, &err), 0);
+    assert_int_equal(v, 0); /* cleared by the good read */
+    conf_guarded_free(g, 8);
+    close(hold);
+    conf_close(&ctx4, s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +517,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(discdata_option_sent_at_close, setup, teardown),
         cmocka_unit_test_setup_teardown(defer_after_listener_close_refuses_caller, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(setopt_bytes_fault_keeps_old_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(so_error_kept_when_read_faults, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
