@@ -97,7 +97,9 @@ static int cat_protocol_matches(const WSAPROTOCOL_INFOW *pi, int protocol)
 {
     if (protocol == 0)
         return (pi->dwProviderFlags & PFL_MATCHES_PROTOCOL_ZERO) != 0;
-    return protocol >= pi->iProtocol && protocol <= pi->iProtocol + pi->iProtocolMaxOffset;
+    /* in long long: an installer's iProtocol + iProtocolMaxOffset may not fit an int */
+    return protocol >= pi->iProtocol &&
+           (long long)protocol <= (long long)pi->iProtocol + pi->iProtocolMaxOffset;
 }
 
 int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, struct cat_entry **out)

@@ -58,7 +58,7 @@ static int cat_selected(const struct cat_entry *e, int all, const INT *filter, s
         return 1;
     for (size_t i = 0; i < nfilter; i++) {
         int p = e->info.iProtocol;
-        if (filter[i] >= p && filter[i] <= p + e->info.iProtocolMaxOffset)
+        if (filter[i] >= p && (long long)filter[i] <= (long long)p + e->info.iProtocolMaxOffset)
             return 1;
     }
     return 0;

@@ -1,6 +1,7 @@
 /* The built-in catalog as WSAEnumProtocolsA/W show it, and the matching rules
  * WSASocket applies. No provider module is needed: matching happens before
  * any module is loaded. */
+#include <limits.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -301,6 +302,33 @@ static void ws2_cat_hidden_and_layered(void **state)
     assert_int_equal(len, NBUILTIN * sizeof(WSAPROTOCOL_INFOW));
 }
 
+/* An installer's iProtocol + iProtocolMaxOffset may not fit an int: the range
+ * [INT_MAX, INT_MAX + 1] still contains INT_MAX (no signed overflow, UB). */
+static void ws2_cat_match_protocol_range_at_int_max(void **state)
+{
+    (void)state;
+    GUID g = {0x46464646, 6, 6, {6}};
+    WSAPROTOCOL_INFOW pi;
+    memset(&pi, 0, sizeof pi);
+    pi.ProtocolChain.ChainLen = BASE_PROTOCOL;
+    pi.iAddressFamily = 79;
+    pi.iSocketType = SOCK_DGRAM;
+    pi.iProtocol = INT_MAX;
+    pi.iProtocolMaxOffset = 1;
+    WCHAR path[8];
+    to_w(path, "x.so");
+    int err;
+    assert_int_equal(WSCInstallProvider(&g, path, &pi, 1, &err), 0);
+    int merr;
+    assert_int_not_equal(match(79, SOCK_DGRAM, INT_MAX, &merr), 0);
+    INT filter[] = {INT_MAX, 0};
+    WSAPROTOCOL_INFOW out[NBUILTIN + 1];
+    DWORD len = sizeof out;
+    assert_int_equal(WSAEnumProtocolsW(filter, out, &len), 1);
+    assert_int_equal(out[0].iProtocol, INT_MAX);
+    assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +341,7 @@ int main(void)
         cmocka_unit_test(ws2_cat_match),
         cmocka_unit_test(ws2_cat_match_errors),
         cmocka_unit_test(ws2_cat_hidden_and_layered),
+        cmocka_unit_test(ws2_cat_match_protocol_range_at_int_max),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
