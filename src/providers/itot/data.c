@@ -200,6 +200,8 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     pthread_mutex_lock(&s->lock);
     for (;;) {
         err = s->has_conn ? conn_can_send(&s->conn) : WSAENOTCONN;
+        if (err == 0 && s->disc_deferred)
+            err = WSAESHUTDOWN; /* C2: a SendDisconnect already succeeded (deferred) */
         if (err == 0 && s->send_busy) {
             if (s->nonblocking)
                 err = WSAEWOULDBLOCK;
@@ -382,6 +384,8 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
         data = s->disc_data;
         len = s->disc_data_len;
     }
+    if (s->disc_deferred)
+        return 0; /* D7: the release is already under way; its data stays */
     if (s->send_busy && s->conn.state == CONN_S_OPEN) {
         /* Another thread is in the middle of a TSDU: its DTs go first (D5),
          * the DR right after it, queued by that thread. Never blocks (C11). */

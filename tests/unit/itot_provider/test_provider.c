@@ -2,6 +2,7 @@
  * condition function's accept data and refusal, TSDU boundaries with
  * MSG_PARTIAL and FIONREAD, disconnect data and reason, D9, negotiated class. */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,6 +251,116 @@ static void tsdu_partial_and_fionread(void **state)
     assert_int_equal(n, sizeof big - 1000);
     assert_int_equal(flags & MSG_PARTIAL, 0);
     assert_memory_equal(got, big, sizeof big);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
+/* C2 and D7 while a SendDisconnect is deferred: the DR has to wait for a TSDU
+ * another thread is still sending (D5), yet the SendDisconnect has succeeded,
+ * so a later send is WSAESHUTDOWN at once (not WSAEWOULDBLOCK, not a wait),
+ * and a second SendDisconnect does not replace the first one's data. The
+ * peer reads both TSDUs whole, then the end, then exactly the first data. */
+struct big_sender {
+    SOCKET s;
+    int rc, err;
+};
+
+#define BIG_TSDU (4u * 1024 * 1024) /* the provider's default largest TSDU */
+static char big_a[BIG_TSDU], big_b[BIG_TSDU], big_got[BIG_TSDU];
+
+static void *big_sender_main(void *arg)
+{
+    struct big_sender *x = arg;
+    WSABUF a = {.len = BIG_TSDU, .buf = big_a};
+    WSABUF b = {.len = BIG_TSDU, .buf = big_b};
+    DWORD n = 0;
+    x->err = 0;
+    x->rc = P->lpWSPSend(x->s, &a, 1, &n, 0, NULL, NULL, NULL, &x->err);
+    if (x->rc == 0)
+        x->rc = P->lpWSPSend(x->s, &b, 1, &n, 0, NULL, NULL, NULL, &x->err);
+    return NULL;
+}
+
+/* Writable in the provider's select: connected and its output queue at most
+ * half full. */
+static int select_writable(SOCKET s, long usec)
+{
+    wsp_fd_set w;
+    w.fd_count = 1;
+    w.fd_array[0] = s;
+    struct timeval tv = {0, usec};
+    int err = 0;
+    return P->lpWSPSelect(0, NULL, &w, NULL, &tv, &err);
+}
+
+static void recv_whole(SOCKET s, const char *want, size_t len)
+{
+    size_t got = 0;
+    for (;;) {
+        WSABUF r = {.len = (ULONG)(len - got), .buf = big_got + got};
+        DWORD n = 0, flags = 0;
+        int err = 0;
+        assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+        got += n;
+        if (!(flags & MSG_PARTIAL))
+            break;
+    }
+    assert_int_equal(got, len);
+    assert_memory_equal(big_got, want, len);
+}
+
+static void deferred_disconnect_refuses_sends_and_keeps_data(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < BIG_TSDU; i++) {
+        big_a[i] = (char)(i % 253);
+        big_b[i] = (char)(i % 241);
+    }
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, 2);
+    struct big_sender x = {.s = k.s};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, big_sender_main, &x), 0);
+    /* The peer does not read: its provider holds TSDU A and stops reading TCP,
+     * so the sender stalls inside TSDU B with its output queue filling. Wait
+     * (bounded) for the queue to pass half: from then on the sender is in the
+     * middle of B, the only writer of this queue. */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (select_writable(k.s, 0) == 1) {
+        sched_yield();
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        assert_true(now.tv_sec - t0.tv_sec < 60); /* bound: the sender must stall */
+    }
+    int err = 0;
+    WSABUF bye = {.len = 3, .buf = "BYE"};
+    assert_int_equal(P->lpWSPSendDisconnect(k.s, &bye, &err), 0);
+    WSABUF other = {.len = 5, .buf = "OTHER"};
+    assert_int_equal(P->lpWSPSendDisconnect(k.s, &other, &err), 0); /* D7 */
+    u_long on = 1;
+    DWORD ret = 0;
+    assert_int_equal(
+        P->lpWSPIoctl(k.s, WSP_FIONBIO, &on, sizeof on, NULL, 0, &ret, NULL, NULL, NULL, &err), 0);
+    char one = 'x';
+    WSABUF small = {.len = 1, .buf = &one};
+    DWORD n = 0;
+    err = 0;
+    assert_int_equal(P->lpWSPSend(k.s, &small, 1, &n, 0, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAESHUTDOWN); /* C2 */
+
+    recv_whole(s, big_a, BIG_TSDU); /* D5: both TSDUs precede the DR */
+    recv_whole(s, big_b, BIG_TSDU);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(x.rc, 0);
+    char got[64];
+    WSABUF r = {.len = sizeof got, .buf = got};
+    DWORD flags = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEDISCON);
+    WSABUF d = {.len = sizeof got, .buf = got};
+    assert_int_equal(P->lpWSPRecvDisconnect(s, &d, &err), 0);
+    assert_int_equal(d.len, 3);
+    assert_memory_equal(got, "BYE", 3);
     conf_close(&ctx4, s);
     conf_close(&ctx4, k.s);
 }
@@ -519,6 +630,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(setopt_bytes_fault_keeps_old_value, setup, teardown),
         cmocka_unit_test_setup_teardown(so_error_kept_when_read_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(deferred_disconnect_refuses_sends_and_keeps_data, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
