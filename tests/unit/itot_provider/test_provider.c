@@ -263,11 +263,15 @@ static void tsdu_partial_and_fionread(void **state)
 struct big_sender {
     SOCKET s;
     int rc, err;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int a_done, go_b;
 };
 
 #define BIG_TSDU (4u * 1024 * 1024) /* the provider's default largest TSDU */
 static char big_a[BIG_TSDU], big_b[BIG_TSDU], big_got[BIG_TSDU];
 
+/* Sends TSDU A, says so, waits for the go, then sends TSDU B. */
 static void *big_sender_main(void *arg)
 {
     struct big_sender *x = arg;
@@ -276,6 +280,12 @@ static void *big_sender_main(void *arg)
     DWORD n = 0;
     x->err = 0;
     x->rc = P->lpWSPSend(x->s, &a, 1, &n, 0, NULL, NULL, NULL, &x->err);
+    pthread_mutex_lock(&x->lock);
+    x->a_done = 1;
+    pthread_cond_broadcast(&x->cond);
+    while (!x->go_b)
+        pthread_cond_wait(&x->cond, &x->lock);
+    pthread_mutex_unlock(&x->lock);
     if (x->rc == 0)
         x->rc = P->lpWSPSend(x->s, &b, 1, &n, 0, NULL, NULL, NULL, &x->err);
     return NULL;
@@ -300,7 +310,9 @@ static void recv_whole(SOCKET s, const char *want, size_t len)
         WSABUF r = {.len = (ULONG)(len - got), .buf = big_got + got};
         DWORD n = 0, flags = 0;
         int err = 0;
-        assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+        int rc = P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err);
+        assert_int_equal(err, 0);
+        assert_int_equal(rc, 0);
         got += n;
         if (!(flags & MSG_PARTIAL))
             break;
@@ -318,21 +330,49 @@ static void deferred_disconnect_refuses_sends_and_keeps_data(void **state)
     }
     struct client k = {0};
     SOCKET s = connect_accept(&k, NULL, 2);
-    struct big_sender x = {.s = k.s};
+    /* Small, locked TCP buffers on both ends, so that TSDU B cannot hide in
+     * the kernel: with the peer's provider holding all of A, B must stall. */
+    int tcpbuf = 16384, err = 0;
+    assert_int_equal(P->lpWSPSetSockOpt(s, SOL_SOCKET, SO_RCVBUF, (char *)&tcpbuf, sizeof tcpbuf,
+                                        &err), 0);
+    assert_int_equal(P->lpWSPSetSockOpt(k.s, SOL_SOCKET, SO_SNDBUF, (char *)&tcpbuf, sizeof tcpbuf,
+                                        &err), 0);
+    struct big_sender x = {.s = k.s, .lock = PTHREAD_MUTEX_INITIALIZER,
+                           .cond = PTHREAD_COND_INITIALIZER};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, big_sender_main, &x), 0);
-    /* The peer does not read: its provider holds TSDU A and stops reading TCP,
-     * so the sender stalls inside TSDU B with its output queue filling. Wait
-     * (bounded) for the queue to pass half: from then on the sender is in the
-     * middle of B, the only writer of this queue. */
+    pthread_mutex_lock(&x.lock);
+    while (!x.a_done)
+        pthread_cond_wait(&x.cond, &x.lock);
+    pthread_mutex_unlock(&x.lock);
+    assert_int_equal(x.rc, 0);
+    /* All of A is at the peer (a complete TSDU waiting to be read): nothing of
+     * A is left in the sender's queue, so what fills it next is B. Bounded
+     * polls of real conditions, no sleeps. */
     struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        u_long ready = 0;
+        DWORD ret = 0;
+        assert_int_equal(P->lpWSPIoctl(s, WSP_FIONREAD, NULL, 0, &ready, sizeof ready, &ret, NULL,
+                                       NULL, NULL, &err), 0);
+        if (ready == BIG_TSDU)
+            break;
+        sched_yield();
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        assert_true(now.tv_sec - t0.tv_sec < 60);
+    }
+    pthread_mutex_lock(&x.lock);
+    x.go_b = 1;
+    pthread_cond_broadcast(&x.cond);
+    pthread_mutex_unlock(&x.lock);
+    /* The sender's queue passes half full only inside B, which stalls. */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (select_writable(k.s, 0) == 1) {
         sched_yield();
         clock_gettime(CLOCK_MONOTONIC, &now);
-        assert_true(now.tv_sec - t0.tv_sec < 60); /* bound: the sender must stall */
+        assert_true(now.tv_sec - t0.tv_sec < 60);
     }
-    int err = 0;
     WSABUF bye = {.len = 3, .buf = "BYE"};
     assert_int_equal(P->lpWSPSendDisconnect(k.s, &bye, &err), 0);
     WSABUF other = {.len = 5, .buf = "OTHER"};
