@@ -175,14 +175,24 @@ void hdl_unpin(SOCKET s)
     uint32_t gen;
     struct hdl_slot *slot = hdl_decode(s, &gen);
     assert(slot != NULL);
+    /* Fast path, no lock: the slot is live, so no closer waits for this pin
+     * (the CAS fails if a close starts meanwhile). */
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+    while (hdl_w_state(w) == HDL_LIVE) {
+        assert(hdl_w_pins(w) > 0);
+        if (atomic_compare_exchange_weak_explicit(&slot->word, &w, w - 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return;
+    }
+    /* A close is under way: drop the pin under the slot's mutex, so the
+     * closer, which checks the pins under that mutex, cannot finish (and a
+     * last WSACleanup cannot free the slot) while this thread still uses it. */
+    pthread_mutex_lock(&slot->mu);
     uint64_t prev = atomic_fetch_sub_explicit(&slot->word, 1, memory_order_acq_rel);
     assert(hdl_w_pins(prev) > 0);
-    if (hdl_w_state(prev) != HDL_LIVE && hdl_w_pins(prev) == 1) {
-        /* the closer may be waiting for exactly this pin */
-        pthread_mutex_lock(&slot->mu);
+    if (hdl_w_pins(prev) == 1)
         pthread_cond_broadcast(&slot->drained);
-        pthread_mutex_unlock(&slot->mu);
-    }
+    pthread_mutex_unlock(&slot->mu);
 }
 
 int hdl_query(SOCKET s, uintptr_t *ctx, void **owner)
@@ -212,7 +222,7 @@ int hdl_query(SOCKET s, uintptr_t *ctx, void **owner)
 /* CAS the state of s from one of the `from` states (bit mask) to `to`,
  * keeping the pins; new_gen is the generation to store. */
 static int hdl_transition(struct hdl_slot *slot, uint32_t gen, unsigned from_mask, unsigned to,
-                          uint32_t new_gen, uint64_t *pins_left)
+                          uint32_t new_gen)
 {
     uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
     for (;;) {
@@ -220,11 +230,8 @@ static int hdl_transition(struct hdl_slot *slot, uint32_t gen, unsigned from_mas
             return WSAENOTSOCK;
         uint64_t nw = hdl_w_make(new_gen, to, hdl_w_pins(w));
         if (atomic_compare_exchange_weak_explicit(&slot->word, &w, nw, memory_order_acq_rel,
-                                                  memory_order_acquire)) {
-            if (pins_left)
-                *pins_left = hdl_w_pins(w);
+                                                  memory_order_acquire))
             return 0;
-        }
     }
 }
 
@@ -234,7 +241,7 @@ int hdl_close_begin(SOCKET s, void **owner)
     struct hdl_slot *slot = hdl_decode(s, &gen);
     if (slot == NULL)
         return WSAENOTSOCK;
-    if (hdl_transition(slot, gen, 1u << HDL_LIVE, HDL_CLOSING, gen, NULL) != 0)
+    if (hdl_transition(slot, gen, 1u << HDL_LIVE, HDL_CLOSING, gen) != 0)
         return WSAENOTSOCK;
     *owner = atomic_load_explicit(&slot->owner, memory_order_relaxed);
     return 0;
@@ -245,7 +252,7 @@ void hdl_close_abort(SOCKET s)
     uint32_t gen;
     struct hdl_slot *slot = hdl_decode(s, &gen);
     if (slot != NULL)
-        (void)hdl_transition(slot, gen, 1u << HDL_CLOSING, HDL_LIVE, gen, NULL);
+        (void)hdl_transition(slot, gen, 1u << HDL_CLOSING, HDL_LIVE, gen);
 }
 
 int hdl_close(SOCKET s)
@@ -255,16 +262,15 @@ int hdl_close(SOCKET s)
     if (slot == NULL)
         return WSAENOTSOCK;
     uint32_t new_gen = hdl_next_gen(gen);
-    uint64_t pins;
-    if (hdl_transition(slot, gen, (1u << HDL_LIVE) | (1u << HDL_CLOSING), HDL_DEAD, new_gen,
-                       &pins) != 0)
+    if (hdl_transition(slot, gen, (1u << HDL_LIVE) | (1u << HDL_CLOSING), HDL_DEAD, new_gen) != 0)
         return WSAENOTSOCK;
-    if (pins > 0) {
-        pthread_mutex_lock(&slot->mu);
-        while (hdl_w_pins(atomic_load_explicit(&slot->word, memory_order_acquire)) > 0)
-            pthread_cond_wait(&slot->drained, &slot->mu);
-        pthread_mutex_unlock(&slot->mu);
-    }
+    /* Always through the mutex, even with no pins left: an unpinner may still
+     * be inside its critical section (see hdl_unpin) and must leave it before
+     * the slot can be reused or freed. */
+    pthread_mutex_lock(&slot->mu);
+    while (hdl_w_pins(atomic_load_explicit(&slot->word, memory_order_acquire)) > 0)
+        pthread_cond_wait(&slot->drained, &slot->mu);
+    pthread_mutex_unlock(&slot->mu);
     uint32_t index = (uint32_t)((s >> 2) & (HDL_MAX_SLOTS - 1));
     pthread_mutex_lock(&hdl_mu);
     atomic_store_explicit(&slot->owner, NULL, memory_order_relaxed);
