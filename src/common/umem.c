@@ -60,36 +60,20 @@ static ssize_t umem_syscall(const struct iovec *l, unsigned long nl, const struc
     return got;
 }
 
-static int umem_xfer(void *local, const void *remote, size_t n, int write)
-{
-    if (n == 0)
-        return 0;
-    if (umem_bad_range(remote, n))
-        return WSAEFAULT;
-    struct iovec l = {.iov_base = local, .iov_len = n};
-    struct iovec r = {.iov_base = (void *)(uintptr_t)remote, .iov_len = n};
-    return umem_syscall(&l, 1, &r, 1, write) == (ssize_t)n ? 0 : WSAEFAULT;
-}
-
-int umem_read(void *dst, const void *src, size_t n)
-{
-    return umem_xfer(dst, src, n, 0);
-}
-
-int umem_write(void *dst, const void *src, size_t n)
-{
-    return umem_xfer((void *)(uintptr_t)src, dst, n, 1);
-}
-
 static int umem_xferv(const struct iovec *l, int nl, const struct iovec *r, int nr, int write)
 {
     size_t lt = 0, rt = 0;
     if (nl < 0 || nr < 0)
         return WSAEFAULT;
-    for (int i = 0; i < nl; i++)
+    for (int i = 0; i < nl; i++) {
+        if (lt + l[i].iov_len < lt)
+            return WSAEFAULT; /* the total would wrap */
         lt += l[i].iov_len;
+    }
     for (int i = 0; i < nr; i++) {
         if (r[i].iov_len > 0 && umem_bad_range(r[i].iov_base, r[i].iov_len))
+            return WSAEFAULT;
+        if (rt + r[i].iov_len < rt)
             return WSAEFAULT;
         rt += r[i].iov_len;
     }
@@ -100,6 +84,24 @@ static int umem_xferv(const struct iovec *l, int nl, const struct iovec *r, int 
     return umem_syscall(l, (unsigned long)nl, r, (unsigned long)nr, write) == (ssize_t)rt
                ? 0
                : WSAEFAULT;
+}
+
+/* One caller region: the one-iovec case of umem_xferv. */
+static int umem_xfer(void *local, const void *remote, size_t n, int write)
+{
+    struct iovec l = {.iov_base = local, .iov_len = n};
+    struct iovec r = {.iov_base = (void *)(uintptr_t)remote, .iov_len = n};
+    return umem_xferv(&l, 1, &r, 1, write);
+}
+
+int umem_read(void *dst, const void *src, size_t n)
+{
+    return umem_xfer(dst, src, n, 0);
+}
+
+int umem_write(void *dst, const void *src, size_t n)
+{
+    return umem_xfer((void *)(uintptr_t)src, dst, n, 1);
 }
 
 int umem_readv(const struct iovec *local, int nl, const struct iovec *remote, int nr)
