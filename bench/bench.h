@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: shared declarations.
  *
  * Every benchmark is a "case": one operation done raw (POSIX syscalls) and

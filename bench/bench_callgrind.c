@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: the callgrind mode, for repeatable instruction counts.
  *
  *   valgrind --tool=callgrind --toggle-collect=bench_cg_send_wsp wsp-bench --callgrind-send wsp N

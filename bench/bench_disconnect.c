@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: WSASendDisconnect vs shutdown(SHUT_WR).
  *
  * A disconnect can be done once per connection, so each repetition opens a

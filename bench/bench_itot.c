@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: the itot provider (ISO transport over TCP).
  *
  * Throughput: one thread sends N TSDUs, another receives them; the figure is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: the handle lookup path.
  *
  * A lookup-only API call (getsockopt SO_TYPE, ioctlsocket FIONREAD) costs the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: every hot path of wsp against the raw syscall it wraps, in the
  * same run, interleaved; prints a markdown table of medians (ns/op) and the
  * ratio wsp/raw.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: pools of connected pairs over loopback, raw and through wsp.
  *
  * wsp pairs are accepted on a helper thread: an itot connect completes only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: the markdown table on stdout and the optional CSV file. */
 #include "bench.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: send and recv over loopback TCP, raw vs wsp.
  *
  * One batch = B sends on one end (timed as a block), then B receives of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp-bench: clock, medians and the interleaving driver. */
 #include "bench.h"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The bench command: builds Release in out/bench, runs wsp-bench (markdown table
 # on stdout, CSV in out/bench/bench.csv), then counts instructions of the 64 B
 # send path raw vs wsp with callgrind when valgrind is installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Half-close with WSASendDisconnect over TCP on loopback.
  *
  * The client sends a request and then WSASendDisconnect(s, NULL): its sending

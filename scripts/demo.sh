@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main job: build the library, the providers and the wsp command, then run
 # `wsp demo` on loopback.
 set -euo pipefail

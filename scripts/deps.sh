@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what the build and the tests need, from Debian's archive and the npm
 # registry only. Idempotent: installs nothing when everything is there.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The test command: installs what is missing, then builds and runs every test
 #   1. normal build (gcc, -Werror)           — all tests
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer — all tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp — the itot provider: ISO transport (ISO 8073 class 0 and class 2) over
  * TCP, RFC 1006 / RFC 2126.  Sockets: WSASocketA(AF_INET or AF_INET6,
  * SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp — the Windows Sockets 2 application API on POSIX.
  *
  * Windows' type names, structure layouts and numeric values; system types stay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp — the Windows Sockets 2 Service Provider Interface.
  *
  * A provider is a module exporting WSPStartup.  The ws2 layer calls it only

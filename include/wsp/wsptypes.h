@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp — Windows base types with Windows' sizes (shared by winsock2.h and ws2spi.h).
  *
  * Windows' `long` is 32 bits on every target, so every Windows type that is a

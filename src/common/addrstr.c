@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* addrstr — sockaddr <-> UTF-16 address text (see addrstr.h). */
 #include "common/addrstr.h"
 

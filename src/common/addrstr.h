@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* addrstr — the sockaddr <-> text conversion behind WSPAddressToString and
  * WSPStringToAddress: IPv4 "a.b.c.d[:port]", IPv6 "[addr]:port" or "addr",
  * as UTF-16 WCHARs in caller memory (read and written through umem). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One table from errno to Winsock codes, searched linearly: it is short and
  * only consulted on the error path. */
 #include "errmap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errno → WSAE* mapping: the only place that knows both numbering schemes. */
 #ifndef WSP_COMMON_ERRMAP_H
 #define WSP_COMMON_ERRMAP_H

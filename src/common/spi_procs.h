@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spi_procs — the 30 WSPPROC_TABLE entry points, listed once.  A provider
  * module names its entry points <prefix>_WSP<Name>; these macros declare them
  * with the function types of include/wsp/ws2spi.h (so a signature cannot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spi_start — shared WSPStartup / WSPCleanup bookkeeping (see spi_start.h). */
 #include "common/spi_start.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spi_start — the WSPStartup / WSPCleanup bookkeeping every provider module
  * needs: version and upcall checks, a start count under a lock, the live flag
  * the entry points test (C9), the WSPDATA description and the proc table.

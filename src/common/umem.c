@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Caller memory through the kernel.  process_vm_readv/writev on our own pid
  * report an unmapped page as a short count or EFAULT instead of a signal, so a
  * bad pointer from an application can never crash the library.

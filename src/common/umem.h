@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Safe access to caller memory (D4): an invalid address becomes WSAEFAULT,
  * never a crash.  The kernel does the touching (process_vm_readv/writev on our
  * own process), so no signal handler and no probing by dereference. */

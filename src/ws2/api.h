@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every API entry point does around its provider call: check startup,
  * pin the handle (WSAENOTSOCK), dispatch through the provider's proc table,
  * unpin, store the error thread-locally. Inline and allocation-free: this is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSAAddressToStringA / WSAStringToAddressA: the provider does the work in
  * UTF-16 (WSPAddressToString / WSPStringToAddress); this layer picks the
  * provider and converts between the A and W strings on the stack. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSAEnumProtocolsA/W: the public view of the catalog (hidden and layered
  * entries are left out; WSCEnumProtocols shows them). */
 #include "api.h"

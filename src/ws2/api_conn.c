@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connection set-up and teardown, names and options: one provider call each. */
 #include "api.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event objects and network-event selection. */
 #include "api.h"
 #include "event.h"

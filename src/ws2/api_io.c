@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Data transfer. The Berkeley forms wrap one WSABUF around the caller's buffer
  * (on the stack: nothing is allocated on this path). */
 #include "api.h"

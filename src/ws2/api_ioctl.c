@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ioctlsocket / WSAIoctl. Providers see Windows' control codes only; the
  * platform's own FIONBIO/FIONREAD/SIOCATMARK numbers are translated here, so a
  * program that happens to include <sys/ioctl.h> first still works. */

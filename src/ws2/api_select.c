@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* select and WSAPoll. Both go to the WSPSelect of the one provider that owns
  * the sockets: a provider can only wait on its own sockets, so sockets of
  * different providers (tcp and itot, say) in one call are refused with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Creating, accepting and closing sockets. */
 #include "api.h"
 #include "catalog_enum.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Catalog storage, lookup and (af, type, protocol) matching. */
 #include "catalog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The protocol catalog: which providers exist, their entries (WSAPROTOCOL_INFOW)
  * and where their modules are. Built-in entries for wsp_tcp.so and wsp_itot.so
  * are known without installation; WSCInstallProvider adds more, process-local

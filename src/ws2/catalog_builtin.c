@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The built-in catalog: the two base providers that ship with wsp, described
  * here so that applications can use them without any installation step. */
 #include "catalog.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Enumeration: filter by protocol numbers, size check, copy out through umem
  * so a bad buffer is WSAEFAULT, never a crash. */
 #include "catalog_enum.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Copying catalog entries out to callers (WSAEnumProtocolsA/W, WSCEnumProtocols). */
 #ifndef WSP_WS2_CATALOG_ENUM_H
 #define WSP_WS2_CATALOG_ENUM_H

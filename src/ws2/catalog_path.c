@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where a provider module is: a name without '/' is searched in each directory
  * of $WSP_PROVIDER_PATH, then in "wsp/" next to libwsp itself (so a build tree
  * and any install prefix work without configuration), then in the directory

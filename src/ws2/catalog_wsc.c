@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSCInstallProvider / WSCDeinstallProvider / WSCGetProviderPath /
  * WSCEnumProtocols: the installer side of the SPI, process-local (see
  * ws2spi.h). They work with or without WSAStartup, as on Windows. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Events on eventfd: the counter being non-zero is "signalled". Setting adds
  * 1, resetting reads the counter back to 0, and waiting polls for POLLIN,
  * which never consumes: exactly the manual-reset semantics of Winsock.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSAEVENT objects: manual-reset events on eventfd, owned by ws2 (providers
  * reach them only through the WPU*Event upcalls). A WSAEVENT is an encoded
  * table index + generation, never a pointer, so a bogus or closed handle is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Handle table: see handle.h for the encoding and life cycle.
  *
  * Why one 64-bit word per slot: pinning must fail for a stale or closing

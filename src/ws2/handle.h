@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SOCKET handle table (DESIGN "Handles").
  *
  * A handle encodes a slot index and the slot's generation:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSAGetLastError / WSASetLastError: one value per thread, so concurrent calls
  * on other threads never overwrite the error a caller is about to read. */
 #include "lasterror.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread-local last error (D11): the only error channel of the API level. */
 #ifndef WSP_WS2_LASTERROR_H
 #define WSP_WS2_LASTERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loading a provider: dlopen, dlsym("WSPStartup"), call it with our upcall
  * table, and accept the proc table only when every entry is set (a NULL entry
  * would crash the first API call that reaches it, far from the cause). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Provider modules: loaded once per provider GUID, lazily. */
 #ifndef WSP_WS2_LOADER_H
 #define WSP_WS2_LOADER_H

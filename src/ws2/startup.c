@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSAStartup / WSACleanup: a use count. The last WSACleanup closes every handle
  * still open, cleans up and unloads every provider started, and frees the
  * handle table, the events and deinstalled catalog entries, so that nothing

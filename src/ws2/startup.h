@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSAStartup/WSACleanup state. */
 #ifndef WSP_WS2_STARTUP_H
 #define WSP_WS2_STARTUP_H

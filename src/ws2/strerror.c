@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names and one-line descriptions of the Winsock error codes, from one table. */
 #include <wsp/winsock2.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The upcalls a provider may make (WSPUPCALLTABLE). Each one reports errors
  * through lpErrno only; a NULL lpErrno is tolerated (nothing is written). */
 #include "upcalls.h"

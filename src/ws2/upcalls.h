@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The WSPUPCALLTABLE handed to every provider's WSPStartup. */
 #ifndef WSP_WS2_UPCALLS_H
 #define WSP_WS2_UPCALLS_H

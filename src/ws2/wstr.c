@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 <-> UTF-16: a small decoder/encoder pair, enough for protocol names,
  * module paths and address strings. */
 #include "wstr.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 <-> UTF-16 conversion for the A and W variants (WCHAR is a UTF-16 code
  * unit, as on Windows). Pure functions on local buffers: callers validate user
  * memory first. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by every tests/fuzz/<name>/CMakeLists.txt.
 #
 # wsp_add_fuzz(<name> SOURCES a.c... LIBS lib... [CORPUS dir])

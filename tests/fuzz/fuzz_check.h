@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A check that holds in every build: fuzz targets must abort on a broken
  * property whether or not NDEBUG is defined (the replay tests run in release). */
 #ifndef WSP_TESTS_FUZZ_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Replays fuzz inputs without libFuzzer: every file named on the command line,
  * or found (one level deep) in a directory named there, goes once through
  * LLVMFuzzerTestOneInput.  A finding aborts, so ctest reports it.  An empty

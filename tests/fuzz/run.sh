@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Usage: tests/fuzz/run.sh DURATION
 # Builds every libFuzzer target (tests/fuzz/<name>/ -> fuzz_<name>) with clang in
 # its own build tree and runs each for DURATION seconds, starting from the seed

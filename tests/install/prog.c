@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A plain Winsock program built against an installed wsp: startup, catalog,
  * a TCP exchange on loopback with a half-close, cleanup. Uses the Winsock
  * names (WSP_WINSOCK_NAMES), as a ported program would. */

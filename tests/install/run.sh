@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh BUILD_DIR PROG_C CC [EXTRA_CFLAGS]: install, build prog.c with
 # pkg-config, run it. Exit status is the program's (or 1 for a set-up failure).
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared option values: protocol, class, port, data given as TEXT or @FILE. */
 #include "args.h"
 

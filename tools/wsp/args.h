@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Argument parsing shared by the subcommands: option values that several
  * subcommands accept, each checked with a one-line error on failure. */
 #ifndef WSP_TOOL_ARGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp catalog: the protocol catalog as `netsh winsock show catalog` shows it on
  * Windows, or as JSON for scripts. Everything comes from WSAEnumProtocolsW and
  * WSCGetProviderPath; nothing is hard-coded here except the names of numbers. */

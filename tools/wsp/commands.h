@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The subcommands: each parses its own arguments and returns an exit status
  * (exitcode.h). */
 #ifndef WSP_TOOL_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp connect: resolve HOST, connect with the connect data, report the peer's
  * accept data (or why it refused), then run the netcat session. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp demo: the transcript framework (numbered steps, checks, watchdog), the
  * loopback pair set-up, and the command that runs the three parts. */
 #include "demo.h"

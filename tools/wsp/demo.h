@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp demo: the transcript helpers shared by the demo's parts. */
 #ifndef WSP_TOOL_DEMO_H
 #define WSP_TOOL_DEMO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp demo, parts 1 and 2: the ISO transport provider, with connect data,
  * messages that keep their boundaries, and disconnect data in the DR. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp demo, part 3: tcp. WSASendDisconnect is a half-close there: the FIN
  * follows the data, the receive side stays open, and disconnect data gets
  * WSAENOPROTOOPT because TCP has no place to carry it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exit statuses: the table and the WSAE* -> status mapping. */
 #include "exitcode.h"
 

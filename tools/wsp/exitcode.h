@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exit statuses of the wsp command: one enum, one table (help text, man page and
  * docs/wsp.md list the same values). */
 #ifndef WSP_TOOL_EXITCODE_H

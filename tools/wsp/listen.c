@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp listen: accept one connection (connect data checked and answered by the
  * WSAAccept condition function), then run the netcat session on it. */
 #include <stdio.h>

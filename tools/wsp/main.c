@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp: one command for what a person can do with the library without writing C.
  * This file only dispatches to the subcommands. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Option parsing for listen/connect: one option table, each option tagged with
  * the roles that accept it, so --help and the parser cannot disagree. */
 #include "nc_args.h"

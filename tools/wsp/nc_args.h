@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Option parsing for `wsp listen` and `wsp connect` (they share most options). */
 #ifndef WSP_TOOL_NC_ARGS_H
 #define WSP_TOOL_NC_ARGS_H

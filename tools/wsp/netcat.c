@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The listen/connect engine. A helper thread copies stdin to the socket with
  * WSASend (one read() chunk = one message, so TSDU boundaries on itot are the
  * chunks) and calls WSASendDisconnect at end of input; the main thread copies

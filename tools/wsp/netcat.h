@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The engine shared by `wsp listen` and `wsp connect`: socket set-up, the copy of
  * stdin to the peer and of the peer to stdout, and the reports about what the
  * peer sent at connect and at disconnect. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Human-readable output: data, DR reasons, error names, UTF-16 and GUID strings. */
 #include "report.h"
 

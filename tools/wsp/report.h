@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Human-readable output shared by every subcommand: data as text or hex, DR reason
  * names, Winsock error names, one-line error messages. */
 #ifndef WSP_TOOL_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* getaddrinfo with a message a person understands. */
 #include "resolve.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Name resolution for listen/connect (getaddrinfo), with the one-line error. */
 #ifndef WSP_TOOL_RESOLVE_H
 #define WSP_TOOL_RESOLVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* address — names of itot sockets (WSPGetPeerName, WSPGetSockName) and the
  * address text forms (WSPAddressToString, WSPStringToAddress): IPv4
  * "a.b.c.d[:port]" and IPv6 "[addr]:port" or "addr", UTF-16 WCHARs. */

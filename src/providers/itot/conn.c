@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn — lifecycle and user requests of the itot state machine (see conn.h).
  * Input from the peer is in conn_input.c, the two stores in conn_store.c. */
 #include "conn_priv.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The pure connection state machine: a static library of its own, so unit tests
 # and fuzzers (tests/fuzz/itot_conn) link it with the codec and nothing else.
 if(TARGET wsp_itot_codec AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/conn.c)

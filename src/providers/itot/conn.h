@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn — the itot connection state machine (ISO 8073 class 0 / class 2 over
  * TPKT), kept apart from all I/O.
  *

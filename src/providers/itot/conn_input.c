@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn_input — what the peer's TPDUs do to a connection: TPKT framing, decode
  * errors (spec 10), and a state x TPDU-code dispatch table (spec 6, 7, 9). */
 #include "conn_priv.h"

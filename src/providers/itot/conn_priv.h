@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn_priv — helpers shared by the files of the state machine (conn.c,
  * conn_input.c, conn_store.c); not for the glue. */
 #ifndef WSP_ITOT_CONN_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn_ring — see conn_ring.h. */
 #include "conn_ring.h"
 

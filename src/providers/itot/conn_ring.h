@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn_ring — the byte FIFO behind the output queue and the receive store.
  * One allocation, wraps around; grows only when asked (ring_grow). */
 #ifndef WSP_ITOT_CONN_RING_H

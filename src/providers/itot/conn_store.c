@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn_store — the output queue and the receive store of a connection.
  * The receive store holds records [u32 length][data] in arrival order; the
  * last one may be open (a TSDU still being reassembled, length patched at EOT). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* connect — WSPSocket, WSPBind, WSPListen, WSPConnect and WSPAccept: how an
  * itot socket gets its connection (CR/CC with connect data both ways). */
 #include <errno.h>

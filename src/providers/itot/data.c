@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* data — the TSDU data path (WSPSend, WSPRecv) and the release calls
  * (WSPSendDisconnect, WSPRecvDisconnect, WSPShutdown).
  *

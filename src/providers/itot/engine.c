@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine — the provider's progress engine and the I/O helpers it shares with
  * the API calls.  ONE thread per provider (started with the first connection
  * or listener, joined at the last WSPCleanup), level-triggered epoll: it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* events — readiness of itot sockets: WSPSelect, WSPEventSelect and
  * WSPEnumNetworkEvents.  Readiness is the protocol's, not TCP's: readable = a
  * complete TSDU, a disconnect or a pending connection; writable = connected

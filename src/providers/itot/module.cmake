@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # wsp_itot.so: the itot provider module (exports only WSPStartup).  It links
 # the codec and the pure state machine statically, plus wsp_common.
 if(TARGET wsp_itot_conn)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options — WSPGetSockOpt, WSPSetSockOpt and WSPIoctl of itot sockets:
  * connect/disconnect data (SO_CONNDATA, SO_DISCDATA and their lengths), the
  * WSP_SOL_ITOT options, and the few SOL_SOCKET options passed to TCP. */

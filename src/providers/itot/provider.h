@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* itot provider glue — internal interface shared by the module's files
  * (startup.c, sock.c, engine.c, connect.c, data.c, options.c, events.c,
  * address.c, unsupported.c).  The protocol itself is in conn.[ch]; this layer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sock — the life of an itot socket context: allocation, references, handle,
  * waits and notifications, WSPCloseSocket and the last cleanup. */
 #include <errno.h>

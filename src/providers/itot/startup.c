@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSPStartup / WSPCleanup of the itot module: start count, upcall table, proc
  * table.  After the last WSPCleanup every entry answers WSAENETDOWN (C9). */
 #include <time.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tpdu — TPKT and ISO 8073 TPDU codec (spec: iso-transport.md sections 2-4, 10).
  *
  * Every read goes through a bounded reader (struct rd) and every write through a

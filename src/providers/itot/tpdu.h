@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tpdu — pure codec for TPKT (RFC 1006) and the ISO 8073 TPDUs used by itot:
  * CR CC DR DC DT ED EA AK ER, class 0 and class 2 (normal formats).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unsupported — SPI entries itot leaves out on purpose (WSAEOPNOTSUPP): window
  * messages, Winsock 1 blocking hooks, socket duplication across processes,
  * overlapped results, QoS and multipoint. */

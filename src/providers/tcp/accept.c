@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSPAccept with the Winsock condition function.  The kernel has already
  * completed the handshake when accept() returns, so CF_REJECT closes the new
  * connection (the peer sees a reset or EOF) and CF_DEFER parks it on the

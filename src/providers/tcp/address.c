@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSPAddressToString / WSPStringToAddress for IPv4 and IPv6 through the shared
  * addrstr conversion, with IPv6 zones ("%scope") in the text. */
 #include "common/addrstr.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Binding, listening, connecting and the two name queries.  Addresses are
  * copied through umem so a bad caller pointer is WSAEFAULT, not a crash. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The data path: WSPSend/SendTo/Recv/RecvFrom over sendmsg/recvmsg.  Hot
  * path: no allocation and no lock — one handle lookup, one atomic state load,
  * one syscall.  The WSABUF array, byte counts and flags are accessed directly

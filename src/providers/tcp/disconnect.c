@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Teardown: WSPSendDisconnect, WSPShutdown, WSPRecvDisconnect.
  *
  * TCP has no disconnect data (the catalog entries do not claim

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSPEventSelect / WSPEnumNetworkEvents.  One watcher thread, started on the
  * first WSPEventSelect, waits on an edge-triggered epoll set and records
  * FD_* events per socket, signalling the socket's WSAEVENT through the

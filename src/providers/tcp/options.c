@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Socket options and ioctls, as tables.  Plain options go straight to the
  * kernel (the platform's SOL_/SO_/IPPROTO_ numbers, D12); Winsock-only ones
  * (SO_PROTOCOL_INFOW/A, the SO_CONN... and SO_DISC... family) are answered here. */

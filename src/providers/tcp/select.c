@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSPSelect on poll(): Winsock's fd_set is an array of handles, so each entry
  * is resolved to its context and the ready ones are written back in place.
  * Exception set: urgent data (POLLPRI) or a pending error, which is how a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Socket contexts: creation, lookup through the handle upcall, state refresh
  * and the close protocol (wake blocked calls, drop the handle, then free). */
 #include <errno.h>

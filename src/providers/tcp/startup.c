@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WSPStartup / WSPCleanup: the start count, the upcall table and the proc
  * table.  After the last WSPCleanup every entry point answers WSAENETDOWN (C9)
  * until the next WSPStartup. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider — internal interface shared by the files of the module.
  *
  * One tcp_sock per SOCKET handed out through WPUCreateSocketHandle.  The

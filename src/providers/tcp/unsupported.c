@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entry points this provider deliberately does not implement.  Each one still
  * runs the common guard so C8/C9 hold for it too, then says why it refuses. */
 #include "tcp.h"

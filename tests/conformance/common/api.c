@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The API level: the same operations through libwsp, the way an application
  * makes them.  Errors come from the thread's last error (D11). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance harness: provider-agnostic clause tests for WSPSendDisconnect.
  *
  * A fixture describes a provider's protocol (how to address it, what it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fault injection by symbol interposition.  The test executable defines
  * shutdown/send/sendmsg/writev and exports them (--export-dynamic), so a
  * provider module loaded later binds to these; each forwards to the next

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The WSPSendDisconnect clause tests (spec/send-disconnect.md), written once
  * against a (fixture, level) pair.  Each test names its clause. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SPI level: the test plays ws2.  It dlopens the provider module, gives
  * WSPStartup its own upcall table (a small handle table with generations and
  * simple events) and calls the returned proc table directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers for the clause tests: build sockets and connections through the
  * level under test, fill and drain buffers, guarded memory. */
 #include <pthread.h>

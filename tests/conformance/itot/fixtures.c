@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The itot provider as the conformance suite sees it: ISO transport over TCP
  * (catalog entries 1005 IPv4 and 1006 IPv6), message-oriented, up to 64
  * octets of disconnect data; each family in class 2 (the default proposal)

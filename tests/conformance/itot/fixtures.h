@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef WSP_CONF_ITOT_FIXTURES_H
 #define WSP_CONF_ITOT_FIXTURES_H
 #include "conf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs the clause suite against every itot fixture at one level (chosen at
  * build time: CONF_LEVEL is conf_level_spi or conf_level_api).  One cmocka
  * group per fixture, so the output reads "itot4: sd_c4_notconn_new". */

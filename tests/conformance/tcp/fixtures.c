@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tcp provider as the conformance suite sees it: TCP and UDP over IPv4
  * and IPv6, catalog entries 1001-1004, no disconnect data. */
 #include <arpa/inet.h>

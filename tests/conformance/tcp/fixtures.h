@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef WSP_CONF_TCP_FIXTURES_H
 #define WSP_CONF_TCP_FIXTURES_H
 #include "conf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs the clause suite against every tcp fixture at one level (chosen at
  * build time: CONF_LEVEL is conf_level_spi or conf_level_api).  One cmocka
  * group per fixture, so the output reads "tcp4: sd_c4_notconn_new". */

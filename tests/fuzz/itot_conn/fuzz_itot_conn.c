@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target over the itot connection state machine (conn.h).
  *
  * The input is a script: one configuration octet, then operations, each an

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the seed corpus of the itot_conn fuzzer (corpus/*.bin): scripts in the
 format fuzz_itot_conn.c reads (a configuration octet, then operations)."""
 import os

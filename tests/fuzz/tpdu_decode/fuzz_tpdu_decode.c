@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target over the codec: tpkt_peek + tpdu_decode on arbitrary octets,
  * read both as one bare TPDU and as a TCP stream of TPKTs (with class 2
  * concatenation inside a TPKT).  Whatever decodes must describe octets inside

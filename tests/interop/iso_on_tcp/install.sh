@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the iso-on-tcp test peer into this folder's node_modules (git-ignored)
 # from package-lock.json. Idempotent: does nothing when the locked version is
 # already there. Only the npm registry is contacted.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp's itot against iso-on-tcp (npm), an independent RFC 1006 implementation
  * used only as a test peer.  Class 0 only: iso-on-tcp implements nothing else.
  *   a) iso-on-tcp connects to our listener, data both ways, then its DR with

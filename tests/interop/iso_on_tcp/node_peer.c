@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "node_peer.h"
 
 #include <errno.h>

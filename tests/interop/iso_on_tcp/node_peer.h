@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* node_peer — runs one of the node peer scripts and reads its report lines. */
 #ifndef WSP_TEST_NODE_PEER_H
 #define WSP_TEST_NODE_PEER_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // iso-on-tcp as the INITIATOR, against wsp's itot listener (class 0):
 //   connect (CR/CC with TSAPs 0x0100/0x0102), send N messages, receive M

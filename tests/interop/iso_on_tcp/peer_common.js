@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // Shared by the node peers: the messages both sides exchange and a line
 // protocol to report to the C driver (one JSON object per stdout line).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict';
 // iso-on-tcp as the RESPONDER, for wsp's itot client (class 0).  The package
 // has no server: its ISOOnTCPClient answers a received CR with a CC, so each

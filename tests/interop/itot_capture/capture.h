@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture — runs tshark on the loopback interface around an exchange.
  *
  * Readiness is a real condition, not a delay: tshark prints a line per packet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "decode_check.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_check — questions about tshark's -V text of a capture. */
 #ifndef WSP_TEST_DECODE_CHECK_H
 #define WSP_TEST_DECODE_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* itot on the wire: a small exchange (20 TSDUs each way, several of them
  * segmented) is captured with tshark on lo and decoded as TPKT/COTP; Wireshark's
  * independent dissector must understand every TPDU and show the connect data,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* itot end to end over loopback, through the public API only: connect data
  * both ways, 1,000 self-checking TSDUs of up to 1 MiB in both directions at
  * once, then WSASendDisconnect with 64 octets (clauses C1/C3, decisions D3,

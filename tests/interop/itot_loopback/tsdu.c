@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "tsdu.h"
 
 #include <stdio.h>

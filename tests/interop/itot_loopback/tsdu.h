@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tsdu — self-checking test messages for the itot interop tests.
  *
  * Every TSDU is reproducible from (seed, direction, index): its size and its

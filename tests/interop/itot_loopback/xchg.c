@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "xchg.h"
 
 #include <arpa/inet.h>

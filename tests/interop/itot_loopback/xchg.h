@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xchg — one complete itot exchange between a client and a server thread of
  * this process, through the public API only:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Frame-level interop: TPDUs built by OUR encoder are written to a capture with
  * text2pcap and decoded by Wireshark's COTP dissector (tshark).  The test fails
  * if tshark calls any frame malformed, raises a warning or an error, does not

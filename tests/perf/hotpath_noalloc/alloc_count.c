@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The counting allocator of the hot-path test (see alloc_count.h). */
 #include "alloc_count.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Allocation counters for the hot-path test.
  *
  * The test executable defines malloc, calloc, realloc, free and the aligned

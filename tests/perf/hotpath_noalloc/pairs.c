@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connected wsp pairs: the accepts run on a helper thread, because an itot
  * connect completes only once the accepting side answers the CR. */
 #include "pairs.h"

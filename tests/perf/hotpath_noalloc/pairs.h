@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connected wsp socket pairs over loopback for the hot-path test. */
 #ifndef WSP_TEST_NOALLOC_PAIRS_H
 #define WSP_TEST_NOALLOC_PAIRS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hot-path budget, part one: "hot paths allocate nothing".
  *
  * After a warm-up, N iterations of each hot path run inside a window; the

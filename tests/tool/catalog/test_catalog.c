@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `wsp catalog --json` parsed and checked against WSAEnumProtocolsW; the text
  * form checked for the netsh-style rows and the spelled-out flags. */
 #include <setjmp.h>

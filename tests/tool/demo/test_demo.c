@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `wsp demo` (the README's first command) runs to a passing verdict. */
 #include <setjmp.h>
 #include <stdarg.h>

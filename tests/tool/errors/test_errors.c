@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every error path of the wsp command: its exit status and its one-line message. */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Recursive-descent JSON reader for the tool tests (see json.h). */
 #include "json.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tiny JSON reader for the tests: enough to check `wsp catalog --json`
  * (objects, arrays, strings with \" \\ \uXXXX escapes, numbers, true/false/null). */
 #ifndef WSP_TESTS_TOOL_JSON_H

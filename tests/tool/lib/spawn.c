@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Spawning and feeding the wsp binary under test (see spawn.h). */
 #include "spawn.h"
 

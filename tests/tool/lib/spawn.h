@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Drive the real wsp binary: spawn it with its stdin, stdout and stderr on pipes,
  * feed stdin, and collect what it writes. Waits are on real conditions (text
  * appearing, end of file, process exit); the time limit is only a guard against

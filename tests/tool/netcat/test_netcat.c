@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `wsp listen` + `wsp connect` through pipes: data both ways, connect data and
  * disconnect data checked on both sides (stderr reports, stdout payload). */
 #include <setjmp.h>

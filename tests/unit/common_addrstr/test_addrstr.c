@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common/addrstr: the sockaddr <-> UTF-16 text conversion both providers use,
  * with and without IPv6 zones (tcp passes ADDRSTR_SCOPE_ID, itot does not). */
 #include <arpa/inet.h>

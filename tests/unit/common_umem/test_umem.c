@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* umem: caller memory is read and written through the kernel, so an invalid
  * address is WSAEFAULT and never a crash (D4), including a buffer that runs
  * into a PROT_NONE page, and the per-page probe sees every page. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* itot provider unit tests through the SPI: connect data both ways, the
  * condition function's accept data and refusal, TSDU boundaries with
  * MSG_PARTIAL and FIONREAD, disconnect data and reason, D9, negotiated class. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every verified frame of spec section 11 decodes to the fields it was built
  * from and re-encodes byte for byte. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The format's limits (tpdu.h, spec 2-4): user data 32/64/16, the 128-octet CR,
  * LI 254, TPKT 65535 and the largest DT (65524 class 0, 65522 class 2). */
 #include <setjmp.h>

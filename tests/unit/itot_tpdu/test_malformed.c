@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Spec section 10: every malformed input gets the right status, and the decoder
  * never reads outside the octets it was given.  Each case is decoded from a heap
  * buffer of exactly its size, so under ASan a single over-read fails the test. */

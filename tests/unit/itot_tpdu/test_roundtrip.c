@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Round-trip properties over many generated TPDUs (fixed seed, reproducible):
  *   encode(t) decodes to t, and re-encoding the decoded TPDU gives the same octets;
  *   random octet strings never decode to something that re-encodes differently. */

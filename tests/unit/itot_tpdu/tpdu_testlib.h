@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the codec tests and the codec fuzzer: hex frames and a
  * field-by-field comparison of two decoded TPDUs (pointers compared by the
  * octets they point at, the LI left out because ignored parameters change it). */

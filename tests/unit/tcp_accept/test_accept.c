@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider: WSPAccept and its condition function (CF_ACCEPT, CF_REJECT,
  * CF_DEFER; caller id = the peer's address, callee id = ours). */
 #include <setjmp.h>

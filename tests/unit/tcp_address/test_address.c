@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider: WSPAddressToString / WSPStringToAddress (WCHAR = UTF-16). */
 #include <arpa/inet.h>
 #include <setjmp.h>

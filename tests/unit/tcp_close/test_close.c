@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider: WSPCloseSocket from another thread wakes a call blocked on
  * the socket (WSAEINTR), and the context is freed only after it left (the
  * harness' WPUCloseSocketHandle waits for the pin, as ws2's does). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider under concurrent use (meant for the TSan build): many
  * connections torn down in parallel, SendDisconnect racing with itself and
  * with a reader blocked on the same socket, events on while sockets close. */

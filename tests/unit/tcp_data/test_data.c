@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider: the data path, receive-side shutdown, connect refusals and
  * WSPSelect. */
 #include <setjmp.h>

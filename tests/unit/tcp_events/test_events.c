@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider: WSPEventSelect / WSPEnumNetworkEvents through the watcher
  * thread and the WPUSetEvent upcall.  Every wait is on the event itself. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider: the option and ioctl tables. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp provider: WSPStartup/WSPCleanup, the proc table and the entry points
  * that refuse on purpose. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ws2 API under concurrency. */
 #include <arpa/inet.h>
 #include <pthread.h>

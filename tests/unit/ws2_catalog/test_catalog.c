@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The built-in catalog as WSAEnumProtocolsA/W show it, and the matching rules
  * WSASocket applies. No provider module is needed: matching happens before
  * any module is loaded. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Manual-reset events and WSAWaitForMultipleEvents. */
 #include <pthread.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SOCKET handle table: issue, lookup, close, stale and never-issued
  * handles, the closing protocol. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Many threads creating, pinning, querying and closing handles at once, while
  * others hammer closed (stale) handles and a shared live one. The invariants:
  * a pin or query never reaches another socket's context, a stale handle is

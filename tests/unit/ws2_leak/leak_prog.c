@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* startup -> socket -> close -> WSACleanup, with one socket and one event left
  * open for the last WSACleanup to release. Exit 0 only if every call did
  * what it should; valgrind then checks that nothing leaked. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ws2 loader, startup and API dispatch, through libwsp and the test provider
  * modules of this folder (installed with WSCInstallProvider). The tests run in
  * order in one process: the catalog is process-wide. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small provider module for the ws2 tests, built three ways:
  *   ws2test_fake.so       a working provider (handles, a few calls, counters)
  *   ws2test_nullproc.so   -DWS2TEST_NULL_ENTRY: lpWSPSendDisconnect left NULL

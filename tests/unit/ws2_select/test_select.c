@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wsp_select with bad caller memory (D4): WSAEFAULT through WSAGetLastError,
  * never a crash. */
 #include <setjmp.h>
