@@ -35,7 +35,7 @@ void report_data(FILE *out, const void *data, size_t len)
     }
 }
 
-/* ISO 8073 DR reasons (spec/iso-transport.md section 3). */
+/* ISO 8073 DR reasons (the DR reason codes of ISO 8073). */
 static const struct {
     int reason;
     const char *name;    /* for --reject */

@@ -15,7 +15,8 @@
  * cfg.max_tsdu plus one TPKT.  conn_input stops consuming when the store has
  * no room for another whole TPKT (the glue then stops reading: TCP's flow
  * control pushes back on the peer), so a peer can never grow memory without
- * bound.  Rules: ../shared/spec/iso-transport.md sections 5, 6, 9, 10. */
+ * bound.  Rules: ISO 8073 classes 0 and 2 as RFC 1006 and RFC 2126 use them
+ * (docs/providers-itot.md). */
 #ifndef WSP_ITOT_CONN_H
 #define WSP_ITOT_CONN_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tpdu — TPKT and ISO 8073 TPDU codec (spec: iso-transport.md sections 2-4, 10).
+/* tpdu — TPKT and ISO 8073 TPDU codec (RFC 1006 TPKT; ISO 8073 / X.224 TPDUs).
  *
  * Every read goes through a bounded reader (struct rd) and every write through a
  * bounded writer (struct wr), in the spirit of s2n's stuffers: a read past the end
@@ -311,8 +311,8 @@ struct tpdu_param_rule {
 };
 
 /* Codes absent here (checksum, version, protection, class 4 timers, anything
- * unknown) are skipped after their length is checked: spec section 10 says to
- * ignore unknown parameters in a CR, and they carry nothing we use elsewhere. */
+ * unknown) are skipped after their length is checked: ISO 8073 says
+ * to ignore unknown parameters in a CR, and they carry nothing we use elsewhere. */
 static const struct tpdu_param_rule tpdu_params[] = {
     {TPDU_P_TPDU_SIZE, TPDU_BIT(TPDU_CR) | TPDU_BIT(TPDU_CC), param_tpdu_size},
     {TPDU_P_PREF_TPDU_SIZE, TPDU_BIT(TPDU_CR) | TPDU_BIT(TPDU_CC), param_pref_size},

@@ -4,7 +4,7 @@
  *
  * No I/O, no allocation: decode fills a struct whose pointers point into the
  * caller's buffer; encode writes into a caller buffer.  Every length is checked
- * before it is read.  Layouts: ../shared/spec/iso-transport.md sections 2-4. */
+ * before it is read.  Layouts: RFC 1006 (TPKT) and ISO 8073 / ITU-T X.224. */
 #ifndef WSP_ITOT_TPDU_H
 #define WSP_ITOT_TPDU_H
 

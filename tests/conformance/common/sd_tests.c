@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The WSPSendDisconnect clause tests (spec/send-disconnect.md), written once
+/* The WSPSendDisconnect clause tests (docs/conformance.md), written once
  * against a (fixture, level) pair.  Each test names its clause. */
 #include <errno.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Writes the seed corpus of the tpdu_decode fuzzer (corpus/*.bin): the
-verified frames of iso-transport.md section 11, streams of several TPKTs, and
+worked example frames of tests/unit/itot_tpdu/test_frames.c, streams of several TPKTs, and
 the malformed variants of section 10.  Run it again after changing a seed."""
 import os
 

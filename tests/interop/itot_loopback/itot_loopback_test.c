@@ -2,7 +2,7 @@
 /* itot end to end over loopback, through the public API only: connect data
  * both ways, 1,000 self-checking TSDUs of up to 1 MiB in both directions at
  * once, then WSASendDisconnect with 64 octets (clauses C1/C3, decisions D3,
- * D5, D10 of spec/send-disconnect.md), in class 0 and class 2, IPv4 and IPv6. */
+ * D5, D10 of docs/conformance.md), in class 0 and class 2, IPv4 and IPv6. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

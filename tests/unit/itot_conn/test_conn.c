@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the pure itot state machine (src/providers/itot/conn.h): two
  * machines wired back to back (output queue of one into the input of the
- * other), and hand-made TPKTs for the malformed-input rows of spec section 10. */
+ * other), and hand-made TPKTs for the malformed-input rules of docs/providers-itot.md ("Limits and bad input"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
