@@ -56,7 +56,9 @@ int main(int argc, char **argv)
         return TOOL_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("wsp %s\n", WSP_TOOL_VERSION);
+        printf("wsp %s\nLicense: MIT (SPDX-License-Identifier: MIT); see the LICENSE file.\n"
+               "This is free software: no warranty, see the license text.\n",
+               WSP_TOOL_VERSION);
         return TOOL_EXIT_OK;
     }
     for (size_t i = 0; i < COMMAND_COUNT; i++)

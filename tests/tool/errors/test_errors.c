@@ -121,6 +121,18 @@ static void tool_help_on_every_subcommand(void **state)
     proc_free(&p);
 }
 
+/* `wsp --version` names the version and the license (MIT). */
+static void tool_version_names_license(void **state)
+{
+    (void)state;
+    const char *args[] = {"--version", NULL};
+    struct proc p;
+    assert_int_equal(run(&p, args), EX_OK);
+    assert_contains(p.out_buf.data, "wsp 0.");
+    assert_contains(p.out_buf.data, "License: MIT");
+    proc_free(&p);
+}
+
 /* ---- name resolution, ports ---------------------------------------------- */
 static void tool_unknown_host(void **state)
 {
@@ -331,6 +343,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tool_usage_errors),
         cmocka_unit_test(tool_help_on_every_subcommand),
+        cmocka_unit_test(tool_version_names_license),
         cmocka_unit_test(tool_unknown_host),
         cmocka_unit_test(tool_port_in_use_itot),
         cmocka_unit_test(tool_port_in_use_tcp),
