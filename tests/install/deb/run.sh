@@ -13,7 +13,7 @@ deb=$(find "$work/pkg" -maxdepth 1 -name 'wsp_*.deb' | head -n 1)
 dpkg-deb -c "$deb" >"$work/contents"
 for f in ./usr/lib/libwsp.so ./usr/lib/wsp/wsp_tcp.so ./usr/lib/wsp/wsp_itot.so \
          ./usr/include/wsp/winsock2.h ./usr/lib/pkgconfig/wsp.pc ./usr/lib/cmake/wsp/wspConfig.cmake \
-         ./usr/bin/wsp ./usr/share/man/man1/wsp.1; do
+         ./usr/bin/wsp ./usr/share/man/man1/wsp.1 ./usr/share/man/man3/WSASendDisconnect.3; do
     grep -q " $f\( \|$\)" "$work/contents" || { echo "not in the package: $f"; exit 1; }
 done
 mkdir -p "$work/root" "$work/admin/updates" "$work/admin/info"
