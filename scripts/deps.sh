@@ -8,7 +8,7 @@ set -euo pipefail
 mode=${1:-all}
 
 build_pkgs=(build-essential cmake pkg-config)
-test_pkgs=(clang libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind)
+test_pkgs=(clang libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind libuv1-dev)
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = --build ] || pkgs+=("${test_pkgs[@]}")
 need=()

@@ -239,3 +239,13 @@ void evt_reset_all(void)
     evt_cap = 0;
     pthread_mutex_unlock(&evt_mu);
 }
+
+int evt_fd(WSAEVENT h, int *fd)
+{
+    pthread_mutex_lock(&evt_mu);
+    struct evt *e = evt_lookup_locked(h);
+    if (e != NULL)
+        *fd = e->fd;
+    pthread_mutex_unlock(&evt_mu);
+    return e != NULL ? 0 : WSA_INVALID_HANDLE;
+}

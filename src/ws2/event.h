@@ -18,6 +18,10 @@ int evt_reset(WSAEVENT h);
  * set when the result is WSA_WAIT_FAILED. */
 DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, int *err);
 
+/* The eventfd behind an event (readable exactly while it is signalled): 0 or
+ * WSA_INVALID_HANDLE. */
+int evt_fd(WSAEVENT h, int *fd);
+
 /* Close every event and free the table (last WSACleanup). */
 void evt_reset_all(void);
 
