@@ -194,7 +194,13 @@ typedef int(WSPAPI *LPWSPSTARTUP)(WORD wVersionRequested, LPWSPDATA lpWSPData,
                                   LPWSAPROTOCOL_INFOW lpProtocolInfo,
                                   WSPUPCALLTABLE UpcallTable, LPWSPPROC_TABLE lpProcTable);
 
-/* The one symbol every provider module exports. */
+/* The one symbol every provider module exports. WSPStartup and WSPCleanup may
+ * use the upcalls, but a call back into the API that would have to load a
+ * provider not started yet (WSASocket, WSAAddressToString, ...) fails with
+ * WSAEINPROGRESS ("the service provider is still processing a callback
+ * function"), and so do WSAStartup and WSACleanup: the loader is busy on this
+ * very thread. A provider that needs another one loads it itself. The loader
+ * then goes on with whatever WSPStartup returns. */
 int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                       LPWSAPROTOCOL_INFOW lpProtocolInfo, WSPUPCALLTABLE UpcallTable,
                       LPWSPPROC_TABLE lpProcTable);

@@ -14,6 +14,35 @@
  * waits instead of loading it twice. Not on any hot path. */
 static pthread_mutex_t ldr_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* Nonzero while this thread runs a provider's WSPStartup or WSPCleanup, that
+ * is, while it holds ldr_mu (and, in the last WSACleanup, the startup mutex).
+ * A call back into the API from there that would take one of them again
+ * gets WSAEINPROGRESS ("the service provider is still processing a callback
+ * function", Windows' wording) instead of deadlocking: see ldr_busy. */
+static _Thread_local int ldr_in_provider;
+
+int ldr_busy(void)
+{
+    return ldr_in_provider;
+}
+
+static int ldr_call_startup(LPWSPSTARTUP start, LPWSPDATA data, LPWSAPROTOCOL_INFOW info,
+                            LPWSPPROC_TABLE t)
+{
+    ldr_in_provider++;
+    int rc = start(MAKEWORD(2, 2), data, info, upc_table, t);
+    ldr_in_provider--;
+    return rc;
+}
+
+static void ldr_call_cleanup(const WSPPROC_TABLE *t)
+{
+    int err = 0;
+    ldr_in_provider++;
+    t->lpWSPCleanup(&err);
+    ldr_in_provider--;
+}
+
 _Static_assert(sizeof(WSPPROC_TABLE) == WSP_PROC_TABLE_ENTRIES * sizeof(void (*)(void)),
                "WSPPROC_TABLE is an array of function pointers");
 
@@ -45,15 +74,13 @@ static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *inf
     WSPDATA data;
     memset(&data, 0, sizeof data);
     WSAPROTOCOL_INFOW copy = *info; /* the provider may not scribble on the catalog */
-    if (start(MAKEWORD(2, 2), &data, &copy, upc_table, &t) != 0) {
+    if (ldr_call_startup(start, &data, &copy, &t) != 0) {
         dlclose(dl);
         return WSAEPROVIDERFAILEDINIT;
     }
     if (!ldr_table_complete(&t)) {
-        if (t.lpWSPCleanup) {
-            int err;
-            t.lpWSPCleanup(&err);
-        }
+        if (t.lpWSPCleanup)
+            ldr_call_cleanup(&t);
         dlclose(dl);
         return WSAEINVALIDPROCTABLE;
     }
@@ -69,6 +96,9 @@ int ldr_ensure(struct cat_entry *e)
     struct cat_provider *p = e->prov;
     if (atomic_load_explicit(&p->started, memory_order_acquire))
         return 0;
+    /* called back from a provider's WSPStartup/WSPCleanup: ldr_mu is ours */
+    if (ldr_in_provider)
+        return WSAEINPROGRESS;
     pthread_mutex_lock(&ldr_mu);
     int err =
         atomic_load_explicit(&p->started, memory_order_relaxed) ? 0 : ldr_start_locked(p, &e->info);
@@ -92,8 +122,7 @@ void ldr_unload_all(void)
 {
     pthread_mutex_lock(&ldr_mu);
     for (struct cat_provider *p; (p = ldr_next_started()) != NULL;) {
-        int err = 0;
-        p->procs.lpWSPCleanup(&err);
+        ldr_call_cleanup(&p->procs);
         atomic_store_explicit(&p->started, 0, memory_order_release);
         dlclose(p->dl);
         p->dl = NULL;
