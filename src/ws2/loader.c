@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Loading a provider: dlopen, dlsym("WSPStartup"), call it with our upcall
+/* Loading a provider: check that the module file is safe to load
+ * (loader_path.c), dlopen, dlsym("WSPStartup"), call it with our upcall
  * table, and accept the proc table only when every entry is set (a NULL entry
  * would crash the first API call that reaches it, far from the cause). */
 #include "loader.h"
@@ -7,6 +8,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "upcalls.h"
 
@@ -58,9 +60,13 @@ static int ldr_table_complete(const WSPPROC_TABLE *t)
 
 static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *info)
 {
-    char path[4096];
+    char path[4096], real[4096];
     cat_resolve_path(p->module, path, sizeof path);
-    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* a privileged process (setuid, setgid, capabilities) trusts fewer files */
+    int err = ldr_path_check(path, getauxval(AT_SECURE) != 0, real, sizeof real);
+    if (err != 0)
+        return err;
+    void *dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
     if (dl == NULL)
         return WSAEPROVIDERFAILEDINIT;
     LPWSPSTARTUP start;

@@ -18,6 +18,12 @@ int ldr_ensure(struct cat_entry *e);
  * provider must not end or extend the session it is being started in. */
 int ldr_busy(void);
 
+/* Whether the module file at path may be loaded (loader_path.c): 0 and its
+ * real name (symlinks resolved) in real[cap], or WSAEPROVIDERFAILEDINIT for a
+ * relative path, a missing file or one that others could have written.
+ * strict adds the checks for privileged (AT_SECURE) processes. */
+int ldr_path_check(const char *path, int strict, char *real, size_t cap);
+
 /* Procs of a started provider (valid while a handle of it is pinned). */
 static inline const WSPPROC_TABLE *ldr_procs(const struct cat_entry *e)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -432,6 +433,88 @@ static void ws2_wsc_install_errors(void **state)
     assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
 }
 
+/* Copy the module at src into dir/name with the given mode. */
+static void copy_module(const char *src, const char *dir, const char *name, char *out, size_t cap)
+{
+    assert_true((size_t)snprintf(out, cap, "%s/%s", dir, name) < cap);
+    FILE *in = fopen(src, "rb");
+    FILE *o = fopen(out, "wb");
+    assert_non_null(in);
+    assert_non_null(o);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, o), n);
+    fclose(in);
+    assert_int_equal(fclose(o), 0);
+    assert_int_equal(chmod(out, 0755), 0);
+}
+
+/* The loader refuses a module in a world-writable directory with
+ * WSAEPROVIDERFAILEDINIT (Windows' code for a provider DLL that could not be
+ * loaded); the same file in a safe directory loads. */
+static void ws2_loader_refuses_unsafe_module(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/unsafe.XXXXXX", WS2TEST_MODULE_DIR);
+    assert_non_null(mkdtemp(dir));
+    char mod[1200];
+    copy_module(WS2TEST_MODULE_DIR "/ws2test_fake.so", dir, "ws2test_fake.so", mod, sizeof mod);
+    GUID g = {0x55555555, 5, 5, {5, 5}};
+    assert_int_equal(install(&g, mod, AF_FAKE, SOCK_RDM, 0), 0);
+    start();
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_true(WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0) == INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSAEPROVIDERFAILEDINIT);
+    assert_int_equal(chmod(dir, 0755), 0);
+    SOCKET s = WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(WSACleanup(), 0);
+    int err;
+    assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
+    unlink(mod);
+    rmdir(dir);
+}
+
+/* A relative directory in WSP_PROVIDER_PATH is skipped: the module found
+ * there would be loaded by a path relative to whatever the working directory
+ * is. Here the only copy of the module is in that relative directory. */
+static void ws2_loader_relative_search_dir_skipped(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/rel.XXXXXX", WS2TEST_MODULE_DIR);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0755), 0);
+    char mod[1200];
+    copy_module(WS2TEST_MODULE_DIR "/ws2test_fake.so", dir, "ws2test_relcopy.so", mod, sizeof mod);
+    char *old = getenv("WSP_PROVIDER_PATH") ? strdup(getenv("WSP_PROVIDER_PATH")) : NULL;
+    assert_int_equal(chdir(WS2TEST_MODULE_DIR), 0);
+    setenv("WSP_PROVIDER_PATH", strrchr(dir, '/') + 1, 1); /* "rel.XXXXXX" */
+    GUID g = {0x55555555, 5, 5, {5, 6}};
+    assert_int_equal(install(&g, "ws2test_relcopy.so", AF_FAKE, SOCK_RDM, 0), 0);
+    start();
+    assert_true(WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0) == INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSAEPROVIDERFAILEDINIT);
+    /* the same directory spelled absolute is searched */
+    setenv("WSP_PROVIDER_PATH", dir, 1);
+    SOCKET s = WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(WSACleanup(), 0);
+    int err;
+    assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
+    if (old) {
+        setenv("WSP_PROVIDER_PATH", old, 1);
+        free(old);
+    } else {
+        unsetenv("WSP_PROVIDER_PATH");
+    }
+    assert_int_equal(chdir("/"), 0);
+    unlink(mod);
+    rmdir(dir);
+}
+
 /* A provider that calls back into the API from WSPStartup or WSPCleanup must
  * get an error, not a deadlock on the loader (or startup) mutex its own
  * thread holds. The code is WSAEINPROGRESS: Windows documents it for these
@@ -552,6 +635,8 @@ int main(void)
         cmocka_unit_test(ws2_api_never_issued),
         cmocka_unit_test(ws2_wsc_get_provider_path),
         cmocka_unit_test(ws2_wsc_install_errors),
+        cmocka_unit_test(ws2_loader_refuses_unsafe_module),
+        cmocka_unit_test(ws2_loader_relative_search_dir_skipped),
         cmocka_unit_test(ws2_loader_reentrant_socket),
         cmocka_unit_test(ws2_loader_reentrant_startup_cleanup),
     };
