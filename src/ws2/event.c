@@ -106,6 +106,14 @@ int evt_close(WSAEVENT h)
     return e ? 0 : WSA_INVALID_HANDLE;
 }
 
+int evt_check(WSAEVENT h)
+{
+    pthread_mutex_lock(&evt_mu);
+    struct evt *e = evt_lookup_locked(h);
+    pthread_mutex_unlock(&evt_mu);
+    return e ? 0 : WSA_INVALID_HANDLE;
+}
+
 int evt_set(WSAEVENT h)
 {
     pthread_mutex_lock(&evt_mu);
