@@ -142,10 +142,14 @@ static void close_tcp(struct itot_sock *s)
 {
     if (s->fd < 0)
         return;
+    int fd = s->fd;
     if (s->registered)
-        epoll_ctl(eng.ep, EPOLL_CTL_DEL, s->fd, NULL);
-    close(s->fd);
+        epoll_ctl(eng.ep, EPOLL_CTL_DEL, fd, NULL);
+    /* -1 before the close: a fork's child, which reads fd without the lock,
+     * then never sees a number this process has already closed (and maybe
+     * reused), only -1 or its own copy of the socket. */
     s->fd = -1;
+    close(fd);
     s->ep_events = 0;
     atomic_store(&s->fd_closed, true);
 }
@@ -520,4 +524,47 @@ void itot_engine_stop(void)
         itot_sock_unref(reg);
         reg = next;
     }
+}
+
+/* ---- fork ------------------------------------------------------------------
+ * The engine belongs to the process that started it.  A forked child shares
+ * the epoll set and the eventfd with the parent (the descriptors are copies
+ * of the same kernel objects) but has no engine thread: registering the
+ * child's sockets there would hand the parent's engine pointers into the
+ * child's heap.  So the child forgets the parent's engine: it closes its
+ * copies of the two descriptors (the parent's stay open) and starts an
+ * engine of its own with its first connection or listener.  The parent's
+ * registered sockets are parked on `orphans`, never serviced in the child;
+ * their descriptors are closed by itot_sock_atfork_child with the others. */
+
+static struct itot_sock *eng_orphans; /* the parent's registry, as the child inherited it */
+
+void itot_engine_atfork_prepare(void)
+{
+    pthread_mutex_lock(&eng.lock); /* a consistent registry in the child */
+}
+
+void itot_engine_atfork_parent(void)
+{
+    pthread_mutex_unlock(&eng.lock);
+}
+
+void itot_engine_atfork_child(void)
+{
+    if (eng.started) {
+        close(eng.ep);
+        close(eng.evfd);
+    }
+    eng.ep = eng.evfd = -1;
+    eng.started = false;
+    atomic_store(&eng.stop, false);
+    for (struct itot_sock *s = eng.reg_head, *next; s; s = next) {
+        next = s->reg_next;
+        s->reg_next = eng_orphans;
+        eng_orphans = s;
+        itot_sock_orphan_fd(s);
+    }
+    eng.reg_head = NULL;
+    eng.kick_head = NULL; /* the kicked sockets are on the registry too */
+    pthread_mutex_unlock(&eng.lock);
 }
