@@ -4,7 +4,8 @@
  * different providers (tcp and itot, say) in one call are refused with
  * WSAEINVAL. Windows' ws2_32 has the same limit for non-IFS providers.
  *
- * WSAPoll limits: at most 3 * WSP_FD_SETSIZE entries (WSAEINVAL beyond);
+ * WSAPoll limits: at most 3 * WSP_FD_SETSIZE entries and at most
+ * WSP_FD_SETSIZE distinct sockets per set (WSAEINVAL beyond);
  * POLLIN/POLLRDNORM go to the read set, POLLOUT/POLLWRNORM to the write set,
  * POLLPRI to the except set, and revents reports back the requested bits of a
  * ready set; an unknown handle gets POLLNVAL and makes the call return at
@@ -128,7 +129,9 @@ static const struct {
 #define API_POLL_MAP_N (sizeof api_poll_map / sizeof api_poll_map[0])
 
 /* Fill the three select sets from the entries still to wait on (not
- * INVALID_SOCKET, not POLLNVAL). */
+ * INVALID_SOCKET, not POLLNVAL). A set holds WSP_FD_SETSIZE distinct sockets:
+ * beyond that the call is WSAEINVAL ("an invalid parameter was passed",
+ * WSAPoll page), rather than leaving entries out, which would never report. */
 static int api_poll_sets(const WSAPOLLFD *fdArray, ULONG fds, wsp_fd_set sets[3])
 {
     for (int i = 0; i < 3; i++)
@@ -141,8 +144,9 @@ static int api_poll_sets(const WSAPOLLFD *fdArray, ULONG fds, wsp_fd_set sets[3]
             wsp_fd_set *set = &sets[api_poll_map[k].set];
             if (!(p->events & api_poll_map[k].events) || __WSAFDIsSet(p->fd, set))
                 continue;
-            if (set->fd_count < WSP_FD_SETSIZE)
-                set->fd_array[set->fd_count++] = p->fd;
+            if (set->fd_count == WSP_FD_SETSIZE)
+                return WSAEINVAL;
+            set->fd_array[set->fd_count++] = p->fd;
         }
     }
     return 0;
