@@ -329,8 +329,11 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            if (itot_listen_accept_failed(l, errno, now))
+                continue;
             break;
+        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
@@ -375,9 +378,10 @@ static void service(struct itot_sock *s, uint32_t events)
         struct itot_evict ev = {.n = 0};
         if (s->closing) {
             close_tcp(s);
+            itot_listen_reserve_close(s);
         } else if (s->fd >= 0) {
-            /* Also without EPOLLIN: a timer (a silent connection now
-             * evictable) may have made room for what the kernel queued. */
+            /* Also without EPOLLIN: a timer (pause over, a silent connection
+             * now evictable) may have made room for what the kernel queued. */
             uint64_t now = itot_now_ms();
             itot_listen_tick(s, now, &ev);
             accept_pending(s, now, &ev);

@@ -20,9 +20,22 @@
  *     accepting, and the kernel's backlog holds the rest, as before.
  * Victims are chosen under the listener's lock but closed after it is
  * released (lock order: a pending connection's lock before its listener's).
+ *
+ * Out of descriptors.  accept4 failing with EMFILE leaves the connection in
+ * the kernel queue, so the level-triggered listener stays readable: retrying
+ * at once is a busy loop.  Like libuv, the listener keeps a reserve
+ * descriptor (/dev/null): it closes it, accepts the waiting connections one
+ * by one with the freed slot and resets them (the peer sees a refusal, not a
+ * hang), then reopens it.  And it stops watching the listener for a back-off
+ * (doubling from ITOT_ACCEPT_BACKOFF_MIN_MS to ITOT_ACCEPT_BACKOFF_MAX_MS while
+ * the failures go on), so a condition no descriptor trick cures (ENOBUFS,
+ * ENOMEM, a reserve that could not be reopened) costs a few syscalls a second.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "provider.h"
 
@@ -106,7 +119,7 @@ static struct itot_sock *oldest_from(const struct itot_sock *l, const struct soc
 
 bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now)
 {
-    if (l->closing)
+    if (l->closing || l->accept_resume_ms != 0)
         return false;
     if (l->n_pending < l->max_pending)
         return true;
@@ -117,6 +130,8 @@ bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now)
 void itot_listen_admit(struct itot_sock *l, struct itot_sock *c, uint64_t now,
                        struct itot_evict *ev)
 {
+    l->accept_backoff_ms = 0;    /* accepting works again */
+    itot_listen_reserve_open(l); /* used up (or never had) while out of descriptors */
     c->accepted_ms = now;
     c->silent = true;
     c->silent_next = NULL;
@@ -158,15 +173,23 @@ uint64_t itot_listen_deadline(const struct itot_sock *l, uint64_t now)
         return 0;
     if (l->trim_due)
         return 1; /* in the past: as soon as the engine looks */
+    uint64_t d = l->accept_resume_ms;
     /* The next silent connection to turn evictable. */
-    for (const struct itot_sock *c = l->silent_head; c; c = c->silent_next)
-        if (!evictable(c, now))
-            return c->accepted_ms + ITOT_SILENT_GRACE_MS;
-    return 0;
+    for (const struct itot_sock *c = l->silent_head; c; c = c->silent_next) {
+        if (!evictable(c, now)) {
+            uint64_t t = c->accepted_ms + ITOT_SILENT_GRACE_MS;
+            if (d == 0 || t < d)
+                d = t;
+            break;
+        }
+    }
+    return d;
 }
 
 void itot_listen_tick(struct itot_sock *l, uint64_t now, struct itot_evict *ev)
 {
+    if (l->accept_resume_ms != 0 && now >= l->accept_resume_ms)
+        l->accept_resume_ms = 0;
     itot_listen_trim(l, now, ev);
 }
 
@@ -183,4 +206,99 @@ void itot_listen_evict(struct itot_evict *ev)
         itot_sock_unref(v);
     }
     ev->n = 0;
+}
+
+/* ---- out of descriptors -------------------------------------------------- */
+
+void itot_listen_reserve_open(struct itot_sock *l)
+{
+    if (l->reserve_fd < 0)
+        l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void itot_listen_reserve_close(struct itot_sock *l)
+{
+    if (l->reserve_fd >= 0)
+        close(l->reserve_fd);
+    l->reserve_fd = -1;
+}
+
+/* Accept and reset what waits in the kernel queue, one freed slot at a time. */
+static void refuse_queued(struct itot_sock *l)
+{
+    for (int i = 0; i < ITOT_REFUSE_BATCH && l->reserve_fd >= 0; i++) {
+        itot_listen_reserve_close(l);
+        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            /* An abortive close: the peer gets a RST, as from a Windows
+             * listener with no room, and no TIME_WAIT stays here. */
+            struct linger lg = {.l_onoff = 1, .l_linger = 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            close(fd);
+        }
+        itot_listen_reserve_open(l);
+        if (fd < 0)
+            break; /* queue empty (EAGAIN), or the slot was taken meanwhile */
+    }
+}
+
+static void back_off(struct itot_sock *l, uint64_t now)
+{
+    uint32_t b = l->accept_backoff_ms * 2;
+    if (b < ITOT_ACCEPT_BACKOFF_MIN_MS)
+        b = ITOT_ACCEPT_BACKOFF_MIN_MS;
+    if (b > ITOT_ACCEPT_BACKOFF_MAX_MS)
+        b = ITOT_ACCEPT_BACKOFF_MAX_MS;
+    l->accept_backoff_ms = b;
+    l->accept_resume_ms = now + b;
+}
+
+enum accept_verdict {
+    ACC_BACK_OFF = 0, /* unknown: never retry at once (that could spin) */
+    ACC_NEXT,         /* this connection is gone; the next may work */
+    ACC_DONE,         /* nothing left to accept */
+    ACC_REFUSE,       /* out of descriptors: refuse with the reserve, back off */
+};
+
+static const struct {
+    int err;
+    enum accept_verdict v;
+} accept_errors[] = {
+    {EAGAIN, ACC_DONE},
+    {EINTR, ACC_NEXT},
+    {ECONNABORTED, ACC_NEXT},
+    /* accept(2): network errors of the new connection are passed on. */
+    {EPROTO, ACC_NEXT},
+    {ENETDOWN, ACC_NEXT},
+    {ENOPROTOOPT, ACC_NEXT},
+    {EHOSTDOWN, ACC_NEXT},
+    {ENONET, ACC_NEXT},
+    {EHOSTUNREACH, ACC_NEXT},
+    {EOPNOTSUPP, ACC_NEXT},
+    {ENETUNREACH, ACC_NEXT},
+    /* EPERM may come from a security module before the connection is taken
+     * off the queue: retrying at once could spin, so it backs off. */
+    {EPERM, ACC_BACK_OFF},
+    {EMFILE, ACC_REFUSE},
+    {ENFILE, ACC_REFUSE},
+    {ENOBUFS, ACC_BACK_OFF},
+    {ENOMEM, ACC_BACK_OFF},
+};
+
+bool itot_listen_accept_failed(struct itot_sock *l, int err, uint64_t now)
+{
+    enum accept_verdict v = ACC_BACK_OFF;
+    if (err == EWOULDBLOCK)
+        err = EAGAIN;
+    for (size_t i = 0; i < sizeof accept_errors / sizeof accept_errors[0]; i++)
+        if (accept_errors[i].err == err)
+            v = accept_errors[i].v;
+    if (v == ACC_NEXT)
+        return true;
+    if (v == ACC_DONE)
+        return false;
+    if (v == ACC_REFUSE)
+        refuse_queued(l);
+    back_off(l, now);
+    return false;
 }

@@ -44,6 +44,7 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     s->max_pending = 16;
     s->cr_wait_ms = ITOT_DEFAULT_CR_WAIT_MS;
     s->max_silent_per_source = ITOT_DEFAULT_MAX_SILENT_PER_SOURCE;
+    s->reserve_fd = -1;
     conn_cfg_default(&s->cfg);
     if (proto != NULL)
         s->proto = *proto;
@@ -63,6 +64,7 @@ void itot_sock_unref(struct itot_sock *s)
         conn_free(&s->conn);
     if (s->fd >= 0)
         close(s->fd);
+    itot_listen_reserve_close(s);
     if (s->listener != NULL) {
         itot_listen_forget(s);
         itot_sock_unref(s->listener);
