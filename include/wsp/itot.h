@@ -23,6 +23,8 @@
 #define WSP_ITOT_DC_TIMEOUT_MS 8  /* int: release timer (TS2), waiting for the DC */
 #define WSP_ITOT_MAX_PENDING 9    /* int: pending unaccepted connections on a listener */
 #define WSP_ITOT_REJECT_REASON 10 /* int, listener: DR reason when a condition function says CF_REJECT (default 0; only the listed reasons below) */
+#define WSP_ITOT_CR_WAIT_MS 11    /* int, listener: how long an accepted TCP connection may stay silent before its CR (default 5000; 0 = no limit) */
+#define WSP_ITOT_MAX_SILENT_PER_SOURCE 12 /* int, listener: silent (no CR yet) connections one source address may hold; beyond, its oldest are closed (default 4) */
 
 /* DR reasons (ISO 8073). */
 #define WSP_ITOT_DR_NOT_SPECIFIED 0

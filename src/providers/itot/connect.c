@@ -107,9 +107,14 @@ int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
         err = errmap_from_errno(errno);
     else if (s->kind == ITOT_K_NEW) {
         s->kind = ITOT_K_LISTEN;
+        /* Opened now, while descriptors are still there to take (listen.c);
+         * a listener without one still backs off instead of spinning. */
+        itot_listen_reserve_open(s);
         err = itot_engine_add(s);
-        if (err != 0)
+        if (err != 0) {
+            itot_listen_reserve_close(s);
             s->kind = ITOT_K_NEW;
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return err ? itot_fail(lpErrno, err) : 0;

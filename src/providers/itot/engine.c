@@ -39,7 +39,7 @@ static uint32_t interest(const struct itot_sock *s)
     if (s->fd < 0)
         return 0;
     if (s->kind == ITOT_K_LISTEN)
-        return (!s->closing && s->n_pending < s->max_pending) ? EPOLLIN : 0;
+        return itot_listen_may_accept(s, itot_now_ms()) ? EPOLLIN : 0;
     if (s->tcp_connecting)
         return EPOLLOUT;
     uint32_t ev = 0;
@@ -158,12 +158,27 @@ static void update_interest(struct itot_sock *s)
     }
 }
 
+/* The socket's next timer: its connection's, or a listener's own (listen.c). */
+static uint64_t sock_deadline(const struct itot_sock *s)
+{
+    if (s->kind == ITOT_K_LISTEN)
+        return itot_listen_deadline(s, itot_now_ms());
+    return s->has_conn ? s->conn.deadline_ms : 0;
+}
+
+/* A listener's interest and timer after its pending set changed (lock held). */
+static void listen_refresh(struct itot_sock *l)
+{
+    update_interest(l);
+    atomic_store(&l->deadline_ms, sock_deadline(l));
+}
+
 void itot_engine_update(struct itot_sock *s)
 {
     if (!s->registered)
         return;
     update_interest(s);
-    uint64_t d = s->has_conn ? s->conn.deadline_ms : 0;
+    uint64_t d = sock_deadline(s);
     uint64_t old = atomic_exchange(&s->deadline_ms, d);
     bool needs = s->fd < 0 || s->closing ||
                  (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut))) ||
@@ -262,6 +277,8 @@ static void offer_to_listener(struct itot_sock *s)
     if (l == NULL)
         return;
     pthread_mutex_lock(&l->lock);
+    itot_listen_unsilence(l, s); /* no longer evictable */
+    listen_refresh(l);
     if (l->closing) {
         pthread_mutex_unlock(&l->lock);
         conn_reject(&s->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
@@ -286,11 +303,12 @@ static void release_pending_slot(struct itot_sock *s)
     if (l == NULL || s->handle != INVALID_SOCKET)
         return;
     pthread_mutex_lock(&l->lock);
+    itot_listen_unsilence(l, s);
     if (s->max_pending >= 0) { /* still counted */
         l->n_pending--;
         s->max_pending = -1;
-        update_interest(l);
     }
+    listen_refresh(l);
     pthread_mutex_unlock(&l->lock);
 }
 
@@ -342,15 +360,19 @@ void itot_apply(struct itot_sock *s)
     }
 }
 
-/* Accept TCP connections for a listener (its lock held). */
-static void accept_pending(struct itot_sock *l)
+/* Accept TCP connections for a listener (its lock held); silent connections
+ * to close once the lock is released go to ev (listen.c). */
+static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict *ev)
 {
-    while (!l->closing && l->n_pending < l->max_pending) {
+    while (ev->n < ITOT_EVICT_BATCH && itot_listen_may_accept(l, now)) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            if (itot_listen_accept_failed(l, errno, now))
+                continue;
             break;
+        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
@@ -369,8 +391,9 @@ static void accept_pending(struct itot_sock *l)
             itot_sock_unref(c);
             break;
         }
-        if (c->cfg.cr_timeout_ms)
-            c->conn.deadline_ms = itot_now_ms() + c->cfg.cr_timeout_ms;
+        /* The listener's CR wait, not TS1: a silent peer holds a slot (listen.c). */
+        if (l->cr_wait_ms)
+            c->conn.deadline_ms = now + l->cr_wait_ms;
         itot_sock_ref(l);
         c->listener = l;
         l->n_pending++;
@@ -381,20 +404,30 @@ static void accept_pending(struct itot_sock *l)
             itot_sock_unref(c);
             break;
         }
+        itot_listen_admit(l, c, now, ev);
         itot_sock_unref(c); /* the engine's reference keeps it */
     }
-    update_interest(l);
+    listen_refresh(l);
 }
 
 static void service(struct itot_sock *s, uint32_t events)
 {
     pthread_mutex_lock(&s->lock);
     if (s->kind == ITOT_K_LISTEN) {
-        if (s->closing)
+        struct itot_evict ev = {.n = 0};
+        if (s->closing) {
             close_tcp(s);
-        else if (s->fd >= 0 && (events & EPOLLIN))
-            accept_pending(s);
+            itot_listen_reserve_close(s);
+        } else if (s->fd >= 0) {
+            /* Also without EPOLLIN: a timer (pause over, a silent connection
+             * now evictable) may have made room for what the kernel queued. */
+            uint64_t now = itot_now_ms();
+            itot_listen_tick(s, now, &ev);
+            accept_pending(s, now, &ev);
+        }
+        atomic_store(&s->deadline_ms, sock_deadline(s));
         pthread_mutex_unlock(&s->lock);
+        itot_listen_evict(&ev);
         return;
     }
     if (s->has_conn && s->fd >= 0) {

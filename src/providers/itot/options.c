@@ -126,6 +126,10 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         return put_int(optval, optlen, s->max_pending);
     case WSP_ITOT_REJECT_REASON:
         return put_int(optval, optlen, s->reject_reason);
+    case WSP_ITOT_CR_WAIT_MS:
+        return put_int(optval, optlen, (int)s->cr_wait_ms);
+    case WSP_ITOT_MAX_SILENT_PER_SOURCE:
+        return put_int(optval, optlen, s->max_silent_per_source);
     default:
         return WSAENOPROTOOPT;
     }
@@ -261,6 +265,19 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
         if (v < 0 || v > 255 || tpdu_dr_reason_name((uint8_t)v) == NULL)
             return WSAEINVAL;
         s->reject_reason = (uint8_t)v;
+        return 0;
+    case WSP_ITOT_CR_WAIT_MS:
+        /* Taken by connections accepted from now on. */
+        if (v < 0)
+            return WSAEINVAL;
+        s->cr_wait_ms = (uint32_t)v;
+        return 0;
+    case WSP_ITOT_MAX_SILENT_PER_SOURCE:
+        if (v < 1)
+            return WSAEINVAL;
+        s->max_silent_per_source = v;
+        s->trim_due = true; /* a lower bound may evict at once: the engine trims */
+        itot_engine_update(s);
         return 0;
     case WSP_ITOT_DISCREASON:
         return WSAEINVAL; /* read only */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* itot provider glue — internal interface shared by the module's files
- * (startup.c, sock.c, engine.c, connect.c, data.c, options.c, events.c,
+ * (startup.c, sock.c, engine.c, listen.c, connect.c, data.c, options.c, events.c,
  * address.c, unsupported.c).  The protocol itself is in conn.[ch]; this layer
  * owns sockets, locks, user memory and the progress engine.
  *
@@ -81,6 +81,18 @@ struct itot_sock {
     struct itot_sock *acc_next;
     struct sockaddr_storage peer;
     socklen_t peer_len;
+
+    /* Listener admission (listen.c), guarded by the listener's lock. */
+    struct itot_sock *silent_head, *silent_tail; /* listener: pending, no CR yet, oldest first */
+    uint32_t cr_wait_ms;                         /* listener: WSP_ITOT_CR_WAIT_MS */
+    int max_silent_per_source;                   /* listener: WSP_ITOT_MAX_SILENT_PER_SOURCE */
+    int reserve_fd;             /* listener: spent to refuse connections when out of descriptors */
+    uint64_t accept_resume_ms;  /* listener: accepting paused until then (0: not paused) */
+    uint32_t accept_backoff_ms; /* listener: length of the last pause, doubled while failing */
+    bool trim_due;              /* listener: a trim stopped at a full batch */
+    bool silent;                /* pending connection: on its listener's silent list */
+    struct itot_sock *silent_prev, *silent_next;
+    uint64_t accepted_ms; /* pending connection: when the engine accepted it */
 
     /* WSPEventSelect. */
     WSAEVENT event;
@@ -170,6 +182,40 @@ void itot_engine_stop(void);
 void itot_engine_atfork_prepare(void);
 void itot_engine_atfork_parent(void);
 void itot_engine_atfork_child(void);
+
+/* ---- listen.c: admission of TCP connections on a listener ---------------- */
+#define ITOT_DEFAULT_CR_WAIT_MS 5000u
+#define ITOT_DEFAULT_MAX_SILENT_PER_SOURCE 4
+#define ITOT_SILENT_GRACE_MS 250u /* silent this long: evictable */
+#define ITOT_ACCEPT_BACKOFF_MIN_MS 20u
+#define ITOT_ACCEPT_BACKOFF_MAX_MS 1000u
+#define ITOT_EVICT_BATCH 32  /* victims closed per engine pass over a listener */
+#define ITOT_REFUSE_BATCH 64 /* connections refused per pass while out of descriptors */
+
+/* Silent connections chosen for eviction, closed once the listener's lock is released. */
+struct itot_evict {
+    struct itot_sock *v[ITOT_EVICT_BATCH];
+    int n;
+};
+
+/* All with the listener's lock held, except forget and evict (no lock). */
+bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now);
+/* c (just accepted, counted in n_pending) joins the silent list; may pick a victim. */
+void itot_listen_admit(struct itot_sock *l, struct itot_sock *c, uint64_t now,
+                       struct itot_evict *ev);
+/* c's CR arrived or c died: it leaves the silent list. */
+void itot_listen_unsilence(struct itot_sock *l, struct itot_sock *c);
+/* The last reference of a pending connection is dropped: unlink it. */
+void itot_listen_forget(struct itot_sock *c);
+/* Timer work: end an expired pause, evict over-bound sources. */
+void itot_listen_tick(struct itot_sock *l, uint64_t now, struct itot_evict *ev);
+/* When the listener's state changes by itself (0: never). */
+uint64_t itot_listen_deadline(const struct itot_sock *l, uint64_t now);
+/* accept4 failed with err: true to try the next connection now. */
+bool itot_listen_accept_failed(struct itot_sock *l, int err, uint64_t now);
+void itot_listen_evict(struct itot_evict *ev);
+void itot_listen_reserve_open(struct itot_sock *l);
+void itot_listen_reserve_close(struct itot_sock *l);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
 int itot_sockaddr_len(int af);

@@ -50,6 +50,9 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     s->handle = INVALID_SOCKET;
     s->kind = ITOT_K_NEW;
     s->max_pending = 16;
+    s->cr_wait_ms = ITOT_DEFAULT_CR_WAIT_MS;
+    s->max_silent_per_source = ITOT_DEFAULT_MAX_SILENT_PER_SOURCE;
+    s->reserve_fd = -1;
     conn_cfg_default(&s->cfg);
     if (proto != NULL)
         s->proto = *proto;
@@ -69,8 +72,11 @@ void itot_sock_unref(struct itot_sock *s)
         conn_free(&s->conn);
     if (s->fd >= 0)
         close(s->fd);
-    if (s->listener != NULL)
+    itot_listen_reserve_close(s);
+    if (s->listener != NULL) {
+        itot_listen_forget(s);
         itot_sock_unref(s->listener);
+    }
     free(s->in);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);

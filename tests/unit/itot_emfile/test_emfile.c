@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* An itot listener whose accept fails with EMFILE (defect 4).  The process is
+ * put at its descriptor limit (RLIMIT_NOFILE lowered, the gap filled), then a
+ * client connects.  Before the fix the engine retried the level-triggered
+ * listener in a busy loop and the client hung until its own TS1.  Now:
+ *   - the engine does not spin: over a 400 ms window the threads of the
+ *     process are runnable (on a CPU or waiting for one, from
+ *     /proc/self/task/TID/schedstat) for well under the window; counting
+ *     runnable time rather than CPU time keeps a spin visible on a loaded
+ *     machine, where a spinning thread gets little CPU but is runnable
+ *     throughout;
+ *   - the client is refused at once (the listener's reserve descriptor
+ *     accepts and resets it) instead of hanging;
+ *   - once descriptors are free again the listener accepts again. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <wsp/itot.h>
+
+#include "fixtures.h"
+
+static struct conf_ctx ctx4 = {.fx = &itot_fixtures[0], .lv = &conf_level_spi};
+#define P conf_spi_procs()
+
+#define MAX_TASKS 64
+#define HEADROOM 8
+#define WINDOW_MS 400
+
+static int setup(void **state)
+{
+    *state = &ctx4;
+    return conf_setup(state);
+}
+
+static int teardown(void **state)
+{
+    return conf_teardown(state);
+}
+
+/* schedstat of every thread that exists now, opened while we still can. */
+struct tasks {
+    int fd[MAX_TASKS];
+    int n;
+};
+
+static void tasks_open(struct tasks *t)
+{
+    t->n = 0;
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && t->n < MAX_TASKS) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+            t->fd[t->n++] = fd;
+    }
+    closedir(d);
+    assert_true(t->n >= 2); /* this thread and the provider's engine */
+}
+
+/* Nanoseconds the threads spent on a CPU or waiting for one. */
+static uint64_t tasks_runnable_ns(const struct tasks *t)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < t->n; i++) {
+        char buf[128];
+        ssize_t n = pread(t->fd[i], buf, sizeof buf - 1, 0);
+        if (n <= 0)
+            continue; /* the thread is gone */
+        buf[n] = '\0';
+        unsigned long long run = 0, wait = 0;
+        if (sscanf(buf, "%llu %llu", &run, &wait) == 2)
+            sum += run + wait;
+    }
+    return sum;
+}
+
+static void tasks_close(struct tasks *t)
+{
+    for (int i = 0; i < t->n; i++)
+        close(t->fd[i]);
+}
+
+/* Take every descriptor the (lowered) limit leaves. */
+struct fill {
+    struct rlimit old;
+    int nul;
+    int *fd;
+    int n;
+};
+
+static void fill_descriptors(struct fill *f)
+{
+    f->nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_true(f->nul >= 0);
+    int top = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int v = atoi(e->d_name);
+        if (v > top)
+            top = v;
+    }
+    closedir(d);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &f->old), 0);
+    struct rlimit low = f->old;
+    low.rlim_cur = (rlim_t)top + 1 + HEADROOM;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    f->fd = calloc(low.rlim_cur, sizeof *f->fd);
+    assert_non_null(f->fd);
+    f->n = 0;
+    for (;;) {
+        int fd = fcntl(f->nul, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) {
+            assert_int_equal(errno, EMFILE);
+            break;
+        }
+        assert_true((rlim_t)f->n < low.rlim_cur);
+        f->fd[f->n++] = fd;
+    }
+}
+
+static void free_descriptors(struct fill *f)
+{
+    for (int i = 0; i < f->n; i++)
+        close(f->fd[i]);
+    f->n = 0;
+    free(f->fd);
+    close(f->nul);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &f->old), 0);
+}
+
+struct client {
+    SOCKET s;
+    struct sockaddr_storage ss;
+    int len, rc, err;
+};
+
+static void *client_main(void *arg)
+{
+    struct client *k = arg;
+    k->rc =
+        P->lpWSPConnect(k->s, (struct sockaddr *)&k->ss, k->len, NULL, NULL, NULL, NULL, &k->err);
+    return NULL;
+}
+
+/* Join the client within wait_s; if it still hangs, close its socket (that
+ * wakes the connect) so the test fails on an assertion, not a timeout. */
+static int join_within(struct client *k, pthread_t t, int wait_s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += wait_s;
+    int jr = pthread_timedjoin_np(t, NULL, &ts);
+    if (jr != 0) {
+        int err = 0;
+        P->lpWSPCloseSocket(k->s, &err);
+        pthread_join(t, NULL);
+    }
+    return jr;
+}
+
+static void emfile_listener_backs_off_and_refuses(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET l = conf_listener(&ctx4, 16, &k.ss, &k.len);
+    k.s = conf_socket(&ctx4); /* while descriptors are there */
+    struct tasks tk;
+    tasks_open(&tk);
+    struct fill f;
+    fill_descriptors(&f);
+
+    uint64_t r0 = tasks_runnable_ns(&tk);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, client_main, &k), 0);
+    /* A measuring window, not a wait for an event: the engine must stay idle
+     * through it while the client's connection hits EMFILE. */
+    struct timespec win = {0, WINDOW_MS * 1000000L};
+    nanosleep(&win, NULL);
+    uint64_t busy_ms = (tasks_runnable_ns(&tk) - r0) / 1000000u;
+    int jr = join_within(&k, t, 3);
+    free_descriptors(&f);
+    tasks_close(&tk);
+    print_message("runnable %llu ms of a %d ms window\n", (unsigned long long)busy_ms, WINDOW_MS);
+    assert_true(busy_ms < WINDOW_MS / 4);
+    assert_int_equal(jr, 0);
+    /* Refused after the TCP handshake: the listener resets the connection, so
+     * the connect fails with WSAECONNRESET (Windows: "an existing connection
+     * was forcibly closed by the remote host"), not a hang or WSAETIMEDOUT. */
+    assert_int_equal(k.rc, SOCKET_ERROR);
+    assert_int_equal(k.err, WSAECONNRESET);
+    conf_close(&ctx4, k.s);
+
+    /* Descriptors are back: the listener accepts again (after at most its
+     * back-off, 1 s). */
+    struct client k2 = {.ss = k.ss, .len = k.len};
+    k2.s = conf_socket(&ctx4);
+    assert_int_equal(pthread_create(&t, NULL, client_main, &k2), 0);
+    wsp_fd_set r;
+    r.fd_count = 1;
+    r.fd_array[0] = l;
+    struct timeval tv = {5, 0};
+    int err = 0;
+    int ready = P->lpWSPSelect(0, &r, NULL, NULL, &tv, &err);
+    SOCKET s = ready == 1 ? P->lpWSPAccept(l, NULL, NULL, NULL, 0, &err) : INVALID_SOCKET;
+    jr = join_within(&k2, t, 5);
+    assert_int_equal(ready, 1);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(jr, 0);
+    assert_int_equal(k2.rc, 0);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k2.s);
+    conf_close(&ctx4, l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(emfile_listener_backs_off_and_refuses, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
