@@ -318,18 +318,28 @@ static int send_admit(struct itot_sock *s, struct itot_tx *tx)
     return 0;
 }
 
+/* dwFlags: MSG_DONTROUTE may be ignored by a provider (WSPSend); MSG_OOB
+ * (no expedited data), MSG_PARTIAL (a TSDU is one call) and unknown bits are
+ * WSAEOPNOTSUPP, as the tcp provider and WSPSend's documentation have it. */
+static int send_flags(DWORD flags)
+{
+    return (flags & ~(DWORD)MSG_DONTROUTE) == 0 ? 0 : WSAEOPNOTSUPP;
+}
+
 int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPDWORD lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)dwFlags, (void)lpThreadId;
+    (void)lpThreadId;
     int err = itot_guard();
     struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
     if (s == NULL)
         return itot_fail(lpErrno, err);
     if (lpOverlapped != NULL || lpCompletionRoutine != NULL)
         return itot_fail(lpErrno, WSAEOPNOTSUPP);
+    if ((err = send_flags(dwFlags)) != 0)
+        return itot_fail(lpErrno, err);
     WSABUF bufs[ITOT_MAX_BUFS];
     size_t total = 0;
     err = read_bufs(lpBuffers, dwBufferCount, bufs, &total);
