@@ -22,8 +22,7 @@ void conn_cfg_default(struct conn_cfg *cfg)
     cfg->outq_cap = 256 * 1024;
 }
 
-int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg,
-              uint16_t local_ref)
+int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg, uint16_t local_ref)
 {
     memset(c, 0, sizeof(*c));
     c->role = role;
@@ -326,6 +325,15 @@ int conn_can_send(const struct conn *c)
     }
 }
 
+void conn_abort(struct conn *c, bool framed)
+{
+    /* Reason 0 ("not specified"): ISO 8073 has no reason for a local user
+     * error, and the peer only needs to know the connection is gone. */
+    if (framed && c->state == CONN_S_OPEN)
+        conn_emit_dr(c, c->remote_ref, c->local_ref, WSP_ITOT_DR_NOT_SPECIFIED, NULL, 0);
+    conn_finish(c, WSAECONNABORTED, CONN_EV_ABORTED, !framed);
+}
+
 size_t conn_dt_max_data(const struct conn *c)
 {
     size_t hdr = c->cls == 2 ? 5 : 3;
@@ -334,8 +342,7 @@ size_t conn_dt_max_data(const struct conn *c)
     return max < cap ? max : cap;
 }
 
-size_t conn_dt_header(const struct conn *c, bool eot, size_t data_len,
-                      uint8_t hdr[TPDU_DT_HDR_MAX])
+size_t conn_dt_header(const struct conn *c, bool eot, size_t data_len, uint8_t hdr[TPDU_DT_HDR_MAX])
 {
     if (data_len > conn_dt_max_data(c))
         return 0;

@@ -68,16 +68,23 @@ struct conn_cfg {
     uint32_t max_tsdu;  /* largest TSDU reassembled; a longer one aborts the connection */
     uint32_t cr_timeout_ms;
     uint32_t dc_timeout_ms;
-    uint32_t outq_cap;  /* output queue capacity for DT data (control reserve added) */
+    uint32_t outq_cap; /* output queue capacity for DT data (control reserve added) */
     uint8_t calling_len, called_len;
     uint8_t calling[TPDU_MAX_TSAP]; /* own TSEL (initiator: C1; responder: the listening TSEL) */
     uint8_t called[TPDU_MAX_TSAP];  /* initiator: the peer's TSEL (C2) */
 };
 
-/* A byte FIFO over one allocation (wraps around). */
+/* A byte FIFO over one allocation (wraps around).  consumed counts every
+ * octet ever consumed, so head + len positions are absolute stream offsets
+ * (the output queue uses them to tell whether a TSDU's octets left already).
+ * spare: the regular buffer, kept while an expanded one holds an oversized
+ * TSDU (ring_expand), and put back when the ring is empty (ring_restore). */
 struct conn_ring {
     uint8_t *buf;
     size_t cap, head, len;
+    uint64_t consumed;
+    uint8_t *spare;
+    size_t spare_cap;
 };
 
 struct conn {
@@ -92,7 +99,8 @@ struct conn {
     uint16_t local_ref;  /* our reference (nonzero) */
     uint16_t remote_ref; /* the peer's reference (class 2 DTs carry it as DST-REF) */
 
-    /* Connect data: ours as sent, the peer's as received (CR for a responder, CC for an initiator). */
+    /* Connect data: ours as sent, the peer's as received (CR for a responder,
+     * CC for an initiator). */
     uint8_t conn_data_len, peer_conn_data_len;
     uint8_t conn_data[TPDU_MAX_CONN_DATA];
     uint8_t peer_conn_data[TPDU_MAX_CONN_DATA];
@@ -124,11 +132,11 @@ struct conn {
     /* Receive store: records [u32 length][data], the last one possibly open
      * (the TSDU being reassembled; its length is patched at EOT). */
     struct conn_ring rx;
-    size_t rx_limit;     /* cfg.max_tsdu + a TPKT + record headers */
-    bool rx_open;        /* the last record is a TSDU still being reassembled */
-    size_t rx_open_len;  /* data octets in the open record */
-    size_t rx_read_off;  /* octets already read from the first record (MSG_PARTIAL) */
-    size_t rx_complete;  /* complete TSDUs in the store */
+    size_t rx_limit;    /* cfg.max_tsdu + a TPKT + record headers */
+    bool rx_open;       /* the last record is a TSDU still being reassembled */
+    size_t rx_open_len; /* data octets in the open record */
+    size_t rx_read_off; /* octets already read from the first record (MSG_PARTIAL) */
+    size_t rx_complete; /* complete TSDUs in the store */
 };
 
 /* Configuration with every default filled in. */
@@ -136,8 +144,7 @@ void conn_cfg_default(struct conn_cfg *cfg);
 
 /* Set up c (which may be uninitialised memory).  local_ref must be nonzero.
  * Returns 0, or -1 if memory could not be allocated (c then needs no conn_free). */
-int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg,
-              uint16_t local_ref);
+int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg, uint16_t local_ref);
 void conn_free(struct conn *c);
 
 /* Initiator: queue the CR with up to 32 octets of connect data; starts TS1.
@@ -181,13 +188,45 @@ size_t conn_dt_header(const struct conn *c, bool eot, size_t data_len,
                       uint8_t hdr[TPDU_DT_HDR_MAX]);
 /* Whether a TSDU of len octets could be sent now: connected, not shut. 0 or WSAE*. */
 int conn_can_send(const struct conn *c);
+/* A send failed after part of its TSDU left for good: end the connection so
+ * the peer can never join the rest of it to the next TSDU.  framed (the queue
+ * ends on a TPDU boundary): a DR (reason 0) after the queued TPDUs, then TCP
+ * is closed; otherwise TCP is closed at once (no TPDU can follow a torn one).
+ * Later calls fail with WSAECONNABORTED. */
+void conn_abort(struct conn *c, bool framed);
 
 /* Output queue. */
 size_t conn_outq_len(const struct conn *c);
-/* Free room for DT bytes (the control reserve is not counted). */
+/* Free room for DT bytes within the configured capacity (cfg.outq_cap; the
+ * control reserve is not counted): what a send may wait for. */
 size_t conn_outq_room(const struct conn *c);
+/* Free room for DT bytes in the buffer as it is now (more than
+ * conn_outq_room after conn_outq_expand). */
+size_t conn_outq_hard_room(const struct conn *c);
+/* Make the hard room at least n octets for one oversized TSDU: the only
+ * allocation of the output path; the regular buffer comes back once the
+ * queue is empty.  0, or -1 if memory could not be had (nothing changed). */
+int conn_outq_expand(struct conn *c, size_t n);
+/* Back to the regular buffer if the queue is empty (an expanded one was not
+ * needed after all, e.g. TCP took the whole TSDU at once). */
+void conn_outq_shrink(struct conn *c);
 /* Append n bytes (DT TPKTs built by the glue).  The caller checked room. */
 void conn_outq_push(struct conn *c, const void *p, size_t n);
+/* Staging: a TSDU is written into the free room past the queued octets
+ * (offset off from the end of the queue; off + n <= hard room) and becomes
+ * part of the queue only with conn_outq_commit, so a copy that fails half
+ * way leaves nothing behind.  stage copies from our memory; stage_spans
+ * gives the (up to two) spans for a copy from the caller's memory. */
+void conn_outq_stage(struct conn *c, size_t off, const void *p, size_t n);
+int conn_outq_stage_spans(const struct conn *c, size_t off, size_t n, uint8_t *span[2],
+                          size_t span_len[2]);
+void conn_outq_commit(struct conn *c, size_t n);
+/* Take back the last n queued octets (a TSDU withdrawn whole). */
+void conn_outq_withdraw(struct conn *c, size_t n);
+/* Absolute stream positions: octets consumed (handed to TCP) so far, and the
+ * position just past the last queued octet. */
+uint64_t conn_outq_sent(const struct conn *c);
+uint64_t conn_outq_end(const struct conn *c);
 /* Up to two contiguous spans of queued bytes; returns how many (0..2). */
 int conn_outq_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2]);
 void conn_outq_consume(struct conn *c, size_t n);

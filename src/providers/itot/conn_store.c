@@ -15,8 +15,26 @@ size_t conn_outq_len(const struct conn *c)
 
 size_t conn_outq_room(const struct conn *c)
 {
-    size_t data_cap = c->outq.cap - CONN_OUTQ_CTRL_RESERVE;
+    size_t data_cap = c->cfg.outq_cap;
     return c->outq.len < data_cap ? data_cap - c->outq.len : 0;
+}
+
+size_t conn_outq_hard_room(const struct conn *c)
+{
+    size_t room = ring_room(&c->outq);
+    return room > CONN_OUTQ_CTRL_RESERVE ? room - CONN_OUTQ_CTRL_RESERVE : 0;
+}
+
+int conn_outq_expand(struct conn *c, size_t n)
+{
+    if (conn_outq_hard_room(c) >= n)
+        return 0;
+    return ring_expand(&c->outq, c->outq.len + n + CONN_OUTQ_CTRL_RESERVE);
+}
+
+void conn_outq_shrink(struct conn *c)
+{
+    ring_restore(&c->outq);
 }
 
 void conn_outq_push(struct conn *c, const void *p, size_t n)
@@ -31,11 +49,53 @@ int conn_outq_peek(const struct conn *c, const uint8_t *span[2], size_t span_len
     return ring_spans(&c->outq, 0, c->outq.len, span, span_len);
 }
 
+void conn_outq_stage(struct conn *c, size_t off, const void *p, size_t n)
+{
+    if (n > 0)
+        ring_write_at(&c->outq, c->outq.len + off, p, n);
+}
+
+int conn_outq_stage_spans(const struct conn *c, size_t off, size_t n, uint8_t *span[2],
+                          size_t span_len[2])
+{
+    const uint8_t *sp[2];
+    int k = ring_spans(&c->outq, c->outq.len + off, n, sp, span_len);
+    for (int i = 0; i < k; i++)
+        span[i] = c->outq.buf + (sp[i] - c->outq.buf); /* our own buffer: writable */
+    return k;
+}
+
+void conn_outq_commit(struct conn *c, size_t n)
+{
+    if (n > ring_room(&c->outq))
+        n = ring_room(&c->outq); /* caller broke the contract; never overrun */
+    ring_commit(&c->outq, n);
+}
+
+void conn_outq_withdraw(struct conn *c, size_t n)
+{
+    if (n > c->outq.len)
+        n = c->outq.len;
+    ring_unpush(&c->outq, n);
+    ring_restore(&c->outq);
+}
+
+uint64_t conn_outq_sent(const struct conn *c)
+{
+    return c->outq.consumed;
+}
+
+uint64_t conn_outq_end(const struct conn *c)
+{
+    return c->outq.consumed + c->outq.len;
+}
+
 void conn_outq_consume(struct conn *c, size_t n)
 {
     if (n > c->outq.len)
         n = c->outq.len;
     ring_consume(&c->outq, n);
+    ring_restore(&c->outq); /* an oversized TSDU has left: back to the regular buffer */
 }
 
 static uint32_t rec_len_at(const struct conn *c, size_t off)

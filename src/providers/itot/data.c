@@ -4,8 +4,10 @@
  *
  * Send: one call is one TSDU, cut into DTs.  While the output queue is empty
  * each DT goes out at once with sendmsg (header + the caller's buffers, no
- * copy); what TCP does not take is copied into the queue and the engine
- * flushes it.  Nothing is allocated here. */
+ * copy); what TCP does not take is copied into the queue, whole DTs at a
+ * time and committed only after the copy, and the engine flushes it.  A
+ * failed send leaves nothing a later TSDU could be joined to (tx_fail).
+ * Nothing is allocated here, except the one case of send_admit. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,7 +18,6 @@
 #include "provider.h"
 
 #define ITOT_MAX_BUFS 64
-#define ITOT_CHUNK 16384
 
 /* The caller's WSABUF array, copied in through umem (D4). */
 static int read_bufs(LPWSABUF bufs, DWORD count, WSABUF *out, size_t *total)
@@ -87,25 +88,146 @@ static void cursor_skip(struct cursor *c, size_t n)
         c->i++, c->off = 0;
 }
 
-/* Copy n octets from the cursor into the output queue (through umem). */
-static int cursor_queue(struct itot_sock *s, struct cursor *c, size_t n)
+/* One TSDU on its way out.  It leaves as whole DTs: straight to TCP while
+ * the queue is empty, otherwise staged (copied whole) and committed to the
+ * queue only once the copy succeeded, so a failed copy (WSAEFAULT: the
+ * caller's memory went away during the call) never leaves a torn DT. */
+struct itot_tx {
+    struct cursor cur;
+    size_t total, max, hlen;
+    size_t next;      /* data octets handed on (to TCP or the queue) */
+    size_t dts_left;  /* DTs not handed on yet */
+    bool on_wire;     /* octets of it went straight to TCP */
+    bool torn;        /* a DT of it is on the wire in part and its rest could not be queued */
+    bool nonblocking; /* the socket's mode when the call began (it never waits) */
+    bool grown;       /* non-blocking oversized TSDU: the queue was expanded for it */
+    uint64_t mark;    /* queue position of its first queued octet */
+    size_t queued;    /* its octets committed to the queue */
+};
+
+/* Octets the DTs not handed on yet put on the wire. */
+static size_t tx_wire(const struct itot_tx *tx)
 {
-    uint8_t chunk[ITOT_CHUNK];
-    while (n > 0) {
-        struct iovec iov[1];
-        if (cursor_iov(c, n < ITOT_CHUNK ? n : ITOT_CHUNK, iov, 1) == 0)
+    return tx->total - tx->next + tx->dts_left * tx->hlen;
+}
+
+static size_t tx_seg(const struct itot_tx *tx)
+{
+    size_t left = tx->total - tx->next;
+    return left < tx->max ? left : tx->max;
+}
+
+/* Copy n octets from the cursor into the staging room at off (one syscall). */
+static int stage_data(struct conn *c, const struct cursor *cur, size_t off, size_t n)
+{
+    if (n == 0)
+        return 0;
+    struct iovec r[ITOT_MAX_BUFS], l[2];
+    int nr = cursor_iov(cur, n, r, ITOT_MAX_BUFS);
+    uint8_t *span[2];
+    size_t len[2];
+    int nl = conn_outq_stage_spans(c, off, n, span, len);
+    for (int i = 0; i < nl; i++)
+        l[i] = (struct iovec){span[i], len[i]};
+    return umem_readv(l, nl, r, nr) == 0 ? 0 : WSAEFAULT;
+}
+
+static void tx_committed(struct conn *c, struct itot_tx *tx, size_t n)
+{
+    if (tx->queued == 0)
+        tx->mark = conn_outq_end(c);
+    conn_outq_commit(c, n);
+    tx->queued += n;
+}
+
+/* Stage the next k whole DTs, then commit them all; on a fault nothing is
+ * committed.  The caller made sure of the room (tx_wire of those k). */
+static int stage_dts(struct itot_sock *s, struct itot_tx *tx, size_t k)
+{
+    struct conn *c = &s->conn;
+    struct cursor cur = tx->cur;
+    size_t next = tx->next, left = tx->dts_left, off = 0;
+    while (k-- > 0) {
+        size_t rest = tx->total - next, seg = rest < tx->max ? rest : tx->max;
+        uint8_t hdr[TPDU_DT_HDR_MAX];
+        size_t h = conn_dt_header(c, left == 1, seg, hdr);
+        conn_outq_stage(c, off, hdr, h);
+        if (stage_data(c, &cur, off + h, seg) != 0)
             return WSAEFAULT;
-        if (umem_read(chunk, iov[0].iov_base, iov[0].iov_len) != 0)
-            return WSAEFAULT;
-        conn_outq_push(&s->conn, chunk, iov[0].iov_len);
-        cursor_skip(c, iov[0].iov_len);
-        n -= iov[0].iov_len;
+        cursor_skip(&cur, seg);
+        off += h + seg;
+        next += seg;
+        left--;
+    }
+    tx_committed(c, tx, off);
+    tx->cur = cur;
+    tx->next = next;
+    tx->dts_left = left;
+    return 0;
+}
+
+/* TCP took the first w octets of a DT: queue its rest now.  The queue is
+ * empty (only then do DTs go straight out), so one DT always fits. */
+static int queue_rest(struct itot_sock *s, struct itot_tx *tx, const uint8_t *hdr, size_t h,
+                      size_t seg, size_t w)
+{
+    struct conn *c = &s->conn;
+    size_t hrest = w < h ? h - w : 0, dsent = w > h ? w - h : 0;
+    conn_outq_stage(c, 0, hdr + (h - hrest), hrest);
+    cursor_skip(&tx->cur, dsent);
+    if (stage_data(c, &tx->cur, hrest, seg - dsent) != 0) {
+        tx->torn = true;
+        return WSAEFAULT;
+    }
+    tx_committed(c, tx, hrest + seg - dsent);
+    cursor_skip(&tx->cur, seg - dsent);
+    tx->next += seg;
+    tx->dts_left--;
+    return 0;
+}
+
+/* DTs straight from the caller's buffers to TCP while nothing is queued
+ * (sendmsg of header + buffers, no copy). */
+static int send_direct(struct itot_sock *s, struct itot_tx *tx)
+{
+    struct conn *c = &s->conn;
+    while (tx->dts_left > 0 && conn_outq_len(c) == 0 && s->fd >= 0 && !s->tcp_connecting) {
+        size_t seg = tx_seg(tx);
+        uint8_t hdr[TPDU_DT_HDR_MAX];
+        size_t h = conn_dt_header(c, tx->dts_left == 1, seg, hdr);
+        struct iovec iov[1 + ITOT_MAX_BUFS];
+        iov[0] = (struct iovec){hdr, h};
+        int k = cursor_iov(&tx->cur, seg, iov + 1, ITOT_MAX_BUFS);
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)(k + 1)};
+        ssize_t w;
+        do {
+            w = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (w < 0 && errno == EINTR);
+        if (w < 0 && errno == EFAULT)
+            return WSAEFAULT; /* the caller's memory went away: nothing of this DT left */
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            int err = errmap_from_errno(errno);
+            conn_eof(c);
+            itot_apply(s);
+            return err;
+        }
+        if (w <= 0)
+            return 0; /* TCP is full: this DT goes into the queue */
+        tx->on_wire = true;
+        if ((size_t)w < h + seg)
+            return queue_rest(s, tx, hdr, h, seg, (size_t)w);
+        cursor_skip(&tx->cur, seg);
+        tx->next += seg;
+        tx->dts_left--;
     }
     return 0;
 }
 
-/* Wait for queue room (lock held); 0, or the error that ended the wait. */
-static int wait_room(struct itot_sock *s, size_t need)
+/* Wait for queue room (lock held); 0, or the error that ended the wait.  A
+ * non-blocking send never gets here without its room (send_admit); the mode
+ * is the one the call began with (a FIONBIO from another thread does not
+ * turn a blocking send half way into a failed one). */
+static int wait_room(struct itot_sock *s, size_t need, bool nonblocking)
 {
     while (conn_outq_room(&s->conn) < need) {
         int err = conn_can_send(&s->conn);
@@ -115,6 +237,8 @@ static int wait_room(struct itot_sock *s, size_t need)
             return err;
         if (s->closing || s->fd < 0)
             return WSAECONNABORTED;
+        if (nonblocking)
+            return WSAEWOULDBLOCK; /* defensive: send_admit saw the room */
         itot_flush(s);
         itot_apply(s);
         itot_engine_update(s);
@@ -125,50 +249,81 @@ static int wait_room(struct itot_sock *s, size_t need)
     return 0;
 }
 
-/* One DT: straight to TCP when nothing is queued, the rest into the queue. */
-static int send_segment(struct itot_sock *s, struct cursor *cur, size_t seg, bool eot)
+/* The queued part: all remaining DTs at once when they fit in the queue's
+ * capacity (so a fault withdraws them whole), else DT by DT. */
+static int send_queued(struct itot_sock *s, struct itot_tx *tx)
 {
-    uint8_t hdr[TPDU_DT_HDR_MAX];
-    size_t h = conn_dt_header(&s->conn, eot, seg, hdr);
-    if (h == 0)
-        return WSAEMSGSIZE;
-    size_t written = 0;
-    if (conn_outq_len(&s->conn) == 0 && s->fd >= 0 && !s->tcp_connecting) {
-        struct iovec iov[1 + ITOT_MAX_BUFS];
-        iov[0].iov_base = hdr;
-        iov[0].iov_len = h;
-        int k = cursor_iov(cur, seg, iov + 1, ITOT_MAX_BUFS);
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)(k + 1)};
-        ssize_t w;
-        do {
-            w = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-        } while (w < 0 && errno == EINTR);
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            int err = errmap_from_errno(errno);
-            conn_eof(&s->conn);
-            itot_apply(s);
-            return err;
+    while (tx->dts_left > 0) {
+        size_t k = tx->dts_left, need = tx_wire(tx);
+        int err = 0;
+        if (tx->grown) {
+            /* the expanded queue holds it all */
+        } else if (need <= s->conn.cfg.outq_cap) {
+            err = wait_room(s, need, tx->nonblocking);
+        } else {
+            k = 1;
+            need = tx->hlen + tx_seg(tx);
+            err = wait_room(s, need, tx->nonblocking);
         }
-        written = w > 0 ? (size_t)w : 0;
+        if (err == 0)
+            err = stage_dts(s, tx, k);
+        itot_engine_update(s);
+        if (err != 0)
+            return err;
     }
-    size_t left = h + seg - written;
-    if (left == 0) {
-        cursor_skip(cur, seg);
+    return 0;
+}
+
+/* After a failed send: leave nothing of the TSDU that a later one could be
+ * joined to.  Nothing of it reached TCP: withdrawn whole (the connection
+ * stays usable).  Otherwise, while later TSDUs could follow, the connection
+ * is aborted (DR after the whole DTs, or an immediate close after a torn
+ * one).  A connection that is going away anyway (closing, released, reset)
+ * keeps its queue: a DR or the TCP end follows and the peer drops the part. */
+static void tx_fail(struct itot_sock *s, struct itot_tx *tx)
+{
+    struct conn *c = &s->conn;
+    bool ours_at_tail = tx->queued == 0 || (conn_outq_sent(c) <= tx->mark &&
+                                            tx->mark + tx->queued == conn_outq_end(c));
+    if (!tx->on_wire && ours_at_tail) {
+        conn_outq_withdraw(c, tx->queued);
+        return;
+    }
+    if (tx->torn)
+        conn_abort(c, false);
+    else if (conn_can_send(c) == 0 && !s->closing && !s->disc_deferred)
+        conn_abort(c, true);
+}
+
+/* Non-blocking: the TSDU is accepted whole now, or refused having sent
+ * nothing (lock held).  It is accepted when it fits in the queue's room, or
+ * — when it does not, but the queue is writable (at most half full, what
+ * select reports) — the queue is expanded to take it, up to SO_MAX_MSG_SIZE
+ * (a TSDU bigger than the whole queue could otherwise never be sent
+ * without waiting). */
+static int send_admit(struct itot_sock *s, struct itot_tx *tx)
+{
+    struct conn *c = &s->conn;
+    size_t wire = tx_wire(tx), room = conn_outq_room(c);
+    if (wire <= room)
         return 0;
-    }
-    int err = wait_room(s, left);
-    if (err != 0)
-        return err;
-    if (written < h) {
-        conn_outq_push(&s->conn, hdr + written, h - written);
-        written = 0;
-    } else {
-        written -= h;
-        cursor_skip(cur, written);
-    }
-    err = cursor_queue(s, cur, seg - written);
-    itot_engine_update(s);
-    return err;
+    bool may_grow = tx->total <= c->cfg.max_tsdu;
+    if (!may_grow && wire > c->cfg.outq_cap)
+        return WSAEMSGSIZE; /* could never be taken without a wait */
+    if (!may_grow || conn_outq_len(c) > room)
+        return WSAEWOULDBLOCK;
+    if (conn_outq_expand(c, wire) != 0)
+        return WSAENOBUFS;
+    tx->grown = true;
+    return 0;
+}
+
+/* dwFlags: MSG_DONTROUTE may be ignored by a provider (WSPSend); MSG_OOB
+ * (no expedited data), MSG_PARTIAL (a TSDU is one call) and unknown bits are
+ * WSAEOPNOTSUPP, as the tcp provider and WSPSend's documentation have it. */
+static int send_flags(DWORD flags)
+{
+    return (flags & ~(DWORD)MSG_DONTROUTE) == 0 ? 0 : WSAEOPNOTSUPP;
 }
 
 int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -176,13 +331,15 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)dwFlags, (void)lpThreadId;
+    (void)lpThreadId;
     int err = itot_guard();
     struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
     if (s == NULL)
         return itot_fail(lpErrno, err);
     if (lpOverlapped != NULL || lpCompletionRoutine != NULL)
         return itot_fail(lpErrno, WSAEOPNOTSUPP);
+    if ((err = send_flags(dwFlags)) != 0)
+        return itot_fail(lpErrno, err);
     WSABUF bufs[ITOT_MAX_BUFS];
     size_t total = 0;
     err = read_bufs(lpBuffers, dwBufferCount, bufs, &total);
@@ -213,27 +370,29 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         }
         break;
     }
-    size_t max = err == 0 ? conn_dt_max_data(&s->conn) : 1;
-    size_t nseg = total == 0 ? 1 : (total + max - 1) / max;
-    size_t need = total + nseg * TPDU_DT_HDR_MAX;
-    /* Non-blocking: all or nothing, so only start what fits (a TSDU larger than
-     * the whole queue can only go out the blocking way). */
-    if (err == 0 && s->nonblocking && conn_outq_len(&s->conn) > 0 &&
-        need > conn_outq_room(&s->conn))
-        err = WSAEWOULDBLOCK;
+    struct itot_tx tx = {.cur = {.b = bufs, .count = dwBufferCount}, .total = total};
+    if (err == 0) {
+        uint8_t hdr[TPDU_DT_HDR_MAX];
+        tx.max = conn_dt_max_data(&s->conn);
+        tx.hlen = conn_dt_header(&s->conn, true, 0, hdr);
+        tx.dts_left = total == 0 ? 1 : (total + tx.max - 1) / tx.max;
+        cursor_skip(&tx.cur, 0);
+        tx.nonblocking = s->nonblocking;
+        if (tx.nonblocking)
+            err = send_admit(s, &tx);
+    }
     if (err != 0) {
         pthread_mutex_unlock(&s->lock);
         return itot_fail(lpErrno, err);
     }
     s->send_busy = true;
-    struct cursor cur = {.b = bufs, .count = dwBufferCount};
-    cursor_skip(&cur, 0);
-    size_t done = 0;
-    do {
-        size_t seg = total - done < max ? total - done : max;
-        err = send_segment(s, &cur, seg, done + seg == total);
-        done += seg;
-    } while (err == 0 && done < total);
+    err = send_direct(s, &tx);
+    if (err == 0)
+        err = send_queued(s, &tx);
+    if (err != 0 && tx.dts_left > 0)
+        tx_fail(s, &tx);
+    if (tx.grown)
+        conn_outq_shrink(&s->conn);
     s->send_busy = false;
     if (s->disc_deferred) {
         s->disc_deferred = false;
@@ -270,8 +429,7 @@ static int recv_state_error(struct itot_sock *s)
 }
 
 int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
-                        LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
-                        LPWSAOVERLAPPED lpOverlapped,
+                        LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {

@@ -764,6 +764,96 @@ static void class0_release_dr_then_close(void **state)
     pair_free(&p);
 }
 
+/* Staged octets are not part of the queue until committed; a withdrawn TSDU
+ * leaves the queue as it was; the next TSDU reaches the peer alone. */
+static void outq_stage_commit_withdraw(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 2, 2);
+    pair_connect(&p);
+    send_tsdu(&p.a, (const uint8_t *)"ONE", 3);
+    size_t before = conn_outq_len(&p.a);
+    uint64_t end = conn_outq_end(&p.a);
+    uint8_t hdr[TPDU_DT_HDR_MAX];
+    size_t h = conn_dt_header(&p.a, true, 4, hdr);
+    conn_outq_stage(&p.a, 0, hdr, h);
+    conn_outq_stage(&p.a, h, "LOST", 4);
+    assert_int_equal(conn_outq_len(&p.a), before); /* staged only */
+    conn_outq_commit(&p.a, h + 4);
+    assert_int_equal(conn_outq_end(&p.a), end + h + 4);
+    conn_outq_withdraw(&p.a, h + 4);
+    assert_int_equal(conn_outq_len(&p.a), before);
+    send_tsdu(&p.a, (const uint8_t *)"TWO", 3);
+    pump(&p.a, &p.b);
+    assert_int_equal(conn_outq_sent(&p.a), end + h + 3); /* all consumed: ONE, then TWO only */
+    uint8_t out[16];
+    assert_int_equal(read_tsdu(&p.b, out, sizeof out), 3);
+    assert_memory_equal(out, "ONE", 3);
+    assert_int_equal(read_tsdu(&p.b, out, sizeof out), 3);
+    assert_memory_equal(out, "TWO", 3);
+    assert_false(conn_rx_ready(&p.b));
+    pair_free(&p);
+}
+
+/* One oversized TSDU: the queue expands beyond its capacity (the soft room a
+ * send waits for stays within it) and returns to the regular buffer once it
+ * is empty. */
+static void outq_expand_then_restore(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 2, 2);
+    pair_connect(&p);
+    size_t cap = p.a.cfg.outq_cap, big = 3 * cap;
+    assert_int_equal(conn_outq_hard_room(&p.a), cap);
+    assert_int_equal(conn_outq_expand(&p.a, big), 0);
+    assert_true(conn_outq_hard_room(&p.a) >= big);
+    static uint8_t data[3 * 256 * 1024];
+    for (size_t i = 0; i < big; i++)
+        data[i] = (uint8_t)(i % 249);
+    conn_outq_stage(&p.a, 0, data, big);
+    conn_outq_commit(&p.a, big);
+    assert_int_equal(conn_outq_room(&p.a), 0);
+    conn_outq_consume(&p.a, big - 1);
+    assert_true(conn_outq_hard_room(&p.a) > cap); /* still expanded: one octet left */
+    conn_outq_consume(&p.a, 1);
+    assert_int_equal(conn_outq_hard_room(&p.a), cap);
+    assert_int_equal(conn_outq_room(&p.a), cap);
+    assert_true(conn_check(&p.a));
+    pair_free(&p);
+}
+
+/* conn_abort after whole DTs: a DR (reason 0) follows them, the peer drops
+ * the TSDU that never got its EOT, and sends fail with WSAECONNABORTED. */
+static void abort_after_partial_tsdu_sends_dr(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 2, 2);
+    pair_connect(&p);
+    uint8_t hdr[TPDU_DT_HDR_MAX];
+    size_t h = conn_dt_header(&p.a, false, 4, hdr);
+    conn_outq_push(&p.a, hdr, h);
+    conn_outq_push(&p.a, "HALF", 4);
+    conn_abort(&p.a, true);
+    assert_int_equal(conn_can_send(&p.a), WSAECONNABORTED);
+    assert_true(p.a.close_tcp);
+    assert_false(p.a.close_now);
+    pump(&p.a, &p.b);
+    assert_true(p.b.peer_disc);
+    assert_int_equal(p.b.disc_reason, WSP_ITOT_DR_NOT_SPECIFIED);
+    assert_false(conn_rx_ready(&p.b));
+    struct pair q;
+    pair_init(&q, 0, 0);
+    pair_connect(&q);
+    conn_abort(&q.a, false); /* torn TPDU: no DR can follow, TCP goes at once */
+    assert_true(q.a.close_now);
+    assert_int_equal(conn_can_send(&q.a), WSAECONNABORTED);
+    pair_free(&q);
+    pair_free(&p);
+}
+
 /* Class 0 too: what the peer sent before it saw our DR is delivered (nothing
  * lost), because the release only half-closes TCP until the peer's FIN. */
 static void class0_data_after_our_dr_still_delivered(void **state)
@@ -1072,6 +1162,9 @@ int main(void)
         cmocka_unit_test(data_after_our_dr_still_delivered),
         cmocka_unit_test(class0_release_dr_then_close),
         cmocka_unit_test(class0_data_after_our_dr_still_delivered),
+        cmocka_unit_test(outq_stage_commit_withdraw),
+        cmocka_unit_test(outq_expand_then_restore),
+        cmocka_unit_test(abort_after_partial_tsdu_sends_dr),
         cmocka_unit_test(tcp_end_is_disconnect_without_data),
         cmocka_unit_test(bad_tpkt_version_closes_at_once),
         cmocka_unit_test(bad_tpkt_length_closes_at_once),

@@ -69,9 +69,9 @@ static SOCKET connect_accept(struct client *k, struct cond_probe *p, int cls)
     SOCKET l = conf_listener(&ctx4, 4, &k->ss, &k->len);
     k->s = conf_socket(&ctx4);
     if (cls >= 0)
-        assert_int_equal(P->lpWSPSetSockOpt(k->s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls,
-                                            sizeof cls, &err),
-                         0);
+        assert_int_equal(
+            P->lpWSPSetSockOpt(k->s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, sizeof cls, &err),
+            0);
     memcpy(k->caller, "CALLER", 6);
     k->caller_len = 6;
     pthread_t t;
@@ -106,7 +106,8 @@ static void connect_data_both_ways(void **state)
     assert_int_equal(k.callee_len, 11);
     assert_memory_equal(k.callee, "CALLEE-DATA", 11);
     int cls = -5, len = sizeof cls, err = 0;
-    assert_int_equal(P->lpWSPGetSockOpt(k.s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len, &err), 0);
+    assert_int_equal(
+        P->lpWSPGetSockOpt(k.s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len, &err), 0);
     assert_int_equal(cls, 2);
     conf_close(&ctx4, s);
     conf_close(&ctx4, k.s);
@@ -119,7 +120,8 @@ static void forced_class0_is_negotiated(void **state)
     SOCKET s = connect_accept(&k, NULL, 0);
     assert_int_equal(k.rc, 0);
     int cls = -5, len = sizeof cls, err = 0;
-    assert_int_equal(P->lpWSPGetSockOpt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len, &err), 0);
+    assert_int_equal(P->lpWSPGetSockOpt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len, &err),
+                     0);
     assert_int_equal(cls, 0);
     conf_close(&ctx4, s);
     conf_close(&ctx4, k.s);
@@ -143,7 +145,8 @@ static void condition_reject_refuses_with_data(void **state)
     assert_int_equal(k.err, WSAECONNREFUSED);
     int reason = -1, rlen = sizeof reason;
     assert_int_equal(
-        P->lpWSPGetSockOpt(k.s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &rlen, &err), 0);
+        P->lpWSPGetSockOpt(k.s, WSP_SOL_ITOT, WSP_ITOT_DISCREASON, (char *)&reason, &rlen, &err),
+        0);
     assert_int_equal(reason, WSP_ITOT_DR_NOT_SPECIFIED); /* no WSP_ITOT_REJECT_REASON set */
     char d[64];
     int len = sizeof d;
@@ -241,9 +244,9 @@ static void tsdu_partial_and_fionread(void **state)
     assert_true(flags & MSG_PARTIAL);
     u_long left = 0;
     DWORD ret = 0;
-    assert_int_equal(P->lpWSPIoctl(s, WSP_FIONREAD, NULL, 0, &left, sizeof left, &ret, NULL, NULL,
-                                   NULL, &err),
-                     0);
+    assert_int_equal(
+        P->lpWSPIoctl(s, WSP_FIONREAD, NULL, 0, &left, sizeof left, &ret, NULL, NULL, NULL, &err),
+        0);
     assert_int_equal(left, sizeof big - 1000);
     r.buf = got + 1000;
     r.len = sizeof got - 1000;
@@ -334,12 +337,12 @@ static void deferred_disconnect_refuses_sends_and_keeps_data(void **state)
     /* Small, locked TCP buffers on both ends, so that TSDU B cannot hide in
      * the kernel: with the peer's provider holding all of A, B must stall. */
     int tcpbuf = 16384, err = 0;
-    assert_int_equal(P->lpWSPSetSockOpt(s, SOL_SOCKET, SO_RCVBUF, (char *)&tcpbuf, sizeof tcpbuf,
-                                        &err), 0);
-    assert_int_equal(P->lpWSPSetSockOpt(k.s, SOL_SOCKET, SO_SNDBUF, (char *)&tcpbuf, sizeof tcpbuf,
-                                        &err), 0);
-    struct big_sender x = {.s = k.s, .lock = PTHREAD_MUTEX_INITIALIZER,
-                           .cond = PTHREAD_COND_INITIALIZER};
+    assert_int_equal(
+        P->lpWSPSetSockOpt(s, SOL_SOCKET, SO_RCVBUF, (char *)&tcpbuf, sizeof tcpbuf, &err), 0);
+    assert_int_equal(
+        P->lpWSPSetSockOpt(k.s, SOL_SOCKET, SO_SNDBUF, (char *)&tcpbuf, sizeof tcpbuf, &err), 0);
+    struct big_sender x = {
+        .s = k.s, .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, big_sender_main, &x), 0);
     pthread_mutex_lock(&x.lock);
@@ -356,7 +359,8 @@ static void deferred_disconnect_refuses_sends_and_keeps_data(void **state)
         u_long ready = 0;
         DWORD ret = 0;
         assert_int_equal(P->lpWSPIoctl(s, WSP_FIONREAD, NULL, 0, &ready, sizeof ready, &ret, NULL,
-                                       NULL, NULL, &err), 0);
+                                       NULL, NULL, &err),
+                         0);
         if (ready == BIG_TSDU)
             break;
         sched_yield();
@@ -464,6 +468,38 @@ static void tsdu_bad_pointers_fault_and_nothing_lost(void **state)
     assert_int_equal(flags & MSG_PARTIAL, 0);
     assert_memory_equal(got, "HELLO", 5);
     conf_guarded_free(g, 8);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
+/* Send flags: MSG_DONTROUTE may be ignored by a provider and is taken;
+ * MSG_OOB (no expedited data), MSG_PARTIAL (XP1_PARTIAL_MESSAGE is not
+ * offered: "WSAEOPNOTSUPP will be returned by transports which do not support
+ * partial message transmissions", WSPSend) and unknown bits fail with
+ * WSAEOPNOTSUPP, as in the tcp provider, and send nothing: the peer's first
+ * TSDU is the accepted one. */
+static void send_refuses_unsupported_flags(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, -1);
+    const DWORD refused[] = {MSG_OOB, MSG_PEEK, MSG_PARTIAL, MSG_PARTIAL | MSG_DONTROUTE, 0x400};
+    WSABUF bad = {.len = 3, .buf = "BAD"};
+    DWORD n = 0, flags = 0;
+    int err = 0;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        err = 0;
+        assert_int_equal(P->lpWSPSend(k.s, &bad, 1, &n, refused[i], NULL, NULL, NULL, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEOPNOTSUPP);
+    }
+    WSABUF ok = {.len = 2, .buf = "OK"};
+    assert_int_equal(P->lpWSPSend(k.s, &ok, 1, &n, MSG_DONTROUTE, NULL, NULL, NULL, &err), 0);
+    char got[16];
+    WSABUF r = {.len = sizeof got, .buf = got};
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(n, 2);
+    assert_memory_equal(got, "OK", 2);
     conf_close(&ctx4, s);
     conf_close(&ctx4, k.s);
 }
@@ -637,8 +673,7 @@ static void so_error_kept_when_read_faults(void **state)
     assert_int_equal(err, WSAECONNREFUSED);
     char *g = conf_guarded(8);
     int olen = sizeof(int);
-    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_ERROR, g + 6, &olen, &err),
-                     SOCKET_ERROR);
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_ERROR, g + 6, &olen, &err), SOCKET_ERROR);
     assert_int_equal(err, WSAEFAULT);
     int v = -1;
     olen = sizeof v;
@@ -663,16 +698,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(reject_reason_unlisted_is_einval_unchanged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(tsdu_partial_and_fionread, setup, teardown),
-        cmocka_unit_test_setup_teardown(tsdu_bad_pointers_fault_and_nothing_lost, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(tsdu_bad_pointers_fault_and_nothing_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(disconnect_data_and_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(discdata_option_sent_at_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(defer_after_listener_close_refuses_caller, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(defer_after_listener_close_refuses_caller, setup, teardown),
         cmocka_unit_test_setup_teardown(setopt_bytes_fault_keeps_old_value, setup, teardown),
         cmocka_unit_test_setup_teardown(so_error_kept_when_read_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(deferred_disconnect_refuses_sends_and_keeps_data, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(send_refuses_unsupported_flags, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
