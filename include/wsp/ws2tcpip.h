@@ -131,6 +131,34 @@ WSP_EXPORT PCSTR WSAAPI wsp_inet_ntop(INT Family, const VOID *pAddr, PSTR pStrin
 WSP_EXPORT PCWSTR WSAAPI InetNtopW(INT Family, const VOID *pAddr, PWSTR pStringBuf,
                                    size_t StringBufSize);
 
+/* ---- connect by name / by list ----------------------------------------------
+ * s: a stream socket, not yet connected. Each address (for an AF_INET6 socket:
+ * IPv6, then IPv4-mapped) is tried in turn until one connects. timeout bounds
+ * the whole call (WSAETIMEDOUT); with a timeout the socket is left in blocking
+ * mode afterwards. Reserved must be NULL (WSAEINVAL). */
+typedef struct _SOCKET_ADDRESS {
+    LPSOCKADDR lpSockaddr;
+    INT iSockaddrLength;
+} SOCKET_ADDRESS, *PSOCKET_ADDRESS, *LPSOCKET_ADDRESS;
+
+typedef struct _SOCKET_ADDRESS_LIST {
+    INT iAddressCount;
+    SOCKET_ADDRESS Address[1];
+} SOCKET_ADDRESS_LIST, *PSOCKET_ADDRESS_LIST, *LPSOCKET_ADDRESS_LIST;
+
+WSP_EXPORT BOOL WSAAPI WSAConnectByNameA(SOCKET s, LPCSTR nodename, LPCSTR servicename,
+                                         LPDWORD LocalAddressLength, LPSOCKADDR LocalAddress,
+                                         LPDWORD RemoteAddressLength, LPSOCKADDR RemoteAddress,
+                                         const struct timeval *timeout, LPWSAOVERLAPPED Reserved);
+WSP_EXPORT BOOL WSAAPI WSAConnectByNameW(SOCKET s, LPWSTR nodename, LPWSTR servicename,
+                                         LPDWORD LocalAddressLength, LPSOCKADDR LocalAddress,
+                                         LPDWORD RemoteAddressLength, LPSOCKADDR RemoteAddress,
+                                         const struct timeval *timeout, LPWSAOVERLAPPED Reserved);
+WSP_EXPORT BOOL WSAAPI WSAConnectByList(SOCKET s, PSOCKET_ADDRESS_LIST SocketAddress,
+                                        LPDWORD LocalAddressLength, LPSOCKADDR LocalAddress,
+                                        LPDWORD RemoteAddressLength, LPSOCKADDR RemoteAddress,
+                                        const struct timeval *timeout, LPWSAOVERLAPPED Reserved);
+
 #define InetPtonA wsp_inet_pton
 #define InetNtopA wsp_inet_ntop
 
@@ -145,6 +173,7 @@ typedef ADDRINFOW ADDRINFOT, *PADDRINFOT;
 #define FreeAddrInfoEx FreeAddrInfoExW
 typedef ADDRINFOEXW ADDRINFOEX, *PADDRINFOEX;
 #define wsp_gai_strerror gai_strerrorW
+#define WSAConnectByName WSAConnectByNameW
 #else
 typedef ADDRINFOA ADDRINFOT, *PADDRINFOT;
 #define GetAddrInfo wsp_getaddrinfo
@@ -153,6 +182,7 @@ typedef ADDRINFOA ADDRINFOT, *PADDRINFOT;
 #define InetPton wsp_inet_pton
 #define InetNtop wsp_inet_ntop
 #define wsp_gai_strerror gai_strerrorA
+#define WSAConnectByName WSAConnectByNameA
 #endif
 #define FreeAddrInfoA wsp_freeaddrinfo
 #define GetAddrInfoA wsp_getaddrinfo
