@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -467,6 +468,44 @@ static void names_mstcpip_helpers(void **state)
     assert_int_equal(sizeof(struct tcp_keepalive), 12);
 }
 
+static void *unmapped_page(void)
+{
+    long sz = sysconf(_SC_PAGESIZE);
+    void *p = mmap(NULL, (size_t)sz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(p != MAP_FAILED);
+    assert_int_equal(munmap(p, (size_t)sz), 0);
+    return p;
+}
+
+/* D4: bad caller memory is WSAEFAULT, never a crash (and nothing leaks). */
+static void names_d4_bad_memory(void **state)
+{
+    (void)state;
+    void *bad = unmapped_page();
+    struct addrinfo *res = NULL;
+    assert_int_equal(getaddrinfo("127.0.0.1", "1", (const ADDRINFOA *)bad, &res), WSAEFAULT);
+    assert_int_equal(getaddrinfo((const char *)bad, "1", NULL, &res), WSAEFAULT);
+    assert_int_equal(getaddrinfo("127.0.0.1", "1", NULL, (PADDRINFOA *)bad), WSAEFAULT);
+    assert_int_equal(GetAddrInfoW((PCWSTR)bad, NULL, NULL, (PADDRINFOW *)&res), WSAEFAULT);
+    assert_int_equal(getnameinfo((const SOCKADDR *)bad, sizeof(SOCKADDR_IN), NULL, 0, NULL, 0, 0),
+                     WSAEFAULT);
+    SOCKADDR_IN sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    assert_int_equal(
+        getnameinfo((SOCKADDR *)&sin, sizeof sin, (char *)bad, 64, NULL, 0, NI_NUMERICHOST),
+        WSAEFAULT);
+    assert_int_equal(inet_pton(AF_INET, "1.2.3.4", bad), -1);
+    assert_int_equal(WSAGetLastError(), WSAEFAULT);
+    assert_null(inet_ntop(AF_INET, bad, (char *)&sin, sizeof sin));
+    assert_int_equal(WSAGetLastError(), WSAEFAULT);
+    assert_int_equal(inet_addr((const char *)bad), INADDR_NONE);
+    assert_null(gethostbyname((const char *)bad));
+    assert_int_equal(WSAGetLastError(), WSAEFAULT);
+    assert_int_equal(gethostname((char *)bad, 256), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEFAULT);
+}
+
 int main(void)
 {
     const struct CMUnitTest started[] = {
@@ -487,6 +526,7 @@ int main(void)
         cmocka_unit_test(names_blocking_hooks),
         cmocka_unit_test(names_address_string_w),
         cmocka_unit_test(names_mstcpip_helpers),
+        cmocka_unit_test(names_d4_bad_memory),
     };
     const struct CMUnitTest unstarted[] = {
         cmocka_unit_test(names_gai_not_initialised),
