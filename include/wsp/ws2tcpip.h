@@ -8,7 +8,7 @@
  * always, and the plain names under WSP_WINSOCK_NAMES.
  *
  * Memory: every node of a result list (node, its address and its canonical
- * name) is one allocation; freeaddrinfo / FreeAddrInfoW / FreeAddrInfoExW free
+ * name) is one allocation; freeaddrinfo / FreeAddrInfoW / FreeAddrInfoEx(W) free
  * the list node by node. */
 #ifndef WSP_WS2TCPIP_H
 #define WSP_WS2TCPIP_H
@@ -40,6 +40,20 @@ typedef struct addrinfoW {
     struct sockaddr *ai_addr;
     struct addrinfoW *ai_next;
 } ADDRINFOW, *PADDRINFOW;
+
+typedef struct addrinfoexA {
+    int ai_flags;
+    int ai_family;
+    int ai_socktype;
+    int ai_protocol;
+    size_t ai_addrlen;
+    char *ai_canonname;
+    struct sockaddr *ai_addr;
+    void *ai_blob;
+    size_t ai_bloblen;
+    LPGUID ai_provider;
+    struct addrinfoexA *ai_next;
+} ADDRINFOEXA, *PADDRINFOEXA, *LPADDRINFOEXA;
 
 typedef struct addrinfoexW {
     int ai_flags;
@@ -112,6 +126,13 @@ WSP_EXPORT INT WSAAPI GetAddrInfoExW(PCWSTR pName, PCWSTR pServiceName, DWORD dw
                                      LPLOOKUPSERVICE_COMPLETION_ROUTINE lpCompletionRoutine,
                                      LPHANDLE lpNameHandle);
 WSP_EXPORT void WSAAPI FreeAddrInfoExW(PADDRINFOEXW pAddrInfoEx);
+WSP_EXPORT INT WSAAPI GetAddrInfoExA(PCSTR pName, PCSTR pServiceName, DWORD dwNameSpace,
+                                     LPGUID lpNspId, const ADDRINFOEXA *hints,
+                                     PADDRINFOEXA *ppResult, struct timeval *timeout,
+                                     LPWSAOVERLAPPED lpOverlapped,
+                                     LPLOOKUPSERVICE_COMPLETION_ROUTINE lpCompletionRoutine,
+                                     LPHANDLE lpHandle);
+WSP_EXPORT void WSAAPI FreeAddrInfoEx(PADDRINFOEXA pAddrInfoEx);
 WSP_EXPORT INT WSAAPI wsp_getnameinfo(const SOCKADDR *pSockaddr, socklen_t SockaddrLength,
                                       PCHAR pNodeBuffer, DWORD NodeBufferSize, PCHAR pServiceBuffer,
                                       DWORD ServiceBufferSize, INT Flags);
@@ -159,6 +180,7 @@ WSP_EXPORT BOOL WSAAPI WSAConnectByList(SOCKET s, PSOCKET_ADDRESS_LIST SocketAdd
                                         LPDWORD RemoteAddressLength, LPSOCKADDR RemoteAddress,
                                         const struct timeval *timeout, LPWSAOVERLAPPED Reserved);
 
+#define FreeAddrInfoExA FreeAddrInfoEx
 #define InetPtonA wsp_inet_pton
 #define InetNtopA wsp_inet_ntop
 
@@ -182,6 +204,8 @@ typedef ADDRINFOA ADDRINFOT, *PADDRINFOT;
 #define InetPton wsp_inet_pton
 #define InetNtop wsp_inet_ntop
 #define wsp_gai_strerror gai_strerrorA
+#define GetAddrInfoEx GetAddrInfoExA
+typedef ADDRINFOEXA ADDRINFOEX, *PADDRINFOEX;
 #define WSAConnectByName WSAConnectByNameA
 #endif
 #define FreeAddrInfoA wsp_freeaddrinfo

@@ -5,6 +5,7 @@
  * result (node, address, canonical name) is one allocation, so a list is
  * freed node by node whichever of the three it is. */
 #include <netdb.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ struct rsv_head {
 _Static_assert(offsetof(ADDRINFOA, ai_addr) == offsetof(struct rsv_head, addr), "A prefix");
 _Static_assert(offsetof(ADDRINFOW, ai_addr) == offsetof(struct rsv_head, addr), "W prefix");
 _Static_assert(offsetof(ADDRINFOEXW, ai_addr) == offsetof(struct rsv_head, addr), "ExW prefix");
+_Static_assert(offsetof(ADDRINFOEXA, ai_addr) == offsetof(struct rsv_head, addr), "ExA prefix");
 
 struct rsv_kind {
     size_t size;     /* of a node, a multiple of the address's alignment */
@@ -38,6 +40,7 @@ struct rsv_kind {
 static const struct rsv_kind rsv_a = {sizeof(ADDRINFOA), offsetof(ADDRINFOA, ai_next), 0};
 static const struct rsv_kind rsv_w = {sizeof(ADDRINFOW), offsetof(ADDRINFOW, ai_next), 1};
 static const struct rsv_kind rsv_exw = {sizeof(ADDRINFOEXW), offsetof(ADDRINFOEXW, ai_next), 1};
+static const struct rsv_kind rsv_exa = {sizeof(ADDRINFOEXA), offsetof(ADDRINFOEXA, ai_next), 0};
 
 static void rsv_free(void *node, const struct rsv_kind *k)
 {
@@ -209,6 +212,18 @@ WSP_EXPORT INT WSAAPI GetAddrInfoW(PCWSTR pNodeName, PCWSTR pServiceName, const 
 #define RSV_NS_ALL 0
 #define RSV_NS_DNS 12
 
+/* The Ex forms: synchronous calls only; Windows also refuses a timeout on
+ * them (WSAEINVAL). */
+static int rsv_ex_entry(const void *name, const void *serv, DWORD ns, const void *hints,
+                        const struct rsv_kind *k, void **result, const struct timeval *timeout,
+                        const void *ov, const void *routine, const void *handle)
+{
+    if (ov != NULL || routine != NULL || handle != NULL || timeout != NULL ||
+        (ns != RSV_NS_ALL && ns != RSV_NS_DNS))
+        return su_running() ? WSAEINVAL : WSANOTINITIALISED;
+    return rsv_entry(name, serv, hints, k, result);
+}
+
 WSP_EXPORT INT WSAAPI GetAddrInfoExW(PCWSTR pName, PCWSTR pServiceName, DWORD dwNameSpace,
                                      LPGUID lpNspId, const ADDRINFOEXW *hints,
                                      PADDRINFOEXW *ppResult, struct timeval *timeout,
@@ -217,13 +232,24 @@ WSP_EXPORT INT WSAAPI GetAddrInfoExW(PCWSTR pName, PCWSTR pServiceName, DWORD dw
                                      LPHANDLE lpNameHandle)
 {
     (void)lpNspId; /* one provider answers every namespace we accept */
-    int err;
-    /* synchronous calls only; Windows also refuses a timeout on them (WSAEINVAL) */
-    if (lpOverlapped != NULL || lpCompletionRoutine != NULL || lpNameHandle != NULL ||
-        timeout != NULL || (dwNameSpace != RSV_NS_ALL && dwNameSpace != RSV_NS_DNS))
-        err = su_running() ? WSAEINVAL : WSANOTINITIALISED;
-    else
-        err = rsv_entry(pName, pServiceName, hints, &rsv_exw, (void **)ppResult);
+    int err =
+        rsv_ex_entry(pName, pServiceName, dwNameSpace, hints, &rsv_exw, (void **)ppResult, timeout,
+                     lpOverlapped, (const void *)(uintptr_t)lpCompletionRoutine, lpNameHandle);
+    le_set(err);
+    return err;
+}
+
+WSP_EXPORT INT WSAAPI GetAddrInfoExA(PCSTR pName, PCSTR pServiceName, DWORD dwNameSpace,
+                                     LPGUID lpNspId, const ADDRINFOEXA *hints,
+                                     PADDRINFOEXA *ppResult, struct timeval *timeout,
+                                     LPWSAOVERLAPPED lpOverlapped,
+                                     LPLOOKUPSERVICE_COMPLETION_ROUTINE lpCompletionRoutine,
+                                     LPHANDLE lpHandle)
+{
+    (void)lpNspId;
+    int err =
+        rsv_ex_entry(pName, pServiceName, dwNameSpace, hints, &rsv_exa, (void **)ppResult, timeout,
+                     lpOverlapped, (const void *)(uintptr_t)lpCompletionRoutine, lpHandle);
     le_set(err);
     return err;
 }
@@ -241,4 +267,9 @@ WSP_EXPORT void WSAAPI FreeAddrInfoW(PADDRINFOW pAddrInfo)
 WSP_EXPORT void WSAAPI FreeAddrInfoExW(PADDRINFOEXW pAddrInfoEx)
 {
     rsv_free(pAddrInfoEx, &rsv_exw);
+}
+
+WSP_EXPORT void WSAAPI FreeAddrInfoEx(PADDRINFOEXA pAddrInfoEx)
+{
+    rsv_free(pAddrInfoEx, &rsv_exa);
 }

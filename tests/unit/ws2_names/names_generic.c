@@ -34,6 +34,17 @@ _Static_assert(NAMES_PICK(FreeAddrInfo, freeaddrinfo, FreeAddrInfoW) == NAMES_IS
 _Static_assert(NAMES_PICK(GetNameInfo, getnameinfo, GetNameInfoW) == NAMES_IS_W, "GetNameInfo");
 _Static_assert(NAMES_PICK(InetPton, inet_pton, InetPtonW) == NAMES_IS_W, "InetPton");
 _Static_assert(NAMES_PICK(InetNtop, inet_ntop, InetNtopW) == NAMES_IS_W, "InetNtop");
+_Static_assert(NAMES_PICK(GetAddrInfoEx, GetAddrInfoExA, GetAddrInfoExW) == NAMES_IS_W,
+               "GetAddrInfoEx");
+/* (FreeAddrInfoEx is itself the A function, so the SDK's macro makes the name
+ * W under UNICODE: compare with the two signatures) */
+_Static_assert(_Generic(&FreeAddrInfoEx, void (*)(PADDRINFOEXA) : 0, void (*)(PADDRINFOEXW) : 1) ==
+                   NAMES_IS_W,
+               "FreeAddrInfoEx");
+_Static_assert(NAMES_PICK(WSAConnectByName, WSAConnectByNameA, WSAConnectByNameW) == NAMES_IS_W,
+               "WSAConnectByName");
+_Static_assert(_Generic((ADDRINFOEX *)0, ADDRINFOEXA * : 0, ADDRINFOEXW * : 1) == NAMES_IS_W,
+               "ADDRINFOEX");
 _Static_assert(NAMES_PICK(gai_strerror, gai_strerrorA, gai_strerrorW) == NAMES_IS_W,
                "gai_strerror");
 _Static_assert(sizeof(WSAPROTOCOL_INFO) ==

@@ -191,6 +191,21 @@ static void names_gai_wide(void **state)
     assert_int_equal(ntohs(INETADDR_PORT(exres->ai_addr)), 99);
     FreeAddrInfoExW(exres);
 
+    ADDRINFOEXA exah = {0}, *exares = NULL;
+    exah.ai_family = AF_INET;
+    exah.ai_flags = AI_CANONNAME;
+    exah.ai_socktype = SOCK_STREAM;
+    assert_int_equal(
+        GetAddrInfoExA("localhost", "98", 0, NULL, &exah, &exares, NULL, NULL, NULL, NULL), 0);
+    assert_string_equal(exares->ai_canonname, "localhost");
+    assert_int_equal(ntohs(INETADDR_PORT(exares->ai_addr)), 98);
+    FreeAddrInfoEx(exares);
+    /* GetAddrInfoExW "Return value": a timeout on a synchronous call is WSAEINVAL */
+    struct timeval tv = {1, 0};
+    assert_int_equal(
+        GetAddrInfoExA("localhost", "98", 0, NULL, &exah, &exares, &tv, NULL, NULL, NULL),
+        WSAEINVAL);
+
     exh.ai_flags = AI_NUMERICHOST;
     assert_int_equal(
         GetAddrInfoExW(u"no.invalid", NULL, 0, NULL, &exh, &exres, NULL, NULL, NULL, NULL),
