@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -76,6 +77,15 @@ typedef struct WSAData {
 #define MAKEWORD(lo, hi) ((WORD)(((BYTE)(lo)) | ((WORD)((BYTE)(hi))) << 8))
 #define LOBYTE(w) ((BYTE)((w) & 0xff))
 #define HIBYTE(w) ((BYTE)(((w) >> 8) & 0xff))
+
+/* Windows' winsock2.h brings in windows.h, and Winsock programs use its
+ * memory macros (ZeroMemory(&hints, sizeof hints)): the same, over libc. */
+#ifndef ZeroMemory
+#define ZeroMemory(p, n) ((void)memset((p), 0, (n)))
+#define FillMemory(p, n, v) ((void)memset((p), (v), (n)))
+#define CopyMemory(d, s, n) ((void)memcpy((d), (s), (n)))
+#define MoveMemory(d, s, n) ((void)memmove((d), (s), (n)))
+#endif
 
 /* ---- protocol information ------------------------------------------------ */
 #define MAX_PROTOCOL_CHAIN 7

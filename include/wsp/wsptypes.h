@@ -76,7 +76,9 @@ typedef void *PVOID;
 typedef CHAR *PCHAR;
 typedef WCHAR *PWCHAR;
 typedef HANDLE *LPHANDLE;
-typedef void VOID;
+#ifndef VOID
+#define VOID void /* a macro, as in Windows' winnt.h */
+#endif
 typedef ULONG *PULONG;
 typedef USHORT *PUSHORT;
 typedef unsigned char UCHAR, *PUCHAR;

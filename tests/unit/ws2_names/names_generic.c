@@ -100,7 +100,12 @@ int names_generic_uses(void);
 int names_generic_uses(void)
 {
     ADDRINFOT *res = NULL;
+    struct addrinfo hints; /* as the Windows samples write it */
+    ZeroMemory(&hints, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
     int rc = GetAddrInfo(NULL, NULL, NULL, &res);
     (void)names_host;
-    return rc + WspiapiGetAddrInfo("127.0.0.1", NULL, NULL, NULL) + h_errno;
+    return rc + WspiapiGetAddrInfo("127.0.0.1", NULL, &hints, NULL) + h_errno;
 }
