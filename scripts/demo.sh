@@ -5,11 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash scripts/deps.sh
-cmake -S . -B out/default -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build out/default -j"$(nproc 2>/dev/null || echo 2)"
-if [ -x out/default/bin/wsp ]; then
-    exec out/default/bin/wsp demo
-else
-    exec out/default/bin/wsp-example-halfclose
-fi
+bash scripts/deps.sh --build
+cmake -S . -B out/demo -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build out/demo -j"$(nproc 2>/dev/null || echo 2)"
+exec out/demo/bin/wsp demo

@@ -2,17 +2,25 @@
 # SPDX-License-Identifier: MIT
 # Installs what the build and the tests need, from Debian's archive and the npm
 # registry only. Idempotent: installs nothing when everything is there.
+#   deps.sh           everything the tests use (scripts/test.sh)
+#   deps.sh --build   only what building the library and running the demo needs
 set -euo pipefail
+mode=${1:-all}
 
+build_pkgs=(build-essential cmake pkg-config)
+test_pkgs=(clang libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind libuv1-dev)
+pkgs=("${build_pkgs[@]}")
+[ "$mode" = --build ] || pkgs+=("${test_pkgs[@]}")
 need=()
-for pkg in build-essential cmake pkg-config clang libclang-rt-14-dev libcmocka-dev \
-           tshark libfiu-dev fiu-utils valgrind; do
+for pkg in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
-# Node.js may come from outside Debian's packages (with its own npm): a command
-# on PATH is enough; Debian's packages only when there is none.
-command -v node >/dev/null 2>&1 || need+=(nodejs)
-command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ "$mode" != --build ]; then
+    # Node.js may come from outside Debian's packages (with its own npm): a
+    # command on PATH is enough; Debian's packages only when there is none.
+    command -v node >/dev/null 2>&1 || need+=(nodejs)
+    command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
 if [ ${#need[@]} -gt 0 ]; then
     echo "deps: installing ${need[*]}"
     SUDO=""
@@ -21,6 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+[ "$mode" = --build ] && exit 0
 # Test peers from the npm registry (never shipped): each folder that needs one
 # has an idempotent install.sh.
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -42,7 +42,8 @@ stage() { # name builddir cmake-args... -- ctest-args...
     [ $# -gt 0 ] && shift
     targs=("$@")
     echo "=== stage: $name ==="
-    if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cargs[@]}" >/dev/null ||
+    if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON -DWSP_WERROR=ON \
+               "${cargs[@]}" >/dev/null ||
        ! cmake --build "$dir" -j"$jobs"; then
         echo "=== stage $name: BUILD FAILED ==="
         failed_stages+=("$name(build)")

@@ -194,7 +194,13 @@ typedef int(WSPAPI *LPWSPSTARTUP)(WORD wVersionRequested, LPWSPDATA lpWSPData,
                                   LPWSAPROTOCOL_INFOW lpProtocolInfo,
                                   WSPUPCALLTABLE UpcallTable, LPWSPPROC_TABLE lpProcTable);
 
-/* The one symbol every provider module exports. */
+/* The one symbol every provider module exports. WSPStartup and WSPCleanup may
+ * use the upcalls, but a call back into the API that would have to load a
+ * provider not started yet (WSASocket, WSAAddressToString, ...) fails with
+ * WSAEINPROGRESS ("the service provider is still processing a callback
+ * function"), and so do WSAStartup and WSACleanup: the loader is busy on this
+ * very thread. A provider that needs another one loads it itself. The loader
+ * then goes on with whatever WSPStartup returns. */
 int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                       LPWSAPROTOCOL_INFOW lpProtocolInfo, WSPUPCALLTABLE UpcallTable,
                       LPWSPPROC_TABLE lpProcTable);
@@ -202,9 +208,14 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
 /* ---- catalog installation (WSC*) ----------------------------------------
  * Process-local on POSIX: an installed provider lives in this process's
  * catalog until WSCDeinstallProvider or exit; nothing is persisted (there is no
- * registry). lpszProviderDllPath is a module path, or a bare file name that is
- * searched in $WSP_PROVIDER_PATH (':'-separated), then in "wsp/" next to
- * libwsp, then in the install module directory. Installed entries get new
+ * registry). lpszProviderDllPath is an absolute module path, or a bare file
+ * name that is searched in $WSP_PROVIDER_PATH (':'-separated, absolute
+ * directories only, ignored in setuid/setgid programs), then in "wsp/" next
+ * to libwsp, then in the install module directory. A relative path with a
+ * directory part, or one that is not well-formed UTF-16, is WSAEINVAL. At load
+ * time a module that others could have written (world-writable file or
+ * directory; more in privileged programs) is refused with
+ * WSAEPROVIDERFAILEDINIT: see docs/loader.md. Installed entries get new
  * catalog ids (from 2001 on), written back into lpProtocolInfoList[i].
  * dwCatalogEntryId when that memory is writable; ProviderId is set to
  * lpProviderId; a base or layered entry gets its own id as ChainEntries[0].

@@ -59,9 +59,23 @@ WSP_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *
     return r;
 }
 
+/* An event handle ws2 never issued (or already closed) is refused here, before
+ * the provider stores it: the provider's later WPUSetEvent would fail
+ * silently and the application would wait forever. WSAEINVAL is the code the
+ * WSAEventSelect and WSAEnumNetworkEvents documentation give for an invalid
+ * parameter (neither lists WSA_INVALID_HANDLE). */
+static int api_event_refuse(struct api_sock *a)
+{
+    int err = WSAEINVAL;
+    return api_done(a, SOCKET_ERROR, &err);
+}
+
 WSP_EXPORT int WSAAPI WSAEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents)
 {
     API_ENTER(s, SOCKET_ERROR);
+    /* lNetworkEvents == 0 cancels the selection: the handle is ignored then */
+    if (lNetworkEvents != 0 && evt_check(hEventObject) != 0)
+        return api_event_refuse(&a);
     return api_done(&a, api_procs(&a)->lpWSPEventSelect(s, hEventObject, lNetworkEvents, &err),
                     &err);
 }
@@ -70,6 +84,9 @@ WSP_EXPORT int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
                                            LPWSANETWORKEVENTS lpNetworkEvents)
 {
     API_ENTER(s, SOCKET_ERROR);
+    /* hEventObject is optional (NULL: nothing to reset) */
+    if (hEventObject != NULL && evt_check(hEventObject) != 0)
+        return api_event_refuse(&a);
     return api_done(
         &a, api_procs(&a)->lpWSPEnumNetworkEvents(s, hEventObject, lpNetworkEvents, &err), &err);
 }

@@ -4,13 +4,20 @@
  * different providers (tcp and itot, say) in one call are refused with
  * WSAEINVAL. Windows' ws2_32 has the same limit for non-IFS providers.
  *
- * WSAPoll limits: at most 3 * WSP_FD_SETSIZE entries (WSAEINVAL beyond);
+ * WSAPoll limits: at most 3 * WSP_FD_SETSIZE entries and at most
+ * WSP_FD_SETSIZE distinct sockets per set (WSAEINVAL beyond);
  * POLLIN/POLLRDNORM go to the read set, POLLOUT/POLLWRNORM to the write set,
  * POLLPRI to the except set, and revents reports back the requested bits of a
  * ready set; an unknown handle gets POLLNVAL and makes the call return at
  * once; an INVALID_SOCKET entry is ignored (like a negative fd for poll()).
  * POLLHUP/POLLERR are not reported separately: WSPSelect cannot tell them
- * apart from readability. */
+ * apart from readability.
+ *
+ * Closing a socket on another thread while a call waits for it: the pins of
+ * the call keep the handle's slot (closesocket waits for them), and the
+ * provider's WSPSelect ends its wait with WSAEINTR once the close has begun.
+ * select returns that; WSAPoll turns it into POLLNVAL for the closed entries
+ * (whichever came first, the close or the call, the answer is the same). */
 #include <stddef.h>
 #include <string.h>
 
@@ -121,6 +128,48 @@ static const struct {
 };
 #define API_POLL_MAP_N (sizeof api_poll_map / sizeof api_poll_map[0])
 
+/* Fill the three select sets from the entries still to wait on (not
+ * INVALID_SOCKET, not POLLNVAL). A set holds WSP_FD_SETSIZE distinct sockets:
+ * beyond that the call is WSAEINVAL ("an invalid parameter was passed",
+ * WSAPoll page), rather than leaving entries out, which would never report. */
+static int api_poll_sets(const WSAPOLLFD *fdArray, ULONG fds, wsp_fd_set sets[3])
+{
+    for (int i = 0; i < 3; i++)
+        sets[i].fd_count = 0;
+    for (ULONG i = 0; i < fds; i++) {
+        const WSAPOLLFD *p = &fdArray[i];
+        if (p->fd == INVALID_SOCKET || p->revents == POLLNVAL)
+            continue;
+        for (size_t k = 0; k < API_POLL_MAP_N; k++) {
+            wsp_fd_set *set = &sets[api_poll_map[k].set];
+            if (!(p->events & api_poll_map[k].events) || __WSAFDIsSet(p->fd, set))
+                continue;
+            if (set->fd_count == WSP_FD_SETSIZE)
+                return WSAEINVAL;
+            set->fd_array[set->fd_count++] = p->fd;
+        }
+    }
+    return 0;
+}
+
+/* A close on another thread cut the WSPSelect short (WSAEINTR; WSAENOTSOCK
+ * when the handle died before the provider looked it up): the entries whose
+ * socket is no longer live get POLLNVAL ("the socket used is invalid", WSAPoll
+ * page), as if it had been closed before the call. Every entry looked at is
+ * still pinned. Returns how many entries were marked. */
+static int api_poll_mark_closed(WSAPOLLFD *fdArray, ULONG fds)
+{
+    int marked = 0;
+    for (ULONG i = 0; i < fds; i++) {
+        WSAPOLLFD *p = &fdArray[i];
+        if (p->fd != INVALID_SOCKET && p->revents != POLLNVAL && !hdl_is_live(p->fd)) {
+            p->revents = POLLNVAL;
+            marked++;
+        }
+    }
+    return marked;
+}
+
 WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
 {
     if (!su_running())
@@ -130,9 +179,6 @@ WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
     if (umem_check_write(fdArray, fds * sizeof *fdArray) != 0)
         return le_fail(WSAEFAULT);
     struct api_pins pins = {.n = 0};
-    wsp_fd_set sets[3];
-    for (int i = 0; i < 3; i++)
-        sets[i].fd_count = 0;
     int nval = 0;
     for (ULONG i = 0; i < fds; i++) {
         WSAPOLLFD *p = &fdArray[i];
@@ -149,28 +195,38 @@ WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
             api_unpin_all(&pins);
             return le_fail(err);
         }
-        for (size_t k = 0; k < API_POLL_MAP_N; k++) {
-            wsp_fd_set *set = &sets[api_poll_map[k].set];
-            if ((p->events & api_poll_map[k].events) && set->fd_count < WSP_FD_SETSIZE)
-                WSP_FD_SET(p->fd, set);
-        }
     }
     if (pins.n == 0)
         return nval;
-    /* an invalid entry makes the call return at once, like poll() does */
-    struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (long)(timeout % 1000) * 1000};
-    int wait_forever = timeout < 0 && nval == 0;
-    if (nval > 0)
-        tv = (struct timeval){0, 0};
-    int err = 0;
+    wsp_fd_set sets[3];
     wsp_fd_set *sp[3];
-    for (int i = 0; i < 3; i++)
-        sp[i] = sets[i].fd_count ? &sets[i] : NULL;
-    int rc = SOCKET_ERROR;
-    if (sp[0] || sp[1] || sp[2])
+    int rc, err;
+    for (;;) {
+        if ((err = api_poll_sets(fdArray, fds, sets)) != 0) {
+            rc = SOCKET_ERROR;
+            break;
+        }
+        for (int i = 0; i < 3; i++)
+            sp[i] = sets[i].fd_count ? &sets[i] : NULL;
+        if (!sp[0] && !sp[1] && !sp[2]) {
+            rc = 0; /* only sockets with no events asked for */
+            break;
+        }
+        /* an invalid entry makes the call return at once, like poll() does */
+        struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (long)(timeout % 1000) * 1000};
+        int wait_forever = timeout < 0 && nval == 0;
+        if (nval > 0)
+            tv = (struct timeval){0, 0};
+        err = 0;
         rc = pins.prov->procs.lpWSPSelect(0, sp[0], sp[1], sp[2], wait_forever ? NULL : &tv, &err);
-    else
-        rc = 0; /* only sockets with no events asked for */
+        if (rc != SOCKET_ERROR || (err != WSAEINTR && err != WSAENOTSOCK))
+            break;
+        int closed = api_poll_mark_closed(fdArray, fds);
+        if (closed == 0)
+            break;
+        /* the others are polled once more, without waiting, for their revents */
+        nval += closed;
+    }
     api_unpin_all(&pins);
     if (rc == SOCKET_ERROR)
         return le_fail(err != 0 ? err : WSASYSCALLFAILURE);

@@ -2,7 +2,12 @@
 /* Where a provider module is: a name without '/' is searched in each directory
  * of $WSP_PROVIDER_PATH, then in "wsp/" next to libwsp itself (so a build tree
  * and any install prefix work without configuration), then in the directory
- * compiled in at configure time. */
+ * compiled in at configure time.
+ *
+ * $WSP_PROVIDER_PATH is read with secure_getenv: in a setuid/setgid program
+ * (or one with file capabilities) it is ignored, or a user could make the
+ * program load that user's module with the program's rights. Relative
+ * directories in it are skipped: the loader takes absolute paths only. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +22,7 @@
 
 static int cat_try(const char *dir, size_t dirlen, const char *module, char *out, size_t cap)
 {
-    if (dirlen == 0)
+    if (dirlen == 0 || dir[0] != '/')
         return 0;
     int n = snprintf(out, cap, "%.*s/%s", (int)dirlen, dir, module);
     return n > 0 && (size_t)n < cap && access(out, F_OK) == 0;
@@ -39,7 +44,7 @@ static size_t cat_self_dir(char *out, size_t cap)
 void cat_resolve_path(const char *module, char *out, size_t cap)
 {
     if (strchr(module, '/') == NULL) {
-        const char *env = getenv("WSP_PROVIDER_PATH");
+        const char *env = secure_getenv("WSP_PROVIDER_PATH");
         for (const char *d = env; d && *d;) {
             const char *end = strchr(d, ':');
             size_t len = end ? (size_t)(end - d) : strlen(d);

@@ -15,11 +15,44 @@
 /* Installed entries are numbered after the built-ins (1001-1006). */
 static DWORD wsc_next_id = 2001;
 
+/* lpErrno is caller memory like any other argument: a bad pointer loses the
+ * code instead of crashing the caller (NULL is tolerated the same way). */
 static int wsc_fail(LPINT lpErrno, int err)
 {
-    if (lpErrno)
-        *lpErrno = err;
+    (void)umem_write(lpErrno, &err, sizeof err);
     return SOCKET_ERROR;
+}
+
+static int wsc_is_high(WCHAR c)
+{
+    return c >= 0xD800 && c <= 0xDBFF;
+}
+
+static int wsc_is_low(WCHAR c)
+{
+    return c >= 0xDC00 && c <= 0xDFFF;
+}
+
+/* Well-formed UTF-16: every surrogate is half of a high-low pair. A lone one
+ * would be replaced by U+FFFD on conversion, so the module loaded would not
+ * be the one named. */
+static int wsc_utf16_valid(const WCHAR *w)
+{
+    for (size_t i = 0; w[i]; i++) {
+        if (wsc_is_high(w[i]) && wsc_is_low(w[i + 1]))
+            i++;
+        else if (wsc_is_high(w[i]) || wsc_is_low(w[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* A module is named by an absolute path or by a bare file name (searched, see
+ * catalog_path.c). A relative path with a directory part would depend on the
+ * working directory at load time: refused. */
+static int wsc_path_acceptable(const char *path)
+{
+    return path[0] == '/' || strchr(path, '/') == NULL;
 }
 
 /* A NUL-terminated UTF-16 path from caller memory, as UTF-8. */
@@ -35,9 +68,9 @@ static int wsc_read_path(const WCHAR *user, char *out, size_t cap)
         if (w[n] == 0)
             break;
     }
-    if (n == 0 || wstr_to_utf8(out, cap, w) < 0)
+    if (n == 0 || !wsc_utf16_valid(w) || wstr_to_utf8(out, cap, w) < 0)
         return WSAEINVAL;
-    return 0;
+    return wsc_path_acceptable(out) ? 0 : WSAEINVAL;
 }
 
 static void wsc_free_partial(struct cat_provider *p, struct cat_entry **es, DWORD n)

@@ -106,6 +106,14 @@ int evt_close(WSAEVENT h)
     return e ? 0 : WSA_INVALID_HANDLE;
 }
 
+int evt_check(WSAEVENT h)
+{
+    pthread_mutex_lock(&evt_mu);
+    struct evt *e = evt_lookup_locked(h);
+    pthread_mutex_unlock(&evt_mu);
+    return e ? 0 : WSA_INVALID_HANDLE;
+}
+
 int evt_set(WSAEVENT h)
 {
     pthread_mutex_lock(&evt_mu);
@@ -238,4 +246,14 @@ void evt_reset_all(void)
     evt_tab = NULL;
     evt_cap = 0;
     pthread_mutex_unlock(&evt_mu);
+}
+
+int evt_fd(WSAEVENT h, int *fd)
+{
+    pthread_mutex_lock(&evt_mu);
+    struct evt *e = evt_lookup_locked(h);
+    if (e != NULL)
+        *fd = e->fd;
+    pthread_mutex_unlock(&evt_mu);
+    return e != NULL ? 0 : WSA_INVALID_HANDLE;
 }

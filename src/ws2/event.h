@@ -14,9 +14,17 @@ int evt_close(WSAEVENT h);
 int evt_set(WSAEVENT h);
 int evt_reset(WSAEVENT h);
 
+/* 0 if h is an open event now, else WSA_INVALID_HANDLE (it may be closed
+ * right after: callers use it to refuse handles that were never valid). */
+int evt_check(WSAEVENT h);
+
 /* WSAWaitForMultipleEvents without the startup check: the result, and *err
  * set when the result is WSA_WAIT_FAILED. */
 DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, int *err);
+
+/* The eventfd behind an event (readable exactly while it is signalled): 0 or
+ * WSA_INVALID_HANDLE. */
+int evt_fd(WSAEVENT h, int *fd);
 
 /* Close every event and free the table (last WSACleanup). */
 void evt_reset_all(void);

@@ -196,6 +196,16 @@ void hdl_unpin(SOCKET s)
     pthread_mutex_unlock(&slot->mu);
 }
 
+int hdl_is_live(SOCKET s)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot == NULL)
+        return 0;
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+    return hdl_w_gen(w) == gen && hdl_w_state(w) == HDL_LIVE;
+}
+
 int hdl_query(SOCKET s, uintptr_t *ctx, void **owner)
 {
     uint32_t gen;

@@ -31,6 +31,10 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out);
 int hdl_pin(SOCKET s, void **owner);
 void hdl_unpin(SOCKET s);
 
+/* Is s still the LIVE handle? False once a close has begun (CLOSING, DEAD) or
+ * for any stale value. Safe while the caller holds a pin on s. */
+int hdl_is_live(SOCKET s);
+
 /* Context of a LIVE or CLOSING handle (the provider's WPUQuerySocketHandleContext). */
 int hdl_query(SOCKET s, uintptr_t *ctx, void **owner);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Loading a provider: dlopen, dlsym("WSPStartup"), call it with our upcall
+/* Loading a provider: check that the module file is safe to load
+ * (loader_path.c), dlopen, dlsym("WSPStartup"), call it with our upcall
  * table, and accept the proc table only when every entry is set (a NULL entry
  * would crash the first API call that reaches it, far from the cause). */
 #include "loader.h"
@@ -7,12 +8,42 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "upcalls.h"
 
 /* Held while a provider starts: a second thread asking for the same provider
  * waits instead of loading it twice. Not on any hot path. */
 static pthread_mutex_t ldr_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Nonzero while this thread runs a provider's WSPStartup or WSPCleanup, that
+ * is, while it holds ldr_mu (and, in the last WSACleanup, the startup mutex).
+ * A call back into the API from there that would take one of them again
+ * gets WSAEINPROGRESS ("the service provider is still processing a callback
+ * function", Windows' wording) instead of deadlocking: see ldr_busy. */
+static _Thread_local int ldr_in_provider;
+
+int ldr_busy(void)
+{
+    return ldr_in_provider;
+}
+
+static int ldr_call_startup(LPWSPSTARTUP start, LPWSPDATA data, LPWSAPROTOCOL_INFOW info,
+                            LPWSPPROC_TABLE t)
+{
+    ldr_in_provider++;
+    int rc = start(MAKEWORD(2, 2), data, info, upc_table, t);
+    ldr_in_provider--;
+    return rc;
+}
+
+static void ldr_call_cleanup(const WSPPROC_TABLE *t)
+{
+    int err = 0;
+    ldr_in_provider++;
+    t->lpWSPCleanup(&err);
+    ldr_in_provider--;
+}
 
 _Static_assert(sizeof(WSPPROC_TABLE) == WSP_PROC_TABLE_ENTRIES * sizeof(void (*)(void)),
                "WSPPROC_TABLE is an array of function pointers");
@@ -29,9 +60,13 @@ static int ldr_table_complete(const WSPPROC_TABLE *t)
 
 static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *info)
 {
-    char path[4096];
+    char path[4096], real[4096];
     cat_resolve_path(p->module, path, sizeof path);
-    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* a privileged process (setuid, setgid, capabilities) trusts fewer files */
+    int err = ldr_path_check(path, getauxval(AT_SECURE) != 0, real, sizeof real);
+    if (err != 0)
+        return err;
+    void *dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
     if (dl == NULL)
         return WSAEPROVIDERFAILEDINIT;
     LPWSPSTARTUP start;
@@ -45,15 +80,13 @@ static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *inf
     WSPDATA data;
     memset(&data, 0, sizeof data);
     WSAPROTOCOL_INFOW copy = *info; /* the provider may not scribble on the catalog */
-    if (start(MAKEWORD(2, 2), &data, &copy, upc_table, &t) != 0) {
+    if (ldr_call_startup(start, &data, &copy, &t) != 0) {
         dlclose(dl);
         return WSAEPROVIDERFAILEDINIT;
     }
     if (!ldr_table_complete(&t)) {
-        if (t.lpWSPCleanup) {
-            int err;
-            t.lpWSPCleanup(&err);
-        }
+        if (t.lpWSPCleanup)
+            ldr_call_cleanup(&t);
         dlclose(dl);
         return WSAEINVALIDPROCTABLE;
     }
@@ -69,6 +102,9 @@ int ldr_ensure(struct cat_entry *e)
     struct cat_provider *p = e->prov;
     if (atomic_load_explicit(&p->started, memory_order_acquire))
         return 0;
+    /* called back from a provider's WSPStartup/WSPCleanup: ldr_mu is ours */
+    if (ldr_in_provider)
+        return WSAEINPROGRESS;
     pthread_mutex_lock(&ldr_mu);
     int err =
         atomic_load_explicit(&p->started, memory_order_relaxed) ? 0 : ldr_start_locked(p, &e->info);
@@ -92,8 +128,7 @@ void ldr_unload_all(void)
 {
     pthread_mutex_lock(&ldr_mu);
     for (struct cat_provider *p; (p = ldr_next_started()) != NULL;) {
-        int err = 0;
-        p->procs.lpWSPCleanup(&err);
+        ldr_call_cleanup(&p->procs);
         atomic_store_explicit(&p->started, 0, memory_order_release);
         dlclose(p->dl);
         p->dl = NULL;

@@ -8,7 +8,11 @@
  * the application's bug: new calls get WSANOTINITIALISED from the moment the
  * count reaches zero, but a call already past that check may find its
  * provider gone. Installed catalog entries survive WSACleanup (they are the
- * process's catalog, not the session's). */
+ * process's catalog, not the session's).
+ *
+ * Both refuse with WSAEINPROGRESS when called from a provider's WSPStartup or
+ * WSPCleanup (loader.h: ldr_busy): the loader, and in the last WSACleanup
+ * su_mu, are held further up the same thread. */
 #include <pthread.h>
 #include <string.h>
 
@@ -27,6 +31,8 @@ WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
     /* only Winsock 2: 1.x has no SPI and different semantics */
     if (major < 2)
         return WSAVERNOTSUPPORTED;
+    if (ldr_busy())
+        return WSAEINPROGRESS; /* from a provider's WSPStartup/WSPCleanup */
     WSADATA d;
     memset(&d, 0, sizeof d);
     d.wVersion = major > 2 ? MAKEWORD(2, 2) : MAKEWORD(2, minor > 2 ? 2 : minor);
@@ -53,6 +59,10 @@ static void su_close_one(SOCKET s, void *owner, void *arg)
 
 WSP_EXPORT int WSAAPI WSACleanup(void)
 {
+    /* from a provider's WSPStartup/WSPCleanup: the last WSACleanup would wait
+     * for the loader (or this very mutex) held further up this thread */
+    if (ldr_busy())
+        return le_fail(WSAEINPROGRESS);
     pthread_mutex_lock(&su_mu);
     if (su_count == 0) {
         pthread_mutex_unlock(&su_mu);

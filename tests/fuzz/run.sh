@@ -13,7 +13,7 @@ build=${WSP_FUZZ_BUILD_DIR:-$root/out/fuzz}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DWSP_FUZZ=ON >/dev/null || { echo "fuzz: configure failed"; exit 1; }
+      -DBUILD_TESTING=ON -DWSP_WERROR=ON -DWSP_FUZZ=ON >/dev/null || { echo "fuzz: configure failed"; exit 1; }
 
 targets=()
 for dir in "$root"/tests/fuzz/*/; do

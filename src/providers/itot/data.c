@@ -252,6 +252,11 @@ static int recv_state_error(struct itot_sock *s)
 {
     if (!s->has_conn)
         return WSAENOTCONN;
+    /* Before the end checks: the release closesocket started may already be
+     * complete (class 0 FIN, class 2 DC), and a wait it cut short is
+     * WSAEINTR, never the peer's graceful end (0). */
+    if (s->closing)
+        return WSAEINTR;
     const struct conn *c = &s->conn;
     if (c->peer_disc || (c->state == CONN_S_CLOSED && !c->error)) {
         s->end_seen = true;
@@ -261,8 +266,6 @@ static int recv_state_error(struct itot_sock *s)
         return c->error;
     if (c->state != CONN_S_OPEN && c->state != CONN_S_DR_SENT)
         return WSAENOTCONN;
-    if (s->closing)
-        return WSAEINTR;
     return 0;
 }
 

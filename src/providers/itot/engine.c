@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -48,6 +50,41 @@ static uint32_t interest(const struct itot_sock *s)
     return ev;
 }
 
+/* An invariant of this file does not hold: say which and stop, rather than
+ * run on with an engine that can no longer be woken. */
+static _Noreturn void engine_bug(const char *what, int err)
+{
+    char msg[160];
+    int n = snprintf(msg, sizeof msg, "wsp itot: %s: %s\n", what, strerror(err));
+    if (n > 0) {
+        ssize_t w = write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+        (void)w; /* nothing more to do if even stderr fails */
+    }
+    abort();
+}
+
+/* Wake the engine thread (eng.lock held, engine started).  The eventfd is
+ * non-blocking, so the only expected failure is EAGAIN: its counter is at the
+ * maximum, the engine has a wake-up pending that it has not read yet, which is
+ * all a signal is for.  Anything else (EBADF, EINVAL) means eng.evfd is not a
+ * live eventfd: a bug here, not a run-time condition. */
+static void engine_signal_locked(void)
+{
+    const uint64_t one = 1;
+    ssize_t w;
+    do
+        w = write(eng.evfd, &one, sizeof one);
+    while (w < 0 && errno == EINTR);
+    if (w < 0 && errno != EAGAIN)
+        engine_bug("engine eventfd write", errno);
+}
+
+/* Have the engine look at s.  Everything is done under eng.lock, the write
+ * included: itot_engine_stop clears `started` and closes the eventfd under the
+ * same lock, so a kicker never writes into a closed (or already reused)
+ * descriptor.  Only the kick that links s signals: while s is linked, the
+ * engine has a wake-up pending that will find it (it clears `kicked` before it
+ * services s, and the kicker's change, made under s's lock, is then seen). */
 static void kick(struct itot_sock *s)
 {
     pthread_mutex_lock(&eng.lock);
@@ -56,11 +93,9 @@ static void kick(struct itot_sock *s)
         itot_sock_ref(s);
         s->kick_next = eng.kick_head;
         eng.kick_head = s;
+        engine_signal_locked();
     }
     pthread_mutex_unlock(&eng.lock);
-    uint64_t one = 1;
-    ssize_t w = write(eng.evfd, &one, sizeof one);
-    (void)w;
 }
 
 static int engine_start_locked(void)
@@ -142,10 +177,14 @@ static void close_tcp(struct itot_sock *s)
 {
     if (s->fd < 0)
         return;
+    int fd = s->fd;
     if (s->registered)
-        epoll_ctl(eng.ep, EPOLL_CTL_DEL, s->fd, NULL);
-    close(s->fd);
+        epoll_ctl(eng.ep, EPOLL_CTL_DEL, fd, NULL);
+    /* -1 before the close: a fork's child, which reads fd without the lock,
+     * then never sees a number this process has already closed (and maybe
+     * reused), only -1 or its own copy of the socket. */
     s->fd = -1;
+    close(fd);
     s->ep_events = 0;
     atomic_store(&s->fd_closed, true);
 }
@@ -484,9 +523,7 @@ void itot_engine_stop(void)
         return;
     }
     atomic_store(&eng.stop, true);
-    uint64_t one = 1;
-    ssize_t w = write(eng.evfd, &one, sizeof one);
-    (void)w;
+    engine_signal_locked();
     pthread_t t = eng.thread;
     pthread_mutex_unlock(&eng.lock);
     pthread_join(t, NULL);
@@ -520,4 +557,47 @@ void itot_engine_stop(void)
         itot_sock_unref(reg);
         reg = next;
     }
+}
+
+/* ---- fork ------------------------------------------------------------------
+ * The engine belongs to the process that started it.  A forked child shares
+ * the epoll set and the eventfd with the parent (the descriptors are copies
+ * of the same kernel objects) but has no engine thread: registering the
+ * child's sockets there would hand the parent's engine pointers into the
+ * child's heap.  So the child forgets the parent's engine: it closes its
+ * copies of the two descriptors (the parent's stay open) and starts an
+ * engine of its own with its first connection or listener.  The parent's
+ * registered sockets are parked on `orphans`, never serviced in the child;
+ * their descriptors are closed by itot_sock_atfork_child with the others. */
+
+static struct itot_sock *eng_orphans; /* the parent's registry, as the child inherited it */
+
+void itot_engine_atfork_prepare(void)
+{
+    pthread_mutex_lock(&eng.lock); /* a consistent registry in the child */
+}
+
+void itot_engine_atfork_parent(void)
+{
+    pthread_mutex_unlock(&eng.lock);
+}
+
+void itot_engine_atfork_child(void)
+{
+    if (eng.started) {
+        close(eng.ep);
+        close(eng.evfd);
+    }
+    eng.ep = eng.evfd = -1;
+    eng.started = false;
+    atomic_store(&eng.stop, false);
+    for (struct itot_sock *s = eng.reg_head, *next; s; s = next) {
+        next = s->reg_next;
+        s->reg_next = eng_orphans;
+        eng_orphans = s;
+        itot_sock_orphan_fd(s);
+    }
+    eng.reg_head = NULL;
+    eng.kick_head = NULL; /* the kicked sockets are on the registry too */
+    pthread_mutex_unlock(&eng.lock);
 }

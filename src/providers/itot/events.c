@@ -73,7 +73,8 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
         struct timeval tv;
         if (umem_read(&tv, timeout, sizeof tv) != 0)
             return itot_fail(lpErrno, WSAEFAULT);
-        deadline = itot_now_ms() + (uint64_t)tv.tv_sec * 1000u + (uint64_t)(tv.tv_usec + 999) / 1000u;
+        deadline =
+            itot_now_ms() + (uint64_t)tv.tv_sec * 1000u + (uint64_t)(tv.tv_usec + 999) / 1000u;
     }
     unsigned gen = itot_select_gen();
     wsp_fd_set out[3];
@@ -84,12 +85,19 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
             if (sets[k] == NULL)
                 continue;
             for (u_int i = 0; i < in[k].fd_count; i++) {
+                /* Closed on another thread since the call began (the handle
+                 * is gone or closing): the close waits for this call's pin,
+                 * so the wait must end. Windows cancels a blocking call on a
+                 * closed socket, and select reports that as WSAEINTR
+                 * (closesocket and select pages). */
                 struct itot_sock *s = itot_lookup(in[k].fd_array[i], &err);
                 if (s == NULL)
-                    return itot_fail(lpErrno, WSAENOTSOCK);
+                    return itot_fail(lpErrno, WSAEINTR);
                 pthread_mutex_lock(&s->lock);
-                bool r = ready[k](s);
+                bool r = ready[k](s), closing = s->closing;
                 pthread_mutex_unlock(&s->lock);
+                if (closing)
+                    return itot_fail(lpErrno, WSAEINTR);
                 if (r)
                     out[k].fd_array[out[k].fd_count++] = in[k].fd_array[i];
             }
@@ -128,8 +136,7 @@ static void post_current(struct itot_sock *s)
         itot_post_event(s, FD_CLOSE, s->conn.error);
 }
 
-int WSPAPI itot_WSPEventSelect(SOCKET h, WSAEVENT hEventObject, LONG lNetworkEvents,
-                               LPINT lpErrno)
+int WSPAPI itot_WSPEventSelect(SOCKET h, WSAEVENT hEventObject, LONG lNetworkEvents, LPINT lpErrno)
 {
     int err = itot_guard();
     struct itot_sock *s = err ? NULL : itot_lookup(h, &err);

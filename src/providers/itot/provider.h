@@ -35,6 +35,7 @@ struct itot_sock {
     pthread_mutex_t lock;
     pthread_cond_t cond; /* every change a blocked call may wait for */
     atomic_int refs;
+    unsigned fork_gen; /* the process generation it was created in (see sock.c, fork) */
     int fd; /* TCP socket, -1 once closed */
     atomic_bool fd_closed; /* fd was closed (read by the engine's reaper without the lock) */
     int af;
@@ -148,6 +149,10 @@ void itot_wake(struct itot_sock *s);
 void itot_post_event(struct itot_sock *s, LONG bit, int err);
 /* Select waiters across sockets. */
 void itot_select_kick(void);
+/* fork(): register the handlers (once per module load); in a child, close
+ * the inherited descriptor of a parent's socket. */
+void itot_sock_atfork_init(void);
+void itot_sock_orphan_fd(struct itot_sock *s);
 
 /* ---- engine.c ------------------------------------------------------------ */
 /* Register s (lock held, fd set): the engine then reads, flushes and times it. */
@@ -161,6 +166,10 @@ void itot_pull(struct itot_sock *s);
 /* Act on the state machine's events (lock held): wake, post events, close TCP. */
 void itot_apply(struct itot_sock *s);
 void itot_engine_stop(void);
+/* fork(): the parent keeps its engine, the child forgets it (sock.c calls these). */
+void itot_engine_atfork_prepare(void);
+void itot_engine_atfork_parent(void);
+void itot_engine_atfork_child(void);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
 int itot_sockaddr_len(int af);

@@ -20,6 +20,13 @@ static pthread_cond_t sel_cond = PTHREAD_COND_INITIALIZER;
 static atomic_int sel_waiters;
 static atomic_uint ref_counter;
 
+/* Which process a context belongs to: bumped in a forked child (written only
+ * there, before the child has a second thread), compared by itot_lookup. */
+static unsigned itot_fork_gen;
+/* The parent's sockets, as a forked child inherited them (never used again,
+ * kept reachable). */
+static struct itot_sock *all_orphans;
+
 struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd)
 {
     struct itot_sock *s = calloc(1, sizeof(*s));
@@ -37,6 +44,7 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     pthread_cond_init(&s->cond, &ca);
     pthread_condattr_destroy(&ca);
     atomic_init(&s->refs, 1);
+    s->fork_gen = itot_fork_gen;
     s->fd = fd;
     s->af = af;
     s->handle = INVALID_SOCKET;
@@ -69,16 +77,25 @@ void itot_sock_unref(struct itot_sock *s)
     free(s);
 }
 
-struct itot_sock *itot_lookup(SOCKET s, int *err)
+/* The context behind a handle, whichever process made it; NULL if none. */
+static struct itot_sock *handle_ctx(SOCKET s)
 {
     DWORD_PTR ctx = 0;
     int e = 0;
-    if (s == INVALID_SOCKET ||
-        itot_upcalls.lpWPUQuerySocketHandleContext(s, &ctx, &e) != 0 || ctx == 0) {
+    if (s == INVALID_SOCKET || itot_upcalls.lpWPUQuerySocketHandleContext(s, &ctx, &e) != 0)
+        return NULL;
+    return (struct itot_sock *)ctx;
+}
+
+struct itot_sock *itot_lookup(SOCKET s, int *err)
+{
+    struct itot_sock *x = handle_ctx(s);
+    /* fork_gen: a socket inherited across fork() is the parent's connection. */
+    if (x == NULL || x->fork_gen != itot_fork_gen) {
         *err = WSAENOTSOCK;
         return NULL;
     }
-    return (struct itot_sock *)ctx;
+    return x;
 }
 
 int itot_sock_publish(struct itot_sock *s)
@@ -250,14 +267,27 @@ static void close_begin(struct itot_sock *s)
         itot_engine_update(s);
 }
 
+/* closesocket of a socket a forked child inherited: only the handle goes.
+ * The context is a copy of the parent's (its lock may have been held by a
+ * parent thread at the fork), its descriptor was closed at the fork, and the
+ * connection goes on in the parent: nothing is sent, nothing touched. */
+static int close_inherited(SOCKET h)
+{
+    int e = 0;
+    itot_upcalls.lpWPUCloseSocketHandle(h, &e);
+    return 0;
+}
+
 int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
 {
     int err = itot_guard();
     if (err != 0)
         return itot_fail(lpErrno, err);
-    struct itot_sock *s = itot_lookup(h, &err);
+    struct itot_sock *s = handle_ctx(h);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return itot_fail(lpErrno, WSAENOTSOCK);
+    if (s->fork_gen != itot_fork_gen)
+        return close_inherited(h);
     pthread_mutex_lock(&s->lock);
     if (s->closing) {
         pthread_mutex_unlock(&s->lock);
@@ -299,4 +329,69 @@ void itot_close_all(void)
             itot_sock_unref(s); /* the handle's reference */
         itot_sock_unref(s);
     }
+}
+
+/* ---- fork ------------------------------------------------------------------
+ * A forked child gets a copy of every socket context but none of the threads
+ * that used them: the parent's sockets are the parent's.  In the child they
+ * answer WSAENOTSOCK (closesocket only releases the handle), their TCP
+ * descriptors are closed at once (the parent's copies keep the connections:
+ * no FIN, no DR, and the parent's FIN is not held back by the child), and
+ * the child's own sockets and engine start from nothing. */
+
+/* Close the child's copy of s's descriptor (child, single-threaded).  Read
+ * without s's lock: close_tcp sets fd to -1 before it closes, so fd is -1 or
+ * a descriptor the child inherited. */
+void itot_sock_orphan_fd(struct itot_sock *s)
+{
+    int fd = s->fd;
+    if (fd >= 0) {
+        s->fd = -1;
+        close(fd);
+    }
+}
+
+static void itot_atfork_prepare(void)
+{
+    pthread_mutex_lock(&all_lock);
+    itot_engine_atfork_prepare();
+}
+
+static void itot_atfork_parent(void)
+{
+    itot_engine_atfork_parent();
+    pthread_mutex_unlock(&all_lock);
+}
+
+static void itot_atfork_child(void)
+{
+    itot_fork_gen++;
+    itot_engine_atfork_child();
+    for (struct itot_sock *s = all_head, *next; s; s = next) {
+        next = s->all_next;
+        s->all_next = all_orphans;
+        all_orphans = s;
+        itot_sock_orphan_fd(s);
+    }
+    all_head = NULL;
+    /* A parent thread may have been in select's wait: its lock and condition
+     * variable are copies with owners and waiters that do not exist here. */
+    pthread_mutex_init(&sel_lock, NULL);
+    pthread_cond_init(&sel_cond, NULL);
+    atomic_store(&sel_waiters, 0);
+    pthread_mutex_unlock(&all_lock);
+}
+
+static pthread_once_t itot_atfork_once = PTHREAD_ONCE_INIT;
+
+static void itot_atfork_register(void)
+{
+    pthread_atfork(itot_atfork_prepare, itot_atfork_parent, itot_atfork_child);
+}
+
+void itot_sock_atfork_init(void)
+{
+    /* Once per loaded copy of the module: glibc drops the handlers of a
+     * module at its dlclose, and a new dlopen brings a fresh once flag. */
+    pthread_once(&itot_atfork_once, itot_atfork_register);
 }

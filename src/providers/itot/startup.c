@@ -43,6 +43,7 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
                                                              LPWSPPROC_TABLE lpProcTable)
 {
     (void)lpProtocolInfo; /* each WSPSocket call brings its own catalog entry */
+    itot_sock_atfork_init(); /* before any socket or engine exists */
     return spi_startup(&itot_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
 }
 

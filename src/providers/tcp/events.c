@@ -117,11 +117,47 @@ static void *tcp_events_main(void *arg)
     }
 }
 
+/* fork(): the watcher belongs to the process that started it.  A child has
+ * copies of the epoll and eventfd descriptors (the same kernel objects as the
+ * parent's) but not the thread: adding its sockets to that set would report
+ * them to the parent's watcher, and its tcp_events_stop would wake and end
+ * the parent's.  So the child closes its copies and starts a watcher of its
+ * own at its first WSPEventSelect; event selections are not inherited. */
+static void tcp_ev_atfork_prepare(void)
+{
+    pthread_mutex_lock(&tcp_ev_lock);
+}
+
+static void tcp_ev_atfork_parent(void)
+{
+    pthread_mutex_unlock(&tcp_ev_lock);
+}
+
+static void tcp_ev_atfork_child(void)
+{
+    if (tcp_ev_running) {
+        close(tcp_ev_epoll);
+        close(tcp_ev_wake);
+    }
+    tcp_ev_epoll = tcp_ev_wake = -1;
+    tcp_ev_running = false;
+    pthread_mutex_unlock(&tcp_ev_lock);
+}
+
+static pthread_once_t tcp_ev_atfork_once = PTHREAD_ONCE_INIT;
+
+static void tcp_ev_atfork_register(void)
+{
+    pthread_atfork(tcp_ev_atfork_prepare, tcp_ev_atfork_parent, tcp_ev_atfork_child);
+}
+
 /* Start the watcher once; called with tcp_ev_lock held. */
 static int tcp_events_start(void)
 {
     if (tcp_ev_running)
         return 0;
+    /* Registered here, not at fork time; glibc drops it at the module's dlclose. */
+    pthread_once(&tcp_ev_atfork_once, tcp_ev_atfork_register);
     tcp_ev_epoll = epoll_create1(EPOLL_CLOEXEC);
     tcp_ev_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     struct epoll_event we = {.events = EPOLLIN, .data.u64 = (uint64_t)-1};

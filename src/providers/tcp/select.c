@@ -25,6 +25,53 @@ static bool tcp_select_ready(short revents, int k)
     return (revents & want[k]) != 0;
 }
 
+/* Milliseconds left until deadline (CLOCK_MONOTONIC), for poll(). */
+static int tcp_select_ms_left(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long left = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+                     (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+    return left > 0 ? (int)(left < INT32_MAX ? left : INT32_MAX) : 0;
+}
+
+/* Poll until something in the caller's sets is ready, the time is up, or a
+ * socket of the call is being closed (w listed: WSAEINTR). poll() also wakes
+ * for conditions no set asked about (e.g. POLLHUP when only the exception
+ * set was given), which must not end an infinite wait. 0 or a WSAE* code. */
+static int tcp_select_wait(struct pollfd *pfd, const unsigned char *sel_kind, int n,
+                           const struct timeval *timeout, const struct tcp_selwake *w)
+{
+    struct timespec deadline = {0, 0};
+    if (timeout != NULL) {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout->tv_sec;
+        deadline.tv_nsec += (long)timeout->tv_usec * 1000;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    for (;;) {
+        /* Windows: closesocket cancels "any pending blocking ... calls issued
+         * by any thread", and select reports a canceled blocking call as
+         * WSAEINTR (select and closesocket pages) */
+        if (w != NULL && tcp_selwake_closing(w))
+            return WSAEINTR;
+        int ms = timeout != NULL ? tcp_select_ms_left(&deadline) : -1;
+        int rc = poll(pfd, (nfds_t)(n + (w != NULL)), ms);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            return errmap_from_errno(errno);
+        int ready = 0;
+        for (int i = 0; i < n; i++)
+            ready += tcp_select_ready(pfd[i].revents, sel_kind[i]) != 0;
+        if (ready > 0 || ms == 0)
+            return 0;
+    }
+}
+
 int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, wsp_fd_set *exceptfds,
                          const struct timeval *timeout, LPINT lpErrno)
 {
@@ -35,7 +82,8 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
     const struct {
         wsp_fd_set *set;
     } sets[3] = {{readfds}, {writefds}, {exceptfds}};
-    struct pollfd pfd[TCP_SELECT_MAX];
+    struct pollfd pfd[TCP_SELECT_MAX + 1]; /* + the wake descriptor */
+    struct tcp_sock *socks[TCP_SELECT_MAX];
     unsigned char sel_kind[TCP_SELECT_MAX];
     int n = 0;
     for (int k = 0; k < 3; k++) {
@@ -47,6 +95,7 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
             struct tcp_sock *ts = tcp_lookup(sets[k].set->fd_array[i], &err);
             if (ts == NULL)
                 return tcp_fail(lpErrno, WSAENOTSOCK);
+            socks[n] = ts;
             sel_kind[n] = (unsigned char)k;
             pfd[n].fd = ts->fd;
             pfd[n].events = (short)(k == 0 ? POLLIN : k == 1 ? POLLOUT : POLLPRI);
@@ -56,38 +105,19 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
     }
     if (n == 0 && timeout == NULL)
         return tcp_fail(lpErrno, WSAEINVAL); /* Winsock: nothing to wait for, forever */
-    /* Poll until something in the caller's sets is ready or the time is up:
-     * poll() also wakes for conditions no set asked about (e.g. POLLHUP when
-     * only the exception set was given), which must not end an infinite wait. */
-    struct timespec now, deadline = {0, 0};
-    if (timeout != NULL) {
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += timeout->tv_sec;
-        deadline.tv_nsec += (long)timeout->tv_usec * 1000;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
+    /* Only a call that may sleep is listed for a close to wake (select_wake.c). */
+    struct tcp_selwake wake, *w = NULL;
+    if (n > 0 && (timeout == NULL || timeout->tv_sec != 0 || timeout->tv_usec != 0)) {
+        if ((err = tcp_selwake_enter(&wake, socks, n)) != 0)
+            return tcp_fail(lpErrno, err);
+        w = &wake;
+        pfd[n] = (struct pollfd){.fd = wake.fd, .events = POLLIN};
     }
-    for (;;) {
-        int ms = -1;
-        if (timeout != NULL) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            long long left = (long long)(deadline.tv_sec - now.tv_sec) * 1000 +
-                             (deadline.tv_nsec - now.tv_nsec + 999999) / 1000000;
-            ms = left > 0 ? (int)(left < INT32_MAX ? left : INT32_MAX) : 0;
-        }
-        int rc = poll(pfd, (nfds_t)n, ms);
-        if (rc < 0 && errno == EINTR)
-            continue;
-        if (rc < 0)
-            return tcp_fail(lpErrno, errmap_from_errno(errno));
-        int ready = 0;
-        for (int i = 0; i < n; i++)
-            ready += tcp_select_ready(pfd[i].revents, sel_kind[i]) != 0;
-        if (ready > 0 || ms == 0)
-            break;
-    }
+    err = tcp_select_wait(pfd, sel_kind, n, timeout, w);
+    if (w != NULL)
+        tcp_selwake_leave(w);
+    if (err != 0)
+        return tcp_fail(lpErrno, err);
 
     int total = 0, at = 0;
     for (int k = 0; k < 3; k++) {

@@ -70,6 +70,9 @@ void tcp_sock_close(struct tcp_sock *ts)
         return;
     if (atomic_load(&ts->blocked) > 0)
         shutdown(ts->fd, SHUT_RDWR);
+    /* a select asleep on ts has no syscall on ts->fd to interrupt: it is
+     * woken through its own descriptor (select_wake.c) */
+    tcp_selwake_close(ts);
     tcp_events_forget(ts);
     int err;
     tcp_upcalls.lpWPUCloseSocketHandle(ts->handle, &err);

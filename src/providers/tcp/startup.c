@@ -12,11 +12,12 @@ _Thread_local int tcp_in_callback;
 static const WSPPROC_TABLE tcp_procs = SPI_PROC_TABLE(tcp);
 
 /* What the last WSPCleanup releases: sockets the application never closed,
- * then the event watcher. */
+ * then the event watcher and select's pooled wake descriptors. */
 static void tcp_last_cleanup(void)
 {
     tcp_sock_close_all();
     tcp_events_stop();
+    tcp_selwake_cleanup();
 }
 
 static struct spi_start tcp_start = {

@@ -105,6 +105,26 @@ static inline void tcp_block_end(struct tcp_sock *ts)
     atomic_fetch_sub(&ts->blocked, 1);
 }
 
+/* ---- select_wake.c ------------------------------------------------------- */
+/* A WSPSelect that may sleep in poll(): listed so that closing one of its
+ * sockets wakes it through fd (an eventfd it polls for POLLIN). */
+struct tcp_selwake {
+    struct tcp_selwake *next, *prev; /* the list (under its lock) */
+    struct tcp_sock *const *socks;   /* the sockets it waits on */
+    int n;
+    int fd;         /* eventfd, written by a close of one of socks */
+    bool signalled; /* fd was written (under the list's lock) */
+};
+/* List w before sleeping, then check tcp_selwake_closing: 0 or WSAENOBUFS. */
+int tcp_selwake_enter(struct tcp_selwake *w, struct tcp_sock *const *socks, int n);
+void tcp_selwake_leave(struct tcp_selwake *w);
+/* Has a close of one of w's sockets started? */
+bool tcp_selwake_closing(const struct tcp_selwake *w);
+/* The close path, after setting ts->closing: wake the selects that hold ts. */
+void tcp_selwake_close(const struct tcp_sock *ts);
+/* The last WSPCleanup: close the pooled eventfds. */
+void tcp_selwake_cleanup(void);
+
 /* ---- disconnect.c -------------------------------------------------------- */
 /* The shared core of SendDisconnect and Shutdown(SD_SEND): 0 or a WSAE* code. */
 int tcp_send_shutdown(struct tcp_sock *ts);

@@ -330,6 +330,94 @@ static void ws2_cat_match_protocol_range_at_int_max(void **state)
     assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
 }
 
+static WSAPROTOCOL_INFOW wsc_entry(int af)
+{
+    WSAPROTOCOL_INFOW pi;
+    memset(&pi, 0, sizeof pi);
+    pi.ProtocolChain.ChainLen = BASE_PROTOCOL;
+    pi.iAddressFamily = af;
+    pi.iSocketType = SOCK_STREAM;
+    return pi;
+}
+
+/* WSCInstallProvider: WSAEINVAL for an invalid lpszProviderDllPath (the
+ * WSCInstallProvider documentation's code for a bad parameter). A module path
+ * that is not well-formed UTF-16 is invalid: a lone surrogate would turn into
+ * U+FFFD and name another file than the installer meant. */
+static void ws2_cat_install_refuses_lone_surrogates(void **state)
+{
+    (void)state;
+    GUID g = {0x47474747, 7, 7, {7}};
+    WSAPROTOCOL_INFOW pi = wsc_entry(80);
+    static const WCHAR bad[][8] = {
+        {'/', 'x', 0xD800, '.', 's', 'o', 0},    /* high surrogate, no low one */
+        {'/', 'x', 0xDC00, '.', 's', 'o', 0},    /* low surrogate alone */
+        {'/', 'x', '.', 's', 'o', 0xDBFF, 0},    /* high surrogate at the end */
+        {'x', 0xDC00, 0xD800, '.', 's', 'o', 0}, /* a pair in the wrong order */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int err = 0;
+        assert_int_equal(WSCInstallProvider(&g, (WCHAR *)bad[i], &pi, 1, &err), SOCKET_ERROR);
+        assert_int_equal(err, WSAEINVAL);
+    }
+    /* a proper pair (U+1F600) is a valid name */
+    static const WCHAR good[] = {'/', 'x', 0xD83D, 0xDE00, '.', 's', 'o', 0};
+    int err = 0;
+    assert_int_equal(WSCInstallProvider(&g, (WCHAR *)good, &pi, 1, &err), 0);
+    assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
+}
+
+/* A relative path with a directory part would be resolved against whatever
+ * the working directory is when the module is loaded: WSAEINVAL, as for any
+ * invalid lpszProviderDllPath. Absolute paths and bare names (searched) stay. */
+static void ws2_cat_install_refuses_relative_paths(void **state)
+{
+    (void)state;
+    GUID g = {0x48484848, 8, 8, {8}};
+    WSAPROTOCOL_INFOW pi = wsc_entry(81);
+    static const char *const bad[] = {"./x.so", "../x.so", "lib/x.so", "x/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        WCHAR path[16];
+        to_w(path, bad[i]);
+        int err = 0;
+        assert_int_equal(WSCInstallProvider(&g, path, &pi, 1, &err), SOCKET_ERROR);
+        assert_int_equal(err, WSAEINVAL);
+    }
+    static const char *const good[] = {"/opt/x.so", "x.so"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        WCHAR path[16];
+        to_w(path, good[i]);
+        int err = 0;
+        assert_int_equal(WSCInstallProvider(&g, path, &pi, 1, &err), 0);
+        assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
+    }
+}
+
+/* lpErrno is caller memory: an unmapped one must not crash the WSC calls
+ * (they still fail; the code is lost, as with a NULL lpErrno). */
+static void ws2_cat_wsc_unmapped_lperrno(void **state)
+{
+    (void)state;
+    LPINT none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(none != MAP_FAILED);
+    GUID g = {0x49494949, 9, 9, {9}};
+    WSAPROTOCOL_INFOW pi = wsc_entry(82);
+    WCHAR path[8];
+    to_w(path, "x.so");
+    assert_int_equal(WSCInstallProvider(&g, path, &pi, 0, none), SOCKET_ERROR);
+    assert_int_equal(WSCInstallProvider(&g, path, &pi, 0, NULL), SOCKET_ERROR);
+    assert_int_equal(WSCDeinstallProvider(&g, none), SOCKET_ERROR);
+    WCHAR out[64];
+    int len = 64;
+    assert_int_equal(WSCGetProviderPath(&g, out, &len, none), SOCKET_ERROR);
+    DWORD blen = 0;
+    assert_int_equal(WSCEnumProtocols(NULL, NULL, &blen, none), SOCKET_ERROR);
+    /* and a good one still works with it (nothing is written on success) */
+    assert_int_equal(WSCInstallProvider(&g, path, &pi, 1, none), 0);
+    assert_int_equal(WSCDeinstallProvider(&g, none), 0);
+    munmap(none, 4096);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +431,9 @@ int main(void)
         cmocka_unit_test(ws2_cat_match_errors),
         cmocka_unit_test(ws2_cat_hidden_and_layered),
         cmocka_unit_test(ws2_cat_match_protocol_range_at_int_max),
+        cmocka_unit_test(ws2_cat_install_refuses_lone_surrogates),
+        cmocka_unit_test(ws2_cat_install_refuses_relative_paths),
+        cmocka_unit_test(ws2_cat_wsc_unmapped_lperrno),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

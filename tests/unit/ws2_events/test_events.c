@@ -123,6 +123,44 @@ static void ws2_evt_invalid_handles(void **state)
     assert_true(WSACloseEvent(f));
 }
 
+/* WSAEventSelect / WSAEnumNetworkEvents refuse an event handle that was never
+ * issued or is closed, with WSAEINVAL: their Windows documentation lists
+ * WSAEINVAL for an invalid parameter and no WSA_INVALID_HANDLE. (Accepted,
+ * the provider would signal nothing and a waiter would wait forever.) */
+static void ws2_evt_select_refuses_bad_events(void **state)
+{
+    (void)state;
+    SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, 0);
+    assert_true(s != INVALID_SOCKET);
+    WSAEVENT closed = WSACreateEvent();
+    assert_true(WSACloseEvent(closed));
+    WSAEVENT bogus[] = {(WSAEVENT)(uintptr_t)0x1234, (WSAEVENT)(uintptr_t)8, WSA_INVALID_EVENT,
+                        closed};
+    WSANETWORKEVENTS ne;
+    for (size_t i = 0; i < sizeof bogus / sizeof bogus[0]; i++) {
+        WSASetLastError(0);
+        assert_int_equal(WSAEventSelect(s, bogus[i], FD_READ), SOCKET_ERROR);
+        assert_int_equal(WSAGetLastError(), WSAEINVAL);
+        if (bogus[i] == WSA_INVALID_EVENT)
+            continue; /* NULL is allowed for WSAEnumNetworkEvents */
+        WSASetLastError(0);
+        assert_int_equal(WSAEnumNetworkEvents(s, bogus[i], &ne), SOCKET_ERROR);
+        assert_int_equal(WSAGetLastError(), WSAEINVAL);
+    }
+    /* a bad socket is reported first */
+    assert_int_equal(WSAEventSelect((SOCKET)0x1234, bogus[0], FD_READ), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    /* a real event works; lNetworkEvents == 0 cancels and ignores the handle */
+    WSAEVENT e = WSACreateEvent();
+    assert_int_equal(WSAEventSelect(s, e, FD_READ), 0);
+    assert_int_equal(WSAEnumNetworkEvents(s, e, &ne), 0);
+    assert_int_equal(WSAEnumNetworkEvents(s, NULL, &ne), 0);
+    assert_int_equal(WSAEventSelect(s, bogus[0], 0), 0);
+    assert_int_equal(WSAEventSelect(s, NULL, 0), 0);
+    assert_true(WSACloseEvent(e));
+    assert_int_equal(closesocket(s), 0);
+}
+
 static void ws2_evt_invalid_parameters(void **state)
 {
     (void)state;
@@ -165,9 +203,13 @@ static void ws2_evt_notinitialised(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ws2_evt_manual_reset),    cmocka_unit_test(ws2_evt_wait_any_lowest_index),
-        cmocka_unit_test(ws2_evt_wait_all),        cmocka_unit_test(ws2_evt_wakes_other_thread),
-        cmocka_unit_test(ws2_evt_invalid_handles), cmocka_unit_test(ws2_evt_invalid_parameters),
+        cmocka_unit_test(ws2_evt_manual_reset),
+        cmocka_unit_test(ws2_evt_wait_any_lowest_index),
+        cmocka_unit_test(ws2_evt_wait_all),
+        cmocka_unit_test(ws2_evt_wakes_other_thread),
+        cmocka_unit_test(ws2_evt_invalid_handles),
+        cmocka_unit_test(ws2_evt_select_refuses_bad_events),
+        cmocka_unit_test(ws2_evt_invalid_parameters),
         cmocka_unit_test(ws2_evt_notinitialised),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

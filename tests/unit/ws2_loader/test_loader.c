@@ -5,10 +5,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,12 +22,14 @@
 #define AF_NULLPROC 200
 #define AF_FAILSTART 201
 #define AF_MISSING 202
+#define AF_REENTER 204
 
 static GUID guid_fake = {0x11111111, 1, 1, {1, 2, 3, 4, 5, 6, 7, 1}};
 static GUID guid_fake2 = {0x11111111, 1, 1, {1, 2, 3, 4, 5, 6, 7, 5}};
 static GUID guid_nullproc = {0x11111111, 1, 1, {1, 2, 3, 4, 5, 6, 7, 2}};
 static GUID guid_failstart = {0x11111111, 1, 1, {1, 2, 3, 4, 5, 6, 7, 3}};
 static GUID guid_missing = {0x11111111, 1, 1, {1, 2, 3, 4, 5, 6, 7, 4}};
+static GUID guid_reenter = {0x11111111, 1, 1, {1, 2, 3, 4, 5, 6, 7, 6}};
 
 static int counter(const char *name)
 {
@@ -78,6 +83,9 @@ static int setup_catalog(void **state)
                              AF_FAILSTART, SOCK_STREAM, 0),
                      0);
     assert_int_equal(install(&guid_missing, WS2TEST_MODULE_DIR "/ws2test_missing.so", AF_MISSING,
+                             SOCK_STREAM, 0),
+                     0);
+    assert_int_equal(install(&guid_reenter, WS2TEST_MODULE_DIR "/ws2test_reenter.so", AF_REENTER,
                              SOCK_STREAM, 0),
                      0);
     return 0;
@@ -425,6 +433,192 @@ static void ws2_wsc_install_errors(void **state)
     assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
 }
 
+/* Copy the module at src into dir/name with the given mode. */
+static void copy_module(const char *src, const char *dir, const char *name, char *out, size_t cap)
+{
+    assert_true((size_t)snprintf(out, cap, "%s/%s", dir, name) < cap);
+    FILE *in = fopen(src, "rb");
+    FILE *o = fopen(out, "wb");
+    assert_non_null(in);
+    assert_non_null(o);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, o), n);
+    fclose(in);
+    assert_int_equal(fclose(o), 0);
+    assert_int_equal(chmod(out, 0755), 0);
+}
+
+/* The loader refuses a module in a world-writable directory with
+ * WSAEPROVIDERFAILEDINIT (Windows' code for a provider DLL that could not be
+ * loaded); the same file in a safe directory loads. */
+static void ws2_loader_refuses_unsafe_module(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/unsafe.XXXXXX", WS2TEST_MODULE_DIR);
+    assert_non_null(mkdtemp(dir));
+    char mod[1200];
+    copy_module(WS2TEST_MODULE_DIR "/ws2test_fake.so", dir, "ws2test_fake.so", mod, sizeof mod);
+    GUID g = {0x55555555, 5, 5, {5, 5}};
+    assert_int_equal(install(&g, mod, AF_FAKE, SOCK_RDM, 0), 0);
+    start();
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_true(WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0) == INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSAEPROVIDERFAILEDINIT);
+    assert_int_equal(chmod(dir, 0755), 0);
+    SOCKET s = WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(WSACleanup(), 0);
+    int err;
+    assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
+    unlink(mod);
+    rmdir(dir);
+}
+
+/* A relative directory in WSP_PROVIDER_PATH is skipped: the module found
+ * there would be loaded by a path relative to whatever the working directory
+ * is. Here the only copy of the module is in that relative directory. */
+static void ws2_loader_relative_search_dir_skipped(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/rel.XXXXXX", WS2TEST_MODULE_DIR);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0755), 0);
+    char mod[1200];
+    copy_module(WS2TEST_MODULE_DIR "/ws2test_fake.so", dir, "ws2test_relcopy.so", mod, sizeof mod);
+    char *old = getenv("WSP_PROVIDER_PATH") ? strdup(getenv("WSP_PROVIDER_PATH")) : NULL;
+    assert_int_equal(chdir(WS2TEST_MODULE_DIR), 0);
+    setenv("WSP_PROVIDER_PATH", strrchr(dir, '/') + 1, 1); /* "rel.XXXXXX" */
+    GUID g = {0x55555555, 5, 5, {5, 6}};
+    assert_int_equal(install(&g, "ws2test_relcopy.so", AF_FAKE, SOCK_RDM, 0), 0);
+    start();
+    assert_true(WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0) == INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSAEPROVIDERFAILEDINIT);
+    /* the same directory spelled absolute is searched */
+    setenv("WSP_PROVIDER_PATH", dir, 1);
+    SOCKET s = WSASocketW(AF_FAKE, SOCK_RDM, 0, NULL, 0, 0);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(WSACleanup(), 0);
+    int err;
+    assert_int_equal(WSCDeinstallProvider(&g, &err), 0);
+    if (old) {
+        setenv("WSP_PROVIDER_PATH", old, 1);
+        free(old);
+    } else {
+        unsetenv("WSP_PROVIDER_PATH");
+    }
+    assert_int_equal(chdir("/"), 0);
+    unlink(mod);
+    rmdir(dir);
+}
+
+/* A provider that calls back into the API from WSPStartup or WSPCleanup must
+ * get an error, not a deadlock on the loader (or startup) mutex its own
+ * thread holds. The code is WSAEINPROGRESS: Windows documents it for these
+ * calls as "the service provider is still processing a callback function".
+ * The outer call then goes on with whatever WSPStartup returns. A regression
+ * hangs: the alarm turns that into a failure (SIGALRM ends the test). */
+#define REENTER_WATCHDOG_S 60
+
+struct nested {
+    long long rc;
+    int err;
+};
+
+static struct nested nested_result(void)
+{
+    struct nested n = {99, -1};
+    const char *v = getenv("WS2TEST_NESTED");
+    assert_non_null(v);
+    assert_int_equal(sscanf(v, "%lld %d", &n.rc, &n.err), 2);
+    unsetenv("WS2TEST_NESTED");
+    return n;
+}
+
+static void reenter_mode(const char *mode, int fail)
+{
+    setenv("WS2TEST_REENTER", mode, 1);
+    if (fail)
+        setenv("WS2TEST_REENTER_FAIL", "1", 1);
+    else
+        unsetenv("WS2TEST_REENTER_FAIL");
+    unsetenv("WS2TEST_NESTED");
+}
+
+static void ws2_loader_reentrant_socket(void **state)
+{
+    (void)state;
+    alarm(REENTER_WATCHDOG_S);
+    start();
+    /* the provider ignores the nested failure: the outer load succeeds */
+    reenter_mode("startup:socket", 0);
+    SOCKET s = WSASocketW(AF_REENTER, SOCK_STREAM, 0, NULL, 0, 0);
+    struct nested n = nested_result();
+    assert_int_equal(n.rc, -1);
+    assert_int_equal(n.err, WSAEINPROGRESS);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(closesocket(s), 0);
+    assert_int_equal(WSACleanup(), 0);
+
+    /* the provider gives up: the outer call fails cleanly, nothing is cached */
+    start();
+    reenter_mode("startup:socket", 1);
+    int startups = counter("WS2TEST_STARTUPS");
+    assert_true(WSASocketW(AF_REENTER, SOCK_STREAM, 0, NULL, 0, 0) == INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSAEPROVIDERFAILEDINIT);
+    assert_int_equal(nested_result().err, WSAEINPROGRESS);
+    reenter_mode("", 0);
+    s = WSASocketW(AF_REENTER, SOCK_STREAM, 0, NULL, 0, 0);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(counter("WS2TEST_STARTUPS"), startups + 2);
+    assert_int_equal(WSACleanup(), 0);
+    alarm(0);
+}
+
+static void ws2_loader_reentrant_startup_cleanup(void **state)
+{
+    (void)state;
+    alarm(REENTER_WATCHDOG_S);
+    /* WSACleanup from WSPStartup: with one WSAStartup it would be the last one
+     * and wait for the loader held by this very thread */
+    start();
+    reenter_mode("startup:wsacleanup", 0);
+    SOCKET s = WSASocketW(AF_REENTER, SOCK_STREAM, 0, NULL, 0, 0);
+    struct nested n = nested_result();
+    assert_int_equal(n.rc, SOCKET_ERROR);
+    assert_int_equal(n.err, WSAEINPROGRESS);
+    assert_true(s != INVALID_SOCKET); /* the session was not ended under us */
+    assert_int_equal(closesocket(s), 0);
+    assert_int_equal(WSACleanup(), 0);
+
+    /* WSAStartup from WSPStartup: refused, so the count stays the caller's */
+    start();
+    reenter_mode("startup:wsastartup", 0);
+    s = WSASocketW(AF_REENTER, SOCK_STREAM, 0, NULL, 0, 0);
+    n = nested_result();
+    assert_int_equal(n.rc, WSAEINPROGRESS);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(WSACleanup(), 0);
+    assert_true(WSASocketW(AF_REENTER, SOCK_STREAM, 0, NULL, 0, 0) == INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSANOTINITIALISED);
+
+    /* WSAStartup from WSPCleanup, which the last WSACleanup runs with the
+     * startup mutex held */
+    start();
+    reenter_mode("cleanup:wsastartup", 0);
+    s = WSASocketW(AF_REENTER, SOCK_STREAM, 0, NULL, 0, 0);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(WSACleanup(), 0);
+    assert_int_equal(nested_result().rc, WSAEINPROGRESS);
+    assert_int_equal(WSACleanup(), SOCKET_ERROR); /* really ended */
+    assert_int_equal(WSAGetLastError(), WSANOTINITIALISED);
+    reenter_mode("", 0);
+    alarm(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +635,10 @@ int main(void)
         cmocka_unit_test(ws2_api_never_issued),
         cmocka_unit_test(ws2_wsc_get_provider_path),
         cmocka_unit_test(ws2_wsc_install_errors),
+        cmocka_unit_test(ws2_loader_refuses_unsafe_module),
+        cmocka_unit_test(ws2_loader_relative_search_dir_skipped),
+        cmocka_unit_test(ws2_loader_reentrant_socket),
+        cmocka_unit_test(ws2_loader_reentrant_startup_cleanup),
     };
     return cmocka_run_group_tests(tests, setup_catalog, NULL);
 }

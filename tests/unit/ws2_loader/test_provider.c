@@ -3,9 +3,12 @@
  *   ws2test_fake.so       a working provider (handles, a few calls, counters)
  *   ws2test_nullproc.so   -DWS2TEST_NULL_ENTRY: lpWSPSendDisconnect left NULL
  *   ws2test_failstart.so  -DWS2TEST_FAIL_STARTUP: WSPStartup fails
+ *   ws2test_reenter.so    -DWS2TEST_REENTER: WSPStartup (or WSPCleanup) calls
+ *                         back into libwsp, as $WS2TEST_REENTER says
  * It reports what happened to it through environment variables, the one
  * channel that survives its own dlclose: WS2TEST_STARTUPS, WS2TEST_CLEANUPS,
- * WS2TEST_CLOSES (decimal counters). */
+ * WS2TEST_CLOSES (decimal counters), WS2TEST_NESTED (the nested call's
+ * result and error, "rc err"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,10 +144,55 @@ static int WSPAPI f_eventselect(SOCKET s, WSAEVENT ev, LONG events, LPINT e)
     return up.lpWPUSetEvent(ev, e) ? 0 : SOCKET_ERROR;
 }
 
+#ifdef WS2TEST_REENTER
+static void record_nested(long long rc, int err)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%lld %d", rc, err);
+    setenv("WS2TEST_NESTED", buf, 1);
+}
+
+/* The call back into the API named by $WS2TEST_REENTER when it equals `when`
+ * (e.g. "startup:socket" runs WSASocketW from WSPStartup). Returns the error
+ * the nested call got, 0 if it succeeded. */
+static int reenter(const char *when, const WSAPROTOCOL_INFOW *pi)
+{
+    const char *what = getenv("WS2TEST_REENTER");
+    size_t n = strlen(when);
+    if (what == NULL || strncmp(what, when, n) != 0 || what[n] != ':')
+        return 0;
+    what += n + 1;
+    WSASetLastError(0);
+    if (strcmp(what, "socket") == 0) {
+        SOCKET s = WSASocketW(pi ? pi->iAddressFamily : AF_INET, pi ? pi->iSocketType : SOCK_STREAM,
+                              0, NULL, 0, 0);
+        int err = s == INVALID_SOCKET ? WSAGetLastError() : 0;
+        record_nested(s == INVALID_SOCKET ? -1 : 0, err);
+        return err;
+    }
+    if (strcmp(what, "wsastartup") == 0) {
+        WSADATA d;
+        int rc = WSAStartup(MAKEWORD(2, 2), &d);
+        record_nested(rc, rc);
+        return rc;
+    }
+    if (strcmp(what, "wsacleanup") == 0) {
+        int rc = WSACleanup();
+        int err = rc != 0 ? WSAGetLastError() : 0;
+        record_nested(rc, err);
+        return err;
+    }
+    return 0;
+}
+#endif
+
 static int WSPAPI f_cleanup(LPINT e)
 {
     (void)e;
     bump("WS2TEST_CLEANUPS");
+#ifdef WS2TEST_REENTER
+    (void)reenter("cleanup", NULL);
+#endif
     return 0;
 }
 
@@ -296,6 +344,12 @@ EXPORT int WSPAPI WSPStartup(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW p
     };
 #ifdef WS2TEST_NULL_ENTRY
     t->lpWSPSendDisconnect = NULL;
+#endif
+#ifdef WS2TEST_REENTER
+    int nested = reenter("startup", pi);
+    /* WS2TEST_REENTER_FAIL: the provider gives up when its nested call failed */
+    if (nested != 0 && getenv("WS2TEST_REENTER_FAIL") != NULL)
+        return nested;
 #endif
 #ifdef WS2TEST_FAIL_STARTUP
     return WSAEINVAL; /* a complete table, but a failed start: must not be used */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* wsp_select with bad caller memory (D4): WSAEFAULT through WSAGetLastError,
- * never a crash. */
+ * never a crash; WSAPoll's entry limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,11 +62,43 @@ static void ws2_select_d4_bad_timeout(void **state)
     assert_int_equal(closesocket(s), 0);
 }
 
+/* WSAPoll waits through the provider's WSPSelect, whose fd_sets hold
+ * WSP_FD_SETSIZE sockets each. One more distinct socket asking to read is
+ * WSAEINVAL ("an invalid parameter was passed", WSAPoll page), not an entry
+ * silently left out that could never report. A socket listed twice counts
+ * once, and reading and writing are separate sets. */
+static void ws2_poll_entry_limit(void **state)
+{
+    (void)state;
+    enum { N = WSP_FD_SETSIZE + 1 };
+    SOCKET s[N];
+    WSAPOLLFD p[N];
+    for (int i = 0; i < N; i++) {
+        s[i] = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        assert_true(s[i] != INVALID_SOCKET);
+        p[i] = (WSAPOLLFD){.fd = s[i], .events = POLLRDNORM | POLLWRNORM};
+    }
+    /* the limit itself: every entry is answered (a new socket is writable) */
+    p[N - 1] = (WSAPOLLFD){.fd = s[0], .events = POLLRDNORM | POLLWRNORM}; /* a duplicate */
+    assert_int_equal(WSAPoll(p, N, 0), N);
+    for (int i = 0; i < N; i++)
+        assert_true(p[i].revents & POLLWRNORM);
+    /* one socket more than a set holds */
+    p[N - 1] = (WSAPOLLFD){.fd = s[N - 1], .events = POLLRDNORM};
+    WSASetLastError(0);
+    assert_int_equal(WSAPoll(p, N, 0), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEINVAL);
+    /* the pins taken before the failure are released: close does not hang */
+    for (int i = 0; i < N; i++)
+        assert_int_equal(closesocket(s[i]), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ws2_select_d4_bad_set),
         cmocka_unit_test(ws2_select_d4_bad_timeout),
+        cmocka_unit_test(ws2_poll_entry_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

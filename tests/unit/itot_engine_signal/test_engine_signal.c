@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The itot engine's wake-up.  API calls wake the progress engine by writing
+ * its eventfd; the result used to be ignored.  Now:
+ *  - EAGAIN (the counter is saturated: a wake-up is already pending) counts
+ *    as done: the call succeeds and the engine still does its work;
+ *  - any other error (EBADF, EINVAL: the descriptor is not the engine's) is
+ *    a bug of the provider, which stops the process (abort) instead of
+ *    running on with an engine that can no longer be woken.
+ * The failures are made by interposing write() on the calling thread, for
+ * 8-octet writes to an eventfd only. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <wsp/itot.h>
+
+#include "fixtures.h"
+
+#define P conf_spi_procs()
+
+enum sig_fault { SIG_NONE, SIG_EAGAIN, SIG_EBADF };
+static _Thread_local enum sig_fault sig_fault;
+static _Thread_local unsigned sig_hits;
+
+static bool is_eventfd(int fd)
+{
+    char path[64], link[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0)
+        return false;
+    link[n] = '\0';
+    return strcmp(link, "anon_inode:[eventfd]") == 0;
+}
+
+__attribute__((visibility("default"))) ssize_t write(int fd, const void *buf, size_t n)
+{
+    ssize_t (*next)(int, const void *, size_t) =
+        (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    if (sig_fault == SIG_NONE || n != sizeof(uint64_t) || !is_eventfd(fd))
+        return next(fd, buf, n);
+    sig_hits++;
+    if (sig_fault == SIG_EAGAIN) {
+        /* A saturated counter: the wake-up is pending (so deliver it), the
+         * writer is told EAGAIN. */
+        (void)next(fd, buf, n);
+        errno = EAGAIN;
+    } else {
+        errno = EBADF;
+    }
+    return -1;
+}
+
+static struct conf_ctx ctx = {.fx = &itot_fixtures[0], .lv = &conf_level_spi};
+
+/* The engine's wake-up fails with EAGAIN during WSPSendDisconnect (which
+ * wakes the engine for the release timer): the call succeeds and the release
+ * completes, the peer reading the disconnect with its data. */
+static void eagain_is_a_pending_wakeup(void **state)
+{
+    (void)state;
+    SOCKET cl, sv;
+    conf_pair(&ctx, &cl, &sv);
+    char data[] = "pending";
+    WSABUF d = {.len = sizeof data - 1, .buf = data};
+    int err = 0;
+    sig_fault = SIG_EAGAIN;
+    sig_hits = 0;
+    int rc = P->lpWSPSendDisconnect(cl, &d, &err);
+    sig_fault = SIG_NONE;
+    assert_int_equal(rc, 0);
+    assert_true(sig_hits > 0); /* the path under test ran */
+
+    char in[16];
+    WSABUF ib = {.len = sizeof in, .buf = in};
+    DWORD got = 0, flags = 0;
+    assert_int_equal(P->lpWSPRecv(sv, &ib, 1, &got, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEDISCON);
+    char dd[64];
+    WSABUF db = {.len = sizeof dd, .buf = dd};
+    assert_int_equal(P->lpWSPRecvDisconnect(sv, &db, &err), 0);
+    assert_int_equal(db.len, sizeof data - 1);
+    assert_memory_equal(dd, data, sizeof data - 1);
+    /* The client's release ends with the server's DC, which the engine reads. */
+    assert_int_equal(P->lpWSPRecv(cl, &ib, 1, &got, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEDISCON);
+    conf_close(&ctx, cl);
+    conf_close(&ctx, sv);
+}
+
+/* In a child process: start the provider, make a connection, and close it
+ * while the engine's wake-up fails with EBADF.  Returns only if the provider
+ * went on. */
+static int child_ebadf(void)
+{
+    if (ctx.lv->start(ctx.fx) != 0)
+        return 10;
+    SOCKET cl, sv;
+    conf_pair(&ctx, &cl, &sv);
+    int err = 0;
+    sig_fault = SIG_EBADF;
+    P->lpWSPCloseSocket(cl, &err); /* closesocket wakes the engine for the release */
+    sig_fault = SIG_NONE;
+    return sig_hits > 0 ? 0 : 11;
+}
+
+/* Any other failure of the wake-up is the provider's bug: the process stops
+ * (SIGABRT) rather than run on with an engine nobody can wake. */
+static void other_errors_stop_the_process(void **state)
+{
+    (void)state;
+    fflush(stdout);
+    pid_t pid = fork(); /* this process has not started the provider: no threads yet */
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, 2); /* the provider's message, expected */
+        _exit(child_ebadf());
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (WIFEXITED(st))
+        fail_msg("the provider went on after a failed engine wake-up (exit %d)", WEXITSTATUS(st));
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGABRT);
+}
+
+static int setup(void **state)
+{
+    *state = &ctx;
+    return conf_setup(state);
+}
+
+static int teardown(void **state)
+{
+    return conf_teardown(state);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        /* First: the child must be forked before this process starts the provider. */
+        cmocka_unit_test(other_errors_stop_the_process),
+        cmocka_unit_test_setup_teardown(eagain_is_a_pending_wakeup, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
