@@ -19,6 +19,7 @@
 #include <sys/time.h>
 
 #include "wsptypes.h"
+#include "ws2def.h"
 
 #ifdef __cplusplus
 extern "C" {
