@@ -9,13 +9,17 @@
 #ifndef WSP_WINSOCK2_H
 #define WSP_WINSOCK2_H
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include "wsptypes.h"
+#include "ws2def.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +40,18 @@ typedef HANDLE WSAEVENT, *LPWSAEVENT;
 #define WSA_INVALID_EVENT ((WSAEVENT)NULL)
 
 typedef struct sockaddr SOCKADDR, *PSOCKADDR, *LPSOCKADDR;
+/* Windows' names for the system's address and database structures: the
+ * members a program uses have the same names on both (see docs/porting.md for
+ * the member types that differ). */
+typedef struct sockaddr_in SOCKADDR_IN, *PSOCKADDR_IN, *LPSOCKADDR_IN;
+typedef struct sockaddr_storage SOCKADDR_STORAGE, *PSOCKADDR_STORAGE, *LPSOCKADDR_STORAGE;
+typedef struct in_addr IN_ADDR, *PIN_ADDR, *LPIN_ADDR;
+typedef struct timeval TIMEVAL, *PTIMEVAL, *LPTIMEVAL;
+typedef struct linger LINGER, *PLINGER, *LPLINGER;
+typedef struct hostent HOSTENT, *PHOSTENT, *LPHOSTENT;
+typedef struct servent SERVENT, *PSERVENT, *LPSERVENT;
+typedef struct protoent PROTOENT, *PPROTOENT, *LPPROTOENT;
+typedef USHORT ADDRESS_FAMILY;
 
 /* ---- WSAStartup ---------------------------------------------------------- */
 #define WSADESCRIPTION_LEN 256
@@ -62,6 +78,15 @@ typedef struct WSAData {
 #define MAKEWORD(lo, hi) ((WORD)(((BYTE)(lo)) | ((WORD)((BYTE)(hi))) << 8))
 #define LOBYTE(w) ((BYTE)((w) & 0xff))
 #define HIBYTE(w) ((BYTE)(((w) >> 8) & 0xff))
+
+/* Windows' winsock2.h brings in windows.h, and Winsock programs use its
+ * memory macros (ZeroMemory(&hints, sizeof hints)): the same, over libc. */
+#ifndef ZeroMemory
+#define ZeroMemory(p, n) ((void)memset((p), 0, (n)))
+#define FillMemory(p, n, v) ((void)memset((p), (v), (n)))
+#define CopyMemory(d, s, n) ((void)memcpy((d), (s), (n)))
+#define MoveMemory(d, s, n) ((void)memmove((d), (s), (n)))
+#endif
 
 /* ---- protocol information ------------------------------------------------ */
 #define MAX_PROTOCOL_CHAIN 7
@@ -308,11 +333,13 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
 #define WSP_IOCPARM_MASK 0x7f
 #define WSP_IOC_OUT 0x40000000u
 #define WSP_IOC_IN 0x80000000u
-#define WSP_IOW(x, y, t) (WSP_IOC_IN | (((u_long)sizeof(t) & WSP_IOCPARM_MASK) << 16) | ((x) << 8) | (y))
-#define WSP_IOR(x, y, t) (WSP_IOC_OUT | (((u_long)sizeof(t) & WSP_IOCPARM_MASK) << 16) | ((x) << 8) | (y))
-#define WSP_FIONBIO ((long)WSP_IOW('f', 126, u_long))  /* 0x8004667E */
-#define WSP_FIONREAD ((long)WSP_IOR('f', 127, u_long)) /* 0x4004667F */
-#define WSP_SIOCATMARK ((long)WSP_IOR('s', 7, u_long)) /* 0x40047307 */
+#define WSP_IOW(x, y, t)                                                                           \
+    (WSP_IOC_IN | (((wsp_u_long)sizeof(t) & WSP_IOCPARM_MASK) << 16) | ((x) << 8) | (y))
+#define WSP_IOR(x, y, t)                                                                           \
+    (WSP_IOC_OUT | (((wsp_u_long)sizeof(t) & WSP_IOCPARM_MASK) << 16) | ((x) << 8) | (y))
+#define WSP_FIONBIO ((long)WSP_IOW('f', 126, wsp_u_long))  /* 0x8004667E */
+#define WSP_FIONREAD ((long)WSP_IOR('f', 127, wsp_u_long)) /* 0x4004667F */
+#define WSP_SIOCATMARK ((long)WSP_IOR('s', 7, wsp_u_long)) /* 0x40047307 */
 
 /* ---- error codes --------------------------------------------------------- */
 #define WSABASEERR 10000
@@ -378,6 +405,9 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
 #define WSATRY_AGAIN 11002
 #define WSANO_RECOVERY 11003
 #define WSANO_DATA 11004
+#define WSANO_ADDRESS WSANO_DATA
+#define WSA_SECURE_HOST_NOT_FOUND 11032
+#define WSA_IPSEC_NAME_POLICY_ERROR 11033
 #define WSA_INVALID_HANDLE 6
 #define WSA_NOT_ENOUGH_MEMORY 8
 #define WSA_INVALID_PARAMETER 87
@@ -447,7 +477,7 @@ WSP_EXPORT int WSAAPI WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuff
                                LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
                                LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
 WSP_EXPORT int WSAAPI closesocket(SOCKET s);
-WSP_EXPORT int WSAAPI ioctlsocket(SOCKET s, long cmd, u_long *argp);
+WSP_EXPORT int WSAAPI ioctlsocket(SOCKET s, long cmd, wsp_u_long *argp);
 
 /* Berkeley calls whose names clash with libc. */
 WSP_EXPORT SOCKET WSAAPI wsp_socket(int af, int type, int protocol);
@@ -470,6 +500,51 @@ WSP_EXPORT int WSAAPI wsp_getsockname(SOCKET s, struct sockaddr *name, int *name
 WSP_EXPORT int WSAAPI wsp_getpeername(SOCKET s, struct sockaddr *name, int *namelen);
 WSP_EXPORT int WSAAPI wsp_select(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
                                  wsp_fd_set *exceptfds, const struct timeval *timeout);
+
+/* ---- byte order, addresses and the host databases ------------------------
+ * The names that clash with libc are wsp_*; WSP_WINSOCK_NAMES maps them. Those
+ * that look something up need WSAStartup (WSANOTINITIALISED otherwise), as on
+ * Windows; the pure conversions do not. Results of the hostent/servent/
+ * protoent calls and of inet_ntoa live in a per-thread buffer, valid until the
+ * thread's next call of the same family. */
+WSP_EXPORT wsp_u_long WSAAPI wsp_htonl(wsp_u_long hostlong);
+WSP_EXPORT u_short WSAAPI wsp_htons(u_short hostshort);
+WSP_EXPORT wsp_u_long WSAAPI wsp_ntohl(wsp_u_long netlong);
+WSP_EXPORT u_short WSAAPI wsp_ntohs(u_short netshort);
+WSP_EXPORT int WSAAPI WSAHtonl(SOCKET s, wsp_u_long hostlong, wsp_u_long *lpnetlong);
+WSP_EXPORT int WSAAPI WSAHtons(SOCKET s, u_short hostshort, u_short *lpnetshort);
+WSP_EXPORT int WSAAPI WSANtohl(SOCKET s, wsp_u_long netlong, wsp_u_long *lphostlong);
+WSP_EXPORT int WSAAPI WSANtohs(SOCKET s, u_short netshort, u_short *lphostshort);
+WSP_EXPORT wsp_u_long WSAAPI wsp_inet_addr(const char *cp);
+WSP_EXPORT char *WSAAPI wsp_inet_ntoa(struct in_addr in);
+WSP_EXPORT struct hostent *WSAAPI wsp_gethostbyname(const char *name);
+WSP_EXPORT struct hostent *WSAAPI wsp_gethostbyaddr(const char *addr, int len, int type);
+WSP_EXPORT int WSAAPI wsp_gethostname(char *name, int namelen);
+WSP_EXPORT int WSAAPI GetHostNameW(PWSTR name, int namelen);
+WSP_EXPORT struct servent *WSAAPI wsp_getservbyname(const char *name, const char *proto);
+WSP_EXPORT struct servent *WSAAPI wsp_getservbyport(int port, const char *proto);
+WSP_EXPORT struct protoent *WSAAPI wsp_getprotobyname(const char *name);
+WSP_EXPORT struct protoent *WSAAPI wsp_getprotobynumber(int number);
+WSP_EXPORT int WSAAPI WSAAddressToStringW(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
+                                          LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                                          LPWSTR lpszAddressString,
+                                          LPDWORD lpdwAddressStringLength);
+WSP_EXPORT int WSAAPI WSAStringToAddressW(LPWSTR AddressString, INT AddressFamily,
+                                          LPWSAPROTOCOL_INFOW lpProtocolInfo, LPSOCKADDR lpAddress,
+                                          LPINT lpAddressLength);
+
+/* ---- Winsock 1.1 pseudo-blocking ------------------------------------------
+ * Winsock 2 has no pseudo-blocking ("Windows Sockets Compatibility Issues"):
+ * no call is ever "blocking" in the 1.1 sense, so these give the 1.1 answers
+ * for that state: WSAIsBlocking FALSE; WSACancelBlockingCall SOCKET_ERROR
+ * with WSAEINVAL (1.1: "no outstanding blocking call"); WSASetBlockingHook
+ * records the hook (per thread, never called) and returns the previous one
+ * (NULL for the default); WSAUnhookBlockingHook restores the default. */
+typedef LONG_PTR(CALLBACK *FARPROC)();
+WSP_EXPORT BOOL WSAAPI WSAIsBlocking(void);
+WSP_EXPORT int WSAAPI WSACancelBlockingCall(void);
+WSP_EXPORT FARPROC WSAAPI WSASetBlockingHook(FARPROC lpBlockFunc);
+WSP_EXPORT int WSAAPI WSAUnhookBlockingHook(void);
 
 /* Readable name of a WSAE* code ("WSAENOPROTOOPT"), or NULL if unknown. */
 WSP_EXPORT const char *wsp_strerror_name(int code);
@@ -495,7 +570,9 @@ WSP_EXPORT const char *wsp_strerror(int code);
 #define FIONREAD WSP_FIONREAD
 #define SIOCATMARK WSP_SIOCATMARK
 #define socket wsp_socket
+#ifndef __cplusplus
 #define bind wsp_bind
+#endif
 #define listen wsp_listen
 #define accept wsp_accept
 #define connect wsp_connect
@@ -509,9 +586,67 @@ WSP_EXPORT const char *wsp_strerror(int code);
 #define getsockname wsp_getsockname
 #define getpeername wsp_getpeername
 #define select wsp_select
+#undef htonl
+#undef htons
+#undef ntohl
+#undef ntohs
+#define htonl wsp_htonl
+#define htons wsp_htons
+#define ntohl wsp_ntohl
+#define ntohs wsp_ntohs
+#define inet_addr wsp_inet_addr
+#define inet_ntoa wsp_inet_ntoa
+#define gethostbyname wsp_gethostbyname
+#define gethostbyaddr wsp_gethostbyaddr
+#define gethostname wsp_gethostname
+#define getservbyname wsp_getservbyname
+#define getservbyport wsp_getservbyport
+#define getprotobyname wsp_getprotobyname
+#define getprotobynumber wsp_getprotobynumber
+#undef h_errno
+#define h_errno WSAGetLastError()
+#undef HOST_NOT_FOUND
+#undef TRY_AGAIN
+#undef NO_RECOVERY
+#undef NO_DATA
+#undef NO_ADDRESS
+#define HOST_NOT_FOUND WSAHOST_NOT_FOUND
+#define TRY_AGAIN WSATRY_AGAIN
+#define NO_RECOVERY WSANO_RECOVERY
+#define NO_DATA WSANO_DATA
+#define NO_ADDRESS WSANO_ADDRESS
+#endif
+
+/* Generic names: the A form by default, the W form under UNICODE (as the
+ * Windows SDK does). */
+#ifdef UNICODE
+typedef WSAPROTOCOL_INFOW WSAPROTOCOL_INFO;
+typedef LPWSAPROTOCOL_INFOW LPWSAPROTOCOL_INFO;
+#define WSASocket WSASocketW
+#define WSAEnumProtocols WSAEnumProtocolsW
+#define WSAAddressToString WSAAddressToStringW
+#define WSAStringToAddress WSAStringToAddressW
+#define SO_PROTOCOL_INFO SO_PROTOCOL_INFOW
+#else
+typedef WSAPROTOCOL_INFOA WSAPROTOCOL_INFO;
+typedef LPWSAPROTOCOL_INFOA LPWSAPROTOCOL_INFO;
+#define WSASocket WSASocketA
+#define WSAEnumProtocols WSAEnumProtocolsA
+#define WSAAddressToString WSAAddressToStringA
+#define WSAStringToAddress WSAStringToAddressA
+#define SO_PROTOCOL_INFO SO_PROTOCOL_INFOA
 #endif
 
 #ifdef __cplusplus
 }
+#if defined(WSP_WINSOCK_NAMES)
+/* C++: `bind` is also std::bind (<functional>), so it cannot be a macro
+ * there. An overload on SOCKET sits beside libc's bind(int, ...): a call with
+ * a SOCKET picks it, std::bind stays untouched. */
+inline int bind(SOCKET s, const struct sockaddr *name, int namelen)
+{
+    return wsp_bind(s, name, namelen);
+}
+#endif
 #endif
 #endif

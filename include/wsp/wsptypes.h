@@ -45,7 +45,13 @@ typedef char CHAR;
 typedef int16_t SHORT;
 typedef uint16_t USHORT;
 typedef unsigned int UINT;
-typedef uint16_t WCHAR; /* UTF-16 code unit, as on Windows (not wchar_t) */
+/* UTF-16 code unit, as on Windows (not wchar_t): u"..." literals are WCHAR
+ * strings in C11 (char16_t is uint_least16_t) and in C++ (char16_t itself). */
+#ifdef __cplusplus
+typedef char16_t WCHAR;
+#else
+typedef uint16_t WCHAR;
+#endif
 typedef uintptr_t ULONG_PTR;
 typedef uintptr_t DWORD_PTR;
 typedef uintptr_t UINT_PTR;
@@ -62,11 +68,31 @@ typedef CHAR *LPSTR;
 typedef WCHAR *LPWSTR;
 typedef const WCHAR *LPCWSTR;
 typedef const CHAR *LPCSTR;
+typedef CHAR *PSTR;
+typedef const CHAR *PCSTR;
+typedef WCHAR *PWSTR;
+typedef const WCHAR *PCWSTR;
+typedef void *PVOID;
+typedef CHAR *PCHAR;
+typedef WCHAR *PWCHAR;
+typedef HANDLE *LPHANDLE;
+#ifndef VOID
+#define VOID void /* a macro, as in Windows' winnt.h */
+#endif
+typedef ULONG *PULONG;
+typedef USHORT *PUSHORT;
+typedef unsigned char UCHAR, *PUCHAR;
+typedef uint64_t ULONG64;
 /* Winsock's u_long is 32 bits, glibc's (sys/types.h, _DEFAULT_SOURCE) is
- * `unsigned long`: take the system header first (include guard), then make
- * the name ours, so both can be included in any order. */
+ * `unsigned long`. Our prototypes say wsp_u_long; the name u_long becomes ours
+ * only when asked for (WSP_WINSOCK_NAMES, and inside wsp itself), so that a
+ * POSIX program's own u_long (<rpc/xdr.h>'s prototypes...) is never changed
+ * behind its back. sys/types.h is included first (include guard), so both
+ * headers can be included in any order. */
 typedef uint32_t wsp_u_long;
+#if defined(WSP_WINSOCK_NAMES) || defined(WSP_BUILDING)
 #define u_long wsp_u_long
+#endif
 typedef unsigned int u_int;
 typedef unsigned short u_short;
 typedef unsigned char u_char;

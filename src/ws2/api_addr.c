@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* WSAAddressToStringA / WSAStringToAddressA: the provider does the work in
+/* WSAAddressToStringA/W / WSAStringToAddressA/W: the provider does the work in
  * UTF-16 (WSPAddressToString / WSPStringToAddress); this layer picks the
  * provider and converts between the A and W strings on the stack. */
 #include <stddef.h>
@@ -9,22 +9,28 @@
 #include "catalog_enum.h"
 #include "common/umem.h"
 #include "loader.h"
+#include "ustr.h"
 #include "wstr.h"
 
 /* Longest address string handled (an IPv6 address with scope and port is < 70). */
 #define API_ADDRSTR_MAX 256
 
-/* The entry to ask: the one named by the caller's protocol info, else the
- * first public entry of the address family. */
-static int api_addr_entry(const WSAPROTOCOL_INFOA *user_info, int af, struct cat_entry **out,
+/* The entry to ask: the one named by the caller's protocol info (A or W: the
+ * catalog id sits at the same offset in both), else the first public entry of
+ * the address family. */
+_Static_assert(offsetof(WSAPROTOCOL_INFOA, dwCatalogEntryId) ==
+                   offsetof(WSAPROTOCOL_INFOW, dwCatalogEntryId),
+               "A and W protocol info place the catalog id alike");
+static int api_addr_entry(const void *user_info, int af, struct cat_entry **out,
                           WSAPROTOCOL_INFOW *info)
 {
     struct cat_entry *e;
     if (user_info != NULL) {
-        WSAPROTOCOL_INFOA a;
-        if (umem_read(&a, user_info, sizeof a) != 0)
+        DWORD id;
+        if (umem_read(&id, (const char *)user_info + offsetof(WSAPROTOCOL_INFOA, dwCatalogEntryId),
+                      sizeof id) != 0)
             return WSAEFAULT;
-        e = cat_find_id(a.dwCatalogEntryId);
+        e = cat_find_id(id);
     } else {
         e = cat_first_of_family(af);
     }
@@ -105,6 +111,70 @@ WSP_EXPORT int WSAAPI WSAStringToAddressA(LPSTR AddressString, INT AddressFamily
     struct cat_entry *e;
     WSAPROTOCOL_INFOW info;
     int err = api_addr_entry(lpProtocolInfo, AddressFamily, &e, &info);
+    if (err != 0)
+        return le_fail(err);
+    err = 0;
+    if (ldr_procs(e)->lpWSPStringToAddress(w, AddressFamily, &info, lpAddress, lpAddressLength,
+                                           &err) != 0)
+        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
+    return 0;
+}
+
+WSP_EXPORT int WSAAPI WSAAddressToStringW(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
+                                          LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                                          LPWSTR lpszAddressString, LPDWORD lpdwAddressStringLength)
+{
+    if (!su_running())
+        return le_fail(WSANOTINITIALISED);
+    sa_family_t family;
+    DWORD cap;
+    const char *family_at =
+        lpsaAddress ? (const char *)lpsaAddress + offsetof(struct sockaddr, sa_family) : NULL;
+    if (umem_read(&family, family_at, sizeof family) != 0 ||
+        umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
+        return le_fail(WSAEFAULT);
+    struct cat_entry *e;
+    WSAPROTOCOL_INFOW info;
+    int err = api_addr_entry(lpProtocolInfo, family, &e, &info);
+    if (err != 0)
+        return le_fail(err);
+    WCHAR w[API_ADDRSTR_MAX];
+    DWORD wlen = cap < API_ADDRSTR_MAX ? cap : API_ADDRSTR_MAX;
+    err = 0;
+    if (ldr_procs(e)->lpWSPAddressToString(lpsaAddress, dwAddressLength, &info, w, &wlen, &err) !=
+        0) {
+        if (err == WSAEFAULT) /* too small: wlen is the size needed */
+            (void)umem_write(lpdwAddressStringLength, &wlen, sizeof wlen);
+        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
+    }
+    w[API_ADDRSTR_MAX - 1] = 0;
+    DWORD need = (DWORD)wstr_len(w) + 1;
+    if (cap < need) {
+        (void)umem_write(lpdwAddressStringLength, &need, sizeof need);
+        return le_fail(WSAEFAULT);
+    }
+    if (umem_write(lpszAddressString, w, need * sizeof(WCHAR)) != 0 ||
+        umem_write(lpdwAddressStringLength, &need, sizeof need) != 0)
+        return le_fail(WSAEFAULT);
+    return 0;
+}
+
+WSP_EXPORT int WSAAPI WSAStringToAddressW(LPWSTR AddressString, INT AddressFamily,
+                                          LPWSAPROTOCOL_INFOW lpProtocolInfo, LPSOCKADDR lpAddress,
+                                          LPINT lpAddressLength)
+{
+    if (!su_running())
+        return le_fail(WSANOTINITIALISED);
+    char s[API_ADDRSTR_MAX * 3];
+    int err = ustr_in_w(s, sizeof s, AddressString);
+    if (err != 0)
+        return le_fail(err);
+    WCHAR w[API_ADDRSTR_MAX];
+    if (wstr_from_utf8(w, API_ADDRSTR_MAX, s) < 0)
+        return le_fail(WSAEINVAL);
+    struct cat_entry *e;
+    WSAPROTOCOL_INFOW info;
+    err = api_addr_entry(lpProtocolInfo, AddressFamily, &e, &info);
     if (err != 0)
         return le_fail(err);
     err = 0;

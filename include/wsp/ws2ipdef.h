@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* wsp — IPv6 names of Windows' ws2ipdef.h over the system's structures.
+ *
+ * SOCKADDR_IN6 is the system's struct sockaddr_in6 (same members as Windows',
+ * sin6_scope_id included); SOCKADDR_INET is Windows' union of both families. */
+#ifndef WSP_WS2IPDEF_H
+#define WSP_WS2IPDEF_H
+
+#include "winsock2.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct in6_addr IN6_ADDR, *PIN6_ADDR, *LPIN6_ADDR;
+typedef struct sockaddr_in6 SOCKADDR_IN6, *PSOCKADDR_IN6, *LPSOCKADDR_IN6;
+typedef struct sockaddr_in6 SOCKADDR_IN6_LH, *PSOCKADDR_IN6_LH;
+
+typedef union _SOCKADDR_INET {
+    SOCKADDR_IN Ipv4;
+    SOCKADDR_IN6 Ipv6;
+    ADDRESS_FAMILY si_family;
+} SOCKADDR_INET, *PSOCKADDR_INET;
+
+typedef struct ipv6_mreq IPV6_MREQ, *PIPV6_MREQ;
+typedef struct ip_mreq IP_MREQ, *PIP_MREQ;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
