@@ -23,8 +23,11 @@ void soak_check_init(struct soak_check *c, const struct soak_plan *p, bool messa
 
 void soak_check_where(const struct soak_check *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s, payload %" PRIu64 "/%" PRIu64 ", message #%" PRIu64,
-             soak_part_names[c->part], c->payload, c->plan->size, c->messages);
+    int n = snprintf(buf, len, "%s, payload %" PRIu64 "/%" PRIu64, soak_part_names[c->part],
+                     c->payload, c->plan->size);
+    if (c->msg && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, ", message #%" PRIu64 " (%zu octets so far)",
+                 c->messages, c->msg_len);
 }
 
 static int soak_check_fail(struct soak_check *c, const char *what)

@@ -40,7 +40,8 @@ int soak_check_data(struct soak_check *c, const uint8_t *p, size_t n);
 int soak_check_eom(struct soak_check *c);
 /* The end of the connection arrived (tcp: 0 octets; itot: WSAEDISCON). */
 int soak_check_end(struct soak_check *c);
-/* "payload 123/456, message #7": where the receiver is, for failure reports. */
+/* "payload, payload 123/456, message #7 (12 octets so far)": where the receiver is, for failure
+ * reports. */
 void soak_check_where(const struct soak_check *c, char *buf, size_t len);
 
 #endif

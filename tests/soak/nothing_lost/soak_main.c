@@ -123,7 +123,7 @@ static int soak_params_load(int argc, char **argv)
             return -1;
         }
     }
-    for (int a = 1; a < argc; a++) {
+    for (int a = 1; a < argc; a += 2) { /* "--option value" pairs */
         size_t i = 0;
         while (i < nopts && strcmp(argv[a], soak_opts[i].opt) != 0)
             i++;
@@ -131,7 +131,6 @@ static int soak_params_load(int argc, char **argv)
             soak_usage(argv[0]);
             return -1;
         }
-        a++;
     }
     if (!seeded) {
         struct timespec ts;
