@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/out/default}
 [ $# -gt 0 ] && shift
 if [ ! -x "$build/bin/soak" ]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
   cmake --build "$build" -j2 --target soak
 fi
 WSP_PROVIDER_PATH="$build/lib/wsp" exec "$build/bin/soak" \
