@@ -10,40 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "soak_conn.h"
+#include "soak_pool_priv.h"
 
 #define SOAK_RECV_BUF (256u * 1024u)
 #define SOAK_PRINT_MAX 20 /* failure lines printed; the rest are only counted */
 
-enum { SOAK_CLIENT, SOAK_SERVER };
-
-struct soak_conn {
-    struct soak_side side[2];
-    atomic_int ends;    /* ends closed: the second one frees the slot */
-    atomic_bool seen;   /* the server has identified it */
-    atomic_bool failed; /* counted once */
-};
-
-struct soak_pool {
-    const struct soak_cfg *cfg;
-    struct soak_stats *st;
-    struct soak_conn *conns;
-    _Atomic(SOCKET) listener;
-    uint16_t port;
-    atomic_uint next_index, accept_claims;
-    atomic_bool stop;
-    atomic_uint_fast64_t progress;
-    atomic_uint completed, server_sends;
-    atomic_uint_fast64_t payload, disc, largest;
-
-    pthread_mutex_t mu; /* slots, failure reports, watchdog */
-    pthread_cond_t cv;
-    unsigned in_flight;
-    bool finished;
-};
-
-static void soak_plan_desc(const struct soak_pool *pl, const struct soak_plan *p, char *buf,
-                           size_t len)
+void soak_plan_desc(const struct soak_pool *pl, const struct soak_plan *p, char *buf, size_t len)
 {
     int n = snprintf(
         buf, len, "%s conn #%" PRIu32 " (%s, %" PRIu64 " payload octets, sends of up to %zu",
@@ -243,7 +215,7 @@ static int soak_server_claim(struct soak_pool *pl, const struct soak_hdr *h, str
         return -1;
     }
     soak_plan_make(cfg->seed, cfg->prov, h->index, cfg->max_size, p);
-    bool want_flags = p->server_sends ? SOAK_FLAG_SERVER_SENDS : 0;
+    uint32_t want_flags = p->server_sends ? SOAK_FLAG_SERVER_SENDS : 0;
     if (h->flags != want_flags || h->length != (p->server_sends ? 0 : p->size)) {
         char why[160];
         snprintf(why, sizeof why, "the client's header says flags %#" PRIx32 ", %" PRIu64 " octets",
@@ -305,69 +277,6 @@ static void *soak_server(void *arg)
         soak_server_one(pl, s, buf);
     }
     free(buf);
-    return NULL;
-}
-
-/* ---- watchdog ----------------------------------------------------------------- */
-
-/* Called with pl->mu held. */
-static void soak_dump_stalled(struct soak_pool *pl)
-{
-    const struct soak_cfg *cfg = pl->cfg;
-    fprintf(stderr,
-            "soak: STALL: %s, seed %#" PRIx64 ": nothing moved for %u s; %u connection(s) in "
-            "flight:\n",
-            soak_prov_name(cfg->prov), cfg->seed, cfg->stall_seconds, pl->in_flight);
-    uint32_t issued = atomic_load(&pl->next_index);
-    for (uint32_t i = 0; i < issued && i < cfg->connections; i++) {
-        struct soak_conn *c = &pl->conns[i];
-        if (atomic_load(&c->ends) == 2)
-            continue;
-        struct soak_plan p;
-        char desc[256];
-        soak_plan_make(cfg->seed, cfg->prov, i, cfg->max_size, &p);
-        soak_plan_desc(pl, &p, desc, sizeof desc);
-        fprintf(stderr,
-                "  %s\n    connecting side: %s, %" PRIuFAST64
-                " octets moved; accepted side: %s, %" PRIuFAST64 " octets moved\n",
-                desc, soak_phase_name(atomic_load(&c->side[SOAK_CLIENT].phase)),
-                atomic_load(&c->side[SOAK_CLIENT].moved),
-                soak_phase_name(atomic_load(&c->side[SOAK_SERVER].phase)),
-                atomic_load(&c->side[SOAK_SERVER].moved));
-    }
-}
-
-static double soak_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A stalled run is a hang in the library (or in this test): say where, then
- * abort rather than wait for the ctest timeout. */
-static void *soak_watchdog(void *arg)
-{
-    struct soak_pool *pl = arg;
-    uint_fast64_t last = atomic_load(&pl->progress);
-    double quiet_since = soak_now();
-    pthread_mutex_lock(&pl->mu);
-    while (!pl->finished) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&pl->cv, &pl->mu, &ts);
-        uint_fast64_t now_progress = atomic_load(&pl->progress);
-        if (now_progress != last) {
-            last = now_progress;
-            quiet_since = soak_now();
-        } else if (!pl->finished && soak_now() - quiet_since >= pl->cfg->stall_seconds) {
-            soak_dump_stalled(pl);
-            fflush(stderr);
-            abort();
-        }
-    }
-    pthread_mutex_unlock(&pl->mu);
     return NULL;
 }
 
