@@ -22,6 +22,14 @@ typedef union _SOCKADDR_INET {
     ADDRESS_FAMILY si_family;
 } SOCKADDR_INET, *PSOCKADDR_INET;
 
+/* TCP keep-alive options at IPPROTO_TCP: Windows' TCP_KEEPALIVE is its
+ * TCP_KEEPIDLE (seconds of idle before the first probe), so it is the
+ * platform's TCP_KEEPIDLE here; TCP_KEEPINTVL and TCP_KEEPCNT are the
+ * platform's, with Windows' value layout (a DWORD). */
+#ifndef TCP_KEEPALIVE
+#define TCP_KEEPALIVE TCP_KEEPIDLE
+#endif
+
 typedef struct ipv6_mreq IPV6_MREQ, *PIPV6_MREQ;
 typedef struct ip_mreq IP_MREQ, *PIP_MREQ;
 
