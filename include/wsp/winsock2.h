@@ -265,7 +265,15 @@ typedef struct _WSANETWORKEVENTS {
 #define WSA_WAIT_TIMEOUT 0x102u
 #define WSA_WAIT_FAILED 0xFFFFFFFFu
 
-/* WSAPoll: events/revents use the platform's POLL* values (D12). */
+/* WSAPoll: events/revents use the platform's POLL* values (D12). glibc's
+ * <poll.h> hides the XPG ones in strict ISO C (-std=c11); Windows programs
+ * use them, so they are given here with Linux's values. */
+#ifndef POLLRDNORM
+#define POLLRDNORM 0x040
+#define POLLRDBAND 0x080
+#define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#endif
 typedef struct pollfd_wsp {
     SOCKET fd;
     SHORT events;

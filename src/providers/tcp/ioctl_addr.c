@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -91,6 +92,9 @@ int tcp_ioctl_addr_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
         return WSAENOBUFS;
     }
     SOCKET_ADDRESS_LIST *list = (SOCKET_ADDRESS_LIST *)(void *)buf;
+    /* Address is declared [1] and holds count entries, as on Windows */
+    SOCKET_ADDRESS *addrs =
+        (SOCKET_ADDRESS *)(void *)(buf + offsetof(SOCKET_ADDRESS_LIST, Address));
     list->iAddressCount = count;
     int i = 0;
     for (const struct ifaddrs *ia = all; ia != NULL; ia = ia->ifa_next) {
@@ -98,8 +102,8 @@ int tcp_ioctl_addr_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
             continue;
         size_t at = head + (size_t)i * (size_t)salen;
         memcpy(buf + at, ia->ifa_addr, (size_t)salen);
-        list->Address[i].lpSockaddr = (LPSOCKADDR)(void *)((unsigned char *)out + at);
-        list->Address[i].iSockaddrLength = salen;
+        addrs[i].lpSockaddr = (LPSOCKADDR)(void *)((unsigned char *)out + at);
+        addrs[i].iSockaddrLength = salen;
         i++;
     }
     freeifaddrs(all);

@@ -378,9 +378,11 @@ static void ioctl_address_queries(void **state)
                      0);
     assert_int_equal(got, need);
     int found = 0;
+    /* Address is declared [1] and holds iAddressCount entries, as on Windows */
+    const SOCKET_ADDRESS *addrs = (const void *)(u.raw + offsetof(SOCKET_ADDRESS_LIST, Address));
     for (int i = 0; i < u.list.iAddressCount; i++) {
-        const struct sockaddr_in *a = (const void *)u.list.Address[i].lpSockaddr;
-        assert_int_equal(u.list.Address[i].iSockaddrLength, sizeof *a);
+        const struct sockaddr_in *a = (const void *)addrs[i].lpSockaddr;
+        assert_int_equal(addrs[i].iSockaddrLength, sizeof *a);
         assert_true((const char *)a >= u.raw && (const char *)a < u.raw + got);
         found += a->sin_family == AF_INET && a->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
     }
