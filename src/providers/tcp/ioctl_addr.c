@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The address ioctls: SIO_ROUTING_INTERFACE_QUERY (which local address the
- * system would use towards a destination) and SIO_ADDRESS_LIST_QUERY (the
- * local addresses of the socket's family).  Not on any hot path: they may
+ * system would use towards a destination), SIO_ADDRESS_LIST_QUERY (the local
+ * addresses of the socket's family) and SIO_GET_INTERFACE_LIST (the IPv4
+ * interfaces with their masks and flags).  Not on any hot path: they may
  * allocate and open a helper socket. */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -111,5 +112,66 @@ int tcp_ioctl_addr_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
     free(buf);
     if (err == 0)
         *ret = (DWORD)need;
+    return err;
+}
+
+/* Linux interface flags and Windows' INTERFACE_INFO ones (they differ). */
+static const struct {
+    unsigned sys;
+    ULONG win;
+} tcp_iff_map[] = {
+    {IFF_UP, WSP_IFF_UP},
+    {IFF_BROADCAST, WSP_IFF_BROADCAST},
+    {IFF_LOOPBACK, WSP_IFF_LOOPBACK},
+    {IFF_POINTOPOINT, WSP_IFF_POINTTOPOINT},
+    {IFF_MULTICAST, WSP_IFF_MULTICAST},
+};
+
+static void tcp_iff_copy(sockaddr_gen *to, const struct sockaddr *from)
+{
+    if (from != NULL && from->sa_family == AF_INET)
+        memcpy(&to->AddressIn, from, sizeof to->AddressIn);
+}
+
+/* SIO_GET_INTERFACE_LIST page: an array of INTERFACE_INFO, one per IPv4
+ * address of an interface; the output length tells how many. */
+int tcp_ioctl_if_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                      LPDWORD ret)
+{
+    (void)ts, (void)in, (void)inlen;
+    struct ifaddrs *all;
+    if (getifaddrs(&all) != 0)
+        return errmap_from_errno(errno);
+    DWORD count = 0;
+    for (const struct ifaddrs *ia = all; ia != NULL; ia = ia->ifa_next)
+        count += ia->ifa_addr != NULL && ia->ifa_addr->sa_family == AF_INET;
+    DWORD need = count * (DWORD)sizeof(INTERFACE_INFO);
+    if (outlen < need) {
+        freeifaddrs(all);
+        return tcp_ioctl_too_small(need, ret);
+    }
+    INTERFACE_INFO *info = calloc(count ? count : 1, sizeof *info);
+    if (info == NULL) {
+        freeifaddrs(all);
+        return WSAENOBUFS;
+    }
+    DWORD i = 0;
+    for (const struct ifaddrs *ia = all; ia != NULL; ia = ia->ifa_next) {
+        if (ia->ifa_addr == NULL || ia->ifa_addr->sa_family != AF_INET)
+            continue;
+        for (size_t k = 0; k < sizeof tcp_iff_map / sizeof tcp_iff_map[0]; k++)
+            if (ia->ifa_flags & tcp_iff_map[k].sys)
+                info[i].iiFlags |= tcp_iff_map[k].win;
+        tcp_iff_copy(&info[i].iiAddress, ia->ifa_addr);
+        tcp_iff_copy(&info[i].iiNetmask, ia->ifa_netmask);
+        if (ia->ifa_flags & IFF_BROADCAST)
+            tcp_iff_copy(&info[i].iiBroadcastAddress, ia->ifa_broadaddr);
+        i++;
+    }
+    freeifaddrs(all);
+    int err = need > 0 && umem_write(out, info, need) != 0 ? WSAEFAULT : 0;
+    free(info);
+    if (err == 0)
+        *ret = need;
     return err;
 }

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 
 #include <wsp/mstcpip.h>
+#include <wsp/ws2ipdef.h>
 
 #include "common/errmap.h"
 #include "common/pollstate.h"
@@ -439,6 +440,7 @@ static const struct {
     {(DWORD)SIO_KEEPALIVE_VALS, tcp_ioctl_keepalive},
     {(DWORD)SIO_ROUTING_INTERFACE_QUERY, tcp_ioctl_route_query},
     {(DWORD)SIO_ADDRESS_LIST_QUERY, tcp_ioctl_addr_list},
+    {(DWORD)SIO_GET_INTERFACE_LIST, tcp_ioctl_if_list},
     {(DWORD)WSP_FIONBIO, tcp_ioctl_fionbio},
     {(DWORD)FIONBIO, tcp_ioctl_fionbio},
     {(DWORD)WSP_FIONREAD, tcp_ioctl_fionread},

@@ -160,11 +160,14 @@ int tcp_opt_prepare_bind(struct tcp_sock *ts);
 int tcp_opt_bind_error(struct tcp_sock *ts, int err);
 
 /* ---- ioctl_addr.c -------------------------------------------------------- */
-/* SIO_ROUTING_INTERFACE_QUERY and SIO_ADDRESS_LIST_QUERY (WSPIoctl handlers). */
+/* SIO_ROUTING_INTERFACE_QUERY, SIO_ADDRESS_LIST_QUERY, SIO_GET_INTERFACE_LIST
+ * (WSPIoctl handlers). */
 int tcp_ioctl_route_query(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
                           LPDWORD ret);
 int tcp_ioctl_addr_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
                         LPDWORD ret);
+int tcp_ioctl_if_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                      LPDWORD ret);
 
 /* ---- address.c ----------------------------------------------------------- */
 /* Length of a sockaddr for af, 0 if af is not ours. */

@@ -390,6 +390,38 @@ static void ioctl_address_queries(void **state)
     closesocket(s);
 }
 
+/* SIO_GET_INTERFACE_LIST page: INTERFACE_INFO entries (76 bytes each, as on
+ * Windows x64) with Windows' IFF_ flags; the loopback one is up, has the
+ * loopback flag, 127.0.0.1 and mask 255.0.0.0. Too small: WSAEFAULT and the
+ * size needed. */
+static void ioctl_interface_list(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(INTERFACE_INFO), 76);
+    SOCKET s = sock(AF_INET, SOCK_DGRAM);
+    INTERFACE_INFO info[32];
+    DWORD got = 0;
+    WSASetLastError(0);
+    assert_int_equal(WSAIoctl(s, SIO_GET_INTERFACE_LIST, NULL, 0, info, 1, &got, NULL, NULL),
+                     SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEFAULT);
+    assert_true(got >= sizeof info[0] && got % sizeof info[0] == 0 && got <= sizeof info);
+    assert_int_equal(
+        WSAIoctl(s, SIO_GET_INTERFACE_LIST, NULL, 0, info, sizeof info, &got, NULL, NULL), 0);
+    int found = 0;
+    for (DWORD i = 0; i < got / sizeof info[0]; i++) {
+        if (info[i].iiAddress.AddressIn.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+            continue;
+        found++;
+        assert_int_equal(info[i].iiAddress.AddressIn.sin_family, AF_INET);
+        assert_int_equal(info[i].iiFlags & (WSP_IFF_UP | WSP_IFF_LOOPBACK),
+                         WSP_IFF_UP | WSP_IFF_LOOPBACK);
+        assert_int_equal(info[i].iiNetmask.AddressIn.sin_addr.s_addr, htonl(0xff000000u));
+    }
+    assert_int_equal(found, 1);
+    closesocket(s);
+}
+
 /* recv page: on a UDP socket WSAECONNRESET means "the remote host ...
  * responded with a Port Unreachable ICMP packet"; Linux gives ECONNREFUSED. */
 static void udp_port_unreachable_is_connreset(void **state)
@@ -425,6 +457,7 @@ int main(void)
         cmocka_unit_test(opt_conditional_accept),
         cmocka_unit_test(ioctl_keepalive_vals),
         cmocka_unit_test(ioctl_address_queries),
+        cmocka_unit_test(ioctl_interface_list),
         cmocka_unit_test(udp_port_unreachable_is_connreset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
