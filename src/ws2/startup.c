@@ -27,6 +27,7 @@ WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
     /* only Winsock 2: 1.x has no SPI and different semantics */
     if (major < 2)
         return WSAVERNOTSUPPORTED;
+    umem_init(); /* a bad caller pointer is WSAEFAULT from the first call on */
     WSADATA d;
     memset(&d, 0, sizeof d);
     d.wVersion = major > 2 ? MAKEWORD(2, 2) : MAKEWORD(2, minor > 2 ? 2 : minor);
