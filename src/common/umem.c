@@ -28,7 +28,7 @@ static inline void umem_ready(void)
         umem_init();
 }
 
-static int umem_bad_range(const void *p, size_t n)
+static inline int umem_bad_range(const void *p, size_t n)
 {
     return p == NULL || (uintptr_t)p + n < (uintptr_t)p;
 }
@@ -53,24 +53,29 @@ int umem_write(void *dst, const void *src, size_t n)
     return umem_arch_write(dst, src, n) == 0 ? 0 : WSAEFAULT;
 }
 
-static int umem_probe(const void *p, size_t n, int write)
+static inline int umem_probe(const void *p, size_t n, enum umem_probe_kind kind)
 {
     if (n == 0)
         return 0;
     if (umem_bad_range(p, n))
         return WSAEFAULT;
     umem_ready();
-    return umem_arch_probe(p, n, write) == 0 ? 0 : WSAEFAULT;
+    return umem_arch_probe(p, n, kind) == 0 ? 0 : WSAEFAULT;
 }
 
 int umem_check_read(const void *p, size_t n)
 {
-    return umem_probe(p, n, 0);
+    return umem_probe(p, n, UMEM_PROBE_READ);
 }
 
 int umem_check_write(void *p, size_t n)
 {
-    return umem_probe(p, n, 1);
+    return umem_probe(p, n, UMEM_PROBE_WRITE);
+}
+
+int umem_check_out(void *p, size_t n)
+{
+    return umem_probe(p, n, UMEM_PROBE_OUT);
 }
 
 /* The totals of both sides must be equal and must not wrap; remote regions

@@ -40,6 +40,14 @@ UMEM_MUST_CHECK int umem_check_read(const void *p, size_t n);
  * (a write access to the MMU, no change to the bytes). */
 UMEM_MUST_CHECK int umem_check_write(void *p, size_t n);
 
+/* 0 if all n bytes at p are writable, else WSAEFAULT: the cheap form for an
+ * out-parameter or a receive buffer that the call itself is about to
+ * overwrite.  It may store back the octet it read (one plain load and store
+ * per page, no atomic operation), so a concurrent store by another thread to
+ * that octet can be lost — a store that would race the call's own write
+ * anyway.  For memory the call does not overwrite use umem_check_write. */
+UMEM_MUST_CHECK int umem_check_out(void *p, size_t n);
+
 /* Scatter/gather forms: several caller regions (the remote iovecs) and local
  * buffers, which need not line up one to one, only have the same total
  * length.  0 or WSAEFAULT; a region of length 0 is ignored, any other NULL or

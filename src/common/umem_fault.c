@@ -32,111 +32,116 @@
 #include <string.h>
 #include <ucontext.h>
 
-#define UMEM_PAGE 4096u /* probe stride: never larger than the real page size */
+/* A symbol the fixup table can name (hidden: each module has its own). */
+#define UMEM_LABEL(name) ".globl " #name "\n.hidden " #name "\n" #name ":\n"
 
-/* size_t umem_x86_copy(void *dst, const void *src, size_t n): the bytes not
- * copied, 0 on success.  A fault inside `rep movsb` leaves RCX = bytes left
- * (>= 1), and the fixup is the instruction after it.
- * int umem_x86_load(const void *p), umem_x86_lockadd(void *p): 0, or 1 when
- * the access faulted.  `lock addb $0` is a write access to the MMU (it
+/* size_t umem_x86_copy(void *dst, const void *src, size_t n): 0 on success,
+ * nonzero when an access faulted.  Below 32 bytes (the out-parameters,
+ * WSABUFs and addresses of every call) quadwords, a doubleword, then bytes, because a short
+ * `rep movsb` costs more than the copy; from 32 on `rep movsb`, whose fault
+ * leaves RCX = bytes left (>= 1) and resumes after it.  Loads and stores
+ * stay inside [src, src+n) and [dst, dst+n).
+ * int umem_x86_load(p), umem_x86_lockadd(p), umem_x86_rewrite(p): 0, or 1
+ * when the access faulted.  `lock addb $0` is a write access for the MMU (it
  * faults on a read-only page) that stores back the value it read atomically,
- * so a concurrent writer's store is never lost. */
+ * so a concurrent writer's store is never lost.  umem_x86_rewrite is a plain
+ * load and store back, cheaper, for memory the call overwrites anyway. */
+/* clang-format off */
 __asm__(".text\n"
         ".p2align 4\n"
-        ".globl umem_x86_copy\n"
-        ".hidden umem_x86_copy\n"
         ".type umem_x86_copy, @function\n"
-        "umem_x86_copy:\n"
-        "  movq %rdx, %rcx\n"
-        ".globl umem_x86_copy_at\n"
-        ".hidden umem_x86_copy_at\n"
-        "umem_x86_copy_at:\n"
+        UMEM_LABEL(umem_x86_copy)
+        "  cmpq $32, %rdx\n"
+        "  jae 3f\n"
+        "1:cmpq $8, %rdx\n"
+        "  jb 5f\n"
+        UMEM_LABEL(umem_x86_copy_q_ld)
+        "  movq (%rsi), %rax\n"
+        UMEM_LABEL(umem_x86_copy_q_st)
+        "  movq %rax, (%rdi)\n"
+        "  addq $8, %rsi\n"
+        "  addq $8, %rdi\n"
+        "  subq $8, %rdx\n"
+        "  jmp 1b\n"
+        "5:cmpq $4, %rdx\n"
+        "  jb 2f\n"
+        UMEM_LABEL(umem_x86_copy_l_ld)
+        "  movl (%rsi), %eax\n"
+        UMEM_LABEL(umem_x86_copy_l_st)
+        "  movl %eax, (%rdi)\n"
+        "  addq $4, %rsi\n"
+        "  addq $4, %rdi\n"
+        "  subq $4, %rdx\n"
+        "2:testq %rdx, %rdx\n"
+        "  jz 4f\n"
+        UMEM_LABEL(umem_x86_copy_b_ld)
+        "  movb (%rsi), %al\n"
+        UMEM_LABEL(umem_x86_copy_b_st)
+        "  movb %al, (%rdi)\n"
+        "  incq %rsi\n"
+        "  incq %rdi\n"
+        "  decq %rdx\n"
+        "  jmp 2b\n"
+        "4:xorl %eax, %eax\n"
+        "  ret\n"
+        "3:movq %rdx, %rcx\n"
+        UMEM_LABEL(umem_x86_copy_at)
         "  rep movsb\n"
-        ".globl umem_x86_copy_fix\n"
-        ".hidden umem_x86_copy_fix\n"
-        "umem_x86_copy_fix:\n"
+        UMEM_LABEL(umem_x86_copy_fix)
         "  movq %rcx, %rax\n"
+        "  ret\n"
+        UMEM_LABEL(umem_x86_fail)
+        "  movl $1, %eax\n"
         "  ret\n"
         ".size umem_x86_copy, .-umem_x86_copy\n"
         "\n"
         ".p2align 4\n"
-        ".globl umem_x86_load\n"
-        ".hidden umem_x86_load\n"
         ".type umem_x86_load, @function\n"
-        "umem_x86_load:\n"
+        UMEM_LABEL(umem_x86_load)
         "  xorl %eax, %eax\n"
-        ".globl umem_x86_load_at\n"
-        ".hidden umem_x86_load_at\n"
-        "umem_x86_load_at:\n"
+        UMEM_LABEL(umem_x86_load_at)
         "  movb (%rdi), %cl\n"
-        "  ret\n"
-        ".globl umem_x86_load_fix\n"
-        ".hidden umem_x86_load_fix\n"
-        "umem_x86_load_fix:\n"
-        "  movl $1, %eax\n"
         "  ret\n"
         ".size umem_x86_load, .-umem_x86_load\n"
         "\n"
         ".p2align 4\n"
-        ".globl umem_x86_lockadd\n"
-        ".hidden umem_x86_lockadd\n"
         ".type umem_x86_lockadd, @function\n"
-        "umem_x86_lockadd:\n"
+        UMEM_LABEL(umem_x86_lockadd)
         "  xorl %eax, %eax\n"
-        ".globl umem_x86_lockadd_at\n"
-        ".hidden umem_x86_lockadd_at\n"
-        "umem_x86_lockadd_at:\n"
+        UMEM_LABEL(umem_x86_lockadd_at)
         "  lock addb $0, (%rdi)\n"
         "  ret\n"
-        ".globl umem_x86_lockadd_fix\n"
-        ".hidden umem_x86_lockadd_fix\n"
-        "umem_x86_lockadd_fix:\n"
-        "  movl $1, %eax\n"
+        ".size umem_x86_lockadd, .-umem_x86_lockadd\n"
+        "\n"
+        ".p2align 4\n"
+        ".type umem_x86_rewrite, @function\n"
+        UMEM_LABEL(umem_x86_rewrite)
+        "  xorl %eax, %eax\n"
+        UMEM_LABEL(umem_x86_rewrite_ld)
+        "  movb (%rdi), %cl\n"
+        UMEM_LABEL(umem_x86_rewrite_st)
+        "  movb %cl, (%rdi)\n"
         "  ret\n"
-        ".size umem_x86_lockadd, .-umem_x86_lockadd\n");
+        ".size umem_x86_rewrite, .-umem_x86_rewrite\n");
+/* clang-format on */
 
-#define UMEM_HIDDEN __attribute__((visibility("hidden")))
-UMEM_HIDDEN size_t umem_x86_copy(void *dst, const void *src, size_t n);
-UMEM_HIDDEN int umem_x86_load(const void *p);
-UMEM_HIDDEN int umem_x86_lockadd(void *p);
-extern UMEM_HIDDEN const char umem_x86_copy_at[], umem_x86_copy_fix[];
-extern UMEM_HIDDEN const char umem_x86_load_at[], umem_x86_load_fix[];
-extern UMEM_HIDDEN const char umem_x86_lockadd_at[], umem_x86_lockadd_fix[];
+extern UMEM_HIDDEN const char umem_x86_copy_q_ld[], umem_x86_copy_q_st[], umem_x86_copy_l_ld[],
+    umem_x86_copy_l_st[], umem_x86_copy_b_ld[], umem_x86_copy_b_st[], umem_x86_copy_at[],
+    umem_x86_copy_fix[], umem_x86_fail[], umem_x86_load_at[], umem_x86_lockadd_at[],
+    umem_x86_rewrite_ld[], umem_x86_rewrite_st[];
 
-/* The exception table: faulting instruction -> where to resume. */
+/* The exception table: faulting instruction -> where to resume.  Every
+ * routine returns nonzero from its fixup. */
 static const struct umem_fixup {
     const char *at, *fix;
 } umem_fixups[] = {
-    {umem_x86_copy_at, umem_x86_copy_fix},
-    {umem_x86_load_at, umem_x86_load_fix},
-    {umem_x86_lockadd_at, umem_x86_lockadd_fix},
+    {umem_x86_copy_q_ld, umem_x86_fail},   {umem_x86_copy_q_st, umem_x86_fail},
+    {umem_x86_copy_l_ld, umem_x86_fail},   {umem_x86_copy_l_st, umem_x86_fail},
+    {umem_x86_copy_b_ld, umem_x86_fail},   {umem_x86_copy_b_st, umem_x86_fail},
+    {umem_x86_copy_at, umem_x86_copy_fix}, {umem_x86_load_at, umem_x86_fail},
+    {umem_x86_lockadd_at, umem_x86_fail},  {umem_x86_rewrite_ld, umem_x86_fail},
+    {umem_x86_rewrite_st, umem_x86_fail},
 };
-
-int umem_arch_read(void *dst, const void *src, size_t n)
-{
-    return umem_x86_copy(dst, src, n) != 0;
-}
-
-int umem_arch_write(void *dst, const void *src, size_t n)
-{
-    return umem_x86_copy(dst, src, n) != 0;
-}
-
-/* The first octet, then the first octet of every later UMEM_PAGE chunk: a
- * chunk never straddles a real page, so one access proves the chunk. */
-int umem_arch_probe(const void *p, size_t n, int write)
-{
-    uintptr_t at = (uintptr_t)p;
-    const uintptr_t last = at + n - 1;
-    for (;;) {
-        if (write ? umem_x86_lockadd((void *)at) : umem_x86_load((const void *)at))
-            return -1;
-        uintptr_t next = (at & ~(uintptr_t)(UMEM_PAGE - 1)) + UMEM_PAGE;
-        if (next == 0 || next > last)
-            return 0;
-        at = next;
-    }
-}
 
 /* [0] SIGSEGV, [1] SIGBUS: what was installed before us. Written once by
  * sigaction() before our handler can run for that signal. */

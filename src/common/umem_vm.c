@@ -78,8 +78,9 @@ int umem_arch_write(void *dst, const void *src, size_t n)
 /* One octet in every UMEM_PAGE-aligned chunk that [p, p+n) touches.  A chunk
  * never straddles a real page (pages are at least UMEM_PAGE and aligned to
  * it), so one accessible octet proves the whole chunk. */
-int umem_arch_probe(const void *p, size_t n, int write)
+int umem_arch_probe(const void *p, size_t n, enum umem_probe_kind kind)
 {
+    int write = kind != UMEM_PROBE_READ;
     uintptr_t at = (uintptr_t)p;
     const uintptr_t last = at + n - 1;
     unsigned char octets[UMEM_PROBES];

@@ -41,7 +41,7 @@ static int tcp_map_flags(DWORD in, int *out)
 }
 
 /* The caller's WSABUF array as iovecs, every buffer probed: readable for a
- * send, writable for a receive (the probe never changes the content). */
+ * send, writable for a receive (umem_check_out: the receive overwrites it). */
 static int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bool recv)
 {
     if (count > TCP_MAX_IOV)
@@ -52,18 +52,19 @@ static int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bool recv
     for (DWORD i = 0; i < count; i++) {
         iov[i].iov_base = wb[i].buf;
         iov[i].iov_len = wb[i].len;
-        if ((recv ? umem_check_write(wb[i].buf, wb[i].len)
-                  : umem_check_read(wb[i].buf, wb[i].len)) != 0)
+        if ((recv ? umem_check_out(wb[i].buf, wb[i].len) : umem_check_read(wb[i].buf, wb[i].len)) !=
+            0)
             return WSAEFAULT;
     }
     return 0;
 }
 
 /* An out-parameter the call will write after the syscall: NULL is allowed
- * (not asked for), anything else must be writable now. */
+ * (not asked for), anything else must be writable now (umem_check_out: the
+ * call overwrites it anyway). */
 static int tcp_out_ok(void *p, size_t n)
 {
-    return p == NULL ? 0 : umem_check_write(p, n);
+    return p == NULL ? 0 : umem_check_out(p, n);
 }
 
 /* Write an out-parameter proved writable before the syscall.  Fails only if
@@ -202,7 +203,7 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
         addrlen = tcp_sockaddr_len(ts->af);
         if (fromlen == NULL || umem_read(&cap, fromlen, sizeof cap) != 0 ||
             tcp_out_ok(fromlen, sizeof *fromlen) != 0 || cap < addrlen ||
-            umem_check_write(from, (size_t)addrlen) != 0)
+            umem_check_out(from, (size_t)addrlen) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
         mh.msg_name = &ss;
         mh.msg_namelen = sizeof ss;

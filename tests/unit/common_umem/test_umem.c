@@ -86,6 +86,7 @@ static void umem_check_write_refuses_read_only_and_keeps_content(void **state)
     m[0] = 'a';
     m[2 * PG - 1] = 'z';
     assert_int_equal(umem_check_write(m, 2 * PG), 0);
+    assert_int_equal(umem_check_out(m, 2 * PG), 0);
     assert_int_equal(m[0], 'a');
     assert_int_equal(m[2 * PG - 1], 'z');
     assert_int_equal(mprotect(m + PG, PG, PROT_READ), 0);
@@ -168,6 +169,9 @@ static void umem_kernel_and_noncanonical_addresses_are_fault(void **state)
     assert_int_equal(umem_check_write(noncanon, 1), WSAEFAULT);
     assert_int_equal(umem_write(NULL, buf, 1), WSAEFAULT);
     assert_int_equal(umem_check_write(NULL, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(NULL, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(kernel, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(noncanon, 1), WSAEFAULT);
     assert_int_equal(umem_check_read((void *)(uintptr_t)-2, 4), WSAEFAULT); /* wraps */
     assert_memory_equal(buf, "abcdefg", 8);
 }
@@ -190,6 +194,7 @@ static void umem_unmapped_and_read_only_pages(void **state)
     assert_memory_equal(buf, "xxxxxxxxxxxxxxxx", 16);
     assert_int_equal(umem_check_read(m, PG), 0);
     assert_int_equal(umem_check_write(m, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(m + PG - 1, 1), WSAEFAULT);
     assert_int_equal(umem_write(m + 8, "abcd", 4), WSAEFAULT);
     assert_memory_equal(m + 8, "xxxx", 4);
     struct iovec l[1] = {{buf, 4}}, r[1] = {{m, 4}};
@@ -216,6 +221,7 @@ static void umem_page_crossing_lengths(void **state)
             assert_int_equal(umem_write(at, src, n), want);
             assert_int_equal(umem_check_read(at, n), want);
             assert_int_equal(umem_check_write(at, n), want);
+            assert_int_equal(umem_check_out(at, n), want);
         }
     }
     munmap(m, 3 * PG);
