@@ -19,8 +19,7 @@ int addrstr_sockaddr_len(int af)
                             : 0;
 }
 
-static int addrstr_format(const struct sockaddr_storage *ss, unsigned flags, char *out,
-                          size_t cap)
+static int addrstr_format(const struct sockaddr_storage *ss, unsigned flags, char *out, size_t cap)
 {
     char host[INET6_ADDRSTRLEN];
     if (ss->ss_family == AF_INET) {
