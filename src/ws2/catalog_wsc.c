@@ -139,8 +139,9 @@ WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszP
         if (pi->ProtocolChain.ChainLen <= BASE_PROTOCOL)
             pi->ProtocolChain.ChainEntries[0] = pi->dwCatalogEntryId;
         /* written back so the installer learns the ids (as WSCEnumProtocols would) */
-        (void)umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &pi->dwCatalogEntryId,
-                         sizeof pi->dwCatalogEntryId);
+        if (umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &pi->dwCatalogEntryId,
+                       sizeof pi->dwCatalogEntryId) != 0) {
+        } /* best effort: the installer's list may be read-only */
     }
     cat_add_locked(p, es, dwNumberOfEntries);
     cat_unlock();
@@ -192,7 +193,8 @@ WSP_EXPORT int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProvide
         return wsc_fail(lpErrno, WSAEINVAL);
     INT need = n + 1;
     if (cap < need) {
-        (void)umem_write(lpProviderDllPathLen, &need, sizeof need);
+        if (umem_write(lpProviderDllPathLen, &need, sizeof need) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
         return wsc_fail(lpErrno, WSAEFAULT);
     }
     if (umem_write(lpszProviderDllPath, w, (size_t)need * sizeof w[0]) != 0 ||
