@@ -245,7 +245,7 @@ static int crec_chain(const struct jsn_doc *d, const struct jsn_node *v, WSAPROT
                          MAX_PROTOCOL_CHAIN);
     int n = 0;
     for (const struct jsn_node *c = jsn_first(d, v); c; c = jsn_next(d, c), n++) {
-        if (c->type != JSN_NUMBER || !c->is_int || c->ival <= 0 || c->ival > (long long)UINT32_MAX)
+        if (c->type != JSN_NUMBER || !c->is_int || c->ival < 0 || c->ival > (long long)UINT32_MAX)
             return crec_fail(err, c->line, "\"protocol_chain\": catalog entry ids expected");
         pi->ProtocolChain.ChainEntries[n] = (DWORD)c->ival;
     }
