@@ -269,6 +269,17 @@ static void cat_reap_locked(int all)
         *pp = p->next;
         cat_free_provider(p);
     }
+    /* entries replaced while their provider lives on (WSCUpdateProvider, a
+     * change seen in the file): no handle refers to them at the last WSACleanup */
+    for (struct cat_entry **ep = &cat_entry_head; *ep;) {
+        struct cat_entry *e = *ep;
+        if (e->removed && !e->prov->builtin) {
+            *ep = e->next;
+            free(e);
+        } else {
+            ep = &e->next;
+        }
+    }
     /* re-derive the tails */
     cat_prov_tail = &cat_prov_head;
     while (*cat_prov_tail)
