@@ -19,8 +19,7 @@ int addrstr_sockaddr_len(int af)
                             : 0;
 }
 
-static int addrstr_format(const struct sockaddr_storage *ss, unsigned flags, char *out,
-                          size_t cap)
+static int addrstr_format(const struct sockaddr_storage *ss, unsigned flags, char *out, size_t cap)
 {
     char host[INET6_ADDRSTRLEN];
     if (ss->ss_family == AF_INET) {
@@ -60,7 +59,8 @@ int addrstr_to_text(const struct sockaddr *lpsaAddress, DWORD dwAddressLength, u
         umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
         return WSAEFAULT;
     if (cap < want || lpszAddressString == NULL) {
-        umem_write(lpdwAddressStringLength, &want, sizeof want);
+        if (umem_write(lpdwAddressStringLength, &want, sizeof want) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
         return WSAEFAULT;
     }
     WCHAR wide[ADDRSTR_MAX];
@@ -165,7 +165,8 @@ int addrstr_from_text(const WCHAR *AddressString, int AddressFamily, unsigned fl
     if (lpAddressLength == NULL || umem_read(&cap, lpAddressLength, sizeof cap) != 0)
         return WSAEFAULT;
     if (cap < len) {
-        umem_write(lpAddressLength, &len, sizeof len);
+        if (umem_write(lpAddressLength, &len, sizeof len) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
         return WSAEFAULT;
     }
     if (umem_write(lpAddress, &ss, (size_t)len) != 0 ||

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/umem.h"
+
 int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPData,
                 const WSPUPCALLTABLE *UpcallTable, LPWSPPROC_TABLE lpProcTable)
 {
@@ -19,6 +21,7 @@ int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPDat
         UpcallTable->lpWPUCloseSocketHandle == NULL)
         return WSAEINVALIDPROCTABLE;
 
+    umem_init(); /* a bad caller pointer is WSAEFAULT from the first call on */
     pthread_mutex_lock(&st->lock);
     if (st->count++ == 0) {
         *st->upcalls = *UpcallTable;

@@ -1,67 +1,87 @@
 /* SPDX-License-Identifier: MIT */
-/* Caller memory through the kernel.  process_vm_readv/writev on our own pid
- * report an unmapped page as a short count or EFAULT instead of a signal, so a
- * bad pointer from an application can never crash the library.
- *
- * Cost matters because providers check caller buffers on every send and recv:
- * the pid is cached (and refreshed in a forked child, where the cached value
- * would name the parent), and the check functions probe one octet per page in
- * a single syscall instead of copying the whole buffer. */
+/* umem: the checks every access to caller memory shares (NULL, a range that
+ * wraps, iovec totals), then the back end of umem_arch.h does the touching. */
 #include "umem.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include <wsp/winsock2.h>
 
-#define UMEM_PAGE 4096u /* probe stride: never larger than the real page size */
-#define UMEM_PROBES 64  /* pages probed per syscall */
+#include "umem_arch.h"
 
-static atomic_int umem_pid_cached;
 static pthread_once_t umem_once = PTHREAD_ONCE_INIT;
+static atomic_bool umem_up; /* umem_arch_init has run: the fast test on every access */
 
-static void umem_forget_pid(void)
+void umem_init(void)
 {
-    atomic_store_explicit(&umem_pid_cached, 0, memory_order_relaxed);
+    pthread_once(&umem_once, umem_arch_init);
+    atomic_store_explicit(&umem_up, true, memory_order_release);
 }
 
-static void umem_register_atfork(void)
+/* Every access starts here: a plain load once the back end is up. */
+static inline void umem_ready(void)
 {
-    pthread_atfork(NULL, NULL, umem_forget_pid);
+    if (!atomic_load_explicit(&umem_up, memory_order_acquire))
+        umem_init();
 }
 
-static pid_t umem_pid(void)
-{
-    int pid = atomic_load_explicit(&umem_pid_cached, memory_order_relaxed);
-    if (pid == 0) {
-        pthread_once(&umem_once, umem_register_atfork);
-        pid = (int)getpid();
-        atomic_store_explicit(&umem_pid_cached, pid, memory_order_relaxed);
-    }
-    return (pid_t)pid;
-}
-
-static int umem_bad_range(const void *p, size_t n)
+static inline int umem_bad_range(const void *p, size_t n)
 {
     return p == NULL || (uintptr_t)p + n < (uintptr_t)p;
 }
 
-static ssize_t umem_syscall(const struct iovec *l, unsigned long nl, const struct iovec *r,
-                            unsigned long nr, int write)
+int umem_read(void *dst, const void *src, size_t n)
 {
-    ssize_t got;
-    do {
-        got = write ? process_vm_writev(umem_pid(), l, nl, r, nr, 0)
-                    : process_vm_readv(umem_pid(), l, nl, r, nr, 0);
-    } while (got < 0 && errno == EINTR);
-    return got;
+    if (n == 0)
+        return 0;
+    if (umem_bad_range(src, n))
+        return WSAEFAULT;
+    umem_ready();
+    return umem_arch_read(dst, src, n) == 0 ? 0 : WSAEFAULT;
 }
 
-static int umem_xferv(const struct iovec *l, int nl, const struct iovec *r, int nr, int write)
+int umem_write(void *dst, const void *src, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (umem_bad_range(dst, n))
+        return WSAEFAULT;
+    umem_ready();
+    return umem_arch_write(dst, src, n) == 0 ? 0 : WSAEFAULT;
+}
+
+static inline int umem_probe(const void *p, size_t n, enum umem_probe_kind kind)
+{
+    if (n == 0)
+        return 0;
+    if (umem_bad_range(p, n))
+        return WSAEFAULT;
+    umem_ready();
+    return umem_arch_probe(p, n, kind) == 0 ? 0 : WSAEFAULT;
+}
+
+int umem_check_read(const void *p, size_t n)
+{
+    return umem_probe(p, n, UMEM_PROBE_READ);
+}
+
+int umem_check_write(void *p, size_t n)
+{
+    return umem_probe(p, n, UMEM_PROBE_WRITE);
+}
+
+int umem_check_out(void *p, size_t n)
+{
+    return umem_probe(p, n, UMEM_PROBE_OUT);
+}
+
+/* The totals of both sides must be equal and must not wrap; remote regions
+ * are checked one by one before anything is copied. */
+static int umem_xferv_valid(const struct iovec *l, int nl, const struct iovec *r, int nr,
+                            size_t *total)
 {
     size_t lt = 0, rt = 0;
     if (nl < 0 || nr < 0)
@@ -78,31 +98,33 @@ static int umem_xferv(const struct iovec *l, int nl, const struct iovec *r, int 
             return WSAEFAULT;
         rt += r[i].iov_len;
     }
-    if (lt != rt)
-        return WSAEFAULT;
-    if (rt == 0)
-        return 0;
-    return umem_syscall(l, (unsigned long)nl, r, (unsigned long)nr, write) == (ssize_t)rt
-               ? 0
-               : WSAEFAULT;
+    *total = rt;
+    return lt == rt ? 0 : WSAEFAULT;
 }
 
-/* One caller region: the one-iovec case of umem_xferv. */
-static int umem_xfer(void *local, const void *remote, size_t n, int write)
+/* Walk both iovec arrays at once, one back-end copy per overlapping piece. */
+static int umem_xferv(const struct iovec *l, int nl, const struct iovec *r, int nr, int write)
 {
-    struct iovec l = {.iov_base = local, .iov_len = n};
-    struct iovec r = {.iov_base = (void *)(uintptr_t)remote, .iov_len = n};
-    return umem_xferv(&l, 1, &r, 1, write);
-}
-
-int umem_read(void *dst, const void *src, size_t n)
-{
-    return umem_xfer(dst, src, n, 0);
-}
-
-int umem_write(void *dst, const void *src, size_t n)
-{
-    return umem_xfer((void *)(uintptr_t)src, dst, n, 1);
+    size_t left;
+    int err = umem_xferv_valid(l, nl, r, nr, &left);
+    if (err != 0 || left == 0)
+        return err;
+    umem_ready();
+    int i = 0, j = 0;
+    size_t lo = 0, ro = 0;
+    while (left > 0) {
+        while (lo == l[i].iov_len) /* equal totals: never runs past the end */
+            i++, lo = 0;
+        while (ro == r[j].iov_len)
+            j++, ro = 0;
+        size_t k = l[i].iov_len - lo < r[j].iov_len - ro ? l[i].iov_len - lo : r[j].iov_len - ro;
+        char *lp = (char *)l[i].iov_base + lo;
+        char *rp = (char *)r[j].iov_base + ro;
+        if (write ? umem_arch_write(rp, lp, k) : umem_arch_read(lp, rp, k))
+            return WSAEFAULT;
+        lo += k, ro += k, left -= k;
+    }
+    return 0;
 }
 
 int umem_readv(const struct iovec *local, int nl, const struct iovec *remote, int nr)
@@ -113,52 +135,4 @@ int umem_readv(const struct iovec *local, int nl, const struct iovec *remote, in
 int umem_writev(const struct iovec *local, int nl, const struct iovec *remote, int nr)
 {
     return umem_xferv(local, nl, remote, nr, 1);
-}
-
-/* Probe one octet in every UMEM_PAGE-aligned chunk that [p, p+n) touches,
- * UMEM_PROBES chunks per syscall.  A chunk never straddles a real page (pages
- * are at least UMEM_PAGE and aligned to it), so one readable octet proves the
- * whole chunk readable.  With write set, the octets read are written back
- * unchanged, which proves the pages writable; a concurrent writer of the same
- * caller buffer would be racing the caller's own call anyway. */
-static int umem_probe(const void *p, size_t n, int write)
-{
-    if (n == 0)
-        return 0;
-    if (umem_bad_range(p, n))
-        return WSAEFAULT;
-    uintptr_t at = (uintptr_t)p;
-    const uintptr_t last = at + n - 1;
-    unsigned char octets[UMEM_PROBES];
-    struct iovec local[UMEM_PROBES];
-    struct iovec remote[UMEM_PROBES];
-    int done = 0;
-    while (!done) {
-        unsigned k = 0;
-        while (k < UMEM_PROBES && !done) {
-            local[k] = (struct iovec){.iov_base = &octets[k], .iov_len = 1};
-            remote[k] = (struct iovec){.iov_base = (void *)at, .iov_len = 1};
-            k++;
-            uintptr_t next = (at & ~(uintptr_t)(UMEM_PAGE - 1)) + UMEM_PAGE;
-            if (next == 0 || next > last)
-                done = 1; /* the chunk holding the last octet is probed */
-            else
-                at = next;
-        }
-        if (umem_syscall(local, k, remote, k, 0) != (ssize_t)k)
-            return WSAEFAULT;
-        if (write && umem_syscall(local, k, remote, k, 1) != (ssize_t)k)
-            return WSAEFAULT;
-    }
-    return 0;
-}
-
-int umem_check_read(const void *p, size_t n)
-{
-    return umem_probe(p, n, 0);
-}
-
-int umem_check_write(void *p, size_t n)
-{
-    return umem_probe(p, n, 1);
 }

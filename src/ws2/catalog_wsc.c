@@ -19,7 +19,8 @@
  * code instead of crashing the caller (NULL is tolerated the same way). */
 static int wsc_fail(LPINT lpErrno, int err)
 {
-    (void)umem_write(lpErrno, &err, sizeof err);
+    if (umem_write(lpErrno, &err, sizeof err) != 0) {
+    } /* nowhere to report it: the failure itself still is */
     return SOCKET_ERROR;
 }
 
@@ -159,8 +160,9 @@ WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszP
     cats_end(&tx);
     /* written back so the installer learns the ids (as WSCEnumProtocols would) */
     for (DWORD i = 0; err == 0 && i < dwNumberOfEntries; i++)
-        (void)umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &infos[i].dwCatalogEntryId,
-                         sizeof infos[i].dwCatalogEntryId);
+        if (umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &infos[i].dwCatalogEntryId,
+                       sizeof infos[i].dwCatalogEntryId) != 0) {
+        } /* best effort: the installer's list may be read-only */
     free(infos);
     return err != 0 ? wsc_fail(lpErrno, err) : 0;
 }
@@ -324,7 +326,8 @@ WSP_EXPORT int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProvide
         return wsc_fail(lpErrno, WSAEINVAL);
     INT need = n + 1;
     if (cap < need) {
-        (void)umem_write(lpProviderDllPathLen, &need, sizeof need);
+        if (umem_write(lpProviderDllPathLen, &need, sizeof need) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
         return wsc_fail(lpErrno, WSAEFAULT);
     }
     if (umem_write(lpszProviderDllPath, w, (size_t)need * sizeof w[0]) != 0 ||

@@ -655,7 +655,8 @@ int WSPAPI itot_WSPRecvDisconnect(SOCKET h, LPWSABUF lpInboundDisconnectData, LP
         else if (b.len < len) {
             /* D10: too small: WSAEFAULT and the length needed. */
             ULONG need = (ULONG)len;
-            umem_write(&lpInboundDisconnectData->len, &need, sizeof need);
+            if (umem_write(&lpInboundDisconnectData->len, &need, sizeof need) != 0) {
+            } /* the size needed, if it can be written: WSAEFAULT all the same */
             err = WSAEFAULT;
         } else if (len > 0 && umem_write(b.buf, data, len) != 0) {
             err = WSAEFAULT;

@@ -174,6 +174,7 @@ int WSPAPI itot_WSPEnumNetworkEvents(SOCKET h, WSAEVENT hEventObject,
         itot_upcalls.lpWPUResetEvent(hEventObject, &e);
     }
     pthread_mutex_unlock(&s->lock);
-    umem_write(lpNetworkEvents, &ne, sizeof ne);
+    if (umem_write(lpNetworkEvents, &ne, sizeof ne) != 0) /* unmapped since the check */
+        return itot_fail(lpErrno, WSAEFAULT);
     return 0;
 }

@@ -19,7 +19,8 @@ static int put_opt(char *optval, LPINT optlen, const void *v, int n)
     if (optlen == NULL || umem_read(&have, optlen, sizeof have) != 0)
         return WSAEFAULT;
     if (have < n) {
-        umem_write(optlen, &n, sizeof n);
+        if (umem_write(optlen, &n, sizeof n) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
         return WSAEFAULT;
     }
     if (n > 0 && optval == NULL)

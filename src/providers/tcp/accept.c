@@ -39,6 +39,20 @@ static int tcp_accept_fd(struct tcp_sock *ls, struct sockaddr_storage *ss, sockl
     return fd;
 }
 
+/* Park fd on the listener for the next WSPAccept (one at a time: a second
+ * one is closed). */
+static void tcp_park(struct tcp_sock *ls, int fd)
+{
+    pthread_mutex_lock(&ls->lock);
+    if (ls->deferred_fd < 0) {
+        ls->deferred_fd = fd;
+        fd = -1;
+    }
+    pthread_mutex_unlock(&ls->lock);
+    if (fd >= 0)
+        close(fd);
+}
+
 /* Ask the application's condition function. Returns CF_ACCEPT/CF_REJECT/CF_DEFER. */
 static int tcp_ask_condition(struct tcp_sock *ls, int fd, struct sockaddr_storage *peer,
                              socklen_t peerlen, LPCONDITIONPROC cond, DWORD_PTR data)
@@ -74,10 +88,14 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
         tcp_fail(lpErrno, WSAEINVAL);
         return INVALID_SOCKET;
     }
+    /* Windows: WSAEFAULT when addrlen is too small or addr is not writable.
+     * Decided before a connection is taken (check first, consume after), so a
+     * bad buffer leaves the connection queued for a corrected call. */
     int cap = 0;
     if (addr != NULL || addrlen != NULL) {
         if (addr == NULL || addrlen == NULL || umem_read(&cap, addrlen, sizeof cap) != 0 ||
-            cap < tcp_sockaddr_len(ls->af)) {
+            umem_check_write(addrlen, sizeof *addrlen) != 0 || cap < tcp_sockaddr_len(ls->af) ||
+            umem_check_write(addr, (size_t)tcp_sockaddr_len(ls->af)) != 0) {
             tcp_fail(lpErrno, WSAEFAULT);
             return INVALID_SOCKET;
         }
@@ -93,20 +111,24 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
     if (lpfnCondition != NULL) {
         int verdict = tcp_ask_condition(ls, fd, &peer, peerlen, lpfnCondition, dwCallbackData);
         if (verdict == CF_DEFER) {
-            pthread_mutex_lock(&ls->lock);
-            if (ls->deferred_fd < 0) {
-                ls->deferred_fd = fd;
-                fd = -1;
-            }
-            pthread_mutex_unlock(&ls->lock);
-            if (fd >= 0)
-                close(fd); /* one parked connection at a time */
+            tcp_park(ls, fd);
             tcp_fail(lpErrno, WSATRY_AGAIN);
             return INVALID_SOCKET;
         }
         if (verdict != CF_ACCEPT) {
             close(fd);
             tcp_fail(lpErrno, verdict == CF_REJECT ? WSAECONNREFUSED : WSAEINVAL);
+            return INVALID_SOCKET;
+        }
+    }
+    if (addr != NULL) {
+        int outlen = (int)peerlen < cap ? (int)peerlen : cap;
+        if (umem_write(addr, &peer, (size_t)outlen) != 0 ||
+            umem_write(addrlen, &outlen, sizeof outlen) != 0) {
+            /* Checked writable above, so the application unmapped it since:
+             * park the connection for the next call rather than lose it. */
+            tcp_park(ls, fd);
+            tcp_fail(lpErrno, WSAEFAULT);
             return INVALID_SOCKET;
         }
     }
@@ -119,14 +141,5 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
     }
     if (atomic_load(&ls->nonblocking))
         tcp_set_nonblocking(ts, true);
-    if (addr != NULL) {
-        int outlen = (int)peerlen;
-        if (cap < outlen || umem_write(addr, &peer, peerlen) != 0 ||
-            umem_write(addrlen, &outlen, sizeof outlen) != 0) {
-            tcp_sock_close(ts);
-            tcp_fail(lpErrno, WSAEFAULT);
-            return INVALID_SOCKET;
-        }
-    }
     return ts->handle;
 }

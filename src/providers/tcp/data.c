@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* The data path: WSPSend/SendTo/Recv/RecvFrom over sendmsg/recvmsg.  Hot
  * path: no allocation and no lock — one handle lookup, one atomic state load,
- * one syscall.  The WSABUF array, byte counts and flags are accessed directly
- * (an extra syscall per call through umem would double the cost of a small
- * send); the data buffers themselves are only touched by the kernel, which
- * reports EFAULT.  Overlapped I/O is refused (WSAEOPNOTSUPP) for now. */
+ * one syscall.
+ *
+ * Every caller pointer is checked before the syscall, so a bad one is
+ * WSAEFAULT with nothing sent or consumed (D4; check first, consume after):
+ * the WSABUF array is read through umem, each data buffer is probed (one
+ * access per page: the kernel would send or fill a prefix before meeting a
+ * bad page, and would drop a datagram it could not copy), the byte count,
+ * *lpFlags and the address out-parameters are proved writable.  umem is a
+ * fault-catching copy (no syscall), so this costs a few nanoseconds; the
+ * kernel's own EFAULT stays the answer for memory that goes bad in between.
+ * Overlapped I/O is refused (WSAEOPNOTSUPP) for now. */
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -33,17 +40,38 @@ static int tcp_map_flags(DWORD in, int *out)
     return in == 0 ? 0 : WSAEOPNOTSUPP; /* MSG_PARTIAL and unknown bits */
 }
 
-static int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count)
+/* The caller's WSABUF array as iovecs, every buffer probed: readable for a
+ * send, writable for a receive (umem_check_out: the receive overwrites it). */
+static int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bool recv)
 {
     if (count > TCP_MAX_IOV)
         return WSAENOBUFS;
-    if (count > 0 && bufs == NULL)
+    WSABUF wb[TCP_MAX_IOV];
+    if (count > 0 && (bufs == NULL || umem_read(wb, bufs, count * sizeof wb[0]) != 0))
         return WSAEFAULT;
     for (DWORD i = 0; i < count; i++) {
-        iov[i].iov_base = bufs[i].buf;
-        iov[i].iov_len = bufs[i].len;
+        iov[i].iov_base = wb[i].buf;
+        iov[i].iov_len = wb[i].len;
+        if ((recv ? umem_check_out(wb[i].buf, wb[i].len) : umem_check_read(wb[i].buf, wb[i].len)) !=
+            0)
+            return WSAEFAULT;
     }
     return 0;
+}
+
+/* An out-parameter the call will write after the syscall: NULL is allowed
+ * (not asked for), anything else must be writable now (umem_check_out: the
+ * call overwrites it anyway). */
+static int tcp_out_ok(void *p, size_t n)
+{
+    return p == NULL ? 0 : umem_check_out(p, n);
+}
+
+/* Write an out-parameter proved writable before the syscall.  Fails only if
+ * the application unmapped it meanwhile (then WSAEFAULT). */
+static int tcp_put(void *p, const void *v, size_t n)
+{
+    return p == NULL ? 0 : umem_write(p, v, n);
 }
 
 /* May this socket send now?  0 or the Winsock reason why not. */
@@ -77,9 +105,12 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     if ((err = tcp_map_flags(dwFlags, &flags)) != 0 || (err = tcp_send_allowed(ts, to)) != 0)
         return tcp_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
-    if ((err = tcp_fill_iov(iov, bufs, count)) != 0)
+    if ((err = tcp_fill_iov(iov, bufs, count, false)) != 0 ||
+        (err = tcp_out_ok(sent, sizeof *sent)) != 0)
         return tcp_fail(lpErrno, err);
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
+    /* lpTo is read by the kernel (EFAULT -> WSAEFAULT before anything is
+     * sent); stream sockets ignore it, as on Windows. */
     if (to != NULL && ts->type != SOCK_STREAM) {
         mh.msg_name = (void *)to;
         mh.msg_namelen = (socklen_t)tolen;
@@ -96,8 +127,9 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
         tcp_block_end(ts);
     if (n < 0)
         return tcp_fail(lpErrno, errmap_from_errno(saved));
-    if (sent != NULL)
-        *sent = (DWORD)n;
+    DWORD count_out = (DWORD)n;
+    if (tcp_put(sent, &count_out, sizeof count_out) != 0)
+        return tcp_fail(lpErrno, WSAEFAULT);
     return 0;
 }
 
@@ -146,18 +178,32 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
         return tcp_fail(lpErrno, err);
     if (ov != NULL)
         return tcp_fail(lpErrno, WSAEOPNOTSUPP);
-    DWORD inflags = lpFlags != NULL ? *lpFlags : 0;
+    /* *lpFlags is read now and written after the receive: both checked first. */
+    DWORD inflags = 0;
+    if (lpFlags != NULL && (umem_read(&inflags, lpFlags, sizeof inflags) != 0 ||
+                            tcp_out_ok(lpFlags, sizeof *lpFlags) != 0))
+        return tcp_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)
         return tcp_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
-    if ((err = tcp_fill_iov(iov, bufs, count)) != 0)
+    if ((err = tcp_fill_iov(iov, bufs, count, true)) != 0 ||
+        (err = tcp_out_ok(got, sizeof *got)) != 0)
         return tcp_fail(lpErrno, err);
     struct sockaddr_storage ss;
-    int cap = 0;
+    int addrlen = 0;
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
-    if (from != NULL && fromlen != NULL) {
-        if (umem_read(&cap, fromlen, sizeof cap) != 0)
+    /* The sender's address (datagram sockets only: Windows ignores lpFrom on
+     * connection-oriented ones).  Windows' WSARecvFrom: WSAEFAULT when
+     * lpFrom/lpFromlen are not valid or *lpFromlen is too small for the
+     * address — decided here, before the datagram is taken, so it stays
+     * queued for a corrected call. */
+    if (from != NULL && ts->type != SOCK_STREAM) {
+        int cap;
+        addrlen = tcp_sockaddr_len(ts->af);
+        if (fromlen == NULL || umem_read(&cap, fromlen, sizeof cap) != 0 ||
+            tcp_out_ok(fromlen, sizeof *fromlen) != 0 || cap < addrlen ||
+            umem_check_out(from, (size_t)addrlen) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
         mh.msg_name = &ss;
         mh.msg_namelen = sizeof ss;
@@ -191,15 +237,16 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     if (ts->type != SOCK_STREAM && (mh.msg_flags & MSG_TRUNC))
         return tcp_fail(lpErrno, WSAEMSGSIZE); /* Winsock: truncated datagram */
     if (mh.msg_name != NULL) {
-        int outlen = (int)mh.msg_namelen;
-        if (outlen > cap || umem_write(from, &ss, mh.msg_namelen) != 0 ||
+        /* The kernel's length is the family's (checked against *lpFromlen). */
+        int outlen = (int)mh.msg_namelen < addrlen ? (int)mh.msg_namelen : addrlen;
+        if (umem_write(from, &ss, (size_t)outlen) != 0 ||
             umem_write(fromlen, &outlen, sizeof outlen) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
     }
-    if (got != NULL)
-        *got = (DWORD)n;
-    if (lpFlags != NULL)
-        *lpFlags = 0;
+    DWORD count_out = (DWORD)n, flags_out = 0;
+    if (tcp_put(got, &count_out, sizeof count_out) != 0 ||
+        tcp_put(lpFlags, &flags_out, sizeof flags_out) != 0)
+        return tcp_fail(lpErrno, WSAEFAULT);
     return 0;
 }
 

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* umem: caller memory is read and written through the kernel, so an invalid
- * address is WSAEFAULT and never a crash (D4), including a buffer that runs
- * into a PROT_NONE page, and the per-page probe sees every page. */
+/* umem: an invalid caller address is WSAEFAULT and never a crash (D4):
+ * NULL, wrapping, kernel and non-canonical addresses, unmapped, PROT_NONE and
+ * read-only pages, buffers crossing into them; the per-page probe sees every
+ * page, the write probe never changes the content (not even under a
+ * concurrent writer), and all of it works from several threads at once.
+ * Built twice: against the default back end (the fault-catching copy on
+ * x86-64) and, as common_umem_vm, against the process_vm_* fallback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -16,6 +23,7 @@
 #include <wsp/winsock2.h>
 
 #include "common/umem.h"
+#include "common/umem_arch.h"
 
 #define PG 4096
 
@@ -39,7 +47,7 @@ static void umem_read_into_guard_page_is_fault(void **state)
     assert_int_equal(umem_read(buf, m + 2 * PG, 1), WSAEFAULT);
     assert_int_equal(umem_read(buf, NULL, 1), WSAEFAULT);
     assert_int_equal(umem_read(buf, (void *)(uintptr_t)-4, 8), WSAEFAULT); /* wraps */
-    assert_int_equal(umem_read(buf, NULL, 0), 0);                            /* nothing to read */
+    assert_int_equal(umem_read(buf, NULL, 0), 0);                          /* nothing to read */
     munmap(m, 3 * PG);
 }
 
@@ -61,8 +69,8 @@ static void umem_check_read_large_buffer_spans_many_probe_batches(void **state)
 {
     (void)state;
     size_t pages = 300; /* more pages than one syscall probes */
-    char *m = mmap(NULL, (pages + 1) * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+    char *m =
+        mmap(NULL, (pages + 1) * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(m != MAP_FAILED);
     assert_int_equal(umem_check_read(m, pages * PG), 0);
     assert_int_equal(mprotect(m + (pages - 1) * PG, PG, PROT_NONE), 0); /* the last one */
@@ -78,6 +86,7 @@ static void umem_check_write_refuses_read_only_and_keeps_content(void **state)
     m[0] = 'a';
     m[2 * PG - 1] = 'z';
     assert_int_equal(umem_check_write(m, 2 * PG), 0);
+    assert_int_equal(umem_check_out(m, 2 * PG), 0);
     assert_int_equal(m[0], 'a');
     assert_int_equal(m[2 * PG - 1], 'z');
     assert_int_equal(mprotect(m + PG, PG, PROT_READ), 0);
@@ -141,6 +150,168 @@ static void umem_readv_writev_scatter_and_fault(void **state)
     assert_int_equal(munmap(m, 3 * PG), 0);
 }
 
+/* Addresses no process can use: the kernel half (a page fault) and, on
+ * x86-64, a non-canonical address (a general protection fault, reported
+ * without an address). */
+static void umem_kernel_and_noncanonical_addresses_are_fault(void **state)
+{
+    (void)state;
+    char buf[8] = "abcdefg";
+    void *kernel = (void *)(uintptr_t)0xffffffff81000000u;
+    void *noncanon = (void *)(uintptr_t)0x8000000000000000u;
+    assert_int_equal(umem_read(buf, kernel, 8), WSAEFAULT);
+    assert_int_equal(umem_write(kernel, buf, 8), WSAEFAULT);
+    assert_int_equal(umem_check_read(kernel, 1), WSAEFAULT);
+    assert_int_equal(umem_check_write(kernel, 1), WSAEFAULT);
+    assert_int_equal(umem_read(buf, noncanon, 8), WSAEFAULT);
+    assert_int_equal(umem_write(noncanon, buf, 8), WSAEFAULT);
+    assert_int_equal(umem_check_read(noncanon, 1), WSAEFAULT);
+    assert_int_equal(umem_check_write(noncanon, 1), WSAEFAULT);
+    assert_int_equal(umem_write(NULL, buf, 1), WSAEFAULT);
+    assert_int_equal(umem_check_write(NULL, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(NULL, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(kernel, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(noncanon, 1), WSAEFAULT);
+    assert_int_equal(umem_check_read((void *)(uintptr_t)-2, 4), WSAEFAULT); /* wraps */
+    assert_memory_equal(buf, "abcdefg", 8);
+}
+
+/* A page that was mapped and is gone, and a read-only one: reads of the
+ * read-only page work, writes fail, and nothing is written past the fault. */
+static void umem_unmapped_and_read_only_pages(void **state)
+{
+    (void)state;
+    char *m = map3();
+    assert_int_equal(munmap(m + PG, PG), 0); /* rw, hole, none */
+    char buf[16];
+    assert_int_equal(umem_read(buf, m + PG, 4), WSAEFAULT);
+    assert_int_equal(umem_write(m + PG, "abcd", 4), WSAEFAULT);
+    assert_int_equal(umem_check_read(m + PG - 2, 4), WSAEFAULT); /* crosses into the hole */
+    assert_int_equal(umem_check_write(m + PG - 2, 4), WSAEFAULT);
+    assert_int_equal(umem_read(buf, m + PG - 2, 4), WSAEFAULT);
+    assert_int_equal(mprotect(m, PG, PROT_READ), 0);
+    assert_int_equal(umem_read(buf, m, 16), 0);
+    assert_memory_equal(buf, "xxxxxxxxxxxxxxxx", 16);
+    assert_int_equal(umem_check_read(m, PG), 0);
+    assert_int_equal(umem_check_write(m, 1), WSAEFAULT);
+    assert_int_equal(umem_check_out(m + PG - 1, 1), WSAEFAULT);
+    assert_int_equal(umem_write(m + 8, "abcd", 4), WSAEFAULT);
+    assert_memory_equal(m + 8, "xxxx", 4);
+    struct iovec l[1] = {{buf, 4}}, r[1] = {{m, 4}};
+    assert_int_equal(umem_readv(l, 1, r, 1), 0);
+    assert_int_equal(umem_writev(l, 1, r, 1), WSAEFAULT);
+    munmap(m, PG);
+    munmap(m + 2 * PG, PG);
+}
+
+/* Page-crossing copies of every length around the boundary between a
+ * writable page and a PROT_NONE one: exactly those that stay on the first
+ * page succeed, and a write that fails touched nothing past the boundary. */
+static void umem_page_crossing_lengths(void **state)
+{
+    (void)state;
+    char *m = map3();
+    char src[64], dst[64];
+    memset(src, 'q', sizeof src);
+    for (size_t start = 1; start <= 32; start++) {
+        char *at = m + 2 * PG - start;
+        for (size_t n = 1; n <= 64; n++) {
+            int want = n <= start ? 0 : WSAEFAULT;
+            assert_int_equal(umem_read(dst, at, n), want);
+            assert_int_equal(umem_write(at, src, n), want);
+            assert_int_equal(umem_check_read(at, n), want);
+            assert_int_equal(umem_check_write(at, n), want);
+            assert_int_equal(umem_check_out(at, n), want);
+        }
+    }
+    munmap(m, 3 * PG);
+}
+
+/* umem_check_write runs against a thread that keeps storing into the probed
+ * octet: the probe must never write back an older value.  The writer checks
+ * after every store that the octet still holds what it stored. */
+struct umem_race {
+    _Atomic unsigned char *octet;
+    atomic_bool stop;
+    unsigned long lost;
+};
+
+static void *umem_race_writer(void *arg)
+{
+    struct umem_race *r = arg;
+    unsigned char v = 0;
+    for (unsigned long i = 0; i < 2000000 && !atomic_load(&r->stop); i++) {
+        v++;
+        atomic_store_explicit(r->octet, v, memory_order_relaxed);
+        if (atomic_load_explicit(r->octet, memory_order_relaxed) != v)
+            r->lost++;
+    }
+    atomic_store(&r->stop, true);
+    return NULL;
+}
+
+static void umem_check_write_loses_no_concurrent_store(void **state)
+{
+    (void)state;
+    if (!UMEM_FAULT_COPY)
+        skip(); /* the process_vm_* fallback reads and writes back: documented race */
+    char *m = map3();
+    struct umem_race r = {.octet = (_Atomic unsigned char *)(void *)m};
+    atomic_init(&r.stop, false);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, umem_race_writer, &r), 0);
+    while (!atomic_load(&r.stop))
+        assert_int_equal(umem_check_write(m, 1), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(r.lost, 0);
+    munmap(m, 3 * PG);
+}
+
+/* Several threads at once, each mixing good accesses and faults (separate
+ * buffers): every answer is right and nothing leaks from one thread's fault
+ * into another's copy. */
+struct umem_worker {
+    char *m; /* map3() */
+    int id;
+    int wrong;
+};
+
+static void *umem_worker_main(void *arg)
+{
+    struct umem_worker *w = arg;
+    char mine[32], got[32];
+    memset(mine, 'a' + w->id, sizeof mine);
+    char *slot = w->m + w->id * 64;
+    for (int i = 0; i < 20000; i++) {
+        if (umem_write(slot, mine, sizeof mine) != 0 || umem_read(got, slot, sizeof got) != 0 ||
+            memcmp(got, mine, sizeof got) != 0)
+            w->wrong++;
+        if (umem_read(got, w->m + 2 * PG - 16, 32) != WSAEFAULT ||
+            umem_write(w->m + 2 * PG + w->id, mine, 1) != WSAEFAULT ||
+            umem_check_write(w->m + 2 * PG - 1, 2) != WSAEFAULT || umem_check_read(slot, 32) != 0)
+            w->wrong++;
+    }
+    return NULL;
+}
+
+static void umem_many_threads_fault_and_copy(void **state)
+{
+    (void)state;
+    char *m = map3();
+    enum { N = 4 };
+    struct umem_worker w[N];
+    pthread_t t[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = (struct umem_worker){.m = m, .id = i};
+        assert_int_equal(pthread_create(&t[i], NULL, umem_worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].wrong, 0);
+    }
+    munmap(m, 3 * PG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +321,11 @@ int main(void)
         cmocka_unit_test(umem_check_write_refuses_read_only_and_keeps_content),
         cmocka_unit_test(umem_works_in_a_forked_child),
         cmocka_unit_test(umem_readv_writev_scatter_and_fault),
+        cmocka_unit_test(umem_kernel_and_noncanonical_addresses_are_fault),
+        cmocka_unit_test(umem_unmapped_and_read_only_pages),
+        cmocka_unit_test(umem_page_crossing_lengths),
+        cmocka_unit_test(umem_check_write_loses_no_concurrent_store),
+        cmocka_unit_test(umem_many_threads_fault_and_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

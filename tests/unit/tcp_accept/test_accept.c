@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include <sys/mman.h>
+
 #include "fixtures.h"
 
 static struct conf_ctx ctx4 = {&tcp_fixtures[0], &conf_level_spi};
@@ -145,6 +147,61 @@ static void tcp_accept_inherits_nonblocking(void **state)
     conf_close(c, l);
 }
 
+/* Defect 9: an address buffer that cannot take the peer's address is
+ * WSAEFAULT (Windows' accept/WSAAccept: "The addrlen parameter is too small
+ * or addr is not a valid part of the user address space") and decided before
+ * a connection is taken: the connection stays queued, and a correct call
+ * then gets that very connection. */
+static void tcp_accept_bad_address_keeps_connection(void **state)
+{
+    const struct conf_ctx *c = *state;
+    struct sockaddr_storage ss, mine, got;
+    int len, err = 0;
+    SOCKET l = conf_listener(c, 4, &ss, &len);
+    assert_int_equal(c->lv->fionbio(l, 1, &err), 0); /* a lost connection: WSAEWOULDBLOCK */
+    SOCKET cl = connect_to(c, &ss, len);
+    int mlen = sizeof mine;
+    assert_int_equal(c->lv->getsockname(cl, (struct sockaddr *)&mine, &mlen, &err), 0);
+    wsp_fd_set rs = {1, {l}};
+    assert_int_equal(P->lpWSPSelect(0, &rs, NULL, NULL, NULL, &err), 1);
+
+    char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    int big = sizeof got;
+    memcpy(m, &big, sizeof big);
+    assert_int_equal(mprotect(m, 4096, PROT_READ), 0); /* holds a valid *addrlen */
+    assert_int_equal(mprotect(m + 4096, 4096, PROT_NONE), 0);
+    struct sockaddr *ro_addr = (struct sockaddr *)(void *)(m + 64);
+    struct sockaddr *no_addr = (struct sockaddr *)(void *)(m + 4096);
+    int glen = sizeof got, small = 4;
+    struct sockaddr *g = (struct sockaddr *)&got;
+    assert_true(P->lpWSPAccept(l, ro_addr, &glen, NULL, 0, &err) == INVALID_SOCKET);
+    assert_int_equal(err, WSAEFAULT);
+    assert_true(P->lpWSPAccept(l, no_addr, &glen, NULL, 0, &err) == INVALID_SOCKET);
+    assert_int_equal(err, WSAEFAULT);
+    assert_true(P->lpWSPAccept(l, g, (LPINT)(void *)m, NULL, 0, &err) == INVALID_SOCKET);
+    assert_int_equal(err, WSAEFAULT); /* read-only *addrlen */
+    assert_true(P->lpWSPAccept(l, g, (LPINT)(void *)no_addr, NULL, 0, &err) == INVALID_SOCKET);
+    assert_int_equal(err, WSAEFAULT);
+    assert_true(P->lpWSPAccept(l, g, &small, NULL, 0, &err) == INVALID_SOCKET);
+    assert_int_equal(err, WSAEFAULT);
+    assert_true(P->lpWSPAccept(l, g, NULL, NULL, 0, &err) == INVALID_SOCKET);
+    assert_int_equal(err, WSAEFAULT);
+
+    glen = sizeof got;
+    SOCKET s = P->lpWSPAccept(l, g, &glen, NULL, 0, &err);
+    assert_true(s != INVALID_SOCKET); /* the same connection, still queued */
+    assert_int_equal(glen, mlen);
+    assert_memory_equal(&got, &mine, (size_t)mlen);
+    conf_send_all(c, s, "a", 1);
+    char b;
+    assert_int_equal(c->lv->recv(cl, &b, 1, &err), 1);
+    assert_int_equal(munmap(m, 2 * 4096), 0);
+    conf_close(c, s);
+    conf_close(c, cl);
+    conf_close(c, l);
+}
+
 #define T(fn, ctx) cmocka_unit_test_prestate_setup_teardown(fn, conf_setup, conf_teardown, ctx)
 
 int main(void)
@@ -156,6 +213,8 @@ int main(void)
         T(tcp_accept_defer_then_accept, &ctx4),
         T(tcp_accept_needs_listener, &ctx4),
         T(tcp_accept_inherits_nonblocking, &ctx4),
+        T(tcp_accept_bad_address_keeps_connection, &ctx4),
+        T(tcp_accept_bad_address_keeps_connection, &ctx6),
     };
     return cmocka_run_group_tests_name("tcp_accept", tests, NULL, NULL);
 }

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* umem back ends: how one range of caller memory is touched.  umem.c has
+ * already refused NULL, wrapping and empty ranges; a back end only reports
+ * whether the access faulted (0 ok, nonzero fault).
+ *
+ * UMEM_FAULT_COPY selects the fault-catching copy (umem_fault.c); without it
+ * the kernel copies (umem_vm.c).  UMEM_FORCE_VM builds the latter on x86-64
+ * too, so its tests run here. */
+#ifndef WSP_COMMON_UMEM_ARCH_H
+#define WSP_COMMON_UMEM_ARCH_H
+
+#include <stddef.h>
+
+#if defined(__x86_64__) && defined(__ELF__) && defined(__linux__) && !defined(UMEM_FORCE_VM)
+#define UMEM_FAULT_COPY 1
+#else
+#define UMEM_FAULT_COPY 0
+#endif
+
+/* Once per module: install what the back end needs (the fault handler). */
+void umem_arch_init(void);
+
+/* Are all n > 0 bytes at p readable or writable? */
+enum umem_probe_kind {
+    UMEM_PROBE_READ,  /* a load */
+    UMEM_PROBE_WRITE, /* an atomic store of the same value: never changes the content */
+    UMEM_PROBE_OUT,   /* a load and a plain store back: may lose a concurrent store */
+};
+
+#if UMEM_FAULT_COPY
+#include <stdint.h>
+
+/* The routines of umem_fault.c whose faulting instructions are in its fixup
+ * table; inline wrappers, so an access costs one call. */
+#define UMEM_HIDDEN __attribute__((visibility("hidden")))
+UMEM_HIDDEN size_t umem_x86_copy(void *dst, const void *src, size_t n); /* 0 or fault */
+UMEM_HIDDEN int umem_x86_load(void *p);                                 /* 0 or 1 */
+UMEM_HIDDEN int umem_x86_lockadd(void *p);
+UMEM_HIDDEN int umem_x86_rewrite(void *p);
+
+#define UMEM_PAGE 4096u /* probe stride: never larger than the real page size */
+
+/* dst <- src, n > 0; the caller side is src for read, dst for write. 0 or
+ * nonzero for a fault. */
+static inline int umem_arch_read(void *dst, const void *src, size_t n)
+{
+    return umem_x86_copy(dst, src, n) != 0;
+}
+
+static inline int umem_arch_write(void *dst, const void *src, size_t n)
+{
+    return umem_x86_copy(dst, src, n) != 0;
+}
+
+/* The first octet, then the first octet of every later UMEM_PAGE chunk: a
+ * chunk never straddles a real page, so one access proves the chunk. */
+static inline int umem_arch_probe(const void *p, size_t n, enum umem_probe_kind kind)
+{
+    uintptr_t at = (uintptr_t)p;
+    const uintptr_t last = at + n - 1;
+    for (;;) {
+        int bad = kind == UMEM_PROBE_READ    ? umem_x86_load((void *)at)
+                  : kind == UMEM_PROBE_WRITE ? umem_x86_lockadd((void *)at)
+                                             : umem_x86_rewrite((void *)at);
+        if (bad)
+            return -1;
+        uintptr_t next = (at & ~(uintptr_t)(UMEM_PAGE - 1)) + UMEM_PAGE;
+        if (next == 0 || next > last)
+            return 0;
+        at = next;
+    }
+}
+#else
+int umem_arch_read(void *dst, const void *src, size_t n);
+int umem_arch_write(void *dst, const void *src, size_t n);
+int umem_arch_probe(const void *p, size_t n, enum umem_probe_kind kind);
+#endif
+
+#endif
