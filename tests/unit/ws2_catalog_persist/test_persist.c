@@ -388,6 +388,33 @@ static void persist_update_provider(void **state)
     assert_int_equal(got[9], 'y');
 }
 
+/* Where the file is: WSP_CATALOG, else XDG_CONFIG_HOME (absolute only), else
+ * HOME/.config, else the system file (docs/catalog.md). */
+static void persist_path_order(void **state)
+{
+    (void)state;
+    char got[512];
+    assert_int_equal(wsp_catalog_path(got, sizeof got), 0);
+    assert_string_equal(got, file);
+    unsetenv("WSP_CATALOG");
+    setenv("XDG_CONFIG_HOME", "/nonexistent-xdg", 1);
+    setenv("HOME", "/nonexistent-home", 1);
+    assert_int_equal(wsp_catalog_path(got, sizeof got), 0);
+    assert_string_equal(got, "/nonexistent-xdg/wsp/catalog.json");
+    setenv("XDG_CONFIG_HOME", "relative/xdg", 1); /* the XDG spec: ignored */
+    assert_int_equal(wsp_catalog_path(got, sizeof got), 0);
+    assert_string_equal(got, "/nonexistent-home/.config/wsp/catalog.json");
+    unsetenv("XDG_CONFIG_HOME");
+    unsetenv("HOME");
+    assert_int_equal(wsp_catalog_path(got, sizeof got), 0);
+    assert_true(got[0] == '/');
+    const char *tail = "/wsp/catalog.json";
+    assert_true(strlen(got) > strlen(tail));
+    assert_string_equal(got + strlen(got) - strlen(tail), tail);
+    assert_int_equal(wsp_catalog_path(got, 8), -1); /* too small */
+    setenv("WSP_CATALOG", file, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup(persist_unreadable_file_is_reported, fresh),
         cmocka_unit_test_setup(persist_chains_are_checked, fresh),
         cmocka_unit_test_setup(persist_update_provider, fresh),
+        cmocka_unit_test(persist_path_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
