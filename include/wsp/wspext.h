@@ -23,6 +23,16 @@ extern "C" {
  * (not an event of this library) or WSANOTINITIALISED. */
 WSP_EXPORT int wsp_event_fd(WSAEVENT hEvent);
 
+/* The catalog file this process uses (see ws2spi.h, docs/catalog.md), as a
+ * NUL-terminated path in buf (cap bytes). 0, or -1 if it does not fit. */
+WSP_EXPORT int wsp_catalog_path(char *buf, size_t cap);
+
+/* What is wrong with the catalog file, as "FILE:LINE: what" (or "FILE: what"
+ * when no line is to blame), found by the last WSAStartup or WSC call; buf
+ * gets an empty string when the file is fine. Returns 0 when it is fine,
+ * else WSASYSCALLFAILURE (the code the WSC calls give). */
+WSP_EXPORT int wsp_catalog_status(char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,8 +7,8 @@
  * As on Windows, API calls that race the last WSACleanup on other threads are
  * the application's bug: new calls get WSANOTINITIALISED from the moment the
  * count reaches zero, but a call already past that check may find its
- * provider gone. Installed catalog entries survive WSACleanup (they are the
- * process's catalog, not the session's).
+ * provider gone. Installed catalog entries survive WSACleanup (they live in
+ * the catalog file, docs/catalog.md).
  *
  * Both refuse with WSAEINPROGRESS when called from a provider's WSPStartup or
  * WSPCleanup (loader.h: ldr_busy): the loader, and in the last WSACleanup
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "catalog_store.h"
 #include "common/umem.h"
 #include "event.h"
 #include "loader.h"
@@ -43,6 +44,9 @@ WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
     strcpy(d.szSystemStatus, "Running");
     if (umem_write(lpWSAData, &d, sizeof d) != 0)
         return WSAEFAULT;
+    /* another process's installs show from the next WSAStartup on, as on
+     * Windows; a bad file leaves the built-in entries (wsp_catalog_status) */
+    (void)cats_refresh();
     pthread_mutex_lock(&su_mu);
     su_count++;
     atomic_store_explicit(&su_running_flag, 1, memory_order_release);
