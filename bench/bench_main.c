@@ -25,8 +25,11 @@ struct bench_section {
 };
 
 static const struct bench_section sections[] = {
-    {"lookup", bench_lookup, 0}, {"stream", bench_stream, 0}, {"disconnect", bench_disconnect, 0},
-    {"itot", bench_itot, 1},     {"trace", bench_trace, 0},
+    {"lookup", bench_lookup, 0},         /* handle table */
+    {"stream", bench_stream, 0},         /* send/recv */
+    {"disconnect", bench_disconnect, 0}, /* WSASendDisconnect */
+    {"itot", bench_itot, 1},             /* the itot provider */
+    {"trace", bench_trace, 0},           /* the trace hook, off and on */
 };
 
 static void usage(void)
