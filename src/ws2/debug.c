@@ -165,6 +165,24 @@ void dbg_begin(struct dbg_line *l, const char *name)
     dbg_put(l, "%s(", name);
 }
 
+#define DBG_STR_MAX 100
+
+void dbg_put_str(struct dbg_line *l, const char *key, const char *s)
+{
+    if (s == NULL) {
+        dbg_put(l, "%s=NULL", key);
+        return;
+    }
+    char out[DBG_STR_MAX + 4];
+    size_t n = 0;
+    for (; s[n] != '\0' && n < DBG_STR_MAX; n++)
+        out[n] = s[n] > 0x20 && s[n] < 0x7f ? s[n] : '?';
+    if (s[n] != '\0')
+        out[n++] = '.', out[n++] = '.', out[n++] = '.';
+    out[n] = '\0';
+    dbg_put(l, "%s=%s", key, out);
+}
+
 void dbg_put_addr(struct dbg_line *l, const char *key, const struct sockaddr *sa, int len)
 {
     struct sockaddr_storage ss;
@@ -224,14 +242,19 @@ static void dbg_put_error(struct dbg_line *l, int err)
     dbg_put(l, "%s (%d)", name != NULL ? name : "error", err);
 }
 
+void dbg_result_fail(struct dbg_line *l, const char *value, int err)
+{
+    dbg_put(l, ") = %s ", value);
+    dbg_put_error(l, err != 0 ? err : WSASYSCALLFAILURE);
+}
+
 void dbg_result(struct dbg_line *l, int rc, int err)
 {
     if (rc != SOCKET_ERROR) {
         dbg_put(l, ") = %d", rc);
         return;
     }
-    dbg_put(l, ") = SOCKET_ERROR ");
-    dbg_put_error(l, err != 0 ? err : WSASYSCALLFAILURE);
+    dbg_result_fail(l, "SOCKET_ERROR", err);
 }
 
 void dbg_result_socket(struct dbg_line *l, SOCKET s, int err)
@@ -240,8 +263,7 @@ void dbg_result_socket(struct dbg_line *l, SOCKET s, int err)
         dbg_put(l, ") = %#" PRIxPTR, (uintptr_t)s);
         return;
     }
-    dbg_put(l, ") = INVALID_SOCKET ");
-    dbg_put_error(l, err != 0 ? err : WSASYSCALLFAILURE);
+    dbg_result_fail(l, "INVALID_SOCKET", err);
 }
 
 void dbg_result_code(struct dbg_line *l, int code)
@@ -260,8 +282,7 @@ void dbg_result_bool(struct dbg_line *l, BOOL ok, int err)
         dbg_put(l, ") = TRUE");
         return;
     }
-    dbg_put(l, ") = FALSE ");
-    dbg_put_error(l, err != 0 ? err : WSASYSCALLFAILURE);
+    dbg_result_fail(l, "FALSE", err);
 }
 
 void dbg_fail(const char *name, SOCKET s, int err)

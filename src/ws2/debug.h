@@ -48,6 +48,9 @@ struct dbg_line {
 /* Starts "name(". */
 void dbg_begin(struct dbg_line *l, const char *name);
 void dbg_put(struct dbg_line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "key=text" of a local string, at most 100 characters, anything not
+ * printable as '?' (a line stays one line); "key=NULL". */
+void dbg_put_str(struct dbg_line *l, const char *key, const char *s);
 /* "key=a.b.c.d:port" read from caller memory (umem: a bad pointer prints "?"). */
 void dbg_put_addr(struct dbg_line *l, const char *key, const struct sockaddr *sa, int len);
 /* The total length of an array of n WSABUFs in caller memory, or -1. */
@@ -56,6 +59,9 @@ long long dbg_wsabuf_len(const WSABUF *bufs, DWORD n);
 long long dbg_read_u32(const DWORD *p);
 long long dbg_read_int(const int *p);
 
+/* ") = value NAME (n)": a failure returned as value with error err (0 is
+ * shown as WSASYSCALLFAILURE). */
+void dbg_result_fail(struct dbg_line *l, const char *value, int err);
 /* ") = 0" or ") = SOCKET_ERROR WSAENOTCONN (10057)"; err 0 on failure is
  * shown as WSASYSCALLFAILURE, as api_done reports it. */
 void dbg_result(struct dbg_line *l, int rc, int err);

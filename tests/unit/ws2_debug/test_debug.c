@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <wsp/ws2tcpip.h>
 #include <wsp/wspext.h>
 
 #include "debug_child.h"
@@ -210,6 +211,56 @@ static void callback_calls_are_not_traced(void **state)
     assert_int_equal(reentry_set_err, WSAEINPROGRESS);
 }
 
+/* Calls that never reach a provider are traced where they are: event
+ * objects and the resolver.  A name is shown (non-printable characters as
+ * '?', so a line stays one line); the answers are counted, not shown. */
+static void events_and_resolver_are_traced(void **state)
+{
+    (void)state;
+    memset(&got, 0, sizeof got);
+    assert_int_equal(wsp_set_debug_callback(collect, &got), 0);
+    WSAEVENT ev = WSACreateEvent();
+    assert_true(ev != WSA_INVALID_EVENT);
+    assert_true(WSASetEvent(ev));
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, FALSE, 0, FALSE), WSA_WAIT_EVENT_0);
+    assert_true(WSAResetEvent(ev));
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, FALSE, 0, FALSE), WSA_WAIT_TIMEOUT);
+    assert_true(WSACloseEvent(ev));
+    assert_false(WSASetEvent(ev)); /* closed: WSA_INVALID_HANDLE */
+    ADDRINFOA hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+                       .ai_family = AF_INET,
+                       .ai_socktype = SOCK_STREAM};
+    PADDRINFOA res = NULL;
+    assert_int_equal(wsp_getaddrinfo("127.0.0.1", "80", &hints, &res), 0);
+    struct sockaddr_in sa;
+    memcpy(&sa, res->ai_addr, sizeof sa);
+    wsp_freeaddrinfo(res);
+    int bad = wsp_getaddrinfo("127.0.0.1\nX", "80", &hints, &res);
+    assert_int_not_equal(bad, 0);
+    char host[64], serv[16];
+    assert_int_equal(wsp_getnameinfo((SOCKADDR *)&sa, sizeof sa, host, sizeof host, serv,
+                                     sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV),
+                     0);
+    assert_int_equal(wsp_set_debug_callback(NULL, NULL), 0);
+
+    char b[8][160];
+    const char *want[] = {
+        fmt(b[0], sizeof b[0], "WSACreateEvent() = %p", ev),
+        fmt(b[1], sizeof b[1], "WSASetEvent(event=%p) = TRUE", ev),
+        "WSAWaitForMultipleEvents(count=1, all=0, timeout=0) = WSA_WAIT_EVENT_0+0",
+        fmt(b[2], sizeof b[2], "WSAResetEvent(event=%p) = TRUE", ev),
+        "WSAWaitForMultipleEvents(count=1, all=0, timeout=0) = WSA_WAIT_TIMEOUT",
+        fmt(b[3], sizeof b[3], "WSACloseEvent(event=%p) = TRUE", ev),
+        fmt(b[4], sizeof b[4], "WSASetEvent(event=%p) = FALSE WSA_INVALID_HANDLE (6)", ev),
+        "wsp_getaddrinfo(node=127.0.0.1, service=80) = 0, results=1",
+        fmt(b[5], sizeof b[5], "wsp_getaddrinfo(node=127.0.0.1?X, service=80) = %s (%d)",
+            wsp_strerror_name(bad), bad),
+        fmt(b[6], sizeof b[6], "wsp_getnameinfo(addr=127.0.0.1:80, flags=%#x) = 0",
+            (unsigned)(NI_NUMERICHOST | NI_NUMERICSERV)),
+    };
+    expect_lines(want, (int)(sizeof want / sizeof want[0]));
+}
+
 /* The lines the helper writes to stderr with WSP_DEBUG=1, in order. */
 static void expect_child_lines(const struct child_out *r, const char *prefix)
 {
@@ -299,6 +350,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_pointer_prints_a_question_mark, session_start,
                                         session_end),
         cmocka_unit_test_setup_teardown(callback_calls_are_not_traced, session_start, session_end),
+        cmocka_unit_test_setup_teardown(events_and_resolver_are_traced, session_start, session_end),
         cmocka_unit_test(env_debug_1_writes_stderr),
         cmocka_unit_test(env_off_is_silent),
         cmocka_unit_test(env_debug_2_adds_time_and_thread),
