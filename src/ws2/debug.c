@@ -43,6 +43,33 @@ static _Thread_local const WSPPROC_TABLE *dbg_next;
 static _Thread_local int dbg_in_cb;
 
 static pthread_once_t dbg_env_once = PTHREAD_ONCE_INIT;
+static pthread_once_t dbg_fork_once = PTHREAD_ONCE_INIT;
+
+/* fork: the child must not inherit dbg_mu held by a thread that does not
+ * exist there (its first traced call would hang), so fork waits for a line
+ * in progress.  Not from inside the callback, which holds dbg_mu itself. */
+static int dbg_fork_locked;
+
+static void dbg_fork_prepare(void)
+{
+    if (!dbg_in_cb) {
+        pthread_mutex_lock(&dbg_mu);
+        dbg_fork_locked = 1;
+    }
+}
+
+static void dbg_fork_after(void)
+{
+    if (dbg_fork_locked) {
+        dbg_fork_locked = 0;
+        pthread_mutex_unlock(&dbg_mu);
+    }
+}
+
+static void dbg_fork_register(void)
+{
+    pthread_atfork(dbg_fork_prepare, dbg_fork_after, dbg_fork_after);
+}
 
 static void dbg_update_flag_locked(void)
 {
@@ -107,6 +134,7 @@ static void dbg_env_read(void)
 
 void dbg_env_init(void)
 {
+    pthread_once(&dbg_fork_once, dbg_fork_register);
     pthread_once(&dbg_env_once, dbg_env_read);
 }
 
@@ -115,6 +143,7 @@ WSP_EXPORT int wsp_set_debug_callback(wsp_debug_callback cb, void *ctx)
     /* the caller's own callback holds dbg_mu further up this thread */
     if (dbg_in_cb)
         return le_fail(WSAEINPROGRESS);
+    pthread_once(&dbg_fork_once, dbg_fork_register);
     pthread_mutex_lock(&dbg_mu);
     dbg_cb = cb;
     dbg_ctx = cb != NULL ? ctx : NULL;
