@@ -344,7 +344,9 @@ void dbg_emit(struct dbg_line *l)
 {
     if (dbg_in_cb)
         return;
-    int saved = errno; /* a traced call leaves errno as it found it */
+    /* a traced call leaves errno and the last error as it found them, whatever
+     * the callback does */
+    int saved = errno, last = WSAGetLastError();
     pthread_mutex_lock(&dbg_mu);
     if (dbg_level > 0) {
         char out[DBG_LINE_MAX + 64];
@@ -359,5 +361,6 @@ void dbg_emit(struct dbg_line *l)
         dbg_in_cb = 0;
     }
     pthread_mutex_unlock(&dbg_mu);
+    WSASetLastError(last);
     errno = saved;
 }

@@ -211,6 +211,21 @@ static void callback_calls_are_not_traced(void **state)
     assert_int_equal(reentry_set_err, WSAEINPROGRESS);
 }
 
+/* The callback's calls change the thread's last error; the traced call's own
+ * error must survive them (here WSACleanup without WSAStartup, whose line is
+ * written after its error is stored). */
+static void callback_keeps_the_last_error(void **state)
+{
+    (void)state;
+    reentry_calls = 0;
+    assert_int_equal(wsp_set_debug_callback(reenter, NULL), 0);
+    assert_int_equal(WSACleanup(), SOCKET_ERROR);
+    int err = WSAGetLastError();
+    assert_int_equal(wsp_set_debug_callback(NULL, NULL), 0);
+    assert_int_equal(reentry_calls, 1);
+    assert_int_equal(err, WSANOTINITIALISED);
+}
+
 /* Calls that never reach a provider are traced where they are: event
  * objects and the resolver.  A name is shown (non-printable characters as
  * '?', so a line stays one line); the answers are counted, not shown. */
@@ -350,6 +365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_pointer_prints_a_question_mark, session_start,
                                         session_end),
         cmocka_unit_test_setup_teardown(callback_calls_are_not_traced, session_start, session_end),
+        cmocka_unit_test(callback_keeps_the_last_error),
         cmocka_unit_test_setup_teardown(events_and_resolver_are_traced, session_start, session_end),
         cmocka_unit_test(env_debug_1_writes_stderr),
         cmocka_unit_test(env_off_is_silent),
