@@ -19,6 +19,7 @@
 #include "api.h"
 #include "catalog_store.h"
 #include "common/umem.h"
+#include "debug.h"
 #include "event.h"
 #include "loader.h"
 
@@ -26,7 +27,25 @@ _Atomic int su_running_flag;
 static pthread_mutex_t su_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned su_count;
 
+static int su_startup(WORD wVersionRequested, LPWSADATA lpWSAData);
+
+/* Traced here: WSAStartup never reaches a provider. The trace settings are
+ * read once, before the first WSAStartup's own line. */
 WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+{
+    dbg_env_init();
+    int rc = su_startup(wVersionRequested, lpWSAData);
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, "WSAStartup");
+        dbg_put(&l, "version=%u.%u", LOBYTE(wVersionRequested), HIBYTE(wVersionRequested));
+        dbg_result_code(&l, rc);
+        dbg_emit(&l);
+    }
+    return rc;
+}
+
+static int su_startup(WORD wVersionRequested, LPWSADATA lpWSAData)
 {
     BYTE major = LOBYTE(wVersionRequested), minor = HIBYTE(wVersionRequested);
     /* only Winsock 2: 1.x has no SPI and different semantics */
@@ -62,7 +81,21 @@ static void su_close_one(SOCKET s, void *owner, void *arg)
         (void)api_close_handle(s);
 }
 
+static int su_cleanup(void);
+
 WSP_EXPORT int WSAAPI WSACleanup(void)
+{
+    int rc = su_cleanup();
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, "WSACleanup");
+        dbg_result(&l, rc, WSAGetLastError());
+        dbg_emit(&l);
+    }
+    return rc;
+}
+
+static int su_cleanup(void)
 {
     /* from a provider's WSPStartup/WSPCleanup: the last WSACleanup would wait
      * for the loader (or this very mutex) held further up this thread */
