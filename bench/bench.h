@@ -93,6 +93,7 @@ int bench_disconnect(const struct bench_opts *o);
 int bench_disconnect_case(const struct bench_opts *o, const char *group, const struct pair_opts *po,
                           int datalen, const char *label);
 int bench_itot(const struct bench_opts *o);
+int bench_trace(const struct bench_opts *o);
 /* callgrind mode: runs n sends of 64 B through one variant only. */
 int bench_callgrind_send(const char *which, int n);
 

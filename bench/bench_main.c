@@ -3,7 +3,7 @@
  * same run, interleaved; prints a markdown table of medians (ns/op) and the
  * ratio wsp/raw.
  *
- *   wsp-bench [--reps N] [--quick] [--no-itot] [--only lookup|stream|disconnect|itot]
+ *   wsp-bench [--reps N] [--quick] [--no-itot] [--only lookup|stream|disconnect|itot|trace]
  *             [--csv FILE]
  *   wsp-bench --callgrind-send raw|wsp [N]
  */
@@ -25,10 +25,11 @@ struct bench_section {
 };
 
 static const struct bench_section sections[] = {
-    {"lookup", bench_lookup, 0},
-    {"stream", bench_stream, 0},
-    {"disconnect", bench_disconnect, 0},
-    {"itot", bench_itot, 1},
+    {"lookup", bench_lookup, 0},         /* handle table */
+    {"stream", bench_stream, 0},         /* send/recv */
+    {"disconnect", bench_disconnect, 0}, /* WSASendDisconnect */
+    {"itot", bench_itot, 1},             /* the itot provider */
+    {"trace", bench_trace, 0},           /* the trace hook, off and on */
 };
 
 static void usage(void)
@@ -36,7 +37,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]\n"
             "       wsp-bench --callgrind-send raw|wsp [N]\n"
-            "sections: lookup stream disconnect itot\n");
+            "sections: lookup stream disconnect itot trace\n");
 }
 
 int main(int argc, char **argv)

@@ -35,12 +35,11 @@ typedef SOCKET(WSPAPI *LPWSPACCEPT)(SOCKET s, struct sockaddr *addr, LPINT addrl
                                     LPINT lpErrno);
 typedef INT(WSPAPI *LPWSPADDRESSTOSTRING)(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
                                           LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                                          LPWSTR lpszAddressString,
-                                          LPDWORD lpdwAddressStringLength, LPINT lpErrno);
+                                          LPWSTR lpszAddressString, LPDWORD lpdwAddressStringLength,
+                                          LPINT lpErrno);
 typedef int(WSPAPI *LPWSPASYNCSELECT)(SOCKET s, HWND hWnd, unsigned int wMsg, LONG lEvent,
                                       LPINT lpErrno);
-typedef int(WSPAPI *LPWSPBIND)(SOCKET s, const struct sockaddr *name, int namelen,
-                               LPINT lpErrno);
+typedef int(WSPAPI *LPWSPBIND)(SOCKET s, const struct sockaddr *name, int namelen, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPCANCELBLOCKINGCALL)(LPINT lpErrno);
 typedef int(WSPAPI *LPWSPCLEANUP)(LPINT lpErrno);
 typedef int(WSPAPI *LPWSPCLOSESOCKET)(SOCKET s, LPINT lpErrno);
@@ -54,32 +53,30 @@ typedef int(WSPAPI *LPWSPENUMNETWORKEVENTS)(SOCKET s, WSAEVENT hEventObject,
 typedef int(WSPAPI *LPWSPEVENTSELECT)(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents,
                                       LPINT lpErrno);
 typedef BOOL(WSPAPI *LPWSPGETOVERLAPPEDRESULT)(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
-                                               LPDWORD lpcbTransfer, BOOL fWait,
-                                               LPDWORD lpdwFlags, LPINT lpErrno);
+                                               LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags,
+                                               LPINT lpErrno);
 typedef int(WSPAPI *LPWSPGETPEERNAME)(SOCKET s, struct sockaddr *name, LPINT namelen,
                                       LPINT lpErrno);
 typedef int(WSPAPI *LPWSPGETSOCKNAME)(SOCKET s, struct sockaddr *name, LPINT namelen,
                                       LPINT lpErrno);
-typedef int(WSPAPI *LPWSPGETSOCKOPT)(SOCKET s, int level, int optname, char *optval,
-                                     LPINT optlen, LPINT lpErrno);
-typedef BOOL(WSPAPI *LPWSPGETQOSBYNAME)(SOCKET s, LPWSABUF lpQOSName, LPQOS lpQOS,
-                                        LPINT lpErrno);
+typedef int(WSPAPI *LPWSPGETSOCKOPT)(SOCKET s, int level, int optname, char *optval, LPINT optlen,
+                                     LPINT lpErrno);
+typedef BOOL(WSPAPI *LPWSPGETQOSBYNAME)(SOCKET s, LPWSABUF lpQOSName, LPQOS lpQOS, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPIOCTL)(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
                                 DWORD cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer,
                                 LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
                                 LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                                 LPWSATHREADID lpThreadId, LPINT lpErrno);
 typedef SOCKET(WSPAPI *LPWSPJOINLEAF)(SOCKET s, const struct sockaddr *name, int namelen,
-                                      LPWSABUF lpCallerData, LPWSABUF lpCalleeData,
-                                      LPQOS lpSQOS, LPQOS lpGQOS, DWORD dwFlags, LPINT lpErrno);
+                                      LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
+                                      LPQOS lpGQOS, DWORD dwFlags, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPLISTEN)(SOCKET s, int backlog, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPRECV)(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                                LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
                                LPWSAOVERLAPPED lpOverlapped,
                                LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                                LPWSATHREADID lpThreadId, LPINT lpErrno);
-typedef int(WSPAPI *LPWSPRECVDISCONNECT)(SOCKET s, LPWSABUF lpInboundDisconnectData,
-                                         LPINT lpErrno);
+typedef int(WSPAPI *LPWSPRECVDISCONNECT)(SOCKET s, LPWSABUF lpInboundDisconnectData, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPRECVFROM)(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                                    LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
                                    struct sockaddr *lpFrom, LPINT lpFromlen,
@@ -109,9 +106,8 @@ typedef SOCKET(WSPAPI *LPWSPSOCKET)(int af, int type, int protocol,
                                     LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g, DWORD dwFlags,
                                     LPINT lpErrno);
 typedef INT(WSPAPI *LPWSPSTRINGTOADDRESS)(LPWSTR AddressString, INT AddressFamily,
-                                          LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                                          LPSOCKADDR lpAddress, LPINT lpAddressLength,
-                                          LPINT lpErrno);
+                                          LPWSAPROTOCOL_INFOW lpProtocolInfo, LPSOCKADDR lpAddress,
+                                          LPINT lpAddressLength, LPINT lpErrno);
 
 typedef struct _WSPPROC_TABLE {
     LPWSPACCEPT lpWSPAccept;
@@ -163,8 +159,7 @@ typedef BOOL(WSPAPI *LPWPUPOSTMESSAGE)(HWND hWnd, UINT Msg, WPARAM wParam, LPARA
 typedef int(WSPAPI *LPWPUQUERYBLOCKINGCALLBACK)(DWORD dwCatalogEntryId,
                                                 LPBLOCKINGCALLBACK *lplpfnCallback,
                                                 PDWORD_PTR lpdwContext, LPINT lpErrno);
-typedef int(WSPAPI *LPWPUQUERYSOCKETHANDLECONTEXT)(SOCKET s, PDWORD_PTR lpContext,
-                                                   LPINT lpErrno);
+typedef int(WSPAPI *LPWPUQUERYSOCKETHANDLECONTEXT)(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno);
 typedef int(WSPAPI *LPWPUQUEUEAPC)(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
                                    DWORD_PTR dwContext, LPINT lpErrno);
 typedef BOOL(WSPAPI *LPWPURESETEVENT)(WSAEVENT hEvent, LPINT lpErrno);
@@ -191,8 +186,8 @@ typedef struct _WSPUPCALLTABLE {
 } WSPUPCALLTABLE, *LPWSPUPCALLTABLE;
 
 typedef int(WSPAPI *LPWSPSTARTUP)(WORD wVersionRequested, LPWSPDATA lpWSPData,
-                                  LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                                  WSPUPCALLTABLE UpcallTable, LPWSPPROC_TABLE lpProcTable);
+                                  LPWSAPROTOCOL_INFOW lpProtocolInfo, WSPUPCALLTABLE UpcallTable,
+                                  LPWSPPROC_TABLE lpProcTable);
 
 /* The one symbol every provider module exports. WSPStartup and WSPCleanup may
  * use the upcalls, but a call back into the API that would have to load a
@@ -206,27 +201,59 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                       LPWSPPROC_TABLE lpProcTable);
 
 /* ---- catalog installation (WSC*) ----------------------------------------
- * Process-local on POSIX: an installed provider lives in this process's
- * catalog until WSCDeinstallProvider or exit; nothing is persisted (there is no
- * registry). lpszProviderDllPath is an absolute module path, or a bare file
- * name that is searched in $WSP_PROVIDER_PATH (':'-separated, absolute
- * directories only, ignored in setuid/setgid programs), then in "wsp/" next
- * to libwsp, then in the install module directory. A relative path with a
- * directory part, or one that is not well-formed UTF-16, is WSAEINVAL. At load
- * time a module that others could have written (world-writable file or
- * directory; more in privileged programs) is refused with
- * WSAEPROVIDERFAILEDINIT: see docs/loader.md. Installed entries get new
- * catalog ids (from 2001 on), written back into lpProtocolInfoList[i].
+ * Persistent, as on Windows: the catalog is one JSON file (docs/catalog.md)
+ * at $WSP_CATALOG, else $XDG_CONFIG_HOME/wsp/catalog.json, else
+ * ~/.config/wsp/catalog.json, else the system default under the install's
+ * sysconfdir (the variables are read with secure_getenv: a privileged program
+ * gets the system file). The built-in entries 1001-1006 are always there. A
+ * writer locks the file, reads it, changes it and replaces it atomically, so
+ * concurrent installers in several processes all keep their entries; another
+ * process sees a change at its next WSAStartup (the WSC calls themselves read
+ * the file each time). A file that cannot be read or parsed: the writers fail
+ * with WSASYSCALLFAILURE and write nothing, the catalog in memory is the
+ * built-in entries alone, and wsp_catalog_status (wspext.h) says which file
+ * and line is wrong.
+ *
+ * lpszProviderDllPath is an absolute module path, or a bare file name that
+ * is searched in $WSP_PROVIDER_PATH (':'-separated, absolute directories
+ * only, ignored in setuid/setgid programs), then in "wsp/" next to libwsp,
+ * then in the install module directory. A relative path with a directory
+ * part, or one that is not well-formed UTF-16, is WSAEINVAL. At load time a
+ * module that others could have written (world-writable file or directory;
+ * more in privileged programs) is refused with WSAEPROVIDERFAILEDINIT: see
+ * docs/loader.md. Installed entries get new catalog ids (from 2001 on, above
+ * every id in the file), written back into lpProtocolInfoList[i].
  * dwCatalogEntryId when that memory is writable; ProviderId is set to
  * lpProviderId; a base or layered entry gets its own id as ChainEntries[0].
- * Return 0 or SOCKET_ERROR with the code in *lpErrno (WSAEINVAL: bad
- * argument or GUID already installed; WSAEFAULT; WSAENOBUFS). A deinstalled
- * provider disappears from the catalog at once; sockets already open on it
- * keep working until closed. */
+ *
+ * Protocol chains: ChainLen 0 is a layered entry, 1 a base entry, 2-7 a
+ * chain whose ChainEntries are layered entries from the top down and a base
+ * entry last, all already in the catalog. A longer chain, one naming an
+ * unknown entry or an entry of the wrong kind, a GUID already installed:
+ * WSAEINVAL. WSCDeinstallProvider refuses (WSAEINVAL, nothing changes) a
+ * built-in provider and a provider whose entries another provider's chain
+ * still names: remove the chain first. WSASocket on a chain entry fails with
+ * WSAEPROVIDERFAILEDINIT for now (layered sockets are not supported yet).
+ *
+ * Return 0 or SOCKET_ERROR with the code in *lpErrno (WSAEINVAL; WSAEFAULT;
+ * WSAENOBUFS; WSASYSCALLFAILURE: the catalog file cannot be read, locked or
+ * written, or is corrupt). A deinstalled provider disappears from the catalog
+ * at once; sockets already open on it keep working until closed. */
 WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
                                          LPWSAPROTOCOL_INFOW lpProtocolInfoList,
                                          DWORD dwNumberOfEntries, LPINT lpErrno);
 WSP_EXPORT int WSPAPI WSCDeinstallProvider(LPGUID lpProviderId, LPINT lpErrno);
+/* Replaces an installed provider's module path and its entries, one for one
+ * in catalog order (dwNumberOfEntries must be its number of entries); each
+ * keeps its catalog id. WSAEINVAL for a built-in or unknown provider. */
+WSP_EXPORT int WSPAPI WSCUpdateProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
+                                        const LPWSAPROTOCOL_INFOW lpProtocolInfoList,
+                                        DWORD dwNumberOfEntries, LPINT lpErrno);
+/* The new order of the whole catalog: every entry id exactly once (else
+ * WSAEINVAL). Returns the error itself: 0 (ERROR_SUCCESS), WSAEINVAL,
+ * WSAEFAULT, WSA_NOT_ENOUGH_MEMORY or WSASYSCALLFAILURE. WSAEnumProtocols
+ * and WSASocket's matching follow this order. */
+WSP_EXPORT int WSPAPI WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries);
 /* The resolved module path; *lpProviderDllPathLen is the buffer size in
  * WCHARs (NUL included); too small: WSAEFAULT and the needed size. */
 WSP_EXPORT int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,

@@ -7,6 +7,7 @@
 #define WSP_WS2_API_H
 
 #include "catalog.h"
+#include "debug.h"
 #include "handle.h"
 #include "lasterror.h"
 #include "startup.h"
@@ -30,9 +31,12 @@ static inline int api_pin(SOCKET s, struct api_sock *a)
     return 0;
 }
 
+/* The provider's table, or the tracing shim in front of it (debug.h): off,
+ * one relaxed load and a branch not taken. */
 static inline const WSPPROC_TABLE *api_procs(const struct api_sock *a)
 {
-    return &a->entry->prov->procs;
+    const WSPPROC_TABLE *t = &a->entry->prov->procs;
+    return dbg_on() ? dbg_procs(t) : t;
 }
 
 /* Unpin; on failure store *errp (a provider that forgot to set it gets
@@ -53,6 +57,8 @@ static inline int api_done(struct api_sock *a, int rc, const int *errp)
     struct api_sock a;                                                                             \
     int err = api_pin((s), &a);                                                                    \
     if (err != 0) {                                                                                \
+        if (dbg_on())                                                                              \
+            dbg_fail(__func__, (s), err);                                                          \
         le_set(err);                                                                               \
         return (fail);                                                                             \
     }

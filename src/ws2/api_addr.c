@@ -146,13 +146,15 @@ WSP_EXPORT int WSAAPI WSAAddressToStringW(LPSOCKADDR lpsaAddress, DWORD dwAddres
     if (ldr_procs(e)->lpWSPAddressToString(lpsaAddress, dwAddressLength, &info, w, &wlen, &err) !=
         0) {
         if (err == WSAEFAULT) /* too small: wlen is the size needed */
-            (void)umem_write(lpdwAddressStringLength, &wlen, sizeof wlen);
+            if (umem_write(lpdwAddressStringLength, &wlen, sizeof wlen) != 0) {
+            } /* best effort: WSAEFAULT all the same */
         return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
     }
     w[API_ADDRSTR_MAX - 1] = 0;
     DWORD need = (DWORD)wstr_len(w) + 1;
     if (cap < need) {
-        (void)umem_write(lpdwAddressStringLength, &need, sizeof need);
+        if (umem_write(lpdwAddressStringLength, &need, sizeof need) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
         return le_fail(WSAEFAULT);
     }
     if (umem_write(lpszAddressString, w, need * sizeof(WCHAR)) != 0 ||

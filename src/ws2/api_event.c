@@ -3,14 +3,29 @@
 #include "api.h"
 #include "event.h"
 
+/* The event calls never reach a provider: traced here (debug.h). */
+static void api_event_trace(const char *name, WSAEVENT h, BOOL ok, int err)
+{
+    struct dbg_line l;
+    dbg_begin(&l, name);
+    dbg_put(&l, "event=%p", h);
+    dbg_result_bool(&l, ok, err);
+    dbg_emit(&l);
+}
+
 WSP_EXPORT WSAEVENT WSAAPI WSACreateEvent(void)
 {
-    if (!su_running()) {
-        le_set(WSANOTINITIALISED);
-        return WSA_INVALID_EVENT;
+    WSAEVENT h = WSA_INVALID_EVENT;
+    int err = su_running() ? evt_create(&h) : WSANOTINITIALISED;
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, "WSACreateEvent");
+        if (err == 0)
+            dbg_put(&l, ") = %p", h);
+        else
+            dbg_result_fail(&l, "WSA_INVALID_EVENT", err);
+        dbg_emit(&l);
     }
-    WSAEVENT h;
-    int err = evt_create(&h);
     if (err != 0) {
         le_set(err);
         return WSA_INVALID_EVENT;
@@ -18,8 +33,10 @@ WSP_EXPORT WSAEVENT WSAAPI WSACreateEvent(void)
     return h;
 }
 
-static BOOL api_event_result(int err)
+static BOOL api_event_result(const char *name, WSAEVENT h, int err)
 {
+    if (dbg_on())
+        api_event_trace(name, h, err == 0, err);
     if (err != 0) {
         le_set(err);
         return FALSE;
@@ -29,17 +46,20 @@ static BOOL api_event_result(int err)
 
 WSP_EXPORT BOOL WSAAPI WSACloseEvent(WSAEVENT hEvent)
 {
-    return api_event_result(su_running() ? evt_close(hEvent) : WSANOTINITIALISED);
+    return api_event_result("WSACloseEvent", hEvent,
+                            su_running() ? evt_close(hEvent) : WSANOTINITIALISED);
 }
 
 WSP_EXPORT BOOL WSAAPI WSASetEvent(WSAEVENT hEvent)
 {
-    return api_event_result(su_running() ? evt_set(hEvent) : WSANOTINITIALISED);
+    return api_event_result("WSASetEvent", hEvent,
+                            su_running() ? evt_set(hEvent) : WSANOTINITIALISED);
 }
 
 WSP_EXPORT BOOL WSAAPI WSAResetEvent(WSAEVENT hEvent)
 {
-    return api_event_result(su_running() ? evt_reset(hEvent) : WSANOTINITIALISED);
+    return api_event_result("WSAResetEvent", hEvent,
+                            su_running() ? evt_reset(hEvent) : WSANOTINITIALISED);
 }
 
 /* fAlertable is accepted and ignored: there are no APCs to run on POSIX, so
@@ -54,6 +74,19 @@ WSP_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *
     }
     int err = 0;
     DWORD r = evt_wait(cEvents, lphEvents, fWaitAll, dwTimeout, &err);
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, "WSAWaitForMultipleEvents");
+        dbg_put(&l, "count=%lu, all=%d, timeout=%lu", (unsigned long)cEvents, fWaitAll ? 1 : 0,
+                (unsigned long)dwTimeout);
+        if (r == WSA_WAIT_FAILED)
+            dbg_result_fail(&l, "WSA_WAIT_FAILED", err);
+        else if (r == WSA_WAIT_TIMEOUT)
+            dbg_put(&l, ") = WSA_WAIT_TIMEOUT");
+        else
+            dbg_put(&l, ") = WSA_WAIT_EVENT_0+%lu", (unsigned long)(r - WSA_WAIT_EVENT_0));
+        dbg_emit(&l);
+    }
     if (r == WSA_WAIT_FAILED)
         le_set(err);
     return r;

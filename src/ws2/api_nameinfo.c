@@ -7,6 +7,7 @@
 #include <wsp/ws2tcpip.h>
 
 #include "common/umem.h"
+#include "debug.h"
 #include "lasterror.h"
 #include "resolve_map.h"
 #include "startup.h"
@@ -49,6 +50,21 @@ static int nmi_lookup(const SOCKADDR *sa, socklen_t salen, char *host, int want_
                                       want_serv ? NI_MAXSERV : 0, sys_flags));
 }
 
+/* Never reaches a provider: traced here (debug.h). The address is read
+ * through umem; the names found are not shown, only the result. */
+static int nmi_trace(const char *name, const SOCKADDR *sa, socklen_t len, INT flags, int err)
+{
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, name);
+        dbg_put_addr(&l, "addr", sa, (int)len);
+        dbg_put(&l, ", flags=%#x", (unsigned)flags);
+        dbg_result_code(&l, err);
+        dbg_emit(&l);
+    }
+    return err;
+}
+
 /* Copy a narrow result out; too small a buffer is WSAEFAULT. */
 static int nmi_out(char *dst, DWORD cap, const char *src)
 {
@@ -68,7 +84,7 @@ WSP_EXPORT INT WSAAPI wsp_getnameinfo(const SOCKADDR *pSockaddr, socklen_t Socka
         err = nmi_out(pNodeBuffer, NodeBufferSize, host);
     if (err == 0 && want_serv)
         err = nmi_out(pServiceBuffer, ServiceBufferSize, serv);
-    le_set(err);
+    le_set(nmi_trace("wsp_getnameinfo", pSockaddr, SockaddrLength, Flags, err));
     return err;
 }
 
@@ -84,7 +100,7 @@ WSP_EXPORT INT WSAAPI GetNameInfoW(const SOCKADDR *pSockaddr, socklen_t Sockaddr
         err = ustr_out_w(pNodeBuffer, NodeBufferSize, host);
     if (err == 0 && want_serv)
         err = ustr_out_w(pServiceBuffer, ServiceBufferSize, serv);
-    le_set(err);
+    le_set(nmi_trace("GetNameInfoW", pSockaddr, SockaddrLength, Flags, err));
     return err;
 }
 

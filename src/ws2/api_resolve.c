@@ -12,6 +12,7 @@
 #include <wsp/ws2tcpip.h>
 
 #include "common/umem.h"
+#include "debug.h"
 #include "lasterror.h"
 #include "resolve_map.h"
 #include "startup.h"
@@ -33,14 +34,19 @@ _Static_assert(offsetof(ADDRINFOEXW, ai_addr) == offsetof(struct rsv_head, addr)
 _Static_assert(offsetof(ADDRINFOEXA, ai_addr) == offsetof(struct rsv_head, addr), "ExA prefix");
 
 struct rsv_kind {
-    size_t size;     /* of a node, a multiple of the address's alignment */
-    size_t next_off; /* offset of ai_next */
-    int wide;        /* canonical name in UTF-16 */
+    size_t size;      /* of a node, a multiple of the address's alignment */
+    size_t next_off;  /* offset of ai_next */
+    int wide;         /* canonical name in UTF-16 */
+    const char *name; /* the exported function, for the trace */
 };
-static const struct rsv_kind rsv_a = {sizeof(ADDRINFOA), offsetof(ADDRINFOA, ai_next), 0};
-static const struct rsv_kind rsv_w = {sizeof(ADDRINFOW), offsetof(ADDRINFOW, ai_next), 1};
-static const struct rsv_kind rsv_exw = {sizeof(ADDRINFOEXW), offsetof(ADDRINFOEXW, ai_next), 1};
-static const struct rsv_kind rsv_exa = {sizeof(ADDRINFOEXA), offsetof(ADDRINFOEXA, ai_next), 0};
+static const struct rsv_kind rsv_a = {sizeof(ADDRINFOA), offsetof(ADDRINFOA, ai_next), 0,
+                                      "wsp_getaddrinfo"};
+static const struct rsv_kind rsv_w = {sizeof(ADDRINFOW), offsetof(ADDRINFOW, ai_next), 1,
+                                      "GetAddrInfoW"};
+static const struct rsv_kind rsv_exw = {sizeof(ADDRINFOEXW), offsetof(ADDRINFOEXW, ai_next), 1,
+                                        "GetAddrInfoExW"};
+static const struct rsv_kind rsv_exa = {sizeof(ADDRINFOEXA), offsetof(ADDRINFOEXA, ai_next), 0,
+                                        "GetAddrInfoExA"};
 
 static void rsv_free(void *node, const struct rsv_kind *k)
 {
@@ -180,6 +186,28 @@ static int rsv_names(const void *node, const void *serv, int wide, char *nbuf, c
     return 0;
 }
 
+/* "wsp_getaddrinfo(node=localhost, service=80) = 0, results=2": the names
+ * are the local copies, the list is ours (only the pointer to it is read
+ * back from caller memory). */
+static void rsv_trace(const struct rsv_kind *k, const char *node, const char *serv, int err,
+                      void **result)
+{
+    struct dbg_line l;
+    dbg_begin(&l, k->name);
+    dbg_put_str(&l, "node", node);
+    dbg_put(&l, ", ");
+    dbg_put_str(&l, "service", serv);
+    dbg_result_code(&l, err);
+    void *p = NULL;
+    if (err == 0 && umem_read(&p, result, sizeof p) == 0) {
+        int n = 0;
+        for (; p != NULL; n++)
+            memcpy(&p, (char *)p + k->next_off, sizeof p);
+        dbg_put(&l, ", results=%d", n);
+    }
+    dbg_emit(&l);
+}
+
 static int rsv_entry(const void *node, const void *serv, const void *hints,
                      const struct rsv_kind *k, void **result)
 {
@@ -190,7 +218,10 @@ static int rsv_entry(const void *node, const void *serv, const void *hints,
     int err = rsv_names(node, serv, k->wide, nbuf, sbuf, &n, &s);
     if (err != 0)
         return err;
-    return rsv_resolve(n, s, hints, k, result);
+    err = rsv_resolve(n, s, hints, k, result);
+    if (dbg_on())
+        rsv_trace(k, n, s, err, result);
+    return err;
 }
 
 WSP_EXPORT INT WSAAPI wsp_getaddrinfo(PCSTR pNodeName, PCSTR pServiceName, const ADDRINFOA *pHints,

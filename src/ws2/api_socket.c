@@ -107,5 +107,7 @@ WSP_EXPORT int WSAAPI closesocket(SOCKET s)
     if (!su_running())
         return le_fail(WSANOTINITIALISED);
     int err = api_close_handle(s);
+    if (err != 0 && dbg_on() && err == WSAENOTSOCK)
+        dbg_fail("closesocket", s, err); /* the provider's failures trace themselves */
     return err != 0 ? le_fail(err) : 0;
 }

@@ -3,8 +3,11 @@
 #include "catalog.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "catalog_record.h"
 
 static pthread_mutex_t cat_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t cat_once = PTHREAD_ONCE_INIT;
@@ -60,6 +63,83 @@ void cat_add_locked(struct cat_provider *p, struct cat_entry *const *entries, si
         cat_append_entry(entries[i]);
 }
 
+/* The live installed provider for this record, made if there is none. */
+static struct cat_provider *cat_sync_provider(const struct crec *rec)
+{
+    for (struct cat_provider *p = cat_prov_head; p; p = p->next)
+        if (!p->builtin && !p->removed &&
+            memcmp(&p->guid, &rec->info.ProviderId, sizeof p->guid) == 0 &&
+            strcmp(p->module, rec->module) == 0)
+            return p;
+    struct cat_provider *p = calloc(1, sizeof *p);
+    if (p == NULL || (p->module = strdup(rec->module)) == NULL) {
+        free(p);
+        return NULL;
+    }
+    p->guid = rec->info.ProviderId;
+    cat_append_provider(p);
+    return p;
+}
+
+/* The live entry equal to this record, made if there is none: a changed
+ * entry is a new one (a handle keeps the old contents it was made with). */
+static struct cat_entry *cat_sync_entry(struct cat_provider *p, const struct crec *rec)
+{
+    for (struct cat_entry *e = cat_entry_head; e; e = e->next)
+        if (e->prov == p && !e->removed && !e->mark &&
+            memcmp(&e->info, &rec->info, sizeof e->info) == 0)
+            return e;
+    struct cat_entry *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    e->prov = p;
+    e->info = rec->info;
+    cat_append_entry(e);
+    return e;
+}
+
+void cat_sync_locked(const struct crec *r, size_t n)
+{
+    size_t total = n;
+    for (struct cat_entry *e = cat_entry_head; e; e = e->next, total++)
+        e->mark = 0;
+    for (struct cat_provider *p = cat_prov_head; p; p = p->next)
+        p->mark = 0;
+    struct cat_entry **order = calloc(total ? total : 1, sizeof *order);
+    if (order == NULL)
+        return;
+    size_t placed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct cat_entry *e = cat_builtin_find(r[i].info.dwCatalogEntryId);
+        if (e == NULL || memcmp(&e->prov->guid, &r[i].info.ProviderId, sizeof(GUID)) != 0) {
+            struct cat_provider *p = cat_sync_provider(&r[i]);
+            e = p ? cat_sync_entry(p, &r[i]) : NULL;
+            if (e == NULL) {
+                free(order); /* out of memory: keep what is there */
+                return;
+            }
+        }
+        e->mark = e->prov->mark = 1;
+        order[placed++] = e;
+    }
+    /* what the file no longer has is removed (built-ins never are) */
+    for (struct cat_provider *p = cat_prov_head; p; p = p->next)
+        if (!p->builtin && !p->mark)
+            p->removed = 1;
+    for (struct cat_entry *e = cat_entry_head; e; e = e->next) {
+        if (!e->mark) {
+            e->removed = !e->prov->builtin;
+            order[placed++] = e;
+        }
+    }
+    /* relink in the file's order, the removed ones after */
+    cat_entry_head = NULL;
+    cat_entry_tail = &cat_entry_head;
+    for (size_t i = 0; i < placed; i++)
+        cat_append_entry(order[i]);
+    free(order);
+}
+
 struct cat_provider *cat_find_provider_locked(const GUID *id)
 {
     for (struct cat_provider *p = cat_prov_head; p; p = p->next)
@@ -103,6 +183,12 @@ static int cat_protocol_matches(const WSAPROTOCOL_INFOW *pi, int protocol)
            (long long)protocol <= (long long)pi->iProtocol + pi->iProtocolMaxOffset;
 }
 
+/* Sockets through a protocol chain need the layered-provider machinery
+ * (handle upcalls, the layer loading the next provider), which is not there
+ * yet: a chain entry, matched by its triple (it may be ordered first) or
+ * named by its protocol info, fails cleanly with WSAEPROVIDERFAILEDINIT,
+ * WSASocket's code for "a layered service provider ... improperly installed
+ * or [failing] to operate correctly" (docs/catalog.md). */
 int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, struct cat_entry **out)
 {
     if (info != NULL) {
@@ -110,6 +196,8 @@ int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, str
         /* a layered entry is only reached through a chain that names it */
         if (e == NULL || e->info.ProtocolChain.ChainLen == LAYERED_PROTOCOL)
             return WSAEINVAL;
+        if (e->info.ProtocolChain.ChainLen > BASE_PROTOCOL)
+            return WSAEPROVIDERFAILEDINIT;
         *out = e;
         return 0;
     }
@@ -137,6 +225,8 @@ int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, str
             found = e;
     }
     cat_unlock();
+    if (found && found->info.ProtocolChain.ChainLen > BASE_PROTOCOL)
+        return WSAEPROVIDERFAILEDINIT; /* chains: see the comment above */
     if (found) {
         *out = found;
         return 0;
@@ -179,6 +269,17 @@ static void cat_reap_locked(int all)
         *pp = p->next;
         cat_free_provider(p);
     }
+    /* entries replaced while their provider lives on (WSCUpdateProvider, a
+     * change seen in the file): no handle refers to them at the last WSACleanup */
+    for (struct cat_entry **ep = &cat_entry_head; *ep;) {
+        struct cat_entry *e = *ep;
+        if (e->removed && !e->prov->builtin) {
+            *ep = e->next;
+            free(e);
+        } else {
+            ep = &e->next;
+        }
+    }
     /* re-derive the tails */
     cat_prov_tail = &cat_prov_head;
     while (*cat_prov_tail)
@@ -195,8 +296,8 @@ void cat_reap(void)
     cat_unlock();
 }
 
-/* Process exit: installed providers are process-local, so free them all (keeps
- * leak checkers quiet for programs that install without deinstalling). */
+/* Process exit: free every installed provider's memory (they live on in the
+ * file; this keeps leak checkers quiet). */
 __attribute__((destructor)) static void cat_fini(void)
 {
     pthread_mutex_lock(&cat_mu);

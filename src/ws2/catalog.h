@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The protocol catalog: which providers exist, their entries (WSAPROTOCOL_INFOW)
- * and where their modules are. Built-in entries for wsp_tcp.so and wsp_itot.so
- * are known without installation; WSCInstallProvider adds more, process-local
- * (nothing persists across processes: there is no registry on POSIX).
+/* The protocol catalog in memory: which providers exist, their entries
+ * (WSAPROTOCOL_INFOW) and where their modules are. Built-in entries for
+ * wsp_tcp.so and wsp_itot.so are known without installation; the others come
+ * from the catalog file (catalog_store.c), mirrored here at WSAStartup and
+ * after every WSC call (docs/catalog.md).
  *
  * Entries and providers are never freed while the library is in use (a handle
  * refers to its entry); deinstalled ones are only marked removed and are
@@ -20,6 +21,7 @@ struct cat_provider {
     char *module; /* as installed: a path, or a name searched (catalog_path.c) */
     int builtin;
     int removed;
+    int mark; /* cat_sync_locked: still in the file */
     /* loader state (loader.c): procs is written before `started` is set
      * (release), and read only by calls that saw `started` or hold a handle */
     _Atomic int started;
@@ -33,6 +35,7 @@ struct cat_entry {
     WSAPROTOCOL_INFOW info;
     struct cat_provider *prov;
     int removed;
+    int mark; /* cat_sync_locked: placed */
     struct cat_entry *next;
 };
 
@@ -74,6 +77,17 @@ void cat_reap(void);
 /* The built-in providers and entries (catalog_builtin.c). */
 void cat_builtin_add(void (*add_provider)(struct cat_provider *p),
                      void (*add_entry)(struct cat_entry *e));
+size_t cat_builtin_count(void);
+struct cat_entry *cat_builtin_at(size_t i);
+struct cat_entry *cat_builtin_find(DWORD id); /* NULL if id is not a built-in's */
+int cat_builtin_provider(const GUID *id);
+
+struct crec;
+/* Under cat_lock: make the catalog the n records r, in their order (the
+ * whole catalog, built-ins included). Entries and providers that are no
+ * longer there are only marked removed (handles may still refer to them);
+ * unchanged ones keep their memory. */
+void cat_sync_locked(const struct crec *r, size_t n);
 
 /* Entries visible to WSAEnumProtocols: not removed, not hidden, not layered. */
 int cat_entry_public(const struct cat_entry *e);

@@ -4,6 +4,8 @@
 #include "catalog.h"
 
 #include <netinet/in.h>
+#include <pthread.h>
+#include <string.h>
 
 #include <wsp/itot.h>
 
@@ -76,15 +78,48 @@ static void cat_fill(WSAPROTOCOL_INFOW *pi, const struct cat_builtin_row *r)
     wstr_from_utf8(pi->szProtocol, WSAPROTOCOL_LEN + 1, r->name);
 }
 
-void cat_builtin_add(void (*add_provider)(struct cat_provider *p),
-                     void (*add_entry)(struct cat_entry *e))
+static pthread_once_t cat_builtin_once = PTHREAD_ONCE_INIT;
+
+static void cat_builtin_init(void)
 {
-    add_provider(&cat_tcp_provider);
-    add_provider(&cat_itot_provider);
     for (size_t i = 0; i < CAT_NBUILTIN; i++) {
         struct cat_entry *e = &cat_builtin_entries[i];
         *e = (struct cat_entry){.prov = cat_builtin_rows[i].prov};
         cat_fill(&e->info, &cat_builtin_rows[i]);
-        add_entry(e);
     }
+}
+
+void cat_builtin_add(void (*add_provider)(struct cat_provider *p),
+                     void (*add_entry)(struct cat_entry *e))
+{
+    pthread_once(&cat_builtin_once, cat_builtin_init);
+    add_provider(&cat_tcp_provider);
+    add_provider(&cat_itot_provider);
+    for (size_t i = 0; i < CAT_NBUILTIN; i++)
+        add_entry(&cat_builtin_entries[i]);
+}
+
+size_t cat_builtin_count(void)
+{
+    return CAT_NBUILTIN;
+}
+
+struct cat_entry *cat_builtin_at(size_t i)
+{
+    pthread_once(&cat_builtin_once, cat_builtin_init);
+    return i < CAT_NBUILTIN ? &cat_builtin_entries[i] : NULL;
+}
+
+struct cat_entry *cat_builtin_find(DWORD id)
+{
+    for (size_t i = 0; i < CAT_NBUILTIN; i++)
+        if (cat_builtin_rows[i].id == id)
+            return cat_builtin_at(i);
+    return NULL;
+}
+
+int cat_builtin_provider(const GUID *id)
+{
+    return memcmp(id, &cat_tcp_provider.guid, sizeof *id) == 0 ||
+           memcmp(id, &cat_itot_provider.guid, sizeof *id) == 0;
 }

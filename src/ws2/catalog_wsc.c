@@ -1,25 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* WSCInstallProvider / WSCDeinstallProvider / WSCGetProviderPath /
- * WSCEnumProtocols: the installer side of the SPI, process-local (see
- * ws2spi.h). They work with or without WSAStartup, as on Windows. */
+/* WSCInstallProvider / WSCDeinstallProvider / WSCUpdateProvider /
+ * WSCWriteProviderOrder / WSCGetProviderPath / WSCEnumProtocols: the
+ * installer side of the SPI, on the catalog file (see ws2spi.h and
+ * docs/catalog.md). They work with or without WSAStartup, as on Windows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
 #include "catalog_enum.h"
+#include "catalog_store.h"
 #include "common/umem.h"
 #include "wstr.h"
 
 #define WSC_PATH_MAX 4096
-/* Installed entries are numbered after the built-ins (1001-1006). */
-static DWORD wsc_next_id = 2001;
 
 /* lpErrno is caller memory like any other argument: a bad pointer loses the
  * code instead of crashing the caller (NULL is tolerated the same way). */
 static int wsc_fail(LPINT lpErrno, int err)
 {
-    (void)umem_write(lpErrno, &err, sizeof err);
+    if (umem_write(lpErrno, &err, sizeof err) != 0) {
+    } /* nowhere to report it: the failure itself still is */
     return SOCKET_ERROR;
 }
 
@@ -73,99 +74,230 @@ static int wsc_read_path(const WCHAR *user, char *out, size_t cap)
     return wsc_path_acceptable(out) ? 0 : WSAEINVAL;
 }
 
-static void wsc_free_partial(struct cat_provider *p, struct cat_entry **es, DWORD n)
+/* The entries of an install or update, read from caller memory and checked
+ * one by one (the catalog as a whole is checked at commit). */
+static int wsc_read_infos(const WSAPROTOCOL_INFOW *user, DWORD n, WSAPROTOCOL_INFOW *out)
 {
-    for (DWORD i = 0; i < n; i++)
-        free(es[i]);
-    free(es);
-    if (p) {
-        free(p->module);
-        free(p);
+    for (DWORD i = 0; i < n; i++) {
+        if (umem_read(&out[i], user + i, sizeof out[i]) != 0)
+            return WSAEFAULT;
+        out[i].szProtocol[WSAPROTOCOL_LEN] = 0;
+        int chain = out[i].ProtocolChain.ChainLen;
+        if (chain < 0 || chain > MAX_PROTOCOL_CHAIN)
+            return WSAEINVAL;
     }
+    return 0;
 }
 
+static long wsc_find_provider(const struct crec_list *l, const GUID *id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (memcmp(&l->v[i].info.ProviderId, id, sizeof *id) == 0)
+            return (long)i;
+    return -1;
+}
+
+static DWORD wsc_next_id(const struct crec_list *l)
+{
+    DWORD next = CATS_FIRST_ID;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].info.dwCatalogEntryId >= next)
+            next = l->v[i].info.dwCatalogEntryId + 1;
+    return next;
+}
+
+/* Reads the arguments shared by install and update. */
+static int wsc_args(const GUID *user_id, const WCHAR *user_path,
+                    const WSAPROTOCOL_INFOW *user_infos, DWORD n, GUID *id, char *path, size_t cap,
+                    WSAPROTOCOL_INFOW **infos)
+{
+    *infos = NULL;
+    if (umem_read(id, user_id, sizeof *id) != 0)
+        return WSAEFAULT;
+    int err = wsc_read_path(user_path, path, cap);
+    if (err != 0)
+        return err;
+    if (n == 0 || n > CREC_MAX_ENTRIES)
+        return WSAEINVAL;
+    *infos = calloc(n, sizeof **infos);
+    if (*infos == NULL)
+        return WSAENOBUFS;
+    return wsc_read_infos(user_infos, n, *infos);
+}
+
+/* Installs append to the catalog file under its lock (docs/catalog.md). */
 WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
                                          LPWSAPROTOCOL_INFOW lpProtocolInfoList,
                                          DWORD dwNumberOfEntries, LPINT lpErrno)
 {
     GUID id;
     char path[WSC_PATH_MAX * 3];
-    if (umem_read(&id, lpProviderId, sizeof id) != 0)
-        return wsc_fail(lpErrno, WSAEFAULT);
-    int err = wsc_read_path(lpszProviderDllPath, path, sizeof path);
-    if (err != 0)
-        return wsc_fail(lpErrno, err);
-    if (dwNumberOfEntries == 0 || dwNumberOfEntries > 1000)
-        return wsc_fail(lpErrno, WSAEINVAL);
-
-    struct cat_provider *p = calloc(1, sizeof *p);
-    struct cat_entry **es = calloc(dwNumberOfEntries, sizeof(struct cat_entry *));
-    if (p == NULL || es == NULL || (p->module = strdup(path)) == NULL) {
-        wsc_free_partial(p, es, 0);
-        return wsc_fail(lpErrno, WSAENOBUFS);
-    }
-    p->guid = id;
-    for (DWORD i = 0; i < dwNumberOfEntries; i++) {
-        es[i] = calloc(1, sizeof *es[i]);
-        if (es[i] == NULL) {
-            wsc_free_partial(p, es, i);
-            return wsc_fail(lpErrno, WSAENOBUFS);
-        }
-        es[i]->prov = p;
-        if (umem_read(&es[i]->info, lpProtocolInfoList + i, sizeof es[i]->info) != 0) {
-            wsc_free_partial(p, es, i + 1);
-            return wsc_fail(lpErrno, WSAEFAULT);
-        }
-        es[i]->info.szProtocol[WSAPROTOCOL_LEN] = 0;
-        int chain = es[i]->info.ProtocolChain.ChainLen;
-        if (chain < 0 || chain > MAX_PROTOCOL_CHAIN) {
-            wsc_free_partial(p, es, i + 1);
-            return wsc_fail(lpErrno, WSAEINVAL);
-        }
-    }
-
-    cat_lock();
-    if (cat_find_provider_locked(&id) != NULL) {
-        cat_unlock();
-        wsc_free_partial(p, es, dwNumberOfEntries);
-        return wsc_fail(lpErrno, WSAEINVAL);
-    }
-    for (DWORD i = 0; i < dwNumberOfEntries; i++) {
-        WSAPROTOCOL_INFOW *pi = &es[i]->info;
+    WSAPROTOCOL_INFOW *infos;
+    int err = wsc_args(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries,
+                       &id, path, sizeof path, &infos);
+    struct cats_tx tx;
+    if (err == 0)
+        err = cats_begin(&tx);
+    else
+        tx.lockfd = -1, tx.recs = (struct crec_list){0};
+    /* Windows: WSAEINVAL for a provider GUID that is already installed */
+    if (err == 0 && (wsc_find_provider(&tx.recs, &id) >= 0 || cat_builtin_provider(&id)))
+        err = WSAEINVAL;
+    DWORD next = err == 0 ? wsc_next_id(&tx.recs) : 0;
+    for (DWORD i = 0; err == 0 && i < dwNumberOfEntries; i++) {
+        WSAPROTOCOL_INFOW *pi = &infos[i];
         pi->ProviderId = id;
-        pi->dwCatalogEntryId = wsc_next_id++;
+        pi->dwCatalogEntryId = next + i;
         /* a base or layered entry names itself first in its chain; a chain
          * entry (ChainLen > 1) keeps the ids its installer gave */
         if (pi->ProtocolChain.ChainLen <= BASE_PROTOCOL)
             pi->ProtocolChain.ChainEntries[0] = pi->dwCatalogEntryId;
-        /* written back so the installer learns the ids (as WSCEnumProtocols would) */
-        if (umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &pi->dwCatalogEntryId,
-                       sizeof pi->dwCatalogEntryId) != 0) {
-        } /* best effort: the installer's list may be read-only */
+        if (crec_push(&tx.recs, pi, path) != 0)
+            err = WSAENOBUFS;
     }
-    cat_add_locked(p, es, dwNumberOfEntries);
-    cat_unlock();
-    free(es);
+    if (err == 0)
+        err = cats_commit(&tx);
+    cats_end(&tx);
+    /* written back so the installer learns the ids (as WSCEnumProtocols would) */
+    for (DWORD i = 0; err == 0 && i < dwNumberOfEntries; i++)
+        if (umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &infos[i].dwCatalogEntryId,
+                       sizeof infos[i].dwCatalogEntryId) != 0) {
+        } /* best effort: the installer's list may be read-only */
+    free(infos);
+    return err != 0 ? wsc_fail(lpErrno, err) : 0;
+}
+
+/* An entry of another provider whose chain names one of this provider's
+ * entries: removing this one would leave that chain dangling. */
+static int wsc_used_by_chain(const struct crec_list *l, const GUID *id)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const WSAPROTOCOL_INFOW *c = &l->v[i].info;
+        if (c->ProtocolChain.ChainLen <= BASE_PROTOCOL ||
+            memcmp(&c->ProviderId, id, sizeof *id) == 0)
+            continue;
+        for (int k = 0; k < c->ProtocolChain.ChainLen; k++) {
+            long at = cats_find(l, c->ProtocolChain.ChainEntries[k]);
+            if (at >= 0 && memcmp(&l->v[at].info.ProviderId, id, sizeof *id) == 0)
+                return 1;
+        }
+    }
     return 0;
 }
 
+/* Refused (WSAEINVAL, nothing changes) for a built-in provider and for one
+ * that a chain of another provider still uses: remove the chain first. */
 WSP_EXPORT int WSPAPI WSCDeinstallProvider(LPGUID lpProviderId, LPINT lpErrno)
 {
     GUID id;
     if (umem_read(&id, lpProviderId, sizeof id) != 0)
         return wsc_fail(lpErrno, WSAEFAULT);
-    cat_lock();
-    struct cat_provider *p = cat_find_provider_locked(&id);
-    if (p != NULL) {
-        /* only marked: open handles still refer to the entries; the memory
-         * goes at the last WSACleanup (cat_reap) */
-        p->removed = 1;
-        for (struct cat_entry *e = cat_entries(); e; e = e->next)
-            if (e->prov == p)
-                e->removed = 1;
+    struct cats_tx tx;
+    int err = cats_begin(&tx);
+    if (err == 0 && (cat_builtin_provider(&id) || wsc_find_provider(&tx.recs, &id) < 0 ||
+                     wsc_used_by_chain(&tx.recs, &id)))
+        err = WSAEINVAL;
+    if (err == 0) {
+        size_t k = 0;
+        for (size_t i = 0; i < tx.recs.n; i++) {
+            if (memcmp(&tx.recs.v[i].info.ProviderId, &id, sizeof id) == 0)
+                free(tx.recs.v[i].module);
+            else
+                tx.recs.v[k++] = tx.recs.v[i];
+        }
+        tx.recs.n = k;
+        err = cats_commit(&tx);
     }
-    cat_unlock();
-    return p != NULL ? 0 : wsc_fail(lpErrno, WSAEINVAL);
+    cats_end(&tx);
+    return err != 0 ? wsc_fail(lpErrno, err) : 0;
+}
+
+/* Windows' WSCUpdateProvider replaces a provider's path and entries. Here the
+ * entries are replaced one for one, in catalog order: dwNumberOfEntries must
+ * be the provider's number of entries (else WSAEINVAL), and each keeps its
+ * catalog id and GUID. */
+WSP_EXPORT int WSPAPI WSCUpdateProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
+                                        const LPWSAPROTOCOL_INFOW lpProtocolInfoList,
+                                        DWORD dwNumberOfEntries, LPINT lpErrno)
+{
+    GUID id;
+    char path[WSC_PATH_MAX * 3];
+    WSAPROTOCOL_INFOW *infos;
+    int err = wsc_args(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries,
+                       &id, path, sizeof path, &infos);
+    struct cats_tx tx;
+    if (err == 0)
+        err = cats_begin(&tx);
+    else
+        tx.lockfd = -1, tx.recs = (struct crec_list){0};
+    DWORD have = 0;
+    for (size_t i = 0; err == 0 && i < tx.recs.n; i++)
+        have += memcmp(&tx.recs.v[i].info.ProviderId, &id, sizeof id) == 0;
+    if (err == 0 && (cat_builtin_provider(&id) || have == 0 || have != dwNumberOfEntries))
+        err = WSAEINVAL;
+    for (size_t i = 0, k = 0; err == 0 && i < tx.recs.n; i++) {
+        struct crec *r = &tx.recs.v[i];
+        if (memcmp(&r->info.ProviderId, &id, sizeof id) != 0)
+            continue;
+        WSAPROTOCOL_INFOW pi = infos[k++];
+        pi.ProviderId = id;
+        pi.dwCatalogEntryId = r->info.dwCatalogEntryId;
+        if (pi.ProtocolChain.ChainLen <= BASE_PROTOCOL)
+            pi.ProtocolChain.ChainEntries[0] = pi.dwCatalogEntryId;
+        char *m = strdup(path);
+        if (m == NULL) {
+            err = WSAENOBUFS;
+            break;
+        }
+        free(r->module);
+        r->module = m;
+        r->info = pi;
+    }
+    if (err == 0)
+        err = cats_commit(&tx);
+    cats_end(&tx);
+    free(infos);
+    return err != 0 ? wsc_fail(lpErrno, err) : 0;
+}
+
+/* Windows: the array must name every catalog entry exactly once; the result
+ * is the error code itself (ERROR_SUCCESS = 0), not SOCKET_ERROR. */
+WSP_EXPORT int WSPAPI WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+{
+    if (dwNumberOfEntries == 0 || dwNumberOfEntries > CREC_MAX_ENTRIES)
+        return WSAEINVAL;
+    DWORD *ids = calloc(dwNumberOfEntries, sizeof *ids);
+    if (ids == NULL)
+        return WSA_NOT_ENOUGH_MEMORY;
+    if (umem_read(ids, lpwdCatalogEntryId, dwNumberOfEntries * sizeof *ids) != 0) {
+        free(ids);
+        return WSAEFAULT;
+    }
+    struct cats_tx tx;
+    int err = cats_begin(&tx);
+    struct crec_list out = {0};
+    if (err == 0 && tx.recs.n != dwNumberOfEntries)
+        err = WSAEINVAL;
+    for (DWORD i = 0; err == 0 && i < dwNumberOfEntries; i++) {
+        long at = cats_find(&tx.recs, ids[i]);
+        if (at < 0 || tx.recs.v[at].line < 0) { /* unknown, or named twice */
+            err = WSAEINVAL;
+            break;
+        }
+        if (crec_push(&out, &tx.recs.v[at].info, tx.recs.v[at].module) != 0)
+            err = WSA_NOT_ENOUGH_MEMORY;
+        tx.recs.v[at].line = -1;
+    }
+    if (err == 0) {
+        crec_clear(&tx.recs);
+        tx.recs = out;
+        out = (struct crec_list){0};
+        err = cats_commit(&tx);
+    }
+    crec_clear(&out);
+    cats_end(&tx);
+    free(ids);
+    return err;
 }
 
 WSP_EXPORT int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
@@ -177,6 +309,7 @@ WSP_EXPORT int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProvide
         umem_read(&cap, lpProviderDllPathLen, sizeof cap) != 0)
         return wsc_fail(lpErrno, WSAEFAULT);
     char module[WSC_PATH_MAX * 3];
+    (void)cats_refresh(); /* the file as it is now; a bad one leaves the built-ins */
     cat_lock();
     struct cat_provider *p = cat_find_provider_locked(&id);
     if (p != NULL)
@@ -207,6 +340,7 @@ WSP_EXPORT int WSPAPI WSCEnumProtocols(LPINT lpiProtocols, LPWSAPROTOCOL_INFOW l
                                        LPDWORD lpdwBufferLength, LPINT lpErrno)
 {
     int err;
+    (void)cats_refresh(); /* the file as it is now; a bad one leaves the built-ins */
     int n = cat_enum(lpiProtocols, lpProtocolBuffer, lpdwBufferLength, CAT_ENUM_W, 1, &err);
     return n < 0 ? wsc_fail(lpErrno, err) : n;
 }

@@ -41,7 +41,7 @@ static void ldr_call_cleanup(const WSPPROC_TABLE *t)
 {
     int err = 0;
     ldr_in_provider++;
-    t->lpWSPCleanup(&err);
+    (dbg_on() ? dbg_procs(t) : t)->lpWSPCleanup(&err);
     ldr_in_provider--;
 }
 
@@ -97,6 +97,20 @@ static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *inf
     return 0;
 }
 
+/* Loading a provider is where a missing or broken module shows: traced. */
+static int ldr_start_traced(struct cat_provider *p, const WSAPROTOCOL_INFOW *info)
+{
+    int err = ldr_start_locked(p, info);
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, "WSPStartup");
+        dbg_put(&l, "module=%s", p->module);
+        dbg_result_code(&l, err);
+        dbg_emit(&l);
+    }
+    return err;
+}
+
 int ldr_ensure(struct cat_entry *e)
 {
     struct cat_provider *p = e->prov;
@@ -107,7 +121,7 @@ int ldr_ensure(struct cat_entry *e)
         return WSAEINPROGRESS;
     pthread_mutex_lock(&ldr_mu);
     int err =
-        atomic_load_explicit(&p->started, memory_order_relaxed) ? 0 : ldr_start_locked(p, &e->info);
+        atomic_load_explicit(&p->started, memory_order_relaxed) ? 0 : ldr_start_traced(p, &e->info);
     pthread_mutex_unlock(&ldr_mu);
     return err;
 }

@@ -4,6 +4,7 @@
 #define WSP_WS2_LOADER_H
 
 #include "catalog.h"
+#include "debug.h"
 
 /* Make sure the provider of entry e is loaded and started. 0,
  * WSAEPROVIDERFAILEDINIT (module/symbol missing, WSPStartup failed),
@@ -27,7 +28,8 @@ int ldr_path_check(const char *path, int strict, char *real, size_t cap);
 /* Procs of a started provider (valid while a handle of it is pinned). */
 static inline const WSPPROC_TABLE *ldr_procs(const struct cat_entry *e)
 {
-    return &e->prov->procs;
+    const WSPPROC_TABLE *t = &e->prov->procs;
+    return dbg_on() ? dbg_procs(t) : t; /* the tracing shim (debug.h) */
 }
 
 /* WSPCleanup and dlclose every started provider (last WSACleanup). */

@@ -7,8 +7,8 @@
  * As on Windows, API calls that race the last WSACleanup on other threads are
  * the application's bug: new calls get WSANOTINITIALISED from the moment the
  * count reaches zero, but a call already past that check may find its
- * provider gone. Installed catalog entries survive WSACleanup (they are the
- * process's catalog, not the session's).
+ * provider gone. Installed catalog entries survive WSACleanup (they live in
+ * the catalog file, docs/catalog.md).
  *
  * Both refuse with WSAEINPROGRESS when called from a provider's WSPStartup or
  * WSPCleanup (loader.h: ldr_busy): the loader, and in the last WSACleanup
@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "api.h"
+#include "catalog_store.h"
 #include "common/umem.h"
+#include "debug.h"
 #include "event.h"
 #include "loader.h"
 
@@ -25,7 +27,25 @@ _Atomic int su_running_flag;
 static pthread_mutex_t su_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned su_count;
 
+static int su_startup(WORD wVersionRequested, LPWSADATA lpWSAData);
+
+/* Traced here: WSAStartup never reaches a provider. The trace settings are
+ * read once, before the first WSAStartup's own line. */
 WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+{
+    dbg_env_init();
+    int rc = su_startup(wVersionRequested, lpWSAData);
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, "WSAStartup");
+        dbg_put(&l, "version=%u.%u", LOBYTE(wVersionRequested), HIBYTE(wVersionRequested));
+        dbg_result_code(&l, rc);
+        dbg_emit(&l);
+    }
+    return rc;
+}
+
+static int su_startup(WORD wVersionRequested, LPWSADATA lpWSAData)
 {
     BYTE major = LOBYTE(wVersionRequested), minor = HIBYTE(wVersionRequested);
     /* only Winsock 2: 1.x has no SPI and different semantics */
@@ -43,6 +63,9 @@ WSP_EXPORT int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
     strcpy(d.szSystemStatus, "Running");
     if (umem_write(lpWSAData, &d, sizeof d) != 0)
         return WSAEFAULT;
+    /* another process's installs show from the next WSAStartup on, as on
+     * Windows; a bad file leaves the built-in entries (wsp_catalog_status) */
+    (void)cats_refresh();
     pthread_mutex_lock(&su_mu);
     su_count++;
     atomic_store_explicit(&su_running_flag, 1, memory_order_release);
@@ -58,7 +81,21 @@ static void su_close_one(SOCKET s, void *owner, void *arg)
         (void)api_close_handle(s);
 }
 
+static int su_cleanup(void);
+
 WSP_EXPORT int WSAAPI WSACleanup(void)
+{
+    int rc = su_cleanup();
+    if (dbg_on()) {
+        struct dbg_line l;
+        dbg_begin(&l, "WSACleanup");
+        dbg_result(&l, rc, WSAGetLastError());
+        dbg_emit(&l);
+    }
+    return rc;
+}
+
+static int su_cleanup(void)
 {
     /* from a provider's WSPStartup/WSPCleanup: the last WSACleanup would wait
      * for the loader (or this very mutex) held further up this thread */

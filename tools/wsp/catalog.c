@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* wsp catalog: the protocol catalog as `netsh winsock show catalog` shows it on
- * Windows, or as JSON for scripts. Everything comes from WSAEnumProtocolsW and
- * WSCGetProviderPath; nothing is hard-coded here except the names of numbers. */
+ * Windows, or as JSON for scripts (the catalog file's own format). Everything
+ * comes from WSCEnumProtocols and WSCGetProviderPath; nothing is hard-coded
+ * here except the names of numbers. The subcommands that change the catalog
+ * are in catalog_edit.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +13,11 @@
 #include <wsp/winsock2.h>
 #include <wsp/ws2spi.h>
 
+#include "catalog_edit.h"
 #include "commands.h"
 #include "exitcode.h"
 #include "report.h"
+#include "ws2/catalog_record.h"
 
 #define CATALOG_PATH_MAX 1024
 
@@ -163,62 +167,44 @@ static void catalog_print_text(WSAPROTOCOL_INFOW *p, const struct catalog_extra 
 #undef ROW
 }
 
-static void json_string(const char *s)
+/* The JSON form: the library's own writer (catalog_record.c), so the file
+ * format and this output are one and the same. */
+static int catalog_print_json(const WSAPROTOCOL_INFOW *infos, int n)
 {
-    putchar('"');
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            printf("\\%c", *c);
-        else if (*c < 0x20)
-            printf("\\u%04x", *c);
-        else
-            putchar(*c);
+    struct crec_list l = {0};
+    struct catalog_extra *x = malloc(sizeof *x);
+    int rc = x ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        WSAPROTOCOL_INFOW p = infos[i];
+        catalog_extra_fill(&p, x);
+        rc = crec_push(&l, &p, x->path_error ? NULL : x->path);
     }
-    putchar('"');
-}
-
-static void catalog_print_json(WSAPROTOCOL_INFOW *p, const struct catalog_extra *x, int first)
-{
-    printf("%s\n  {\"entry_id\": %u, \"entry_type\": ", first ? "" : ",",
-           (unsigned)p->dwCatalogEntryId);
-    json_string(catalog_entry_type(p));
-    printf(", \"description\": ");
-    json_string(x->description);
-    printf(", \"provider_name\": ");
-    json_string(x->provider);
-    printf(", \"provider_id\": ");
-    json_string(x->guid);
-    printf(", \"provider_path\": ");
-    if (x->path_error)
-        printf("null");
-    else
-        json_string(x->path);
-    printf(",\n   \"version\": %d, \"address_family\": %d, \"address_family_name\": \"%s\","
-           " \"max_sockaddr\": %d, \"min_sockaddr\": %d,\n",
-           p->iVersion, p->iAddressFamily, NAME_OF(af_names, p->iAddressFamily), p->iMaxSockAddr,
-           p->iMinSockAddr);
-    printf("   \"socket_type\": %d, \"socket_type_name\": \"%s\", \"protocol\": %d,"
-           " \"protocol_name\": \"%s\", \"message_size\": %u,\n",
-           p->iSocketType, NAME_OF(type_names, p->iSocketType), p->iProtocol,
-           NAME_OF(proto_names, p->iProtocol), (unsigned)p->dwMessageSize);
-    printf("   \"protocol_chain\": [");
-    for (int i = 0; i < p->ProtocolChain.ChainLen && i < MAX_PROTOCOL_CHAIN; i++)
-        printf("%s%u", i ? ", " : "", (unsigned)p->ProtocolChain.ChainEntries[i]);
-    printf("], \"provider_flags\": %u, \"service_flags1\": %u,\n   \"service_flags\": {",
-           (unsigned)p->dwProviderFlags, (unsigned)p->dwServiceFlags1);
-    for (size_t i = 0; i < XP1_COUNT; i++)
-        printf("%s\"%s\": %s", i ? ", " : "", xp1_flags[i].key,
-               (p->dwServiceFlags1 & xp1_flags[i].flag) ? "true" : "false");
-    printf("}}");
+    if (rc == 0)
+        rc = crec_write(stdout, l.v, l.n);
+    crec_clear(&l);
+    free(x);
+    return rc;
 }
 
 static void catalog_help(void)
 {
-    printf("Usage: wsp catalog [--json]\n\n"
+    printf("Usage: wsp catalog [--json]\n"
+           "       wsp catalog install MODULE --info FILE.json\n"
+           "       wsp catalog install MODULE --layer --over ID[,ID...] [--name NAME]\n"
+           "       wsp catalog remove ID|GUID\n"
+           "       wsp catalog order ID...\n"
+           "       wsp catalog reset\n\n"
            "Lists every entry of the Winsock protocol catalog, as 'netsh winsock show catalog'\n"
            "does on Windows: entry id, provider name, GUID and module path, address family,\n"
            "socket type, protocol, protocol chain and the XP1 service flags spelled out\n"
-           "(for example 'disconnect data: yes').\n\n"
+           "(for example 'disconnect data: yes'). The catalog is a file (WSP_CATALOG, else\n"
+           "~/.config/wsp/catalog.json); the other forms change it:\n"
+           "  install --info   a base provider: MODULE with the entries of FILE.json (the\n"
+           "                   format --json prints; ids and GUID are assigned)\n"
+           "  install --layer  a layered entry for MODULE plus one chain over each base entry\n"
+           "  remove           the provider of entry ID (all its entries), or of GUID\n"
+           "  order            these ids first, the others after as they were\n"
+           "  reset            every installed provider removed, built-ins in their order\n\n"
            "Options:\n"
            "  --json    one JSON array, one object per entry (keys in 'man wsp')\n"
            "  --help    this text\n");
@@ -227,6 +213,11 @@ static void catalog_help(void)
 
 int cmd_catalog(int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] != '-') {
+        int rc = catalog_edit(argc - 1, argv + 1);
+        if (rc >= 0)
+            return rc;
+    }
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     int json = 0, c;
@@ -246,40 +237,21 @@ int cmd_catalog(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        report_error("catalog: unexpected argument '%s'", argv[optind]);
+        report_error("catalog: unexpected argument '%s' (try 'wsp catalog --help')", argv[optind]);
         return TOOL_EXIT_USAGE;
     }
     int rc = tool_winsock_start();
     if (rc != TOOL_EXIT_OK)
         return rc;
-
-    DWORD size = 0;
-    WSAPROTOCOL_INFOW *infos = NULL;
-    int n = SOCKET_ERROR;
-    /* Size query first; loop because the catalog may grow in between. */
-    for (int attempt = 0; attempt < 4; attempt++) {
-        n = WSAEnumProtocolsW(NULL, infos, &size);
-        if (n != SOCKET_ERROR || WSAGetLastError() != WSAENOBUFS)
-            break;
-        free(infos);
-        infos = malloc(size ? size : 1);
-        if (!infos) {
-            report_error("catalog: out of memory");
-            WSACleanup();
-            return TOOL_EXIT_FAILURE;
-        }
-    }
-    if (n != SOCKET_ERROR && n > 0 && !infos) {
-        /* Entries claimed without a buffer to hold them: a library fault. */
-        WSASetLastError(WSAEFAULT);
-        n = SOCKET_ERROR;
-    }
-    if (n == SOCKET_ERROR) {
-        report_wsa_error("WSAEnumProtocolsW", WSAGetLastError());
-        free(infos);
+    /* every entry, layered ones too (as netsh shows them); a bad catalog file
+     * is reported with its line, and the built-in entries are still listed */
+    WSAPROTOCOL_INFOW *infos;
+    int n = catalog_read_all(&infos);
+    if (n < 0) {
         WSACleanup();
         return TOOL_EXIT_FAILURE;
     }
+    int bad_file = catalog_report_file();
     struct catalog_extra *x = malloc(sizeof *x);
     if (!x) {
         report_error("catalog: out of memory");
@@ -287,19 +259,17 @@ int cmd_catalog(int argc, char **argv)
         WSACleanup();
         return TOOL_EXIT_FAILURE;
     }
-    if (json)
-        printf("[");
-    for (int i = 0; i < n; i++) {
-        catalog_extra_fill(&infos[i], x);
-        if (json)
-            catalog_print_json(&infos[i], x, i == 0);
-        else
+    if (json) {
+        if (catalog_print_json(infos, n) != 0)
+            rc = TOOL_EXIT_FAILURE;
+    } else {
+        for (int i = 0; i < n; i++) {
+            catalog_extra_fill(&infos[i], x);
             catalog_print_text(&infos[i], x);
+        }
     }
-    if (json)
-        printf("\n]\n");
     free(x);
     free(infos);
     WSACleanup();
-    return TOOL_EXIT_OK;
+    return bad_file ? TOOL_EXIT_FAILURE : rc;
 }

@@ -3,11 +3,14 @@
  * provider by the bare name "ws2test_decoy.so" (searched, WSP_PROVIDER_PATH
  * first), asks for a socket of it and prints one line:
  *   secure=<AT_SECURE> decoy=<1 if the decoy's WSPStartup ran> err=<error>
- * Exit 0 when the line could be printed. */
+ * Exit 0 when the line could be printed. The catalog persists: a privileged
+ * run ignores WSP_CATALOG and uses the system catalog, so the helper takes a
+ * GUID of its own (its pid) and deinstalls it before it ends. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include <wsp/ws2spi.h>
 
@@ -19,7 +22,7 @@ int main(void)
     WCHAR wname[sizeof name];
     for (size_t i = 0; i < sizeof name; i++)
         wname[i] = (WCHAR)name[i];
-    GUID g = {0x66666666, 6, 6, {6, 6, 6}};
+    GUID g = {(unsigned)getpid(), 6, 6, {6, 6, 6}};
     WSAPROTOCOL_INFOW pi;
     memset(&pi, 0, sizeof pi);
     pi.dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
@@ -38,5 +41,6 @@ int main(void)
     printf("secure=%lu decoy=%d err=%d\n", getauxval(AT_SECURE),
            getenv("WS2TEST_DECOY_STARTED") != NULL, err);
     WSACleanup();
+    (void)WSCDeinstallProvider(&g, &err);
     return 0;
 }
