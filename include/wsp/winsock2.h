@@ -265,7 +265,15 @@ typedef struct _WSANETWORKEVENTS {
 #define WSA_WAIT_TIMEOUT 0x102u
 #define WSA_WAIT_FAILED 0xFFFFFFFFu
 
-/* WSAPoll: events/revents use the platform's POLL* values (D12). */
+/* WSAPoll: events/revents use the platform's POLL* values (D12). glibc's
+ * <poll.h> hides the XPG ones in strict ISO C (-std=c11); Windows programs
+ * use them, so they are given here with Linux's values. */
+#ifndef POLLRDNORM
+#define POLLRDNORM 0x040
+#define POLLRDBAND 0x080
+#define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#endif
 typedef struct pollfd_wsp {
     SOCKET fd;
     SHORT events;
@@ -323,6 +331,10 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
 #define SO_PROTOCOL_INFOA 0x2004
 #define SO_PROTOCOL_INFOW 0x2005
 #define SO_MAX_MSG_SIZE 0x2003
+/* Windows-only socket options (Windows' definitions; SO_REUSEADDR itself is
+ * the platform's number with Windows' meaning: docs/porting.md). */
+#define SO_EXCLUSIVEADDRUSE ((int)(~SO_REUSEADDR))
+#define SO_CONDITIONAL_ACCEPT 0x3002
 
 #ifndef MSG_PARTIAL
 #define MSG_PARTIAL 0x8000
@@ -340,6 +352,12 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
 #define WSP_FIONBIO ((long)WSP_IOW('f', 126, wsp_u_long))  /* 0x8004667E */
 #define WSP_FIONREAD ((long)WSP_IOR('f', 127, wsp_u_long)) /* 0x4004667F */
 #define WSP_SIOCATMARK ((long)WSP_IOR('s', 7, wsp_u_long)) /* 0x40047307 */
+/* WSAIoctl codes of the Winsock 2 family (IOC_WS2). */
+#define WSP_IOC_VOID 0x20000000u
+#define WSP_IOC_INOUT (WSP_IOC_IN | WSP_IOC_OUT)
+#define WSP_IOC_WS2 0x08000000u
+#define SIO_ROUTING_INTERFACE_QUERY (WSP_IOC_INOUT | WSP_IOC_WS2 | 20u) /* 0xC8000014 */
+#define SIO_ADDRESS_LIST_QUERY (WSP_IOC_OUT | WSP_IOC_WS2 | 22u)       /* 0x48000016 */
 
 /* ---- error codes --------------------------------------------------------- */
 #define WSABASEERR 10000

@@ -22,6 +22,53 @@ typedef union _SOCKADDR_INET {
     ADDRESS_FAMILY si_family;
 } SOCKADDR_INET, *PSOCKADDR_INET;
 
+/* TCP keep-alive options at IPPROTO_TCP: Windows' TCP_KEEPALIVE is its
+ * TCP_KEEPIDLE (seconds of idle before the first probe), so it is the
+ * platform's TCP_KEEPIDLE here; TCP_KEEPINTVL and TCP_KEEPCNT are the
+ * platform's, with Windows' value layout (a DWORD). */
+#ifndef TCP_KEEPALIVE
+#define TCP_KEEPALIVE TCP_KEEPIDLE
+#endif
+
+/* SIO_GET_INTERFACE_LIST: Windows' _IOR('t', 127, ULONG), an array of
+ * INTERFACE_INFO (IPv4 interfaces). The IFF_ flags are Windows' values, which
+ * differ from <net/if.h>'s: WSP_IFF_* always, the plain names under
+ * WSP_WINSOCK_NAMES when <net/if.h> has not defined them already. */
+#define SIO_GET_INTERFACE_LIST ((long)WSP_IOR('t', 127, ULONG)) /* 0x4004747F */
+#define WSP_IFF_UP 0x00000001
+#define WSP_IFF_BROADCAST 0x00000002
+#define WSP_IFF_LOOPBACK 0x00000004
+#define WSP_IFF_POINTTOPOINT 0x00000008
+#define WSP_IFF_MULTICAST 0x00000010
+#if defined(WSP_WINSOCK_NAMES) && !defined(IFF_UP)
+#define IFF_UP WSP_IFF_UP
+#define IFF_BROADCAST WSP_IFF_BROADCAST
+#define IFF_LOOPBACK WSP_IFF_LOOPBACK
+#define IFF_POINTTOPOINT WSP_IFF_POINTTOPOINT
+#define IFF_MULTICAST WSP_IFF_MULTICAST
+#endif
+
+/* Windows' 24-byte sockaddr_in6 without the scope id, kept in sockaddr_gen */
+struct sockaddr_in6_old {
+    SHORT sin6_family;
+    USHORT sin6_port;
+    ULONG sin6_flowinfo;
+    IN6_ADDR sin6_addr;
+};
+
+typedef union sockaddr_gen {
+    struct sockaddr Address;
+    struct sockaddr_in AddressIn;
+    struct sockaddr_in6_old AddressIn6;
+} sockaddr_gen;
+
+typedef struct _INTERFACE_INFO {
+    ULONG iiFlags;
+    sockaddr_gen iiAddress;
+    sockaddr_gen iiBroadcastAddress;
+    sockaddr_gen iiNetmask;
+} INTERFACE_INFO, *LPINTERFACE_INFO;
+
 typedef struct ipv6_mreq IPV6_MREQ, *PIPV6_MREQ;
 typedef struct ip_mreq IP_MREQ, *PIP_MREQ;
 

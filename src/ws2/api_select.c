@@ -10,8 +10,10 @@
  * POLLPRI to the except set, and revents reports back the requested bits of a
  * ready set; an unknown handle gets POLLNVAL and makes the call return at
  * once; an INVALID_SOCKET entry is ignored (like a negative fd for poll()).
- * POLLHUP/POLLERR are not reported separately: WSPSelect cannot tell them
- * apart from readability.
+ * POLLERR and POLLHUP are reported whenever they hold, asked for or not
+ * (WSAPOLLFD page): an entry that does not ask to read also waits in the
+ * except set (where a failed connect shows), and after the wait the provider
+ * is asked for the two bits with a private ioctl (common/pollstate.h).
  *
  * Closing a socket on another thread while a call waits for it: the pins of
  * the call keep the handle's slot (closesocket waits for them), and the
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "common/pollstate.h"
 #include "common/umem.h"
 
 WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set)
@@ -140,9 +143,14 @@ static int api_poll_sets(const WSAPOLLFD *fdArray, ULONG fds, wsp_fd_set sets[3]
         const WSAPOLLFD *p = &fdArray[i];
         if (p->fd == INVALID_SOCKET || p->revents == POLLNVAL)
             continue;
+        /* the read set wakes on an error or hang-up too; an entry that does
+         * not read waits in the except set for them */
+        SHORT events = p->events;
+        if (!(events & (POLLIN | POLLRDNORM)))
+            events = (SHORT)(events | POLLPRI);
         for (size_t k = 0; k < API_POLL_MAP_N; k++) {
             wsp_fd_set *set = &sets[api_poll_map[k].set];
-            if (!(p->events & api_poll_map[k].events) || __WSAFDIsSet(p->fd, set))
+            if (!(events & api_poll_map[k].events) || __WSAFDIsSet(p->fd, set))
                 continue;
             if (set->fd_count == WSP_FD_SETSIZE)
                 return WSAEINVAL;
@@ -168,6 +176,20 @@ static int api_poll_mark_closed(WSAPOLLFD *fdArray, ULONG fds)
         }
     }
     return marked;
+}
+
+/* POLLERR/POLLHUP of a pinned socket from its provider, or 0 when the
+ * provider does not answer the private ioctl. */
+static SHORT api_poll_errhup(struct cat_provider *prov, SOCKET s)
+{
+    DWORD bits = 0, got = 0;
+    int err = 0;
+    WSATHREADID tid = {0};
+    if (prov->procs.lpWSPIoctl(s, WSP_SIO_POLL_STATE, NULL, 0, &bits, sizeof bits, &got, NULL, NULL,
+                               &tid, &err) != 0 ||
+        got != sizeof bits)
+        return 0;
+    return (SHORT)(bits & (POLLERR | POLLHUP));
 }
 
 WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
@@ -227,18 +249,19 @@ WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
         /* the others are polled once more, without waiting, for their revents */
         nval += closed;
     }
-    api_unpin_all(&pins);
-    if (rc == SOCKET_ERROR)
-        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
     int count = nval;
-    for (ULONG i = 0; i < fds; i++) {
+    for (ULONG i = 0; rc != SOCKET_ERROR && i < fds; i++) {
         WSAPOLLFD *p = &fdArray[i];
         if (p->fd == INVALID_SOCKET || p->revents == POLLNVAL)
             continue;
         for (size_t k = 0; k < API_POLL_MAP_N; k++)
             if (sp[api_poll_map[k].set] && __WSAFDIsSet(p->fd, sp[api_poll_map[k].set]))
                 p->revents = (SHORT)(p->revents | (p->events & api_poll_map[k].events));
+        p->revents = (SHORT)(p->revents | api_poll_errhup(pins.prov, p->fd));
         count += p->revents != 0;
     }
+    api_unpin_all(&pins);
+    if (rc == SOCKET_ERROR)
+        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
     return count;
 }

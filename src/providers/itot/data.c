@@ -95,14 +95,15 @@ static void cursor_skip(struct cursor *c, size_t n)
 struct itot_tx {
     struct cursor cur;
     size_t total, max, hlen;
-    size_t next;      /* data octets handed on (to TCP or the queue) */
-    size_t dts_left;  /* DTs not handed on yet */
-    bool on_wire;     /* octets of it went straight to TCP */
-    bool torn;        /* a DT of it is on the wire in part and its rest could not be queued */
-    bool nonblocking; /* the socket's mode when the call began (it never waits) */
-    bool grown;       /* non-blocking oversized TSDU: the queue was expanded for it */
-    uint64_t mark;    /* queue position of its first queued octet */
-    size_t queued;    /* its octets committed to the queue */
+    size_t next;       /* data octets handed on (to TCP or the queue) */
+    size_t dts_left;   /* DTs not handed on yet */
+    bool on_wire;      /* octets of it went straight to TCP */
+    bool torn;         /* a DT of it is on the wire in part and its rest could not be queued */
+    bool nonblocking;  /* the socket's mode when the call began (it never waits) */
+    bool grown;        /* non-blocking oversized TSDU: the queue was expanded for it */
+    uint64_t deadline; /* SO_SNDTIMEO: when a blocking wait gives up (0: never) */
+    uint64_t mark;     /* queue position of its first queued octet */
+    size_t queued;     /* its octets committed to the queue */
 };
 
 /* Octets the DTs not handed on yet put on the wire. */
@@ -223,11 +224,24 @@ static int send_direct(struct itot_sock *s, struct itot_tx *tx)
     return 0;
 }
 
+/* SO_RCVTIMEO / SO_SNDTIMEO: the deadline of a blocking call that starts
+ * now (0: none), and whether it has passed. A blocking call that runs out
+ * fails with WSAETIMEDOUT (SOL_SOCKET socket options page). */
+static uint64_t itot_deadline(uint32_t ms)
+{
+    return ms == 0 ? 0 : itot_now_ms() + ms;
+}
+
+static bool itot_timed_out(uint64_t deadline)
+{
+    return deadline != 0 && itot_now_ms() >= deadline;
+}
+
 /* Wait for queue room (lock held); 0, or the error that ended the wait.  A
  * non-blocking send never gets here without its room (send_admit); the mode
  * is the one the call began with (a FIONBIO from another thread does not
  * turn a blocking send half way into a failed one). */
-static int wait_room(struct itot_sock *s, size_t need, bool nonblocking)
+static int wait_room(struct itot_sock *s, size_t need, bool nonblocking, uint64_t deadline)
 {
     while (conn_outq_room(&s->conn) < need) {
         int err = conn_can_send(&s->conn);
@@ -244,7 +258,9 @@ static int wait_room(struct itot_sock *s, size_t need, bool nonblocking)
         itot_engine_update(s);
         if (conn_outq_room(&s->conn) >= need)
             break;
-        itot_wait(s, 0);
+        if (itot_timed_out(deadline))
+            return WSAETIMEDOUT;
+        itot_wait(s, deadline);
     }
     return 0;
 }
@@ -259,11 +275,11 @@ static int send_queued(struct itot_sock *s, struct itot_tx *tx)
         if (tx->grown) {
             /* the expanded queue holds it all */
         } else if (need <= s->conn.cfg.outq_cap) {
-            err = wait_room(s, need, tx->nonblocking);
+            err = wait_room(s, need, tx->nonblocking, tx->deadline);
         } else {
             k = 1;
             need = tx->hlen + tx_seg(tx);
-            err = wait_room(s, need, tx->nonblocking);
+            err = wait_room(s, need, tx->nonblocking, tx->deadline);
         }
         if (err == 0)
             err = stage_dts(s, tx, k);
@@ -378,6 +394,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         tx.dts_left = total == 0 ? 1 : (total + tx.max - 1) / tx.max;
         cursor_skip(&tx.cur, 0);
         tx.nonblocking = s->nonblocking;
+        tx.deadline = itot_deadline(s->timeo_ms[1]);
         if (tx.nonblocking)
             err = send_admit(s, &tx);
     }
@@ -461,6 +478,7 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     bool peek = (flags & MSG_PEEK) != 0;
 
     pthread_mutex_lock(&s->lock);
+    uint64_t deadline = itot_deadline(s->timeo_ms[0]);
     size_t got = 0;
     bool partial = false;
     for (;;) {
@@ -527,9 +545,11 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         err = recv_state_error(s);
         if (err == 0 && s->nonblocking)
             err = WSAEWOULDBLOCK;
+        if (err == 0 && itot_timed_out(deadline))
+            err = WSAETIMEDOUT;
         if (err != 0)
             break;
-        itot_wait(s, 0);
+        itot_wait(s, deadline);
     }
     if (err == 0 && s->has_conn && conn_rx_ready(&s->conn))
         itot_post_event(s, FD_READ, 0); /* more to read: re-enable, as Winsock does */

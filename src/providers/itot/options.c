@@ -76,6 +76,12 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
         return put_int(optval, optlen, SOCK_SEQPACKET);
     case SO_ACCEPTCONN:
         return put_int(optval, optlen, s->kind == ITOT_K_LISTEN);
+    case SO_RCVTIMEO:
+    case SO_SNDTIMEO: {
+        /* SOL_SOCKET options page: a DWORD of milliseconds */
+        DWORD ms = s->timeo_ms[name == SO_SNDTIMEO];
+        return put_opt(optval, optlen, &ms, sizeof ms);
+    }
     case SO_ERROR: {
         /* Cleared once read: not when the read fails (D1). */
         int r = put_int(optval, optlen, s->so_error);
@@ -184,6 +190,14 @@ static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int
             return WSAEFAULT;
         int max = name == SO_CONNDATALEN ? TPDU_MAX_CONN_DATA : TPDU_MAX_DISC_DATA;
         return v < 0 || v > max ? WSAEMSGSIZE : 0;
+    }
+    case SO_RCVTIMEO:
+    case SO_SNDTIMEO: {
+        DWORD ms;
+        if (optval == NULL || optlen < (int)sizeof ms || umem_read(&ms, optval, sizeof ms) != 0)
+            return WSAEFAULT;
+        s->timeo_ms[name == SO_SNDTIMEO] = ms;
+        return 0;
     }
     case SO_LINGER:
     case SO_RCVBUF:

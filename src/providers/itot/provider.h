@@ -66,6 +66,7 @@ struct itot_sock {
     uint8_t conn_data[TPDU_MAX_CONN_DATA];
     uint8_t disc_data[TPDU_MAX_DISC_DATA];
     uint8_t reject_reason; /* listener: WSP_ITOT_REJECT_REASON, the DR reason of CF_REJECT */
+    uint32_t timeo_ms[2];  /* SO_RCVTIMEO, SO_SNDTIMEO: ms a blocking call waits (0: no limit) */
     int max_pending; /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
                         counted in its listener's n_pending, -1 after */
 

@@ -35,8 +35,10 @@ int WSPAPI tcp_WSPBind(SOCKET s, const struct sockaddr *name, int namelen, LPINT
         return tcp_fail(lpErrno, err);
     if (atomic_load(&ts->state) != TCP_ST_NEW)
         return tcp_fail(lpErrno, WSAEINVAL); /* already bound */
+    if ((err = tcp_opt_prepare_bind(ts)) != 0)
+        return tcp_fail(lpErrno, err);
     if (bind(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen) != 0)
-        return tcp_fail(lpErrno, errmap_from_errno(errno));
+        return tcp_fail(lpErrno, tcp_opt_bind_error(ts, errno));
     int st = TCP_ST_NEW;
     atomic_compare_exchange_strong(&ts->state, &st, TCP_ST_BOUND);
     return 0;

@@ -92,6 +92,21 @@ static int tcp_send_allowed(struct tcp_sock *ts, bool has_dest)
     return WSAENOTCONN;
 }
 
+/* The Winsock code of a failed send/recv whose errno is err.  A blocking
+ * call only sees EAGAIN when SO_SNDTIMEO/SO_RCVTIMEO ran out: WSAETIMEDOUT
+ * (SOL_SOCKET options page).  A datagram socket told of an ICMP port
+ * unreachable gets ECONNREFUSED from Linux; Windows reports WSAECONNRESET
+ * (recv and recvfrom pages: "the remote host ... responded with a Port
+ * Unreachable ICMP packet"). */
+static int tcp_data_error(const struct tcp_sock *ts, int err, bool blocking)
+{
+    if (blocking && (err == EAGAIN || err == EWOULDBLOCK))
+        return WSAETIMEDOUT;
+    if (err == ECONNREFUSED && ts->type == SOCK_DGRAM)
+        return WSAECONNRESET;
+    return errmap_from_errno(err);
+}
+
 static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
                        const struct sockaddr *to, int tolen, LPWSAOVERLAPPED ov, LPINT lpErrno)
 {
@@ -126,7 +141,7 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     if (blocking)
         tcp_block_end(ts);
     if (n < 0)
-        return tcp_fail(lpErrno, errmap_from_errno(saved));
+        return tcp_fail(lpErrno, tcp_data_error(ts, saved, blocking));
     DWORD count_out = (DWORD)n;
     if (tcp_put(sent, &count_out, sizeof count_out) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
@@ -224,7 +239,7 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
             return tcp_fail(lpErrno, WSAEINTR);
     }
     if (n < 0)
-        return tcp_fail(lpErrno, errmap_from_errno(saved));
+        return tcp_fail(lpErrno, tcp_data_error(ts, saved, blocking));
     if (atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & FD_READ) {
         /* A stream recv that did not fill its buffers took all there was; a
          * datagram recv takes one message whatever is left, so ask. */

@@ -1,61 +1,116 @@
 /* SPDX-License-Identifier: MIT */
-/* Socket options and ioctls, as tables.  Plain options go straight to the
- * kernel (the platform's SOL_/SO_/IPPROTO_ numbers, D12); Winsock-only ones
- * (SO_PROTOCOL_INFOW/A, the SO_CONN... and SO_DISC... family) are answered here. */
+/* Socket options and ioctls, as tables.  The API uses the platform's
+ * SOL_/SO_/IPPROTO_/IP_/IPV6_/TCP_ numbers (D12) with Windows' value layouts
+ * and meanings: each row says which kernel option carries it and how its
+ * value is converted (a DWORD of milliseconds for SO_RCVTIMEO where Linux
+ * wants a struct timeval, say).  Winsock-only ones (SO_PROTOCOL_INFOW/A, the
+ * SO_CONN... and SO_DISC... family, SO_EXCLUSIVEADDRUSE, ...) are answered
+ * here. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+
+#include <wsp/mstcpip.h>
+#include <wsp/ws2ipdef.h>
 
 #include "common/errmap.h"
+#include "common/pollstate.h"
 #include "common/umem.h"
 #include "tcp.h"
 
 enum tcp_opt_kind {
-    TCP_OPT_INT,        /* int/BOOL passed to the kernel */
+    TCP_OPT_INT,        /* int/BOOL/DWORD passed to the kernel */
     TCP_OPT_INT_RO,     /* int read from the kernel, not settable */
     TCP_OPT_LINGER,     /* struct linger passed to the kernel */
+    TCP_OPT_MS,         /* Windows: DWORD milliseconds; kernel: struct timeval */
+    TCP_OPT_MREQ,       /* a membership request, same layout on both, set only */
+    TCP_OPT_FLAG,       /* a BOOL kept by the provider (SO_REUSEADDR & co.) */
     TCP_OPT_INFOW,      /* WSAPROTOCOL_INFOW of the socket, read only */
     TCP_OPT_INFOA,      /* WSAPROTOCOL_INFOA of the socket, read only */
     TCP_OPT_ACCEPTCONN, /* from our own state, read only */
     TCP_OPT_NODATA,     /* connect/disconnect data: not supported (D9, C6) */
 };
 
+enum { TCP_ANY = 0 }; /* socket type restriction of a row: none */
+
 static const struct tcp_opt {
     int level;
     int name;
     enum tcp_opt_kind kind;
-    bool stream_only;
+    int only;    /* SOCK_STREAM or SOCK_DGRAM: the option exists only there */
+    int kname;   /* the kernel's option at the same level, if not `name` */
+    size_t size; /* TCP_OPT_MREQ: the request's size */
 } tcp_opts[] = {
-    {SOL_SOCKET, SO_LINGER, TCP_OPT_LINGER, true},
-    {SOL_SOCKET, SO_REUSEADDR, TCP_OPT_INT, false},
-    {SOL_SOCKET, SO_RCVBUF, TCP_OPT_INT, false},
-    {SOL_SOCKET, SO_SNDBUF, TCP_OPT_INT, false},
-    {SOL_SOCKET, SO_KEEPALIVE, TCP_OPT_INT, true},
-    {SOL_SOCKET, SO_BROADCAST, TCP_OPT_INT, false},
-    {SOL_SOCKET, SO_ERROR, TCP_OPT_INT_RO, false},
-    {SOL_SOCKET, SO_TYPE, TCP_OPT_INT_RO, false},
-    {SOL_SOCKET, SO_ACCEPTCONN, TCP_OPT_ACCEPTCONN, false},
-    {SOL_SOCKET, SO_PROTOCOL_INFOW, TCP_OPT_INFOW, false},
-    {SOL_SOCKET, SO_PROTOCOL_INFOA, TCP_OPT_INFOA, false},
-    {SOL_SOCKET, SO_CONNDATA, TCP_OPT_NODATA, false},
-    {SOL_SOCKET, SO_CONNOPT, TCP_OPT_NODATA, false},
-    {SOL_SOCKET, SO_DISCDATA, TCP_OPT_NODATA, false},
-    {SOL_SOCKET, SO_DISCOPT, TCP_OPT_NODATA, false},
-    {SOL_SOCKET, SO_CONNDATALEN, TCP_OPT_NODATA, false},
-    {SOL_SOCKET, SO_CONNOPTLEN, TCP_OPT_NODATA, false},
-    {SOL_SOCKET, SO_DISCDATALEN, TCP_OPT_NODATA, false},
-    {SOL_SOCKET, SO_DISCOPTLEN, TCP_OPT_NODATA, false},
-    {IPPROTO_TCP, TCP_NODELAY, TCP_OPT_INT, true},
+    {SOL_SOCKET, SO_LINGER, TCP_OPT_LINGER, SOCK_STREAM, 0, 0},
+    {SOL_SOCKET, SO_REUSEADDR, TCP_OPT_FLAG, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_EXCLUSIVEADDRUSE, TCP_OPT_FLAG, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_CONDITIONAL_ACCEPT, TCP_OPT_FLAG, SOCK_STREAM, 0, 0},
+    {SOL_SOCKET, SO_RCVBUF, TCP_OPT_INT, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_SNDBUF, TCP_OPT_INT, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_RCVTIMEO, TCP_OPT_MS, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_SNDTIMEO, TCP_OPT_MS, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_KEEPALIVE, TCP_OPT_INT, SOCK_STREAM, 0, 0},
+    {SOL_SOCKET, SO_BROADCAST, TCP_OPT_INT, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_ERROR, TCP_OPT_INT_RO, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_TYPE, TCP_OPT_INT_RO, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_ACCEPTCONN, TCP_OPT_ACCEPTCONN, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_PROTOCOL_INFOW, TCP_OPT_INFOW, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_PROTOCOL_INFOA, TCP_OPT_INFOA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_CONNDATA, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_CONNOPT, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_DISCDATA, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_DISCOPT, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_CONNDATALEN, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_CONNOPTLEN, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_DISCDATALEN, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {SOL_SOCKET, SO_DISCOPTLEN, TCP_OPT_NODATA, TCP_ANY, 0, 0},
+    {IPPROTO_TCP, TCP_NODELAY, TCP_OPT_INT, SOCK_STREAM, 0, 0},
+    {IPPROTO_TCP, TCP_KEEPIDLE, TCP_OPT_INT, SOCK_STREAM, 0, 0}, /* = Windows' TCP_KEEPALIVE */
+    {IPPROTO_TCP, TCP_KEEPINTVL, TCP_OPT_INT, SOCK_STREAM, 0, 0},
+    {IPPROTO_TCP, TCP_KEEPCNT, TCP_OPT_INT, SOCK_STREAM, 0, 0},
+    {IPPROTO_IP, IP_TTL, TCP_OPT_INT, TCP_ANY, 0, 0},
+    {IPPROTO_IP, IP_TOS, TCP_OPT_INT, TCP_ANY, 0, 0},
+    {IPPROTO_IP, IP_MULTICAST_IF, TCP_OPT_INT, SOCK_DGRAM, 0, 0}, /* an in_addr, as a DWORD */
+    {IPPROTO_IP, IP_MULTICAST_TTL, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
+    {IPPROTO_IP, IP_MULTICAST_LOOP, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
+    {IPPROTO_IP, IP_ADD_MEMBERSHIP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ip_mreq)},
+    {IPPROTO_IP, IP_DROP_MEMBERSHIP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ip_mreq)},
+    {IPPROTO_IPV6, IPV6_V6ONLY, TCP_OPT_INT, TCP_ANY, 0, 0},
+    {IPPROTO_IPV6, IPV6_UNICAST_HOPS, TCP_OPT_INT, TCP_ANY, 0, 0},
+    {IPPROTO_IPV6, IPV6_MULTICAST_IF, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
+    {IPPROTO_IPV6, IPV6_MULTICAST_HOPS, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
+    {IPPROTO_IPV6, IPV6_MULTICAST_LOOP, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
+    {IPPROTO_IPV6, IPV6_JOIN_GROUP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ipv6_mreq)},
+    {IPPROTO_IPV6, IPV6_LEAVE_GROUP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ipv6_mreq)},
 };
+
+/* Where the provider keeps a TCP_OPT_FLAG option. */
+static atomic_bool *tcp_opt_flag(struct tcp_sock *ts, int name)
+{
+    if (name == SO_REUSEADDR)
+        return &ts->reuse_addr;
+    if (name == SO_EXCLUSIVEADDRUSE)
+        return &ts->excl_addr;
+    return &ts->cond_accept;
+}
+
+static int tcp_kname(const struct tcp_opt *o)
+{
+    return o->kname != 0 ? o->kname : o->name;
+}
 
 static const struct tcp_opt *tcp_find_opt(struct tcp_sock *ts, int level, int name)
 {
     for (unsigned i = 0; i < sizeof tcp_opts / sizeof tcp_opts[0]; i++)
         if (tcp_opts[i].level == level && tcp_opts[i].name == name)
-            return tcp_opts[i].stream_only && ts->type != SOCK_STREAM ? NULL : &tcp_opts[i];
+            return tcp_opts[i].only != TCP_ANY && tcp_opts[i].only != ts->type ? NULL
+                                                                               : &tcp_opts[i];
     return NULL;
 }
 
@@ -74,8 +129,8 @@ static int tcp_opt_out(char *optval, LPINT optlen, int cap, const void *v, int n
  * caller's optval/optlen, and it reports a bad pointer as EFAULT (D4) without
  * a copy through umem.  cap was read from *optlen already, so a too small
  * buffer is WSAEFAULT here, where Linux would truncate. */
-static int tcp_opt_int_direct(struct tcp_sock *ts, int level, int name, char *optval,
-                              LPINT optlen, int cap)
+static int tcp_opt_int_direct(struct tcp_sock *ts, int level, int name, char *optval, LPINT optlen,
+                              int cap)
 {
     _Static_assert(sizeof(int) == sizeof(socklen_t), "optlen is passed as the kernel's socklen_t");
     if (cap < (int)sizeof(int) || optval == NULL)
@@ -110,7 +165,7 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
     case TCP_OPT_INT:
     case TCP_OPT_INT_RO: {
         if (!(level == SOL_SOCKET && optname == SO_ERROR)) {
-            err = tcp_opt_int_direct(ts, level, optname, optval, optlen, cap);
+            err = tcp_opt_int_direct(ts, level, tcp_kname(o), optval, optlen, cap);
             break;
         }
         int v;
@@ -130,6 +185,21 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         err = tcp_opt_out(optval, optlen, cap, &l, sizeof l);
         break;
     }
+    case TCP_OPT_MS: {
+        /* the value as set: Windows reads back what it was given, the kernel
+         * would answer in whole clock ticks (150 ms -> 152 ms at HZ=250) */
+        DWORD ms = atomic_load(&ts->timeo_ms[optname == SO_SNDTIMEO]);
+        err = tcp_opt_out(optval, optlen, cap, &ms, sizeof ms);
+        break;
+    }
+    case TCP_OPT_FLAG: {
+        int v = atomic_load(tcp_opt_flag(ts, optname));
+        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        break;
+    }
+    case TCP_OPT_MREQ: /* Windows: set only */
+        err = WSAENOPROTOOPT;
+        break;
     case TCP_OPT_ACCEPTCONN: {
         int v = atomic_load(&ts->state) == TCP_ST_LISTENING;
         err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
@@ -151,6 +221,45 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
     return err ? tcp_fail(lpErrno, err) : 0;
 }
 
+/* A BOOL/DWORD option value: Winsock accepts a one-byte BOOL as well as an int. */
+static int tcp_opt_read_int(const char *optval, int optlen, int *out)
+{
+    if (optlen < 1)
+        return WSAEFAULT;
+    if (optlen < (int)sizeof *out) {
+        unsigned char c;
+        if (umem_read(&c, optval, 1) != 0)
+            return WSAEFAULT;
+        *out = c;
+        return 0;
+    }
+    return umem_read(out, optval, sizeof *out) != 0 ? WSAEFAULT : 0;
+}
+
+/* Windows' SO_REUSEADDR lets a socket bind an address already in use by other
+ * sockets that set it too; Linux's SO_REUSEPORT is the nearest (it needs every
+ * socket on the port to have it, so a socket without it, or with
+ * SO_EXCLUSIVEADDRUSE, keeps its port to itself).  Linux's SO_REUSEADDR goes
+ * with it (binding over connections in TIME_WAIT). */
+int tcp_opt_prepare_bind(struct tcp_sock *ts)
+{
+    int on = atomic_load(&ts->reuse_addr);
+    if (setsockopt(ts->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        setsockopt(ts->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
+        return errmap_from_errno(errno);
+    return 0;
+}
+
+/* "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE": a bind with SO_REUSEADDR onto
+ * an address whose owner does not share it is refused as access denied
+ * (WSAEACCES); without SO_REUSEADDR it is WSAEADDRINUSE. */
+int tcp_opt_bind_error(struct tcp_sock *ts, int err)
+{
+    if (err == EADDRINUSE && atomic_load(&ts->reuse_addr))
+        return WSAEACCES;
+    return errmap_from_errno(err);
+}
+
 int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optval, int optlen,
                              LPINT lpErrno)
 {
@@ -163,20 +272,45 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
         return tcp_fail(lpErrno, WSAENOPROTOOPT); /* D9: no SO_DISCDATA on tcp */
     switch (o->kind) {
     case TCP_OPT_INT: {
-        /* Winsock accepts a one-byte BOOL as well as an int. */
-        int v = 0;
-        if (optlen < 1)
-            return tcp_fail(lpErrno, WSAEFAULT);
-        if (optlen < (int)sizeof v) {
-            unsigned char c;
-            if (umem_read(&c, optval, 1) != 0)
-                return tcp_fail(lpErrno, WSAEFAULT);
-            v = c;
-        } else if (umem_read(&v, optval, sizeof v) != 0) {
-            return tcp_fail(lpErrno, WSAEFAULT);
-        }
-        if (setsockopt(ts->fd, level, optname, &v, sizeof v) != 0)
+        int v;
+        if ((err = tcp_opt_read_int(optval, optlen, &v)) != 0)
+            return tcp_fail(lpErrno, err);
+        if (setsockopt(ts->fd, level, tcp_kname(o), &v, sizeof v) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
+        return 0;
+    }
+    case TCP_OPT_MS: {
+        /* SO_RCVTIMEO/SO_SNDTIMEO page: a DWORD of milliseconds, 0 = never */
+        DWORD ms;
+        if (optlen < (int)sizeof ms || umem_read(&ms, optval, sizeof ms) != 0)
+            return tcp_fail(lpErrno, WSAEFAULT);
+        struct timeval tv = {.tv_sec = (time_t)(ms / 1000u), .tv_usec = (long)(ms % 1000u) * 1000};
+        if (setsockopt(ts->fd, level, optname, &tv, sizeof tv) != 0)
+            return tcp_fail(lpErrno, errmap_from_errno(errno));
+        atomic_store(&ts->timeo_ms[optname == SO_SNDTIMEO], ms);
+        return 0;
+    }
+    case TCP_OPT_MREQ: {
+        unsigned char req[sizeof(struct ipv6_mreq)];
+        _Static_assert(sizeof(struct ipv6_mreq) >= sizeof(struct ip_mreq), "room for both");
+        if (optlen < (int)o->size || umem_read(req, optval, o->size) != 0)
+            return tcp_fail(lpErrno, WSAEFAULT);
+        if (setsockopt(ts->fd, level, tcp_kname(o), req, (socklen_t)o->size) != 0)
+            return tcp_fail(lpErrno, errmap_from_errno(errno));
+        return 0;
+    }
+    case TCP_OPT_FLAG: {
+        int v;
+        if ((err = tcp_opt_read_int(optval, optlen, &v)) != 0)
+            return tcp_fail(lpErrno, err);
+        /* "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE": the two exclude each
+         * other; setting one while the other is on fails with WSAEINVAL. */
+        atomic_bool *other = optname == SO_REUSEADDR          ? &ts->excl_addr
+                             : optname == SO_EXCLUSIVEADDRUSE ? &ts->reuse_addr
+                                                              : NULL;
+        if (v != 0 && other != NULL && atomic_load(other))
+            return tcp_fail(lpErrno, WSAEINVAL);
+        atomic_store(tcp_opt_flag(ts, optname), v != 0);
         return 0;
     }
     case TCP_OPT_LINGER: {
@@ -246,13 +380,73 @@ static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID 
     return 0;
 }
 
+/* SIO_KEEPALIVE_VALS: Windows' milliseconds become the kernel's seconds
+ * (rounded up, at least 1); the probe count is Windows' fixed 10 ("TCP
+ * keep-alive": 10 probes since Windows Vista). */
+static int tcp_ioctl_keepalive(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
+                               DWORD outlen, LPDWORD ret)
+{
+    (void)out, (void)outlen;
+    struct tcp_keepalive ka;
+    if (ts->type != SOCK_STREAM)
+        return WSAEINVAL;
+    if (inlen < sizeof ka || umem_read(&ka, in, sizeof ka) != 0)
+        return WSAEFAULT;
+    int on = ka.onoff != 0;
+    int idle = (int)((ka.keepalivetime + 999u) / 1000u);
+    int intvl = (int)((ka.keepaliveinterval + 999u) / 1000u);
+    int cnt = 10;
+    idle = idle < 1 ? 1 : idle;
+    intvl = intvl < 1 ? 1 : intvl;
+    if (setsockopt(ts->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0 ||
+        (on && (setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0 ||
+                setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl) != 0 ||
+                setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) != 0)))
+        return errmap_from_errno(errno);
+    *ret = 0;
+    return 0;
+}
+
+/* WSP_SIO_POLL_STATE (common/pollstate.h): the POLLERR/POLLHUP that hold.
+ * Linux reports POLLHUP for a stream socket that was never connected (its
+ * state is CLOSE); Windows' POLLHUP means "a stream-oriented connection was
+ * either disconnected or aborted" (WSAPOLLFD page), so a socket that never had
+ * a connection shows it only with an error (a failed connect). */
+static int tcp_ioctl_poll_state(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out,
+                                DWORD outlen, LPDWORD ret)
+{
+    (void)in, (void)inlen;
+    struct pollfd p = {.fd = ts->fd, .events = 0};
+    if (poll(&p, 1, 0) < 0)
+        return errmap_from_errno(errno);
+    DWORD bits = (DWORD)(p.revents & (POLLERR | POLLHUP));
+    int st = tcp_refresh_state(ts);
+    bool had_conn = st == TCP_ST_CONNECTED || st == TCP_ST_SEND_SHUT || st == TCP_ST_RELEASED;
+    if (ts->type == SOCK_STREAM && !had_conn && !(bits & POLLERR))
+        bits &= ~(DWORD)POLLHUP;
+    if (ts->type == SOCK_STREAM && st == TCP_ST_LISTENING)
+        bits = 0;
+    if (outlen < sizeof bits || umem_write(out, &bits, sizeof bits) != 0)
+        return WSAEFAULT;
+    *ret = sizeof bits;
+    return 0;
+}
+
 static const struct {
     DWORD code;
     tcp_ioctl_fn fn;
 } tcp_ioctls[] = {
-    {(DWORD)WSP_FIONBIO, tcp_ioctl_fionbio},   {(DWORD)FIONBIO, tcp_ioctl_fionbio},
-    {(DWORD)WSP_FIONREAD, tcp_ioctl_fionread}, {(DWORD)FIONREAD, tcp_ioctl_fionread},
-    {(DWORD)WSP_SIOCATMARK, tcp_ioctl_atmark}, {(DWORD)SIOCATMARK, tcp_ioctl_atmark},
+    {WSP_SIO_POLL_STATE, tcp_ioctl_poll_state},
+    {(DWORD)SIO_KEEPALIVE_VALS, tcp_ioctl_keepalive},
+    {(DWORD)SIO_ROUTING_INTERFACE_QUERY, tcp_ioctl_route_query},
+    {(DWORD)SIO_ADDRESS_LIST_QUERY, tcp_ioctl_addr_list},
+    {(DWORD)SIO_GET_INTERFACE_LIST, tcp_ioctl_if_list},
+    {(DWORD)WSP_FIONBIO, tcp_ioctl_fionbio},
+    {(DWORD)FIONBIO, tcp_ioctl_fionbio},
+    {(DWORD)WSP_FIONREAD, tcp_ioctl_fionread},
+    {(DWORD)FIONREAD, tcp_ioctl_fionread},
+    {(DWORD)WSP_SIOCATMARK, tcp_ioctl_atmark},
+    {(DWORD)SIOCATMARK, tcp_ioctl_atmark},
 };
 
 int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
@@ -271,10 +465,13 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
     for (unsigned i = 0; i < sizeof tcp_ioctls / sizeof tcp_ioctls[0]; i++) {
         if (tcp_ioctls[i].code == dwIoControlCode) {
             DWORD produced = 0;
-            err = tcp_ioctls[i].fn(ts, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
-                                   &produced);
-            if (err == 0 && lpcbBytesReturned != NULL)
-                err = umem_write(lpcbBytesReturned, &produced, sizeof produced);
+            err =
+                tcp_ioctls[i].fn(ts, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer, &produced);
+            /* a too small buffer also reports the size needed (WSAIoctl page) */
+            if ((err == 0 || produced != 0) && lpcbBytesReturned != NULL) {
+                int werr = umem_write(lpcbBytesReturned, &produced, sizeof produced);
+                err = err != 0 ? err : werr;
+            }
             return err ? tcp_fail(lpErrno, err) : 0;
         }
     }

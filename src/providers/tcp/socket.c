@@ -184,6 +184,14 @@ SOCKET WSPAPI tcp_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW 
         tcp_fail(lpErrno, errmap_from_errno(errno));
         return INVALID_SOCKET;
     }
+    /* IPPROTO_IPV6 options page: IPV6_V6ONLY is on by default on Windows
+     * (Linux's default is net.ipv6.bindv6only, normally off). */
+    int on = 1;
+    if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
+        tcp_fail(lpErrno, errmap_from_errno(errno));
+        close(fd);
+        return INVALID_SOCKET;
+    }
     struct tcp_sock *ts = tcp_sock_new(fd, af, type, lpProtocolInfo, TCP_ST_NEW, &err);
     if (ts == NULL) {
         tcp_fail(lpErrno, err);

@@ -38,6 +38,10 @@ struct tcp_sock {
     atomic_int blocked;        /* threads inside a blocking syscall on fd */
     atomic_bool closing;       /* WSPCloseSocket has started */
     atomic_bool connect_told;  /* FD_CONNECT already recorded for this connect attempt */
+    atomic_bool reuse_addr;    /* Windows' SO_REUSEADDR: applied at bind (options.c) */
+    atomic_bool excl_addr;     /* SO_EXCLUSIVEADDRUSE */
+    atomic_bool cond_accept;   /* SO_CONDITIONAL_ACCEPT (recorded; see providers-tcp.md) */
+    _Atomic DWORD timeo_ms[2]; /* SO_RCVTIMEO, SO_SNDTIMEO as set (the kernel rounds to ticks) */
     int deferred_fd;           /* a connection the condition function deferred, or -1 */
     pthread_mutex_t lock;      /* guards the event fields and deferred_fd */
     WSAEVENT event;            /* WSPEventSelect target, or NULL */
@@ -147,6 +151,23 @@ void tcp_events_forget(struct tcp_sock *ts);
 void tcp_events_barrier(void);
 /* Stop the watcher thread (the last WSPCleanup). */
 void tcp_events_stop(void);
+
+/* ---- options.c ----------------------------------------------------------- */
+/* Before bind(2): give the fd the kernel options that make Windows'
+ * SO_REUSEADDR / SO_EXCLUSIVEADDRUSE meaning hold.  0 or a WSAE* code. */
+int tcp_opt_prepare_bind(struct tcp_sock *ts);
+/* The Winsock code of a failed bind(2) whose errno is err. */
+int tcp_opt_bind_error(struct tcp_sock *ts, int err);
+
+/* ---- ioctl_addr.c -------------------------------------------------------- */
+/* SIO_ROUTING_INTERFACE_QUERY, SIO_ADDRESS_LIST_QUERY, SIO_GET_INTERFACE_LIST
+ * (WSPIoctl handlers). */
+int tcp_ioctl_route_query(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                          LPDWORD ret);
+int tcp_ioctl_addr_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                        LPDWORD ret);
+int tcp_ioctl_if_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                      LPDWORD ret);
 
 /* ---- address.c ----------------------------------------------------------- */
 /* Length of a sockaddr for af, 0 if af is not ours. */
