@@ -173,9 +173,14 @@ static const struct conf_fixture *spi_fx;
 static int spi_load(const struct conf_fixture *fx)
 {
     if (spi_module == NULL) {
+        /* A path is taken as it is (`wsp conformance` passes the catalog's
+         * or the user's); a bare file name is looked up in the build tree. */
         const char *dir = getenv("WSP_PROVIDER_PATH");
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", fx->module);
+        if (strchr(fx->module, '/') != NULL)
+            snprintf(path, sizeof path, "%s", fx->module);
+        else
+            snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", fx->module);
         spi_module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (spi_module == NULL) {
             fprintf(stderr, "spi: %s\n", dlerror());
@@ -310,6 +315,11 @@ static int spi_send_disconnect(SOCKET s, LPWSABUF data, int *err)
     return spi_procs.lpWSPSendDisconnect(s, data, err);
 }
 
+static int spi_recv_disconnect(SOCKET s, LPWSABUF data, int *err)
+{
+    return spi_procs.lpWSPRecvDisconnect(s, data, err);
+}
+
 static int spi_shutdown(SOCKET s, int how, int *err)
 {
     return spi_procs.lpWSPShutdown(s, how, err);
@@ -363,6 +373,7 @@ const struct conf_level conf_level_spi = {
     .send = spi_send,
     .recv = spi_recv,
     .send_disconnect = spi_send_disconnect,
+    .recv_disconnect = spi_recv_disconnect,
     .shutdown = spi_shutdown,
     .close = spi_close,
     .getsockname = spi_getsockname,
