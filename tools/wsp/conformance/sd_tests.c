@@ -37,6 +37,8 @@ static void expect_sends(const struct conf_ctx *c, SOCKET s, SOCKET peer)
 {
     static const char msg[] = "still sending";
     char got[sizeof msg];
+    conf_note("sending on %#lx and reading it at the peer (the socket must send as before)",
+              (unsigned long)s);
     conf_send_all(c, s, msg, sizeof msg);
     size_t have = 0;
     while (have < sizeof msg) {
@@ -53,8 +55,11 @@ static void expect_eof(const struct conf_ctx *c, SOCKET s)
 {
     char b;
     int err = 0;
+    conf_note("waiting in recv on %#lx for the peer's disconnect", (unsigned long)s);
     int n = c->lv->recv(s, &b, 1, &err);
-    conf_assert_true(conf_is_end(c, n, err));
+    conf_assert_msg(conf_is_end(c, n, err),
+                    "recv after the peer's disconnect returned %d (error %d), expected %s", n, err,
+                    c->fx->stream ? "0 (end of stream)" : "WSAEDISCON (10101)");
 }
 
 /* ---- C1: disables transmission and starts the release --------------------- */
@@ -80,7 +85,11 @@ static void sd_c2_send_after_disconnect_is_eshutdown(void **state)
     conf_pair(CTX, &a, &b);
     conf_disconnect_ok(CTX, a);
     int err = 0;
-    conf_assert_eq(LV->send(a, "y", 1, &err), -1);
+    int n = LV->send(a, "y", 1, &err);
+    conf_assert_msg(n == -1,
+                    "a send after a successful WSPSendDisconnect returned %d, expected "
+                    "SOCKET_ERROR with WSAESHUTDOWN",
+                    n);
     conf_assert_eq(err, WSAESHUTDOWN);
     conf_close(CTX, a);
     conf_close(CTX, b);

@@ -168,6 +168,7 @@ size_t conf_drain_pattern(const struct conf_ctx *c, SOCKET s)
 {
     unsigned char buf[8192];
     size_t total = 0;
+    conf_note("reading on %#lx until the peer's disconnect", (unsigned long)s);
     for (;;) {
         int err = 0;
         int n = c->lv->recv(s, buf, sizeof buf, &err);

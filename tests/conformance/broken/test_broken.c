@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/* `wsp conformance` catches broken providers: each module built from
+ * broken.c breaks one thing in WSPSendDisconnect, and the run must fail the
+ * clause that forbids it, say what it observed, go on with the other cases,
+ * and end within a bounded time.  The real tcp and itot modules must pass,
+ * installed (--entry) and not (MODULE --as). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "tool/lib/json.h"
+#include "tool/lib/spawn.h"
+
+/* A whole run takes a few seconds; this bound is far above that and below
+ * the spawn guard, so a runner that waits on a hung case fails here. */
+#define RUN_BOUND_S 25.0
+
+struct run {
+    int status;
+    double seconds;
+    struct json *j;
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void run_tool(struct run *r, const char *const args[])
+{
+    struct proc p;
+    double t0 = now();
+    r->status = proc_run(&p, args);
+    r->seconds = now() - t0;
+    r->j = json_parse(p.out_buf.data);
+    if (r->j == NULL)
+        fail_msg("no JSON from wsp conformance (status %d)\nstdout: %s\nstderr: %s", r->status,
+                 p.out_buf.data, p.err_buf.data);
+    proc_free(&p);
+    assert_true(r->seconds < RUN_BOUND_S);
+}
+
+static void run_entry(struct run *r, const char *entry)
+{
+    const char *const args[] = {"conformance", "--entry", entry, "--json", NULL};
+    run_tool(r, args);
+}
+
+static void run_module(struct run *r, const char *module, const char *as, const char *timeout)
+{
+    const char *const args[] = {"conformance", module,      "--as",  as,
+                                "--json",      "--timeout", timeout, NULL};
+    run_tool(r, args);
+}
+
+static const char *str(const struct json *o, const char *key)
+{
+    const struct json *v = json_get(o, key);
+    if (v == NULL || v->type != JSON_STRING)
+        fail_msg("key '%s' missing or not a string", key);
+    return v->string;
+}
+
+static const struct json *clause(const struct run *r, const char *id)
+{
+    const struct json *list = json_get(r->j, "clauses");
+    assert_non_null(list);
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(str(list->items[i], "clause"), id) == 0)
+            return list->items[i];
+    fail_msg("clause %s not in the report", id);
+    return NULL;
+}
+
+static const char *result(const struct run *r, const char *id)
+{
+    return str(clause(r, id), "result");
+}
+
+/* The clause failed, and one of its failing cases says `observed`. */
+static void expect_caught(const struct run *r, const char *id, const char *observed)
+{
+    assert_int_equal(r->status, 1);
+    assert_string_equal(str(r->j, "verdict"), "fail");
+    assert_string_equal(result(r, id), "fail");
+    const struct json *cases = json_get(clause(r, id), "cases");
+    for (size_t i = 0; i < cases->count; i++)
+        if (strcmp(str(cases->items[i], "result"), "fail") == 0 &&
+            strstr(str(cases->items[i], "detail"), observed) != NULL)
+            return;
+    fail_msg("no failing case of %s says '%s'", id, observed);
+}
+
+static void expect_all_pass(const struct run *r)
+{
+    assert_int_equal(r->status, 0);
+    assert_string_equal(str(r->j, "verdict"), "pass");
+    const struct json *list = json_get(r->j, "clauses");
+    assert_int_equal(list->count, 24); /* C1-C12, D1-D12 */
+    for (size_t i = 0; i < list->count; i++) {
+        const char *res = str(list->items[i], "result");
+        if (strcmp(res, "pass") != 0 && strcmp(res, "not_applicable") != 0)
+            fail_msg("%s: %s", str(list->items[i], "clause"), res);
+    }
+}
+
+static void done(struct run *r)
+{
+    json_free(r->j);
+}
+
+/* ---- the real providers pass ------------------------------------------------ */
+static void real_entries_pass(void **state)
+{
+    (void)state;
+    static const char *const entries[] = {"1001", "1002", "1003", "1004", "1005", "1006"};
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+        struct run r;
+        run_entry(&r, entries[i]);
+        expect_all_pass(&r);
+        assert_true(json_get(r.j, "installed")->boolean);
+        /* Not applicable, and why: disconnect data decides C3 against C6. */
+        bool itot = strcmp(entries[i], "1005") >= 0, stream = !itot && (i % 2) == 0;
+        if (itot) {
+            assert_string_equal(result(&r, "C3"), "pass");
+            assert_string_equal(result(&r, "C6"), "not_applicable");
+        } else if (stream) {
+            assert_string_equal(result(&r, "C3"), "not_applicable");
+            assert_non_null(strstr(str(clause(&r, "C3"), "why"), "XP1_DISCONNECT_DATA"));
+            assert_string_equal(result(&r, "C6"), "pass");
+        } else {
+            assert_string_equal(result(&r, "D8"), "pass");
+            assert_string_equal(result(&r, "C1"), "not_applicable");
+        }
+        done(&r);
+    }
+}
+
+static void real_module_not_installed_passes(void **state)
+{
+    (void)state;
+    struct run r;
+    run_module(&r, WSP_BUILD_MODULE_DIR "/wsp_itot.so", "1006", "10");
+    expect_all_pass(&r);
+    assert_false(json_get(r.j, "installed")->boolean);
+    assert_string_equal(result(&r, "C3"), "pass");
+    done(&r);
+}
+
+/* ---- broken providers are caught, clause by clause ---------------------------- */
+static void broken_drop_data_fails_c3(void **state)
+{
+    (void)state;
+    struct run r;
+    run_module(&r, BROKEN_DIR "/wsp_broken_drop_data.so", "1005", "10");
+    expect_caught(&r, "C3", "64 were sent");
+    assert_string_equal(result(&r, "C1"), "pass"); /* only what is broken fails */
+    done(&r);
+    /* Without disconnect data the same bug is a success where WSAENOPROTOOPT
+     * is due. */
+    run_module(&r, BROKEN_DIR "/wsp_broken_drop_data.so", "1001", "10");
+    expect_caught(&r, "C6", "WSAENOPROTOOPT");
+    done(&r);
+}
+
+static void broken_slow_fails_c11(void **state)
+{
+    (void)state;
+    struct run r;
+    run_module(&r, BROKEN_DIR "/wsp_broken_slow.so", "1001", "10");
+    expect_caught(&r, "C11", "WSPSendDisconnect took");
+    assert_string_equal(result(&r, "C1"), "pass");
+    done(&r);
+}
+
+static void broken_hang_fails_c11_and_run_goes_on(void **state)
+{
+    (void)state;
+    struct run r;
+    run_module(&r, BROKEN_DIR "/wsp_broken_hang.so", "1005", "3");
+    expect_caught(&r, "C11", "did not finish within 3 s");
+    expect_caught(&r, "C11", "inside WSPSendDisconnect"); /* where it hung */
+    /* The cases after it ran and passed. */
+    assert_string_equal(result(&r, "C12"), "pass");
+    assert_string_equal(result(&r, "D7"), "pass");
+    done(&r);
+}
+
+static void broken_unknown_ok_fails_c5(void **state)
+{
+    (void)state;
+    struct run r;
+    run_module(&r, BROKEN_DIR "/wsp_broken_unknown_ok.so", "1001", "10");
+    expect_caught(&r, "C5", "WSAENOTSOCK");
+    assert_string_equal(result(&r, "C4"), "pass");
+    done(&r);
+}
+
+static void broken_noop_fails_c1_c2(void **state)
+{
+    (void)state;
+    struct run r;
+    /* Nothing ends: every case that waits for the peer's end is stopped by
+     * its time limit, kept short here. */
+    run_module(&r, BROKEN_DIR "/wsp_broken_noop.so", "1001", "2");
+    expect_caught(&r, "C1", "waiting in recv"); /* for an end that never comes */
+    expect_caught(&r, "C2", "WSAESHUTDOWN");
+    done(&r);
+}
+
+static void broken_crash_fails_d4_and_run_goes_on(void **state)
+{
+    (void)state;
+    struct run r;
+    run_module(&r, BROKEN_DIR "/wsp_broken_crash.so", "1005", "10");
+    expect_caught(&r, "D4", "crashed");
+    assert_string_equal(result(&r, "D5"), "pass");
+    done(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(real_entries_pass),
+        cmocka_unit_test(real_module_not_installed_passes),
+        cmocka_unit_test(broken_drop_data_fails_c3),
+        cmocka_unit_test(broken_slow_fails_c11),
+        cmocka_unit_test(broken_hang_fails_c11_and_run_goes_on),
+        cmocka_unit_test(broken_unknown_ok_fails_c5),
+        cmocka_unit_test(broken_noop_fails_c1_c2),
+        cmocka_unit_test(broken_crash_fails_d4_and_run_goes_on),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
