@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,7 +127,8 @@ static void conf_verdict(const struct conf_shared *sh, int wstatus, int timed_ou
     } else {
         r->status = CONF_FAIL;
         snprintf(r->detail, sizeof r->detail,
-                 "the process ended (exit status %d) before the case did; last step: %s",
+                 "the case's process ended (exit status %d) without a verdict (a sanitizer "
+                 "ends a crashed process so); last step: %s",
                  WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, step);
     }
 }
@@ -148,10 +150,16 @@ static void conf_fork(const struct conf_ctx *ctx, const struct conf_case *k, con
     }
     memset(sh, 0, sizeof *sh);
     fflush(NULL); /* nothing buffered here is written twice */
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         close(pfd[0]);
         setpgid(0, 0); /* the parent kills the whole group on timeout */
+        /* A parent killed from outside takes its case along (its own process
+         * group would otherwise outlive it). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
         conf_shm = sh;
         conf_child(ctx, k, body);
     }
