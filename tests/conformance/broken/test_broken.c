@@ -254,6 +254,35 @@ static void broken_crash_fails_d4_and_run_goes_on(void **state)
     done(&r);
 }
 
+/* ---- bad input: a one-line error, exit status 2, nothing run --------------- */
+static void bad_arguments_exit_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args[8];
+        const char *says;
+    } bad[] = {
+        {{"conformance", NULL}, "give --entry ID, or MODULE --as ID"},
+        {{"conformance", "--entry", "4242", NULL}, "no catalog entry 4242"},
+        {{"conformance", "--entry", "x", NULL}, "--entry: 'x' is not a number"},
+        {{"conformance", "--entry", "1001", "--as", "1001", NULL}, "one of --entry and --as"},
+        {{"conformance", "--as", "1005", NULL}, "--as ID needs the MODULE"},
+        {{"conformance", BROKEN_DIR "/no_such_module.so", "--as", "1005", NULL},
+         "cannot use module"},
+        {{"conformance", "--entry", "1001", "--disc-max", "16", NULL},
+         "does not claim disconnect data"},
+        {{"conformance", "--entry", "1005", "--timeout", "0", NULL}, "--timeout: '0'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct proc p;
+        int status = proc_run(&p, bad[i].args);
+        if (status != 2 || strstr(p.err_buf.data, bad[i].says) == NULL ||
+            strncmp(p.err_buf.data, "wsp: ", 5) != 0 || p.out_buf.len != 0)
+            fail_msg("case %zu: status %d, stderr: %s", i, status, p.err_buf.data);
+        proc_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +294,7 @@ int main(void)
         cmocka_unit_test_teardown(broken_unknown_ok_fails_c5, free_report),
         cmocka_unit_test_teardown(broken_noop_fails_c1_c2, free_report),
         cmocka_unit_test_teardown(broken_crash_fails_d4_and_run_goes_on, free_report),
+        cmocka_unit_test(bad_arguments_exit_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
