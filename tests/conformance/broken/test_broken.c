@@ -254,6 +254,29 @@ static void broken_crash_fails_d4_and_run_goes_on(void **state)
     done(&r);
 }
 
+/* ---- the text form: one row per clause, n/a with why, then the verdict ---- */
+static void text_table_has_every_clause(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"C1", "C2",  "C3",  "C4",  "C5", "C6",  "C7",  "C8",
+                                      "C9", "C10", "C11", "C12", "D1", "D2",  "D3",  "D4",
+                                      "D5", "D6",  "D7",  "D8",  "D9", "D10", "D11", "D12"};
+    const char *const args[] = {"conformance", "--entry", "1001", NULL};
+    struct proc p;
+    assert_int_equal(proc_run(&p, args), 0);
+    const char *out = p.out_buf.data;
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char row[16];
+        snprintf(row, sizeof row, "\n%-7s ", ids[i]);
+        if (strstr(out, row) == NULL)
+            fail_msg("no row for %s in:\n%s", ids[i], out);
+    }
+    assert_non_null(strstr(out, "\nC6      pass"));
+    assert_non_null(strstr(out, "\nC3      n/a           no disconnect data"));
+    assert_non_null(strstr(out, "\nVerdict: PASS: all 20 applicable clauses passed"));
+    proc_free(&p);
+}
+
 /* ---- bad input: a one-line error, exit status 2, nothing run --------------- */
 static void bad_arguments_exit_2(void **state)
 {
@@ -294,6 +317,7 @@ int main(void)
         cmocka_unit_test_teardown(broken_unknown_ok_fails_c5, free_report),
         cmocka_unit_test_teardown(broken_noop_fails_c1_c2, free_report),
         cmocka_unit_test_teardown(broken_crash_fails_d4_and_run_goes_on, free_report),
+        cmocka_unit_test(text_table_has_every_clause),
         cmocka_unit_test(bad_arguments_exit_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
