@@ -196,8 +196,10 @@ int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
     if (spi_load(fx) != 0)
         return -1;
     LPWSPSTARTUP startup = (LPWSPSTARTUP)dlsym(spi_module, "WSPStartup");
-    if (startup == NULL)
+    if (startup == NULL) {
+        fprintf(stderr, "spi: %s: no WSPStartup\n", fx->module);
         return -1;
+    }
     spi_fx = fx;
     memset(&spi_info, 0, sizeof spi_info);
     fx->protocol_info(&spi_info);
@@ -216,7 +218,10 @@ int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
 static int spi_start(const struct conf_fixture *fx)
 {
     WSPDATA data;
-    return conf_spi_startup(fx, MAKEWORD(2, 2), &data, &spi_procs) == 0 ? 0 : -1;
+    int rc = conf_spi_startup(fx, MAKEWORD(2, 2), &data, &spi_procs);
+    if (rc > 0)
+        fprintf(stderr, "spi: %s: WSPStartup returned %d\n", fx->module, rc);
+    return rc == 0 ? 0 : -1;
 }
 
 const WSPPROC_TABLE *conf_spi_procs(void)
