@@ -8,6 +8,7 @@ int cmd_catalog(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_conformance(int argc, char **argv);
 
 /* WSAStartup(2.2) with a one-line error; 0 or an exit status. */
 int tool_winsock_start(void);

@@ -19,6 +19,7 @@ static const struct {
     {"listen", cmd_listen, "accept one connection; stdin to the peer, the peer to stdout"},
     {"connect", cmd_connect, "connect; stdin to the peer, the peer to stdout"},
     {"demo", cmd_demo, "connect data, messages and disconnect data on loopback, explained"},
+    {"conformance", cmd_conformance, "check a provider's WSPSendDisconnect clause by clause"},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

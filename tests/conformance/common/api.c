@@ -80,6 +80,11 @@ static int api_send_disconnect(SOCKET s, LPWSABUF data, int *err)
     return api_err(WSASendDisconnect(s, data), err);
 }
 
+static int api_recv_disconnect(SOCKET s, LPWSABUF data, int *err)
+{
+    return api_err(WSARecvDisconnect(s, data), err);
+}
+
 static int api_shutdown(SOCKET s, int how, int *err)
 {
     return api_err(wsp_shutdown(s, how), err);
@@ -141,6 +146,7 @@ const struct conf_level conf_level_api = {
     .send = api_send,
     .recv = api_recv,
     .send_disconnect = api_send_disconnect,
+    .recv_disconnect = api_recv_disconnect,
     .shutdown = api_shutdown,
     .close = api_close,
     .getsockname = api_getsockname,

@@ -173,9 +173,14 @@ static const struct conf_fixture *spi_fx;
 static int spi_load(const struct conf_fixture *fx)
 {
     if (spi_module == NULL) {
+        /* A path is taken as it is (`wsp conformance` passes the catalog's
+         * or the user's); a bare file name is looked up in the build tree. */
         const char *dir = getenv("WSP_PROVIDER_PATH");
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", fx->module);
+        if (strchr(fx->module, '/') != NULL)
+            snprintf(path, sizeof path, "%s", fx->module);
+        else
+            snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", fx->module);
         spi_module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (spi_module == NULL) {
             fprintf(stderr, "spi: %s\n", dlerror());
@@ -191,8 +196,10 @@ int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
     if (spi_load(fx) != 0)
         return -1;
     LPWSPSTARTUP startup = (LPWSPSTARTUP)dlsym(spi_module, "WSPStartup");
-    if (startup == NULL)
+    if (startup == NULL) {
+        fprintf(stderr, "spi: %s: no WSPStartup\n", fx->module);
         return -1;
+    }
     spi_fx = fx;
     memset(&spi_info, 0, sizeof spi_info);
     fx->protocol_info(&spi_info);
@@ -211,7 +218,10 @@ int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
 static int spi_start(const struct conf_fixture *fx)
 {
     WSPDATA data;
-    return conf_spi_startup(fx, MAKEWORD(2, 2), &data, &spi_procs) == 0 ? 0 : -1;
+    int rc = conf_spi_startup(fx, MAKEWORD(2, 2), &data, &spi_procs);
+    if (rc > 0)
+        fprintf(stderr, "spi: %s: WSPStartup returned %d\n", fx->module, rc);
+    return rc == 0 ? 0 : -1;
 }
 
 const WSPPROC_TABLE *conf_spi_procs(void)
@@ -310,6 +320,11 @@ static int spi_send_disconnect(SOCKET s, LPWSABUF data, int *err)
     return spi_procs.lpWSPSendDisconnect(s, data, err);
 }
 
+static int spi_recv_disconnect(SOCKET s, LPWSABUF data, int *err)
+{
+    return spi_procs.lpWSPRecvDisconnect(s, data, err);
+}
+
 static int spi_shutdown(SOCKET s, int how, int *err)
 {
     return spi_procs.lpWSPShutdown(s, how, err);
@@ -363,6 +378,7 @@ const struct conf_level conf_level_spi = {
     .send = spi_send,
     .recv = spi_recv,
     .send_disconnect = spi_send_disconnect,
+    .recv_disconnect = spi_recv_disconnect,
     .shutdown = spi_shutdown,
     .close = spi_close,
     .getsockname = spi_getsockname,

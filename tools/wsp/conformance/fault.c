@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Fault injection by symbol interposition.  The test executable defines
+/* Fault injection by symbol interposition.  The executable (a conformance
+ * test, or `wsp` itself for `wsp conformance`) defines
  * shutdown/send/sendmsg/writev and exports them (--export-dynamic), so a
  * provider module loaded later binds to these; each forwards to the next
  * definition (libc, or a sanitizer's interceptor) unless a fault is enabled on
@@ -48,8 +49,22 @@ static bool fault_fire(void)
     return true;
 }
 
+/* The next definition, looked up once: in `wsp` every send of every command
+ * passes here, so the lookup must not be paid per call. */
+static void *fault_next(void *_Atomic *slot, const char *name)
+{
+    void *p = atomic_load(slot);
+    if (p == NULL) {
+        p = dlsym(RTLD_NEXT, name);
+        atomic_store(slot, p);
+    }
+    return p;
+}
+static void *_Atomic fault_next_shutdown, *_Atomic fault_next_send, *_Atomic fault_next_sendmsg,
+    *_Atomic fault_next_writev;
+
 #define FAULT_EXPORT __attribute__((visibility("default")))
-#define FAULT_NEXT(name) ((__typeof__(&(name)))dlsym(RTLD_NEXT, #name))
+#define FAULT_NEXT(name) ((__typeof__(&(name)))fault_next(&fault_next_##name, #name))
 
 FAULT_EXPORT int shutdown(int fd, int how)
 {

@@ -1,25 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers for the clause tests: build sockets and connections through the
  * level under test, fill and drain buffers, guarded memory. */
+#include <arpa/inet.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "conf.h"
+#include "conf_check.h"
 
 SOCKET conf_socket(const struct conf_ctx *c)
 {
     int err = 0;
     SOCKET s = c->lv->socket(&err);
-    assert_int_equal(err, 0);
-    assert_true(s != INVALID_SOCKET);
+    conf_assert_eq(err, 0);
+    conf_assert_true(s != INVALID_SOCKET);
     return s;
 }
 
@@ -28,10 +26,10 @@ SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_stor
     int err = 0;
     SOCKET s = conf_socket(c);
     c->fx->loopback(ss, len);
-    assert_int_equal(c->lv->bind(s, (struct sockaddr *)ss, *len, &err), 0);
-    assert_int_equal(c->lv->listen(s, backlog, &err), 0);
+    conf_assert_eq(c->lv->bind(s, (struct sockaddr *)ss, *len, &err), 0);
+    conf_assert_eq(c->lv->listen(s, backlog, &err), 0);
     *len = sizeof *ss;
-    assert_int_equal(c->lv->getsockname(s, (struct sockaddr *)ss, len, &err), 0);
+    conf_assert_eq(c->lv->getsockname(s, (struct sockaddr *)ss, len, &err), 0);
     return s;
 }
 
@@ -50,21 +48,21 @@ void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
         *sv = conf_socket(c);
         c->fx->loopback(&a, &alen);
         c->fx->loopback(&b, &blen);
-        assert_int_equal(c->lv->bind(*cl, (struct sockaddr *)&a, alen, &err), 0);
-        assert_int_equal(c->lv->bind(*sv, (struct sockaddr *)&b, blen, &err), 0);
+        conf_assert_eq(c->lv->bind(*cl, (struct sockaddr *)&a, alen, &err), 0);
+        conf_assert_eq(c->lv->bind(*sv, (struct sockaddr *)&b, blen, &err), 0);
         alen = blen = sizeof a;
-        assert_int_equal(c->lv->getsockname(*cl, (struct sockaddr *)&a, &alen, &err), 0);
-        assert_int_equal(c->lv->getsockname(*sv, (struct sockaddr *)&b, &blen, &err), 0);
-        assert_int_equal(c->lv->connect(*cl, (struct sockaddr *)&b, blen, &err), 0);
-        assert_int_equal(c->lv->connect(*sv, (struct sockaddr *)&a, alen, &err), 0);
+        conf_assert_eq(c->lv->getsockname(*cl, (struct sockaddr *)&a, &alen, &err), 0);
+        conf_assert_eq(c->lv->getsockname(*sv, (struct sockaddr *)&b, &blen, &err), 0);
+        conf_assert_eq(c->lv->connect(*cl, (struct sockaddr *)&b, blen, &err), 0);
+        conf_assert_eq(c->lv->connect(*sv, (struct sockaddr *)&a, alen, &err), 0);
         return;
     }
     SOCKET l = conf_listener(c, 4, &ss, &len);
     *cl = conf_socket(c);
-    assert_int_equal(c->lv->connect(*cl, (struct sockaddr *)&ss, len, &err), 0);
+    conf_assert_eq(c->lv->connect(*cl, (struct sockaddr *)&ss, len, &err), 0);
     *sv = c->lv->accept(l, NULL, 0, &err);
-    assert_int_equal(err, 0);
-    assert_true(*sv != INVALID_SOCKET);
+    conf_assert_eq(err, 0);
+    conf_assert_true(*sv != INVALID_SOCKET);
     conf_close(c, l);
 }
 
@@ -88,18 +86,46 @@ SOCKET conf_connect_accept(const struct conf_ctx *c, SOCKET l, const struct sock
     struct conf_connector k = {.c = c, .s = conf_socket(c), .ss = ss, .len = len};
     pthread_t t;
     int err = 0;
-    assert_int_equal(pthread_create(&t, NULL, conf_connect_thread, &k), 0);
+    conf_assert_eq(pthread_create(&t, NULL, conf_connect_thread, &k), 0);
     SOCKET s = c->lv->accept(l, cond, data, &err);
     pthread_join(t, NULL);
-    assert_int_equal(k.rc, 0);
+    conf_assert_eq(k.rc, 0);
     *client = k.s;
     return s;
+}
+
+void conf_pair_threaded(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv)
+{
+    struct sockaddr_storage ss;
+    int len;
+    SOCKET l = conf_listener(c, 4, &ss, &len);
+    *sv = conf_connect_accept(c, l, &ss, len, NULL, 0, cl);
+    conf_assert_true(*sv != INVALID_SOCKET);
+    conf_close(c, l);
+}
+
+void conf_loopback4(struct sockaddr_storage *ss, int *len)
+{
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    memset(ss, 0, sizeof *ss);
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *len = sizeof *in;
+}
+
+void conf_loopback6(struct sockaddr_storage *ss, int *len)
+{
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    memset(ss, 0, sizeof *ss);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_addr = in6addr_loopback;
+    *len = sizeof *in6;
 }
 
 void conf_close(const struct conf_ctx *c, SOCKET s)
 {
     int err = 0;
-    assert_int_equal(c->lv->close(s, &err), 0);
+    conf_assert_eq(c->lv->close(s, &err), 0);
 }
 
 void conf_send_all(const struct conf_ctx *c, SOCKET s, const void *buf, size_t len)
@@ -108,7 +134,7 @@ void conf_send_all(const struct conf_ctx *c, SOCKET s, const void *buf, size_t l
     while (len > 0) {
         int err = 0;
         int n = c->lv->send(s, p, len, &err);
-        assert_true(n > 0);
+        conf_assert_true(n > 0);
         p += n;
         len -= (size_t)n;
     }
@@ -120,7 +146,7 @@ size_t conf_fill(const struct conf_ctx *c, SOCKET s)
     int small = 16 * 1024;
     /* Small buffers keep the fill short; the kernel may round them up. */
     c->lv->setsockopt(s, SOL_SOCKET, SO_SNDBUF, &small, sizeof small, &err);
-    assert_int_equal(c->lv->fionbio(s, 1, &err), 0);
+    conf_assert_eq(c->lv->fionbio(s, 1, &err), 0);
     unsigned char chunk[4096];
     size_t total = 0;
     for (;;) {
@@ -129,12 +155,12 @@ size_t conf_fill(const struct conf_ctx *c, SOCKET s)
         err = 0;
         int n = c->lv->send(s, chunk, sizeof chunk, &err);
         if (n < 0) {
-            assert_int_equal(err, WSAEWOULDBLOCK);
+            conf_assert_eq(err, WSAEWOULDBLOCK);
             break;
         }
         total += (size_t)n;
     }
-    assert_true(total > 0);
+    conf_assert_true(total > 0);
     return total;
 }
 
@@ -142,14 +168,15 @@ size_t conf_drain_pattern(const struct conf_ctx *c, SOCKET s)
 {
     unsigned char buf[8192];
     size_t total = 0;
+    conf_note("reading on %#lx until the peer's disconnect", (unsigned long)s);
     for (;;) {
         int err = 0;
         int n = c->lv->recv(s, buf, sizeof buf, &err);
         if (conf_is_end(c, n, err))
             return total;
-        assert_true(n > 0);
+        conf_assert_true(n > 0);
         for (int i = 0; i < n; i++)
-            assert_int_equal(buf[i], (unsigned char)((total + (size_t)i) % 251));
+            conf_assert_eq(buf[i], (unsigned char)((total + (size_t)i) % 251));
         total += (size_t)n;
     }
 }
@@ -162,7 +189,7 @@ bool conf_is_end(const struct conf_ctx *c, int n, int err)
 void conf_disconnect_ok(const struct conf_ctx *c, SOCKET s)
 {
     int err = 0;
-    assert_int_equal(c->lv->send_disconnect(s, NULL, &err), 0);
+    conf_assert_eq(c->lv->send_disconnect(s, NULL, &err), 0);
 }
 
 void *conf_guarded(size_t size)
@@ -171,8 +198,8 @@ void *conf_guarded(size_t size)
     size_t span = (size + page - 1) / page * page;
     char *base =
         mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(base != MAP_FAILED);
-    assert_int_equal(mprotect(base + span, page, PROT_NONE), 0);
+    conf_assert_true(base != MAP_FAILED);
+    conf_assert_eq(mprotect(base + span, page, PROT_NONE), 0);
     return base + span - size; /* the last usable byte touches the guard page */
 }
 

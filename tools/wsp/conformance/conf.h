@@ -4,8 +4,10 @@
  * A fixture describes a provider's protocol (how to address it, what it
  * claims); a level is the way the tests reach it: "spi" calls the module's
  * proc table with the harness' own upcalls, "api" goes through libwsp.  Every
- * test in sd_tests.c runs against (fixture, level) pairs; a provider adds a
- * folder under tests/conformance/<name> that declares its fixtures. */
+ * test in sd_tests.c runs against (fixture, level) pairs.  The same sources
+ * build the ctest programs (tests/conformance/<provider>, with cmocka) and
+ * `wsp conformance` (runner.c: one forked child per case); conf_check.h is
+ * the only difference between the two. */
 #ifndef WSP_CONF_H
 #define WSP_CONF_H
 
@@ -25,6 +27,10 @@ struct conf_fixture {
     bool disc_data;      /* claims XP1_DISCONNECT_DATA */
     bool io_thread;      /* writes from a thread of its own: inject faults process-wide */
     unsigned max_disc_data;
+    /* The provider may reach the system through calls the fault shim does not
+     * interpose (write, syscall): an injection that hits nothing makes C9's
+     * injected case not applicable instead of failed (`wsp conformance`). */
+    bool fault_optional;
     /* Fills the catalog entry the SPI level hands to WSPStartup/WSPSocket. */
     void (*protocol_info)(WSAPROTOCOL_INFOW *info);
     /* Loopback address with port 0 to bind listeners to. */
@@ -49,6 +55,7 @@ struct conf_level {
     int (*send)(SOCKET s, const void *buf, size_t len, int *err); /* bytes or -1 */
     int (*recv)(SOCKET s, void *buf, size_t len, int *err);       /* bytes or -1 */
     int (*send_disconnect)(SOCKET s, LPWSABUF data, int *err);
+    int (*recv_disconnect)(SOCKET s, LPWSABUF data, int *err);
     int (*shutdown)(SOCKET s, int how, int *err);
     int (*close)(SOCKET s, int *err);
     int (*getsockname)(SOCKET s, struct sockaddr *a, int *len, int *err);
@@ -91,9 +98,9 @@ void conf_spi_event_wait(WSAEVENT e);
 bool conf_spi_event_is_set(WSAEVENT e);
 void conf_spi_event_free(WSAEVENT e);
 
-/* ---- helpers (conf_util.c) -------------------------------------------------
- * They fail the current test (cmocka) when a step that is not under test
- * fails, so a test body only asserts its clause. */
+/* ---- helpers (util.c) ------------------------------------------------------
+ * They fail the current test (conf_check.h) when a step that is not under
+ * test fails, so a test body only asserts its clause. */
 SOCKET conf_socket(const struct conf_ctx *c);
 /* A listener on loopback, port chosen by the kernel; its address in *ss. */
 SOCKET conf_listener(const struct conf_ctx *c, int backlog, struct sockaddr_storage *ss, int *len);
@@ -106,6 +113,13 @@ SOCKET conf_connect_accept(const struct conf_ctx *c, SOCKET l, const struct sock
 /* A connected pair: *cl connected to *sv (accepted). Datagram: both bound and
  * connected to each other. */
 void conf_pair(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv);
+/* The same through conf_connect_accept (connect from a second thread): works
+ * for a provider that answers the connect only at accept time (a make_pair
+ * for providers whose behaviour is not known in advance). */
+void conf_pair_threaded(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv);
+/* Loopback addresses with port 0 (fixture.loopback for AF_INET, AF_INET6). */
+void conf_loopback4(struct sockaddr_storage *ss, int *len);
+void conf_loopback6(struct sockaddr_storage *ss, int *len);
 void conf_close(const struct conf_ctx *c, SOCKET s);
 /* Send the whole buffer (blocking socket). */
 void conf_send_all(const struct conf_ctx *c, SOCKET s, const void *buf, size_t len);
@@ -135,6 +149,35 @@ void conf_fault_disable(void);
 unsigned conf_fault_hits(void);
 
 /* ---- the suite (sd_tests.c) ------------------------------------------------ */
+/* WSPSendDisconnect must return at once (C11); the limit for "at once" on
+ * loopback, in seconds: well under a second, far above any real call. */
+#define CONF_C11_LIMIT_S 0.5
+
+/* One clause test.  clauses: space-separated ids, the first the one the test
+ * is named after, then those it checks on the way ("C6 D1"). */
+struct conf_case {
+    const char *name;
+    const char *clauses;
+    void (*fn)(void **state); /* *state is a const struct conf_ctx * */
+    int when;                 /* CONF_WHEN_* below */
+};
+enum {
+    CONF_WHEN_ANY = 0,
+    CONF_WHEN_CONN = 1,        /* connection-oriented only */
+    CONF_WHEN_DGRAM = 2,       /* connectionless only (D8) */
+    CONF_WHEN_SPI_ONLY = 4,    /* needs the provider's last WSPCleanup */
+    CONF_WHEN_NULL_ERRNO = 8,  /* passes a NULL lpErrno */
+    CONF_WHEN_DISC = 16,       /* the protocol carries disconnect data */
+    CONF_WHEN_NODISC = 32,     /* it does not */
+    CONF_WHEN_LAST_ERROR = 64, /* the API level's thread-local last error */
+    CONF_WHEN_HALF = 128,      /* needs a half-close: byte streams only (D6) */
+};
+extern const struct conf_case conf_cases[];
+extern const size_t conf_case_count;
+/* NULL when case k applies to ctx, else why it does not (one line). */
+const char *conf_case_not_applicable(const struct conf_ctx *ctx, const struct conf_case *k);
+
+/* ---- cmocka programs (tests/conformance/common/cmocka_glue.c) -------------- */
 struct CMUnitTest;
 /* Appends the clause tests that apply to (fx, lv) to tests[]; returns how
  * many were added (at most cap).  ctx must stay alive while they run. */
