@@ -25,6 +25,23 @@
 #define WSP_ITOT_REJECT_REASON 10 /* int, listener: DR reason when a condition function says CF_REJECT (default 0; only the listed reasons below) */
 #define WSP_ITOT_CR_WAIT_MS 11    /* int, listener: how long an accepted TCP connection may stay silent before its CR (default 5000; 0 = no limit) */
 #define WSP_ITOT_MAX_SILENT_PER_SOURCE 12 /* int, listener: silent (no CR yet) connections one source address may hold; beyond, its oldest are closed (default 4) */
+#define WSP_ITOT_FALLBACK 13      /* WSP_ITOT_FALLBACK_INFO, read only: whether and why the default CR was retried as a plain class 0 CR */
+
+/* getsockopt(WSP_SOL_ITOT, WSP_ITOT_FALLBACK).  A connect with the default
+ * class (class 2 with class 0 as alternative) whose CR the peer refused for
+ * its parameters is retried once, on a new TCP connection, with a plain
+ * class 0 CR (TSAPs and C0 only); kind says why, detail gives the DR reason,
+ * the ER cause, or for a TCP end 0 (FIN) or WSAECONNRESET.  kind is
+ * WSP_ITOT_FB_NONE when no retry happened. */
+typedef struct wsp_itot_fallback {
+    int kind;
+    int detail;
+} WSP_ITOT_FALLBACK_INFO;
+
+#define WSP_ITOT_FB_NONE 0
+#define WSP_ITOT_FB_DR 1         /* refused with a DR, reason 130, 133 or 138 */
+#define WSP_ITOT_FB_ER 2         /* answered with an ER (any cause) */
+#define WSP_ITOT_FB_TCP_CLOSED 3 /* TCP ended (FIN or RST) after it connected, before any CC */
 
 /* DR reasons (ISO 8073). */
 #define WSP_ITOT_DR_NOT_SPECIFIED 0

@@ -93,10 +93,31 @@ void nc_report_class(SOCKET s, const struct nc_opts *o)
     if (o->proto != ARGS_PROTO_ITOT)
         return;
     int cls = -1, len = sizeof cls;
-    if (wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len) == SOCKET_ERROR)
+    if (wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &len) == SOCKET_ERROR) {
         report_wsa_error("reading the negotiated class", WSAGetLastError());
+        return;
+    }
+    fprintf(stderr, "wsp: negotiated class: %d\n", cls);
+    /* A default CR the peer refused for its parameters, retried as a plain
+     * class 0 CR (docs/providers-itot.md): say so, or a peer's log showing a
+     * refused connection first would be a mystery. */
+    WSP_ITOT_FALLBACK_INFO fb = {0, 0};
+    len = sizeof fb;
+    if (wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_FALLBACK, (char *)&fb, &len) == SOCKET_ERROR ||
+        fb.kind == WSP_ITOT_FB_NONE)
+        return;
+    flockfile(stderr);
+    fprintf(stderr, "wsp: class 0 fall-back: the peer refused the default connect request (");
+    if (fb.kind == WSP_ITOT_FB_DR)
+        fprintf(stderr, "DR reason %d, %s", fb.detail, report_dr_reason_name(fb.detail));
+    else if (fb.kind == WSP_ITOT_FB_ER)
+        fprintf(stderr, "ER cause %d", fb.detail);
+    else if (fb.detail != 0)
+        fprintf(stderr, "TCP reset before any CC, %s", report_wsa_name(fb.detail));
     else
-        fprintf(stderr, "wsp: negotiated class: %d\n", cls);
+        fprintf(stderr, "TCP closed before any CC");
+    fprintf(stderr, "); connected with a plain class 0 request\n");
+    funlockfile(stderr);
 }
 
 static const char NC_CALL_SEND[] = "WSASend";

@@ -127,11 +127,21 @@ static void size_params(struct tpdu *t, uint32_t size, bool allow_f0)
     }
 }
 
+/* Whether our CR may carry F0.  A CR that offers class 0 only carries what
+ * every RFC 1006 stack knows (TSAPs and C0): F0 only when the user asked for
+ * a TPDU size above the largest C0 (8192).  A CR offering class 2 says F0
+ * whenever the size needs it: RFC 2126 stacks know it, and the fall-back to
+ * a plain class 0 CR covers the stacks that do not. */
+static bool cr_allows_f0(const struct conn *c)
+{
+    return c->cfg.class_pref != 0 || c->cfg.tpdu_size_set;
+}
+
 /* The size our CR proposes, in octets, as the peer will read it. */
 uint32_t conn_proposed_size(const struct conn *c)
 {
     struct tpdu t = {0};
-    size_params(&t, c->cfg.tpdu_size, true);
+    size_params(&t, c->cfg.tpdu_size, cr_allows_f0(c));
     if (t.has_pref_size)
         return t.pref_size_units * 128;
     return 1u << t.tpdu_size_code;
@@ -160,7 +170,7 @@ int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_m
     t.has_called = c->cfg.called_len > 0;
     t.called_len = c->cfg.called_len;
     conn_copy(t.called, c->cfg.called, c->cfg.called_len);
-    size_params(&t, c->cfg.tpdu_size, true);
+    size_params(&t, c->cfg.tpdu_size, cr_allows_f0(c));
     /* Explicit whenever class 2 is on offer, because ISO's default ("expedited
      * used") and RFC 2126's ("not used") differ there.  A class-0-only CR leaves
      * it out: class 0 has no expedited in ISO and RFC 1006 reads an absent C6
@@ -272,7 +282,13 @@ void conn_eof(struct conn *c)
         break;
     case CONN_S_WAIT_CR:
     case CONN_S_CR_RCVD:
+        conn_finish(c, WSAECONNRESET, CONN_EV_ABORTED, true);
+        break;
     case CONN_S_CR_SENT:
+        /* TCP ended before any CC: what strict stacks do with a CR parameter
+         * they do not know.  The glue retries only when TCP had connected. */
+        if (c->role == CONN_INITIATOR && c->cfg.class_pref < 0)
+            c->fb_kind = CONN_FB_TCP_CLOSED;
         conn_finish(c, WSAECONNRESET, CONN_EV_ABORTED, true);
         break;
     case CONN_S_OPEN:

@@ -38,6 +38,17 @@
 
 enum conn_role { CONN_INITIATOR, CONN_RESPONDER };
 
+/* Why a default CR (class 2 with class 0 as alternative) failed in a way that
+ * a plain class 0 CR may pass: strict RFC 1006 stacks refuse parameters they
+ * do not know (C6, C7, F0) with a DR or ER, or just close TCP.  The values
+ * are those of WSP_ITOT_FB_* in <wsp/itot.h>. */
+enum conn_fallback {
+    CONN_FB_NONE = 0,
+    CONN_FB_DR = 1,         /* fb_code: the DR reason (130, 133 or 138) */
+    CONN_FB_ER = 2,         /* fb_code: the ER reject cause */
+    CONN_FB_TCP_CLOSED = 3, /* TCP ended before any CC (the glue adds how) */
+};
+
 enum conn_state {
     CONN_S_IDLE,    /* initiator: nothing sent yet */
     CONN_S_WAIT_CR, /* responder: TCP accepted, waiting for the CR */
@@ -65,6 +76,7 @@ enum conn_event {
 struct conn_cfg {
     int class_pref;     /* -1: propose class 2 with class 0 as alternative; 0 or 2: only that */
     uint32_t tpdu_size; /* largest TPDU proposed / accepted, 128..65531 */
+    bool tpdu_size_set; /* the user chose tpdu_size: a class 0 CR may then carry F0 */
     uint32_t max_tsdu;  /* largest TSDU reassembled; a longer one aborts the connection */
     uint32_t cr_timeout_ms;
     uint32_t dc_timeout_ms;
@@ -122,6 +134,11 @@ struct conn {
     uint8_t disc_data[TPDU_MAX_DISC_DATA];
     uint8_t last_sent_reason; /* reason of our own last DR (tests, logs) */
     uint8_t last_er_cause;    /* cause of our own last ER, 0xFF if none sent */
+
+    /* Initiator with the default class only: set when a refusal of the CR
+     * allows the glue to retry once with a plain class 0 CR (enum conn_fallback). */
+    uint8_t fb_kind;
+    uint8_t fb_code;
 
     /* Timer: 0 when none runs. */
     uint64_t deadline_ms;

@@ -130,6 +130,10 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         return put_int(optval, optlen, (int)s->cr_wait_ms);
     case WSP_ITOT_MAX_SILENT_PER_SOURCE:
         return put_int(optval, optlen, s->max_silent_per_source);
+    case WSP_ITOT_FALLBACK: {
+        WSP_ITOT_FALLBACK_INFO fb = {.kind = s->fb_kind, .detail = s->fb_detail};
+        return put_opt(optval, optlen, &fb, (int)sizeof fb);
+    }
     default:
         return WSAENOPROTOOPT;
     }
@@ -232,6 +236,7 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
         if (started)
             return WSAEISCONN;
         s->cfg.tpdu_size = (uint32_t)v;
+        s->cfg.tpdu_size_set = true; /* a class 0 CR may now carry F0 (conn.c) */
         return 0;
     case WSP_ITOT_MAX_TSDU:
         if (v < 1)
@@ -280,6 +285,7 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
         itot_engine_update(s);
         return 0;
     case WSP_ITOT_DISCREASON:
+    case WSP_ITOT_FALLBACK:
         return WSAEINVAL; /* read only */
     default:
         return WSAENOPROTOOPT;
