@@ -26,6 +26,16 @@
 #define WSP_ITOT_CR_WAIT_MS 11    /* int, listener: how long an accepted TCP connection may stay silent before its CR (default 5000; 0 = no limit) */
 #define WSP_ITOT_MAX_SILENT_PER_SOURCE 12 /* int, listener: silent (no CR yet) connections one source address may hold; beyond, its oldest are closed (default 4) */
 #define WSP_ITOT_FALLBACK 13      /* WSP_ITOT_FALLBACK_INFO, read only: whether and why the default CR was retried as a plain class 0 CR */
+#define WSP_ITOT_PEER_END 14      /* int, read only: how the peer ended the connection (WSP_ITOT_END_*) */
+
+/* getsockopt(WSP_SOL_ITOT, WSP_ITOT_PEER_END): a DR is the transport's own
+ * release; a TCP end without one is what a crashed or killed peer leaves
+ * (and, in class 0, what some stacks do instead of a DR).  WSARecv reports
+ * both as the disconnect (WSAEDISCON, reason 0 for a TCP end). */
+#define WSP_ITOT_END_NONE 0      /* the peer has not ended the connection */
+#define WSP_ITOT_END_DR 1        /* by a DR (its reason: WSP_ITOT_DISCREASON) */
+#define WSP_ITOT_END_TCP_CLOSE 2 /* by closing TCP (FIN) without a DR */
+#define WSP_ITOT_END_TCP_RESET 3 /* TCP failed (reset) without a DR */
 
 /* getsockopt(WSP_SOL_ITOT, WSP_ITOT_FALLBACK).  A connect with the default
  * class (class 2 with class 0 as alternative) whose CR the peer refused for

@@ -124,6 +124,7 @@ struct conn {
     /* Release. */
     bool tx_shut;          /* our DR is queued: no more DTs */
     bool peer_disc;        /* the peer released (DR or TCP end) */
+    bool peer_dr;          /* ... and with a DR (not just a TCP end) */
     bool half_close;       /* class 0 release: the glue sends FIN once the output queue is
                               flushed and reads on until the peer's FIN (conn_eof) or TS2 */
     bool close_tcp;        /* the glue closes TCP once the output queue is flushed */

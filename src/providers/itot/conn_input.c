@@ -204,6 +204,7 @@ static void on_cc(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
 static void keep_dr(struct conn *c, const struct tpdu *t)
 {
     c->peer_disc = true;
+    c->peer_dr = true;
     c->disc_reason = t->reason;
     c->disc_data_len =
         (uint8_t)(t->data_len > TPDU_MAX_DISC_DATA ? TPDU_MAX_DISC_DATA : t->data_len);

@@ -130,6 +130,14 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         return put_int(optval, optlen, (int)s->cr_wait_ms);
     case WSP_ITOT_MAX_SILENT_PER_SOURCE:
         return put_int(optval, optlen, s->max_silent_per_source);
+    case WSP_ITOT_PEER_END: {
+        /* so_error holds the TCP failure (ECONNRESET, ...) that ended it. */
+        int end = c == NULL || !c->peer_disc ? WSP_ITOT_END_NONE
+                  : c->peer_dr               ? WSP_ITOT_END_DR
+                  : s->so_error != 0         ? WSP_ITOT_END_TCP_RESET
+                                             : WSP_ITOT_END_TCP_CLOSE;
+        return put_int(optval, optlen, end);
+    }
     case WSP_ITOT_FALLBACK: {
         WSP_ITOT_FALLBACK_INFO fb = {.kind = s->fb_kind, .detail = s->fb_detail};
         return put_opt(optval, optlen, &fb, (int)sizeof fb);
@@ -285,6 +293,7 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
         itot_engine_update(s);
         return 0;
     case WSP_ITOT_DISCREASON:
+    case WSP_ITOT_PEER_END:
     case WSP_ITOT_FALLBACK:
         return WSAEINVAL; /* read only */
     default:
