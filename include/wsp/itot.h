@@ -27,6 +27,23 @@
 #define WSP_ITOT_MAX_SILENT_PER_SOURCE 12 /* int, listener: silent (no CR yet) connections one source address may hold; beyond, its oldest are closed (default 4) */
 #define WSP_ITOT_FALLBACK 13      /* WSP_ITOT_FALLBACK_INFO, read only: whether and why the default CR was retried as a plain class 0 CR */
 #define WSP_ITOT_PEER_END 14      /* int, read only: how the peer ended the connection (WSP_ITOT_END_*) */
+#define WSP_ITOT_TPDU_LOG 15      /* set: int 1 before connect/listen keeps a log of the TPDUs; get: WSP_ITOT_TPDU_LOG_ENTRY array, drained */
+
+/* getsockopt(WSP_SOL_ITOT, WSP_ITOT_TPDU_LOG): the TPDUs logged since the
+ * last call, oldest first, as many whole entries as *optlen holds (*optlen
+ * is set to the octets written; 0: none).  Logged: every TPDU received, and
+ * the control TPDUs sent (CR, CC, DR, DC, ER; not the DTs, which leave from
+ * the caller's buffers without a copy).  The log keeps the last 64 entries;
+ * `lost` says how many older ones were dropped before this one.  Enabled by
+ * setsockopt(..., 1) before WSAConnect, or on a listener (its connections
+ * inherit it). */
+typedef struct wsp_itot_tpdu_log_entry {
+    unsigned char dir;     /* 0: sent by us, 1: received */
+    unsigned char hdr_len; /* octets of hdr used */
+    unsigned short lost;   /* entries dropped just before this one */
+    unsigned int tpdu_len; /* the whole TPDU (header and user data), without its TPKT */
+    unsigned char hdr[48]; /* the TPDU header (LI, code, fixed part, parameters), cut at 48 */
+} WSP_ITOT_TPDU_LOG_ENTRY;
 
 /* getsockopt(WSP_SOL_ITOT, WSP_ITOT_PEER_END): a DR is the transport's own
  * release; a TCP end without one is what a crashed or killed peer leaves

@@ -14,6 +14,7 @@
 #include "netcat.h"
 #include "report.h"
 #include "resolve.h"
+#include "tpdu_log.h"
 
 #define CONNECT_DATA_MAX 256 /* far above the 32 octets of a CC */
 
@@ -72,7 +73,10 @@ static SOCKET connect_one(struct nc_opts *o, const struct addrinfo *ai, char *wh
     int rc = WSAConnect(s, ai->ai_addr, (int)ai->ai_addrlen, o->connect_data.set ? &caller : NULL,
                         o->proto == ARGS_PROTO_ITOT ? &callee : NULL, NULL, NULL);
     if (rc == SOCKET_ERROR) {
-        *status = connect_report_failure(s, o, where, WSAGetLastError());
+        int err = WSAGetLastError();
+        if (o->verbose && o->proto == ARGS_PROTO_ITOT)
+            tpdu_log_print(s); /* what the peer answered to our CR */
+        *status = connect_report_failure(s, o, where, err);
         closesocket(s);
         return INVALID_SOCKET;
     }

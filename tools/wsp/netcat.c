@@ -22,6 +22,7 @@
 
 #include "exitcode.h"
 #include "report.h"
+#include "tpdu_log.h"
 
 #define NC_CHUNK 65536
 #define NC_DISC_MAX 1024 /* far above the 64 octets of a DR: never truncates */
@@ -90,6 +91,9 @@ static int nc_set_itot_options(SOCKET s, const struct nc_opts *o, int *status)
         {o->timeout_ms >= 0, WSP_ITOT_DC_TIMEOUT_MS, &tmo, sizeof tmo,
          "setting the release timeout"},
     };
+    /* -v: the provider keeps the TPDUs' headers for us (tpdu_log.c). */
+    if (o->verbose && tpdu_log_enable(s) != 0)
+        report_error("warning: the provider keeps no TPDU log; -v shows the messages only");
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
         if (!opt[i].given)
             continue;
@@ -156,6 +160,8 @@ void nc_report_class(SOCKET s, const struct nc_opts *o)
         report_wsa_error("reading the negotiated class", WSAGetLastError());
         return;
     }
+    if (o->verbose)
+        tpdu_log_print(s); /* the CR and the CC (and a refused first CR) */
     fprintf(stderr, "wsp: negotiated class: %d\n", cls);
     if (o->verbose)
         nc_report_params(s);
@@ -526,6 +532,9 @@ static int nc_receive(struct nc_session *ss)
         int err = rc == SOCKET_ERROR ? WSAGetLastError() : 0;
         if (err == WSAEMSGSIZE && got > 0)
             err = 0; /* a message larger than the buffer: the rest follows */
+        if (ss->o->verbose && ss->o->proto == ARGS_PROTO_ITOT &&
+            !atomic_load(&ss->closed_by_sender))
+            tpdu_log_print(ss->s);
         if (err == 0 && got > 0) {
             atomic_store(&ss->last_rx_ms, nc_now_ms());
             ss->rx_octets += got;
@@ -621,8 +630,11 @@ int nc_session(SOCKET s, const struct nc_opts *o)
         (void)w;
     }
     pthread_join(sender, NULL);
-    if (!atomic_load(&ss.closed_by_sender))
+    if (!atomic_load(&ss.closed_by_sender)) {
+        if (o->verbose && o->proto == ARGS_PROTO_ITOT)
+            tpdu_log_print(s); /* the release: our DR, the peer's DR or DC */
         closesocket(s);
+    }
     close(ss.wake[0]);
     close(ss.wake[1]);
     pthread_mutex_destroy(&ss.release_lock);

@@ -60,6 +60,22 @@ enum conn_state {
     CONN_S__COUNT
 };
 
+/* The TPDU log (WSP_ITOT_TPDU_LOG): headers of the TPDUs received and of the
+ * control TPDUs sent, the last CONN_LOG_ENTRIES of them. */
+#define CONN_LOG_ENTRIES 64
+#define CONN_LOG_HDR 48
+struct conn_log_entry {
+    uint8_t dir; /* 0 sent, 1 received */
+    uint8_t hdr_len;
+    uint16_t lost;
+    uint32_t tpdu_len;
+    uint8_t hdr[CONN_LOG_HDR];
+};
+struct conn_log {
+    uint32_t head, count; /* ring of entries */
+    struct conn_log_entry e[CONN_LOG_ENTRIES];
+};
+
 /* Bits of conn.events, set by the machine and cleared by the glue
  * (conn_take_events).  They say what changed since the last take. */
 enum conn_event {
@@ -82,6 +98,7 @@ struct conn_cfg {
     uint32_t dc_timeout_ms;
     uint32_t outq_cap; /* output queue capacity for DT data (control reserve added) */
     uint8_t calling_len, called_len;
+    bool log_tpdus; /* keep a TPDU log (WSP_ITOT_TPDU_LOG); allocated at conn_init */
     uint8_t calling[TPDU_MAX_TSAP]; /* own TSEL (initiator: C1; responder: the listening TSEL) */
     uint8_t called[TPDU_MAX_TSAP];  /* initiator: the peer's TSEL (C2) */
 };
@@ -143,6 +160,8 @@ struct conn {
 
     /* Timer: 0 when none runs. */
     uint64_t deadline_ms;
+
+    struct conn_log *log; /* NULL unless cfg.log_tpdus */
 
     /* Output queue: TPKTs in wire order. */
     struct conn_ring outq;
@@ -259,6 +278,11 @@ int conn_rx_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2
 void conn_rx_consume(struct conn *c, size_t n);
 /* Whether conn_input would take another whole TPKT (the glue reads TCP only then). */
 bool conn_rx_has_room(const struct conn *c);
+
+/* Log one TPDU (p: from its LI on, len octets) if the log is on. */
+void conn_log_tpdu(struct conn *c, int dir, const uint8_t *p, size_t len);
+/* Move up to max logged entries, oldest first, into out; returns how many. */
+size_t conn_log_take(struct conn *c, struct conn_log_entry *out, size_t max);
 
 /* Invariants (for asserts, tests and fuzzers): true if c is consistent. */
 bool conn_check(const struct conn *c);

@@ -427,6 +427,7 @@ static void handle_tpkt(struct conn *c, const uint8_t *p, size_t n, uint64_t now
         struct tpdu t;
         size_t used = 0, err_off = 0;
         enum tpdu_status st = tpdu_decode(p + off, n - off, &t, &used, &err_off);
+        conn_log_tpdu(c, 1, p + off, st == TPDU_OK ? used : n - off);
         if (st != TPDU_OK) {
             on_decode_error(c, st, p + off, n - off, err_off);
             return;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,6 +70,10 @@ bool itot_fallback_try(struct itot_sock *s)
         conn_free(&fresh);
         return false;
     }
+    /* The TPDU log goes on: the refused CR and its refusal stay in it. */
+    free(fresh.log);
+    fresh.log = old->log;
+    old->log = NULL;
     s->fb_kind = old->fb_kind;
     s->fb_detail = old->fb_kind == CONN_FB_TCP_CLOSED ? s->so_error : old->fb_code;
     conn_free(old);

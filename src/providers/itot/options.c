@@ -130,6 +130,18 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         return put_int(optval, optlen, (int)s->cr_wait_ms);
     case WSP_ITOT_MAX_SILENT_PER_SOURCE:
         return put_int(optval, optlen, s->max_silent_per_source);
+    case WSP_ITOT_TPDU_LOG: {
+        if (c == NULL || c->log == NULL)
+            return s->cfg.log_tpdus ? put_opt(optval, optlen, NULL, 0) : WSAENOPROTOOPT;
+        int have;
+        if (optlen == NULL || umem_read(&have, optlen, sizeof have) != 0 || have < 0)
+            return WSAEFAULT;
+        struct conn_log_entry e[16];
+        size_t max = (size_t)have / sizeof(WSP_ITOT_TPDU_LOG_ENTRY);
+        size_t n = conn_log_take(&s->conn, e, max < 16 ? max : 16);
+        _Static_assert(sizeof e[0] == sizeof(WSP_ITOT_TPDU_LOG_ENTRY), "log entry layout");
+        return put_opt(optval, optlen, e, (int)(n * sizeof e[0]));
+    }
     case WSP_ITOT_PEER_END: {
         /* so_error holds the TCP failure (ECONNRESET, ...) that ended it. */
         int end = c == NULL || !c->peer_disc ? WSP_ITOT_END_NONE
@@ -291,6 +303,11 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
         s->max_silent_per_source = v;
         s->trim_due = true; /* a lower bound may evict at once: the engine trims */
         itot_engine_update(s);
+        return 0;
+    case WSP_ITOT_TPDU_LOG:
+        if (started)
+            return WSAEISCONN;
+        s->cfg.log_tpdus = v != 0;
         return 0;
     case WSP_ITOT_DISCREASON:
     case WSP_ITOT_PEER_END:

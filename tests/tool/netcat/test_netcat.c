@@ -407,6 +407,13 @@ static void tool_itot_field_options_and_verbose(void **state)
     assert_status(&pr, cst, 0);
     assert_status(&pr, lst, 0);
     assert_contains(pr.c.err_buf.data, "negotiated TPDU size: 1024 octets");
+    /* The provider's TPDU log, decoded: our CR and the listener's CC. */
+    assert_contains(pr.c.err_buf.data, "wsp: TPDU > CR class 2, dst 0x0000 src 0x");
+    assert_contains(pr.c.err_buf.data, "calling TSAP \"CLIENT\" (6 octets), called TSAP hex 01 "
+                                       "02 (2 octets), C0 1024, C6 no expedited, C7 alternative "
+                                       "class 0\n");
+    assert_contains(pr.c.err_buf.data, "wsp: TPDU < CC class 2");
+    assert_contains(pr.c.err_buf.data, "wsp: TPDU < DR");
     assert_contains(pr.c.err_buf.data, "calling TSAP set on this socket: \"CLIENT\"");
     assert_contains(pr.c.err_buf.data, "called TSAP set on this socket: hex 01 02");
     assert_contains(pr.c.err_buf.data, "sent a message of 5 octets");

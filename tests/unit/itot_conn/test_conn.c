@@ -409,6 +409,41 @@ static void other_refusals_or_forced_class_never_fall_back(void **state)
     }
 }
 
+/* The TPDU log (WSP_ITOT_TPDU_LOG): off unless asked; the CR sent and the
+ * CC received; the last 64 kept, the older ones counted as lost. */
+static void tpdu_log_keeps_the_last_64_with_the_count_lost(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, -1, -1);
+    assert_null(p.a.log);
+    pair_free(&p);
+    struct conn_cfg ca, cb;
+    conn_cfg_default(&ca);
+    conn_cfg_default(&cb);
+    ca.log_tpdus = true;
+    assert_int_equal(conn_init(&p.a, CONN_INITIATOR, &ca, 1), 0);
+    assert_int_equal(conn_init(&p.b, CONN_RESPONDER, &cb, 2), 0);
+    pair_connect(&p);
+    struct conn_log_entry e[CONN_LOG_ENTRIES + 1];
+    assert_int_equal(conn_log_take(&p.a, e, 4), 2);
+    assert_int_equal(e[0].dir, 0);
+    assert_int_equal(e[0].hdr[1] & 0xF0, TPDU_CR);
+    assert_int_equal(e[0].tpdu_len, e[0].hdr[0] + 1u + 5u); /* header + "HELLO" */
+    assert_int_equal(e[1].dir, 1);
+    assert_int_equal(e[1].hdr[1] & 0xF0, TPDU_CC);
+    assert_int_equal(conn_log_take(&p.a, e, 4), 0);
+    /* 70 DTs received: 64 kept, the first kept says 6 were dropped. */
+    for (int i = 0; i < 70; i++)
+        send_tsdu(&p.b, (const uint8_t *)"x", 1);
+    pump(&p.b, &p.a);
+    assert_int_equal(conn_log_take(&p.a, e, CONN_LOG_ENTRIES + 1), CONN_LOG_ENTRIES);
+    assert_int_equal(e[0].lost, 6);
+    assert_int_equal(e[1].lost, 0);
+    assert_int_equal(e[0].hdr[1], TPDU_DT);
+    pair_free(&p);
+}
+
 static void cc_selecting_class2_carries_c6_01_00(void **state)
 {
     (void)state;
@@ -1260,6 +1295,7 @@ int main(void)
         cmocka_unit_test(cc_selecting_class0_has_no_c6),
         cmocka_unit_test(cc_selecting_class2_carries_c6_01_00),
         cmocka_unit_test(cr_class0_default_size_has_c0_only),
+        cmocka_unit_test(tpdu_log_keeps_the_last_64_with_the_count_lost),
         cmocka_unit_test(cr_class0_asked_size_carries_f0),
         cmocka_unit_test(default_cr_refused_for_parameters_allows_fallback),
         cmocka_unit_test(other_refusals_or_forced_class_never_fall_back),
