@@ -214,7 +214,12 @@ struct nc_session {
     int unread_input;
     size_t discarded; /* --send-only: octets the peer sent, not written */
     /* -v: what went through, for the summary (each written by one thread). */
-    unsigned long long tx_octets, tx_msgs, rx_octets, rx_msgs;
+    _Atomic unsigned long long tx_octets, tx_msgs, rx_octets, rx_msgs;
+    /* -v on a terminal: when the progress line was last drawn (ms), and
+     * whether one is on screen (the next line must start on a new one). */
+    _Atomic long long progress_ms;
+    int progress_tty;
+    atomic_int progress_shown;
     /* The sender's failure, read after the join: reported only when the
      * receiver did not see the connection end first (then it is a consequence). */
     int sender_err;
@@ -303,6 +308,28 @@ static long long nc_now_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* -v with stderr on a terminal: one line redrawn at most once a second with
+ * the octets so far (a long transfer shows it is alive).  Either thread may
+ * draw it; the compare-and-swap on the time lets only one do so. */
+static void nc_progress(struct nc_session *ss)
+{
+    if (!ss->o->verbose || !ss->progress_tty)
+        return;
+    long long now = nc_now_ms(), last = atomic_load(&ss->progress_ms);
+    if (now - last < 1000 || !atomic_compare_exchange_strong(&ss->progress_ms, &last, now))
+        return;
+    fprintf(stderr, "\rwsp: %llu octets sent, %llu received ...", atomic_load(&ss->tx_octets),
+            atomic_load(&ss->rx_octets));
+    atomic_store(&ss->progress_shown, 1);
+}
+
+/* Ends a progress line on screen before a line of its own is printed. */
+static void nc_progress_end(struct nc_session *ss)
+{
+    if (atomic_exchange(&ss->progress_shown, 0))
+        fputc('\n', stderr);
 }
 
 /* Whether stdin still holds octets nobody read (a pipe or file with data
@@ -422,10 +449,13 @@ static void *nc_sender(void *arg)
         call = NC_CALL_SEND;
         err = nc_send_all(ss, buf, (size_t)n);
         if (err == 0) {
-            ss->tx_octets += (unsigned long long)n;
-            ss->tx_msgs++;
-            if (ss->o->verbose)
+            atomic_fetch_add(&ss->tx_octets, (unsigned long long)n);
+            atomic_fetch_add(&ss->tx_msgs, 1);
+            if (ss->o->verbose) {
+                nc_progress_end(ss);
                 fprintf(stderr, "wsp: sent a message of %zd octets\n", n);
+            }
+            nc_progress(ss); /* last: the line other lines break */
         }
         /* The connection ended under the send (the peer's DR, or an abort
          * the receiver reports): what was read here did not go. */
@@ -532,21 +562,24 @@ static int nc_receive(struct nc_session *ss)
         int err = rc == SOCKET_ERROR ? WSAGetLastError() : 0;
         if (err == WSAEMSGSIZE && got > 0)
             err = 0; /* a message larger than the buffer: the rest follows */
+        if (ss->o->verbose)
+            nc_progress_end(ss);
         if (ss->o->verbose && ss->o->proto == ARGS_PROTO_ITOT &&
             !atomic_load(&ss->closed_by_sender))
             tpdu_log_print(ss->s);
         if (err == 0 && got > 0) {
             atomic_store(&ss->last_rx_ms, nc_now_ms());
-            ss->rx_octets += got;
+            atomic_fetch_add(&ss->rx_octets, got);
             /* On itot MSG_PARTIAL says more of the same message follows. */
             int ends = !(flags & MSG_PARTIAL) && rc == 0;
             if (ends || ss->o->proto == ARGS_PROTO_TCP)
-                ss->rx_msgs++;
+                atomic_fetch_add(&ss->rx_msgs, 1);
             if (ss->o->verbose)
                 fprintf(stderr, "wsp: received %lu octets%s\n", (unsigned long)got,
                         ss->o->proto == ARGS_PROTO_TCP ? ""
                         : ends                         ? " (end of message)"
                                                        : " (message continues)");
+            nc_progress(ss);
             if (ss->o->send_only) {
                 ss->discarded += got;
                 continue;
@@ -591,8 +624,9 @@ static void nc_report_totals(const struct nc_session *ss, long long ms)
     fprintf(stderr,
             "wsp: sent %llu octets in %llu messages, received %llu octets in %llu messages, "
             "%.3f s, %.1f kB/s out, %.1f kB/s in\n",
-            ss->tx_octets, ss->tx_msgs, ss->rx_octets, ss->rx_msgs, secs,
-            (double)ss->tx_octets / 1000.0 / secs, (double)ss->rx_octets / 1000.0 / secs);
+            atomic_load(&ss->tx_octets), atomic_load(&ss->tx_msgs), atomic_load(&ss->rx_octets),
+            atomic_load(&ss->rx_msgs), secs, (double)atomic_load(&ss->tx_octets) / 1000.0 / secs,
+            (double)atomic_load(&ss->rx_octets) / 1000.0 / secs);
 }
 
 int nc_session(SOCKET s, const struct nc_opts *o)
@@ -608,6 +642,8 @@ int nc_session(SOCKET s, const struct nc_opts *o)
         return TOOL_EXIT_FAILURE;
     }
     long long started = nc_now_ms();
+    ss.progress_tty = o->verbose && isatty(STDERR_FILENO);
+    atomic_store(&ss.progress_ms, started);
     pthread_t sender;
     if (pthread_create(&sender, NULL, nc_sender, &ss) != 0) {
         report_error("cannot start the stdin thread");
@@ -638,6 +674,7 @@ int nc_session(SOCKET s, const struct nc_opts *o)
     close(ss.wake[0]);
     close(ss.wake[1]);
     pthread_mutex_destroy(&ss.release_lock);
+    nc_progress_end(&ss);
     if (o->verbose)
         nc_report_totals(&ss, nc_now_ms() - started);
     if (ss.discarded > 0)
