@@ -382,6 +382,34 @@ static void tool_itot_undelivered_input_exit_9(void **state)
     proc_free(&c);
 }
 
+/* --recv-only never reads stdin; --send-only discards what arrives and
+ * disconnects at the end of its input. */
+static void tool_itot_recv_only_and_send_only(void **state)
+{
+    (void)state;
+    struct pair pr = {0};
+    const char *largs[] = {"listen", "--send-only", "127.0.0.1", "0", NULL};
+    pair_listen(&pr, largs);
+    const char *cargs[] = {"connect", "--recv-only", "127.0.0.1", pr.port, NULL};
+    assert_int_equal(proc_start(&pr.c, cargs), 0);
+    /* Never read by the receive-only client: */
+    assert_int_equal(proc_write(&pr.c, "NOT SENT", 8), 0);
+    assert_int_equal(proc_wait_for(&pr.l, 2, "accepted a connection"), 0);
+    assert_int_equal(proc_write(&pr.l, "to the client", 13), 0);
+    assert_int_equal(proc_wait_for(&pr.c, 1, "to the client"), 0);
+    proc_close_stdin(&pr.l); /* --send-only: its DR goes at the end of its input */
+    int lst = proc_finish(&pr.l);
+    int cst = proc_finish(&pr.c);
+    assert_status(&pr, lst, 0);
+    assert_status(&pr, cst, 0);
+    /* The listener would count (and report) what it discarded: nothing came. */
+    if (strstr(pr.l.err_buf.data, "discarded") != NULL)
+        fail_msg("the receive-only client sent something:\n%s", pr.l.err_buf.data);
+    assert_string_equal(pr.c.out_buf.data, "to the client");
+    assert_contains(pr.c.err_buf.data, "peer disconnected: reason 128");
+    pair_free(&pr);
+}
+
 /* ---- the command line a field engineer needs ---------------------------- */
 
 /* Options after the operands, TSAPs in hex and text, a TPDU size, -v with the
@@ -536,6 +564,7 @@ int main(void)
         cmocka_unit_test(tool_itot_class0_eof_keeps_receiving_1mib),
         cmocka_unit_test(tool_itot_killed_peer_is_an_abort),
         cmocka_unit_test(tool_itot_undelivered_input_exit_9),
+        cmocka_unit_test(tool_itot_recv_only_and_send_only),
         cmocka_unit_test(tool_itot_field_options_and_verbose),
         cmocka_unit_test(tool_itot_wrong_called_tsap_refused),
         cmocka_unit_test(tool_itot_cr_timeout_exit_10),
