@@ -212,7 +212,8 @@ struct nc_session {
      * octets read and refused, and whether stdin still held more. */
     size_t undelivered;
     int unread_input;
-    size_t discarded; /* --send-only: octets the peer sent, not written */
+    size_t discarded;     /* --send-only: octets the peer sent, not written */
+    int disc_data_unsent; /* --disconnect-data never went: the peer ended first */
     /* -v: what went through, for the summary (each written by one thread). */
     _Atomic unsigned long long tx_octets, tx_msgs, rx_octets, rx_msgs;
     /* -v on a terminal: when the progress line was last drawn (ms), and
@@ -279,9 +280,11 @@ static int nc_send_disconnect(struct nc_session *ss)
     if (err == 0 && !skipped) {
         nc_report_sent_disconnect(ss);
     } else if (skipped || nc_peer_released(ss, err)) {
-        if (d->set && ss->o->proto == ARGS_PROTO_ITOT)
+        if (d->set && ss->o->proto == ARGS_PROTO_ITOT) {
             report_error("end of input: the peer had disconnected first; the disconnect data "
                          "was not sent");
+            ss->disc_data_unsent = 1; /* data this side had to send: exit 9 */
+        }
         err = 0;
     }
     return err;
@@ -405,8 +408,8 @@ static int nc_end_of_input(struct nc_session *ss)
         }
         return err;
     }
-    if (!o->send_only && !nc_wait_after_input(ss))
-        return 0; /* the peer disconnected: the receiver reports it */
+    if (!o->send_only)
+        nc_wait_after_input(ss); /* the peer's disconnect ends it: then nothing is sent */
     return nc_send_disconnect(ss);
 }
 
@@ -694,6 +697,8 @@ int nc_session(SOCKET s, const struct nc_opts *o)
         if (status == TOOL_EXIT_OK)
             status = TOOL_EXIT_UNDELIVERED;
     }
+    if (ss.disc_data_unsent && status == TOOL_EXIT_OK)
+        status = TOOL_EXIT_UNDELIVERED;
     if (status != TOOL_EXIT_OK || ss.sender_err == 0)
         return status; /* a sender failure after the end is a consequence of it */
     nc_report_sender_error(&ss);

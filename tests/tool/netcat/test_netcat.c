@@ -382,6 +382,27 @@ static void tool_itot_undelivered_input_exit_9(void **state)
     proc_free(&c);
 }
 
+/* Disconnect data that never went (the peer disconnected first) is data
+ * this side had to send: said, and exit 9. */
+static void tool_itot_disconnect_data_not_sent_exit_9(void **state)
+{
+    (void)state;
+    struct pair pr = {0};
+    const char *largs[] = {"listen", "--disconnect-data", "LISTENER-BYE", "127.0.0.1", "0", NULL};
+    pair_listen(&pr, largs);
+    proc_close_stdin(&pr.l); /* its input ends at once: it waits for the peer */
+    const char *cargs[] = {"connect", "-q", "0", "127.0.0.1", pr.port, NULL};
+    assert_int_equal(proc_start(&pr.c, cargs), 0);
+    assert_int_equal(proc_write(&pr.c, "hi", 2), 0);
+    assert_int_equal(proc_wait_for(&pr.l, 1, "hi"), 0);
+    int cst = proc_finish(&pr.c); /* end of its input, -q 0: its DR */
+    int lst = proc_finish(&pr.l);
+    assert_status(&pr, cst, 0);
+    assert_status(&pr, lst, 9);
+    assert_contains(pr.l.err_buf.data, "the disconnect data was not sent");
+    pair_free(&pr);
+}
+
 /* --recv-only never reads stdin; --send-only discards what arrives and
  * disconnects at the end of its input. */
 static void tool_itot_recv_only_and_send_only(void **state)
@@ -565,6 +586,7 @@ int main(void)
         cmocka_unit_test(tool_itot_killed_peer_is_an_abort),
         cmocka_unit_test(tool_itot_undelivered_input_exit_9),
         cmocka_unit_test(tool_itot_recv_only_and_send_only),
+        cmocka_unit_test(tool_itot_disconnect_data_not_sent_exit_9),
         cmocka_unit_test(tool_itot_field_options_and_verbose),
         cmocka_unit_test(tool_itot_wrong_called_tsap_refused),
         cmocka_unit_test(tool_itot_cr_timeout_exit_10),
