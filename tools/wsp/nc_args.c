@@ -105,7 +105,7 @@ static const struct {
     {{"verbose", no_argument, NULL, 'v'},
      ROLE_L | ROLE_C,
      NULL,
-     "-v: connection parameters, each message, byte counts and rate on stderr"},
+     "-v: each TPDU (itot), parameters, each message, byte counts and rate on stderr"},
     {{"version", no_argument, NULL, OPT_VERSION}, ROLE_L | ROLE_C, NULL, "the version"},
     {{"help", no_argument, NULL, OPT_HELP}, ROLE_L | ROLE_C, NULL, "this text"},
 };
@@ -123,9 +123,13 @@ static void nc_args_help(enum nc_role role)
                "Connects to HOST PORT, then copies stdin to the peer and the peer's data to\n"
                "stdout.\n");
     printf("Each read from stdin is sent as one message (one TSDU on itot). At end of stdin\n"
-           "it calls WSASendDisconnect, with the --disconnect-data if given. On stderr it\n"
-           "reports what the peer sent at connect and at disconnect (text when printable,\n"
-           "hex otherwise, with the DR reason by name) and the negotiated class.\n"
+           "on itot (no half-close: a disconnect ends both directions) it keeps receiving\n"
+           "until the peer disconnects, or until -q / --idle-timeout runs out, then calls\n"
+           "WSASendDisconnect with the --disconnect-data if given (tcp: FIN at once, and it\n"
+           "keeps receiving). On stderr it reports what the peer sent at connect and at\n"
+           "disconnect (text when printable, hex otherwise, with the DR reason by name) and\n"
+           "the negotiated class. Input the peer ended too early for exits 9; a peer that\n"
+           "ends without a DR (killed, crashed) exits 4. Options may follow ADDR PORT.\n"
            "TEXT|@FILE: the text itself, or the contents of FILE ('@@x' means the text '@x').\n\n"
            "Options:\n");
     for (size_t i = 0; i < NC_OPTION_COUNT; i++) {
