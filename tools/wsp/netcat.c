@@ -345,7 +345,9 @@ static int nc_stdin_has_data(void)
     return 0;
 }
 
-/* Waits for stdin to be readable or for the wake pipe; 1 if stdin is readable. */
+/* Waits for stdin to be readable or for the wake pipe; 1 if stdin is
+ * readable, 0 when the session ended, -1 when it ended and stdin was
+ * readable too. */
 static int nc_wait_stdin(struct nc_session *ss)
 {
     struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {ss->wake[0], POLLIN, 0}};
@@ -354,13 +356,27 @@ static int nc_wait_stdin(struct nc_session *ss)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0 || p[1].revents) {
-            /* The session ended first: input still waiting was not sent. */
-            if (r > 0 && (p[0].revents & POLLIN) && nc_stdin_has_data())
-                ss->unread_input = 1;
-            return 0;
+            /* The session ended first; whether stdin had more (or its end,
+             * with the disconnect due) is for nc_input_left to say. */
+            return r > 0 && (p[0].revents & (POLLIN | POLLHUP)) ? -1 : 0;
         }
         return 1;
     }
+}
+
+/* The session ended while stdin was readable: either input that will never
+ * go (unread_input), or its end, when this side's disconnect (and its data)
+ * was due and the peer's came first (nc_send_disconnect says so). */
+static void nc_input_left(struct nc_session *ss, char *buf)
+{
+    ssize_t n;
+    do {
+        n = read(STDIN_FILENO, buf, NC_CHUNK);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0)
+        ss->unread_input = 1;
+    else if (n == 0)
+        nc_send_disconnect(ss); /* skipped: the connection is over */
 }
 
 /* End of input on itot: a disconnect would end both directions (ISO has no
@@ -428,9 +444,12 @@ static void *nc_sender(void *arg)
     int err = buf ? 0 : WSA_NOT_ENOUGH_MEMORY;
     const char *call = NULL;
     while (err == 0) {
-        if (!nc_wait_stdin(ss)) {
+        int ready = nc_wait_stdin(ss);
+        if (ready <= 0) {
+            if (ready < 0)
+                nc_input_left(ss, buf);
             free(buf);
-            return NULL; /* the session ended first: nothing to report */
+            return NULL; /* the session ended first */
         }
         ssize_t n = read(STDIN_FILENO, buf, NC_CHUNK);
         if (n < 0 && errno == EINTR)
