@@ -403,6 +403,28 @@ static void tool_itot_disconnect_data_not_sent_exit_9(void **state)
     pair_free(&pr);
 }
 
+/* tcp, -q 0: the FIN at the end of input, then no wait for the peer's. */
+static void tool_tcp_quit_after_fin(void **state)
+{
+    (void)state;
+    struct pair pr = {0};
+    const char *largs[] = {"listen", "--proto", "tcp", "127.0.0.1", "0", NULL};
+    pair_listen(&pr, largs);
+    const char *cargs[] = {"connect", "--proto", "tcp", "-q", "0", "127.0.0.1", pr.port, NULL};
+    assert_int_equal(proc_start(&pr.c, cargs), 0);
+    assert_int_equal(proc_write(&pr.c, "ping\n", 5), 0);
+    /* The listener's stdin stays open (no FIN from it): only -q ends the client. */
+    int cst = proc_finish(&pr.c);
+    assert_int_equal(proc_wait_for(&pr.l, 2, "peer finished sending"), 0);
+    int lst = proc_finish(&pr.l);
+    assert_status(&pr, cst, 0);
+    assert_status(&pr, lst, 0);
+    assert_string_equal(pr.l.out_buf.data, "ping\n");
+    assert_contains(pr.c.err_buf.data, "half-close");
+    assert_contains(pr.c.err_buf.data, "no more to wait for after end of input");
+    pair_free(&pr);
+}
+
 /* --recv-only never reads stdin; --send-only discards what arrives and
  * disconnects at the end of its input. */
 static void tool_itot_recv_only_and_send_only(void **state)
@@ -586,6 +608,7 @@ int main(void)
         cmocka_unit_test(tool_itot_killed_peer_is_an_abort),
         cmocka_unit_test(tool_itot_undelivered_input_exit_9),
         cmocka_unit_test(tool_itot_recv_only_and_send_only),
+        cmocka_unit_test(tool_tcp_quit_after_fin),
         cmocka_unit_test(tool_itot_disconnect_data_not_sent_exit_9),
         cmocka_unit_test(tool_itot_field_options_and_verbose),
         cmocka_unit_test(tool_itot_wrong_called_tsap_refused),
