@@ -16,8 +16,8 @@
 #define CAT_UDP_FLAGS                                                                              \
     (XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_SUPPORT_BROADCAST | XP1_SUPPORT_MULTIPOINT)
 #define CAT_ITOT_FLAGS                                                                             \
-    (XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_EXPEDITED_DATA |  \
-     XP1_CONNECT_DATA | XP1_DISCONNECT_DATA)
+    (XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_CONNECT_DATA |    \
+     XP1_DISCONNECT_DATA)
 
 static struct cat_provider cat_tcp_provider = {
     .guid = {0x7A5C0E10, 0x3B5D, 0x4C8E, {0x9F, 0x21, 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x01}},

@@ -105,3 +105,68 @@ void args_data_free(struct args_data *d)
     d->buf = NULL;
     d->len = 0;
 }
+
+int args_number(const char *option, const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
+        report_error("bad value '%s' for %s (use a number from %ld to %ld)", text, option, min,
+                     max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int args_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int args_tsap(const char *option, const char *text, struct args_data *out)
+{
+    unsigned char v[32];
+    size_t n = 0;
+    if (strncmp(text, "0x", 2) == 0 || strncmp(text, "0X", 2) == 0) {
+        const char *h = text + 2;
+        size_t digits = strlen(h);
+        if (digits == 0 || digits % 2 != 0 || digits / 2 > sizeof v) {
+            report_error("bad %s '%s' (0x and an even number of hex digits, at most 32 octets)",
+                         option, text);
+            return -1;
+        }
+        for (; n < digits / 2; n++) {
+            int hi = args_hex_digit(h[2 * n]), lo = args_hex_digit(h[2 * n + 1]);
+            if (hi < 0 || lo < 0) {
+                report_error("bad %s '%s' (not a hex digit)", option, text);
+                return -1;
+            }
+            v[n] = (unsigned char)(hi << 4 | lo);
+        }
+    } else {
+        n = strlen(text);
+        if (n == 0 || n > sizeof v) {
+            report_error("bad %s '%s' (1 to 32 octets)", option, text);
+            return -1;
+        }
+        memcpy(v, text, n);
+    }
+    args_data_free(out);
+    out->buf = malloc(n);
+    if (out->buf == NULL) {
+        report_error("out of memory");
+        return -1;
+    }
+    memcpy(out->buf, v, n);
+    out->len = n;
+    out->set = 1;
+    return 0;
+}

@@ -26,5 +26,10 @@ int args_port(const char *text, unsigned short *out);
 /* TEXT is taken as is; "@FILE" reads the file (use "@@..." for a literal '@'). */
 int args_data(const char *option, const char *text, struct args_data *out);
 void args_data_free(struct args_data *d);
+/* A decimal number in [min, max]; the message names the option. */
+int args_number(const char *option, const char *text, long min, long max, long *out);
+/* A TSAP selector: "0x" then hex digits (0x0102 = octets 01 02), or text
+ * taken as its octets; at most 32 octets (ISO 8073). */
+int args_tsap(const char *option, const char *text, struct args_data *out);
 
 #endif

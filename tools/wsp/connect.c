@@ -14,6 +14,7 @@
 #include "netcat.h"
 #include "report.h"
 #include "resolve.h"
+#include "tpdu_log.h"
 
 #define CONNECT_DATA_MAX 256 /* far above the 32 octets of a CC */
 
@@ -38,6 +39,9 @@ static int connect_report_failure(SOCKET s, const struct nc_opts *o, const char 
         }
         fprintf(stderr, " (%s)\n", report_wsa_name(err));
         funlockfile(stderr);
+    } else if (err == WSAETIMEDOUT && o->proto == ARGS_PROTO_ITOT) {
+        report_error("no answer to the connect request from %s within %ld ms (%s)", where,
+                     o->timeout_ms >= 0 ? o->timeout_ms : 30000L, report_wsa_name(err));
     } else if (err == WSAECONNREFUSED) {
         report_error("connection to %s refused (%s)", where, report_wsa_name(err));
     } else if (err == WSAENOPROTOOPT) {
@@ -53,36 +57,58 @@ static int connect_report_failure(SOCKET s, const struct nc_opts *o, const char 
     return tool_exit_from_wsa(err);
 }
 
+/* One address: a connected socket, or INVALID_SOCKET after the failure was
+ * reported (*status set). */
+static SOCKET connect_one(struct nc_opts *o, const struct addrinfo *ai, char *where,
+                          size_t where_len, char *callee_buf, ULONG *callee_len, int *status)
+{
+    SOCKET s = nc_socket(o, ai->ai_family, status);
+    if (s == INVALID_SOCKET)
+        return s;
+    nc_format_addr(ai->ai_addr, where, where_len);
+    WSABUF caller = {(ULONG)o->connect_data.len, (CHAR *)o->connect_data.buf};
+    WSABUF callee = {*callee_len, callee_buf};
+    if (o->verbose)
+        fprintf(stderr, "wsp: connecting to %s (%s)\n", where, nc_proto_name(o->proto));
+    int rc = WSAConnect(s, ai->ai_addr, (int)ai->ai_addrlen, o->connect_data.set ? &caller : NULL,
+                        o->proto == ARGS_PROTO_ITOT ? &callee : NULL, NULL, NULL);
+    if (rc == SOCKET_ERROR) {
+        int err = WSAGetLastError();
+        if (o->verbose && o->proto == ARGS_PROTO_ITOT)
+            tpdu_log_print(s); /* what the peer answered to our CR */
+        *status = connect_report_failure(s, o, where, err);
+        closesocket(s);
+        return INVALID_SOCKET;
+    }
+    *callee_len = callee.len;
+    return s;
+}
+
 static int connect_run(struct nc_opts *o)
 {
     struct addrinfo *res = resolve_host(o->host, o->port, 0);
     if (!res)
         return TOOL_EXIT_HOST;
-    int status;
-    SOCKET s = nc_socket(o, res->ai_family, &status);
-    if (s == INVALID_SOCKET) {
-        freeaddrinfo(res);
-        return status;
-    }
+    int status = TOOL_EXIT_FAILURE;
     char where[80];
-    nc_format_addr(res->ai_addr, where, sizeof where);
-
-    WSABUF caller = {(ULONG)o->connect_data.len, (CHAR *)o->connect_data.buf};
     char callee_buf[CONNECT_DATA_MAX];
-    WSABUF callee = {sizeof callee_buf, callee_buf};
-    int rc = WSAConnect(s, res->ai_addr, (int)res->ai_addrlen, o->connect_data.set ? &caller : NULL,
-                        o->proto == ARGS_PROTO_ITOT ? &callee : NULL, NULL, NULL);
-    freeaddrinfo(res);
-    if (rc == SOCKET_ERROR) {
-        status = connect_report_failure(s, o, where, WSAGetLastError());
-        closesocket(s);
-        return status;
+    ULONG callee_len = 0;
+    SOCKET s = INVALID_SOCKET;
+    /* Every address the name has, in getaddrinfo's order, until one connects. */
+    for (const struct addrinfo *ai = res; ai && s == INVALID_SOCKET; ai = ai->ai_next) {
+        callee_len = sizeof callee_buf;
+        s = connect_one(o, ai, where, sizeof where, callee_buf, &callee_len, &status);
+        if (s == INVALID_SOCKET && ai->ai_next)
+            fprintf(stderr, "wsp: trying the next address of '%s'\n", o->host);
     }
+    freeaddrinfo(res);
+    if (s == INVALID_SOCKET)
+        return status;
     flockfile(stderr);
     fprintf(stderr, "wsp: connected to %s (%s)", where, nc_proto_name(o->proto));
     if (o->proto == ARGS_PROTO_ITOT) {
         fprintf(stderr, ", peer's accept data: ");
-        report_data(stderr, callee_buf, callee.len <= sizeof callee_buf ? callee.len : 0);
+        report_data(stderr, callee_buf, callee_len <= sizeof callee_buf ? callee_len : 0);
     }
     fputc('\n', stderr);
     funlockfile(stderr);

@@ -17,6 +17,9 @@ const struct tool_exit_info tool_exit_table[TOOL_EXIT_COUNT] = {
     {TOOL_EXIT_NOPROTOOPT, "noprotoopt",
      "provider does not support connect/disconnect data (WSAENOPROTOOPT)"},
     {TOOL_EXIT_MSGSIZE, "msgsize", "connect/disconnect data too long (WSAEMSGSIZE)"},
+    {TOOL_EXIT_UNDELIVERED, "undelivered",
+     "input not delivered: the peer ended the connection before all of stdin was sent"},
+    {TOOL_EXIT_TIMEOUT, "timeout", "no answer to the connect request in time (WSAETIMEDOUT)"},
 };
 
 /* Errors that have their own status; everything else is TOOL_EXIT_FAILURE. */
@@ -29,6 +32,7 @@ static const struct {
     {WSAHOST_NOT_FOUND, TOOL_EXIT_HOST},    {WSANO_DATA, TOOL_EXIT_HOST},
     {WSAEADDRNOTAVAIL, TOOL_EXIT_HOST},     {WSAEADDRINUSE, TOOL_EXIT_ADDRINUSE},
     {WSAENOPROTOOPT, TOOL_EXIT_NOPROTOOPT}, {WSAEMSGSIZE, TOOL_EXIT_MSGSIZE},
+    {WSAETIMEDOUT, TOOL_EXIT_TIMEOUT},
 };
 
 int tool_exit_from_wsa(int wsa_error)

@@ -132,19 +132,20 @@ static SOCKET listen_open(const struct nc_opts *o, int *status, int *reason_set)
     return s;
 }
 
-static int listen_run(struct nc_opts *o)
+/* One connection: accept (or refuse) it and run its session.  *broken: the
+ * listening socket itself failed (-k must not go round again). */
+static int listen_one(SOCKET ls, struct nc_opts *o, int reason_set, int *broken)
 {
-    int status, reason_set;
-    SOCKET ls = listen_open(o, &status, &reason_set);
-    if (ls == INVALID_SOCKET)
-        return status;
-
     struct listen_cond lc = {.o = o, .status = TOOL_EXIT_OK};
     struct sockaddr_storage peer;
     int plen = sizeof peer;
     SOCKET s = WSAAccept(ls, (struct sockaddr *)&peer, &plen, listen_condition, (DWORD_PTR)&lc);
     int err = s == INVALID_SOCKET ? WSAGetLastError() : 0;
-    closesocket(ls);
+    /* A refused or vanished peer ends one connection, not the listener. */
+    *broken = s == INVALID_SOCKET && err != WSAECONNREFUSED && err != WSAECONNRESET &&
+              err != WSAECONNABORTED && err != WSATRY_AGAIN;
+    if (!o->keep_listening)
+        closesocket(ls); /* one connection: later ones are refused by the closed port */
     /* itot hands no caller-data buffer when the CR carried none; tcp has none. */
     if (lc.called && (lc.caller_data_present || o->proto == ARGS_PROTO_ITOT)) {
         fprintf(stderr, "wsp: peer's connect data: ");
@@ -183,6 +184,27 @@ static int listen_run(struct nc_opts *o)
     fputc('\n', stderr);
     nc_report_class(s, o);
     return nc_session(s, o);
+}
+
+static int listen_run(struct nc_opts *o)
+{
+    int status, reason_set;
+    SOCKET ls = listen_open(o, &status, &reason_set);
+    if (ls == INVALID_SOCKET)
+        return status;
+    int broken = 0;
+    if (!o->keep_listening)
+        return listen_one(ls, o, reason_set, &broken);
+    /* -k, as nc -k: one connection at a time, each with its own session and
+     * status line; only a failure of the listening socket itself ends it. */
+    for (;;) {
+        status = listen_one(ls, o, reason_set, &broken);
+        if (broken)
+            break;
+        fprintf(stderr, "wsp: connection ended (status %d); listening for the next\n", status);
+    }
+    closesocket(ls);
+    return status;
 }
 
 int cmd_listen(int argc, char **argv)

@@ -62,6 +62,8 @@ int main(int argc, char **argv)
                WSP_TOOL_VERSION);
         return TOOL_EXIT_OK;
     }
+    if (strcmp(argv[1], "-l") == 0) /* nc's spelling of listen */
+        return cmd_listen(argc - 1, argv + 1);
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

@@ -18,6 +18,14 @@ enum {
     OPT_REJECT_DATA,
     OPT_CONNECT,
     OPT_DISCONNECT,
+    OPT_TPDU_SIZE,
+    OPT_CALLING_TSAP,
+    OPT_CALLED_TSAP,
+    OPT_TIMEOUT,
+    OPT_IDLE,
+    OPT_RECV_ONLY,
+    OPT_SEND_ONLY,
+    OPT_VERSION,
     OPT_HELP
 };
 
@@ -58,6 +66,47 @@ static const struct {
      ROLE_L | ROLE_C,
      "TEXT|@FILE",
      "data sent by WSASendDisconnect at end of stdin (itot: at most 64)"},
+    {{"tpdu-size", required_argument, NULL, OPT_TPDU_SIZE},
+     ROLE_L | ROLE_C,
+     "N",
+     "itot: largest TPDU to propose/accept, 128..65531 (above 8192 a class 0 CR carries F0)"},
+    {{"calling-tsap", required_argument, NULL, OPT_CALLING_TSAP},
+     ROLE_L | ROLE_C,
+     "0xHEX|TEXT",
+     "itot: own TSAP selector (listen: the one it answers for), at most 32 octets"},
+    {{"called-tsap", required_argument, NULL, OPT_CALLED_TSAP},
+     ROLE_C,
+     "0xHEX|TEXT",
+     "itot: the peer's TSAP selector, at most 32 octets"},
+    {{"timeout", required_argument, NULL, OPT_TIMEOUT},
+     ROLE_L | ROLE_C,
+     "MS",
+     "itot: wait at most MS for the CC (exit 10) and for the release (0: no limit)"},
+    {{"quit", required_argument, NULL, 'q'},
+     ROLE_L | ROLE_C,
+     "SECS",
+     "-q: disconnect SECS after end of input (default: wait for the peer to disconnect)"},
+    {{"idle-timeout", required_argument, NULL, OPT_IDLE},
+     ROLE_L | ROLE_C,
+     "SECS",
+     "after end of input, disconnect once nothing arrived for SECS"},
+    {{"recv-only", no_argument, NULL, OPT_RECV_ONLY},
+     ROLE_L | ROLE_C,
+     NULL,
+     "never read stdin; receive until the peer disconnects (or -q)"},
+    {{"send-only", no_argument, NULL, OPT_SEND_ONLY},
+     ROLE_L | ROLE_C,
+     NULL,
+     "discard what the peer sends; disconnect at end of input"},
+    {{"keep-listening", no_argument, NULL, 'k'},
+     ROLE_L,
+     NULL,
+     "-k: after a connection ends, accept the next (one at a time)"},
+    {{"verbose", no_argument, NULL, 'v'},
+     ROLE_L | ROLE_C,
+     NULL,
+     "-v: each TPDU (itot), parameters, each message, byte counts and rate on stderr"},
+    {{"version", no_argument, NULL, OPT_VERSION}, ROLE_L | ROLE_C, NULL, "the version"},
     {{"help", no_argument, NULL, OPT_HELP}, ROLE_L | ROLE_C, NULL, "this text"},
 };
 #define NC_OPTION_COUNT (sizeof nc_options / sizeof nc_options[0])
@@ -74,9 +123,13 @@ static void nc_args_help(enum nc_role role)
                "Connects to HOST PORT, then copies stdin to the peer and the peer's data to\n"
                "stdout.\n");
     printf("Each read from stdin is sent as one message (one TSDU on itot). At end of stdin\n"
-           "it calls WSASendDisconnect, with the --disconnect-data if given. On stderr it\n"
-           "reports what the peer sent at connect and at disconnect (text when printable,\n"
-           "hex otherwise, with the DR reason by name) and the negotiated class.\n"
+           "on itot (no half-close: a disconnect ends both directions) it keeps receiving\n"
+           "until the peer disconnects, or until -q / --idle-timeout runs out, then calls\n"
+           "WSASendDisconnect with the --disconnect-data if given (tcp: FIN at once, and it\n"
+           "keeps receiving). On stderr it reports what the peer sent at connect and at\n"
+           "disconnect (text when printable, hex otherwise, with the DR reason by name) and\n"
+           "the negotiated class. Input the peer ended too early for exits 9; a peer that\n"
+           "ends without a DR (killed, crashed) exits 4. Options may follow ADDR PORT.\n"
            "TEXT|@FILE: the text itself, or the contents of FILE ('@@x' means the text '@x').\n\n"
            "Options:\n");
     for (size_t i = 0; i < NC_OPTION_COUNT; i++) {
@@ -95,9 +148,43 @@ static void nc_args_help(enum nc_role role)
     tool_exit_print_help();
 }
 
+/* SECS for -q / --idle-timeout, in ms. */
+static int nc_args_secs(const char *option, const char *arg, long *ms)
+{
+    long v;
+    if (args_number(option, arg, 0, 86400, &v) != 0)
+        return -1;
+    *ms = v * 1000;
+    return 0;
+}
+
 static int nc_args_option(int c, const char *arg, struct nc_opts *o)
 {
     switch (c) {
+    case OPT_TPDU_SIZE:
+        return args_number("--tpdu-size", arg, 128, 65531, &o->tpdu_size);
+    case OPT_CALLING_TSAP:
+        return args_tsap("--calling-tsap", arg, &o->calling_tsap);
+    case OPT_CALLED_TSAP:
+        return args_tsap("--called-tsap", arg, &o->called_tsap);
+    case OPT_TIMEOUT:
+        return args_number("--timeout", arg, 0, 2147483647, &o->timeout_ms);
+    case 'q':
+        return nc_args_secs("-q", arg, &o->quit_ms);
+    case OPT_IDLE:
+        return nc_args_secs("--idle-timeout", arg, &o->idle_ms);
+    case OPT_RECV_ONLY:
+        o->recv_only = 1;
+        return 0;
+    case OPT_SEND_ONLY:
+        o->send_only = 1;
+        return 0;
+    case 'k':
+        o->keep_listening = 1;
+        return 0;
+    case 'v':
+        o->verbose = 1;
+        return 0;
     case OPT_PROTO:
         return args_proto(arg, &o->proto);
     case OPT_CLASS:
@@ -133,9 +220,16 @@ int nc_args_parse(enum nc_role role, int argc, char **argv, struct nc_opts *o)
     const char *cmd = role == NC_ROLE_LISTEN ? "listen" : "connect";
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    /* No '+': options may follow the operands, as with nc. */
+    const char *shortopts = role == NC_ROLE_LISTEN ? "hvkq:" : "hvq:";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (c == OPT_HELP || c == 'h') {
             nc_args_help(role);
+            return TOOL_EXIT_OK;
+        }
+        if (c == OPT_VERSION) {
+            printf("wsp %s %s\n", cmd, WSP_TOOL_VERSION);
             return TOOL_EXIT_OK;
         }
         if (c == '?' || c == ':') {
@@ -169,6 +263,15 @@ int nc_args_parse(enum nc_role role, int argc, char **argv, struct nc_opts *o)
     }
     if (o->reject_data.set && o->reject_reason < 0) {
         report_error("listen: --reject-data needs --reject REASON");
+        return TOOL_EXIT_USAGE;
+    }
+    int itot_only = o->tpdu_size > 0 || o->calling_tsap.set || o->called_tsap.set;
+    if (o->proto == ARGS_PROTO_TCP && itot_only) {
+        report_error("%s: --tpdu-size and the TSAP options apply to --proto itot only", cmd);
+        return TOOL_EXIT_USAGE;
+    }
+    if (o->recv_only && o->send_only) {
+        report_error("%s: --recv-only and --send-only exclude each other", cmd);
         return TOOL_EXIT_USAGE;
     }
     return -1;

@@ -19,6 +19,20 @@ struct nc_opts {
     struct args_data disconnect_data; /* both: sent at end of stdin */
     int reject_reason;                /* listen: -1, or the DR reason to refuse with */
     struct args_data reject_data;     /* listen: user data of the refusal */
+    /* After end of input (itot: no half-close exists, so our disconnect ends
+     * both directions): -1 waits for the peer to disconnect; otherwise our
+     * disconnect goes quit_ms after the end of input (-q SECS), or once
+     * nothing arrived for idle_ms (--idle-timeout SECS), whichever is first. */
+    long quit_ms;
+    long idle_ms;
+    long tpdu_size;                /* itot: WSP_ITOT_TPDU_SIZE, 0 = default */
+    struct args_data calling_tsap; /* itot: WSP_ITOT_CALLING_TSAP */
+    struct args_data called_tsap;  /* itot: WSP_ITOT_CALLED_TSAP */
+    long timeout_ms;               /* itot: CR timer (TS1) and release timer (TS2); -1 = default */
+    int verbose;                   /* -v: parameters, each message, byte counts and rate */
+    int keep_listening;            /* listen -k: accept the next connection after one ends */
+    int recv_only;                 /* never read stdin: as if it were empty */
+    int send_only;                 /* discard what the peer sends; disconnect at end of input */
 };
 
 void nc_opts_init(struct nc_opts *o);

@@ -3,6 +3,7 @@
  * Input from the peer is in conn_input.c, the two stores in conn_store.c. */
 #include "conn_priv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "wsp/itot.h"
@@ -46,6 +47,12 @@ int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg, u
         ring_free(&c->outq);
         return -1;
     }
+    /* Only when asked for: a log costs 3.5 KiB per connection. */
+    if (c->cfg.log_tpdus && (c->log = calloc(1, sizeof *c->log)) == NULL) {
+        ring_free(&c->outq);
+        ring_free(&c->rx);
+        return -1;
+    }
     return 0;
 }
 
@@ -53,6 +60,45 @@ void conn_free(struct conn *c)
 {
     ring_free(&c->outq);
     ring_free(&c->rx);
+    free(c->log);
+    c->log = NULL;
+}
+
+void conn_log_tpdu(struct conn *c, int dir, const uint8_t *p, size_t len)
+{
+    struct conn_log *l = c->log;
+    if (l == NULL || len == 0)
+        return;
+    if (l->count == CONN_LOG_ENTRIES) { /* full: the oldest goes ... */
+        uint32_t lost = l->e[l->head].lost + 1u;
+        l->head = (l->head + 1) % CONN_LOG_ENTRIES;
+        l->count--;
+        /* ... and the new oldest counts it, with those it had dropped. */
+        lost += l->e[l->head].lost;
+        l->e[l->head].lost = (uint16_t)(lost > 0xFFFF ? 0xFFFF : lost);
+    }
+    struct conn_log_entry *e = &l->e[(l->head + l->count) % CONN_LOG_ENTRIES];
+    size_t h = (size_t)p[0] + 1 < len ? (size_t)p[0] + 1 : len; /* LI + 1: the header */
+    if (h > CONN_LOG_HDR)
+        h = CONN_LOG_HDR;
+    e->dir = (uint8_t)dir;
+    e->hdr_len = (uint8_t)h;
+    e->lost = 0;
+    e->tpdu_len = (uint32_t)len;
+    memcpy(e->hdr, p, h);
+    l->count++;
+}
+
+size_t conn_log_take(struct conn *c, struct conn_log_entry *out, size_t max)
+{
+    struct conn_log *l = c->log;
+    size_t n = 0;
+    while (l != NULL && l->count > 0 && n < max) {
+        out[n++] = l->e[l->head];
+        l->head = (l->head + 1) % CONN_LOG_ENTRIES;
+        l->count--;
+    }
+    return n;
 }
 
 unsigned conn_take_events(struct conn *c)
@@ -74,6 +120,7 @@ void conn_emit(struct conn *c, const struct tpdu *t)
         return;
     }
     ring_push(&c->outq, buf, n);
+    conn_log_tpdu(c, 0, buf + TPKT_HDR_LEN, n - TPKT_HDR_LEN);
     c->events |= CONN_EV_OUTPUT;
 }
 
@@ -127,11 +174,21 @@ static void size_params(struct tpdu *t, uint32_t size, bool allow_f0)
     }
 }
 
+/* Whether our CR may carry F0.  A CR that offers class 0 only carries what
+ * every RFC 1006 stack knows (TSAPs and C0): F0 only when the user asked for
+ * a TPDU size above the largest C0 (8192).  A CR offering class 2 says F0
+ * whenever the size needs it: RFC 2126 stacks know it, and the fall-back to
+ * a plain class 0 CR covers the stacks that do not. */
+static bool cr_allows_f0(const struct conn *c)
+{
+    return c->cfg.class_pref != 0 || c->cfg.tpdu_size_set;
+}
+
 /* The size our CR proposes, in octets, as the peer will read it. */
 uint32_t conn_proposed_size(const struct conn *c)
 {
     struct tpdu t = {0};
-    size_params(&t, c->cfg.tpdu_size, true);
+    size_params(&t, c->cfg.tpdu_size, cr_allows_f0(c));
     if (t.has_pref_size)
         return t.pref_size_units * 128;
     return 1u << t.tpdu_size_code;
@@ -160,7 +217,7 @@ int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_m
     t.has_called = c->cfg.called_len > 0;
     t.called_len = c->cfg.called_len;
     conn_copy(t.called, c->cfg.called, c->cfg.called_len);
-    size_params(&t, c->cfg.tpdu_size, true);
+    size_params(&t, c->cfg.tpdu_size, cr_allows_f0(c));
     /* Explicit whenever class 2 is on offer, because ISO's default ("expedited
      * used") and RFC 2126's ("not used") differ there.  A class-0-only CR leaves
      * it out: class 0 has no expedited in ISO and RFC 1006 reads an absent C6
@@ -176,6 +233,7 @@ int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_m
     if (n == 0 || ring_room(&c->outq) < n)
         return WSAEINVAL;
     ring_push(&c->outq, buf, n);
+    conn_log_tpdu(c, 0, buf + TPKT_HDR_LEN, n - TPKT_HDR_LEN);
     c->events |= CONN_EV_OUTPUT;
     conn_copy(c->conn_data, data, len);
     c->conn_data_len = (uint8_t)len;
@@ -272,7 +330,13 @@ void conn_eof(struct conn *c)
         break;
     case CONN_S_WAIT_CR:
     case CONN_S_CR_RCVD:
+        conn_finish(c, WSAECONNRESET, CONN_EV_ABORTED, true);
+        break;
     case CONN_S_CR_SENT:
+        /* TCP ended before any CC: what strict stacks do with a CR parameter
+         * they do not know.  The glue retries only when TCP had connected. */
+        if (c->role == CONN_INITIATOR && c->cfg.class_pref < 0)
+            c->fb_kind = CONN_FB_TCP_CLOSED;
         conn_finish(c, WSAECONNRESET, CONN_EV_ABORTED, true);
         break;
     case CONN_S_OPEN:

@@ -38,6 +38,17 @@
 
 enum conn_role { CONN_INITIATOR, CONN_RESPONDER };
 
+/* Why a default CR (class 2 with class 0 as alternative) failed in a way that
+ * a plain class 0 CR may pass: strict RFC 1006 stacks refuse parameters they
+ * do not know (C6, C7, F0) with a DR or ER, or just close TCP.  The values
+ * are those of WSP_ITOT_FB_* in <wsp/itot.h>. */
+enum conn_fallback {
+    CONN_FB_NONE = 0,
+    CONN_FB_DR = 1,         /* fb_code: the DR reason (130, 133 or 138) */
+    CONN_FB_ER = 2,         /* fb_code: the ER reject cause */
+    CONN_FB_TCP_CLOSED = 3, /* TCP ended before any CC (the glue adds how) */
+};
+
 enum conn_state {
     CONN_S_IDLE,    /* initiator: nothing sent yet */
     CONN_S_WAIT_CR, /* responder: TCP accepted, waiting for the CR */
@@ -47,6 +58,22 @@ enum conn_state {
     CONN_S_DR_SENT, /* our DR is queued; class 2 waits for the DC (TS2 running) */
     CONN_S_CLOSED,  /* released, refused or aborted: nothing more is sent but what is queued */
     CONN_S__COUNT
+};
+
+/* The TPDU log (WSP_ITOT_TPDU_LOG): headers of the TPDUs received and of the
+ * control TPDUs sent, the last CONN_LOG_ENTRIES of them. */
+#define CONN_LOG_ENTRIES 64
+#define CONN_LOG_HDR 48
+struct conn_log_entry {
+    uint8_t dir; /* 0 sent, 1 received */
+    uint8_t hdr_len;
+    uint16_t lost;
+    uint32_t tpdu_len;
+    uint8_t hdr[CONN_LOG_HDR];
+};
+struct conn_log {
+    uint32_t head, count; /* ring of entries */
+    struct conn_log_entry e[CONN_LOG_ENTRIES];
 };
 
 /* Bits of conn.events, set by the machine and cleared by the glue
@@ -65,11 +92,13 @@ enum conn_event {
 struct conn_cfg {
     int class_pref;     /* -1: propose class 2 with class 0 as alternative; 0 or 2: only that */
     uint32_t tpdu_size; /* largest TPDU proposed / accepted, 128..65531 */
+    bool tpdu_size_set; /* the user chose tpdu_size: a class 0 CR may then carry F0 */
     uint32_t max_tsdu;  /* largest TSDU reassembled; a longer one aborts the connection */
     uint32_t cr_timeout_ms;
     uint32_t dc_timeout_ms;
     uint32_t outq_cap; /* output queue capacity for DT data (control reserve added) */
     uint8_t calling_len, called_len;
+    bool log_tpdus; /* keep a TPDU log (WSP_ITOT_TPDU_LOG); allocated at conn_init */
     uint8_t calling[TPDU_MAX_TSAP]; /* own TSEL (initiator: C1; responder: the listening TSEL) */
     uint8_t called[TPDU_MAX_TSAP];  /* initiator: the peer's TSEL (C2) */
 };
@@ -112,6 +141,7 @@ struct conn {
     /* Release. */
     bool tx_shut;          /* our DR is queued: no more DTs */
     bool peer_disc;        /* the peer released (DR or TCP end) */
+    bool peer_dr;          /* ... and with a DR (not just a TCP end) */
     bool half_close;       /* class 0 release: the glue sends FIN once the output queue is
                               flushed and reads on until the peer's FIN (conn_eof) or TS2 */
     bool close_tcp;        /* the glue closes TCP once the output queue is flushed */
@@ -123,8 +153,15 @@ struct conn {
     uint8_t last_sent_reason; /* reason of our own last DR (tests, logs) */
     uint8_t last_er_cause;    /* cause of our own last ER, 0xFF if none sent */
 
+    /* Initiator with the default class only: set when a refusal of the CR
+     * allows the glue to retry once with a plain class 0 CR (enum conn_fallback). */
+    uint8_t fb_kind;
+    uint8_t fb_code;
+
     /* Timer: 0 when none runs. */
     uint64_t deadline_ms;
+
+    struct conn_log *log; /* NULL unless cfg.log_tpdus */
 
     /* Output queue: TPKTs in wire order. */
     struct conn_ring outq;
@@ -241,6 +278,11 @@ int conn_rx_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2
 void conn_rx_consume(struct conn *c, size_t n);
 /* Whether conn_input would take another whole TPKT (the glue reads TCP only then). */
 bool conn_rx_has_room(const struct conn *c);
+
+/* Log one TPDU (p: from its LI on, len octets) if the log is on. */
+void conn_log_tpdu(struct conn *c, int dir, const uint8_t *p, size_t len);
+/* Move up to max logged entries, oldest first, into out; returns how many. */
+size_t conn_log_take(struct conn *c, struct conn_log_entry *out, size_t max);
 
 /* Invariants (for asserts, tests and fuzzers): true if c is consistent. */
 bool conn_check(const struct conn *c);

@@ -111,9 +111,8 @@ static void on_cr(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
         return;
     }
     /* Called TSEL against the listening TSEL (spec 6, responder 2). */
-    if (c->cfg.calling_len > 0 &&
-        (!t->has_called || t->called_len != c->cfg.calling_len ||
-         memcmp(t->called, c->cfg.calling, t->called_len) != 0)) {
+    if (c->cfg.calling_len > 0 && (!t->has_called || t->called_len != c->cfg.calling_len ||
+                                   memcmp(t->called, c->cfg.calling, t->called_len) != 0)) {
         refuse_cr(c, t->src_ref, WSP_ITOT_DR_ADDRESS_UNKNOWN);
         return;
     }
@@ -144,8 +143,8 @@ static void on_cr(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
     c->tpdu_max = size;
     c->cls = cls;
     c->remote_ref = t->src_ref;
-    c->peer_conn_data_len = (uint8_t)(t->data_len > TPDU_MAX_CONN_DATA ? TPDU_MAX_CONN_DATA
-                                                                        : t->data_len);
+    c->peer_conn_data_len =
+        (uint8_t)(t->data_len > TPDU_MAX_CONN_DATA ? TPDU_MAX_CONN_DATA : t->data_len);
     conn_copy(c->peer_conn_data, t->data, c->peer_conn_data_len);
     c->peer_calling_len = t->has_calling ? t->calling_len : 0;
     conn_copy(c->peer_calling, t->calling, c->peer_calling_len);
@@ -190,8 +189,8 @@ static void on_cc(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
     }
     c->cls = cls;
     c->tpdu_max = size;
-    c->peer_conn_data_len = (uint8_t)(t->data_len > TPDU_MAX_CONN_DATA ? TPDU_MAX_CONN_DATA
-                                                                        : t->data_len);
+    c->peer_conn_data_len =
+        (uint8_t)(t->data_len > TPDU_MAX_CONN_DATA ? TPDU_MAX_CONN_DATA : t->data_len);
     conn_copy(c->peer_conn_data, t->data, c->peer_conn_data_len);
     c->peer_calling_len = t->has_calling ? t->calling_len : 0;
     conn_copy(c->peer_calling, t->calling, c->peer_calling_len);
@@ -205,10 +204,20 @@ static void on_cc(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
 static void keep_dr(struct conn *c, const struct tpdu *t)
 {
     c->peer_disc = true;
+    c->peer_dr = true;
     c->disc_reason = t->reason;
-    c->disc_data_len = (uint8_t)(t->data_len > TPDU_MAX_DISC_DATA ? TPDU_MAX_DISC_DATA
-                                                                   : t->data_len);
+    c->disc_data_len =
+        (uint8_t)(t->data_len > TPDU_MAX_DISC_DATA ? TPDU_MAX_DISC_DATA : t->data_len);
     conn_copy(c->disc_data, t->data, c->disc_data_len);
+}
+
+/* DR reasons that say "your CR's parameters": a stack that does not know C6,
+ * C7 or F0 refuses with one of these.  Other reasons (0, 3, 136, ...) refuse
+ * the connection itself, which a second CR would only repeat. */
+static bool dr_blames_parameters(uint8_t reason)
+{
+    return reason == WSP_ITOT_DR_NEGOTIATION_FAILED || reason == WSP_ITOT_DR_PROTOCOL_ERROR ||
+           reason == WSP_ITOT_DR_LENGTH_INVALID;
 }
 
 /* Initiator: the CR was refused (spec 6 initiator 5); class 2 may confirm with a DC. */
@@ -216,6 +225,10 @@ static void on_dr_refused(struct conn *c, const struct in_tpdu *in, uint64_t now
 {
     (void)now_ms;
     keep_dr(c, in->t);
+    if (c->cfg.class_pref < 0 && dr_blames_parameters(in->t->reason)) {
+        c->fb_kind = CONN_FB_DR;
+        c->fb_code = in->t->reason;
+    }
     if (c->cfg.class_pref != 0) {
         struct tpdu dc = {.code = TPDU_DC, .dst_ref = in->t->src_ref, .src_ref = c->local_ref};
         conn_emit(c, &dc);
@@ -225,7 +238,13 @@ static void on_dr_refused(struct conn *c, const struct in_tpdu *in, uint64_t now
 
 static void on_er_connecting(struct conn *c, const struct in_tpdu *in, uint64_t now_ms)
 {
-    (void)in, (void)now_ms;
+    (void)now_ms;
+    /* Every ER cause (0 not specified, 1 parameter code, 2 TPDU type, 3
+     * parameter value) says the peer could not take our CR as it was. */
+    if (c->role == CONN_INITIATOR && c->cfg.class_pref < 0) {
+        c->fb_kind = CONN_FB_ER;
+        c->fb_code = in->t->cause;
+    }
     conn_finish(c, WSAECONNRESET, CONN_EV_ABORTED, false);
 }
 
@@ -408,6 +427,7 @@ static void handle_tpkt(struct conn *c, const uint8_t *p, size_t n, uint64_t now
         struct tpdu t;
         size_t used = 0, err_off = 0;
         enum tpdu_status st = tpdu_decode(p + off, n - off, &t, &used, &err_off);
+        conn_log_tpdu(c, 1, p + off, st == TPDU_OK ? used : n - off);
         if (st != TPDU_OK) {
             on_decode_error(c, st, p + off, n - off, err_off);
             return;

@@ -86,8 +86,11 @@ int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPIN
         err = WSAEINVAL;
     else if (bind(s->fd, (struct sockaddr *)&ss, (socklen_t)itot_sockaddr_len(s->af)) != 0)
         err = errmap_from_errno(errno);
-    else
+    else {
         s->bound = true;
+        s->bind_addr = ss; /* a fall-back's second TCP connection binds the same (fallback.c) */
+        s->bind_len = (socklen_t)itot_sockaddr_len(s->af);
+    }
     pthread_mutex_unlock(&s->lock);
     return err ? itot_fail(lpErrno, err) : 0;
 }
@@ -152,8 +155,8 @@ static int give_data(LPWSABUF out, const uint8_t *d, size_t n)
 }
 
 int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
-                           LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
-                           LPQOS lpGQOS, LPINT lpErrno)
+                           LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS, LPQOS lpGQOS,
+                           LPINT lpErrno)
 {
     (void)lpSQOS, (void)lpGQOS;
     int err = itot_guard();
@@ -191,7 +194,9 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
             int one = 1;
             setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-            int rc = connect(s->fd, (struct sockaddr *)&ss, (socklen_t)itot_sockaddr_len(s->af));
+            s->remote = ss; /* for the fall-back (fallback.c) */
+            s->remote_len = (socklen_t)itot_sockaddr_len(s->af);
+            int rc = connect(s->fd, (struct sockaddr *)&ss, s->remote_len);
             if (rc != 0 && errno != EINPROGRESS) {
                 err = errmap_from_errno(errno);
             } else {
@@ -218,11 +223,10 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
                     itot_wait(s, 0);
                 if (s->conn.state == CONN_S_OPEN || s->conn.state == CONN_S_DR_SENT ||
                     (s->conn.state == CONN_S_CLOSED && s->conn.cls >= 0 && !s->conn.error))
-                    err = give_data(lpCalleeData, s->conn.peer_conn_data,
-                                    s->conn.peer_conn_data_len);
+                    err =
+                        give_data(lpCalleeData, s->conn.peer_conn_data, s->conn.peer_conn_data_len);
                 else
-                    err = s->closing ? WSAEINTR
-                                     : (s->conn.error ? s->conn.error : WSAECONNREFUSED);
+                    err = s->closing ? WSAEINTR : (s->conn.error ? s->conn.error : WSAECONNREFUSED);
             }
         }
     }
@@ -267,8 +271,8 @@ static void uncount(struct itot_sock *c)
 
 /* Ask the condition function (C8: a thread-local flag makes every call of
  * this provider from inside it fail with WSAEINPROGRESS). */
-static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb,
-                         uint8_t *callee, ULONG *callee_len)
+static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb, uint8_t *callee,
+                         ULONG *callee_len)
 {
     uint8_t caller[TPDU_MAX_CONN_DATA];
     struct sockaddr_storage local;
@@ -291,8 +295,7 @@ static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb,
 }
 
 SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
-                             LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData,
-                             LPINT lpErrno)
+                             LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData, LPINT lpErrno)
 {
     int err = itot_guard();
     struct itot_sock *l = err ? NULL : itot_lookup(h, &err);

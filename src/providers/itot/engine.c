@@ -204,6 +204,25 @@ static void close_tcp(struct itot_sock *s)
     atomic_store(&s->fd_closed, true);
 }
 
+void itot_engine_replace_fd(struct itot_sock *s, int fd)
+{
+    int old = s->fd;
+    if (old >= 0) {
+        if (s->registered)
+            epoll_ctl(eng.ep, EPOLL_CTL_DEL, old, NULL);
+        s->fd = -1; /* as in close_tcp: never a closed number for a fork's child */
+        close(old);
+    }
+    s->fd = fd;
+    s->ep_events = 0;
+    if (s->registered) {
+        s->ep_events = interest(s);
+        struct epoll_event ev = {.events = s->ep_events, .data.ptr = s};
+        if (epoll_ctl(eng.ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+            s->ep_events = 0; /* only ENOMEM/ENOSPC: the timer (TS1) still ends the wait */
+    }
+}
+
 void itot_flush(struct itot_sock *s)
 {
     if (s->fd < 0 || s->tcp_connecting || !s->has_conn)
@@ -320,6 +339,14 @@ void itot_apply(struct itot_sock *s)
         unsigned ev = conn_take_events(&s->conn);
         if (ev & CONN_EV_OUTPUT)
             itot_flush(s);
+        /* A default CR refused for its parameters: one retry as a plain
+         * class 0 CR on a new TCP connection; the user sees only its outcome. */
+        if ((ev & (CONN_EV_REFUSED | CONN_EV_ABORTED)) && s->conn.fb_kind != CONN_FB_NONE &&
+            itot_fallback_try(s)) {
+            ev = conn_take_events(&s->conn);
+            if (ev & CONN_EV_OUTPUT)
+                itot_flush(s);
+        }
         if (ev & CONN_EV_CONNECTED) {
             itot_post_event(s, FD_CONNECT, 0);
             itot_post_event(s, FD_WRITE, 0);
@@ -327,8 +354,7 @@ void itot_apply(struct itot_sock *s)
         if (ev & (CONN_EV_REFUSED | CONN_EV_ABORTED)) {
             if (s->so_error == 0)
                 s->so_error = s->conn.error;
-            if (s->conn.role == CONN_INITIATOR && !(ev & CONN_EV_CONNECTED) &&
-                s->conn.cls < 0)
+            if (s->conn.role == CONN_INITIATOR && !(ev & CONN_EV_CONNECTED) && s->conn.cls < 0)
                 itot_post_event(s, FD_CONNECT, s->conn.error);
             else
                 itot_post_event(s, FD_CLOSE, s->conn.error);
@@ -344,8 +370,7 @@ void itot_apply(struct itot_sock *s)
         if (ev)
             itot_wake(s);
         bool drained = conn_outq_len(&s->conn) == 0;
-        if (s->fd >= 0 && s->conn.half_close && drained && !s->tcp_wr_shut &&
-            !s->conn.close_tcp) {
+        if (s->fd >= 0 && s->conn.half_close && drained && !s->tcp_wr_shut && !s->conn.close_tcp) {
             shutdown(s->fd, SHUT_WR); /* the FIN follows the DR; reading goes on */
             s->tcp_wr_shut = true;
         }
@@ -440,6 +465,7 @@ static void service(struct itot_sock *s, uint32_t events)
                 s->conn.error = errmap_from_errno(err);
                 s->so_error = s->conn.error;
                 conn_eof(&s->conn);
+                s->conn.fb_kind = CONN_FB_NONE; /* no TCP, no CR refused: no fall-back */
             }
         }
         if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))

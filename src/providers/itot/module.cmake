@@ -8,6 +8,7 @@ if(TARGET wsp_itot_conn)
     ${CMAKE_CURRENT_LIST_DIR}/engine.c
     ${CMAKE_CURRENT_LIST_DIR}/listen.c
     ${CMAKE_CURRENT_LIST_DIR}/connect.c
+    ${CMAKE_CURRENT_LIST_DIR}/fallback.c
     ${CMAKE_CURRENT_LIST_DIR}/data.c
     ${CMAKE_CURRENT_LIST_DIR}/options.c
     ${CMAKE_CURRENT_LIST_DIR}/events.c

@@ -137,6 +137,30 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         return put_int(optval, optlen, (int)s->cr_wait_ms);
     case WSP_ITOT_MAX_SILENT_PER_SOURCE:
         return put_int(optval, optlen, s->max_silent_per_source);
+    case WSP_ITOT_TPDU_LOG: {
+        if (c == NULL || c->log == NULL)
+            return s->cfg.log_tpdus ? put_opt(optval, optlen, NULL, 0) : WSAENOPROTOOPT;
+        int have;
+        if (optlen == NULL || umem_read(&have, optlen, sizeof have) != 0 || have < 0)
+            return WSAEFAULT;
+        struct conn_log_entry e[16];
+        size_t max = (size_t)have / sizeof(WSP_ITOT_TPDU_LOG_ENTRY);
+        size_t n = conn_log_take(&s->conn, e, max < 16 ? max : 16);
+        _Static_assert(sizeof e[0] == sizeof(WSP_ITOT_TPDU_LOG_ENTRY), "log entry layout");
+        return put_opt(optval, optlen, e, (int)(n * sizeof e[0]));
+    }
+    case WSP_ITOT_PEER_END: {
+        /* so_error holds the TCP failure (ECONNRESET, ...) that ended it. */
+        int end = c == NULL || !c->peer_disc ? WSP_ITOT_END_NONE
+                  : c->peer_dr               ? WSP_ITOT_END_DR
+                  : s->so_error != 0         ? WSP_ITOT_END_TCP_RESET
+                                             : WSP_ITOT_END_TCP_CLOSE;
+        return put_int(optval, optlen, end);
+    }
+    case WSP_ITOT_FALLBACK: {
+        WSP_ITOT_FALLBACK_INFO fb = {.kind = s->fb_kind, .detail = s->fb_detail};
+        return put_opt(optval, optlen, &fb, (int)sizeof fb);
+    }
     default:
         return WSAENOPROTOOPT;
     }
@@ -247,6 +271,7 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
         if (started)
             return WSAEISCONN;
         s->cfg.tpdu_size = (uint32_t)v;
+        s->cfg.tpdu_size_set = true; /* a class 0 CR may now carry F0 (conn.c) */
         return 0;
     case WSP_ITOT_MAX_TSDU:
         if (v < 1)
@@ -294,7 +319,14 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
         s->trim_due = true; /* a lower bound may evict at once: the engine trims */
         itot_engine_update(s);
         return 0;
+    case WSP_ITOT_TPDU_LOG:
+        if (started)
+            return WSAEISCONN;
+        s->cfg.log_tpdus = v != 0;
+        return 0;
     case WSP_ITOT_DISCREASON:
+    case WSP_ITOT_PEER_END:
+    case WSP_ITOT_FALLBACK:
         return WSAEINVAL; /* read only */
     default:
         return WSAENOPROTOOPT;

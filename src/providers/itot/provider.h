@@ -26,31 +26,31 @@
 #include "conn.h"
 
 enum itot_kind {
-    ITOT_K_NEW,      /* created (maybe bound) */
-    ITOT_K_LISTEN,   /* listening */
-    ITOT_K_CONN,     /* has a connection (any conn state) */
+    ITOT_K_NEW,    /* created (maybe bound) */
+    ITOT_K_LISTEN, /* listening */
+    ITOT_K_CONN,   /* has a connection (any conn state) */
 };
 
 struct itot_sock {
     pthread_mutex_t lock;
     pthread_cond_t cond; /* every change a blocked call may wait for */
     atomic_int refs;
-    unsigned fork_gen; /* the process generation it was created in (see sock.c, fork) */
-    int fd; /* TCP socket, -1 once closed */
+    unsigned fork_gen;     /* the process generation it was created in (see sock.c, fork) */
+    int fd;                /* TCP socket, -1 once closed */
     atomic_bool fd_closed; /* fd was closed (read by the engine's reaper without the lock) */
     int af;
     SOCKET handle; /* INVALID_SOCKET while pending on a listener */
     enum itot_kind kind;
     bool nonblocking;
     bool bound;
-    bool closing;       /* WSPCloseSocket started: wake and fail blocked calls */
-    bool tcp_connecting;/* TCP connect() still in progress */
-    bool tcp_wr_shut;   /* FIN sent for a class 0 release (conn.half_close) */
+    bool closing;        /* WSPCloseSocket started: wake and fail blocked calls */
+    bool tcp_connecting; /* TCP connect() still in progress */
+    bool tcp_wr_shut;    /* FIN sent for a class 0 release (conn.half_close) */
     bool has_conn;
-    bool registered;    /* in the engine (epoll + registry) */
-    bool send_busy;     /* a Send is in the middle of a TSDU */
-    bool recv_shut;     /* Shutdown(SD_RECEIVE) / RecvDisconnect done */
-    bool end_seen;      /* a Recv reported the disconnect: the release is complete for the user */
+    bool registered; /* in the engine (epoll + registry) */
+    bool send_busy;  /* a Send is in the middle of a TSDU */
+    bool recv_shut;  /* Shutdown(SD_RECEIVE) / RecvDisconnect done */
+    bool end_seen;   /* a Recv reported the disconnect: the release is complete for the user */
     struct sockaddr_storage local; /* own address, kept for after the TCP close (C10) */
     socklen_t local_len;
     bool disc_deferred; /* SendDisconnect arrived during a Send: issued when it ends */
@@ -67,8 +67,8 @@ struct itot_sock {
     uint8_t disc_data[TPDU_MAX_DISC_DATA];
     uint8_t reject_reason; /* listener: WSP_ITOT_REJECT_REASON, the DR reason of CF_REJECT */
     uint32_t timeo_ms[2];  /* SO_RCVTIMEO, SO_SNDTIMEO: ms a blocking call waits (0: no limit) */
-    int max_pending; /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
-                        counted in its listener's n_pending, -1 after */
+    int max_pending;       /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
+                              counted in its listener's n_pending, -1 after */
 
     /* Input bytes not yet consumed by the state machine (at most one TPKT + a read). */
     uint8_t *in;
@@ -82,6 +82,13 @@ struct itot_sock {
     struct itot_sock *acc_next;
     struct sockaddr_storage peer;
     socklen_t peer_len;
+
+    /* Initiator: where WSPConnect went and what WSPBind asked for, so the
+     * fall-back (fallback.c) can open a second TCP connection the same way. */
+    struct sockaddr_storage remote, bind_addr;
+    socklen_t remote_len, bind_len;
+    uint8_t fb_kind; /* WSP_ITOT_FB_* of a fall-back that happened, else 0 */
+    int fb_detail;
 
     /* Listener admission (listen.c), guarded by the listener's lock. */
     struct itot_sock *silent_head, *silent_tail; /* listener: pending, no CR yet, oldest first */
@@ -178,6 +185,9 @@ void itot_flush(struct itot_sock *s);
 void itot_pull(struct itot_sock *s);
 /* Act on the state machine's events (lock held): wake, post events, close TCP. */
 void itot_apply(struct itot_sock *s);
+/* Put fd in place of s's TCP socket (lock held): the old one leaves the
+ * epoll set and is closed, fd joins it with s's interest. */
+void itot_engine_replace_fd(struct itot_sock *s, int fd);
 void itot_engine_stop(void);
 /* fork(): the parent keeps its engine, the child forgets it (sock.c calls these). */
 void itot_engine_atfork_prepare(void);
@@ -217,6 +227,13 @@ bool itot_listen_accept_failed(struct itot_sock *l, int err, uint64_t now);
 void itot_listen_evict(struct itot_evict *ev);
 void itot_listen_reserve_open(struct itot_sock *l);
 void itot_listen_reserve_close(struct itot_sock *l);
+
+/* ---- fallback.c: the default CR refused for its parameters --------------- */
+/* The connection s->conn was just refused in a way that allows one retry
+ * with a plain class 0 CR (conn.fb_kind): open a new TCP connection to the
+ * same address and send that CR on it (lock held).  true when the retry is
+ * under way (s->conn is the new connection), false to report the refusal. */
+bool itot_fallback_try(struct itot_sock *s);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
 int itot_sockaddr_len(int af);

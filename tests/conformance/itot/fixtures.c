@@ -24,7 +24,7 @@ static void itot_info(WSAPROTOCOL_INFOW *p, DWORD id, int af, const char *name)
 {
     memset(p, 0, sizeof *p);
     p->dwServiceFlags1 = XP1_CONNECT_DATA | XP1_DISCONNECT_DATA | XP1_MESSAGE_ORIENTED |
-                         XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_EXPEDITED_DATA;
+                         XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER;
     p->ProviderId = itot_guid;
     p->dwCatalogEntryId = id;
     p->ProtocolChain.ChainLen = BASE_PROTOCOL;

@@ -139,14 +139,8 @@ static void client_to_wsp_server(bool plain_close)
     snprintf(port, sizeof port, "%u", ntohs(a.sin_port));
 
     struct node_peer p;
-    const char *args[] = {"--port",
-                          port,
-                          "--send",
-                          "7",
-                          "--recv",
-                          "7",
-                          "--plain-close",
-                          plain_close ? "1" : "0",
+    const char *args[] = {"--port", port, "--send",        "7",
+                          "--recv", "7",  "--plain-close", plain_close ? "1" : "0",
                           NULL};
     assert_int_equal(node_peer_start(&p, "peer_client.js", args), 0);
 
@@ -221,7 +215,31 @@ static void client_to_wsp_server(bool plain_close)
     peer_show(&p);
 }
 
-static void wsp_client_to_server(void)
+/* How our client is set up against iso-on-tcp's server. */
+enum client_setup {
+    CLIENT_DEFAULT,      /* no option at all: the CR offers class 2 + alternative 0 */
+    CLIENT_CLASS0_TSAPS, /* WSP_ITOT_CLASS 0 and 2-octet TSAPs, default TPDU size */
+};
+
+/* The number of report lines equal to line. */
+static int peer_count(const struct node_peer *p, const char *prefix)
+{
+    int n = 0;
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < p->log_len;) {
+        if (strncmp(p->log + i, prefix, plen) == 0)
+            n++;
+        const char *nl = memchr(p->log + i, '\n', p->log_len - i);
+        const char *nul = memchr(p->log + i, 0, p->log_len - i);
+        const char *end = nl && (!nul || nl < nul) ? nl : nul;
+        if (end == NULL)
+            break;
+        i = (size_t)(end - p->log) + 1;
+    }
+    return n;
+}
+
+static void wsp_client_to_server(enum client_setup setup)
 {
     struct node_peer p;
     const char *args[] = {"--recv", "7", "--send", "7", NULL};
@@ -233,19 +251,40 @@ static void wsp_client_to_server(void)
 
     SOCKET s = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
     assert_true(s != INVALID_SOCKET);
-    int cls = 0, size = 8192; /* 8192: a C0 parameter alone, no F0 (iso-on-tcp knows only C0) */
-    assert_int_equal(wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, sizeof cls), 0);
-    assert_int_equal(
-        wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_TPDU_SIZE, (char *)&size, sizeof size), 0);
-    /* iso-on-tcp reads TSAPs as exactly two octets. */
-    assert_int_equal(wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CALLING_TSAP, "\x01\x00", 2), 0);
-    assert_int_equal(wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CALLED_TSAP, "\x01\x02", 2), 0);
+    if (setup == CLIENT_CLASS0_TSAPS) {
+        /* Class 0 with the default TPDU size (65531): the CR must carry C0
+         * 8192 alone, no F0 (iso-on-tcp knows only C0, C1, C2). */
+        int cls = 0;
+        assert_int_equal(wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, sizeof cls),
+                         0);
+        /* iso-on-tcp reads TSAPs as exactly two octets. */
+        assert_int_equal(wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CALLING_TSAP, "\x01\x00", 2), 0);
+        assert_int_equal(wsp_setsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CALLED_TSAP, "\x01\x02", 2), 0);
+    }
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (WSAConnect(s, (struct sockaddr *)&a, sizeof a, NULL, NULL, NULL, NULL) != 0) {
         int e = WSAGetLastError();
         closesocket(s);
         peer_fail(&p, "WSAConnect to iso-on-tcp: %s", ename(e));
+    }
+    /* Class 0 negotiated, size 8192 (its C0 answer to our C0 8192). */
+    int cls = -1, size = 0, olen = (int)sizeof cls;
+    assert_int_equal(wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_CLASS, (char *)&cls, &olen), 0);
+    assert_int_equal(cls, 0);
+    olen = (int)sizeof size;
+    assert_int_equal(wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_TPDU_SIZE, (char *)&size, &olen), 0);
+    assert_int_equal(size, 8192);
+    WSP_ITOT_FALLBACK_INFO fb = {-1, -1};
+    olen = (int)sizeof fb;
+    assert_int_equal(wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_FALLBACK, (char *)&fb, &olen), 0);
+    assert_int_equal(olen, (int)sizeof fb);
+    if (setup == CLIENT_DEFAULT) {
+        /* iso-on-tcp cannot parse C6/C7/F0 and destroys the TCP connection
+         * before any CC: one retry with a plain class 0 CR. */
+        assert_int_equal(fb.kind, WSP_ITOT_FB_TCP_CLOSED);
+    } else {
+        assert_int_equal(fb.kind, WSP_ITOT_FB_NONE);
     }
     uint8_t buf[16384], want[16384];
     size_t len = 0, wlen = 0;
@@ -284,6 +323,15 @@ static void wsp_client_to_server(void)
     snprintf(expect + o, sizeof expect - (size_t)o, "\"}");
     if (!node_peer_printed(&p, expect) || st != 0)
         peer_fail(&p, "iso-on-tcp did not report the DR %s (exit %d)", expect, st);
+    /* The default CR took two TCP connections (refused, then the plain one);
+     * a class 0 CR one, accepted at once. */
+    int want_tcp = setup == CLIENT_DEFAULT ? 2 : 1;
+    if (peer_count(&p, "{\"event\":\"tcp-accepted\"") != want_tcp ||
+        peer_count(&p, "{\"event\":\"refused-cr\"") != want_tcp - 1)
+        peer_fail(&p, "expected %d TCP connection(s), %d refused CR(s)", want_tcp, want_tcp - 1);
+    /* The CR iso-on-tcp accepted carried C0 8192 (code 13) and nothing it refuses. */
+    if (peer_count(&p, "{\"event\":\"cr\",\"class\":0,") != 1)
+        peer_fail(&p, "iso-on-tcp did not report one class 0 CR");
     peer_show(&p);
 }
 
@@ -300,10 +348,19 @@ static void sd_d10_iso_on_tcp_client_plain_close_to_wsp_server(void **state)
     client_to_wsp_server(true);
 }
 
+/* Our client with every option at its default: the default CR is refused by
+ * iso-on-tcp (TCP closed), the plain class 0 retry connects (issue 12). */
 static void sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server(void **state)
 {
     (void)state;
-    wsp_client_to_server();
+    wsp_client_to_server(CLIENT_DEFAULT);
+}
+
+/* Class 0 forced, default TPDU size: the first CR is accepted (no F0). */
+static void wsp_class0_client_default_size_to_iso_on_tcp_server(void **state)
+{
+    (void)state;
+    wsp_client_to_server(CLIENT_CLASS0_TSAPS);
 }
 
 int main(void)
@@ -312,6 +369,7 @@ int main(void)
         cmocka_unit_test(sd_d10_iso_on_tcp_client_dr_data_to_wsp_server),
         cmocka_unit_test(sd_d10_iso_on_tcp_client_plain_close_to_wsp_server),
         cmocka_unit_test(sd_c1_c3_wsp_client_dr_data_to_iso_on_tcp_server),
+        cmocka_unit_test(wsp_class0_client_default_size_to_iso_on_tcp_server),
     };
     return cmocka_run_group_tests_name("iso_on_tcp", tests, setup, teardown);
 }

@@ -5,6 +5,12 @@
 // accepted TCP socket is wrapped in one.  It receives N messages and checks
 // them, sends M messages, and reports the DR it gets (reason, user data) as
 // the 'raw-message' event shows it.
+// A connection that fails before its CC (iso-on-tcp refuses a CR carrying any
+// parameter but C0/C1/C2 and destroys the socket) is reported as
+// {"event":"refused-cr"} and the server keeps listening: that is how wsp's
+// default CR (class 2 + alternative 0, with C6/C7/F0) meets it, and wsp then
+// retries with a plain class 0 CR on a new TCP connection.  The server stops
+// listening once one connection is established.
 // Usage: node peer_server.js --recv N --send M  (prints {"event":"listening","port":P})
 const net = require('net');
 const isoontcp = require('iso-on-tcp');
@@ -13,11 +19,17 @@ const { TPDU_SIZE, message, report, args } = require('./peer_common.js');
 const a = args();
 const nRecv = parseInt(a.recv || '7'), nSend = parseInt(a.send || '7');
 
+let established = false;
 const server = net.createServer(sock => {
-    server.close(); // one connection only
-    let received = 0, dr = null;
+    if (established) { sock.destroy(); return; } // one connection only
+    let received = 0, dr = null, connected = false;
+    report({ event: 'tcp-accepted' });
     const conn = new isoontcp.ISOOnTCPClient(sock, { srcTSAP: 0x0102, dstTSAP: 0x0100, tpduSize: TPDU_SIZE });
-    conn.on('error', e => { report({ event: 'error', what: String(e) }); process.exitCode = 1; });
+    conn.on('error', e => {
+        if (!connected) { report({ event: 'refused-cr', what: String(e) }); return; }
+        report({ event: 'error', what: String(e) });
+        process.exitCode = 1;
+    });
     conn.on('raw-message', m => {
         if (m.type === isoontcp.constants.tpdu_type.CR)
             report({ event: 'cr', class: m.class, srcTSAP: m.srcTSAP, dstTSAP: m.dstTSAP,
@@ -27,7 +39,11 @@ const server = net.createServer(sock => {
             report(dr);
         }
     });
-    conn.on('connect', () => report({ event: 'connected', tpdu: conn.negotiatedTpduSize }));
+    conn.on('connect', () => {
+        connected = established = true;
+        server.close();
+        report({ event: 'connected', tpdu: conn.negotiatedTpduSize });
+    });
     conn.on('message', m => {
         const want = message(1, received);
         if (!want.equals(m.payload)) {
@@ -42,6 +58,7 @@ const server = net.createServer(sock => {
         }
     });
     conn.on('close', () => {
+        if (!connected) return; // a refused CR: wait for the next connection
         report({ event: 'closed', received, dr: !!dr });
         if (received !== nRecv || !dr) process.exitCode = 1;
     });

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "providers/itot/conn.h"
 #include "providers/itot/tpdu.h"
 
 #define MAX_FRAMES 64
@@ -323,6 +324,91 @@ static void build_class0(struct session *s)
                       .src_ref = 1,
                       .reason = 128,
                       POOL(1100, TPDU_MAX_DISC_DATA)});
+}
+
+/* ---- frames the state machine itself produces (issue 12) ---------------- *
+ * What `wsp connect/listen` options make the provider send: the default CR,
+ * the plain class 0 CR of the fall-back, a class 0 CR with TSAPs and a small
+ * size, one with a size the user set above 8192 (F0), and the CCs that answer
+ * them.  Each frame is the state machine's own output queue, decoded and
+ * re-encoded only to describe it to the checks (the bytes must not change). */
+
+/* Moves the first TPKT queued by c into the session as a frame. */
+static void take_frame(struct session *s, struct conn *c, char dir, const char *what, uint8_t *raw,
+                       size_t *raw_len)
+{
+    const uint8_t *span[2];
+    size_t len[2], n = 0, tl = 0;
+    int k = conn_outq_peek(c, span, len);
+    for (int i = 0; i < k && n < MAX_FRAME_LEN; i++) {
+        size_t take = len[i] < MAX_FRAME_LEN - n ? len[i] : MAX_FRAME_LEN - n;
+        memcpy(raw + n, span[i], take);
+        n += take;
+    }
+    size_t used = 0;
+    struct tpdu t;
+    if (tpkt_peek(raw, n, &tl) != TPKT_OK ||
+        tpdu_decode(raw + TPKT_HDR_LEN, tl - TPKT_HDR_LEN, &t, &used, NULL) != TPDU_OK) {
+        fail("%s: %s: the state machine queued no decodable TPDU", s->name, what);
+        return;
+    }
+    conn_outq_consume(c, tl);
+    *raw_len = tl;
+    add(s, dir, what, t);
+    const struct frame *f = &s->frames[s->n - 1];
+    if (f->len != tl || memcmp(f->wire, raw, tl) != 0)
+        fail("%s: %s: re-encoding changed the bytes", s->name, what);
+}
+
+/* One connection set up by two state machines: CR, then CC. */
+static void build_conn(struct session *s, const struct conn_cfg *ci, const struct conn_cfg *cr,
+                       const char *cr_what, const char *cc_what)
+{
+    struct conn a, b;
+    if (conn_init(&a, CONN_INITIATOR, ci, 1) != 0 || conn_init(&b, CONN_RESPONDER, cr, 2) != 0) {
+        fail("%s: conn_init", s->name);
+        return;
+    }
+    uint8_t raw[MAX_FRAME_LEN];
+    size_t n = 0;
+    if (conn_connect(&a, NULL, 0, 0) != 0)
+        fail("%s: conn_connect", s->name);
+    take_frame(s, &a, 'I', cr_what, raw, &n);
+    conn_input(&b, raw, n, 0);
+    if (b.state != CONN_S_CR_RCVD || conn_accept(&b, NULL, 0) != 0)
+        fail("%s: %s was not accepted", s->name, cr_what);
+    else
+        take_frame(s, &b, 'O', cc_what, raw, &n);
+    conn_free(&a);
+    conn_free(&b);
+}
+
+static void build_field(struct session *s)
+{
+    struct conn_cfg dflt, c0, c0_tsap, c0_big, l_tsap;
+    conn_cfg_default(&dflt);
+    c0 = dflt;
+    c0.class_pref = 0; /* --class 0, and the fall-back's plain CR */
+    c0_tsap = c0;      /* --class 0 --calling-tsap CLIENT --called-tsap 0x0102 --tpdu-size 1024 */
+    c0_tsap.tpdu_size = 1024;
+    c0_tsap.tpdu_size_set = true;
+    c0_tsap.calling_len = 6;
+    memcpy(c0_tsap.calling, "CLIENT", 6);
+    c0_tsap.called_len = 2;
+    c0_tsap.called[0] = 0x01, c0_tsap.called[1] = 0x02;
+    l_tsap = dflt; /* listen --calling-tsap 0x0102 */
+    l_tsap.calling_len = 2;
+    l_tsap.calling[0] = 0x01, l_tsap.calling[1] = 0x02;
+    c0_big = c0; /* --class 0 --tpdu-size 16384: F0 */
+    c0_big.tpdu_size = 16384;
+    c0_big.tpdu_size_set = true;
+    build_conn(s, &dflt, &dflt, "default CR (class 2, alt 0, C0, F0, C6, C7)", "CC class 2");
+    build_conn(s, &c0, &dflt, "plain class 0 CR (fall-back, --class 0): C0 8192 only",
+               "CC class 0 in kind: C0 only");
+    build_conn(s, &c0_tsap, &l_tsap, "class 0 CR with TSAPs and --tpdu-size 1024",
+               "CC class 0 echoing the TSAPs, C0 1024");
+    build_conn(s, &c0_big, &dflt, "class 0 CR with --tpdu-size 16384: C0 and F0",
+               "CC class 0 answering F0 with F0");
 }
 
 /* ---- running the tools -------------------------------------------------- */
@@ -667,11 +753,14 @@ int main(int argc, char **argv)
 
     static struct session class2 = {.name = "class2", .client_port = 40000, .server_port = 10200};
     static struct session class0 = {.name = "class0", .client_port = 40001, .server_port = 10201};
+    static struct session field = {.name = "field", .client_port = 40002, .server_port = 10202};
     build_class2(&class2);
     build_class0(&class0);
+    build_field(&field);
     if (failures == 0) {
         run_session(&class2, argv[1]);
         run_session(&class0, argv[1]);
+        run_session(&field, argv[1]);
     }
     if (failures > 0) {
         printf("%d failure(s); captures and tshark output kept in %s\n", failures, argv[1]);

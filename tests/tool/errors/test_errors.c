@@ -268,7 +268,9 @@ static void tool_sd_d3_itot_disconnect_data_65_msgsize(void **state)
     char data[66];
     memset(data, 'x', 65);
     data[65] = '\0';
-    const char *cargs[] = {"connect", "--disconnect-data", data, "127.0.0.1", port, NULL};
+    /* -q 0: disconnect at end of (empty) input, without waiting for the peer. */
+    const char *cargs[] = {"connect", "-q",        "0",  "--disconnect-data",
+                           data,      "127.0.0.1", port, NULL};
     int cst = proc_run(&c, cargs);
     proc_finish(&l);
     assert_int_equal(cst, EX_MSGSIZE);

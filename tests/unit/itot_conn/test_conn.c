@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the pure itot state machine (src/providers/itot/conn.h): two
  * machines wired back to back (output queue of one into the input of the
- * other), and hand-made TPKTs for the malformed-input rules of docs/providers-itot.md ("Limits and bad input"). */
+ * other), and hand-made TPKTs for the malformed-input rules of docs/providers-itot.md ("Limits and
+ * bad input"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -285,6 +286,162 @@ static void cc_selecting_class0_has_no_c6(void **state)
         assert_int_equal(p.a.cls, 0);
         pair_free(&p);
     }
+}
+
+/* ---- What a class 0 CR carries, and when a refused default CR may be
+ * retried as a plain class 0 CR (issue 12, docs/providers-itot.md). ------- */
+
+/* Class 0 with the default TPDU size (65531): C0 8192 and no F0, the form
+ * every RFC 1006 stack knows. */
+static void cr_class0_default_size_has_c0_only(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0, -1);
+    assert_int_equal(conn_connect(&p.a, NULL, 0, 0), 0);
+    struct tpdu t;
+    uint8_t buf[256];
+    peek_tpdu(&p.a, &t, buf, sizeof buf);
+    assert_true(t.has_tpdu_size);
+    assert_int_equal(t.tpdu_size_code, 0x0D);
+    assert_false(t.has_pref_size);
+    assert_false(t.has_add_options);
+    assert_int_equal(t.n_alt_classes, 0);
+    /* The responder answers in kind: a class 0 CC with C0 only. */
+    pump(&p.a, &p.b);
+    assert_int_equal(conn_accept(&p.b, NULL, 0), 0);
+    peek_tpdu(&p.b, &t, buf, sizeof buf);
+    assert_int_equal(t.code, TPDU_CC);
+    assert_int_equal(t.class_opt, 0x00);
+    assert_true(t.has_tpdu_size);
+    assert_int_equal(t.tpdu_size_code, 0x0D);
+    assert_false(t.has_pref_size);
+    assert_false(t.has_add_options);
+    pump(&p.b, &p.a);
+    assert_int_equal(p.a.state, CONN_S_OPEN);
+    assert_int_equal(p.a.tpdu_max, 8192);
+    pair_free(&p);
+}
+
+/* Class 0 with a size the user asked for above 8192: F0 says it. */
+static void cr_class0_asked_size_carries_f0(void **state)
+{
+    (void)state;
+    struct conn_cfg cfg;
+    conn_cfg_default(&cfg);
+    cfg.class_pref = 0;
+    cfg.tpdu_size = 16384;
+    cfg.tpdu_size_set = true;
+    struct conn a;
+    assert_int_equal(conn_init(&a, CONN_INITIATOR, &cfg, 1), 0);
+    assert_int_equal(conn_connect(&a, NULL, 0, 0), 0);
+    struct tpdu t;
+    uint8_t buf[256];
+    peek_tpdu(&a, &t, buf, sizeof buf);
+    assert_true(t.has_pref_size);
+    assert_int_equal(t.pref_size_units, 16384 / 128);
+    conn_free(&a);
+}
+
+/* A hand-made reply TPDU (in a TPKT) fed to the initiator after its CR. */
+static void feed_reply(struct conn *c, const uint8_t *tpdu, size_t n)
+{
+    uint8_t buf[64];
+    buf[0] = 3, buf[1] = 0, buf[2] = 0, buf[3] = (uint8_t)(n + 4);
+    memcpy(buf + 4, tpdu, n);
+    conn_input(c, buf, n + 4, 0);
+}
+
+static void refused_default_cr(int cls, const uint8_t *reply, size_t n, bool eof, uint8_t want_kind,
+                               uint8_t want_code)
+{
+    struct conn_cfg cfg;
+    conn_cfg_default(&cfg);
+    cfg.class_pref = cls;
+    struct conn a;
+    assert_int_equal(conn_init(&a, CONN_INITIATOR, &cfg, 1), 0);
+    assert_int_equal(conn_connect(&a, NULL, 0, 0), 0);
+    drop_output(&a);
+    if (eof)
+        conn_eof(&a);
+    else
+        feed_reply(&a, reply, n);
+    assert_int_equal(a.state, CONN_S_CLOSED);
+    assert_int_equal(a.fb_kind, want_kind);
+    if (want_kind != CONN_FB_NONE && want_kind != CONN_FB_TCP_CLOSED)
+        assert_int_equal(a.fb_code, want_code);
+    conn_free(&a);
+}
+
+static void default_cr_refused_for_parameters_allows_fallback(void **state)
+{
+    (void)state;
+    /* DR reasons 130, 133, 138: the CR's parameters. */
+    const uint8_t dr130[] = {0x06, 0x80, 0x00, 0x01, 0x00, 0x07, 130};
+    const uint8_t dr133[] = {0x06, 0x80, 0x00, 0x01, 0x00, 0x07, 133};
+    const uint8_t dr138[] = {0x06, 0x80, 0x00, 0x01, 0x00, 0x07, 138};
+    /* ER cause 1 (invalid parameter code). */
+    const uint8_t er[] = {0x04, 0x70, 0x00, 0x01, 0x01};
+    refused_default_cr(-1, dr130, sizeof dr130, false, CONN_FB_DR, 130);
+    refused_default_cr(-1, dr133, sizeof dr133, false, CONN_FB_DR, 133);
+    refused_default_cr(-1, dr138, sizeof dr138, false, CONN_FB_DR, 138);
+    refused_default_cr(-1, er, sizeof er, false, CONN_FB_ER, 1);
+    refused_default_cr(-1, NULL, 0, true, CONN_FB_TCP_CLOSED, 0);
+}
+
+static void other_refusals_or_forced_class_never_fall_back(void **state)
+{
+    (void)state;
+    /* Reasons that refuse the connection itself: a second CR would repeat it. */
+    const uint8_t dr0[] = {0x06, 0x80, 0x00, 0x01, 0x00, 0x07, 0};
+    const uint8_t dr3[] = {0x06, 0x80, 0x00, 0x01, 0x00, 0x07, 3};
+    const uint8_t dr136[] = {0x06, 0x80, 0x00, 0x01, 0x00, 0x07, 136};
+    const uint8_t dr130[] = {0x06, 0x80, 0x00, 0x01, 0x00, 0x07, 130};
+    const uint8_t er[] = {0x04, 0x70, 0x00, 0x01, 0x01};
+    refused_default_cr(-1, dr0, sizeof dr0, false, CONN_FB_NONE, 0);
+    refused_default_cr(-1, dr3, sizeof dr3, false, CONN_FB_NONE, 0);
+    refused_default_cr(-1, dr136, sizeof dr136, false, CONN_FB_NONE, 0);
+    /* A class the user forced is never changed behind its back. */
+    for (int cls = 0; cls <= 2; cls += 2) {
+        refused_default_cr(cls, dr130, sizeof dr130, false, CONN_FB_NONE, 0);
+        refused_default_cr(cls, er, sizeof er, false, CONN_FB_NONE, 0);
+        refused_default_cr(cls, NULL, 0, true, CONN_FB_NONE, 0);
+    }
+}
+
+/* The TPDU log (WSP_ITOT_TPDU_LOG): off unless asked; the CR sent and the
+ * CC received; the last 64 kept, the older ones counted as lost. */
+static void tpdu_log_keeps_the_last_64_with_the_count_lost(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, -1, -1);
+    assert_null(p.a.log);
+    pair_free(&p);
+    struct conn_cfg ca, cb;
+    conn_cfg_default(&ca);
+    conn_cfg_default(&cb);
+    ca.log_tpdus = true;
+    assert_int_equal(conn_init(&p.a, CONN_INITIATOR, &ca, 1), 0);
+    assert_int_equal(conn_init(&p.b, CONN_RESPONDER, &cb, 2), 0);
+    pair_connect(&p);
+    struct conn_log_entry e[CONN_LOG_ENTRIES + 1];
+    assert_int_equal(conn_log_take(&p.a, e, 4), 2);
+    assert_int_equal(e[0].dir, 0);
+    assert_int_equal(e[0].hdr[1] & 0xF0, TPDU_CR);
+    assert_int_equal(e[0].tpdu_len, e[0].hdr[0] + 1u + 5u); /* header + "HELLO" */
+    assert_int_equal(e[1].dir, 1);
+    assert_int_equal(e[1].hdr[1] & 0xF0, TPDU_CC);
+    assert_int_equal(conn_log_take(&p.a, e, 4), 0);
+    /* 70 DTs received: 64 kept, the first kept says 6 were dropped. */
+    for (int i = 0; i < 70; i++)
+        send_tsdu(&p.b, (const uint8_t *)"x", 1);
+    pump(&p.b, &p.a);
+    assert_int_equal(conn_log_take(&p.a, e, CONN_LOG_ENTRIES + 1), CONN_LOG_ENTRIES);
+    assert_int_equal(e[0].lost, 6);
+    assert_int_equal(e[1].lost, 0);
+    assert_int_equal(e[0].hdr[1], TPDU_DT);
+    pair_free(&p);
 }
 
 static void cc_selecting_class2_carries_c6_01_00(void **state)
@@ -1137,6 +1294,11 @@ int main(void)
         cmocka_unit_test(cr_class0_only_has_no_c6),
         cmocka_unit_test(cc_selecting_class0_has_no_c6),
         cmocka_unit_test(cc_selecting_class2_carries_c6_01_00),
+        cmocka_unit_test(cr_class0_default_size_has_c0_only),
+        cmocka_unit_test(tpdu_log_keeps_the_last_64_with_the_count_lost),
+        cmocka_unit_test(cr_class0_asked_size_carries_f0),
+        cmocka_unit_test(default_cr_refused_for_parameters_allows_fallback),
+        cmocka_unit_test(other_refusals_or_forced_class_never_fall_back),
         cmocka_unit_test(class0_forced_by_initiator),
         cmocka_unit_test(class2_with_alt_to_class0_only_responder),
         cmocka_unit_test(class2_mandatory_refused_by_class0_responder),
