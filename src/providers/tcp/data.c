@@ -116,6 +116,10 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
         return tcp_fail(lpErrno, err);
     if (ov != NULL)
         return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+    /* Windows: lpNumberOfBytesSent may be NULL only with an lpOverlapped; a
+     * plain call must tell the caller how much it sent. */
+    if (sent == NULL)
+        return tcp_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(dwFlags, &flags)) != 0 || (err = tcp_send_allowed(ts, to)) != 0)
         return tcp_fail(lpErrno, err);
@@ -193,10 +197,13 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
         return tcp_fail(lpErrno, err);
     if (ov != NULL)
         return tcp_fail(lpErrno, WSAEOPNOTSUPP);
-    /* *lpFlags is read now and written after the receive: both checked first. */
+    /* *lpFlags is read now and written after the receive: both checked first.
+     * Windows: lpFlags is a required in/out parameter, and lpNumberOfBytesRecvd
+     * may be NULL only with an lpOverlapped: NULL would consume data whose
+     * length (or MSG_PARTIAL) the caller could never learn. */
     DWORD inflags = 0;
-    if (lpFlags != NULL && (umem_read(&inflags, lpFlags, sizeof inflags) != 0 ||
-                            tcp_out_ok(lpFlags, sizeof *lpFlags) != 0))
+    if (lpFlags == NULL || got == NULL || umem_read(&inflags, lpFlags, sizeof inflags) != 0 ||
+        tcp_out_ok(lpFlags, sizeof *lpFlags) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)

@@ -292,6 +292,9 @@ static void tcp_data_send_bad_pointers_fault_and_send_nothing(void **state)
     WSABUF ok = {3, abc};
     assert_int_equal(send_err(a, &ok, 1, (LPDWORD)(void *)m.none), WSAEFAULT);
     assert_int_equal(send_err(a, &ok, 1, (LPDWORD)(void *)m.ro), WSAEFAULT);
+    /* NULL count without lpOverlapped: Windows' WSASend page allows NULL only
+     * with an lpOverlapped; nothing may be sent */
+    assert_int_equal(send_err(a, &ok, 1, NULL), WSAEFAULT);
     /* read-only memory is fine where the call only reads: the array and data */
     WSABUF *ro_array = (WSABUF *)(void *)(m.ro + 256); /* {0, NULL}: nothing to send */
     assert_int_equal(send_err(a, ro_array, 1, &n), 0);
@@ -350,6 +353,10 @@ static void tcp_data_recv_bad_pointers_fault_and_consume_nothing(void **state)
     assert_int_equal(recv_err(b, &in, 1, (LPDWORD)(void *)m.ro, &flags), WSAEFAULT);
     assert_int_equal(recv_err(b, &in, 1, &n, (LPDWORD)(void *)m.none), WSAEFAULT);
     assert_int_equal(recv_err(b, &in, 1, &n, (LPDWORD)(void *)(m.ro + BAD_FLAGS)), WSAEFAULT);
+    /* NULL count (allowed only with an lpOverlapped) or NULL flags (a required
+     * in/out parameter, WSARecv page): WSAEFAULT, nothing consumed */
+    assert_int_equal(recv_err(b, &in, 1, NULL, &flags), WSAEFAULT);
+    assert_int_equal(recv_err(b, &in, 1, &n, NULL), WSAEFAULT);
     /* all three octets are still there, and the socket works */
     n = 0;
     flags = 0;
