@@ -354,6 +354,10 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         return itot_fail(lpErrno, err);
     if (lpOverlapped != NULL || lpCompletionRoutine != NULL)
         return itot_fail(lpErrno, WSAEOPNOTSUPP);
+    /* Windows: the count may be NULL only with an lpOverlapped (same rule as
+     * the tcp provider). */
+    if (lpNumberOfBytesSent == NULL)
+        return itot_fail(lpErrno, WSAEFAULT);
     if ((err = send_flags(dwFlags)) != 0)
         return itot_fail(lpErrno, err);
     WSABUF bufs[ITOT_MAX_BUFS];
@@ -462,6 +466,11 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     DWORD flags = 0, probe = 0;
     if (dwBufferCount > ITOT_MAX_BUFS)
         return itot_fail(lpErrno, WSAENOBUFS);
+    /* Windows: lpFlags is a required in/out parameter and the count may be
+     * NULL only with an lpOverlapped: without them a TSDU (or its
+     * MSG_PARTIAL) would be consumed unseen. */
+    if (lpFlags == NULL || lpNumberOfBytesRecvd == NULL)
+        return itot_fail(lpErrno, WSAEFAULT);
     /* The WSABUF array, *lpFlags, and a read of *lpNumberOfBytesRecvd (an
      * unmapped one fails here, before any wait) in one syscall. */
     {

@@ -39,6 +39,8 @@
 
 #include "fuzz/fuzz_check.h"
 
+static bool verbose; /* FUZZ_API_SEQ_VERBOSE: print each call and the flows */
+
 /* ---- input reader -------------------------------------------------------- */
 struct in {
     const uint8_t *p;
@@ -311,6 +313,10 @@ static void op_send(struct in *r, int d)
         out_ptr(ckind % 3 == 0 ? ckind / 3 : P_GOOD, &sent_out, sizeof(DWORD), &count_ok);
     int rc = WSASend(sd->s, arr, 2, count, 0, NULL, NULL);
     int err = rc == 0 ? 0 : WSAGetLastError();
+    if (verbose)
+        fprintf(stderr, "send %c len=%zu buf=%u arr=%u count=%u -> rc=%d err=%d sent=%u\n", "AB"[d],
+                len, bkind % P_KINDS, akind % 4, ckind % 3 == 0 ? ckind / 3 % P_KINDS : 0, rc, err,
+                (unsigned)sent_out);
     if (sd->closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
@@ -786,7 +792,7 @@ static void finish(void)
             if (!m.side[d].recv_shut)
                 drain(d, deadline, true);
     }
-    if (getenv("FUZZ_API_SEQ_VERBOSE") != NULL)
+    if (verbose)
         for (int d = 0; d < 2; d++)
             fprintf(stderr, "%s %c->%c: sent %zu in %zu msgs, got %zu in %zu, %s%s\n",
                     m.itot ? "itot" : "tcp", "AB"[d], "BA"[d], m.flow[d].sent, m.flow[d].nmsg,
@@ -811,6 +817,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     ready = true;
     WSADATA wd;
     FUZZ_CHECK(WSAStartup(MAKEWORD(2, 2), &wd) == 0);
+    verbose = getenv("FUZZ_API_SEQ_VERBOSE") != NULL;
     memory_init();
     listener_init(0);
     listener_init(1);

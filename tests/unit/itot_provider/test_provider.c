@@ -439,6 +439,10 @@ static void tsdu_bad_pointers_fault_and_nothing_lost(void **state)
     assert_int_equal(P->lpWSPSend(k.s, (LPWSABUF)bad, 1, &n, 0, NULL, NULL, NULL, &err),
                      SOCKET_ERROR);
     assert_int_equal(err, WSAEFAULT);
+    /* a NULL count without lpOverlapped (allowed only with one, WSASend page) */
+    err = 0;
+    assert_int_equal(P->lpWSPSend(k.s, &one, 1, NULL, 0, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
     WSABUF hello = {.len = 5, .buf = "HELLO"};
     assert_int_equal(P->lpWSPSend(k.s, &hello, 1, &n, 0, NULL, NULL, NULL, &err), 0);
     assert_int_equal(n, 5);
@@ -461,6 +465,13 @@ static void tsdu_bad_pointers_fault_and_nothing_lost(void **state)
     err = 0;
     assert_int_equal(P->lpWSPRecv(s, (LPWSABUF)bad, 1, &n, &flags, NULL, NULL, NULL, &err),
                      SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    /* NULL count (only with lpOverlapped) or NULL flags (required, WSARecv page) */
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, NULL, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, NULL, NULL, NULL, NULL, &err), SOCKET_ERROR);
     assert_int_equal(err, WSAEFAULT);
     flags = 0;
     assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
