@@ -228,14 +228,16 @@ static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int
     case SO_SNDBUF:
     case SO_KEEPALIVE:
     case SO_REUSEADDR: {
-        /* SO_LINGER is accepted but never makes SendDisconnect or close block (C11). */
+        /* SO_LINGER is accepted but never makes SendDisconnect or close block (C11).
+         * Windows' setsockopt: WSAEFAULT when optlen is too small for the
+         * value; a larger optlen is fine (only the value is read). */
         char buf[sizeof(struct linger)];
-        if (optval == NULL || optlen <= 0 || (size_t)optlen > sizeof buf ||
-            umem_read(buf, optval, (size_t)optlen) != 0)
+        size_t need = name == SO_LINGER ? sizeof(struct linger) : sizeof(int);
+        if (optval == NULL || optlen < (int)need || umem_read(buf, optval, need) != 0)
             return WSAEFAULT;
         if (name == SO_LINGER)
             return 0;
-        if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, name, buf, (socklen_t)optlen) != 0)
+        if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, name, buf, (socklen_t)need) != 0)
             return s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
         return 0;
     }

@@ -591,6 +591,9 @@ static void op_option(struct in *r, int d)
             vok = true; /* reading it is fine */
         int rc = wsp_setsockopt(sd->s, o->level, o->name, v, optlen);
         int err = rc == 0 ? 0 : WSAGetLastError();
+        if (verbose)
+            fprintf(stderr, "setsockopt %c level=%#x name=%#x len=%d vok=%d -> rc=%d err=%d\n",
+                    "AB"[d], (unsigned)o -> level, (unsigned)o -> name, optlen, vok, rc, err);
         if (sd->closed) {
             FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
             return;

@@ -663,6 +663,28 @@ static void setopt_bytes_fault_keeps_old_value(void **state)
     conf_close(&ctx4, s);
 }
 
+/* Windows' setsockopt takes an optlen larger than the value (it reads what it
+ * needs) and refuses only one that is too small (WSAEFAULT). */
+static void setopt_int_longer_optlen_is_fine(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, -1);
+    int err = 0;
+    int on[4] = {1, 0, 0, 0};
+    assert_int_equal(P->lpWSPSetSockOpt(s, SOL_SOCKET, SO_KEEPALIVE, (char *)on, sizeof on, &err),
+                     0);
+    int got = 0, len = sizeof got;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_KEEPALIVE, (char *)&got, &len, &err), 0);
+    assert_int_not_equal(got, 0);
+    err = 0;
+    assert_int_equal(P->lpWSPSetSockOpt(s, SOL_SOCKET, SO_KEEPALIVE, (char *)on, 2, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
 /* D1: a GetSockOpt(SO_ERROR) that cannot write its answer does not consume
  * the pending error: the next good read still reports it. */
 static void so_error_kept_when_read_faults(void **state)
@@ -714,6 +736,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(discdata_option_sent_at_close, setup, teardown),
         cmocka_unit_test_setup_teardown(defer_after_listener_close_refuses_caller, setup, teardown),
         cmocka_unit_test_setup_teardown(setopt_bytes_fault_keeps_old_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(setopt_int_longer_optlen_is_fine, setup, teardown),
         cmocka_unit_test_setup_teardown(so_error_kept_when_read_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(deferred_disconnect_refuses_sends_and_keeps_data, setup,
                                         teardown),
