@@ -45,7 +45,7 @@ static const struct {
     {ENETRESET, WSAENETRESET},
     {ECONNABORTED, WSAECONNABORTED},
     {ECONNRESET, WSAECONNRESET},
-    {EPIPE, WSAESHUTDOWN},
+    {EPIPE, WSAECONNRESET}, /* the peer is gone: a local shutdown is refused before any syscall */
     {ENOBUFS, WSAENOBUFS},
     {ENOMEM, WSAENOBUFS},
     {EISCONN, WSAEISCONN},

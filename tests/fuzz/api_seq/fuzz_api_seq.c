@@ -369,8 +369,8 @@ static void op_recv(struct in *r, int d)
         buf_ok = len == 0;
         break;
     case 4:
-        wb.buf = (char *)rx_area + DATA_MAX - len / 2;
-        buf_ok = len < 2;
+        wb.buf = (char *)rx_area + DATA_MAX - len / 2; /* the rest in the guard page */
+        buf_ok = len == 0;
         break;
     default:
         wb.buf = (char *)rx_area;
@@ -383,6 +383,9 @@ static void op_recv(struct in *r, int d)
     DWORD *fl = out_ptr(fkind % 3 == 0 ? fkind / 3 : P_GOOD, &flags, sizeof flags, &flags_ok);
     int rc = WSARecv(sd->s, &wb, 1, count, fl, NULL, NULL);
     int err = rc == 0 ? 0 : WSAGetLastError();
+    if (verbose)
+        fprintf(stderr, "recv %c len=%zu buf=%u count_ok=%d flags_ok=%d -> rc=%d err=%d got=%u\n",
+                "AB"[d], len, bkind % 6, count_ok, flags_ok, rc, err, (unsigned)got);
     if (sd->closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
@@ -467,6 +470,9 @@ static void op_disconnect(struct in *r, int d)
     }
     int rc = WSASendDisconnect(sd->s, arg);
     int err = rc == 0 ? 0 : WSAGetLastError();
+    if (verbose)
+        fprintf(stderr, "disconnect %c kind=%u len=%u -> rc=%d err=%d\n", "AB"[d], kind % 5, len,
+                rc, err);
     if (sd->closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
@@ -617,7 +623,10 @@ static void op_option(struct in *r, int d)
     }
     if (rc == 0) {
         FUZZ_CHECK(lok);
-        FUZZ_CHECK(vok || optlen == 0);
+        /* a value written where it could not be: impossible (P_CROSS has its
+         * first half, sizeof val / 2 octets, before the guard page) */
+        bool cross = vkind % 3 == 0 && vkind / 3 % P_KINDS == P_CROSS;
+        FUZZ_CHECK(vok || optlen == 0 || (cross && optlen <= (int)sizeof val / 2));
     }
 }
 

@@ -323,6 +323,29 @@ static void tcp_data_send_bad_pointers_fault_and_send_nothing(void **state)
     conf_close(&ctx4, b);
 }
 
+/* After the peer reset the connection, sends fail with WSAECONNRESET — also
+ * the later ones, where Linux answers EPIPE: WSAESHUTDOWN would claim that
+ * this side shut its sending down, which it never did (WSASend page:
+ * WSAESHUTDOWN only after shutdown(SD_SEND|SD_BOTH)). */
+static void tcp_data_send_after_peer_reset_is_connreset(void **state)
+{
+    (void)state;
+    SOCKET a, b;
+    conf_pair(&ctx4, &a, &b);
+    int err = 0;
+    struct linger abortive = {1, 0};
+    assert_int_equal(
+        ctx4.lv->setsockopt(b, SOL_SOCKET, SO_LINGER, (char *)&abortive, sizeof abortive, &err), 0);
+    conf_close(&ctx4, b); /* RST */
+    wait_readable(a);
+    char x[64] = {0};
+    WSABUF one = {sizeof x, x};
+    DWORD n = 0;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(send_err(a, &one, 1, &n), WSAECONNRESET);
+    conf_close(&ctx4, a);
+}
+
 static int recv_err(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD flags)
 {
     int err = 0;
@@ -459,6 +482,7 @@ int main(void)
         T(tcp_data_select, &ctx4),
         T(tcp_data_connect_after_refused, &ctx4),
         T(tcp_data_send_bad_pointers_fault_and_send_nothing, &ctx4),
+        T(tcp_data_send_after_peer_reset_is_connreset, &ctx4),
         T(tcp_data_recv_bad_pointers_fault_and_consume_nothing, &ctx4),
         T(tcp_data_udp_recvfrom_bad_pointers_keep_datagram, &ctxu),
         T(tcp_data_udp_recvfrom_bad_pointers_keep_datagram, &ctxu6),
