@@ -593,8 +593,11 @@ static void op_option(struct in *r, int d)
         } else if (optlen >= (int)sizeof(int)) {
             /* Tiny socket buffers make loopback crawl (a delayed ACK per
              * window): slow is not a finding, so they stay >= 64 KiB. */
-            if (o->level == SOL_SOCKET && (o->name == SO_RCVBUF || o->name == SO_SNDBUF))
+            if (o->level == SOL_SOCKET && (o->name == SO_RCVBUF || o->name == SO_SNDBUF)) {
+                if (v != (char *)val)
+                    return; /* a read-only page reads as 0: the smallest buffer */
                 value += 65536;
+            }
             memcpy(val, &value, sizeof value);
         }
         if (v == (char *)ro_page)
