@@ -79,8 +79,10 @@ static struct {
     atomic_int skip;          /* calls from the site to let through first */
     atomic_int fired;
     int err;
-    sys_fn next[SF_COUNT]; /* the module's libc defaults */
-    pthread_mutex_t lock;  /* sites[] */
+    /* the module's libc defaults; atomic: the engine thread of the last
+     * case may still be inside a wrapper while the next case fills them */
+    _Atomic sys_fn next[SF_COUNT];
+    pthread_mutex_t lock; /* sites[] */
     struct site sites[MAX_SITES];
     int nsites;
 } F = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -143,7 +145,8 @@ static bool fault_short(int entry, const void *addr)
     return true;
 }
 
-#define NEXT(name) ((__typeof__(&fault_##name))F.next[SF_##name])
+#define NEXT(name)                                                                                 \
+    ((__typeof__(&fault_##name))atomic_load_explicit(&F.next[SF_##name], memory_order_relaxed))
 #define FAULT_WRAP(ret, name, params, args)                                                        \
     static ret fault_##name params                                                                 \
     {                                                                                              \
@@ -308,8 +311,9 @@ static void wrap_all(const struct prov *p, int mode, int armed_entry)
 {
     for (unsigned i = 0; i < p->hook->count(); i++) {
         const char *n = p->hook->name(i);
-        F.next[i] = p->hook->dflt(n);
-        assert_non_null(F.next[i]);
+        sys_fn d = p->hook->dflt(n);
+        assert_non_null(d);
+        atomic_store_explicit(&F.next[i], d, memory_order_relaxed);
         if (i == SF_sigaction)
             continue;
         int m = (mode == MODE_SHORT && (int)i != armed_entry) ? MODE_OFF : mode;
@@ -811,7 +815,9 @@ static void sweep(const struct prov *p)
     run_transfer(&x, p, SEED); /* warm up: engines, catalog, first-use state */
     check_clean(&x);
     int base = count_fds();
+    pthread_mutex_lock(&F.lock);
     F.nsites = 0;
+    pthread_mutex_unlock(&F.lock);
     atomic_store(&F.mode, MODE_RECORD);
     wrap_all(p, MODE_RECORD, -1);
     snprintf(wd_case, sizeof wd_case, "%s recording", p->name);
@@ -819,7 +825,9 @@ static void sweep(const struct prov *p)
     unwrap_all(p);
     check_clean(&x);
     assert_true(fds_back_to(base));
+    pthread_mutex_lock(&F.lock); /* sites below nsites never change again */
     int nsites = F.nsites;
+    pthread_mutex_unlock(&F.lock);
     printf("%s: %d call sites on the transfer's path\n", p->name, nsites);
 
     static struct tally t;
