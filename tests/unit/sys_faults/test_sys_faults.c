@@ -350,8 +350,9 @@ struct xfer {
     uint32_t sizes[64];
     SOCKET c;
     /* sender */
-    int send_err;   /* first WSAE* code, 0 when none */
-    bool send_done; /* every message sent and SD_SEND accepted */
+    int send_err;             /* first WSAE* code, 0 when none */
+    bool send_done;           /* every message sent and SD_SEND accepted */
+    _Atomic uint64_t sent_ok; /* octets the sends reported as taken */
     /* receiver */
     int recv_err;
     uint64_t got, want;
@@ -405,6 +406,7 @@ static void *sender_main(void *arg)
                 goto failed;
             }
             done += (uint32_t)n;
+            atomic_fetch_add(&x->sent_ok, (uint64_t)n);
         }
     }
     if (wsp_shutdown(x->c, SD_SEND) != 0) {
@@ -783,6 +785,12 @@ static void one_case(const struct prov *p, struct tally *t, int si, int ei, int 
     if (x.first_err == 0 && !(x.send_done && x.eof && x.got == x.want))
         defect(t, "data lost with no error reported: %llu of %llu octets, eof %d",
                (unsigned long long)x.got, (unsigned long long)x.want, x.eof);
+    /* a graceful end (recv returning 0) promises that everything the sends
+     * took has arrived (the SendDisconnect contract); a failure must reach
+     * the receiver as an error (a reset), never as a clean end */
+    if (x.eof && x.got < atomic_load(&x.sent_ok))
+        defect(t, "clean end after %llu octets, but the sends took %llu", (unsigned long long)x.got,
+               (unsigned long long)atomic_load(&x.sent_ok));
     if (x.first_err == -1)
         defect(t, "a TSDU sent in part");
     else if (x.first_err != 0) {
