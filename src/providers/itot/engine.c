@@ -286,7 +286,15 @@ void itot_pull(struct itot_sock *s)
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         if (s->so_error == 0)
             s->so_error = errmap_from_errno(errno);
-        conn_eof(&s->conn);
+        /* The peer's TCP failed (reset): a disconnect, as documented
+         * (WSP_ITOT_PEER_END tells it from a DR).  Any other error is this
+         * side's own and no act of the peer: on an open connection conn_eof
+         * would invent a disconnect (recv 0) with the peer's data lost. */
+        if (s->conn.state == CONN_S_OPEN && errno != ECONNRESET && errno != EPIPE &&
+            errno != ETIMEDOUT)
+            conn_abort(&s->conn, false);
+        else
+            conn_eof(&s->conn);
     }
 }
 
