@@ -124,8 +124,11 @@ void bench_report_targets(void)
         snprintf(tg, sizeof tg, fmt, r->t->target);
         printf("| %s | %s | %s | %s..%s | %s %s | %s", r->scenario, tgt_unit(r->t), fig, lo, hi,
                min ? ">=" : "<=", tg, met ? "met" : "**missed**");
-        if (!met)
-            printf(" by %.0f %%", by < 0 ? -by : by);
+        if (!met) {
+            double aby = by < 0 ? -by : by;
+            /* a near miss keeps a decimal: "by 0 %" would read as met */
+            printf(aby < 10 ? " by %.1f %%" : " by %.0f %%", aby);
+        }
         printf(" |\n");
         if (tcsv != NULL)
             fprintf(tcsv, "\"%s\",%s,%.4f,%.4f,%.4f,%.4f,%d,%.1f\n", r->scenario,
