@@ -90,7 +90,7 @@ static void pair(const WSAPROTOCOL_INFOW *cli, const WSAPROTOCOL_INFOW *srv, SOC
     assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&sa, &len), 0);
     *c = sock_on(cli);
     assert_true(*c != INVALID_SOCKET);
-    u_long on = 1, off = 0;
+    wsp_u_long on = 1, off = 0;
     assert_int_equal(ioctlsocket(*c, WSP_FIONBIO, &on), 0);
     if (wsp_connect(*c, (struct sockaddr *)&sa, sizeof sa) != 0)
         assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
