@@ -166,6 +166,10 @@ static int trace_next_find(const WSAPROTOCOL_INFOW *chain, struct trace_next *nx
 const struct trace_next *trace_next_for(const WSAPROTOCOL_INFOW *info, int *err)
 {
     struct trace_next *nx = NULL;
+    if (!trace_live()) {
+        trace_set_err(err, WSAENETDOWN);
+        return NULL;
+    }
     pthread_mutex_lock(&trace_next_mu);
     for (size_t i = 0; i < trace_next_n && nx == NULL; i++)
         if (trace_nexts[i]->chain_id == info->dwCatalogEntryId)

@@ -10,12 +10,45 @@
  * call on it is in progress. So WSPCloseSocket first gives our handle back
  * (from then on no call can find the context, and the ones running are over),
  * then closes the next provider's socket, exactly once, then frees. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "trace.h"
 
+/* Every open socket, for our last WSPCleanup. Touched on create and close
+ * only, never by the calls in between. */
+static pthread_mutex_t trace_open_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct trace_sock *trace_open;
+
+static void trace_open_add(struct trace_sock *ts)
+{
+    pthread_mutex_lock(&trace_open_mu);
+    ts->prev_open = NULL;
+    ts->next_open = trace_open;
+    if (trace_open != NULL)
+        trace_open->prev_open = ts;
+    trace_open = ts;
+    pthread_mutex_unlock(&trace_open_mu);
+}
+
+static void trace_open_remove(struct trace_sock *ts)
+{
+    pthread_mutex_lock(&trace_open_mu);
+    if (ts->prev_open != NULL)
+        ts->prev_open->next_open = ts->next_open;
+    else
+        trace_open = ts->next_open;
+    if (ts->next_open != NULL)
+        ts->next_open->prev_open = ts->prev_open;
+    pthread_mutex_unlock(&trace_open_mu);
+}
+
 struct trace_sock *trace_sock_of(SOCKET s, LPINT err)
 {
+    if (!trace_live()) {
+        trace_set_err(err, WSAENETDOWN);
+        return NULL;
+    }
     DWORD_PTR ctx = 0;
     int e = 0;
     if (trace_upcalls.lpWPUQuerySocketHandleContext(s, &ctx, &e) != 0 || ctx == 0) {
@@ -50,7 +83,10 @@ SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, LPINT err)
         trace_set_err(err, e);
         free(ts);
         trace_lower_close(next, lower);
+        return s;
     }
+    ts->self = s;
+    trace_open_add(ts);
     return s;
 }
 
@@ -107,7 +143,24 @@ int WSPAPI trace_WSPCloseSocket(SOCKET s, LPINT lpErrno)
         trace_set_err(lpErrno, e);
         return trace_done("WSPCloseSocket", s, SOCKET_ERROR, lpErrno);
     }
+    trace_open_remove(ts);
     int rc = ts->next->procs.lpWSPCloseSocket(ts->lower, lpErrno);
     free(ts);
     return trace_done("WSPCloseSocket", s, rc, lpErrno);
+}
+
+void trace_sock_close_all(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&trace_open_mu);
+        struct trace_sock *ts = trace_open;
+        pthread_mutex_unlock(&trace_open_mu);
+        if (ts == NULL)
+            return;
+        int e = 0;
+        (void)trace_upcalls.lpWPUCloseSocketHandle(ts->self, &e);
+        trace_open_remove(ts);
+        trace_lower_close(ts->next, ts->lower);
+        free(ts);
+    }
 }

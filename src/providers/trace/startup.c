@@ -4,6 +4,7 @@
  * the first startup opens the trace file, the last cleanup runs down every
  * chain under us and closes it. */
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "trace.h"
 
@@ -11,6 +12,12 @@ WSPUPCALLTABLE trace_upcalls;
 
 static pthread_mutex_t trace_start_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned trace_starts;
+static _Atomic int trace_live_flag;
+
+int trace_live(void)
+{
+    return atomic_load_explicit(&trace_live_flag, memory_order_acquire);
+}
 
 static WSPPROC_TABLE trace_procs(void)
 {
@@ -39,6 +46,7 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
     if (trace_starts++ == 0) {
         trace_upcalls = UpcallTable; /* ws2 has one table: every startup gets it */
         trace_log_open();
+        atomic_store_explicit(&trace_live_flag, 1, memory_order_release);
     }
     pthread_mutex_unlock(&trace_start_mu);
     /* the chain we are started for: its next provider now, so that a broken
@@ -72,6 +80,8 @@ int WSPAPI trace_WSPCleanup(LPINT lpErrno)
     if (--trace_starts == 0) {
         struct trace_rec r = {"WSPCleanup", 0, 0, 0, -1, -1};
         trace_log(&r);
+        atomic_store_explicit(&trace_live_flag, 0, memory_order_release);
+        trace_sock_close_all();
         trace_next_cleanup_all();
         trace_log_close();
     }

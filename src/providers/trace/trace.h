@@ -30,8 +30,10 @@ struct trace_next {
 
 /* A layered socket: the context behind our handle (WPUCreateSocketHandle). */
 struct trace_sock {
-    SOCKET lower;                  /* the next provider's socket */
-    const struct trace_next *next; /* which provider that socket belongs to */
+    SOCKET self;                              /* our handle */
+    SOCKET lower;                             /* the next provider's socket */
+    const struct trace_next *next;            /* which provider that socket belongs to */
+    struct trace_sock *prev_open, *next_open; /* the open list (sock.c) */
 };
 
 /* lpErrno may be NULL (a caller with nowhere to put the code, conformance
@@ -51,6 +53,10 @@ static inline int trace_err_of(int failed, const INT *lpErrno)
 /* ws2's upcall table, as given to WSPStartup (the same for every startup). */
 extern WSPUPCALLTABLE trace_upcalls;
 
+/* startup.c: between our first WSPStartup and our last WSPCleanup. A call
+ * outside that gets WSAENETDOWN, as from a base provider after WSPCleanup. */
+int trace_live(void);
+
 /* next.c: the next provider of the chain described by info, started on first
  * use. NULL and *err (WSAEPROVIDERFAILEDINIT, WSAENOBUFS) when it cannot be. */
 const struct trace_next *trace_next_for(const WSAPROTOCOL_INFOW *info, int *err);
@@ -64,6 +70,9 @@ struct trace_sock *trace_sock_of(SOCKET s, LPINT err);
 /* Wrap the next provider's socket lower in one of ours (for chain_id).
  * INVALID_SOCKET and *err on failure (lower is then closed). */
 SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, LPINT err);
+/* Our last WSPCleanup: close every socket still open (ours and the one under
+ * it), as a base provider's cleanup releases its sockets. */
+void trace_sock_close_all(void);
 
 /* log.c: one line per call; a field < 0 is left out. */
 struct trace_rec {
