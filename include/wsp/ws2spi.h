@@ -202,8 +202,10 @@ typedef int(WSPAPI *LPWSPSTARTUP)(WORD wVersionRequested, LPWSPDATA lpWSPData,
  * calls (WSCEnumProtocols, WSCGetProviderPath; not libwsp internals), dlopens
  * it and calls its WSPStartup with the same upcall table. ws2 calls the
  * layer's WSPCleanup once per WSPStartup at the last WSACleanup; the layer's
- * last WSPCleanup calls the WSPCleanup of every provider it started (so
- * cleanup runs down the chain) and dlcloses them.
+ * last WSPCleanup releases the sockets still open (WPUCloseSocketHandle, and
+ * the socket under each), calls the WSPCleanup of every provider it started
+ * (so cleanup runs down the chain) and dlcloses them; a later call answers
+ * WSAENETDOWN, as a base provider does.
  *
  * Handles (the non-IFS model, the only one here). A layered socket's handle
  * comes from WPUCreateSocketHandle(the chain's dwCatalogEntryId, context):
