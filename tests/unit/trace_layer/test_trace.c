@@ -8,6 +8,7 @@
  * are select() with a guard timeout on loopback, never sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -246,6 +247,71 @@ static void close_closes_lower_once(void **state)
     assert_int_equal(closesocket(a), 0);
 }
 
+/* closesocket while another thread is making calls on the same layered
+ * socket: ws2 pins the handle for each call, and trace gives its handle back
+ * (WPUCloseSocketHandle, which waits for the call in progress) before it
+ * closes the socket under it. So the other thread's calls see the socket or
+ * WSAENOTSOCK, never a half-closed one (ASan/TSan watch the memory), and the
+ * lower socket is still closed once. */
+struct sender {
+    SOCKET s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned calls;
+    int err; /* the error that ended the loop */
+};
+
+static void *sender_main(void *arg)
+{
+    struct sender *t = arg;
+    char byte = 'x';
+    for (;;) {
+        WSABUF b = {1, &byte};
+        DWORD n = 0;
+        int rc = WSASend(t->s, &b, 1, &n, 0, NULL, NULL);
+        int err = rc == 0 ? 0 : WSAGetLastError();
+        pthread_mutex_lock(&t->mu);
+        t->calls++;
+        if (err != 0 && err != WSAEWOULDBLOCK)
+            t->err = err;
+        pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+        if (err != 0 && err != WSAEWOULDBLOCK)
+            return NULL;
+    }
+}
+
+static void close_while_another_thread_calls(void **state)
+{
+    (void)state;
+    WSAPROTOCOL_INFOW tcp;
+    assert_int_equal(chains_find_entry(1001, &tcp), 0);
+    SOCKET c, a;
+    pair(&ch.tcp_info, &tcp, &c, &a);
+    wsp_u_long on = 1; /* the sender never blocks: a full buffer is WSAEWOULDBLOCK */
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
+    struct sender t = {.s = c, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, sender_main, &t), 0);
+    pthread_mutex_lock(&t.mu);
+    while (t.calls < 200 && t.err == 0) /* the sender is well under way */
+        pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    assert_int_equal(closesocket(c), 0);
+    pthread_join(th, NULL);
+    /* Windows: a call on a closed socket is WSAENOTSOCK */
+    assert_int_equal(t.err, WSAENOTSOCK);
+
+    char *text = chains_trace_read(), line[64];
+    snprintf(line, sizeof line, "WSPCloseSocket s=%llu ", (unsigned long long)c);
+    assert_int_equal(chains_count_lines(text, line), 1);
+    assert_int_equal(chains_count_lines(text, line_for(line, sizeof line, "WSPCloseSocket", c,
+                                                       "result=0 error=0\n")),
+                     1);
+    free(text);
+    assert_int_equal(closesocket(a), 0);
+}
+
 /* A layered socket left open at the last WSACleanup: ws2 closes it through
  * the layer (once, successfully: the socket under it was not closed first),
  * then WSPCleanup runs down the chain to the base provider. */
@@ -278,6 +344,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(tcp_data_noprotoopt_no_side_effect, case_setup,
                                         case_teardown),
         cmocka_unit_test_setup_teardown(close_closes_lower_once, case_setup, case_teardown),
+        cmocka_unit_test_setup_teardown(close_while_another_thread_calls, case_setup,
+                                        case_teardown),
         cmocka_unit_test_setup_teardown(cleanup_closes_layered_then_runs_down, case_setup,
                                         case_teardown),
     };
