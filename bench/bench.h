@@ -39,11 +39,18 @@ struct bench_case {
     double wsp_med[BENCH_MAX_METRICS];
     double mbps[BENCH_MAX_METRICS]; /* MB/s of the wsp variant when bytes_per_op is set */
     double bytes_per_op[BENCH_MAX_METRICS];
+    /* spread: 25th and 75th percentile of the per-repetition ratios wsp/raw
+     * (each repetition runs both variants back to back) */
+    double ratio_p25[BENCH_MAX_METRICS];
+    double ratio_p50[BENCH_MAX_METRICS];
+    double ratio_p75[BENCH_MAX_METRICS];
 };
 
 /* ---- bench_time.c ---- */
 uint64_t bench_now_ns(void);
 double bench_median(double *v, int n);
+/* q-quantile (0..1) of v[0..n-1], sorts v. */
+double bench_quantile(double *v, int n, double q);
 /* Runs bc->reps interleaved repetitions and fills the medians. */
 int bench_run_case(struct bench_case *bc);
 void bench_fail(struct bench_case *bc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -55,6 +62,29 @@ void bench_report_header(void);
 void bench_report_case(const struct bench_case *bc);
 int bench_report_csv_open(const char *path);
 void bench_report_csv_close(void);
+
+/* ---- bench_targets.c: the targets of issue 11 ---- */
+enum bench_target_kind {
+    BENCH_TGT_MAX_RATIO, /* wsp/raw time ratio at most the target */
+    BENCH_TGT_MIN_RATE,  /* raw/wsp time ratio (= wsp rate / raw rate) at least the target */
+    BENCH_TGT_MAX_BYTES, /* an absolute figure in bytes, at most the target */
+};
+/* Looks up the target of one row (group prefix, metric, raw path); NULL if it has none. */
+const struct bench_target *bench_target_find(const char *group, const char *metric,
+                                             const char *raw_name);
+struct bench_target {
+    const char *group_prefix;
+    const char *metric;
+    const char *raw_name;
+    enum bench_target_kind kind;
+    double target;
+};
+/* Records one figure against its target (ratio = wsp/raw time, or bytes);
+ * lo/hi the spread in the same unit.  bench_report_targets prints them all. */
+void bench_target_record(const char *scenario, const struct bench_target *t, double ratio,
+                         double lo, double hi);
+void bench_report_targets(void);
+int bench_targets_csv_open(const char *path);
 
 /* ---- bench_pairs.c: connected pairs over loopback ---- */
 struct raw_pair {
@@ -82,8 +112,9 @@ int wsp_recv_all(SOCKET s, char *buf, int len);
 /* ---- the cases ---- */
 struct bench_opts {
     int reps;
-    int quick; /* smaller loops, for a smoke run */
-    int itot;  /* 1: run the itot cases if the provider loads */
+    int quick;     /* smaller loops, for a smoke run */
+    int itot;      /* 1: run the itot cases if the provider loads */
+    int scale_max; /* largest n of the scale section */
 };
 int bench_lookup(const struct bench_opts *o);
 int bench_stream(const struct bench_opts *o);
@@ -94,6 +125,15 @@ int bench_disconnect_case(const struct bench_opts *o, const char *group, const s
                           int datalen, const char *label);
 int bench_itot(const struct bench_opts *o);
 int bench_trace(const struct bench_opts *o);
+/* bench_pingpong.c: tcp 1 B and itot 1 KiB round trips */
+int bench_pingpong(const struct bench_opts *o);
+/* bench_lifecycle.c: connect, 1 KiB each way, disconnect, read to end, close */
+int bench_lifecycle(const struct bench_opts *o);
+/* bench_scale.c: n concurrent itot connections: memory and release time */
+int bench_scale(const struct bench_opts *o);
+int bench_scale_csv_open(const char *path);
+/* child mode of the scale section: one point; prints "rss ns open_ns" */
+int bench_scale_point(int n, const char *variant);
 /* callgrind mode: runs n sends of 64 B through one variant only. */
 int bench_callgrind_send(const char *which, int n);
 

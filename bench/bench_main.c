@@ -3,8 +3,8 @@
  * same run, interleaved; prints a markdown table of medians (ns/op) and the
  * ratio wsp/raw.
  *
- *   wsp-bench [--reps N] [--quick] [--no-itot] [--only lookup|stream|disconnect|itot|trace]
- *             [--csv FILE]
+ *   wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]
+ *             [--targets-csv FILE] [--scale-csv FILE] [--scale-max N]
  *   wsp-bench --callgrind-send raw|wsp [N]
  */
 #include "bench.h"
@@ -29,21 +29,25 @@ static const struct bench_section sections[] = {
     {"stream", bench_stream, 0},         /* send/recv */
     {"disconnect", bench_disconnect, 0}, /* WSASendDisconnect */
     {"itot", bench_itot, 1},             /* the itot provider */
+    {"pingpong", bench_pingpong, 0},     /* round trips between two threads */
+    {"lifecycle", bench_lifecycle, 0},   /* connect .. close */
     {"trace", bench_trace, 0},           /* the trace hook, off and on */
+    {"scale", bench_scale, 1},           /* 100 .. 10,000 itot connections */
 };
 
 static void usage(void)
 {
     fprintf(stderr,
             "usage: wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]\n"
+            "                 [--targets-csv FILE] [--scale-csv FILE] [--scale-max N]\n"
             "       wsp-bench --callgrind-send raw|wsp [N]\n"
-            "sections: lookup stream disconnect itot trace\n");
+            "sections: lookup stream disconnect itot pingpong lifecycle trace scale\n");
 }
 
 int main(int argc, char **argv)
 {
-    struct bench_opts o = {.reps = 15, .itot = 1};
-    const char *only = NULL, *csv = NULL;
+    struct bench_opts o = {.reps = 15, .itot = 1, .scale_max = 10000};
+    const char *only = NULL, *csv = NULL, *tcsv = NULL, *scsv = NULL;
     WSADATA wd;
     int rc = 0;
 
@@ -59,12 +63,23 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--quick") == 0) {
             o.quick = 1;
             o.reps = 5;
+            o.scale_max = 1000;
         } else if (strcmp(argv[i], "--no-itot") == 0) {
             o.itot = 0;
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
             csv = argv[++i];
+        } else if (strcmp(argv[i], "--targets-csv") == 0 && i + 1 < argc) {
+            tcsv = argv[++i];
+        } else if (strcmp(argv[i], "--scale-csv") == 0 && i + 1 < argc) {
+            scsv = argv[++i];
+        } else if (strcmp(argv[i], "--scale-max") == 0 && i + 1 < argc) {
+            o.scale_max = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--scale-point") == 0 && i + 2 < argc) {
+            rc = bench_scale_point(atoi(argv[i + 1]), argv[i + 2]);
+            WSACleanup();
+            return rc ? 1 : 0;
         } else if (strcmp(argv[i], "--callgrind-send") == 0 && i + 1 < argc) {
             int n = i + 2 < argc ? atoi(argv[i + 2]) : 10000;
             rc = bench_callgrind_send(argv[i + 1], n);
@@ -81,6 +96,11 @@ int main(int argc, char **argv)
         perror(csv);
         return 1;
     }
+    if ((tcsv != NULL && bench_targets_csv_open(tcsv) != 0) ||
+        (scsv != NULL && bench_scale_csv_open(scsv) != 0)) {
+        perror(tcsv != NULL ? tcsv : scsv);
+        return 1;
+    }
 
     printf("wsp-bench (--reps %d): per path, 'samples' timed loops of each variant, raw and wsp "
            "alternating; medians in ns per operation; wsp/raw > 1 means wsp is slower\n\n",
@@ -91,9 +111,11 @@ int main(int argc, char **argv)
             continue;
         if (sections[k].is_itot && !o.itot)
             continue;
+        alarm(BENCH_WATCHDOG_S); /* per section: the whole run is longer than one */
         if (sections[k].fn(&o) != 0)
             rc = 1;
     }
+    bench_report_targets();
     bench_report_csv_close();
     WSACleanup();
     return rc;

@@ -29,6 +29,16 @@ double bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+double bench_quantile(double *v, int n, double q)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    double pos = q * (n - 1);
+    int i = (int)pos;
+    if (i + 1 >= n)
+        return v[n - 1];
+    return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
 void bench_fail(struct bench_case *bc, const char *fmt, ...)
 {
     va_list ap;
@@ -65,6 +75,14 @@ int bench_run_case(struct bench_case *bc)
         }
     }
     for (int m = 0; m < bc->nmetrics; m++) {
+        /* The spread of the ratio: each repetition ran both variants back to
+         * back, so its own ratio is a paired sample. */
+        static double ratio[BENCH_MAX_REPS];
+        for (int r = 0; r < reps; r++)
+            ratio[r] = raw[m][r] > 0 ? wsp[m][r] / raw[m][r] : 0;
+        bc->ratio_p25[m] = bench_quantile(ratio, reps, 0.25);
+        bc->ratio_p75[m] = bench_quantile(ratio, reps, 0.75);
+        bc->ratio_p50[m] = bench_quantile(ratio, reps, 0.5);
         bc->raw_med[m] = bench_median(raw[m], reps);
         bc->wsp_med[m] = bench_median(wsp[m], reps);
         if (bc->bytes_per_op[m] > 0 && bc->wsp_med[m] > 0)

@@ -1,55 +1,138 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The bench command: builds Release in out/bench, runs wsp-bench (markdown table
-# on stdout, CSV in out/bench/bench.csv), then counts instructions of the 64 B
-# send path raw vs wsp with callgrind when valgrind is installed.
-#   bench/run.sh [wsp-bench args...]      e.g. bench/run.sh --quick
-# CALLGRIND=0 skips the callgrind part; CG_SENDS sets its number of sends.
+# The bench command: builds Release in out/bench, runs wsp-bench (markdown
+# tables on stdout: every row, every figure against its target of issue 11, the
+# scaling curve), the same Winsock program built three ways (raw POSIX, wsp,
+# mingw-w64 + Wine's ws2_32 when installed), the callgrind instruction count of
+# the 64 B send path when valgrind is installed, and writes
+# bench/results/results.md, the CSVs and the PNG plots (gnuplot) next to it.
+#   bench/run.sh [wsp-bench args...]      e.g. bench/run.sh --quick (about a minute)
+# CALLGRIND=0 skips the callgrind part; CG_SENDS sets its number of sends;
+# NO_DEPS=1 skips installing gnuplot; WINE=0 skips the Wine build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=out/bench
+res=bench/results
 jobs=$(nproc 2>/dev/null || echo 2)
-cg_sends=${CG_SENDS:-10000}
+quick=0
+for a in "$@"; do [ "$a" = --quick ] && quick=1; done
+cg_sends=${CG_SENDS:-$([ "$quick" = 1 ] && echo 2000 || echo 10000)}
+
+# ---- dependencies of the bench itself (plots); not part of scripts/test.sh ----
+if [ "${NO_DEPS:-0}" != 1 ] && ! command -v gnuplot >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing gnuplot-nox for the plots..." >&2
+        apt-get install -y -q gnuplot-nox >/dev/null 2>&1 ||
+            { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q gnuplot-nox >/dev/null 2>&1; } ||
+            echo "gnuplot-nox could not be installed: plots skipped" >&2
+    fi
+fi
 
 cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$out" -j"$jobs" --target wsp-bench >/dev/null
+cmake --build "$out" -j"$jobs" --target wsp-bench wsbench-posix wsbench-wsp >/dev/null
+mkdir -p "$res"
+md="$out/results.md"
+: >"$md"
+# everything on stdout also goes into results.md
+say() { printf '%s\n' "$*" | tee -a "$md"; }
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
-     "kernel $(uname -r), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+say "# wsp bench results"
+say
+say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
+    "kernel $(uname -r), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')," \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')"
 # Other load on the machine widens the spread of every figure: say how much there was.
-echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-# A failed row does not stop the callgrind part; the exit status reports it.
+say "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "command: bench/run.sh $*"
+say
+# A failed row does not stop the rest; the exit status reports it.
 bench_rc=0
-"$out/bin/wsp-bench" --csv "$out/bench.csv" "$@" || bench_rc=$?
-echo
+"$out/bin/wsp-bench" --csv "$out/bench.csv" --targets-csv "$res/targets.csv" \
+    --scale-csv "$res/scale.csv" "$@" | tee -a "$md" || bench_rc=$?
+say
 
-if [ "${CALLGRIND:-1}" = 0 ]; then
-    exit "$bench_rc"
+# ---- the same Winsock source, three ways ----
+rounds=$([ "$quick" = 1 ] && echo 1 || echo 3)
+pp_n=$([ "$quick" = 1 ] && echo 300 || echo 2000)
+lc_n=$([ "$quick" = 1 ] && echo 10 || echo 50)
+wine64=$(command -v wine64 || { [ -x /usr/lib/wine/wine64 ] && echo /usr/lib/wine/wine64; } || true)
+exe="$out/wsbench.exe"
+have_wine=0
+if [ "${WINE:-1}" != 0 ] && [ -n "$wine64" ] && command -v x86_64-w64-mingw32-gcc >/dev/null; then
+    x86_64-w64-mingw32-gcc -O2 -o "$exe" bench/winsock/wsbench.c -lws2_32 && have_wine=1
 fi
-if ! command -v valgrind >/dev/null; then
-    echo "callgrind: valgrind not installed, skipped"
-    exit "$bench_rc"
-fi
-
-# Instructions of N sends, counted only inside the collected function (setup,
-# draining and the kernel are outside it).  Repeatable on any machine.
-cg_count() { # raw|wsp
-    local f="$out/callgrind.$1.out"
-    valgrind --tool=callgrind --callgrind-out-file="$f" \
-        --toggle-collect="bench_cg_send_$1" \
-        "$out/bin/wsp-bench" --callgrind-send "$1" "$cg_sends" >/dev/null 2>"$out/callgrind.$1.log"
-    awk '/^(summary|totals):/ {print $2; exit}' "$f"
+tw="$out/threeway.txt"
+: >"$tw"
+for r in $(seq "$rounds"); do
+    # alternate the order of the builds from round to round, like the samples
+    for v in posix wsp wine; do
+        case $v in
+        posix) "$out/bin/wsbench-posix" "$pp_n" "$lc_n" ;;
+        wsp) "$out/bin/wsbench-wsp" "$pp_n" "$lc_n" ;;
+        wine) [ "$have_wine" = 1 ] || continue
+              WINEPREFIX="$root/$out/wine-prefix" WINEDEBUG=-all "$wine64" "$exe" "$pp_n" "$lc_n" 2>/dev/null ;;
+        esac | sed "s/^/$v $r /" >>"$tw" || true
+    done
+done
+say "### The same Winsock program three ways (bench/winsock/wsbench.c)"
+say
+say "One thread over loopback: ping-pong = 1 byte a->b then b->a; lifecycle = socket, connect,"
+say "accept, 1 KiB each way, shutdown(SD_SEND) both ways, read to end, closesocket both ends."
+say "Median of 21 samples per run, median of $rounds run(s) per build (ns)."
+say
+med() { # build metric
+    awk -v v="$1" -v m="$2" '$1 == v && $3 == m {print $4}' "$tw" | sort -g |
+        awk '{a[NR] = $1} END {if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'
 }
-raw_ir=$(cg_count raw)
-wsp_ir=$(cg_count wsp)
-echo "callgrind: user-space instructions for $cg_sends sends of 64 B (kernel not counted)"
-echo
-echo "| path | instructions | per send | wsp - raw per send |"
-echo "|---|---:|---:|---:|"
-awk -v n="$cg_sends" -v r="$raw_ir" -v w="$wsp_ir" 'BEGIN {
-    printf "| send() | %d | %.1f | |\n", r, r / n
-    printf "| wsp_send() | %d | %.1f | %.1f |\n", w, w / n, (w - r) / n
-}'
+{
+    echo "| scenario | raw POSIX ns | wsp ns | wsp/raw | mingw + Wine ws2_32 ns | Wine/raw |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for m in pingpong_ns lifecycle_ns; do
+        p=$(med posix $m) w=$(med wsp $m) x=$(med wine $m)
+        awk -v m="$m" -v p="$p" -v w="$w" -v x="$x" 'BEGIN {
+            name = m == "pingpong_ns" ? "1 B ping-pong" : "lifecycle (1 KiB each way)"
+            wr = p > 0 && w != "" ? sprintf("%.2f", w / p) : "n/a"
+            xr = p > 0 && x != "" ? sprintf("%.2f", x / p) : "n/a"
+            printf "| %s | %s | %s | %s | %s | %s |\n", name, p, w, wr, x == "" ? "skipped" : x, xr
+        }'
+    done
+} | tee -a "$md"
+[ "$have_wine" = 1 ] || say "(Wine column skipped: x86_64-w64-mingw32-gcc or wine64 not installed, or WINE=0.)"
+say
+
+# ---- callgrind: instructions of N sends, counted only inside the collected function ----
+if [ "${CALLGRIND:-1}" = 0 ]; then
+    say "callgrind: skipped (CALLGRIND=0)"
+elif ! command -v valgrind >/dev/null; then
+    say "callgrind: valgrind not installed, skipped"
+else
+    cg_count() { # raw|wsp
+        local f="$out/callgrind.$1.out"
+        valgrind --tool=callgrind --callgrind-out-file="$f" \
+            --toggle-collect="bench_cg_send_$1" \
+            "$out/bin/wsp-bench" --callgrind-send "$1" "$cg_sends" >/dev/null 2>"$out/callgrind.$1.log"
+        awk '/^(summary|totals):/ {print $2; exit}' "$f"
+    }
+    raw_ir=$(cg_count raw)
+    wsp_ir=$(cg_count wsp)
+    say "### callgrind: user-space instructions for $cg_sends sends of 64 B (kernel not counted)"
+    say
+    awk -v n="$cg_sends" -v r="$raw_ir" -v w="$wsp_ir" 'BEGIN {
+        print "| path | instructions | per send | wsp - raw per send | target |"
+        print "|---|---:|---:|---:|---:|"
+        printf "| send() | %d | %.1f | | |\n", r, r / n
+        printf "| wsp_send() | %d | %.1f | %.1f | <= 120 (%s) |\n", w, w / n, (w - r) / n,
+            (w - r) / n <= 120 ? "met" : "**missed**"
+    }' | tee -a "$md"
+    say
+fi
+
+# ---- plots ----
+if command -v gnuplot >/dev/null; then
+    bench/plot.sh "$res" && say "plots: ratios.png (every figure against its target), scale.png (the scaling curve)"
+else
+    say "plots: skipped (gnuplot not installed)"
+fi
+cp "$md" "$res/results.md"
 exit "$bench_rc"

@@ -8,7 +8,10 @@ set -euo pipefail
 mode=${1:-all}
 
 build_pkgs=(build-essential cmake pkg-config)
-test_pkgs=(clang libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind libuv1-dev)
+# mingw-w64 and Wine: the examples are also built for Windows and run under
+# Wine, a second opinion on what Windows does.
+test_pkgs=(clang libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind libuv1-dev
+           gcc-mingw-w64-x86-64 wine64)
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = --build ] || pkgs+=("${test_pkgs[@]}")
 need=()

@@ -189,6 +189,54 @@ typedef int(WSPAPI *LPWSPSTARTUP)(WORD wVersionRequested, LPWSPDATA lpWSPData,
                                   LPWSAPROTOCOL_INFOW lpProtocolInfo, WSPUPCALLTABLE UpcallTable,
                                   LPWSPPROC_TABLE lpProcTable);
 
+/* ---- Layered providers: what ws2 guarantees ---------------------------------
+ * (docs/writing-a-provider.md walks through src/providers/trace, the sample.)
+ *
+ * Starting. WSASocket on a protocol chain entry (ChainLen 2-7) loads the
+ * module of the chain's top layer (the layered entry ChainEntries[0]) and
+ * calls its WSPStartup once per chain provider GUID, with the WSAPROTOCOL_INFOW
+ * of the first chain entry of that GUID used, and this upcall table. Later
+ * sockets on other chains of the same GUID reach WSPSocket with their own
+ * chain's info: a layer serves each chain by lpProtocolInfo->dwCatalogEntryId.
+ * The layer finds the provider under it itself, through the exported catalog
+ * calls (WSCEnumProtocols, WSCGetProviderPath; not libwsp internals), dlopens
+ * it and calls its WSPStartup with the same upcall table. ws2 calls the
+ * layer's WSPCleanup once per WSPStartup at the last WSACleanup; the layer's
+ * last WSPCleanup releases the sockets still open (WPUCloseSocketHandle, and
+ * the socket under each), calls the WSPCleanup of every provider it started
+ * (so cleanup runs down the chain) and dlcloses them; a later call answers
+ * WSAENETDOWN, as a base provider does.
+ *
+ * Handles (the non-IFS model, the only one here). A layered socket's handle
+ * comes from WPUCreateSocketHandle(the chain's dwCatalogEntryId, context):
+ * ws2 then sends every call on it to the layer, which finds its context with
+ * WPUQuerySocketHandleContext. The socket under it is the next provider's
+ * own handle (made by that provider for its own catalog id); the application
+ * never sees it and the layer uses it only inside a call on its own handle.
+ *
+ * Lifetime during a call. While ws2 runs a call on handle s (any WSP* proc
+ * that takes s, and WSPSelect for every handle in its sets) s is pinned: its
+ * context stays valid and WPUCloseSocketHandle(s) from another thread waits
+ * until the call has returned. closesocket marks s closing before it calls
+ * WSPCloseSocket (new calls on s get WSAENOTSOCK; a second closesocket never
+ * reaches the provider) and holds no pin across it. So a layer's
+ * WSPCloseSocket closes the socket under it exactly once: first
+ * WPUCloseSocketHandle(s) (after it returns no call on s is running or can
+ * start), then the lower WSPCloseSocket, then free the context. Note that
+ * this waits for calls still blocked on s in other threads: a layer does not
+ * interrupt them (shut the socket down first, or use timeouts). At the last
+ * WSACleanup ws2 closes every layered socket still open (through its layer)
+ * before the base sockets, so a layer never finds the socket under it closed
+ * by somebody else.
+ *
+ * Upcalls and threads. Every upcall may be made from any thread, during any
+ * call ws2 made into the provider or from the provider's own threads, and
+ * also from WSPStartup/WSPCleanup, with these limits: WPUCloseSocketHandle(s)
+ * must not be called by a thread inside a call on s (it would wait for
+ * itself); WPUCreateSocketHandle needs a catalog id that exists; API calls
+ * that would load a provider (WSASocket, ...), WSAStartup and WSACleanup
+ * fail with WSAEINPROGRESS from inside WSPStartup/WSPCleanup (below). */
+
 /* The one symbol every provider module exports. WSPStartup and WSPCleanup may
  * use the upcalls, but a call back into the API that would have to load a
  * provider not started yet (WSASocket, WSAAddressToString, ...) fails with
@@ -232,8 +280,9 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
  * unknown entry or an entry of the wrong kind, a GUID already installed:
  * WSAEINVAL. WSCDeinstallProvider refuses (WSAEINVAL, nothing changes) a
  * built-in provider and a provider whose entries another provider's chain
- * still names: remove the chain first. WSASocket on a chain entry fails with
- * WSAEPROVIDERFAILEDINIT for now (layered sockets are not supported yet).
+ * still names: remove the chain first. WSASocket on a chain entry starts
+ * the chain's top layer (see "Layered providers" above); a chain whose top
+ * module cannot be loaded or started fails with WSAEPROVIDERFAILEDINIT.
  *
  * Return 0 or SOCKET_ERROR with the code in *lpErrno (WSAEINVAL; WSAEFAULT;
  * WSAENOBUFS; WSASYSCALLFAILURE: the catalog file cannot be read, locked or

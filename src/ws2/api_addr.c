@@ -44,52 +44,108 @@ static int api_addr_entry(const void *user_info, int af, struct cat_entry **out,
     return 0;
 }
 
+/* The provider's UTF-16 text for lpsaAddress into w (API_ADDRSTR_MAX units,
+ * NUL-terminated); *cap is the caller's buffer size (*lpdwAddressStringLength).
+ * 0 or a WSAE* code; a too-small answer from the provider has already had its
+ * needed size written back. */
+static int api_addr_text(LPSOCKADDR lpsaAddress, DWORD dwAddressLength, const void *lpProtocolInfo,
+                         LPDWORD lpdwAddressStringLength, WCHAR *w, DWORD *cap)
+{
+    sa_family_t family;
+    /* the family's address computed without a member access: lpsaAddress
+     * may be NULL or bogus, and only umem may look at it */
+    const char *family_at =
+        lpsaAddress ? (const char *)lpsaAddress + offsetof(struct sockaddr, sa_family) : NULL;
+    if (umem_read(&family, family_at, sizeof family) != 0 ||
+        umem_read(cap, lpdwAddressStringLength, sizeof *cap) != 0)
+        return WSAEFAULT;
+    struct cat_entry *e;
+    WSAPROTOCOL_INFOW info;
+    int err = api_addr_entry(lpProtocolInfo, family, &e, &info);
+    if (err != 0)
+        return err;
+    DWORD wlen = *cap < API_ADDRSTR_MAX ? *cap : API_ADDRSTR_MAX;
+    if (ldr_procs(e)->lpWSPAddressToString(lpsaAddress, dwAddressLength, &info, w, &wlen, &err) !=
+        0) {
+        if (err == WSAEFAULT) /* too small: wlen is the size needed */
+            if (umem_write(lpdwAddressStringLength, &wlen, sizeof wlen) != 0) {
+            } /* best effort: WSAEFAULT all the same */
+        return err != 0 ? err : WSASYSCALLFAILURE;
+    }
+    w[API_ADDRSTR_MAX - 1] = 0;
+    return 0;
+}
+
+/* Hand need units of size unit (NUL included) to the caller, or say how many
+ * are needed: WSAEFAULT with the size written back when cap is too small. */
+static int api_addr_put(void *dst, const void *src, DWORD need, size_t unit, DWORD cap,
+                        LPDWORD lpdwAddressStringLength)
+{
+    if (cap < need) {
+        if (umem_write(lpdwAddressStringLength, &need, sizeof need) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
+        return WSAEFAULT;
+    }
+    if (umem_write(dst, src, need * unit) != 0 ||
+        umem_write(lpdwAddressStringLength, &need, sizeof need) != 0)
+        return WSAEFAULT;
+    return 0;
+}
+
+/* The provider parses the UTF-16 text w. */
+static int api_addr_parse(const WCHAR *w, INT AddressFamily, const void *lpProtocolInfo,
+                          LPSOCKADDR lpAddress, LPINT lpAddressLength)
+{
+    struct cat_entry *e;
+    WSAPROTOCOL_INFOW info;
+    int err = api_addr_entry(lpProtocolInfo, AddressFamily, &e, &info);
+    if (err != 0)
+        return err;
+    if (ldr_procs(e)->lpWSPStringToAddress((LPWSTR)w, AddressFamily, &info, lpAddress,
+                                           lpAddressLength, &err) != 0)
+        return err != 0 ? err : WSASYSCALLFAILURE;
+    return 0;
+}
+
+static int api_addr_result(int err)
+{
+    return err != 0 ? le_fail(err) : 0;
+}
+
 WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
                                           LPWSAPROTOCOL_INFOA lpProtocolInfo,
                                           LPSTR lpszAddressString, LPDWORD lpdwAddressStringLength)
 {
     if (!su_running())
         return le_fail(WSANOTINITIALISED);
-    sa_family_t family;
+    WCHAR w[API_ADDRSTR_MAX];
     DWORD cap;
-    /* the family's address computed without a member access: lpsaAddress
-     * may be NULL or bogus, and only umem may look at it */
-    const char *family_at =
-        lpsaAddress ? (const char *)lpsaAddress + offsetof(struct sockaddr, sa_family) : NULL;
-    if (umem_read(&family, family_at, sizeof family) != 0 ||
-        umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
-        return le_fail(WSAEFAULT);
-    struct cat_entry *e;
-    WSAPROTOCOL_INFOW info;
-    int err = api_addr_entry(lpProtocolInfo, family, &e, &info);
+    int err = api_addr_text(lpsaAddress, dwAddressLength, lpProtocolInfo, lpdwAddressStringLength,
+                            w, &cap);
     if (err != 0)
         return le_fail(err);
-
-    WCHAR w[API_ADDRSTR_MAX];
-    DWORD wlen = cap < API_ADDRSTR_MAX ? cap : API_ADDRSTR_MAX;
-    err = 0;
-    if (ldr_procs(e)->lpWSPAddressToString(lpsaAddress, dwAddressLength, &info, w, &wlen, &err) !=
-        0) {
-        if (err == WSAEFAULT) /* too small: wlen is the size needed */
-            if (umem_write(lpdwAddressStringLength, &wlen, sizeof wlen) != 0) {
-            } /* best effort: WSAEFAULT all the same */
-        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
-    }
-    w[API_ADDRSTR_MAX - 1] = 0;
     char s[API_ADDRSTR_MAX * 3];
     int n = wstr_to_utf8(s, sizeof s, w);
     if (n < 0)
         return le_fail(WSAEINVAL);
-    DWORD need = (DWORD)n + 1;
-    if (cap < need) {
-        if (umem_write(lpdwAddressStringLength, &need, sizeof need) != 0) {
-        } /* the size needed, if it can be written: WSAEFAULT all the same */
-        return le_fail(WSAEFAULT);
-    }
-    if (umem_write(lpszAddressString, s, need) != 0 ||
-        umem_write(lpdwAddressStringLength, &need, sizeof need) != 0)
-        return le_fail(WSAEFAULT);
-    return 0;
+    return api_addr_result(
+        api_addr_put(lpszAddressString, s, (DWORD)n + 1, 1, cap, lpdwAddressStringLength));
+}
+
+WSP_EXPORT int WSAAPI WSAAddressToStringW(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
+                                          LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                                          LPWSTR lpszAddressString, LPDWORD lpdwAddressStringLength)
+{
+    if (!su_running())
+        return le_fail(WSANOTINITIALISED);
+    WCHAR w[API_ADDRSTR_MAX];
+    DWORD cap;
+    int err = api_addr_text(lpsaAddress, dwAddressLength, lpProtocolInfo, lpdwAddressStringLength,
+                            w, &cap);
+    if (err != 0)
+        return le_fail(err);
+    return api_addr_result(api_addr_put(lpszAddressString, w, (DWORD)wstr_len(w) + 1, sizeof(WCHAR),
+                                        cap, lpdwAddressStringLength));
 }
 
 WSP_EXPORT int WSAAPI WSAStringToAddressA(LPSTR AddressString, INT AddressFamily,
@@ -110,57 +166,8 @@ WSP_EXPORT int WSAAPI WSAStringToAddressA(LPSTR AddressString, INT AddressFamily
     WCHAR w[API_ADDRSTR_MAX];
     if (wstr_from_utf8(w, API_ADDRSTR_MAX, s) < 0)
         return le_fail(WSAEINVAL);
-    struct cat_entry *e;
-    WSAPROTOCOL_INFOW info;
-    int err = api_addr_entry(lpProtocolInfo, AddressFamily, &e, &info);
-    if (err != 0)
-        return le_fail(err);
-    err = 0;
-    if (ldr_procs(e)->lpWSPStringToAddress(w, AddressFamily, &info, lpAddress, lpAddressLength,
-                                           &err) != 0)
-        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
-    return 0;
-}
-
-WSP_EXPORT int WSAAPI WSAAddressToStringW(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
-                                          LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                                          LPWSTR lpszAddressString, LPDWORD lpdwAddressStringLength)
-{
-    if (!su_running())
-        return le_fail(WSANOTINITIALISED);
-    sa_family_t family;
-    DWORD cap;
-    const char *family_at =
-        lpsaAddress ? (const char *)lpsaAddress + offsetof(struct sockaddr, sa_family) : NULL;
-    if (umem_read(&family, family_at, sizeof family) != 0 ||
-        umem_read(&cap, lpdwAddressStringLength, sizeof cap) != 0)
-        return le_fail(WSAEFAULT);
-    struct cat_entry *e;
-    WSAPROTOCOL_INFOW info;
-    int err = api_addr_entry(lpProtocolInfo, family, &e, &info);
-    if (err != 0)
-        return le_fail(err);
-    WCHAR w[API_ADDRSTR_MAX];
-    DWORD wlen = cap < API_ADDRSTR_MAX ? cap : API_ADDRSTR_MAX;
-    err = 0;
-    if (ldr_procs(e)->lpWSPAddressToString(lpsaAddress, dwAddressLength, &info, w, &wlen, &err) !=
-        0) {
-        if (err == WSAEFAULT) /* too small: wlen is the size needed */
-            if (umem_write(lpdwAddressStringLength, &wlen, sizeof wlen) != 0) {
-            } /* best effort: WSAEFAULT all the same */
-        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
-    }
-    w[API_ADDRSTR_MAX - 1] = 0;
-    DWORD need = (DWORD)wstr_len(w) + 1;
-    if (cap < need) {
-        if (umem_write(lpdwAddressStringLength, &need, sizeof need) != 0) {
-        } /* the size needed, if it can be written: WSAEFAULT all the same */
-        return le_fail(WSAEFAULT);
-    }
-    if (umem_write(lpszAddressString, w, need * sizeof(WCHAR)) != 0 ||
-        umem_write(lpdwAddressStringLength, &need, sizeof need) != 0)
-        return le_fail(WSAEFAULT);
-    return 0;
+    return api_addr_result(
+        api_addr_parse(w, AddressFamily, lpProtocolInfo, lpAddress, lpAddressLength));
 }
 
 WSP_EXPORT int WSAAPI WSAStringToAddressW(LPWSTR AddressString, INT AddressFamily,
@@ -176,14 +183,6 @@ WSP_EXPORT int WSAAPI WSAStringToAddressW(LPWSTR AddressString, INT AddressFamil
     WCHAR w[API_ADDRSTR_MAX];
     if (wstr_from_utf8(w, API_ADDRSTR_MAX, s) < 0)
         return le_fail(WSAEINVAL);
-    struct cat_entry *e;
-    WSAPROTOCOL_INFOW info;
-    err = api_addr_entry(lpProtocolInfo, AddressFamily, &e, &info);
-    if (err != 0)
-        return le_fail(err);
-    err = 0;
-    if (ldr_procs(e)->lpWSPStringToAddress(w, AddressFamily, &info, lpAddress, lpAddressLength,
-                                           &err) != 0)
-        return le_fail(err != 0 ? err : WSASYSCALLFAILURE);
-    return 0;
+    return api_addr_result(
+        api_addr_parse(w, AddressFamily, lpProtocolInfo, lpAddress, lpAddressLength));
 }

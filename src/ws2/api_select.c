@@ -26,6 +26,7 @@
 #include "api.h"
 #include "common/pollstate.h"
 #include "common/umem.h"
+#include "debug.h"
 
 WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set)
 {
@@ -39,6 +40,13 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set)
 }
 
 /* Pins taken for the duration of one select or poll. */
+/* A provider's procs as the call should see them: through the tracing shim
+ * when WSP_DEBUG or a debug callback is on (debug.h), else direct. */
+static const WSPPROC_TABLE *prov_procs(const struct cat_provider *p)
+{
+    return dbg_on() ? dbg_procs(&p->procs) : &p->procs;
+}
+
 struct api_pins {
     SOCKET s[3 * WSP_FD_SETSIZE];
     unsigned n;
@@ -111,8 +119,8 @@ WSP_EXPORT int WSAAPI wsp_select(int nfds, wsp_fd_set *readfds, wsp_fd_set *writ
         api_unpin_all(&pins);
         return le_fail(err);
     }
-    int rc = pins.prov->procs.lpWSPSelect(nfds, readfds, writefds, exceptfds,
-                                          timeout != NULL ? &tv : NULL, &err);
+    int rc = prov_procs(pins.prov)->lpWSPSelect(nfds, readfds, writefds, exceptfds,
+                                                timeout != NULL ? &tv : NULL, &err);
     api_unpin_all(&pins);
     if (rc == SOCKET_ERROR)
         le_set(err != 0 ? err : WSASYSCALLFAILURE);
@@ -240,7 +248,8 @@ WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout)
         if (nval > 0)
             tv = (struct timeval){0, 0};
         err = 0;
-        rc = pins.prov->procs.lpWSPSelect(0, sp[0], sp[1], sp[2], wait_forever ? NULL : &tv, &err);
+        rc = prov_procs(pins.prov)->lpWSPSelect(0, sp[0], sp[1], sp[2], wait_forever ? NULL : &tv,
+                                                &err);
         if (rc != SOCKET_ERROR || (err != WSAEINTR && err != WSAENOTSOCK))
             break;
         int closed = api_poll_mark_closed(fdArray, fds);

@@ -183,12 +183,10 @@ static int cat_protocol_matches(const WSAPROTOCOL_INFOW *pi, int protocol)
            (long long)protocol <= (long long)pi->iProtocol + pi->iProtocolMaxOffset;
 }
 
-/* Sockets through a protocol chain need the layered-provider machinery
- * (handle upcalls, the layer loading the next provider), which is not there
- * yet: a chain entry, matched by its triple (it may be ordered first) or
- * named by its protocol info, fails cleanly with WSAEPROVIDERFAILEDINIT,
- * WSASocket's code for "a layered service provider ... improperly installed
- * or [failing] to operate correctly" (docs/catalog.md). */
+/* A chain entry is matched like a base entry (by its triple, in catalog order,
+ * or named by its protocol info); the loader then starts the module of the
+ * chain's top layer (loader.c). A layered entry alone is never a socket's
+ * entry: it is only reached through a chain that names it. */
 int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, struct cat_entry **out)
 {
     if (info != NULL) {
@@ -196,8 +194,6 @@ int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, str
         /* a layered entry is only reached through a chain that names it */
         if (e == NULL || e->info.ProtocolChain.ChainLen == LAYERED_PROTOCOL)
             return WSAEINVAL;
-        if (e->info.ProtocolChain.ChainLen > BASE_PROTOCOL)
-            return WSAEPROVIDERFAILEDINIT;
         *out = e;
         return 0;
     }
@@ -225,8 +221,6 @@ int cat_match(int af, int type, int protocol, const WSAPROTOCOL_INFOW *info, str
             found = e;
     }
     cat_unlock();
-    if (found && found->info.ProtocolChain.ChainLen > BASE_PROTOCOL)
-        return WSAEPROVIDERFAILEDINIT; /* chains: see the comment above */
     if (found) {
         *out = found;
         return 0;

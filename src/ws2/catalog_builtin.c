@@ -13,8 +13,9 @@
 
 #define CAT_TCP_FLAGS                                                                              \
     (XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA)
-#define CAT_UDP_FLAGS                                                                              \
-    (XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_SUPPORT_BROADCAST | XP1_SUPPORT_MULTIPOINT)
+/* No XP1_SUPPORT_MULTIPOINT: the tcp provider refuses the WSA_FLAG_MULTIPOINT_*
+ * flags and WSPJoinLeaf (multicast is plain IP_ADD_MEMBERSHIP). */
+#define CAT_UDP_FLAGS (XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_SUPPORT_BROADCAST)
 #define CAT_ITOT_FLAGS                                                                             \
     (XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_CONNECT_DATA |    \
      XP1_DISCONNECT_DATA)

@@ -180,8 +180,7 @@ int crec_guid_parse(const char *s, GUID *g)
     return 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int crec_fail(struct crec_error *err, int line,
-                                                           const char *fmt, ...)
+int crec_fail(struct crec_error *err, int line, const char *fmt, ...)
 {
     err->line = line;
     va_list ap;

@@ -33,6 +33,11 @@ struct crec_error {
     char msg[160];
 };
 
+/* Fills *err with line and a printf-style message; returns -1 (for
+ * "return crec_fail(...)"). */
+__attribute__((format(printf, 3, 4))) int crec_fail(struct crec_error *err, int line,
+                                                    const char *fmt, ...);
+
 enum crec_mode {
     CREC_CATALOG, /* a catalog file: ids, GUIDs, paths and chains are required */
     CREC_INFO,    /* `wsp catalog install --info`: protocol fields only */

@@ -50,17 +50,6 @@ int cats_is_builtin(const struct crec *r)
     return b != NULL && memcmp(&b->prov->guid, &r->info.ProviderId, sizeof(GUID)) == 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int cats_bad(struct crec_error *err, int line,
-                                                          const char *fmt, ...)
-{
-    err->line = line;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* A module is an absolute path or a bare name (searched): a relative path
  * with a directory would depend on the working directory at load time. */
 static int cats_module_ok(const char *m)
@@ -73,12 +62,12 @@ static int cats_check_chain(const struct crec_list *l, const struct crec *r, str
     const WSAPROTOCOL_INFOW *pi = &r->info;
     int len = pi->ProtocolChain.ChainLen;
     if (len < 0 || len > MAX_PROTOCOL_CHAIN)
-        return cats_bad(err, r->line, "entry %u: chain length %d (0 to %d)",
-                        (unsigned)pi->dwCatalogEntryId, len, MAX_PROTOCOL_CHAIN);
+        return crec_fail(err, r->line, "entry %u: chain length %d (0 to %d)",
+                         (unsigned)pi->dwCatalogEntryId, len, MAX_PROTOCOL_CHAIN);
     if (len <= BASE_PROTOCOL) {
         if (pi->ProtocolChain.ChainEntries[0] != pi->dwCatalogEntryId)
-            return cats_bad(err, r->line, "entry %u: a %s names itself in its chain",
-                            (unsigned)pi->dwCatalogEntryId, crec_entry_type(len));
+            return crec_fail(err, r->line, "entry %u: a %s names itself in its chain",
+                             (unsigned)pi->dwCatalogEntryId, crec_entry_type(len));
         return 0;
     }
     /* a chain: layered entries from the top down, a base entry at the bottom */
@@ -87,11 +76,11 @@ static int cats_check_chain(const struct crec_list *l, const struct crec *r, str
         long at = cats_find(l, id);
         int want = i == len - 1 ? BASE_PROTOCOL : LAYERED_PROTOCOL;
         if (at < 0)
-            return cats_bad(err, r->line, "chain %u names entry %u, which is not in the catalog",
-                            (unsigned)pi->dwCatalogEntryId, (unsigned)id);
+            return crec_fail(err, r->line, "chain %u names entry %u, which is not in the catalog",
+                             (unsigned)pi->dwCatalogEntryId, (unsigned)id);
         if (l->v[at].info.ProtocolChain.ChainLen != want)
-            return cats_bad(err, r->line, "chain %u: entry %u must be a %s",
-                            (unsigned)pi->dwCatalogEntryId, (unsigned)id, crec_entry_type(want));
+            return crec_fail(err, r->line, "chain %u: entry %u must be a %s",
+                             (unsigned)pi->dwCatalogEntryId, (unsigned)id, crec_entry_type(want));
     }
     return 0;
 }
@@ -104,23 +93,24 @@ static int cats_check(const struct crec_list *l, struct crec_error *err)
         const struct crec *r = &l->v[i];
         DWORD id = r->info.dwCatalogEntryId;
         if (cats_find(l, id) != (long)i)
-            return cats_bad(err, r->line, "entry id %u appears twice", (unsigned)id);
+            return crec_fail(err, r->line, "entry id %u appears twice", (unsigned)id);
         if (cats_is_builtin(r))
             continue;
         if (id < CATS_FIRST_ID)
-            return cats_bad(err, r->line, "entry id %u is reserved for the built-in entries",
-                            (unsigned)id);
+            return crec_fail(err, r->line, "entry id %u is reserved for the built-in entries",
+                             (unsigned)id);
         if (cat_builtin_provider(&r->info.ProviderId))
-            return cats_bad(err, r->line, "entry %u uses a built-in provider's GUID", (unsigned)id);
+            return crec_fail(err, r->line, "entry %u uses a built-in provider's GUID",
+                             (unsigned)id);
         if (!cats_module_ok(r->module))
-            return cats_bad(err, r->line,
-                            "entry %u: provider_path must be an absolute path or a file name",
-                            (unsigned)id);
+            return crec_fail(err, r->line,
+                             "entry %u: provider_path must be an absolute path or a file name",
+                             (unsigned)id);
         for (size_t j = 0; j < i; j++)
             if (memcmp(&l->v[j].info.ProviderId, &r->info.ProviderId, sizeof(GUID)) == 0 &&
                 strcmp(l->v[j].module ? l->v[j].module : "", r->module) != 0)
-                return cats_bad(err, r->line, "entry %u: one provider, two module paths",
-                                (unsigned)id);
+                return crec_fail(err, r->line, "entry %u: one provider, two module paths",
+                                 (unsigned)id);
         if (cats_check_chain(l, r, err) != 0)
             return -1;
     }

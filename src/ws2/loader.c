@@ -2,7 +2,14 @@
 /* Loading a provider: check that the module file is safe to load
  * (loader_path.c), dlopen, dlsym("WSPStartup"), call it with our upcall
  * table, and accept the proc table only when every entry is set (a NULL entry
- * would crash the first API call that reaches it, far from the cause). */
+ * would crash the first API call that reaches it, far from the cause).
+ *
+ * A protocol chain (ChainLen 2-7) is started as on Windows: the module of its
+ * top layer (the layered entry ChainEntries[0]) gets the chain's own
+ * WSAPROTOCOL_INFOW and our upcall table; that layer finds, loads and starts
+ * the providers under it itself (docs/writing-a-provider.md). The started
+ * table is kept on the chain's provider, which owns the chain's handles, so
+ * API calls on a layered socket reach the layer. */
 #include "loader.h"
 
 #include <dlfcn.h>
@@ -58,10 +65,11 @@ static int ldr_table_complete(const WSPPROC_TABLE *t)
     return 1;
 }
 
-static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *info)
+static int ldr_start_locked(struct cat_provider *p, const char *module,
+                            const WSAPROTOCOL_INFOW *info)
 {
     char path[4096], real[4096];
-    cat_resolve_path(p->module, path, sizeof path);
+    cat_resolve_path(module, path, sizeof path);
     /* a privileged process (setuid, setgid, capabilities) trusts fewer files */
     int err = ldr_path_check(path, getauxval(AT_SECURE) != 0, real, sizeof real);
     if (err != 0)
@@ -98,17 +106,36 @@ static int ldr_start_locked(struct cat_provider *p, const WSAPROTOCOL_INFOW *inf
 }
 
 /* Loading a provider is where a missing or broken module shows: traced. */
-static int ldr_start_traced(struct cat_provider *p, const WSAPROTOCOL_INFOW *info)
+static int ldr_start_traced(struct cat_provider *p, const char *module,
+                            const WSAPROTOCOL_INFOW *info)
 {
-    int err = ldr_start_locked(p, info);
+    int err = ldr_start_locked(p, module, info);
     if (dbg_on()) {
         struct dbg_line l;
         dbg_begin(&l, "WSPStartup");
-        dbg_put(&l, "module=%s", p->module);
+        dbg_put(&l, "module=%s", module);
         dbg_result_code(&l, err);
         dbg_emit(&l);
     }
     return err;
+}
+
+/* The module that serves entry e: its own provider's, or for a chain the
+ * module of its top layer. A chain whose top is not a layered entry of the
+ * catalog cannot operate: WSAEPROVIDERFAILEDINIT, WSASocket's code for a
+ * layered provider "improperly installed". Entries are never freed while the
+ * library is in use (catalog.h), so the module string stays valid. */
+static int ldr_module_of(const struct cat_entry *e, const char **module)
+{
+    if (e->info.ProtocolChain.ChainLen <= BASE_PROTOCOL) {
+        *module = e->prov->module;
+        return 0;
+    }
+    const struct cat_entry *top = cat_find_id(e->info.ProtocolChain.ChainEntries[0]);
+    if (top == NULL || top->info.ProtocolChain.ChainLen != LAYERED_PROTOCOL)
+        return WSAEPROVIDERFAILEDINIT;
+    *module = top->prov->module;
+    return 0;
 }
 
 int ldr_ensure(struct cat_entry *e)
@@ -119,9 +146,13 @@ int ldr_ensure(struct cat_entry *e)
     /* called back from a provider's WSPStartup/WSPCleanup: ldr_mu is ours */
     if (ldr_in_provider)
         return WSAEINPROGRESS;
+    const char *module;
+    int err = ldr_module_of(e, &module);
+    if (err != 0)
+        return err;
     pthread_mutex_lock(&ldr_mu);
-    int err =
-        atomic_load_explicit(&p->started, memory_order_relaxed) ? 0 : ldr_start_traced(p, &e->info);
+    if (!atomic_load_explicit(&p->started, memory_order_relaxed))
+        err = ldr_start_traced(p, module, &e->info);
     pthread_mutex_unlock(&ldr_mu);
     return err;
 }

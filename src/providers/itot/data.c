@@ -659,6 +659,27 @@ int WSPAPI itot_WSPShutdown(SOCKET h, int how, LPINT lpErrno)
     return err ? itot_fail(lpErrno, err) : 0;
 }
 
+/* The peer's DR data (none before a DR) into the caller's WSABUF (lock held:
+ * caller memory is only copied, never waited on). D10: a buffer too small
+ * gets WSAEFAULT and the length needed. */
+static int put_peer_disc_data(const struct itot_sock *s, LPWSABUF dst)
+{
+    size_t len = s->conn.peer_disc ? s->conn.disc_data_len : 0;
+    WSABUF b;
+    if (umem_read(&b, dst, sizeof b) != 0)
+        return WSAEFAULT;
+    if (b.len < len) {
+        ULONG need = (ULONG)len;
+        if (umem_write(&dst->len, &need, sizeof need) != 0) {
+        } /* the size needed, if it can be written: WSAEFAULT all the same */
+        return WSAEFAULT;
+    }
+    if (len > 0 && umem_write(b.buf, s->conn.disc_data, len) != 0)
+        return WSAEFAULT;
+    ULONG n = (ULONG)len;
+    return umem_write(&dst->len, &n, sizeof n);
+}
+
 int WSPAPI itot_WSPRecvDisconnect(SOCKET h, LPWSABUF lpInboundDisconnectData, LPINT lpErrno)
 {
     int err = itot_guard();
@@ -666,35 +687,15 @@ int WSPAPI itot_WSPRecvDisconnect(SOCKET h, LPWSABUF lpInboundDisconnectData, LP
     if (s == NULL)
         return itot_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
-    uint8_t data[TPDU_MAX_DISC_DATA];
-    size_t len = 0;
-    if (!s->has_conn || s->conn.state == CONN_S_IDLE || s->conn.state == CONN_S_CR_SENT) {
+    if (!s->has_conn || s->conn.state == CONN_S_IDLE || s->conn.state == CONN_S_CR_SENT)
         err = WSAENOTCONN;
-    } else {
-        if (s->conn.peer_disc) {
-            len = s->conn.disc_data_len;
-            memcpy(data, s->conn.disc_data, len);
-        }
+    else if (lpInboundDisconnectData != NULL)
+        err = put_peer_disc_data(s, lpInboundDisconnectData);
+    /* D1: receiving ends only when the call succeeds (a bad or too small
+     * buffer leaves the socket as it was). */
+    if (err == 0)
         s->recv_shut = true;
-    }
     pthread_mutex_unlock(&s->lock);
-    if (err == 0 && lpInboundDisconnectData != NULL) {
-        WSABUF b;
-        if (umem_read(&b, lpInboundDisconnectData, sizeof b) != 0)
-            err = WSAEFAULT;
-        else if (b.len < len) {
-            /* D10: too small: WSAEFAULT and the length needed. */
-            ULONG need = (ULONG)len;
-            if (umem_write(&lpInboundDisconnectData->len, &need, sizeof need) != 0) {
-            } /* the size needed, if it can be written: WSAEFAULT all the same */
-            err = WSAEFAULT;
-        } else if (len > 0 && umem_write(b.buf, data, len) != 0) {
-            err = WSAEFAULT;
-        } else {
-            ULONG n = (ULONG)len;
-            err = umem_write(&lpInboundDisconnectData->len, &n, sizeof n);
-        }
-    }
     return err ? itot_fail(lpErrno, err) : 0;
 }
 

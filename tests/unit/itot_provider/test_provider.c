@@ -550,6 +550,35 @@ static void disconnect_data_and_reason(void **state)
     conf_close(&ctx4, k.s);
 }
 
+/* D1: a WSPRecvDisconnect that fails on a bad buffer does not end receiving:
+ * the TSDU the peer sent is still read afterwards (it was WSAESHUTDOWN). */
+static void recv_disconnect_fault_keeps_receiving(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, -1);
+    char *g = conf_guarded(8);
+    char *bad = g + 8; /* the PROT_NONE page */
+    int err = 0;
+    DWORD n = 0, flags = 0;
+    assert_int_equal(P->lpWSPRecvDisconnect(s, (LPWSABUF)bad, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    /* nothing to read yet: a non-blocking receive would wait, not "shut down" */
+    u_long on = 1;
+    DWORD ret = 0;
+    assert_int_equal(
+        P->lpWSPIoctl(s, (DWORD)WSP_FIONBIO, &on, sizeof on, NULL, 0, &ret, NULL, NULL, NULL, &err),
+        0);
+    char got[4];
+    WSABUF r = {.len = sizeof got, .buf = got};
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEWOULDBLOCK);
+    conf_guarded_free(g, 8);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
 static void discdata_option_sent_at_close(void **state)
 {
     (void)state;
@@ -737,6 +766,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(defer_after_listener_close_refuses_caller, setup, teardown),
         cmocka_unit_test_setup_teardown(setopt_bytes_fault_keeps_old_value, setup, teardown),
         cmocka_unit_test_setup_teardown(setopt_int_longer_optlen_is_fine, setup, teardown),
+        cmocka_unit_test_setup_teardown(recv_disconnect_fault_keeps_receiving, setup, teardown),
         cmocka_unit_test_setup_teardown(so_error_kept_when_read_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(deferred_disconnect_refuses_sends_and_keeps_data, setup,
                                         teardown),

@@ -229,6 +229,29 @@ static void callback_keeps_the_last_error(void **state)
 /* Calls that never reach a provider are traced where they are: event
  * objects and the resolver.  A name is shown (non-printable characters as
  * '?', so a line stays one line); the answers are counted, not shown. */
+/* select and WSAPoll reach the provider's WSPSelect through the shim too. */
+static void select_and_poll_are_traced(void **state)
+{
+    (void)state;
+    SOCKET s = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_true(s != INVALID_SOCKET);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(wsp_set_debug_callback(collect, &got), 0);
+    wsp_fd_set wr;
+    wr.fd_count = 1;
+    wr.fd_array[0] = s;
+    struct timeval tv = {0, 0};
+    assert_true(wsp_select(0, NULL, &wr, NULL, &tv) >= 0);
+    WSAPOLLFD p = {.fd = s, .events = POLLRDNORM};
+    assert_true(WSAPoll(&p, 1, 0) >= 0);
+    assert_int_equal(wsp_set_debug_callback(NULL, NULL), 0);
+    int selects = 0;
+    for (int i = 0; i < got.n && i < MAX_LINES; i++)
+        selects += strncmp(got.line[i], "wsp_select(", 11) == 0;
+    assert_true(selects >= 2); /* one for select, at least one for WSAPoll */
+    closesocket(s);
+}
+
 static void events_and_resolver_are_traced(void **state)
 {
     (void)state;
@@ -367,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(callback_calls_are_not_traced, session_start, session_end),
         cmocka_unit_test(callback_keeps_the_last_error),
         cmocka_unit_test_setup_teardown(events_and_resolver_are_traced, session_start, session_end),
+        cmocka_unit_test_setup_teardown(select_and_poll_are_traced, session_start, session_end),
         cmocka_unit_test(env_debug_1_writes_stderr),
         cmocka_unit_test(env_off_is_silent),
         cmocka_unit_test(env_debug_2_adds_time_and_thread),

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* The calls on one socket: look our context up, make the same call on the
+ * next provider's socket, record it. Nothing is changed on the way, so the
+ * next provider's answer (result, error, bytes, disconnect data) is what the
+ * application gets. A pointer argument is caller memory the next provider
+ * checks; we read a length back only after the call succeeded with it. */
+#include "trace.h"
+
+/* Our context, or return SOCKET_ERROR (WSAENOTSOCK) from the calling proc. */
+#define TRACE_LOWER(call, s, ts)                                                                   \
+    struct trace_sock *ts = trace_sock_of(s, lpErrno);                                             \
+    if (ts == NULL)                                                                                \
+    return trace_done(call, s, SOCKET_ERROR, lpErrno)
+
+static int trace_io_done(const char *call, SOCKET s, int rc, LPINT lpErrno, const DWORD *n)
+{
+    /* an overlapped call that is pending moved nothing yet */
+    long long bytes = rc == 0 && n != NULL ? (long long)*n : -1;
+    struct trace_rec r = {call, s, rc, trace_err_of(rc != 0, lpErrno), bytes, -1};
+    trace_log(&r);
+    return rc;
+}
+
+static int WSPAPI trace_WSPBind(SOCKET s, const struct sockaddr *name, int namelen, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPBind", s, ts);
+    return trace_done("WSPBind", s, ts->next->procs.lpWSPBind(ts->lower, name, namelen, lpErrno),
+                      lpErrno);
+}
+
+static int WSPAPI trace_WSPListen(SOCKET s, int backlog, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPListen", s, ts);
+    return trace_done("WSPListen", s, ts->next->procs.lpWSPListen(ts->lower, backlog, lpErrno),
+                      lpErrno);
+}
+
+static int WSPAPI trace_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
+                                   LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
+                                   LPQOS lpGQOS, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPConnect", s, ts);
+    int rc = ts->next->procs.lpWSPConnect(ts->lower, name, namelen, lpCallerData, lpCalleeData,
+                                          lpSQOS, lpGQOS, lpErrno);
+    return trace_done("WSPConnect", s, rc, lpErrno);
+}
+
+static SOCKET WSPAPI trace_WSPJoinLeaf(SOCKET s, const struct sockaddr *name, int namelen,
+                                       LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
+                                       LPQOS lpGQOS, DWORD dwFlags, LPINT lpErrno)
+{
+    struct trace_sock *ts = trace_sock_of(s, lpErrno);
+    SOCKET r = INVALID_SOCKET;
+    if (ts != NULL) {
+        SOCKET lower = ts->next->procs.lpWSPJoinLeaf(
+            ts->lower, name, namelen, lpCallerData, lpCalleeData, lpSQOS, lpGQOS, dwFlags, lpErrno);
+        /* a leaf joined on the socket itself is that socket: ours, not the next's */
+        if (lower == ts->lower)
+            r = s;
+        else if (lower != INVALID_SOCKET)
+            r = trace_sock_wrap(ts->next, lower, lpErrno);
+    }
+    trace_done("WSPJoinLeaf", s, r == INVALID_SOCKET ? SOCKET_ERROR : 0, lpErrno);
+    return r;
+}
+
+static int WSPAPI trace_WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                                LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
+                                LPWSAOVERLAPPED lpOverlapped,
+                                LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                                LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPSend", s, ts);
+    int rc =
+        ts->next->procs.lpWSPSend(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
+                                  lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
+    return trace_io_done("WSPSend", s, rc, lpErrno, lpNumberOfBytesSent);
+}
+
+static int WSPAPI trace_WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                                  LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
+                                  const struct sockaddr *lpTo, int iTolen,
+                                  LPWSAOVERLAPPED lpOverlapped,
+                                  LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                                  LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPSendTo", s, ts);
+    int rc = ts->next->procs.lpWSPSendTo(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
+                                         dwFlags, lpTo, iTolen, lpOverlapped, lpCompletionRoutine,
+                                         lpThreadId, lpErrno);
+    return trace_io_done("WSPSendTo", s, rc, lpErrno, lpNumberOfBytesSent);
+}
+
+static int WSPAPI trace_WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                                LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
+                                LPWSAOVERLAPPED lpOverlapped,
+                                LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                                LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPRecv", s, ts);
+    int rc =
+        ts->next->procs.lpWSPRecv(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+                                  lpFlags, lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
+    return trace_io_done("WSPRecv", s, rc, lpErrno, lpNumberOfBytesRecvd);
+}
+
+static int WSPAPI trace_WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                                    LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
+                                    struct sockaddr *lpFrom, LPINT lpFromlen,
+                                    LPWSAOVERLAPPED lpOverlapped,
+                                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                                    LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPRecvFrom", s, ts);
+    int rc = ts->next->procs.lpWSPRecvFrom(ts->lower, lpBuffers, dwBufferCount,
+                                           lpNumberOfBytesRecvd, lpFlags, lpFrom, lpFromlen,
+                                           lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
+    return trace_io_done("WSPRecvFrom", s, rc, lpErrno, lpNumberOfBytesRecvd);
+}
+
+/* Octets of disconnect data moved: the buffer's length after a success (the
+ * next provider has read or filled it then), none after a failure. */
+static long long trace_buf_len(int rc, const WSABUF *b)
+{
+    if (rc != 0)
+        return -1;
+    return b != NULL ? (long long)b->len : 0;
+}
+
+/* The call this project exists for: the octets of disconnect data are
+ * recorded, never their contents. */
+static int WSPAPI trace_WSPSendDisconnect(SOCKET s, LPWSABUF lpOutboundDisconnectData,
+                                          LPINT lpErrno)
+{
+    TRACE_LOWER("WSPSendDisconnect", s, ts);
+    int rc = ts->next->procs.lpWSPSendDisconnect(ts->lower, lpOutboundDisconnectData, lpErrno);
+    long long n = trace_buf_len(rc, lpOutboundDisconnectData);
+    struct trace_rec r = {"WSPSendDisconnect", s, rc, trace_err_of(rc != 0, lpErrno), -1, n};
+    trace_log(&r);
+    return rc;
+}
+
+static int WSPAPI trace_WSPRecvDisconnect(SOCKET s, LPWSABUF lpInboundDisconnectData, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPRecvDisconnect", s, ts);
+    int rc = ts->next->procs.lpWSPRecvDisconnect(ts->lower, lpInboundDisconnectData, lpErrno);
+    long long n = trace_buf_len(rc, lpInboundDisconnectData);
+    struct trace_rec r = {"WSPRecvDisconnect", s, rc, trace_err_of(rc != 0, lpErrno), -1, n};
+    trace_log(&r);
+    return rc;
+}
+
+static int WSPAPI trace_WSPShutdown(SOCKET s, int how, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPShutdown", s, ts);
+    return trace_done("WSPShutdown", s, ts->next->procs.lpWSPShutdown(ts->lower, how, lpErrno),
+                      lpErrno);
+}
+
+static int WSPAPI trace_WSPGetSockName(SOCKET s, struct sockaddr *name, LPINT namelen,
+                                       LPINT lpErrno)
+{
+    TRACE_LOWER("WSPGetSockName", s, ts);
+    int rc = ts->next->procs.lpWSPGetSockName(ts->lower, name, namelen, lpErrno);
+    return trace_done("WSPGetSockName", s, rc, lpErrno);
+}
+
+static int WSPAPI trace_WSPGetPeerName(SOCKET s, struct sockaddr *name, LPINT namelen,
+                                       LPINT lpErrno)
+{
+    TRACE_LOWER("WSPGetPeerName", s, ts);
+    int rc = ts->next->procs.lpWSPGetPeerName(ts->lower, name, namelen, lpErrno);
+    return trace_done("WSPGetPeerName", s, rc, lpErrno);
+}
+
+static int WSPAPI trace_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPINT optlen,
+                                      LPINT lpErrno)
+{
+    TRACE_LOWER("WSPGetSockOpt", s, ts);
+    int rc = ts->next->procs.lpWSPGetSockOpt(ts->lower, level, optname, optval, optlen, lpErrno);
+    return trace_done("WSPGetSockOpt", s, rc, lpErrno);
+}
+
+static int WSPAPI trace_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optval,
+                                      int optlen, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPSetSockOpt", s, ts);
+    int rc = ts->next->procs.lpWSPSetSockOpt(ts->lower, level, optname, optval, optlen, lpErrno);
+    return trace_done("WSPSetSockOpt", s, rc, lpErrno);
+}
+
+static int WSPAPI trace_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
+                                 DWORD cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer,
+                                 LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
+                                 LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                                 LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPIoctl", s, ts);
+    int rc = ts->next->procs.lpWSPIoctl(ts->lower, dwIoControlCode, lpvInBuffer, cbInBuffer,
+                                        lpvOutBuffer, cbOutBuffer, lpcbBytesReturned, lpOverlapped,
+                                        lpCompletionRoutine, lpThreadId, lpErrno);
+    return trace_io_done("WSPIoctl", s, rc, lpErrno, lpcbBytesReturned);
+}
+
+/* Events are ws2's (WPUCreateEvent): the next provider signals the very
+ * event the application waits on. */
+static int WSPAPI trace_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents,
+                                       LPINT lpErrno)
+{
+    TRACE_LOWER("WSPEventSelect", s, ts);
+    int rc = ts->next->procs.lpWSPEventSelect(ts->lower, hEventObject, lNetworkEvents, lpErrno);
+    return trace_done("WSPEventSelect", s, rc, lpErrno);
+}
+
+static int WSPAPI trace_WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
+                                             LPWSANETWORKEVENTS lpNetworkEvents, LPINT lpErrno)
+{
+    TRACE_LOWER("WSPEnumNetworkEvents", s, ts);
+    int rc =
+        ts->next->procs.lpWSPEnumNetworkEvents(ts->lower, hEventObject, lpNetworkEvents, lpErrno);
+    return trace_done("WSPEnumNetworkEvents", s, rc, lpErrno);
+}
+
+static int WSPAPI trace_WSPAsyncSelect(SOCKET s, HWND hWnd, unsigned int wMsg, LONG lEvent,
+                                       LPINT lpErrno)
+{
+    TRACE_LOWER("WSPAsyncSelect", s, ts);
+    int rc = ts->next->procs.lpWSPAsyncSelect(ts->lower, hWnd, wMsg, lEvent, lpErrno);
+    return trace_done("WSPAsyncSelect", s, rc, lpErrno);
+}
+
+static BOOL WSPAPI trace_WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                                LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags,
+                                                LPINT lpErrno)
+{
+    struct trace_sock *ts = trace_sock_of(s, lpErrno);
+    BOOL ok = ts != NULL && ts->next->procs.lpWSPGetOverlappedResult(
+                                ts->lower, lpOverlapped, lpcbTransfer, fWait, lpdwFlags, lpErrno);
+    trace_io_done("WSPGetOverlappedResult", s, ok ? 0 : SOCKET_ERROR, lpErrno, lpcbTransfer);
+    return ok;
+}
+
+static BOOL WSPAPI trace_WSPGetQOSByName(SOCKET s, LPWSABUF lpQOSName, LPQOS lpQOS, LPINT lpErrno)
+{
+    struct trace_sock *ts = trace_sock_of(s, lpErrno);
+    BOOL ok = ts != NULL && ts->next->procs.lpWSPGetQOSByName(ts->lower, lpQOSName, lpQOS, lpErrno);
+    trace_done("WSPGetQOSByName", s, ok ? 0 : SOCKET_ERROR, lpErrno);
+    return ok;
+}
+
+/* The WSAPROTOCOL_INFOW it fills describes the next provider's socket; a
+ * process that imports it would reach that provider, not the chain: say so
+ * instead of handing out a socket that bypasses the layer. */
+static int WSPAPI trace_WSPDuplicateSocket(SOCKET s, DWORD dwProcessId,
+                                           LPWSAPROTOCOL_INFOW lpProtocolInfo, LPINT lpErrno)
+{
+    (void)dwProcessId;
+    (void)lpProtocolInfo;
+    TRACE_LOWER("WSPDuplicateSocket", s, ts);
+    (void)ts;
+    trace_set_err(lpErrno, WSAEOPNOTSUPP);
+    return trace_done("WSPDuplicateSocket", s, SOCKET_ERROR, lpErrno);
+}
+
+static int WSPAPI trace_WSPCancelBlockingCall(LPINT lpErrno)
+{
+    /* Winsock 1 blocking hooks: no provider here has them */
+    trace_set_err(lpErrno, WSAEOPNOTSUPP);
+    return trace_done("WSPCancelBlockingCall", 0, SOCKET_ERROR, lpErrno);
+}
+
+/* No socket, but the chain's protocol info: ask the chain's next provider
+ * with what it was started with. */
+static INT WSPAPI trace_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
+                                           LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                                           LPWSTR lpszAddressString,
+                                           LPDWORD lpdwAddressStringLength, LPINT lpErrno)
+{
+    const struct trace_next *next = trace_next_for(lpProtocolInfo, lpErrno);
+    int rc = SOCKET_ERROR;
+    if (next != NULL) {
+        WSAPROTOCOL_INFOW pi = next->info;
+        rc = next->procs.lpWSPAddressToString(lpsaAddress, dwAddressLength, &pi, lpszAddressString,
+                                              lpdwAddressStringLength, lpErrno);
+    }
+    return trace_done("WSPAddressToString", 0, rc, lpErrno);
+}
+
+static INT WSPAPI trace_WSPStringToAddress(LPWSTR AddressString, INT AddressFamily,
+                                           LPWSAPROTOCOL_INFOW lpProtocolInfo, LPSOCKADDR lpAddress,
+                                           LPINT lpAddressLength, LPINT lpErrno)
+{
+    const struct trace_next *next = trace_next_for(lpProtocolInfo, lpErrno);
+    int rc = SOCKET_ERROR;
+    if (next != NULL) {
+        WSAPROTOCOL_INFOW pi = next->info;
+        rc = next->procs.lpWSPStringToAddress(AddressString, AddressFamily, &pi, lpAddress,
+                                              lpAddressLength, lpErrno);
+    }
+    return trace_done("WSPStringToAddress", 0, rc, lpErrno);
+}
+
+void trace_fill_pass_procs(WSPPROC_TABLE *t)
+{
+    t->lpWSPAddressToString = trace_WSPAddressToString;
+    t->lpWSPAsyncSelect = trace_WSPAsyncSelect;
+    t->lpWSPBind = trace_WSPBind;
+    t->lpWSPCancelBlockingCall = trace_WSPCancelBlockingCall;
+    t->lpWSPConnect = trace_WSPConnect;
+    t->lpWSPDuplicateSocket = trace_WSPDuplicateSocket;
+    t->lpWSPEnumNetworkEvents = trace_WSPEnumNetworkEvents;
+    t->lpWSPEventSelect = trace_WSPEventSelect;
+    t->lpWSPGetOverlappedResult = trace_WSPGetOverlappedResult;
+    t->lpWSPGetPeerName = trace_WSPGetPeerName;
+    t->lpWSPGetSockName = trace_WSPGetSockName;
+    t->lpWSPGetSockOpt = trace_WSPGetSockOpt;
+    t->lpWSPGetQOSByName = trace_WSPGetQOSByName;
+    t->lpWSPIoctl = trace_WSPIoctl;
+    t->lpWSPJoinLeaf = trace_WSPJoinLeaf;
+    t->lpWSPListen = trace_WSPListen;
+    t->lpWSPRecv = trace_WSPRecv;
+    t->lpWSPRecvDisconnect = trace_WSPRecvDisconnect;
+    t->lpWSPRecvFrom = trace_WSPRecvFrom;
+    t->lpWSPSend = trace_WSPSend;
+    t->lpWSPSendDisconnect = trace_WSPSendDisconnect;
+    t->lpWSPSendTo = trace_WSPSendTo;
+    t->lpWSPSetSockOpt = trace_WSPSetSockOpt;
+    t->lpWSPShutdown = trace_WSPShutdown;
+    t->lpWSPStringToAddress = trace_WSPStringToAddress;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Installing trace over tcp (1001) and itot (1005) in the test's own catalog
+ * (WSP_CATALOG, one file per test: tests/CMakeLists.txt), the way an LSP
+ * installer does: a layered entry under one GUID, then one chain [layer,
+ * base] per base entry under another. And reading the trace file back. */
+#ifndef WSP_TESTS_TRACE_CHAIN_H
+#define WSP_TESTS_TRACE_CHAIN_H
+
+#include <wsp/ws2spi.h>
+
+struct chains {
+    DWORD layer;                           /* the layered entry (ChainLen 0) */
+    DWORD over_tcp;                        /* chain [layer, 1001] */
+    DWORD over_itot;                       /* chain [layer, 1005] */
+    WSAPROTOCOL_INFOW tcp_info, itot_info; /* the chains' entries */
+};
+
+/* Installs the chains (module TRACE_MODULE) and points WSP_TRACE at a fresh
+ * file in a temporary directory; both removed by chains_remove. 0 or -1. */
+int chains_install(struct chains *c);
+void chains_remove(struct chains *c);
+
+/* The catalog entry id, as WSCEnumProtocols lists it. 0 or -1. */
+int chains_find_entry(DWORD id, WSAPROTOCOL_INFOW *out);
+
+/* The trace file's name, and its whole text (free it), "" if it is empty. */
+const char *chains_trace_path(void);
+char *chains_trace_read(void);
+/* Empties the trace file (between cases). */
+void chains_trace_clear(void);
+/* Lines of text that start with prefix. */
+int chains_count_lines(const char *text, const char *prefix);
+
+#endif
