@@ -21,6 +21,7 @@
  * handler, chained like any other; since a handler of ours may be the one
  * another handler chains to, the module is pinned (RTLD_NODELETE) when it
  * installs it, so a dlclose after the last WSPCleanup cannot unmap it. */
+#include "common/sys.h"
 #include "umem_arch.h"
 
 #if UMEM_FAULT_COPY
@@ -153,7 +154,7 @@ static void umem_set_default(int sig)
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
-    sigaction(sig, &dfl, NULL);
+    sys_sigaction(sig, &dfl, NULL);
 }
 
 /* Pass the signal on as the kernel would have delivered it to prev. */
@@ -226,8 +227,8 @@ void umem_arch_init(void)
          * thread changed it in between is the value from the swap needed. */
         struct sigaction was;
         memset(&was, 0, sizeof was);
-        sigaction(sigs[k], NULL, &umem_prev[k]);
-        sigaction(sigs[k], &sa, &was);
+        sys_sigaction(sigs[k], NULL, &umem_prev[k]);
+        sys_sigaction(sigs[k], &sa, &was);
         if (was.sa_sigaction != umem_prev[k].sa_sigaction || was.sa_flags != umem_prev[k].sa_flags)
             umem_prev[k] = was;
     }

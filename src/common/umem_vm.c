@@ -11,6 +11,7 @@
  * so the write probe reads each octet and writes it back: a concurrent store
  * by another thread to that very octet between the two can be lost.  The
  * fault-catching back end has no such window (an atomic add of 0). */
+#include "common/sys.h"
 #include "umem_arch.h"
 
 #if !UMEM_FAULT_COPY
@@ -52,8 +53,8 @@ static ssize_t umem_syscall(const struct iovec *l, unsigned long nl, const struc
 {
     ssize_t got;
     do {
-        got = write ? process_vm_writev(umem_pid(), l, nl, r, nr, 0)
-                    : process_vm_readv(umem_pid(), l, nl, r, nr, 0);
+        got = write ? sys_process_vm_writev(umem_pid(), l, nl, r, nr, 0)
+                    : sys_process_vm_readv(umem_pid(), l, nl, r, nr, 0);
     } while (got < 0 && errno == EINTR);
     return got;
 }

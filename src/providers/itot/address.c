@@ -4,6 +4,7 @@
  * "a.b.c.d[:port]" and IPv6 "[addr]:port" or "addr", UTF-16 WCHARs. */
 #include <errno.h>
 
+#include "common/sys.h"
 #include "common/addrstr.h"
 #include "common/errmap.h"
 #include "common/umem.h"
@@ -37,7 +38,7 @@ int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, L
         err = WSAENOTCONN;
     else if (s->peer_len > 0)
         ss = s->peer, n = s->peer_len;
-    else if (s->fd < 0 || getpeername(s->fd, (struct sockaddr *)&ss, &n) != 0)
+    else if (s->fd < 0 || sys_getpeername(s->fd, (struct sockaddr *)&ss, &n) != 0)
         err = WSAENOTCONN;
     else
         s->peer = ss, s->peer_len = n; /* kept for after the TCP close */
@@ -60,7 +61,7 @@ int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, L
         err = WSAEINVAL; /* Winsock: not bound yet */
     else if (s->fd < 0 && s->local_len > 0)
         ss = s->local, n = s->local_len; /* released: the name stays (C10) */
-    else if (s->fd < 0 || getsockname(s->fd, (struct sockaddr *)&ss, &n) != 0)
+    else if (s->fd < 0 || sys_getsockname(s->fd, (struct sockaddr *)&ss, &n) != 0)
         err = s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
     pthread_mutex_unlock(&s->lock);
     if (err == 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "common/addrstr.h"
 #include "common/errmap.h"
 #include "common/umem.h"
@@ -40,12 +41,12 @@ SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
         return itot_fail_socket(lpErrno, WSAESOCKTNOSUPPORT);
     if (protocol != WSP_PROTO_ITOT)
         return itot_fail_socket(lpErrno, WSAEPROTONOSUPPORT);
-    int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = sys_socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return itot_fail_socket(lpErrno, errmap_from_errno(errno));
     struct itot_sock *s = itot_sock_alloc(af, &pi, fd);
     if (s == NULL) {
-        close(fd);
+        sys_close(fd);
         return itot_fail_socket(lpErrno, WSAENOBUFS);
     }
     err = itot_sock_publish(s);
@@ -84,7 +85,7 @@ int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPIN
     pthread_mutex_lock(&s->lock);
     if (s->bound || s->kind != ITOT_K_NEW)
         err = WSAEINVAL;
-    else if (bind(s->fd, (struct sockaddr *)&ss, (socklen_t)itot_sockaddr_len(s->af)) != 0)
+    else if (sys_bind(s->fd, (struct sockaddr *)&ss, (socklen_t)itot_sockaddr_len(s->af)) != 0)
         err = errmap_from_errno(errno);
     else {
         s->bound = true;
@@ -106,7 +107,7 @@ int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
         err = WSAEISCONN;
     else if (!s->bound)
         err = WSAEINVAL;
-    else if (listen(s->fd, backlog > 0 ? backlog : 16) != 0)
+    else if (sys_listen(s->fd, backlog > 0 ? backlog : 16) != 0)
         err = errmap_from_errno(errno);
     else if (s->kind == ITOT_K_NEW) {
         s->kind = ITOT_K_LISTEN;
@@ -192,17 +193,17 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
             err = conn_connect(&s->conn, data, dlen, itot_now_ms());
         if (err == 0) {
             int one = 1;
-            setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            sys_setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            sys_setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
             s->remote = ss; /* for the fall-back (fallback.c) */
             s->remote_len = (socklen_t)itot_sockaddr_len(s->af);
-            int rc = connect(s->fd, (struct sockaddr *)&ss, s->remote_len);
+            int rc = sys_connect(s->fd, (struct sockaddr *)&ss, s->remote_len);
             if (rc != 0 && errno != EINPROGRESS) {
                 err = errmap_from_errno(errno);
             } else {
                 s->tcp_connecting = rc != 0;
                 s->local_len = sizeof s->local;
-                getsockname(s->fd, (struct sockaddr *)&s->local, &s->local_len);
+                sys_getsockname(s->fd, (struct sockaddr *)&s->local, &s->local_len);
             }
         }
         if (err == 0)
@@ -278,7 +279,7 @@ static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb, 
     struct sockaddr_storage local;
     socklen_t ll = sizeof local;
     memset(&local, 0, sizeof local);
-    getsockname(c->fd, (struct sockaddr *)&local, &ll);
+    sys_getsockname(c->fd, (struct sockaddr *)&local, &ll);
     memcpy(caller, c->conn.peer_conn_data, c->conn.peer_conn_data_len);
     WSABUF caller_id = {.len = (ULONG)c->peer_len, .buf = (CHAR *)&c->peer};
     WSABUF caller_data = {.len = c->conn.peer_conn_data_len, .buf = (CHAR *)caller};

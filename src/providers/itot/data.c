@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "provider.h"
@@ -202,7 +203,7 @@ static int send_direct(struct itot_sock *s, struct itot_tx *tx)
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)(k + 1)};
         ssize_t w;
         do {
-            w = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+            w = sys_sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         } while (w < 0 && errno == EINTR);
         if (w < 0 && errno == EFAULT)
             return WSAEFAULT; /* the caller's memory went away: nothing of this DT left */
@@ -601,7 +602,7 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
         conn_outq_peek(&s->conn, span, slen);
         ssize_t w;
         do {
-            w = send(s->fd, span[0], slen[0], MSG_NOSIGNAL | MSG_DONTWAIT);
+            w = sys_send(s->fd, span[0], slen[0], MSG_NOSIGNAL | MSG_DONTWAIT);
         } while (w < 0 && errno == EINTR);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             int e = errmap_from_errno(errno);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "provider.h"
 
@@ -73,7 +74,7 @@ static void engine_signal_locked(void)
     const uint64_t one = 1;
     ssize_t w;
     do
-        w = write(eng.evfd, &one, sizeof one);
+        w = sys_write(eng.evfd, &one, sizeof one);
     while (w < 0 && errno == EINTR);
     if (w < 0 && errno != EAGAIN)
         engine_bug("engine eventfd write", errno);
@@ -102,12 +103,12 @@ static int engine_start_locked(void)
 {
     if (eng.started)
         return 0;
-    eng.ep = epoll_create1(EPOLL_CLOEXEC);
-    eng.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    eng.ep = sys_epoll_create1(EPOLL_CLOEXEC);
+    eng.evfd = sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (eng.ep < 0 || eng.evfd < 0)
         goto fail;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.evfd, &ev) != 0)
+    if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.evfd, &ev) != 0)
         goto fail;
     atomic_store(&eng.stop, false);
     if (pthread_create(&eng.thread, NULL, engine_main, NULL) != 0)
@@ -116,9 +117,9 @@ static int engine_start_locked(void)
     return 0;
 fail:
     if (eng.ep >= 0)
-        close(eng.ep);
+        sys_close(eng.ep);
     if (eng.evfd >= 0)
-        close(eng.evfd);
+        sys_close(eng.evfd);
     eng.ep = eng.evfd = -1;
     return WSAENOBUFS;
 }
@@ -130,7 +131,7 @@ int itot_engine_add(struct itot_sock *s)
     if (err == 0) {
         s->ep_events = interest(s);
         struct epoll_event ev = {.events = s->ep_events, .data.ptr = s};
-        if (epoll_ctl(eng.ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+        if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
             err = errmap_from_errno(errno);
         } else {
             itot_sock_ref(s);
@@ -153,7 +154,7 @@ static void update_interest(struct itot_sock *s)
     uint32_t want = interest(s);
     if (want != s->ep_events) {
         struct epoll_event ev = {.events = want, .data.ptr = s};
-        epoll_ctl(eng.ep, EPOLL_CTL_MOD, s->fd, &ev);
+        sys_epoll_ctl(eng.ep, EPOLL_CTL_MOD, s->fd, &ev);
         s->ep_events = want;
     }
 }
@@ -194,12 +195,12 @@ static void close_tcp(struct itot_sock *s)
         return;
     int fd = s->fd;
     if (s->registered)
-        epoll_ctl(eng.ep, EPOLL_CTL_DEL, fd, NULL);
+        sys_epoll_ctl(eng.ep, EPOLL_CTL_DEL, fd, NULL);
     /* -1 before the close: a fork's child, which reads fd without the lock,
      * then never sees a number this process has already closed (and maybe
      * reused), only -1 or its own copy of the socket. */
     s->fd = -1;
-    close(fd);
+    sys_close(fd);
     s->ep_events = 0;
     atomic_store(&s->fd_closed, true);
 }
@@ -209,16 +210,16 @@ void itot_engine_replace_fd(struct itot_sock *s, int fd)
     int old = s->fd;
     if (old >= 0) {
         if (s->registered)
-            epoll_ctl(eng.ep, EPOLL_CTL_DEL, old, NULL);
+            sys_epoll_ctl(eng.ep, EPOLL_CTL_DEL, old, NULL);
         s->fd = -1; /* as in close_tcp: never a closed number for a fork's child */
-        close(old);
+        sys_close(old);
     }
     s->fd = fd;
     s->ep_events = 0;
     if (s->registered) {
         s->ep_events = interest(s);
         struct epoll_event ev = {.events = s->ep_events, .data.ptr = s};
-        if (epoll_ctl(eng.ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+        if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, fd, &ev) != 0)
             s->ep_events = 0; /* only ENOMEM/ENOSPC: the timer (TS1) still ends the wait */
     }
 }
@@ -238,7 +239,7 @@ void itot_flush(struct itot_sock *s)
             iov[i].iov_len = len[i];
         }
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)k};
-        ssize_t w = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = sys_sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0) {
             conn_outq_consume(&s->conn, (size_t)w);
             freed = true;
@@ -274,7 +275,7 @@ void itot_pull(struct itot_sock *s)
     size_t cap = 2u * TPKT_MAX_LEN;
     if (s->in_len >= cap)
         return;
-    ssize_t n = recv(s->fd, s->in + s->in_len, cap - s->in_len, MSG_DONTWAIT);
+    ssize_t n = sys_recv(s->fd, s->in + s->in_len, cap - s->in_len, MSG_DONTWAIT);
     if (n > 0) {
         s->in_len += (size_t)n;
         size_t used = conn_input(&s->conn, s->in, s->in_len, now);
@@ -285,7 +286,15 @@ void itot_pull(struct itot_sock *s)
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         if (s->so_error == 0)
             s->so_error = errmap_from_errno(errno);
-        conn_eof(&s->conn);
+        /* The peer's TCP failed (reset): a disconnect, as documented
+         * (WSP_ITOT_PEER_END tells it from a DR).  Any other error is this
+         * side's own and no act of the peer: on an open connection conn_eof
+         * would invent a disconnect (recv 0) with the peer's data lost. */
+        if (s->conn.state == CONN_S_OPEN && errno != ECONNRESET && errno != EPIPE &&
+            errno != ETIMEDOUT)
+            conn_abort(&s->conn, false);
+        else
+            conn_eof(&s->conn);
     }
 }
 
@@ -371,7 +380,7 @@ void itot_apply(struct itot_sock *s)
             itot_wake(s);
         bool drained = conn_outq_len(&s->conn) == 0;
         if (s->fd >= 0 && s->conn.half_close && drained && !s->tcp_wr_shut && !s->conn.close_tcp) {
-            shutdown(s->fd, SHUT_WR); /* the FIN follows the DR; reading goes on */
+            sys_shutdown(s->fd, SHUT_WR); /* the FIN follows the DR; reading goes on */
             s->tcp_wr_shut = true;
         }
         if (s->fd >= 0 && (s->conn.close_now || (s->conn.close_tcp && drained))) {
@@ -392,25 +401,25 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
     while (ev->n < ITOT_EVICT_BATCH && itot_listen_may_accept(l, now)) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = sys_accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (itot_listen_accept_failed(l, errno, now))
                 continue;
             break;
         }
         int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        sys_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
         struct itot_sock *c = itot_sock_alloc(l->af, &l->proto, fd);
         if (c == NULL) {
-            close(fd);
+            sys_close(fd);
             break;
         }
         c->cfg = l->cfg;
         c->peer = ss;
         c->peer_len = sl;
         c->local_len = sizeof c->local;
-        getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
+        sys_getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
         c->max_pending = 0; /* >= 0: counted in the listener's n_pending */
         if (itot_sock_start_conn(c, CONN_RESPONDER) != 0) {
             itot_sock_unref(c);
@@ -459,7 +468,7 @@ static void service(struct itot_sock *s, uint32_t events)
         if (s->tcp_connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
             int err = 0;
             socklen_t el = sizeof err;
-            getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+            sys_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
             s->tcp_connecting = false;
             if (err != 0) {
                 s->conn.error = errmap_from_errno(err);
@@ -532,11 +541,11 @@ static void *engine_main(void *arg)
     struct epoll_event evs[ENG_BATCH];
     struct itot_sock *batch[ENG_BATCH];
     while (!atomic_load(&eng.stop)) {
-        int n = epoll_wait(eng.ep, evs, ENG_BATCH, next_timeout_ms());
+        int n = sys_epoll_wait(eng.ep, evs, ENG_BATCH, next_timeout_ms());
         for (int i = 0; i < n; i++) {
             if (evs[i].data.ptr == NULL) {
                 uint64_t v;
-                ssize_t r = read(eng.evfd, &v, sizeof v);
+                ssize_t r = sys_read(eng.evfd, &v, sizeof v);
                 (void)r;
                 continue;
             }
@@ -591,8 +600,8 @@ void itot_engine_stop(void)
     struct itot_sock *reg = eng.reg_head, *kicks = eng.kick_head;
     eng.reg_head = eng.kick_head = NULL;
     eng.started = false;
-    close(eng.ep);
-    close(eng.evfd);
+    sys_close(eng.ep);
+    sys_close(eng.evfd);
     eng.ep = eng.evfd = -1;
     pthread_mutex_unlock(&eng.lock);
     while (kicks) {
@@ -607,7 +616,7 @@ void itot_engine_stop(void)
         pthread_mutex_lock(&reg->lock);
         reg->registered = false;
         if (reg->fd >= 0) {
-            close(reg->fd);
+            sys_close(reg->fd);
             reg->fd = -1;
         }
         /* A pending connection still in an accept queue holds a reference to
@@ -644,8 +653,8 @@ void itot_engine_atfork_parent(void)
 void itot_engine_atfork_child(void)
 {
     if (eng.started) {
-        close(eng.ep);
-        close(eng.evfd);
+        sys_close(eng.ep);
+        sys_close(eng.evfd);
     }
     eng.ep = eng.evfd = -1;
     eng.started = false;

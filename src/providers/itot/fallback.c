@@ -18,29 +18,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "provider.h"
 
 /* A non-blocking TCP socket connecting (or connected) to s->remote; -1 if the
  * system refuses at once (then there is nothing to retry on). */
 static int fallback_open(struct itot_sock *s, bool *connecting)
 {
-    int fd = socket(s->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = sys_socket(s->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     if (s->bind_len > 0) {
         /* The first connection's port may still be in TIME_WAIT. */
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, (struct sockaddr *)&s->bind_addr, s->bind_len) != 0) {
-            close(fd);
+        sys_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (sys_bind(fd, (struct sockaddr *)&s->bind_addr, s->bind_len) != 0) {
+            sys_close(fd);
             return -1;
         }
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-    int rc = connect(fd, (struct sockaddr *)&s->remote, s->remote_len);
+    sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sys_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    int rc = sys_connect(fd, (struct sockaddr *)&s->remote, s->remote_len);
     if (rc != 0 && errno != EINPROGRESS) {
-        close(fd);
+        sys_close(fd);
         return -1;
     }
     *connecting = rc != 0;
@@ -84,7 +85,7 @@ bool itot_fallback_try(struct itot_sock *s)
     s->tcp_connecting = connecting;
     itot_engine_replace_fd(s, fd);
     s->local_len = sizeof s->local;
-    getsockname(fd, (struct sockaddr *)&s->local, &s->local_len);
+    sys_getsockname(fd, (struct sockaddr *)&s->local, &s->local_len);
     atomic_store(&s->deadline_ms, s->conn.deadline_ms);
     return true;
 }

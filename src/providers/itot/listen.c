@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "provider.h"
 
 static bool same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -213,13 +214,13 @@ void itot_listen_evict(struct itot_evict *ev)
 void itot_listen_reserve_open(struct itot_sock *l)
 {
     if (l->reserve_fd < 0)
-        l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        l->reserve_fd = sys_open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 void itot_listen_reserve_close(struct itot_sock *l)
 {
     if (l->reserve_fd >= 0)
-        close(l->reserve_fd);
+        sys_close(l->reserve_fd);
     l->reserve_fd = -1;
 }
 
@@ -228,13 +229,13 @@ static void refuse_queued(struct itot_sock *l)
 {
     for (int i = 0; i < ITOT_REFUSE_BATCH && l->reserve_fd >= 0; i++) {
         itot_listen_reserve_close(l);
-        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+        int fd = sys_accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
             /* An abortive close: the peer gets a RST, as from a Windows
              * listener with no room, and no TIME_WAIT stays here. */
             struct linger lg = {.l_onoff = 1, .l_linger = 0};
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-            close(fd);
+            sys_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            sys_close(fd);
         }
         itot_listen_reserve_open(l);
         if (fd < 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "provider.h"
@@ -98,7 +99,7 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
             return WSAENOTCONN;
         char buf[sizeof(struct linger)];
         socklen_t n = sizeof buf;
-        if (getsockopt(s->fd, SOL_SOCKET, name, buf, &n) != 0)
+        if (sys_getsockopt(s->fd, SOL_SOCKET, name, buf, &n) != 0)
             return errmap_from_errno(errno);
         return put_opt(optval, optlen, buf, (int)n);
     }
@@ -237,7 +238,7 @@ static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int
             return WSAEFAULT;
         if (name == SO_LINGER)
             return 0;
-        if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, name, buf, (socklen_t)need) != 0)
+        if (s->fd < 0 || sys_setsockopt(s->fd, SOL_SOCKET, name, buf, (socklen_t)need) != 0)
             return s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
         return 0;
     }

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "provider.h"
 
 /* Input buffer: a whole TPKT plus one more read. */
@@ -71,7 +72,7 @@ void itot_sock_unref(struct itot_sock *s)
     if (s->has_conn)
         conn_free(&s->conn);
     if (s->fd >= 0)
-        close(s->fd);
+        sys_close(s->fd);
     itot_listen_reserve_close(s);
     if (s->listener != NULL) {
         itot_listen_forget(s);
@@ -301,7 +302,7 @@ int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
     }
     close_begin(s);
     if (!s->registered && s->fd >= 0 && s->has_conn)
-        shutdown(s->fd, SHUT_RDWR);
+        sys_shutdown(s->fd, SHUT_RDWR);
     pthread_mutex_unlock(&s->lock);
     /* The handle dies now; waits until no other call is inside on it. */
     int e2 = 0;
@@ -353,7 +354,7 @@ void itot_sock_orphan_fd(struct itot_sock *s)
     int fd = s->fd;
     if (fd >= 0) {
         s->fd = -1;
-        close(fd);
+        sys_close(fd);
     }
 }
 

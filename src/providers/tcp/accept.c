@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "tcp.h"
@@ -21,7 +22,7 @@ static int tcp_accept_fd(struct tcp_sock *ls, struct sockaddr_storage *ss, sockl
     ls->deferred_fd = -1;
     pthread_mutex_unlock(&ls->lock);
     if (fd >= 0) {
-        if (getpeername(fd, (struct sockaddr *)ss, len) != 0)
+        if (sys_getpeername(fd, (struct sockaddr *)ss, len) != 0)
             *len = 0;
         return fd;
     }
@@ -30,7 +31,7 @@ static int tcp_accept_fd(struct tcp_sock *ls, struct sockaddr_storage *ss, sockl
         return -1;
     }
     do {
-        fd = accept4(ls->fd, (struct sockaddr *)ss, len, SOCK_CLOEXEC);
+        fd = sys_accept4(ls->fd, (struct sockaddr *)ss, len, SOCK_CLOEXEC);
     } while (fd < 0 && errno == EINTR && !atomic_load(&ls->nonblocking));
     int saved = errno;
     tcp_block_end(ls);
@@ -50,7 +51,7 @@ static void tcp_park(struct tcp_sock *ls, int fd)
     }
     pthread_mutex_unlock(&ls->lock);
     if (fd >= 0)
-        close(fd);
+        sys_close(fd);
 }
 
 /* Ask the application's condition function. Returns CF_ACCEPT/CF_REJECT/CF_DEFER. */
@@ -59,7 +60,7 @@ static int tcp_ask_condition(struct tcp_sock *ls, int fd, struct sockaddr_storag
 {
     struct sockaddr_storage self;
     socklen_t selflen = sizeof self;
-    if (getsockname(fd, (struct sockaddr *)&self, &selflen) != 0)
+    if (sys_getsockname(fd, (struct sockaddr *)&self, &selflen) != 0)
         selflen = 0;
     WSABUF caller = {.len = (ULONG)peerlen, .buf = (CHAR *)peer};
     WSABUF callee = {.len = (ULONG)selflen, .buf = (CHAR *)&self};
@@ -116,7 +117,7 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
             return INVALID_SOCKET;
         }
         if (verdict != CF_ACCEPT) {
-            close(fd);
+            sys_close(fd);
             tcp_fail(lpErrno, verdict == CF_REJECT ? WSAECONNREFUSED : WSAEINVAL);
             return INVALID_SOCKET;
         }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "tcp.h"
@@ -37,7 +38,7 @@ int WSPAPI tcp_WSPBind(SOCKET s, const struct sockaddr *name, int namelen, LPINT
         return tcp_fail(lpErrno, WSAEINVAL); /* already bound */
     if ((err = tcp_opt_prepare_bind(ts)) != 0)
         return tcp_fail(lpErrno, err);
-    if (bind(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen) != 0)
+    if (sys_bind(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen) != 0)
         return tcp_fail(lpErrno, tcp_opt_bind_error(ts, errno));
     int st = TCP_ST_NEW;
     atomic_compare_exchange_strong(&ts->state, &st, TCP_ST_BOUND);
@@ -57,7 +58,7 @@ int WSPAPI tcp_WSPListen(SOCKET s, int backlog, LPINT lpErrno)
         return tcp_fail(lpErrno, WSAEINVAL); /* Winsock requires bind first */
     if (st != TCP_ST_BOUND && st != TCP_ST_LISTENING)
         return tcp_fail(lpErrno, WSAEISCONN);
-    if (listen(ts->fd, backlog) != 0)
+    if (sys_listen(ts->fd, backlog) != 0)
         return tcp_fail(lpErrno, errmap_from_errno(errno));
     atomic_store(&ts->state, TCP_ST_LISTENING);
     return 0;
@@ -110,7 +111,7 @@ int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen, LP
         return tcp_fail(lpErrno, WSAEINTR);
     bool retried = false;
     for (;;) {
-        rc = connect(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen);
+        rc = sys_connect(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen);
         if (rc != 0 && errno == EINTR && !atomic_load(&ts->nonblocking))
             continue;
         /* Linux answers the first connect after a failed one with
@@ -166,7 +167,7 @@ int WSPAPI tcp_WSPGetSockName(SOCKET s, struct sockaddr *name, LPINT namelen, LP
         return tcp_fail(lpErrno, WSAEINVAL); /* Winsock: not bound yet */
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    if (getsockname(ts->fd, (struct sockaddr *)&ss, &len) != 0)
+    if (sys_getsockname(ts->fd, (struct sockaddr *)&ss, &len) != 0)
         return tcp_fail(lpErrno, errmap_from_errno(errno));
     if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
         return tcp_fail(lpErrno, err);
@@ -181,7 +182,7 @@ int WSPAPI tcp_WSPGetPeerName(SOCKET s, struct sockaddr *name, LPINT namelen, LP
         return tcp_fail(lpErrno, err);
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    if (getpeername(ts->fd, (struct sockaddr *)&ss, &len) != 0)
+    if (sys_getpeername(ts->fd, (struct sockaddr *)&ss, &len) != 0)
         return tcp_fail(lpErrno, errmap_from_errno(errno));
     if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
         return tcp_fail(lpErrno, err);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "tcp.h"
@@ -139,7 +140,7 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     if (blocking && !tcp_block_begin(ts))
         return tcp_fail(lpErrno, WSAEINTR);
     do {
-        n = sendmsg(ts->fd, &mh, flags | MSG_NOSIGNAL);
+        n = sys_sendmsg(ts->fd, &mh, flags | MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR && blocking);
     int saved = errno;
     if (blocking)
@@ -235,7 +236,7 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     if (blocking && !tcp_block_begin(ts))
         return tcp_fail(lpErrno, WSAEINTR);
     do {
-        n = recvmsg(ts->fd, &mh, flags);
+        n = sys_recvmsg(ts->fd, &mh, flags);
     } while (n < 0 && errno == EINTR && blocking);
     int saved = errno;
     if (blocking) {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "tcp.h"
@@ -31,7 +32,7 @@ int tcp_send_shutdown(struct tcp_sock *ts)
          * the pending connect on Linux), or released (D7). */
         return WSAENOTCONN;
     }
-    if (shutdown(ts->fd, SHUT_WR) != 0)
+    if (sys_shutdown(ts->fd, SHUT_WR) != 0)
         return errmap_from_errno(errno); /* D1: state unchanged */
     atomic_store(&ts->send_shut, true);
     atomic_compare_exchange_strong(&ts->state, &st, TCP_ST_SEND_SHUT);

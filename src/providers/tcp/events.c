@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "tcp.h"
@@ -46,7 +47,7 @@ static int tcp_so_error(struct tcp_sock *ts)
 {
     int v = 0;
     socklen_t n = sizeof v;
-    if (getsockopt(ts->fd, SOL_SOCKET, SO_ERROR, &v, &n) != 0)
+    if (sys_getsockopt(ts->fd, SOL_SOCKET, SO_ERROR, &v, &n) != 0)
         v = errno;
     return v ? errmap_from_errno(v) : 0;
 }
@@ -69,7 +70,7 @@ void tcp_events_rearm(struct tcp_sock *ts, LONG bit)
     if (!(atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & bit))
         return;
     struct pollfd p = {.fd = ts->fd, .events = POLLIN};
-    if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+    if (sys_poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
         tcp_events_post(ts, bit, 0);
 }
 
@@ -97,7 +98,7 @@ static void *tcp_events_main(void *arg)
     (void)arg;
     struct epoll_event evs[64];
     for (;;) {
-        int n = epoll_wait(tcp_ev_epoll, evs, 64, -1);
+        int n = sys_epoll_wait(tcp_ev_epoll, evs, 64, -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -136,8 +137,8 @@ static void tcp_ev_atfork_parent(void)
 static void tcp_ev_atfork_child(void)
 {
     if (tcp_ev_running) {
-        close(tcp_ev_epoll);
-        close(tcp_ev_wake);
+        sys_close(tcp_ev_epoll);
+        sys_close(tcp_ev_wake);
     }
     tcp_ev_epoll = tcp_ev_wake = -1;
     tcp_ev_running = false;
@@ -158,17 +159,17 @@ static int tcp_events_start(void)
         return 0;
     /* Registered here, not at fork time; glibc drops it at the module's dlclose. */
     pthread_once(&tcp_ev_atfork_once, tcp_ev_atfork_register);
-    tcp_ev_epoll = epoll_create1(EPOLL_CLOEXEC);
-    tcp_ev_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    tcp_ev_epoll = sys_epoll_create1(EPOLL_CLOEXEC);
+    tcp_ev_wake = sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     struct epoll_event we = {.events = EPOLLIN, .data.u64 = (uint64_t)-1};
     if (tcp_ev_epoll < 0 || tcp_ev_wake < 0 ||
-        epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, tcp_ev_wake, &we) != 0 ||
+        sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, tcp_ev_wake, &we) != 0 ||
         pthread_create(&tcp_ev_thread, NULL, tcp_events_main, NULL) != 0) {
         int err = errmap_from_errno(errno);
         if (tcp_ev_epoll >= 0)
-            close(tcp_ev_epoll);
+            sys_close(tcp_ev_epoll);
         if (tcp_ev_wake >= 0)
-            close(tcp_ev_wake);
+            sys_close(tcp_ev_wake);
         tcp_ev_epoll = tcp_ev_wake = -1;
         return err;
     }
@@ -185,11 +186,11 @@ void tcp_events_stop(void)
     if (!running)
         return;
     uint64_t one = 1;
-    if (write(tcp_ev_wake, &one, sizeof one) != (ssize_t)sizeof one)
+    if (sys_write(tcp_ev_wake, &one, sizeof one) != (ssize_t)sizeof one)
         return; /* cannot happen on a fresh eventfd; leave the thread rather than hang */
     pthread_join(tcp_ev_thread, NULL);
-    close(tcp_ev_epoll);
-    close(tcp_ev_wake);
+    sys_close(tcp_ev_epoll);
+    sys_close(tcp_ev_wake);
     tcp_ev_epoll = tcp_ev_wake = -1;
 }
 
@@ -197,7 +198,7 @@ void tcp_events_forget(struct tcp_sock *ts)
 {
     pthread_mutex_lock(&tcp_ev_lock);
     if (ts->ev_registered) {
-        epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+        sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
         ts->ev_registered = false;
     }
     pthread_mutex_unlock(&tcp_ev_lock);
@@ -229,16 +230,16 @@ int WSPAPI tcp_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEven
     pthread_mutex_unlock(&ts->lock);
     if (lNetworkEvents == 0) {
         if (ts->ev_registered)
-            epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+            sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
         ts->ev_registered = false;
     } else if ((err = tcp_events_start()) == 0) {
         /* Re-adding reports the current readiness once (edge-triggered), as
          * Winsock posts already-true conditions on a new EventSelect. */
         if (ts->ev_registered)
-            epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+            sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
         struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
                                  .data.u64 = (uint64_t)ts->handle};
-        if (epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, ts->fd, &ee) != 0)
+        if (sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, ts->fd, &ee) != 0)
             err = errmap_from_errno(errno);
         else
             ts->ev_registered = true;

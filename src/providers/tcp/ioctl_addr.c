@@ -15,6 +15,7 @@
 
 #include <wsp/ws2tcpip.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
 #include "tcp.h"
@@ -37,15 +38,15 @@ int tcp_ioctl_route_query(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID ou
     if (dst.ss_family != ts->af)
         return WSAEAFNOSUPPORT;
     /* a connected UDP socket asks the routing table; nothing is sent */
-    int fd = socket(ts->af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = sys_socket(ts->af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return errmap_from_errno(errno);
     socklen_t len = sizeof local;
-    int rc = connect(fd, (struct sockaddr *)&dst, (socklen_t)salen);
+    int rc = sys_connect(fd, (struct sockaddr *)&dst, (socklen_t)salen);
     if (rc == 0)
-        rc = getsockname(fd, (struct sockaddr *)&local, &len);
+        rc = sys_getsockname(fd, (struct sockaddr *)&local, &len);
     int saved = errno;
-    close(fd);
+    sys_close(fd);
     if (rc != 0)
         return saved == ENETUNREACH ? WSAENETUNREACH : errmap_from_errno(saved);
     if (outlen < len)

@@ -19,6 +19,7 @@
 #include <wsp/mstcpip.h>
 #include <wsp/ws2ipdef.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "common/pollstate.h"
 #include "common/umem.h"
@@ -135,7 +136,7 @@ static int tcp_opt_int_direct(struct tcp_sock *ts, int level, int name, char *op
     _Static_assert(sizeof(int) == sizeof(socklen_t), "optlen is passed as the kernel's socklen_t");
     if (cap < (int)sizeof(int) || optval == NULL)
         return WSAEFAULT;
-    if (getsockopt(ts->fd, level, name, optval, (socklen_t *)(void *)optlen) != 0)
+    if (sys_getsockopt(ts->fd, level, name, optval, (socklen_t *)(void *)optlen) != 0)
         return errno == EFAULT ? WSAEFAULT : errmap_from_errno(errno);
     return 0;
 }
@@ -170,7 +171,7 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         }
         int v;
         socklen_t n = sizeof v;
-        if (getsockopt(ts->fd, level, optname, &v, &n) != 0)
+        if (sys_getsockopt(ts->fd, level, optname, &v, &n) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
         if (v != 0)
             v = errmap_from_errno(v); /* Winsock reports WSAE* codes */
@@ -180,7 +181,7 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
     case TCP_OPT_LINGER: {
         struct linger l;
         socklen_t n = sizeof l;
-        if (getsockopt(ts->fd, level, optname, &l, &n) != 0)
+        if (sys_getsockopt(ts->fd, level, optname, &l, &n) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
         err = tcp_opt_out(optval, optlen, cap, &l, sizeof l);
         break;
@@ -244,8 +245,8 @@ static int tcp_opt_read_int(const char *optval, int optlen, int *out)
 int tcp_opt_prepare_bind(struct tcp_sock *ts)
 {
     int on = atomic_load(&ts->reuse_addr);
-    if (setsockopt(ts->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
-        setsockopt(ts->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
+    if (sys_setsockopt(ts->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        sys_setsockopt(ts->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
         return errmap_from_errno(errno);
     return 0;
 }
@@ -275,7 +276,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
         int v;
         if ((err = tcp_opt_read_int(optval, optlen, &v)) != 0)
             return tcp_fail(lpErrno, err);
-        if (setsockopt(ts->fd, level, tcp_kname(o), &v, sizeof v) != 0)
+        if (sys_setsockopt(ts->fd, level, tcp_kname(o), &v, sizeof v) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
         return 0;
     }
@@ -285,7 +286,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
         if (optlen < (int)sizeof ms || umem_read(&ms, optval, sizeof ms) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
         struct timeval tv = {.tv_sec = (time_t)(ms / 1000u), .tv_usec = (long)(ms % 1000u) * 1000};
-        if (setsockopt(ts->fd, level, optname, &tv, sizeof tv) != 0)
+        if (sys_setsockopt(ts->fd, level, optname, &tv, sizeof tv) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
         atomic_store(&ts->timeo_ms[optname == SO_SNDTIMEO], ms);
         return 0;
@@ -295,7 +296,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
         _Static_assert(sizeof(struct ipv6_mreq) >= sizeof(struct ip_mreq), "room for both");
         if (optlen < (int)o->size || umem_read(req, optval, o->size) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
-        if (setsockopt(ts->fd, level, tcp_kname(o), req, (socklen_t)o->size) != 0)
+        if (sys_setsockopt(ts->fd, level, tcp_kname(o), req, (socklen_t)o->size) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
         return 0;
     }
@@ -317,7 +318,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
         struct linger l;
         if (optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
-        if (setsockopt(ts->fd, level, optname, &l, sizeof l) != 0)
+        if (sys_setsockopt(ts->fd, level, optname, &l, sizeof l) != 0)
             return tcp_fail(lpErrno, errmap_from_errno(errno));
         return 0;
     }
@@ -357,7 +358,7 @@ static int tcp_ioctl_fionread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOI
         return WSAEINVAL;
     if (outlen < sizeof(u_long) || out == NULL)
         return WSAEFAULT;
-    if (ioctl(ts->fd, FIONREAD, out) != 0)
+    if (sys_ioctl(ts->fd, FIONREAD, out) != 0)
         return errno == EFAULT ? WSAEFAULT : errmap_from_errno(errno);
     *ret = sizeof(u_long);
     return 0;
@@ -370,7 +371,7 @@ static int tcp_ioctl_atmark(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID 
     if (ts->type != SOCK_STREAM)
         return WSAEINVAL;
     int v = 0;
-    if (ioctl(ts->fd, SIOCATMARK, &v) != 0)
+    if (sys_ioctl(ts->fd, SIOCATMARK, &v) != 0)
         return errmap_from_errno(errno);
     /* Winsock answers TRUE when there is NO urgent data to read. */
     u_long u = !v;
@@ -398,10 +399,10 @@ static int tcp_ioctl_keepalive(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVO
     int cnt = 10;
     idle = idle < 1 ? 1 : idle;
     intvl = intvl < 1 ? 1 : intvl;
-    if (setsockopt(ts->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0 ||
-        (on && (setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0 ||
-                setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl) != 0 ||
-                setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) != 0)))
+    if (sys_setsockopt(ts->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0 ||
+        (on && (sys_setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0 ||
+                sys_setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl) != 0 ||
+                sys_setsockopt(ts->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) != 0)))
         return errmap_from_errno(errno);
     *ret = 0;
     return 0;
@@ -417,7 +418,7 @@ static int tcp_ioctl_poll_state(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPV
 {
     (void)in, (void)inlen;
     struct pollfd p = {.fd = ts->fd, .events = 0};
-    if (poll(&p, 1, 0) < 0)
+    if (sys_poll(&p, 1, 0) < 0)
         return errmap_from_errno(errno);
     DWORD bits = (DWORD)(p.revents & (POLLERR | POLLHUP));
     int st = tcp_refresh_state(ts);

@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "tcp.h"
 
 #define TCP_SELWAKE_SPARE 8 /* eventfds kept for reuse */
@@ -43,7 +44,7 @@ int tcp_selwake_enter(struct tcp_selwake *w, struct tcp_sock *const *socks, int 
     if (tcp_selwake_nspare > 0) {
         w->fd = tcp_selwake_spare[--tcp_selwake_nspare];
     } else {
-        w->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        w->fd = sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (w->fd < 0) {
             pthread_mutex_unlock(&tcp_selwake_lock);
             return WSAENOBUFS;
@@ -72,14 +73,14 @@ void tcp_selwake_leave(struct tcp_selwake *w)
     uint64_t v;
     /* a signalled eventfd goes back to the pool drained, so that the next
      * select it serves does not wake at once */
-    if (w->signalled && read(w->fd, &v, sizeof v) < 0 && errno != EAGAIN) {
-        close(w->fd);
+    if (w->signalled && sys_read(w->fd, &v, sizeof v) < 0 && errno != EAGAIN) {
+        sys_close(w->fd);
         w->fd = -1;
     }
     if (w->fd >= 0 && tcp_selwake_nspare < TCP_SELWAKE_SPARE)
         tcp_selwake_spare[tcp_selwake_nspare++] = w->fd;
     else if (w->fd >= 0)
-        close(w->fd);
+        sys_close(w->fd);
     pthread_mutex_unlock(&tcp_selwake_lock);
 }
 
@@ -104,7 +105,7 @@ void tcp_selwake_close(const struct tcp_sock *ts)
                 continue;
             uint64_t one = 1;
             /* cannot fail short of a counter overflow: one write per waiter */
-            if (write(w->fd, &one, sizeof one) == (ssize_t)sizeof one)
+            if (sys_write(w->fd, &one, sizeof one) == (ssize_t)sizeof one)
                 w->signalled = true;
             break;
         }
@@ -116,6 +117,6 @@ void tcp_selwake_cleanup(void)
 {
     pthread_mutex_lock(&tcp_selwake_lock);
     while (tcp_selwake_nspare > 0)
-        close(tcp_selwake_spare[--tcp_selwake_nspare]);
+        sys_close(tcp_selwake_spare[--tcp_selwake_nspare]);
     pthread_mutex_unlock(&tcp_selwake_lock);
 }

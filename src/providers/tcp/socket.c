@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "common/errmap.h"
 #include "tcp.h"
 
@@ -34,7 +35,7 @@ struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW 
 {
     struct tcp_sock *ts = calloc(1, sizeof *ts);
     if (ts == NULL) {
-        close(fd);
+        sys_close(fd);
         *err = WSAENOBUFS;
         return NULL;
     }
@@ -48,7 +49,7 @@ struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW 
     ts->handle = tcp_upcalls.lpWPUCreateSocketHandle(proto->dwCatalogEntryId, (DWORD_PTR)ts, err);
     if (ts->handle == INVALID_SOCKET) {
         pthread_mutex_destroy(&ts->lock);
-        close(fd);
+        sys_close(fd);
         free(ts);
         return NULL;
     }
@@ -69,7 +70,7 @@ void tcp_sock_close(struct tcp_sock *ts)
     if (atomic_exchange(&ts->closing, true))
         return;
     if (atomic_load(&ts->blocked) > 0)
-        shutdown(ts->fd, SHUT_RDWR);
+        sys_shutdown(ts->fd, SHUT_RDWR);
     /* a select asleep on ts has no syscall on ts->fd to interrupt: it is
      * woken through its own descriptor (select_wake.c) */
     tcp_selwake_close(ts);
@@ -88,8 +89,8 @@ void tcp_sock_close(struct tcp_sock *ts)
     pthread_mutex_unlock(&tcp_registry_lock);
 
     if (ts->deferred_fd >= 0)
-        close(ts->deferred_fd);
-    close(ts->fd); /* SO_LINGER applies here, as closesocket's does on Windows */
+        sys_close(ts->deferred_fd);
+    sys_close(ts->fd); /* SO_LINGER applies here, as closesocket's does on Windows */
     pthread_mutex_destroy(&ts->lock);
     free(ts);
 }
@@ -108,8 +109,8 @@ void tcp_sock_close_all(void)
 
 int tcp_set_nonblocking(struct tcp_sock *ts, bool on)
 {
-    int fl = fcntl(ts->fd, F_GETFL);
-    if (fl < 0 || fcntl(ts->fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0)
+    int fl = sys_fcntl(ts->fd, F_GETFL, 0);
+    if (fl < 0 || sys_fcntl(ts->fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0)
         return errmap_from_errno(errno);
     atomic_store(&ts->nonblocking, on);
     return 0;
@@ -120,7 +121,7 @@ int tcp_set_nonblocking(struct tcp_sock *ts, bool on)
 static bool tcp_connect_failed(struct tcp_sock *ts)
 {
     struct pollfd p = {.fd = ts->fd, .events = POLLOUT};
-    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+    return sys_poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
 int tcp_refresh_state(struct tcp_sock *ts)
@@ -132,7 +133,7 @@ int tcp_refresh_state(struct tcp_sock *ts)
      * unanswered and once the connection is fully released (TCP_CLOSE). */
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    bool has_peer = getpeername(ts->fd, (struct sockaddr *)&ss, &len) == 0;
+    bool has_peer = sys_getpeername(ts->fd, (struct sockaddr *)&ss, &len) == 0;
     int next = st;
     if (st == TCP_ST_CONNECTING && has_peer)
         next = TCP_ST_CONNECTED;
@@ -179,7 +180,7 @@ SOCKET WSPAPI tcp_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW 
         tcp_fail(lpErrno, err);
         return INVALID_SOCKET;
     }
-    int fd = socket(af, type | SOCK_CLOEXEC, want);
+    int fd = sys_socket(af, type | SOCK_CLOEXEC, want);
     if (fd < 0) {
         tcp_fail(lpErrno, errmap_from_errno(errno));
         return INVALID_SOCKET;
@@ -187,9 +188,9 @@ SOCKET WSPAPI tcp_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW 
     /* IPPROTO_IPV6 options page: IPV6_V6ONLY is on by default on Windows
      * (Linux's default is net.ipv6.bindv6only, normally off). */
     int on = 1;
-    if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
+    if (af == AF_INET6 && sys_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
         tcp_fail(lpErrno, errmap_from_errno(errno));
-        close(fd);
+        sys_close(fd);
         return INVALID_SOCKET;
     }
     struct tcp_sock *ts = tcp_sock_new(fd, af, type, lpProtocolInfo, TCP_ST_NEW, &err);
