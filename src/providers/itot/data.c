@@ -648,13 +648,15 @@ int WSPAPI itot_WSPShutdown(SOCKET h, int how, LPINT lpErrno)
     pthread_mutex_lock(&s->lock);
     if (!s->has_conn || s->conn.state == CONN_S_CR_SENT || s->conn.state == CONN_S_IDLE)
         err = WSAENOTCONN;
-    if (err == 0 && how != SD_SEND)
-        s->recv_shut = true;
     if (err == 0 && how != SD_RECEIVE) {
         err = release(s, NULL, 0);
         if (err == WSAENOTCONN && s->conn.state == CONN_S_CLOSED)
             err = 0; /* already released: nothing more to shut */
     }
+    /* D1: receiving ends only when the whole call succeeds (an SD_BOTH whose
+     * release failed leaves the socket as it was). */
+    if (err == 0 && how != SD_SEND)
+        s->recv_shut = true;
     pthread_mutex_unlock(&s->lock);
     return err ? itot_fail(lpErrno, err) : 0;
 }

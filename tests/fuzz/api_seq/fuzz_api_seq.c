@@ -524,6 +524,8 @@ static void op_shutdown(struct in *r, int d)
     int how = (int)(in_u8(r) % 4); /* 3 is invalid */
     int rc = wsp_shutdown(sd->s, how);
     int err = rc == 0 ? 0 : WSAGetLastError();
+    if (verbose)
+        fprintf(stderr, "shutdown %c how=%d -> rc=%d err=%d\n", "AB"[d], how, rc, err);
     if (sd->closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
