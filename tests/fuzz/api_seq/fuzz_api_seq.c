@@ -588,18 +588,20 @@ static void op_option(struct in *r, int d)
     if (set) {
         if (!o->settable)
             return;
+        /* Tiny socket buffers make loopback crawl (a delayed ACK per window):
+         * slow is not a finding, so buffer sizes come only from the harness'
+         * own int, >= 64 KiB (a one-byte value is a valid Winsock BOOL-style
+         * length, and a read-only page reads as 0). */
+        bool bufopt = o->level == SOL_SOCKET && (o->name == SO_RCVBUF || o->name == SO_SNDBUF);
+        if (bufopt && (optlen < (int)sizeof(int) || v != (char *)val))
+            return;
         if (o->level == SOL_SOCKET && o->name == SO_LINGER) {
             struct linger lg = {1, 0}; /* abortive close only: never a wait */
             memcpy(val, &lg, sizeof lg);
             optlen = sizeof lg;
         } else if (optlen >= (int)sizeof(int)) {
-            /* Tiny socket buffers make loopback crawl (a delayed ACK per
-             * window): slow is not a finding, so they stay >= 64 KiB. */
-            if (o->level == SOL_SOCKET && (o->name == SO_RCVBUF || o->name == SO_SNDBUF)) {
-                if (v != (char *)val)
-                    return; /* a read-only page reads as 0: the smallest buffer */
+            if (bufopt)
                 value += 65536;
-            }
             memcpy(val, &value, sizeof value);
         }
         if (v == (char *)ro_page)
