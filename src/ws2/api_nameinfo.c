@@ -66,42 +66,49 @@ static int nmi_trace(const char *name, const SOCKADDR *sa, socklen_t len, INT fl
 }
 
 /* Copy a narrow result out; too small a buffer is WSAEFAULT. */
-static int nmi_out(char *dst, DWORD cap, const char *src)
+static int nmi_out(void *dst, size_t cap, const char *src)
 {
     size_t need = strlen(src) + 1;
     return need > cap ? WSAEFAULT : umem_write(dst, src, need);
+}
+
+static int nmi_out_w(void *dst, size_t cap, const char *src)
+{
+    return ustr_out_w(dst, cap, src);
+}
+
+/* getnameinfo in both string forms: out writes one result (narrow or UTF-16)
+ * into a buffer of cap characters. */
+static INT nmi_run(const char *fn, const SOCKADDR *sa, socklen_t len, void *node, DWORD node_cap,
+                   void *serv, DWORD serv_cap, INT flags,
+                   int (*out)(void *dst, size_t cap, const char *src))
+{
+    char host[NI_MAXHOST], service[NI_MAXSERV];
+    int want_host = node != NULL && node_cap != 0;
+    int want_serv = serv != NULL && serv_cap != 0;
+    int err = nmi_lookup(sa, len, host, want_host, service, want_serv, flags);
+    if (err == 0 && want_host)
+        err = out(node, node_cap, host);
+    if (err == 0 && want_serv)
+        err = out(serv, serv_cap, service);
+    le_set(nmi_trace(fn, sa, len, flags, err));
+    return err;
 }
 
 WSP_EXPORT INT WSAAPI wsp_getnameinfo(const SOCKADDR *pSockaddr, socklen_t SockaddrLength,
                                       PCHAR pNodeBuffer, DWORD NodeBufferSize, PCHAR pServiceBuffer,
                                       DWORD ServiceBufferSize, INT Flags)
 {
-    char host[NI_MAXHOST], serv[NI_MAXSERV];
-    int want_host = pNodeBuffer != NULL && NodeBufferSize != 0;
-    int want_serv = pServiceBuffer != NULL && ServiceBufferSize != 0;
-    int err = nmi_lookup(pSockaddr, SockaddrLength, host, want_host, serv, want_serv, Flags);
-    if (err == 0 && want_host)
-        err = nmi_out(pNodeBuffer, NodeBufferSize, host);
-    if (err == 0 && want_serv)
-        err = nmi_out(pServiceBuffer, ServiceBufferSize, serv);
-    le_set(nmi_trace("wsp_getnameinfo", pSockaddr, SockaddrLength, Flags, err));
-    return err;
+    return nmi_run("wsp_getnameinfo", pSockaddr, SockaddrLength, pNodeBuffer, NodeBufferSize,
+                   pServiceBuffer, ServiceBufferSize, Flags, nmi_out);
 }
 
 WSP_EXPORT INT WSAAPI GetNameInfoW(const SOCKADDR *pSockaddr, socklen_t SockaddrLength,
                                    PWCHAR pNodeBuffer, DWORD NodeBufferSize, PWCHAR pServiceBuffer,
                                    DWORD ServiceBufferSize, INT Flags)
 {
-    char host[NI_MAXHOST], serv[NI_MAXSERV];
-    int want_host = pNodeBuffer != NULL && NodeBufferSize != 0;
-    int want_serv = pServiceBuffer != NULL && ServiceBufferSize != 0;
-    int err = nmi_lookup(pSockaddr, SockaddrLength, host, want_host, serv, want_serv, Flags);
-    if (err == 0 && want_host)
-        err = ustr_out_w(pNodeBuffer, NodeBufferSize, host);
-    if (err == 0 && want_serv)
-        err = ustr_out_w(pServiceBuffer, ServiceBufferSize, serv);
-    le_set(nmi_trace("GetNameInfoW", pSockaddr, SockaddrLength, Flags, err));
-    return err;
+    return nmi_run("GetNameInfoW", pSockaddr, SockaddrLength, pNodeBuffer, NodeBufferSize,
+                   pServiceBuffer, ServiceBufferSize, Flags, nmi_out_w);
 }
 
 /* Windows' gai_strerror gives the system message of the WSA code. */
