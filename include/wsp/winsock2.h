@@ -205,6 +205,9 @@ typedef struct _QualityOfService {
     WSABUF ProviderSpecific;
 } QOS, *LPQOS;
 
+/* Windows' layout and member names: ported code writes ov.Offset, ov.hEvent
+ * (anonymous union and struct, C11). OVERLAPPED is the same type, as on
+ * Windows, where the completion-port calls take LPOVERLAPPED. */
 typedef struct _WSAOVERLAPPED {
     ULONG_PTR Internal;
     ULONG_PTR InternalHigh;
@@ -212,11 +215,11 @@ typedef struct _WSAOVERLAPPED {
         struct {
             DWORD Offset;
             DWORD OffsetHigh;
-        } s;
+        };
         void *Pointer;
-    } u;
+    };
     WSAEVENT hEvent;
-} WSAOVERLAPPED, *LPWSAOVERLAPPED;
+} WSAOVERLAPPED, *LPWSAOVERLAPPED, OVERLAPPED, *LPOVERLAPPED;
 
 typedef void(CALLBACK *LPWSAOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwError, DWORD cbTransferred,
                                                             LPWSAOVERLAPPED lpOverlapped,

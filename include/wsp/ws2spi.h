@@ -248,6 +248,50 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                       LPWSAPROTOCOL_INFOW lpProtocolInfo, WSPUPCALLTABLE UpcallTable,
                       LPWSPPROC_TABLE lpProcTable);
 
+/* ---- Overlapped operations: the rules between ws2 and a provider ---------
+ * A provider that accepts an lpOverlapped owns the WSAOVERLAPPED's Internal,
+ * InternalHigh and Offset until it completes the operation (hEvent is the
+ * application's). At submission, before it returns WSA_IO_PENDING, it sets
+ * Internal = WSS_OPERATION_IN_PROGRESS. To complete, it stores Offset = the
+ * operation's flags (WSPRecv: MSG_PARTIAL and the like; else 0), then either
+ *  - with no completion routine: calls WPUCompleteOverlappedRequest(s, ov,
+ *    dwError, cbTransferred), which stores InternalHigh = cbTransferred and
+ *    last, with release ordering, Internal = dwError (0 = success, else a
+ *    WSAE* code); then signals hEvent (unless NULL) and, when s is associated
+ *    with a completion port and the low bit of hEvent is clear, queues
+ *    (key, ov, cbTransferred, dwError) to the port;
+ *  - with a completion routine: stores InternalHigh and Internal itself the
+ *    same way and queues the routine to the issuing thread with
+ *    WPUQueueApc(the WSATHREADID it was given, copied at submission). ws2 runs
+ *    queued routines only in that thread's alertable waits
+ *    (WSAWaitForMultipleEvents(..., TRUE), SleepEx(..., TRUE)), and drops them
+ *    if the thread has exited.
+ * An operation that completes at once is still reported the same way (event,
+ * port or routine), as on Windows. WSPGetOverlappedResult reads the fields
+ * back: Internal == WSS_OPERATION_IN_PROGRESS is WSA_IO_INCOMPLETE (or a wait
+ * when fWait), else the status in Internal, the count in InternalHigh, the
+ * flags in Offset. WPUCompleteOverlappedRequest is exported by libwsp rather
+ * than placed in the upcall table (as ws2_32 does on Windows): a module finds
+ * it with dlsym(RTLD_DEFAULT, "WPUCompleteOverlappedRequest").
+ *
+ * Cancelling (CancelIoEx on a socket) reaches the provider as WSPIoctl(s,
+ * SIO_WSP_CANCEL_OVERLAPPED, &lpOverlapped, sizeof(LPWSAOVERLAPPED), ...) with
+ * no lpOverlapped of its own; a NULL pointer in the input means every
+ * operation on s. The provider completes each matching operation with
+ * WSA_OPERATION_ABORTED, or fails with WSP_ERROR_NOT_FOUND when there is none.
+ * WSPCloseSocket completes every operation still pending on s with
+ * WSA_OPERATION_ABORTED before it returns. */
+#define WSS_OPERATION_IN_PROGRESS 0x00000103uL
+#define SIO_WSP_CANCEL_OVERLAPPED (WSP_IOC_IN | 0x18000000u | 0x5701u) /* wsp's own vendor code */
+#define WSP_ERROR_NOT_FOUND 1168 /* Windows' ERROR_NOT_FOUND */
+
+typedef int(WSPAPI *LPWPUCOMPLETEOVERLAPPEDREQUEST)(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                                     DWORD dwError, DWORD cbTransferred,
+                                                     LPINT lpErrno);
+WSP_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                                   DWORD dwError, DWORD cbTransferred,
+                                                   LPINT lpErrno);
+
 /* ---- catalog installation (WSC*) ----------------------------------------
  * Persistent, as on Windows: the catalog is one JSON file (docs/catalog.md)
  * at $WSP_CATALOG, else $XDG_CONFIG_HOME/wsp/catalog.json, else
