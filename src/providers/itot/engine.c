@@ -378,6 +378,14 @@ void itot_apply(struct itot_sock *s)
             itot_post_event(s, FD_CLOSE, 0);
         if (ev)
             itot_wake(s);
+        /* Overlapped operations waiting for what just changed complete here,
+         * directly from the receive and flush paths (overlapped.c); what they
+         * do in turn (input pulled in, a DR queued) is taken next round. */
+        bool more = false;
+        if (s->ovl_rx.head != NULL || s->ovl_tx.head != NULL) {
+            itot_ovl_progress(s);
+            more = s->conn.events != 0;
+        }
         bool drained = conn_outq_len(&s->conn) == 0;
         if (s->fd >= 0 && s->conn.half_close && drained && !s->tcp_wr_shut && !s->conn.close_tcp) {
             sys_shutdown(s->fd, SHUT_WR); /* the FIN follows the DR; reading goes on */
@@ -389,7 +397,7 @@ void itot_apply(struct itot_sock *s)
             release_pending_slot(s);
             continue;
         }
-        if (!ev)
+        if (!ev && !more)
             break;
     }
 }

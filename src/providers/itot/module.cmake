@@ -10,6 +10,7 @@ if(TARGET wsp_itot_conn)
     ${CMAKE_CURRENT_LIST_DIR}/connect.c
     ${CMAKE_CURRENT_LIST_DIR}/fallback.c
     ${CMAKE_CURRENT_LIST_DIR}/data.c
+    ${CMAKE_CURRENT_LIST_DIR}/overlapped.c
     ${CMAKE_CURRENT_LIST_DIR}/options.c
     ${CMAKE_CURRENT_LIST_DIR}/events.c
     ${CMAKE_CURRENT_LIST_DIR}/address.c
