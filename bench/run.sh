@@ -7,16 +7,18 @@
 # the 64 B send path when valgrind is installed, and writes
 # bench/results/results.md, the CSVs and the PNG plots (gnuplot) next to it.
 #   bench/run.sh [wsp-bench args...]      e.g. bench/run.sh --quick (about a minute)
+# A --quick pass writes into out/bench/quick instead, so that a smoke run never
+# replaces the committed figures; RESULTS=dir chooses the directory.
 # CALLGRIND=0 skips the callgrind part; CG_SENDS sets its number of sends;
 # NO_DEPS=1 skips installing gnuplot; WINE=0 skips the Wine build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=out/bench
-res=bench/results
 jobs=$(nproc 2>/dev/null || echo 2)
 quick=0
 for a in "$@"; do [ "$a" = --quick ] && quick=1; done
+res=${RESULTS:-$([ "$quick" = 1 ] && echo "$out/quick" || echo bench/results)}
 cg_sends=${CG_SENDS:-$([ "$quick" = 1 ] && echo 2000 || echo 10000)}
 
 # ---- dependencies of the bench itself (plots); not part of scripts/test.sh ----
