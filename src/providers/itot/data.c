@@ -188,7 +188,8 @@ static int queue_rest(struct itot_sock *s, struct itot_tx *tx, const uint8_t *hd
 
 /* DTs straight from the caller's buffers to TCP while nothing is queued
  * (sendmsg of header + buffers, no copy). */
-static int send_direct(struct itot_sock *s, struct itot_tx *tx)
+static inline __attribute__((always_inline)) int send_direct(struct itot_sock *s,
+                                                             struct itot_tx *tx)
 {
     struct conn *c = &s->conn;
     while (tx->dts_left > 0 && conn_outq_len(c) == 0 && s->fd >= 0 && !s->tcp_connecting) {
@@ -266,7 +267,8 @@ static int wait_room(struct itot_sock *s, size_t need, bool nonblocking, uint64_
 
 /* The queued part: all remaining DTs at once when they fit in the queue's
  * capacity (so a fault withdraws them whole), else DT by DT. */
-static int send_queued(struct itot_sock *s, struct itot_tx *tx)
+static inline __attribute__((always_inline)) int send_queued(struct itot_sock *s,
+                                                             struct itot_tx *tx)
 {
     while (tx->dts_left > 0) {
         size_t k = tx->dts_left, need = tx_wire(tx);
@@ -382,12 +384,19 @@ int itot_tx_now(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs)
     return err == WSAEWOULDBLOCK && tx.on_wire ? WSAECONNABORTED : err;
 }
 
-void itot_tx_settle(struct itot_sock *s)
+/* itot_tx_settle, inlined in the plain WSPSend (the list test is inline too:
+ * the plain path makes no call for overlapped I/O). */
+static inline void tx_settle(struct itot_sock *s)
 {
-    if (!s->disc_deferred || s->send_busy || !ovl_list_empty(&s->ovl_tx))
+    if (!s->disc_deferred || s->send_busy || s->ovl_tx.head != NULL)
         return;
     s->disc_deferred = false;
     conn_disconnect(&s->conn, s->disc_deferred_data, s->disc_deferred_len, itot_now_ms());
+}
+
+void itot_tx_settle(struct itot_sock *s)
+{
+    tx_settle(s);
 }
 
 int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -434,7 +443,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         if (err == 0 && s->disc_deferred)
             err = WSAESHUTDOWN; /* C2: a SendDisconnect already succeeded (deferred) */
         /* A TSDU being sent, or overlapped ones waiting: this one goes after them. */
-        if (err == 0 && (s->send_busy || !ovl_list_empty(&s->ovl_tx))) {
+        if (err == 0 && (s->send_busy || s->ovl_tx.head != NULL)) {
             if (s->nonblocking)
                 err = WSAEWOULDBLOCK;
             else {
@@ -465,7 +474,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     if (tx.grown)
         conn_outq_shrink(&s->conn);
     s->send_busy = false;
-    itot_tx_settle(s);
+    tx_settle(s);
     itot_flush(s);
     itot_apply(s);
     itot_engine_update(s);
@@ -501,8 +510,10 @@ int itot_recv_state(struct itot_sock *s)
     return s->recv_shut ? WSAESHUTDOWN : recv_state_error(s);
 }
 
-int itot_rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t room, bool peek,
-                 LPDWORD lpN, LPDWORD lpF, DWORD *got_out, DWORD *flags_out, bool *was_full)
+/* itot_rx_take, inlined in the plain WSPRecv. */
+static inline int rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t room,
+                          bool peek, LPDWORD lpN, LPDWORD lpF, DWORD *got_out, DWORD *flags_out,
+                          bool *was_full)
 {
     size_t avail = conn_rx_next_len(&s->conn);
     const uint8_t *span[2];
@@ -551,6 +562,12 @@ int itot_rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t ro
     return 0;
 }
 
+int itot_rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t room, bool peek,
+                 LPDWORD lpN, LPDWORD lpF, DWORD *got_out, DWORD *flags_out, bool *was_full)
+{
+    return rx_take(s, bufs, nbufs, room, peek, lpN, lpF, got_out, flags_out, was_full);
+}
+
 int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
@@ -596,8 +613,8 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         if (s->has_conn && conn_rx_ready(&s->conn)) {
             DWORD got, f;
             bool was_full;
-            err = itot_rx_take(s, bufs, dwBufferCount, room, peek, lpNumberOfBytesRecvd, lpFlags,
-                               &got, &f, &was_full);
+            err = rx_take(s, bufs, dwBufferCount, room, peek, lpNumberOfBytesRecvd, lpFlags, &got,
+                          &f, &was_full);
             if (was_full) {
                 itot_pull(s);
                 itot_apply(s);
@@ -637,7 +654,7 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
     }
     if (s->disc_deferred)
         return 0; /* D7: the release is already under way; its data stays */
-    if ((s->send_busy || !ovl_list_empty(&s->ovl_tx)) && s->conn.state == CONN_S_OPEN) {
+    if ((s->send_busy || s->ovl_tx.head != NULL) && s->conn.state == CONN_S_OPEN) {
         /* Another thread is in the middle of a TSDU, or overlapped sends wait
          * for queue room: their DTs go first (D5), the DR right after them,
          * queued by whoever sends the last of them (itot_tx_settle). Never

@@ -32,7 +32,7 @@ static bool is_writable(const struct itot_sock *s)
     const struct conn *c = &s->conn;
     /* Overlapped sends still waiting: a plain send would only go after them. */
     return c->state == CONN_S_OPEN && conn_outq_len(c) <= conn_outq_room(c) &&
-           ovl_list_empty(&s->ovl_tx);
+           s->ovl_tx.head == NULL;
 }
 
 static bool connect_failed(const struct itot_sock *s)
