@@ -488,6 +488,36 @@ static void send_disconnect_after_queued_sends(void **state)
     pair_close(&p);
 }
 
+/* The peer goes away (closesocket: DR, then TCP) while sends wait: they
+ * complete with the connection's end, WSAECONNRESET (the peer reset the
+ * connection, as a plain send then fails), none left pending. */
+static void peer_close_fails_waiting_sends(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p, WSA_FLAG_OVERLAPPED, RX_LIMIT);
+    struct sends sd;
+    sends_issue(&p, &sd);
+    assert_int_equal(closesocket(p.sv), 0);
+    p.sv = INVALID_SOCKET;
+    int failed = 0;
+    for (int i = 0; i < N_SENDS; i++) {
+        assert_true(signalled(&sd.x[i], WAIT_MS));
+        DWORD n = 0, f = 0;
+        int rc = result(p.cl, &sd.x[i], FALSE, &n, &f);
+        if (rc != 0) {
+            assert_int_equal(rc, WSAECONNRESET);
+            failed++;
+        } else {
+            assert_int_equal(failed, 0); /* the successes are a prefix */
+        }
+        xop_fini(&sd.x[i]);
+    }
+    assert_true(failed > 0);
+    free(sd.data);
+    pair_close(&p);
+}
+
 /* ---- close and cancel ---------------------------------------------------------- */
 
 /* Completed with WSA_OPERATION_ABORTED: the event set and the status in
@@ -899,6 +929,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(pending_recv_completes_with_discon, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_sends_arrive_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(send_disconnect_after_queued_sends, setup, teardown),
+        cmocka_unit_test_setup_teardown(peer_close_fails_waiting_sends, setup, teardown),
         cmocka_unit_test_setup_teardown(close_aborts_pending_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_one_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_waiting_send, setup, teardown),
