@@ -240,6 +240,14 @@ static void CALLBACK ovl_apc(DWORD_PTR ctx)
     ovl_rec_release(r);
 }
 
+/* ws2 drops the APC unrun when the issuing thread has exited first: the
+ * routine can run nowhere, so only the record is released (ws2spi.h,
+ * WSATHREADID.Reserved). */
+static void CALLBACK ovl_apc_discard(DWORD_PTR ctx)
+{
+    ovl_rec_release((struct ovl_rec *)ctx);
+}
+
 /* The fields as WPUCompleteOverlappedRequest stores them: Internal last. */
 static void ovl_store(LPWSAOVERLAPPED ov, DWORD err, DWORD bytes)
 {
@@ -278,8 +286,11 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags)
     ovl_wake(ov);
     LPWPUQUEUEAPC queue = atomic_load_explicit(&ovl_queue_apc_fn, memory_order_acquire);
     int e = 0;
-    /* After a successful queue the record belongs to ovl_apc (it may already
-     * be gone); when the thread has exited the routine can run nowhere. */
+    op->thread.Reserved = (DWORD_PTR)ovl_apc_discard;
+    /* After a successful queue the record belongs to ovl_apc or, if the
+     * thread exits before an alertable wait, to ovl_apc_discard (it may
+     * already be gone); when the thread has exited the routine can run
+     * nowhere. */
     if (queue == NULL || queue(&op->thread, ovl_apc, (DWORD_PTR)r, &e) != 0)
         ovl_rec_release(r);
 }
