@@ -309,6 +309,17 @@ WSP_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpO
                                                    DWORD dwError, DWORD cbTransferred,
                                                    LPINT lpErrno);
 
+/* The application's last error, set by a provider. Microsoft's extension
+ * functions (<wsp/mswsock.h>: AcceptEx, ConnectEx, WSARecvMsg ...) are
+ * called by the application directly, not through libwsp, and report their
+ * errors through WSAGetLastError; a provider stores that value with
+ * WPUSetLastError(iError), found like WPUCompleteOverlappedRequest with
+ * dlsym(RTLD_DEFAULT, "WPUSetLastError"). It is WSASetLastError under a
+ * provider's name (ws2_32 lets a provider call WSASetLastError; wsp keeps
+ * a provider's calls into libwsp to the upcalls and the WPU exports). */
+typedef void(WSPAPI *LPWPUSETLASTERROR)(int iError);
+WSP_EXPORT void WSPAPI WPUSetLastError(int iError);
+
 /* ---- catalog installation (WSC*) ----------------------------------------
  * Persistent, as on Windows: the catalog is one JSON file (docs/catalog.md)
  * at $WSP_CATALOG, else $XDG_CONFIG_HOME/wsp/catalog.json, else

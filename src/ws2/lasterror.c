@@ -3,6 +3,8 @@
  * on other threads never overwrite the error a caller is about to read. */
 #include "lasterror.h"
 
+#include <wsp/ws2spi.h>
+
 static _Thread_local int le_value;
 
 void le_set(int err)
@@ -30,4 +32,11 @@ WSP_EXPORT DWORD WINAPI GetLastError(void)
 WSP_EXPORT void WINAPI SetLastError(DWORD dwErrCode)
 {
     le_value = (int)dwErrCode;
+}
+
+/* For providers: the last error of an extension function the application
+ * called directly (ws2spi.h). */
+WSP_EXPORT void WSPAPI WPUSetLastError(int iError)
+{
+    le_value = iError;
 }
