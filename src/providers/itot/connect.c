@@ -156,6 +156,52 @@ static int give_data(LPWSABUF out, const uint8_t *d, size_t n)
     return umem_write(&out->len, &b.len, sizeof b.len);
 }
 
+int itot_connect_start(struct itot_sock *s, const struct sockaddr_storage *ss, const uint8_t *data,
+                       size_t dlen)
+{
+    int err = itot_sock_start_conn(s, CONN_INITIATOR);
+    if (err == 0)
+        err = conn_connect(&s->conn, data, dlen, itot_now_ms());
+    if (err == 0) {
+        int one = 1;
+        sys_setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        sys_setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        s->remote = *ss; /* for the fall-back (fallback.c) */
+        s->remote_len = (socklen_t)itot_sockaddr_len(s->af);
+        int rc = sys_connect(s->fd, (const struct sockaddr *)ss, s->remote_len);
+        if (rc != 0 && errno != EINPROGRESS) {
+            err = errmap_from_errno(errno);
+        } else {
+            s->tcp_connecting = rc != 0;
+            s->local_len = sizeof s->local;
+            sys_getsockname(s->fd, (struct sockaddr *)&s->local, &s->local_len);
+        }
+    }
+    if (err == 0)
+        err = itot_engine_add(s);
+    if (err != 0 && s->has_conn) {
+        conn_free(&s->conn);
+        s->has_conn = false;
+        s->kind = ITOT_K_NEW;
+    }
+    if (err == 0) {
+        atomic_store(&s->deadline_ms, s->conn.deadline_ms);
+        itot_flush(s);
+        itot_engine_update(s);
+    }
+    return err;
+}
+
+int itot_connect_outcome(struct itot_sock *s)
+{
+    if (s->conn.state == CONN_S_CR_SENT)
+        return WSAEWOULDBLOCK;
+    if (s->conn.state == CONN_S_OPEN || s->conn.state == CONN_S_DR_SENT ||
+        (s->conn.state == CONN_S_CLOSED && s->conn.cls >= 0 && !s->conn.error))
+        return 0;
+    return s->conn.error ? s->conn.error : WSAECONNREFUSED;
+}
+
 int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
                            LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS, LPQOS lpGQOS,
                            LPINT lpErrno)
@@ -189,46 +235,19 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
             memcpy(data, s->conn_data, s->conn_data_len); /* SO_CONNDATA */
             dlen = s->conn_data_len;
         }
-        err = itot_sock_start_conn(s, CONN_INITIATOR);
-        if (err == 0)
-            err = conn_connect(&s->conn, data, dlen, itot_now_ms());
+        err = itot_connect_start(s, &ss, data, dlen);
         if (err == 0) {
-            int one = 1;
-            sys_setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            sys_setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-            s->remote = ss; /* for the fall-back (fallback.c) */
-            s->remote_len = (socklen_t)itot_sockaddr_len(s->af);
-            int rc = sys_connect(s->fd, (struct sockaddr *)&ss, s->remote_len);
-            if (rc != 0 && errno != EINPROGRESS) {
-                err = errmap_from_errno(errno);
-            } else {
-                s->tcp_connecting = rc != 0;
-                s->local_len = sizeof s->local;
-                sys_getsockname(s->fd, (struct sockaddr *)&s->local, &s->local_len);
-            }
-        }
-        if (err == 0)
-            err = itot_engine_add(s);
-        if (err != 0 && s->has_conn) {
-            conn_free(&s->conn);
-            s->has_conn = false;
-            s->kind = ITOT_K_NEW;
-        }
-        if (err == 0) {
-            atomic_store(&s->deadline_ms, s->conn.deadline_ms);
-            itot_flush(s);
-            itot_engine_update(s);
             if (s->nonblocking) {
                 err = WSAEWOULDBLOCK;
             } else {
                 while (s->conn.state == CONN_S_CR_SENT && !s->closing)
                     itot_wait(s, 0);
-                if (s->conn.state == CONN_S_OPEN || s->conn.state == CONN_S_DR_SENT ||
-                    (s->conn.state == CONN_S_CLOSED && s->conn.cls >= 0 && !s->conn.error))
+                err = itot_connect_outcome(s);
+                if (err == 0)
                     err =
                         give_data(lpCalleeData, s->conn.peer_conn_data, s->conn.peer_conn_data_len);
-                else
-                    err = s->closing ? WSAEINTR : (s->conn.error ? s->conn.error : WSAECONNREFUSED);
+                else if (s->closing)
+                    err = WSAEINTR;
             }
         }
     }
@@ -380,6 +399,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         }
         err = conn_accept(&c->conn, callee, callee_len);
         c->overlapped = true; /* as accept()/WSAAccept's sockets on Windows */
+        c->connected_ms = itot_now_ms();
         if (err == 0)
             err = itot_sock_publish(c);
         if (err != 0) {

@@ -698,6 +698,11 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
     return 0;
 }
 
+int itot_release(struct itot_sock *s, const uint8_t *data, size_t len)
+{
+    return release(s, data, len);
+}
+
 int WSPAPI itot_WSPSendDisconnect(SOCKET h, LPWSABUF lpOutboundDisconnectData, LPINT lpErrno)
 {
     int err = itot_guard();

@@ -313,6 +313,13 @@ static void offer_to_listener(struct itot_sock *s)
         return;
     }
     itot_sock_ref(s);
+    /* An AcceptEx waiting on the listener takes it at once (extension.c). */
+    struct ovl_op *op = itot_ext_accept_waiting(l);
+    if (op != NULL) {
+        pthread_mutex_unlock(&l->lock);
+        itot_ext_accept_into(l, s, op);
+        return;
+    }
     s->acc_next = NULL;
     if (l->acc_tail)
         l->acc_tail->acc_next = s;
@@ -356,6 +363,7 @@ static inline __attribute__((always_inline)) void apply_events(struct itot_sock 
                 itot_flush(s);
         }
         if (ev & CONN_EV_CONNECTED) {
+            s->connected_ms = itot_now_ms(); /* SO_CONNECT_TIME */
             itot_post_event(s, FD_CONNECT, 0);
             itot_post_event(s, FD_WRITE, 0);
         }

@@ -10,6 +10,7 @@ add_library(wsp_itot MODULE
   ${CMAKE_CURRENT_LIST_DIR}/fallback.c
   ${CMAKE_CURRENT_LIST_DIR}/data.c
   ${CMAKE_CURRENT_LIST_DIR}/overlapped.c
+  ${CMAKE_CURRENT_LIST_DIR}/extension.c
   ${CMAKE_CURRENT_LIST_DIR}/options.c
   ${CMAKE_CURRENT_LIST_DIR}/events.c
   ${CMAKE_CURRENT_LIST_DIR}/address.c

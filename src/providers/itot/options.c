@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <wsp/mswsock.h>
+
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
@@ -48,6 +50,14 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
 {
     const struct conn *c = s->has_conn ? &s->conn : NULL;
     switch (name) {
+    case SO_CONNECT_TIME: {
+        /* Seconds since the connection was established, 0xFFFFFFFF when not
+         * connected (SOL_SOCKET socket options page). */
+        DWORD v = 0xFFFFFFFFu;
+        if (c && (c->state == CONN_S_OPEN || c->state == CONN_S_DR_SENT) && s->connected_ms != 0)
+            v = (DWORD)((itot_now_ms() - s->connected_ms) / 1000u);
+        return put_opt(optval, optlen, &v, sizeof v);
+    }
     case SO_CONNDATA:
         /* After the exchange: what the peer sent; before: what we will send. */
         if (c && c->state != CONN_S_IDLE && c->state != CONN_S_CR_SENT)
@@ -203,6 +213,17 @@ static int set_bytes(uint8_t *dst, uint8_t *dst_len, size_t max, const char *opt
 static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int optlen)
 {
     switch (name) {
+    case SO_UPDATE_ACCEPT_CONTEXT: {
+        /* After AcceptEx, with the listener's handle: the accepted socket
+         * already has its addresses and options (extension.c), so the call
+         * only checks its argument, as Windows requires it. */
+        SOCKET l;
+        if (optval == NULL || optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0)
+            return WSAEFAULT;
+        return s->has_conn ? 0 : WSAENOTCONN;
+    }
+    case SO_UPDATE_CONNECT_CONTEXT: /* after ConnectEx: no value, nothing to update */
+        return s->has_conn ? 0 : WSAENOTCONN;
     case SO_CONNDATA:
         return set_bytes(s->conn_data, &s->conn_data_len, TPDU_MAX_CONN_DATA, optval, optlen);
     case SO_DISCDATA:
@@ -379,6 +400,9 @@ static int ioctl_run(struct itot_sock *s, DWORD code, LPVOID in, DWORD cbIn, LPV
         if (out == NULL || cbOut < sizeof v || umem_write(out, &v, sizeof v) != 0)
             err = WSAEFAULT;
         *produced = sizeof v;
+    } else if (code == (DWORD)SIO_GET_EXTENSION_FUNCTION_POINTER) {
+        /* AcceptEx, ConnectEx ... are this provider's (extension.c). */
+        err = itot_ext_pointer(in, cbIn, out, cbOut, produced);
     } else {
         err = WSAEINVAL;
     }

@@ -23,8 +23,6 @@
 #include "common/umem.h"
 #include "provider.h"
 
-enum itot_ovl_kind { ITOT_OVL_RECV = 1, ITOT_OVL_SEND, ITOT_OVL_IOCTL };
-
 static size_t op_bytes(const struct ovl_op *op)
 {
     size_t n = 0;
@@ -160,7 +158,7 @@ static void rx_run(struct itot_sock *s)
                                NULL, NULL, &got, &f, &was_full);
             took |= err == 0;
             ovl_list_pop(&s->ovl_rx);
-            ovl_complete(op, (DWORD)err, got, f);
+            itot_ovl_finish(op, (DWORD)err, got, f);
             if (was_full)
                 itot_pull(s); /* input held back for want of room: it may hold the next TSDU */
             continue;
@@ -170,7 +168,11 @@ static void rx_run(struct itot_sock *s)
         if ((err = itot_recv_state(s)) == 0)
             break;
         ovl_list_pop(&s->ovl_rx);
-        ovl_complete(op, (DWORD)err, 0, 0);
+        /* AcceptEx: a peer that ends before its first TSDU still makes a
+         * connection; the next receive reports the end (extension.c). */
+        if (op->kind == ITOT_OVL_ACCEPT && err == WSAEDISCON)
+            err = 0;
+        itot_ovl_finish(op, (DWORD)err, 0, 0);
     }
     if (took && conn_rx_ready(&s->conn))
         itot_post_event(s, FD_READ, 0);
@@ -187,6 +189,21 @@ static void tx_run(struct itot_sock *s)
     bool done = false;
     struct ovl_op *op;
     while ((op = ovl_list_first(&s->ovl_tx)) != NULL) {
+        if (op->kind == ITOT_OVL_CONNECT) {
+            /* ConnectEx: once the CC is there its buffer is the first TSDU
+             * (a send from then on); a refusal completes it. */
+            int st = itot_connect_outcome(s);
+            if (st == WSAEWOULDBLOCK)
+                break;
+            if (st == 0 && op_bytes(op) > 0) {
+                op->kind = ITOT_OVL_SEND;
+                continue;
+            }
+            ovl_list_pop(&s->ovl_tx);
+            ovl_complete(op, (DWORD)st, 0, 0);
+            done = true;
+            continue;
+        }
         int err = itot_tx_now(s, op->bufs, op->nbufs);
         if (err == WSAEWOULDBLOCK)
             break; /* still no room: the engine comes back when TCP takes more */
@@ -212,7 +229,9 @@ void itot_ovl_progress(struct itot_sock *s)
 
 void itot_ovl_abort(struct itot_sock *s)
 {
-    ovl_list_abort(&s->ovl_rx, WSA_OPERATION_ABORTED);
+    struct ovl_op *op;
+    while ((op = ovl_list_pop(&s->ovl_rx)) != NULL)
+        itot_ovl_finish(op, WSA_OPERATION_ABORTED, 0, 0);
     ovl_list_abort(&s->ovl_tx, WSA_OPERATION_ABORTED);
 }
 
@@ -229,7 +248,7 @@ int itot_ovl_cancel(struct itot_sock *s, const void *in, DWORD cb_in)
         struct ovl_op *op;
         /* A waiting send has nothing of it sent: it can go whole. */
         while ((op = ovl_list_take(lists[i], ov)) != NULL) {
-            ovl_complete(op, WSA_OPERATION_ABORTED, 0, 0);
+            itot_ovl_finish(op, WSA_OPERATION_ABORTED, 0, 0);
             n++;
         }
     }

@@ -122,6 +122,15 @@ struct itot_sock {
     struct itot_sock *reg_next, *reg_prev;
     _Atomic uint64_t deadline_ms; /* copy of conn.deadline_ms for the engine's timer scan */
 
+    /* Extension functions (extension.c). The handle's context is the socket
+     * WSPSocket made (the root); after AcceptEx took a connection into it, or
+     * DisconnectEx(TF_REUSE_SOCKET) gave it a fresh start, the root forwards
+     * to the socket that now serves the handle (one reference, dropped when
+     * the root is freed or forwards elsewhere). */
+    _Atomic(struct itot_sock *) fwd;
+    uint64_t connected_ms; /* when the connection was established (SO_CONNECT_TIME), else 0 */
+    bool ext_accepting;    /* the accept socket of a pending AcceptEx */
+
     WSAPROTOCOL_INFOW proto;
 };
 
@@ -280,6 +289,40 @@ int itot_ovl_cancel(struct itot_sock *s, const void *in, DWORD cb_in);
 int itot_ovl_ioctl(struct itot_sock *s, LPWSAOVERLAPPED ov,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID tid,
                    struct ovl_op **out);
+
+/* ---- extension.c: Microsoft's extension functions (mswsock.h) ----------- */
+enum itot_ovl_kind {
+    ITOT_OVL_RECV = 1,
+    ITOT_OVL_SEND,
+    ITOT_OVL_IOCTL,
+    ITOT_OVL_CONNECT, /* ConnectEx: in ovl_tx until the CC (then a send of its buffer) */
+    ITOT_OVL_ACCEPT,  /* AcceptEx: in the listener's ovl_rx, then the connection's */
+};
+/* WSPIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER). 0 or WSAE*. */
+int itot_ext_pointer(const void *in, DWORD cb_in, void *out, DWORD cb_out, LPDWORD lpcb);
+/* A CR arrived on pending connection c (c's lock held) while an AcceptEx
+ * waits on listener l (l's lock held): the AcceptEx it takes, or NULL. */
+struct ovl_op *itot_ext_accept_waiting(struct itot_sock *l);
+/* Hand c (lock held, a queue reference taken) to the AcceptEx op. */
+void itot_ext_accept_into(struct itot_sock *l, struct itot_sock *c, struct ovl_op *op);
+/* Complete an operation, dropping what an AcceptEx holds (any kind). */
+void itot_ovl_finish(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags);
+/* A ConnectEx at the head of ovl_tx: 0 connected, WSAEWOULDBLOCK still
+ * connecting, else the connection's failure (lock held). */
+int itot_connect_outcome(struct itot_sock *s);
+/* Start a non-blocking connect to ss with SO_CONNDATA (lock held). 0 or WSAE*. */
+int itot_connect_start(struct itot_sock *s, const struct sockaddr_storage *ss, const uint8_t *data,
+                       size_t dlen);
+/* SendDisconnect's release (lock held). 0 or WSAE*. */
+int itot_release(struct itot_sock *s, const uint8_t *data, size_t len);
+/* The root of handle h (its own context) or NULL; sock.c. */
+struct itot_sock *itot_root(SOCKET h);
+/* itot_root for a handle that may belong to another provider: NULL unless
+ * its context is a published socket of this module (a walk of the socket
+ * list: for AcceptEx's accept socket, not for hot paths). */
+struct itot_sock *itot_root_ours(SOCKET h);
+/* Close what s serves like closesocket does, but keep the handle (lock held). */
+void itot_sock_close_begin(struct itot_sock *s);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
 int itot_sockaddr_len(int af);

@@ -80,6 +80,9 @@ void itot_sock_unref(struct itot_sock *s)
         itot_listen_forget(s);
         itot_sock_unref(s->listener);
     }
+    struct itot_sock *fwd = atomic_load(&s->fwd);
+    if (fwd != NULL)
+        itot_sock_unref(fwd); /* the root's reference (extension.c) */
     free(s->in);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
@@ -96,15 +99,36 @@ static struct itot_sock *handle_ctx(SOCKET s)
     return (struct itot_sock *)ctx;
 }
 
-struct itot_sock *itot_lookup(SOCKET s, int *err)
+struct itot_sock *itot_root(SOCKET s)
 {
     struct itot_sock *x = handle_ctx(s);
     /* fork_gen: a socket inherited across fork() is the parent's connection. */
-    if (x == NULL || x->fork_gen != itot_fork_gen) {
+    return x != NULL && x->fork_gen == itot_fork_gen ? x : NULL;
+}
+
+struct itot_sock *itot_lookup(SOCKET s, int *err)
+{
+    struct itot_sock *x = itot_root(s);
+    if (x == NULL) {
         *err = WSAENOTSOCK;
         return NULL;
     }
-    return x;
+    /* AcceptEx / DisconnectEx(TF_REUSE_SOCKET) moved the handle to another
+     * socket (extension.c): one load and a branch on the hot path. */
+    struct itot_sock *t = atomic_load_explicit(&x->fwd, memory_order_acquire);
+    return t != NULL ? t : x;
+}
+
+struct itot_sock *itot_root_ours(SOCKET h)
+{
+    struct itot_sock *p = handle_ctx(h);
+    bool found = false;
+    pthread_mutex_lock(&all_lock);
+    for (const struct itot_sock *x = all_head; x != NULL && !found; x = x->all_next)
+        found = x == p;
+    pthread_mutex_unlock(&all_lock);
+    /* Only now is p known to be ours, and safe to read. */
+    return found && p->fork_gen == itot_fork_gen ? p : NULL;
 }
 
 int itot_sock_publish(struct itot_sock *s)
@@ -255,7 +279,7 @@ static void drop_accept_queue(struct itot_sock *l)
 }
 
 /* Start the release a close implies (D9) and mark s closing (lock held). */
-static void close_begin(struct itot_sock *s)
+void itot_sock_close_begin(struct itot_sock *s)
 {
     /* Before the handle goes, every pending overlapped operation completes
      * with WSA_OPERATION_ABORTED (closesocket, ws2spi.h); a waiting send has
@@ -304,15 +328,28 @@ int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
         return itot_fail(lpErrno, WSAENOTSOCK);
     if (s->fork_gen != itot_fork_gen)
         return close_inherited(h);
-    pthread_mutex_lock(&s->lock);
-    if (s->closing) {
-        pthread_mutex_unlock(&s->lock);
+    /* The socket serving the handle closes; a root that forwards (extension.c)
+     * has nothing of its own left but its handle (a reused root's old
+     * connection is already closing). */
+    struct itot_sock *t, *x;
+    for (;;) {
+        t = atomic_load_explicit(&s->fwd, memory_order_acquire);
+        x = t != NULL ? t : s;
+        pthread_mutex_lock(&x->lock);
+        /* The forward changes only with the socket serving the handle locked
+         * (extension.c): the same one now means it stays until we unlock. */
+        if (atomic_load_explicit(&s->fwd, memory_order_acquire) == t)
+            break;
+        pthread_mutex_unlock(&x->lock);
+    }
+    if (x->closing) {
+        pthread_mutex_unlock(&x->lock);
         return itot_fail(lpErrno, WSAENOTSOCK);
     }
-    close_begin(s);
-    if (!s->registered && s->fd >= 0 && s->has_conn)
-        sys_shutdown(s->fd, SHUT_RDWR);
-    pthread_mutex_unlock(&s->lock);
+    itot_sock_close_begin(x);
+    if (!x->registered && x->fd >= 0 && x->has_conn)
+        sys_shutdown(x->fd, SHUT_RDWR);
+    pthread_mutex_unlock(&x->lock);
     /* The handle dies now; waits until no other call is inside on it. */
     int e2 = 0;
     itot_upcalls.lpWPUCloseSocketHandle(h, &e2);
@@ -332,10 +369,22 @@ void itot_close_all(void)
         }
         itot_sock_ref(s);
         pthread_mutex_unlock(&all_lock);
+        /* already: a closesocket of the handle has begun (it closes the
+         * socket serving the handle: the root's forward, else the root). */
+        struct itot_sock *t = atomic_load(&s->fwd);
+        bool already = false;
+        if (t != NULL) { /* extension.c */
+            pthread_mutex_lock(&t->lock);
+            already = t->closing;
+            if (!t->closing)
+                itot_sock_close_begin(t);
+            pthread_mutex_unlock(&t->lock);
+        }
         pthread_mutex_lock(&s->lock);
-        bool already = s->closing;
-        if (!already)
-            close_begin(s);
+        if (t == NULL)
+            already = s->closing;
+        if (!s->closing)
+            itot_sock_close_begin(s);
         pthread_mutex_unlock(&s->lock);
         int e = 0;
         if (!already)

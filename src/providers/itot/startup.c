@@ -3,6 +3,7 @@
  * table.  After the last WSPCleanup every entry answers WSAENETDOWN (C9). */
 #include <time.h>
 
+#include "common/ext.h"
 #include "common/spi_start.h"
 #include "provider.h"
 
@@ -47,8 +48,10 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
     int err = spi_startup(&itot_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
     /* Without libwsp's WPUCompleteOverlappedRequest, overlapped calls are
      * refused (WSAEOPNOTSUPP); everything else works. */
-    if (err == 0)
+    if (err == 0) {
         ovl_startup(&itot_upcalls);
+        ext_startup(&itot_upcalls); /* extension functions: last error, routine threads */
+    }
     return err;
 }
 
