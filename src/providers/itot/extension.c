@@ -206,7 +206,7 @@ static int accept_socket(SOCKET as, const struct itot_sock *l, struct itot_sock 
 {
     struct itot_sock *a = itot_root_ours(as);
     if (a == NULL)
-        return WSAENOTSOCK; /* not a socket, or another provider's */
+        return WSAENOTSOCK; /* not a socket, or another provider's (AcceptEx page) */
     int err = 0;
     for (;;) {
         struct itot_sock *t = atomic_load_explicit(&a->fwd, memory_order_acquire);
@@ -240,7 +240,7 @@ static BOOL PASCAL itot_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVO
                                  LPOVERLAPPED lpOverlapped)
 {
     int err = itot_guard();
-    struct itot_sock *l = err ? NULL : itot_lookup(sListenSocket, &err);
+    struct itot_sock *l = err ? NULL : itot_lookup_ours(sListenSocket, &err);
     if (l == NULL)
         return ext_fail_bool(err);
     err = ext_acceptex_check(itot_addr_max(l->af), lpOutputBuffer, dwReceiveDataLength,
@@ -332,7 +332,7 @@ static BOOL PASCAL itot_ConnectEx(SOCKET h, const struct sockaddr *name, int nam
                                   LPOVERLAPPED lpOverlapped)
 {
     int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    struct itot_sock *s = err ? NULL : itot_lookup_ours(h, &err);
     if (s == NULL)
         return ext_fail_bool(err);
     err = ext_connectex_check(itot_sockaddr_len(s->af), name, namelen, lpSendBuffer,
@@ -418,7 +418,7 @@ static BOOL PASCAL itot_DisconnectEx(SOCKET h, LPOVERLAPPED lpOverlapped, DWORD 
                                      DWORD dwReserved)
 {
     int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    struct itot_sock *s = err ? NULL : itot_lookup_ours(h, &err);
     if (s == NULL)
         return ext_fail_bool(err);
     err = ext_disconnectex_check(dwFlags, dwReserved);
@@ -462,7 +462,10 @@ static INT PASCAL itot_WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOf
                                   LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
 {
     WSAMSG m;
-    int err = ext_msg_read(lpMsg, &m);
+    int err = 0;
+    if (itot_lookup_ours(s, &err) == NULL) /* the application may pass any handle */
+        return ext_fail_int(err);
+    err = ext_msg_read(lpMsg, &m);
     WSATHREADID tid;
     if (err == 0)
         err = ext_thread(lpOverlapped != NULL ? lpCompletionRoutine : NULL, &tid);
@@ -484,7 +487,10 @@ static INT PASCAL itot_WSASendMsg(SOCKET s, LPWSAMSG lpMsg, DWORD dwFlags,
                                   LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
 {
     WSAMSG m;
-    int err = ext_msg_read(lpMsg, &m);
+    int err = 0;
+    if (itot_lookup_ours(s, &err) == NULL)
+        return ext_fail_int(err);
+    err = ext_msg_read(lpMsg, &m);
     if (err == 0 && m.Control.len > 0)
         err = WSAEINVAL; /* no control message is defined on itot */
     WSATHREADID tid;

@@ -32,7 +32,11 @@ enum itot_kind {
     ITOT_K_CONN,   /* has a connection (any conn state) */
 };
 
+#define ITOT_SOCK_MAGIC 0x746f7469u /* "itot": itot_sock.magic while the socket lives */
+
 struct itot_sock {
+    uint32_t
+        magic; /* ITOT_SOCK_MAGIC: tells an itot handle from another provider's (extension.c) */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* every change a blocked call may wait for */
     atomic_int refs;
@@ -317,10 +321,12 @@ int itot_connect_start(struct itot_sock *s, const struct sockaddr_storage *ss, c
 int itot_release(struct itot_sock *s, const uint8_t *data, size_t len);
 /* The root of handle h (its own context) or NULL; sock.c. */
 struct itot_sock *itot_root(SOCKET h);
-/* itot_root for a handle that may belong to another provider: NULL unless
- * its context is a published socket of this module (a walk of the socket
- * list: for AcceptEx's accept socket, not for hot paths). */
+/* itot_root / itot_lookup for a handle that may belong to another provider
+ * (an extension function is called directly by the application, perhaps
+ * with a layered provider's handle): its context is read through umem and
+ * must carry ITOT_SOCK_MAGIC, else NULL and WSAENOTSOCK. */
 struct itot_sock *itot_root_ours(SOCKET h);
+struct itot_sock *itot_lookup_ours(SOCKET h, int *err);
 /* Close what s serves like closesocket does, but keep the handle (lock held). */
 void itot_sock_close_begin(struct itot_sock *s);
 

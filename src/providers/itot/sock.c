@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/sys.h"
+#include "common/umem.h"
 #include "provider.h"
 
 /* Input buffer: a whole TPKT plus one more read. */
@@ -45,6 +46,7 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     pthread_cond_init(&s->cond, &ca);
     pthread_condattr_destroy(&ca);
     atomic_init(&s->refs, 1);
+    s->magic = ITOT_SOCK_MAGIC;
     s->fork_gen = itot_fork_gen;
     s->fd = fd;
     s->af = af;
@@ -84,6 +86,7 @@ void itot_sock_unref(struct itot_sock *s)
     if (fwd != NULL)
         itot_sock_unref(fwd); /* the root's reference (extension.c) */
     free(s->in);
+    s->magic = 0;
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -122,13 +125,23 @@ struct itot_sock *itot_lookup(SOCKET s, int *err)
 struct itot_sock *itot_root_ours(SOCKET h)
 {
     struct itot_sock *p = handle_ctx(h);
-    bool found = false;
-    pthread_mutex_lock(&all_lock);
-    for (const struct itot_sock *x = all_head; x != NULL && !found; x = x->all_next)
-        found = x == p;
-    pthread_mutex_unlock(&all_lock);
-    /* Only now is p known to be ours, and safe to read. */
-    return found && p->fork_gen == itot_fork_gen ? p : NULL;
+    uint32_t magic = 0;
+    /* Another provider's context may be anything: read it as caller memory
+     * (a bad pointer is WSAEFAULT, never a crash); only then is p ours. */
+    if (p == NULL || umem_read(&magic, &p->magic, sizeof magic) != 0 || magic != ITOT_SOCK_MAGIC)
+        return NULL;
+    return p->fork_gen == itot_fork_gen ? p : NULL;
+}
+
+struct itot_sock *itot_lookup_ours(SOCKET h, int *err)
+{
+    struct itot_sock *x = itot_root_ours(h);
+    if (x == NULL) {
+        *err = WSAENOTSOCK;
+        return NULL;
+    }
+    struct itot_sock *t = atomic_load_explicit(&x->fwd, memory_order_acquire);
+    return t != NULL ? t : x;
 }
 
 int itot_sock_publish(struct itot_sock *s)

@@ -393,9 +393,30 @@ static void acceptex_bad_input(void **state)
     assert_false(f.accept_ex(l, a, bad, 0, BLK, BLK, NULL, &ov));
     assert_int_equal(WSAGetLastError(), WSAEFAULT);
     munmap(bad, 4096);
-    /* Not a socket: WSAENOTSOCK. */
+    /* Not a socket, or another provider's (tcp): WSAENOTSOCK, for either
+     * handle — itot's functions never take another provider's context for
+     * theirs. */
     assert_false(f.accept_ex(l, (SOCKET)0x7FFFFF00, out, 0, BLK, BLK, NULL, &ov));
     assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    SOCKET tcp = WSASocketA(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    assert_true(tcp != INVALID_SOCKET);
+    assert_false(f.accept_ex(l, tcp, out, 0, BLK, BLK, NULL, &ov));
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    assert_false(f.accept_ex(tcp, a, out, 0, BLK, BLK, NULL, &ov));
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    assert_false(f.connect_ex(tcp, (struct sockaddr *)&where, sizeof where, NULL, 0, NULL, &ov));
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    assert_false(f.disconnect_ex(tcp, NULL, 0, 0));
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    char one[1] = "x";
+    WSABUF ob = {1, one};
+    WSAMSG om = {.lpBuffers = &ob, .dwBufferCount = 1};
+    DWORD on = 0;
+    assert_int_equal(f.send_msg(tcp, &om, 0, &on, NULL, NULL), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    assert_int_equal(f.recv_msg(tcp, &om, &on, NULL, NULL), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+    closesocket(tcp);
     /* None of them started anything: the event was never set. */
     assert_int_equal(WSAWaitForMultipleEvents(1, &ov.hEvent, FALSE, 0, FALSE), WSA_WAIT_TIMEOUT);
 
