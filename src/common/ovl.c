@@ -240,6 +240,14 @@ static void CALLBACK ovl_apc(DWORD_PTR ctx)
     ovl_rec_release(r);
 }
 
+/* ws2 calls this instead of ovl_apc when the issuing thread exits with the
+ * routine still queued (WSATHREADID.Reserved, ws2spi.h): the routine is
+ * dropped, as on Windows, and only the record is released. */
+static void CALLBACK ovl_apc_discard(DWORD_PTR ctx)
+{
+    ovl_rec_release((struct ovl_rec *)ctx);
+}
+
 /* The fields as WPUCompleteOverlappedRequest stores them: Internal last. */
 static void ovl_store(LPWSAOVERLAPPED ov, DWORD err, DWORD bytes)
 {
@@ -265,8 +273,10 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags)
              * waiter hangs. */
             LPWPUSETEVENT set = atomic_load_explicit(&ovl_set_event_fn, memory_order_acquire);
             ovl_store(ov, err, bytes);
-            if (ev != NULL && set != NULL)
-                set(ev, &e);
+            /* the low bit of hEvent only means "not to the port" */
+            WSAEVENT h = (WSAEVENT)((uintptr_t)ev & ~(uintptr_t)1);
+            if (h != NULL && set != NULL)
+                set(h, &e);
         }
         ovl_wake(ov);
         return;
@@ -278,6 +288,7 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags)
     ovl_wake(ov);
     LPWPUQUEUEAPC queue = atomic_load_explicit(&ovl_queue_apc_fn, memory_order_acquire);
     int e = 0;
+    op->thread.Reserved = (DWORD_PTR)ovl_apc_discard;
     /* After a successful queue the record belongs to ovl_apc (it may already
      * be gone); when the thread has exited the routine can run nowhere. */
     if (queue == NULL || queue(&op->thread, ovl_apc, (DWORD_PTR)r, &e) != 0)

@@ -304,13 +304,25 @@ static void complete_queues_the_routine(void **state)
     assert_int_equal(r_calls, 0); /* only queued: it runs in the issuing thread's wait */
     assert_non_null(apc_fn);
     assert_ptr_equal(apc_thread.ThreadHandle, (HANDLE)(uintptr_t)0x55);
-    assert_int_equal(apc_thread.Reserved, 0x66);
-    apc_fn(apc_ctx); /* the alertable wait */
+    assert_true(apc_thread.Reserved != 0); /* the discard function (ws2spi.h) */
+    apc_fn(apc_ctx);                       /* the alertable wait */
     assert_int_equal(r_calls, 1);
     assert_int_equal(r_err, WSAEMSGSIZE);
     assert_int_equal(r_bytes, 17);
     assert_ptr_equal(r_ov, &ov);
     assert_int_equal(r_flags, MSG_PARTIAL);
+
+    /* the thread exits with the routine still queued: ws2 calls the discard
+     * function instead; the record goes back to the pool (the next one is
+     * the same record), the routine never runs */
+    assert_int_equal(ovl_op_new(8, &ov, routine, &tid, NULL, 0, 0, NULL, &op), 0);
+    struct ovl_op *queued = op;
+    ovl_complete(op, 0, 1, 0);
+    ((LPWSAUSERAPC)apc_thread.Reserved)(apc_ctx);
+    assert_int_equal(r_calls, 1);
+    assert_int_equal(ovl_op_new(8, &ov, routine, &tid, NULL, 0, 0, NULL, &op), 0);
+    assert_ptr_equal(op, queued);
+    ovl_op_drop(op);
 
     /* the thread is gone: the record is released (ASan's leak check), the
      * fields are still complete for a poller */
