@@ -566,6 +566,76 @@ static void ioctl_overlapped_reports_completion(void **state)
     closesocket(a);
 }
 
+/* UDP: a pending WSARecvFrom completes with the datagram and fills lpFrom
+ * and lpFromlen, which must stay valid until then (WSARecvFrom page); an
+ * overlapped WSASendTo completes at once. */
+static void udp_recvfrom_pending_fills_address(void **state)
+{
+    (void)state;
+    SOCKET r = WSASocketW(AF_INET, SOCK_DGRAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
+    SOCKET w = WSASocketW(AF_INET, SOCK_DGRAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
+    assert_true(r != INVALID_SOCKET && w != INVALID_SOCKET);
+    struct sockaddr_in ra = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in wa = ra;
+    int len = sizeof ra;
+    assert_int_equal(bind(r, (struct sockaddr *)&ra, sizeof ra), 0);
+    assert_int_equal(getsockname(r, (struct sockaddr *)&ra, &len), 0);
+    assert_int_equal(bind(w, (struct sockaddr *)&wa, sizeof wa), 0);
+    len = sizeof wa;
+    assert_int_equal(getsockname(w, (struct sockaddr *)&wa, &len), 0);
+
+    WSAOVERLAPPED ov = ov_new();
+    char in[16];
+    WSABUF ib = {sizeof in, in};
+    struct sockaddr_in from;
+    memset(&from, 0, sizeof from);
+    int fromlen = sizeof from;
+    DWORD fl = 0, n = 0;
+    assert_int_equal(
+        WSARecvFrom(r, &ib, 1, NULL, &fl, (struct sockaddr *)&from, &fromlen, &ov, NULL),
+        SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+
+    WSAOVERLAPPED sov = ov_new();
+    char msg[] = "dgram";
+    WSABUF sb = {5, msg};
+    assert_int_equal(WSASendTo(w, &sb, 1, &n, 0, (struct sockaddr *)&ra, sizeof ra, &sov, NULL), 0);
+    assert_int_equal(n, 5);
+    assert_true(signalled(sov.hEvent, 0));
+
+    assert_true(signalled(ov.hEvent, WAIT_MS));
+    assert_true(WSAGetOverlappedResult(r, &ov, &n, FALSE, &fl));
+    assert_int_equal(n, 5);
+    assert_memory_equal(in, "dgram", 5);
+    assert_int_equal(fromlen, sizeof from);
+    assert_int_equal(from.sin_port, wa.sin_port);
+    assert_int_equal(from.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+    WSACloseEvent(ov.hEvent);
+    WSACloseEvent(sov.hEvent);
+    closesocket(r);
+    closesocket(w);
+}
+
+/* WSACleanup closes the sockets left open: their pending operations
+ * complete with WSA_OPERATION_ABORTED too, none is lost. */
+static void cleanup_aborts_pending(void **state)
+{
+    (void)state;
+    SOCKET c, a;
+    pair(WSA_FLAG_OVERLAPPED, false, &c, &a);
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    char in[4];
+    WSABUF ib = {sizeof in, in};
+    DWORD fl = 0;
+    assert_int_equal(WSARecv(a, &ib, 1, NULL, &fl, &ov, NULL), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+    assert_int_equal(WSACleanup(), 0); /* the group's start: this is the last cleanup */
+    assert_int_equal(ov.Internal, WSA_OPERATION_ABORTED);
+    WSADATA d;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0); /* for the next tests */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +650,8 @@ int main(void)
         cmocka_unit_test(non_overlapped_socket_ignores_ov),
         cmocka_unit_test(routine_runs_in_alertable_wait),
         cmocka_unit_test(ioctl_overlapped_reports_completion),
+        cmocka_unit_test(udp_recvfrom_pending_fills_address),
+        cmocka_unit_test(cleanup_aborts_pending),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
