@@ -636,6 +636,66 @@ static void cleanup_aborts_pending(void **state)
     assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0); /* for the next tests */
 }
 
+/* closesocket racing with submissions from another thread: every
+ * operation that was accepted (0 or WSA_IO_PENDING) is completed by the
+ * time closesocket has returned and the submitter has left; none is left
+ * pending for ever. */
+enum { RACE_OPS = 64 };
+
+struct racer {
+    SOCKET s;
+    int ready[2];
+    WSAOVERLAPPED ov[RACE_OPS];
+    char buf[RACE_OPS][4];
+    bool accepted[RACE_OPS];
+};
+
+static void *racer_main(void *p)
+{
+    struct racer *r = p;
+    for (int i = 0; i < RACE_OPS; i++) {
+        WSABUF b = {sizeof r->buf[i], r->buf[i]};
+        DWORD fl = 0;
+        int rc = WSARecv(r->s, &b, 1, NULL, &fl, &r->ov[i], NULL);
+        r->accepted[i] = rc == 0 || WSAGetLastError() == WSA_IO_PENDING;
+        if (i == RACE_OPS / 4 && write(r->ready[1], "r", 1) != 1)
+            return NULL;
+    }
+    return NULL;
+}
+
+static void close_racing_submissions_loses_nothing(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 30; round++) {
+        SOCKET c, a;
+        pair(WSA_FLAG_OVERLAPPED, false, &c, &a);
+        struct racer *r = calloc(1, sizeof *r);
+        assert_non_null(r);
+        r->s = a;
+        assert_int_equal(pipe(r->ready), 0);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, racer_main, r), 0);
+        char ch;
+        assert_int_equal(read(r->ready[0], &ch, 1), 1);
+        assert_int_equal(closesocket(a), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        int accepted = 0;
+        for (int i = 0; i < RACE_OPS; i++) {
+            if (!r->accepted[i])
+                continue;
+            accepted++;
+            assert_int_equal(__atomic_load_n(&r->ov[i].Internal, __ATOMIC_ACQUIRE),
+                             WSA_OPERATION_ABORTED);
+        }
+        assert_true(accepted > RACE_OPS / 4);
+        close(r->ready[0]);
+        close(r->ready[1]);
+        free(r);
+        closesocket(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +712,7 @@ int main(void)
         cmocka_unit_test(ioctl_overlapped_reports_completion),
         cmocka_unit_test(udp_recvfrom_pending_fills_address),
         cmocka_unit_test(cleanup_aborts_pending),
+        cmocka_unit_test(close_racing_submissions_loses_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
