@@ -240,9 +240,9 @@ static void CALLBACK ovl_apc(DWORD_PTR ctx)
     ovl_rec_release(r);
 }
 
-/* ws2 calls this instead of ovl_apc when the issuing thread exits with the
- * routine still queued (WSATHREADID.Reserved, ws2spi.h): the routine is
- * dropped, as on Windows, and only the record is released. */
+/* ws2 drops the APC unrun when the issuing thread has exited first: the
+ * routine can run nowhere, so only the record is released (ws2spi.h,
+ * WSATHREADID.Reserved). */
 static void CALLBACK ovl_apc_discard(DWORD_PTR ctx)
 {
     ovl_rec_release((struct ovl_rec *)ctx);
@@ -289,8 +289,10 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags)
     LPWPUQUEUEAPC queue = atomic_load_explicit(&ovl_queue_apc_fn, memory_order_acquire);
     int e = 0;
     op->thread.Reserved = (DWORD_PTR)ovl_apc_discard;
-    /* After a successful queue the record belongs to ovl_apc (it may already
-     * be gone); when the thread has exited the routine can run nowhere. */
+    /* After a successful queue the record belongs to ovl_apc or, if the
+     * thread exits before an alertable wait, to ovl_apc_discard (it may
+     * already be gone); when the thread has exited the routine can run
+     * nowhere. */
     if (queue == NULL || queue(&op->thread, ovl_apc, (DWORD_PTR)r, &e) != 0)
         ovl_rec_release(r);
 }

@@ -304,25 +304,13 @@ static void complete_queues_the_routine(void **state)
     assert_int_equal(r_calls, 0); /* only queued: it runs in the issuing thread's wait */
     assert_non_null(apc_fn);
     assert_ptr_equal(apc_thread.ThreadHandle, (HANDLE)(uintptr_t)0x55);
-    assert_true(apc_thread.Reserved != 0); /* the discard function (ws2spi.h) */
+    assert_true(apc_thread.Reserved != 0); /* the kit's discard function (ws2spi.h) */
     apc_fn(apc_ctx);                       /* the alertable wait */
     assert_int_equal(r_calls, 1);
     assert_int_equal(r_err, WSAEMSGSIZE);
     assert_int_equal(r_bytes, 17);
     assert_ptr_equal(r_ov, &ov);
     assert_int_equal(r_flags, MSG_PARTIAL);
-
-    /* the thread exits with the routine still queued: ws2 calls the discard
-     * function instead; the record goes back to the pool (the next one is
-     * the same record), the routine never runs */
-    assert_int_equal(ovl_op_new(8, &ov, routine, &tid, NULL, 0, 0, NULL, &op), 0);
-    struct ovl_op *queued = op;
-    ovl_complete(op, 0, 1, 0);
-    ((LPWSAUSERAPC)apc_thread.Reserved)(apc_ctx);
-    assert_int_equal(r_calls, 1);
-    assert_int_equal(ovl_op_new(8, &ov, routine, &tid, NULL, 0, 0, NULL, &op), 0);
-    assert_ptr_equal(op, queued);
-    ovl_op_drop(op);
 
     /* the thread is gone: the record is released (ASan's leak check), the
      * fields are still complete for a poller */
@@ -335,6 +323,30 @@ static void complete_queues_the_routine(void **state)
     assert_int_equal(ov.Internal, 0);
     assert_int_equal(ov.InternalHigh, 3);
     assert_int_equal(r_calls, 1);
+}
+
+/* The routine was queued, then its thread exited before an alertable wait:
+ * ws2 drops the APC and calls the discard function the kit put into
+ * WSATHREADID.Reserved. The routine never runs and the record goes back to
+ * the pool (the next operation gets the same one). */
+static void dropped_routine_releases_the_record(void **state)
+{
+    (void)state;
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    WSATHREADID tid = {(HANDLE)(uintptr_t)0x59, 0};
+    struct ovl_op *op, *next;
+    r_calls = 0;
+    assert_int_equal(ovl_op_new(8, &ov, routine, &tid, NULL, 0, 0, NULL, &op), 0);
+    ovl_complete(op, 0, 5, 0);
+    assert_non_null(apc_fn);
+    LPWSAUSERAPC discard = (LPWSAUSERAPC)apc_thread.Reserved;
+    assert_non_null(discard);
+    discard(apc_ctx); /* ws2, at the thread's exit */
+    assert_int_equal(r_calls, 0);
+    assert_int_equal(ovl_op_new(8, &ov, NULL, NULL, NULL, 0, 0, NULL, &next), 0);
+    assert_ptr_equal(next, op);
+    ovl_complete(next, 0, 0, 0);
 }
 
 /* closesocket: every pending operation completes with WSA_OPERATION_ABORTED,
@@ -504,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup(cancel_arg_reads_the_pointer, setup),
         cmocka_unit_test_setup(get_result_wait_is_woken, setup),
         cmocka_unit_test_setup(records_are_reused, setup),
+        cmocka_unit_test_setup(dropped_routine_releases_the_record, setup),
         cmocka_unit_test_setup(records_shared_between_threads, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
