@@ -696,6 +696,79 @@ static void close_racing_submissions_loses_nothing(void **state)
     }
 }
 
+/* Several threads issue overlapped sends on one stream socket at once: each
+ * send's bytes go on the wire in one piece (a queued send is never
+ * interleaved with another), and each thread's sends in its issue order. */
+enum { MT_THREADS = 4, MT_SENDS = 40, MT_SIZE = 48 * 1024 };
+
+struct mt_sender {
+    SOCKET s;
+    int id;
+    bool ok;
+};
+
+static void *mt_send_main(void *p)
+{
+    struct mt_sender *m = p;
+    static _Thread_local char buf[MT_SENDS][MT_SIZE];
+    static _Thread_local WSAOVERLAPPED ov[MT_SENDS];
+    m->ok = true;
+    /* two sends outstanding per thread: new ones arrive all through the
+     * transfer, while the reader drains and earlier sends are half done */
+    for (int k = 0; k < MT_SENDS + 2; k++) {
+        if (k >= 2) {
+            DWORD n, fl;
+            if (!WSAGetOverlappedResult(m->s, &ov[k - 2], &n, TRUE, &fl) || n != MT_SIZE)
+                m->ok = false;
+        }
+        if (k >= MT_SENDS)
+            continue;
+        /* block k of thread id: every byte says who and which */
+        memset(buf[k], (char)(m->id * MT_SENDS + k), MT_SIZE);
+        memset(&ov[k], 0, sizeof ov[k]);
+        WSABUF b = {MT_SIZE, buf[k]};
+        if (WSASend(m->s, &b, 1, NULL, 0, &ov[k], NULL) != 0 && WSAGetLastError() != WSA_IO_PENDING)
+            m->ok = false;
+    }
+    return NULL;
+}
+
+static void concurrent_senders_never_interleave(void **state)
+{
+    (void)state;
+    SOCKET c, a;
+    pair(WSA_FLAG_OVERLAPPED, true, &c, &a);
+    pthread_t t[MT_THREADS];
+    struct mt_sender m[MT_THREADS];
+    for (int i = 0; i < MT_THREADS; i++) {
+        m[i] = (struct mt_sender){.s = c, .id = i};
+        assert_int_equal(pthread_create(&t[i], NULL, mt_send_main, &m[i]), 0);
+    }
+    int next[MT_THREADS] = {0}; /* the block each thread must send next */
+    static char blk[MT_SIZE];
+    for (int got = 0; got < MT_THREADS * MT_SENDS; got++) {
+        for (int have = 0; have < MT_SIZE;) {
+            int n = recv(a, blk + have, MT_SIZE - have, 0);
+            assert_true(n > 0);
+            have += n;
+        }
+        unsigned char tag = (unsigned char)blk[0];
+        int id = tag / MT_SENDS, k = tag % MT_SENDS;
+        assert_true(id < MT_THREADS);
+        assert_int_equal(k, next[id]); /* that thread's issue order */
+        next[id]++;
+        for (int i = 1; i < MT_SIZE; i++)
+            if ((unsigned char)blk[i] != tag)
+                fail_msg("block %d of thread %d interleaved at byte %d", k, id, i);
+    }
+    for (int i = 0; i < MT_THREADS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_true(m[i].ok);
+    }
+    closesocket(c);
+    closesocket(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,6 +786,7 @@ int main(void)
         cmocka_unit_test(udp_recvfrom_pending_fills_address),
         cmocka_unit_test(cleanup_aborts_pending),
         cmocka_unit_test(close_racing_submissions_loses_nothing),
+        cmocka_unit_test(concurrent_senders_never_interleave),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
