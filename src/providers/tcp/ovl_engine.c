@@ -6,10 +6,11 @@
  * Each socket has a send queue and a receive queue under its ovl_lock. An
  * operation is queued only after an attempt found the kernel not ready
  * (EAGAIN, or a stream send that filled the socket buffer), and the head of a
- * queue is retried only by the watcher thread (events.c) on the next
- * edge-triggered epoll report of that direction: such an edge must come,
- * since the last attempt saw the kernel not ready. So no operation waits
- * without a reason to be woken, and no thread exists per operation. */
+ * queue is retried by the watcher thread (events.c) on the next
+ * edge-triggered epoll report of that direction (and after a cancel): such
+ * an edge must come, since the last attempt saw the kernel not ready. So no
+ * operation waits without a reason to be woken, and no thread exists per
+ * operation. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
