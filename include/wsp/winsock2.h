@@ -554,6 +554,24 @@ WSP_EXPORT int WSAAPI WSAStringToAddressW(LPWSTR AddressString, INT AddressFamil
                                           LPWSAPROTOCOL_INFOW lpProtocolInfo, LPSOCKADDR lpAddress,
                                           LPINT lpAddressLength);
 
+/* ---- overlapped I/O ---------------------------------------------------------
+ * WSAGetOverlappedResult reads an overlapped operation's result back (FALSE
+ * with WSA_IO_INCOMPLETE while it is pending and fWait is FALSE). Completion
+ * routines run in the thread that issued the call, only inside its alertable
+ * waits: WSAWaitForMultipleEvents(..., TRUE) returns WSA_WAIT_IO_COMPLETION,
+ * SleepEx(ms, TRUE) returns WAIT_IO_COMPLETION, after running them. SleepEx
+ * is kernel32's on Windows; here it needs no WSAStartup. */
+#ifndef INFINITE
+#define INFINITE 0xFFFFFFFFu
+#endif
+#ifndef WAIT_IO_COMPLETION
+#define WAIT_IO_COMPLETION 0xC0u
+#endif
+WSP_EXPORT BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                              LPDWORD lpcbTransfer, BOOL fWait,
+                                              LPDWORD lpdwFlags);
+WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
+
 /* ---- Winsock 1.1 pseudo-blocking ------------------------------------------
  * Winsock 2 has no pseudo-blocking ("Windows Sockets Compatibility Issues"):
  * no call is ever "blocking" in the 1.1 sense, so these give the 1.1 answers

@@ -21,6 +21,14 @@ typedef struct WSPData {
     WCHAR szDescription[WSPDESCRIPTION_LEN + 1];
 } WSPDATA, *LPWSPDATA;
 
+/* A thread that completion routines are queued to (WPUQueueApc). ws2 fills
+ * it (WPUOpenCurrentThread, or the API for a call with a completion routine)
+ * with ThreadHandle = an encoded handle of the thread's APC queue and
+ * Reserved = 0. In the copy it passes to WPUQueueApc a provider may set
+ * Reserved to an LPWSAUSERAPC "discard" function: if the APC is dropped
+ * unrun because its thread exited first, ws2 calls discard(dwContext) (from
+ * the exiting thread) so the provider frees the record behind dwContext; it
+ * must not call into the application. See "Overlapped operations" below. */
 typedef struct _WSATHREADID {
     HANDLE ThreadHandle;
     DWORD_PTR Reserved;
@@ -264,8 +272,14 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
  *    same way and queues the routine to the issuing thread with
  *    WPUQueueApc(the WSATHREADID it was given, copied at submission). ws2 runs
  *    queued routines only in that thread's alertable waits
- *    (WSAWaitForMultipleEvents(..., TRUE), SleepEx(..., TRUE)), and drops them
- *    if the thread has exited.
+ *    (WSAWaitForMultipleEvents(..., TRUE), SleepEx(..., TRUE)), never in
+ *    another thread. WPUQueueApc to a thread that has exited fails with
+ *    WSAEINVAL (the provider then frees its record itself); APCs still queued
+ *    when their thread exits are dropped unrun, as on Windows, each one's
+ *    discard function (WSATHREADID.Reserved, above) called instead. The
+ *    WSATHREADID the API passes is filled only for a call with both
+ *    lpOverlapped and lpCompletionRoutine (else it is all zero); the
+ *    provider need not WPUCloseThread it.
  * An operation that completes at once is still reported the same way (event,
  * port or routine), as on Windows. WSPGetOverlappedResult reads the fields
  * back: Internal == WSS_OPERATION_IN_PROGRESS is WSA_IO_INCOMPLETE (or a wait

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/ovl.h"
 #include "common/umem.h"
 
 int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPData,
@@ -25,6 +26,10 @@ int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPDat
     pthread_mutex_lock(&st->lock);
     if (st->count++ == 0) {
         *st->upcalls = *UpcallTable;
+        /* the overlapped kit needs WPUQueueApc and libwsp's
+         * WPUCompleteOverlappedRequest; without the latter ovl_available()
+         * is false and the provider refuses overlapped calls */
+        (void)ovl_startup(st->upcalls);
         atomic_store_explicit(st->live, true, memory_order_release);
     }
     pthread_mutex_unlock(&st->lock);

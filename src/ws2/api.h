@@ -6,6 +6,7 @@
 #ifndef WSP_WS2_API_H
 #define WSP_WS2_API_H
 
+#include "apc.h"
 #include "catalog.h"
 #include "debug.h"
 #include "handle.h"
@@ -62,6 +63,16 @@ static inline int api_done(struct api_sock *a, int rc, const int *errp)
         le_set(err);                                                                               \
         return (fail);                                                                             \
     }
+
+/* The issuing thread's WSATHREADID for an overlapped call with a completion
+ * routine (the provider queues the routine to it). Filled only then, so the
+ * plain path allocates nothing (a thread's queue is made on its first such
+ * call). 0 or WSAENOBUFS/WSAEMFILE. */
+static inline int api_thread_id(LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                                LPWSATHREADID tid)
+{
+    return ov != NULL && cr != NULL ? apc_open_current(tid) : 0;
+}
 
 /* closesocket without the startup check (also used by the last WSACleanup). */
 int api_close_handle(SOCKET s);

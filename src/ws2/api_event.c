@@ -62,18 +62,17 @@ WSP_EXPORT BOOL WSAAPI WSAResetEvent(WSAEVENT hEvent)
                             su_running() ? evt_reset(hEvent) : WSANOTINITIALISED);
 }
 
-/* fAlertable is accepted and ignored: there are no APCs to run on POSIX, so
- * WSA_WAIT_IO_COMPLETION is never returned. */
+/* fAlertable: the completion routines queued to this thread run inside the
+ * wait, which then returns WSA_WAIT_IO_COMPLETION (apc.h). */
 WSP_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
                                                  BOOL fWaitAll, DWORD dwTimeout, BOOL fAlertable)
 {
-    (void)fAlertable;
     if (!su_running()) {
         le_set(WSANOTINITIALISED);
         return WSA_WAIT_FAILED;
     }
     int err = 0;
-    DWORD r = evt_wait(cEvents, lphEvents, fWaitAll, dwTimeout, &err);
+    DWORD r = evt_wait(cEvents, lphEvents, fWaitAll, dwTimeout, fAlertable, &err);
     if (dbg_on()) {
         struct dbg_line l;
         dbg_begin(&l, "WSAWaitForMultipleEvents");
@@ -83,6 +82,8 @@ WSP_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *
             dbg_result_fail(&l, "WSA_WAIT_FAILED", err);
         else if (r == WSA_WAIT_TIMEOUT)
             dbg_put(&l, ") = WSA_WAIT_TIMEOUT");
+        else if (r == WSA_WAIT_IO_COMPLETION)
+            dbg_put(&l, ") = WSA_WAIT_IO_COMPLETION");
         else
             dbg_put(&l, ") = WSA_WAIT_EVENT_0+%lu", (unsigned long)(r - WSA_WAIT_EVENT_0));
         dbg_emit(&l);

@@ -10,6 +10,9 @@ WSP_EXPORT int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
 {
     API_ENTER(s, SOCKET_ERROR);
     WSATHREADID tid = {0};
+    err = api_thread_id(lpOverlapped, lpCompletionRoutine, &tid);
+    if (err != 0)
+        return api_done(&a, SOCKET_ERROR, &err);
     int rc = api_procs(&a)->lpWSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
                                       lpOverlapped, lpCompletionRoutine, &tid, &err);
     return api_done(&a, rc, &err);
@@ -22,6 +25,9 @@ WSP_EXPORT int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
 {
     API_ENTER(s, SOCKET_ERROR);
     WSATHREADID tid = {0};
+    err = api_thread_id(lpOverlapped, lpCompletionRoutine, &tid);
+    if (err != 0)
+        return api_done(&a, SOCKET_ERROR, &err);
     int rc = api_procs(&a)->lpWSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
                                       lpOverlapped, lpCompletionRoutine, &tid, &err);
     return api_done(&a, rc, &err);
@@ -35,6 +41,9 @@ WSP_EXPORT int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCoun
 {
     API_ENTER(s, SOCKET_ERROR);
     WSATHREADID tid = {0};
+    err = api_thread_id(lpOverlapped, lpCompletionRoutine, &tid);
+    if (err != 0)
+        return api_done(&a, SOCKET_ERROR, &err);
     int rc =
         api_procs(&a)->lpWSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpTo,
                                    iTolen, lpOverlapped, lpCompletionRoutine, &tid, &err);
@@ -49,6 +58,9 @@ WSP_EXPORT int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCo
 {
     API_ENTER(s, SOCKET_ERROR);
     WSATHREADID tid = {0};
+    err = api_thread_id(lpOverlapped, lpCompletionRoutine, &tid);
+    if (err != 0)
+        return api_done(&a, SOCKET_ERROR, &err);
     int rc = api_procs(&a)->lpWSPRecvFrom(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
                                           lpFlags, lpFrom, lpFromlen, lpOverlapped,
                                           lpCompletionRoutine, &tid, &err);

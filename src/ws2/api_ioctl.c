@@ -30,6 +30,9 @@ WSP_EXPORT int WSAAPI WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuff
 {
     API_ENTER(s, SOCKET_ERROR);
     WSATHREADID tid = {0};
+    err = api_thread_id(lpOverlapped, lpCompletionRoutine, &tid);
+    if (err != 0)
+        return api_done(&a, SOCKET_ERROR, &err);
     int rc = api_procs(&a)->lpWSPIoctl(s, api_ioctl_code(dwIoControlCode), lpvInBuffer, cbInBuffer,
                                        lpvOutBuffer, cbOutBuffer, lpcbBytesReturned, lpOverlapped,
                                        lpCompletionRoutine, &tid, &err);

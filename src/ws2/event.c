@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apc.h"
 #include "common/umem.h"
 
 #define EVT_MAX 0xFFFFFu /* index + 1 fits in 20 bits */
@@ -160,10 +161,14 @@ static int evt_poll(struct pollfd *p, DWORD n, int timeout)
     return r < 0 && errno == EINTR ? 0 : r;
 }
 
-static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, int *err)
+/* Wait for the events of fds (all of them, or any); apc_fd >= 0 is the
+ * calling thread's APC queue descriptor of an alertable wait: readable, it
+ * ends the wait with WSA_WAIT_IO_COMPLETION (the caller runs the APCs). */
+static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, int apc_fd, int *err)
 {
     int64_t deadline = timeout_ms == WSA_INFINITE ? -1 : evt_now_ms() + timeout_ms;
-    struct pollfd p[WSA_MAXIMUM_WAIT_EVENTS];
+    struct pollfd p[WSA_MAXIMUM_WAIT_EVENTS + 1];
+    DWORD extra = apc_fd >= 0 ? 1 : 0;
     for (;;) {
         for (DWORD i = 0; i < n; i++)
             p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
@@ -193,14 +198,19 @@ static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, i
         for (DWORD i = 0; i < n; i++)
             if (!all || !(p[i].revents & POLLIN))
                 p[k++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        if (extra)
+            p[k++] = (struct pollfd){.fd = apc_fd, .events = POLLIN};
         if (evt_poll(p, k, remaining) < 0) {
             *err = WSASYSCALLFAILURE;
             return WSA_WAIT_FAILED;
         }
+        if (extra && (p[k - 1].revents & POLLIN))
+            return WSA_WAIT_IO_COMPLETION;
     }
 }
 
-DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, int *err)
+DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, BOOL alertable,
+               int *err)
 {
     WSAEVENT hs[WSA_MAXIMUM_WAIT_EVENTS];
     if (n == 0 || n > WSA_MAXIMUM_WAIT_EVENTS || umem_read(hs, events, n * sizeof hs[0]) != 0) {
@@ -224,7 +234,15 @@ DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, int 
     }
     pthread_mutex_unlock(&evt_mu);
 
-    DWORD r = evt_wait_fds(fds, n, all, timeout_ms, err);
+    /* an alertable wait first runs what is already queued, then also wakes
+     * for what gets queued while it sleeps */
+    DWORD r;
+    if (alertable && apc_run_self() > 0)
+        r = WSA_WAIT_IO_COMPLETION;
+    else
+        r = evt_wait_fds(fds, n, all, timeout_ms, alertable ? apc_self_fd() : -1, err);
+    if (r == WSA_WAIT_IO_COMPLETION)
+        (void)apc_run_self();
 
     /* es[i] may have moved if the table grew: find the slots again by index */
     pthread_mutex_lock(&evt_mu);

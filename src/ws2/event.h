@@ -19,8 +19,10 @@ int evt_reset(WSAEVENT h);
 int evt_check(WSAEVENT h);
 
 /* WSAWaitForMultipleEvents without the startup check: the result, and *err
- * set when the result is WSA_WAIT_FAILED. */
-DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, int *err);
+ * set when the result is WSA_WAIT_FAILED. alertable: the calling thread's
+ * queued APCs run (apc.h) and the result is WSA_WAIT_IO_COMPLETION. */
+DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, BOOL alertable,
+               int *err);
 
 /* The eventfd behind an event (readable exactly while it is signalled): 0 or
  * WSA_INVALID_HANDLE. */

@@ -3,6 +3,7 @@
  * through lpErrno only; a NULL lpErrno is tolerated (nothing is written). */
 #include "upcalls.h"
 
+#include "apc.h"
 #include "catalog.h"
 #include "event.h"
 #include "handle.h"
@@ -138,30 +139,37 @@ static BOOL WSPAPI upc_post_message(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM l
     return FALSE;
 }
 
-/* No APCs on POSIX threads: completion routines cannot be queued to a thread. */
+/* Completion routines: queued to the issuing thread, run in its alertable
+ * waits (apc.h). A NULL WSATHREADID is a provider bug: WSAEFAULT. */
 static int WSPAPI upc_queue_apc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
                                 DWORD_PTR dwContext, LPINT lpErrno)
 {
-    (void)lpThreadId;
-    (void)lpfnUserApc;
-    (void)dwContext;
-    upc_err(lpErrno, WSAEOPNOTSUPP);
-    return SOCKET_ERROR;
+    int err = lpThreadId != NULL ? apc_queue(lpThreadId, lpfnUserApc, dwContext) : WSAEFAULT;
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return SOCKET_ERROR;
+    }
+    return 0;
 }
 
-/* Thread handles only serve APC delivery, which does not exist here. */
 static int WSPAPI upc_open_current_thread(LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
-    upc_err(lpErrno, WSAEOPNOTSUPP);
-    return SOCKET_ERROR;
+    int err = lpThreadId != NULL ? apc_open_current(lpThreadId) : WSAEFAULT;
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return SOCKET_ERROR;
+    }
+    return 0;
 }
 
 static int WSPAPI upc_close_thread(LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
-    upc_err(lpErrno, WSAEOPNOTSUPP);
-    return SOCKET_ERROR;
+    int err = lpThreadId != NULL ? apc_close(lpThreadId) : WSAEFAULT;
+    if (err != 0) {
+        upc_err(lpErrno, err);
+        return SOCKET_ERROR;
+    }
+    return 0;
 }
 
 const WSPUPCALLTABLE upc_table = {

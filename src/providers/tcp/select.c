@@ -38,8 +38,13 @@ static int tcp_select_ms_left(const struct timespec *deadline)
 
 /* Poll until something in the caller's sets is ready, the time is up, or a
  * socket of the call is being closed (w listed: WSAEINTR). poll() also wakes
- * for conditions no set asked about (e.g. POLLHUP when only the exception
- * set was given), which must not end an infinite wait. 0 or a WSAE* code. */
+ * for conditions no set asked about (POLLHUP when only the exception set was
+ * given, POLLERR when only the write set was), which must not end the wait.
+ * Those conditions are final — a hung-up socket gets no urgent data, a failed
+ * connect never becomes writable — and poll() would report them again at
+ * once, so such an entry leaves the poll set (fd -1: ignored, revents 0) for
+ * the rest of the call instead of turning the wait into a spin. 0 or a WSAE*
+ * code. */
 static int tcp_select_wait(struct pollfd *pfd, const unsigned char *sel_kind, int n,
                            const struct timeval *timeout, const struct tcp_selwake *w)
 {
@@ -70,6 +75,9 @@ static int tcp_select_wait(struct pollfd *pfd, const unsigned char *sel_kind, in
             ready += tcp_select_ready(pfd[i].revents, sel_kind[i]) != 0;
         if (ready > 0 || ms == 0)
             return 0;
+        for (int i = 0; i < n; i++)
+            if (pfd[i].revents != 0)
+                pfd[i].fd = -1;
     }
 }
 

@@ -8,6 +8,7 @@
 #include <wsp/winsock2.h>
 #include <wsp/ws2tcpip.h>
 #include <wsp/mstcpip.h>
+#include <wsp/mswsock.h>
 
 #include <memory>
 #include <thread>
