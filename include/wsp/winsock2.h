@@ -572,6 +572,83 @@ WSP_EXPORT BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverla
                                               LPDWORD lpdwFlags);
 WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 
+/* ---- completion ports and kernel32's error calls --------------------------
+ * CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0) makes a port;
+ * CreateIoCompletionPort((HANDLE)s, port, key, 0) associates socket s (once:
+ * a second association fails with ERROR_INVALID_PARAMETER), and then every
+ * overlapped operation on s without a completion routine also queues a
+ * packet (key, lpOverlapped, bytes, status) unless the low bit of its hEvent
+ * is set. GetQueuedCompletionStatus returns TRUE for a successful
+ * operation, FALSE with *lpOverlapped set and the operation's WSAE* code as
+ * last error for a failed one, FALSE with *lpOverlapped NULL and WAIT_TIMEOUT
+ * (or ERROR_ABANDONED_WAIT_0: the port was closed) when nothing came.
+ * CloseHandle closes a port (not a socket: closesocket). CancelIoEx cancels
+ * a socket's overlapped operations (all of them when lpOverlapped is NULL):
+ * each completes with WSA_OPERATION_ABORTED; ERROR_NOT_FOUND when none is
+ * pending. GetLastError/SetLastError are WSAGetLastError/WSASetLastError. */
+#ifndef WINAPI
+#define WINAPI WSAAPI
+#endif
+#ifndef INVALID_HANDLE_VALUE
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+#endif
+#ifndef WAIT_TIMEOUT
+#define WAIT_TIMEOUT 258
+#endif
+#ifndef ERROR_INVALID_HANDLE
+#define ERROR_INVALID_HANDLE 6
+#endif
+#ifndef ERROR_NOT_ENOUGH_MEMORY
+#define ERROR_NOT_ENOUGH_MEMORY 8
+#endif
+#ifndef ERROR_INVALID_PARAMETER
+#define ERROR_INVALID_PARAMETER 87
+#endif
+#ifndef ERROR_ABANDONED_WAIT_0
+#define ERROR_ABANDONED_WAIT_0 735
+#endif
+#ifndef ERROR_OPERATION_ABORTED
+#define ERROR_OPERATION_ABORTED 995
+#endif
+#ifndef ERROR_IO_INCOMPLETE
+#define ERROR_IO_INCOMPLETE 996
+#endif
+#ifndef ERROR_IO_PENDING
+#define ERROR_IO_PENDING 997
+#endif
+#ifndef ERROR_NOACCESS
+#define ERROR_NOACCESS 998
+#endif
+#ifndef ERROR_NOT_FOUND
+#define ERROR_NOT_FOUND 1168
+#endif
+typedef ULONG_PTR *PULONG_PTR;
+typedef struct _OVERLAPPED_ENTRY {
+    ULONG_PTR lpCompletionKey;
+    LPOVERLAPPED lpOverlapped;
+    ULONG_PTR Internal; /* the operation's status: 0 or a WSAE* code */
+    DWORD dwNumberOfBytesTransferred;
+} OVERLAPPED_ENTRY, *LPOVERLAPPED_ENTRY;
+WSP_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+                                                ULONG_PTR CompletionKey,
+                                                DWORD NumberOfConcurrentThreads);
+WSP_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
+                                                 LPDWORD lpNumberOfBytesTransferred,
+                                                 PULONG_PTR lpCompletionKey,
+                                                 LPOVERLAPPED *lpOverlapped, DWORD dwMilliseconds);
+WSP_EXPORT BOOL WINAPI GetQueuedCompletionStatusEx(HANDLE CompletionPort,
+                                                   LPOVERLAPPED_ENTRY lpCompletionPortEntries,
+                                                   ULONG ulCount, PULONG ulNumEntriesRemoved,
+                                                   DWORD dwMilliseconds, BOOL fAlertable);
+WSP_EXPORT BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
+                                                  DWORD dwNumberOfBytesTransferred,
+                                                  ULONG_PTR dwCompletionKey,
+                                                  LPOVERLAPPED lpOverlapped);
+WSP_EXPORT BOOL WINAPI CloseHandle(HANDLE hObject);
+WSP_EXPORT BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+WSP_EXPORT DWORD WINAPI GetLastError(void);
+WSP_EXPORT void WINAPI SetLastError(DWORD dwErrCode);
+
 /* ---- Winsock 1.1 pseudo-blocking ------------------------------------------
  * Winsock 2 has no pseudo-blocking ("Windows Sockets Compatibility Issues"):
  * no call is ever "blocking" in the 1.1 sense, so these give the 1.1 answers

@@ -276,7 +276,10 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
  *    another thread. WPUQueueApc to a thread that has exited fails with
  *    WSAEINVAL (the provider then frees its record itself); APCs still queued
  *    when their thread exits are dropped unrun, as on Windows, each one's
- *    discard function (WSATHREADID.Reserved, above) called instead. The
+ *    discard function (WSATHREADID.Reserved, above) called instead. ws2
+ *    holds a reference to the module of a queued APC function until it has
+ *    run or been dropped, so a routine of an operation that the last
+ *    WSACleanup aborted still runs after the provider is unloaded. The
  *    WSATHREADID the API passes is filled only for a call with both
  *    lpOverlapped and lpCompletionRoutine (else it is all zero); the
  *    provider need not WPUCloseThread it.

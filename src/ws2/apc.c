@@ -10,6 +10,7 @@
  * after checking the generation. */
 #include "apc.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@ struct apc_node {
     LPWSAUSERAPC fn;
     LPWSAUSERAPC discard; /* WSATHREADID.Reserved of the queueing call */
     DWORD_PTR ctx;
+    void *module; /* a reference to fn's module, or NULL */
 };
 
 struct apc_queue {
@@ -75,6 +77,26 @@ static struct apc_queue *apc_lookup_locked(const WSATHREADID *tid)
     return q->gen == gen ? q : NULL;
 }
 
+/* A reference to the module that holds fn: the last WSACleanup unloads the
+ * providers, but a routine queued by one (an operation that closesocket
+ * aborted) still runs at the thread's next alertable wait, through code of
+ * that module. NULL when fn is not in a loaded module's file (then nothing
+ * unloads it). */
+static void *apc_module_ref(LPWSAUSERAPC fn)
+{
+    Dl_info info;
+    void *addr = *(void **)&fn; /* POSIX: function pointers convert to void * */
+    if (dladdr(addr, &info) == 0 || info.dli_fname == NULL || info.dli_fname[0] != '/')
+        return NULL;
+    return dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+}
+
+static void apc_module_unref(void *module)
+{
+    if (module != NULL)
+        dlclose(module);
+}
+
 /* Discarded APCs are never run (Windows drops a dead thread's user APCs);
  * each one's discard function, if the provider gave one, frees its record. */
 static void apc_discard(struct apc_node *n)
@@ -83,6 +105,7 @@ static void apc_discard(struct apc_node *n)
         struct apc_node *next = n->next;
         if (n->discard != NULL)
             n->discard(n->ctx);
+        apc_module_unref(n->module);
         free(n);
         n = next;
     }
@@ -183,6 +206,7 @@ int apc_queue(const WSATHREADID *tid, LPWSAUSERAPC fn, DWORD_PTR ctx)
         return WSAENOBUFS;
     /* Reserved carries the provider's discard function (ws2spi.h) */
     *n = (struct apc_node){.fn = fn,
+                           .module = apc_module_ref(fn),
                            .discard =
                                (LPWSAUSERAPC)tid->Reserved, // NOLINT(performance-no-int-to-ptr)
                            .ctx = ctx};
@@ -200,6 +224,7 @@ int apc_queue(const WSATHREADID *tid, LPWSAUSERAPC fn, DWORD_PTR ctx)
     }
     pthread_mutex_unlock(&apc_mu);
     if (q == NULL) {
+        apc_module_unref(n->module);
         free(n);
         return WSAEINVAL;
     }
@@ -240,8 +265,10 @@ unsigned apc_run_self(void)
         struct apc_node *next = list->next;
         LPWSAUSERAPC fn = list->fn;
         DWORD_PTR ctx = list->ctx;
+        void *module = list->module;
         free(list);
         fn(ctx);
+        apc_module_unref(module);
         ran++;
         list = next;
     }

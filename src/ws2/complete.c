@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* WPUCompleteOverlappedRequest: a provider reports the end of an overlapped
  * operation that has no completion routine (ws2spi.h, "Overlapped
- * operations"). Exported rather than in the upcall table, as ws2_32 does. */
+ * operations"). Exported rather than in the upcall table, as ws2_32 does.
+ * The completion goes to the WSAOVERLAPPED, its event and the socket's
+ * completion port (iocp.h). */
 #include <stddef.h>
 
 #include "common/umem.h"
 #include "event.h"
 #include "handle.h"
+#include "iocp.h"
 
 /* The WSAOVERLAPPED is caller memory: its fields are checked writable first
  * (a bad pointer is WSAEFAULT, never a crash), then stored with atomics so
@@ -28,7 +31,8 @@ WSP_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpO
     /* Microsoft's documentation: WSAEINVAL when s was not made by
      * WPUCreateSocketHandle. A closing socket (WSPCloseSocket aborting its
      * operations) still counts. */
-    int err = hdl_query(s, NULL, NULL) != 0 ? WSAEINVAL : 0;
+    uintptr_t port = 0, key = 0;
+    int err = hdl_get_port(s, &port, &key) != 0 ? WSAEINVAL : 0;
     WSAEVENT ev = NULL;
     if (err == 0)
         err = cmp_store(lpOverlapped, dwError, cbTransferred, &ev);
@@ -42,7 +46,9 @@ WSP_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpO
     WSAEVENT h = (WSAEVENT)((uintptr_t)ev & ~(uintptr_t)1); // NOLINT(performance-no-int-to-ptr)
     if (h != NULL)
         (void)evt_set(h);
-    /* completion ports: stage 2 posts (key, ov, cbTransferred, dwError) to the
-     * port s is associated with, unless ((uintptr_t)ev & 1) */
+    /* the port s is associated with, if any; a port closed meanwhile takes
+     * nothing (its handle no longer resolves) */
+    if (port != 0 && ((uintptr_t)ev & 1) == 0)
+        (void)iocp_post((HANDLE)port, key, lpOverlapped, cbTransferred, dwError); // NOLINT
     return 0;
 }

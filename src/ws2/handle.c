@@ -34,7 +34,9 @@ struct hdl_slot {
     _Atomic uint64_t word;
     _Atomic uintptr_t ctx;
     _Atomic(void *) owner;
-    uint32_t next_free; /* index + 1 of the next free slot; under hdl_mu */
+    _Atomic uintptr_t port;     /* completion port (iocp.h), 0 = none; set once */
+    _Atomic uintptr_t port_key; /* its completion key, stored before port */
+    uint32_t next_free;         /* index + 1 of the next free slot; under hdl_mu */
     pthread_mutex_t mu;
     pthread_cond_t drained;
 };
@@ -144,6 +146,7 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
     uint32_t gen = hdl_w_gen(w);
     atomic_store_explicit(&slot->ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&slot->owner, owner, memory_order_relaxed);
+    atomic_store_explicit(&slot->port, 0, memory_order_relaxed);
     /* release: a reader that sees LIVE with this generation sees ctx and owner */
     atomic_store_explicit(&slot->word, hdl_w_make(gen, HDL_LIVE, 0), memory_order_release);
     pthread_mutex_unlock(&hdl_mu);
@@ -227,6 +230,46 @@ int hdl_query(SOCKET s, uintptr_t *ctx, void **owner)
         *ctx = c;
     if (owner)
         *owner = o;
+    return 0;
+}
+
+int hdl_set_port(SOCKET s, uintptr_t port, uintptr_t key)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot == NULL || !hdl_is_live(s))
+        return WSAENOTSOCK;
+    /* the slot's mutex makes "first association wins" one step */
+    pthread_mutex_lock(&slot->mu);
+    int err = 0;
+    if (atomic_load_explicit(&slot->port, memory_order_relaxed) != 0) {
+        err = WSAEINVAL;
+    } else {
+        atomic_store_explicit(&slot->port_key, key, memory_order_relaxed);
+        atomic_store_explicit(&slot->port, port, memory_order_release);
+    }
+    pthread_mutex_unlock(&slot->mu);
+    return err;
+}
+
+int hdl_get_port(SOCKET s, uintptr_t *port, uintptr_t *key)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    if (slot == NULL)
+        return WSAENOTSOCK;
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+    unsigned st = hdl_w_state(w);
+    if (hdl_w_gen(w) != gen || (st != HDL_LIVE && st != HDL_CLOSING))
+        return WSAENOTSOCK;
+    uintptr_t p = atomic_load_explicit(&slot->port, memory_order_acquire);
+    uintptr_t k = atomic_load_explicit(&slot->port_key, memory_order_relaxed);
+    /* as in hdl_query: an unchanged generation means they belong to s */
+    atomic_thread_fence(memory_order_acquire);
+    if (hdl_w_gen(atomic_load_explicit(&slot->word, memory_order_relaxed)) != gen)
+        return WSAENOTSOCK;
+    *port = p;
+    *key = k;
     return 0;
 }
 

@@ -38,6 +38,14 @@ int hdl_is_live(SOCKET s);
 /* Context of a LIVE or CLOSING handle (the provider's WPUQuerySocketHandleContext). */
 int hdl_query(SOCKET s, uintptr_t *ctx, void **owner);
 
+/* Completion-port association (iocp.h), stored with the handle so that it
+ * goes with it. hdl_set_port: once per handle, on a LIVE one: 0,
+ * WSAENOTSOCK, or WSAEINVAL when it already has a port. hdl_get_port: for a
+ * LIVE or CLOSING handle (a closing socket's aborted operations still reach
+ * the port): 0 with *port (0 = none) and *key, or WSAENOTSOCK. */
+int hdl_set_port(SOCKET s, uintptr_t port, uintptr_t key);
+int hdl_get_port(SOCKET s, uintptr_t *port, uintptr_t *key);
+
 /* closesocket's first step: LIVE -> CLOSING, so that a concurrent close or a new
  * pin gets WSAENOTSOCK while the provider's WSPCloseSocket runs. The caller
  * holds no pin. 0 or WSAENOTSOCK. */

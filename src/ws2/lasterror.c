@@ -19,3 +19,15 @@ WSP_EXPORT void WSAAPI WSASetLastError(int iError)
 {
     le_value = iError;
 }
+
+/* kernel32's names for the same per-thread value, as on Windows (where
+ * WSAGetLastError is GetLastError). */
+WSP_EXPORT DWORD WINAPI GetLastError(void)
+{
+    return (DWORD)le_value;
+}
+
+WSP_EXPORT void WINAPI SetLastError(DWORD dwErrCode)
+{
+    le_value = (int)dwErrCode;
+}

@@ -20,7 +20,7 @@ int itot_sockaddr_len(int af)
 SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo,
                              GROUP g, DWORD dwFlags, LPINT lpErrno)
 {
-    (void)g, (void)dwFlags;
+    (void)g;
     int err = itot_guard();
     if (err != 0)
         return itot_fail_socket(lpErrno, err);
@@ -49,6 +49,7 @@ SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
         sys_close(fd);
         return itot_fail_socket(lpErrno, WSAENOBUFS);
     }
+    s->overlapped = (dwFlags & WSA_FLAG_OVERLAPPED) != 0;
     err = itot_sock_publish(s);
     if (err != 0) {
         itot_sock_unref(s);
@@ -378,6 +379,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             return itot_fail_socket(lpErrno, WSAECONNREFUSED);
         }
         err = conn_accept(&c->conn, callee, callee_len);
+        c->overlapped = true; /* as accept()/WSAAccept's sockets on Windows */
         if (err == 0)
             err = itot_sock_publish(c);
         if (err != 0) {

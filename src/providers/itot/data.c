@@ -18,8 +18,6 @@
 #include "common/umem.h"
 #include "provider.h"
 
-#define ITOT_MAX_BUFS 64
-
 /* The caller's WSABUF array, copied in through umem (D4). */
 static int read_bufs(LPWSABUF bufs, DWORD count, WSABUF *out, size_t *total)
 {
@@ -190,7 +188,8 @@ static int queue_rest(struct itot_sock *s, struct itot_tx *tx, const uint8_t *hd
 
 /* DTs straight from the caller's buffers to TCP while nothing is queued
  * (sendmsg of header + buffers, no copy). */
-static int send_direct(struct itot_sock *s, struct itot_tx *tx)
+static inline __attribute__((always_inline)) int send_direct(struct itot_sock *s,
+                                                             struct itot_tx *tx)
 {
     struct conn *c = &s->conn;
     while (tx->dts_left > 0 && conn_outq_len(c) == 0 && s->fd >= 0 && !s->tcp_connecting) {
@@ -268,7 +267,8 @@ static int wait_room(struct itot_sock *s, size_t need, bool nonblocking, uint64_
 
 /* The queued part: all remaining DTs at once when they fit in the queue's
  * capacity (so a fault withdraws them whole), else DT by DT. */
-static int send_queued(struct itot_sock *s, struct itot_tx *tx)
+static inline __attribute__((always_inline)) int send_queued(struct itot_sock *s,
+                                                             struct itot_tx *tx)
 {
     while (tx->dts_left > 0) {
         size_t k = tx->dts_left, need = tx_wire(tx);
@@ -343,18 +343,79 @@ static int send_flags(DWORD flags)
     return (flags & ~(DWORD)MSG_DONTROUTE) == 0 ? 0 : WSAEOPNOTSUPP;
 }
 
+/* The TSDU's octets on the wire from the current connection, for a send
+ * that starts now (lock held, connection able to send). */
+static void tx_begin(struct itot_sock *s, struct itot_tx *tx)
+{
+    uint8_t hdr[TPDU_DT_HDR_MAX];
+    tx->max = conn_dt_max_data(&s->conn);
+    tx->hlen = conn_dt_header(&s->conn, true, 0, hdr);
+    tx->dts_left = tx->total == 0 ? 1 : (tx->total + tx->max - 1) / tx->max;
+    cursor_skip(&tx->cur, 0);
+}
+
+int itot_tx_now(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs)
+{
+    /* The caller's buffers may have gone since the submission (D4, D1:
+     * checked before anything is sent). */
+    int err = check_readable(bufs, nbufs);
+    if (err == 0)
+        err = s->has_conn ? conn_can_send(&s->conn) : WSAENOTCONN;
+    if (err != 0)
+        return err;
+    struct itot_tx tx = {.cur = {.b = bufs, .count = nbufs}, .nonblocking = true};
+    for (DWORD i = 0; i < nbufs; i++)
+        tx.total += bufs[i].len;
+    tx_begin(s, &tx);
+    err = send_admit(s, &tx);
+    if (err != 0)
+        return err; /* nothing sent */
+    /* send_admit saw the room for all of it: neither step waits. */
+    err = send_direct(s, &tx);
+    if (err == 0)
+        err = send_queued(s, &tx);
+    if (err != 0 && tx.dts_left > 0)
+        tx_fail(s, &tx);
+    if (tx.grown)
+        conn_outq_shrink(&s->conn);
+    /* WSAEWOULDBLOCK only from the defensive check of wait_room: honest while
+     * nothing of the TSDU reached TCP (tx_fail withdrew it whole), else the
+     * connection was aborted. */
+    return err == WSAEWOULDBLOCK && tx.on_wire ? WSAECONNABORTED : err;
+}
+
+/* itot_tx_settle, inlined in the plain WSPSend (the list test is inline too:
+ * the plain path makes no call for overlapped I/O). */
+static inline void tx_settle(struct itot_sock *s)
+{
+    if (!s->disc_deferred || s->send_busy || s->ovl_tx.head != NULL)
+        return;
+    s->disc_deferred = false;
+    conn_disconnect(&s->conn, s->disc_deferred_data, s->disc_deferred_len, itot_now_ms());
+}
+
+void itot_tx_settle(struct itot_sock *s)
+{
+    tx_settle(s);
+}
+
 int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPDWORD lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
     int err = itot_guard();
     struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
     if (s == NULL)
         return itot_fail(lpErrno, err);
-    if (lpOverlapped != NULL || lpCompletionRoutine != NULL)
-        return itot_fail(lpErrno, WSAEOPNOTSUPP);
+    /* Windows: on a socket made without WSA_FLAG_OVERLAPPED, lpOverlapped and
+     * the routine are ignored and the call is a plain one (WSASend). */
+    if (lpOverlapped != NULL && s->overlapped) {
+        if ((err = send_flags(dwFlags)) == 0)
+            err = itot_ovl_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
+                                lpOverlapped, lpCompletionRoutine, lpThreadId);
+        return err ? itot_fail(lpErrno, err) : 0;
+    }
     /* Windows: the count may be NULL only with an lpOverlapped (same rule as
      * the tcp provider). */
     if (lpNumberOfBytesSent == NULL)
@@ -381,7 +442,8 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         err = s->has_conn ? conn_can_send(&s->conn) : WSAENOTCONN;
         if (err == 0 && s->disc_deferred)
             err = WSAESHUTDOWN; /* C2: a SendDisconnect already succeeded (deferred) */
-        if (err == 0 && s->send_busy) {
+        /* A TSDU being sent, or overlapped ones waiting: this one goes after them. */
+        if (err == 0 && (s->send_busy || s->ovl_tx.head != NULL)) {
             if (s->nonblocking)
                 err = WSAEWOULDBLOCK;
             else {
@@ -393,11 +455,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     }
     struct itot_tx tx = {.cur = {.b = bufs, .count = dwBufferCount}, .total = total};
     if (err == 0) {
-        uint8_t hdr[TPDU_DT_HDR_MAX];
-        tx.max = conn_dt_max_data(&s->conn);
-        tx.hlen = conn_dt_header(&s->conn, true, 0, hdr);
-        tx.dts_left = total == 0 ? 1 : (total + tx.max - 1) / tx.max;
-        cursor_skip(&tx.cur, 0);
+        tx_begin(s, &tx);
         tx.nonblocking = s->nonblocking;
         tx.deadline = itot_deadline(s->timeo_ms[1]);
         if (tx.nonblocking)
@@ -416,10 +474,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     if (tx.grown)
         conn_outq_shrink(&s->conn);
     s->send_busy = false;
-    if (s->disc_deferred) {
-        s->disc_deferred = false;
-        conn_disconnect(&s->conn, s->disc_deferred_data, s->disc_deferred_len, itot_now_ms());
-    }
+    tx_settle(s);
     itot_flush(s);
     itot_apply(s);
     itot_engine_update(s);
@@ -450,18 +505,84 @@ static int recv_state_error(struct itot_sock *s)
     return 0;
 }
 
+int itot_recv_state(struct itot_sock *s)
+{
+    return s->recv_shut ? WSAESHUTDOWN : recv_state_error(s);
+}
+
+/* itot_rx_take, inlined in the plain WSPRecv. */
+static inline int rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t room,
+                          bool peek, LPDWORD lpN, LPDWORD lpF, DWORD *got_out, DWORD *flags_out,
+                          bool *was_full)
+{
+    size_t avail = conn_rx_next_len(&s->conn);
+    const uint8_t *span[2];
+    size_t len[2];
+    int k = conn_rx_peek(&s->conn, span, len);
+    size_t have = 0;
+    for (int i = 0; i < k; i++)
+        have += len[i];
+    size_t got = have < room ? have : room;
+    /* The data, the count and the flags in one process_vm_writev, before
+     * anything is consumed: a bad buffer loses no data. */
+    DWORD n = (DWORD)got, f = got < avail ? MSG_PARTIAL : 0;
+    struct iovec l[4], r[ITOT_MAX_BUFS + 2];
+    int nl = 0, nr = 0;
+    size_t left = got;
+    for (int i = 0; i < k && left > 0; i++) {
+        size_t t = len[i] < left ? len[i] : left;
+        l[nl++] = (struct iovec){(void *)(uintptr_t)span[i], t};
+        left -= t;
+    }
+    left = got;
+    for (DWORD i = 0; i < nbufs && left > 0; i++) {
+        size_t t = bufs[i].len < left ? bufs[i].len : left;
+        if (t > 0)
+            r[nr++] = (struct iovec){bufs[i].buf, t};
+        left -= t;
+    }
+    if (lpN != NULL) {
+        l[nl++] = (struct iovec){&n, sizeof n};
+        r[nr++] = (struct iovec){lpN, sizeof n};
+    }
+    if (lpF != NULL) {
+        l[nl++] = (struct iovec){&f, sizeof f};
+        r[nr++] = (struct iovec){lpF, sizeof f};
+    }
+    *was_full = false;
+    int err = umem_writev(l, nl, r, nr);
+    if (err != 0)
+        return err;
+    *got_out = n;
+    *flags_out = f;
+    if (!peek) {
+        *was_full = !conn_rx_has_room(&s->conn);
+        conn_rx_consume(&s->conn, got);
+    }
+    return 0;
+}
+
+int itot_rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t room, bool peek,
+                 LPDWORD lpN, LPDWORD lpF, DWORD *got_out, DWORD *flags_out, bool *was_full)
+{
+    return rx_take(s, bufs, nbufs, room, peek, lpN, lpF, got_out, flags_out, was_full);
+}
+
 int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpThreadId;
     int err = itot_guard();
     struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
     if (s == NULL)
         return itot_fail(lpErrno, err);
-    if (lpOverlapped != NULL || lpCompletionRoutine != NULL)
-        return itot_fail(lpErrno, WSAEOPNOTSUPP);
+    /* Windows: ignored on a socket made without WSA_FLAG_OVERLAPPED (WSARecv). */
+    if (lpOverlapped != NULL && s->overlapped) {
+        err = itot_ovl_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
+                            lpOverlapped, lpCompletionRoutine, lpThreadId);
+        return err ? itot_fail(lpErrno, err) : 0;
+    }
     WSABUF bufs[ITOT_MAX_BUFS];
     size_t room = 0;
     DWORD flags = 0, probe = 0;
@@ -476,10 +597,9 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
      * unmapped one fails here, before any wait) in one syscall. */
     {
         size_t nb = dwBufferCount * sizeof(WSABUF);
-        size_t nf = lpFlags != NULL ? sizeof flags : 0;
-        size_t nn = lpNumberOfBytesRecvd != NULL ? sizeof probe : 0;
-        struct iovec l[3] = {{bufs, nb}, {&flags, nf}, {&probe, nn}};
-        struct iovec r[3] = {{lpBuffers, nb}, {lpFlags, nf}, {lpNumberOfBytesRecvd, nn}};
+        struct iovec l[3] = {{bufs, nb}, {&flags, sizeof flags}, {&probe, sizeof probe}};
+        struct iovec r[3] = {
+            {lpBuffers, nb}, {lpFlags, sizeof flags}, {lpNumberOfBytesRecvd, sizeof probe}};
         if (umem_readv(l, 3, r, 3) != 0)
             return itot_fail(lpErrno, WSAEFAULT);
         for (DWORD i = 0; i < dwBufferCount; i++)
@@ -489,56 +609,16 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
 
     pthread_mutex_lock(&s->lock);
     uint64_t deadline = itot_deadline(s->timeo_ms[0]);
-    size_t got = 0;
-    bool partial = false;
     for (;;) {
         if (s->has_conn && conn_rx_ready(&s->conn)) {
-            size_t avail = conn_rx_next_len(&s->conn);
-            const uint8_t *span[2];
-            size_t len[2];
-            int k = conn_rx_peek(&s->conn, span, len);
-            size_t have = 0;
-            for (int i = 0; i < k; i++)
-                have += len[i];
-            got = have < room ? have : room;
-            partial = got < avail;
-            /* The data, the count and the flags in one process_vm_writev,
-             * before anything is consumed: a bad buffer loses no data. */
-            DWORD n = (DWORD)got, f = partial ? MSG_PARTIAL : 0;
-            struct iovec l[4], r[ITOT_MAX_BUFS + 2];
-            int nl = 0, nr = 0;
-            size_t left = got;
-            for (int i = 0; i < k && left > 0; i++) {
-                size_t t = len[i] < left ? len[i] : left;
-                l[nl++] = (struct iovec){(void *)(uintptr_t)span[i], t};
-                left -= t;
-            }
-            left = got;
-            for (DWORD i = 0; i < dwBufferCount && left > 0; i++) {
-                size_t t = bufs[i].len < left ? bufs[i].len : left;
-                if (t > 0)
-                    r[nr++] = (struct iovec){bufs[i].buf, t};
-                left -= t;
-            }
-            if (lpNumberOfBytesRecvd != NULL) {
-                l[nl++] = (struct iovec){&n, sizeof n};
-                r[nr++] = (struct iovec){lpNumberOfBytesRecvd, sizeof n};
-            }
-            if (lpFlags != NULL) {
-                l[nl++] = (struct iovec){&f, sizeof f};
-                r[nr++] = (struct iovec){lpFlags, sizeof f};
-            }
-            err = umem_writev(l, nl, r, nr);
-            if (err == 0) {
-                if (!peek) {
-                    bool was_full = !conn_rx_has_room(&s->conn);
-                    conn_rx_consume(&s->conn, got);
-                    if (was_full) {
-                        itot_pull(s);
-                        itot_apply(s);
-                        itot_engine_update(s);
-                    }
-                }
+            DWORD got, f;
+            bool was_full;
+            err = rx_take(s, bufs, dwBufferCount, room, peek, lpNumberOfBytesRecvd, lpFlags, &got,
+                          &f, &was_full);
+            if (was_full) {
+                itot_pull(s);
+                itot_apply(s);
+                itot_engine_update(s);
             }
             break;
         }
@@ -548,11 +628,7 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
             if (conn_rx_ready(&s->conn))
                 continue;
         }
-        if (s->recv_shut) {
-            err = WSAESHUTDOWN;
-            break;
-        }
-        err = recv_state_error(s);
+        err = itot_recv_state(s);
         if (err == 0 && s->nonblocking)
             err = WSAEWOULDBLOCK;
         if (err == 0 && itot_timed_out(deadline))
@@ -578,9 +654,11 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
     }
     if (s->disc_deferred)
         return 0; /* D7: the release is already under way; its data stays */
-    if (s->send_busy && s->conn.state == CONN_S_OPEN) {
-        /* Another thread is in the middle of a TSDU: its DTs go first (D5),
-         * the DR right after it, queued by that thread. Never blocks (C11). */
+    if ((s->send_busy || s->ovl_tx.head != NULL) && s->conn.state == CONN_S_OPEN) {
+        /* Another thread is in the middle of a TSDU, or overlapped sends wait
+         * for queue room: their DTs go first (D5), the DR right after them,
+         * queued by whoever sends the last of them (itot_tx_settle). Never
+         * blocks (C11). */
         memcpy(s->disc_deferred_data, data, len);
         s->disc_deferred_len = (uint8_t)len;
         s->disc_deferred = true;

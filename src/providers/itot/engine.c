@@ -340,10 +340,9 @@ static void release_pending_slot(struct itot_sock *s)
     pthread_mutex_unlock(&l->lock);
 }
 
-void itot_apply(struct itot_sock *s)
+/* The state machine's events, a few rounds while acting on them makes more. */
+static inline __attribute__((always_inline)) void apply_events(struct itot_sock *s)
 {
-    if (!s->has_conn)
-        return;
     for (int round = 0; round < 4; round++) {
         unsigned ev = conn_take_events(&s->conn);
         if (ev & CONN_EV_OUTPUT)
@@ -391,6 +390,23 @@ void itot_apply(struct itot_sock *s)
         }
         if (!ev)
             break;
+    }
+}
+
+void itot_apply(struct itot_sock *s)
+{
+    if (!s->has_conn)
+        return;
+    apply_events(s);
+    /* Overlapped operations waiting for what just changed complete here,
+     * directly from the receive and flush paths (overlapped.c); what they do
+     * in turn (input pulled in, a DR queued, TCP failing) is applied before
+     * they look again. One test on the plain path. */
+    for (int i = 0; i < 4 && (s->ovl_rx.head != NULL || s->ovl_tx.head != NULL); i++) {
+        itot_ovl_progress(s);
+        if (s->conn.events == 0)
+            break;
+        apply_events(s);
     }
 }
 

@@ -30,7 +30,9 @@ static bool is_writable(const struct itot_sock *s)
     if (!s->has_conn)
         return false;
     const struct conn *c = &s->conn;
-    return c->state == CONN_S_OPEN && conn_outq_len(c) <= conn_outq_room(c);
+    /* Overlapped sends still waiting: a plain send would only go after them. */
+    return c->state == CONN_S_OPEN && conn_outq_len(c) <= conn_outq_room(c) &&
+           s->ovl_tx.head == NULL;
 }
 
 static bool connect_failed(const struct itot_sock *s)

@@ -354,19 +354,11 @@ int WSPAPI itot_WSPSetSockOpt(SOCKET h, int level, int optname, const char *optv
     return err ? itot_fail(lpErrno, err) : 0;
 }
 
-int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out, DWORD cbOut,
-                         LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
-                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
-                         LPWSATHREADID lpThreadId, LPINT lpErrno)
+/* The controls of an itot socket (lock not held); *produced: output octets. */
+static int ioctl_run(struct itot_sock *s, DWORD code, LPVOID in, DWORD cbIn, LPVOID out,
+                     DWORD cbOut, DWORD *produced)
 {
-    (void)lpThreadId;
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
-    if (s == NULL)
-        return itot_fail(lpErrno, err);
-    if (lpOverlapped != NULL || lpCompletionRoutine != NULL)
-        return itot_fail(lpErrno, WSAEOPNOTSUPP);
-    DWORD produced = 0;
+    int err = 0;
     pthread_mutex_lock(&s->lock);
     if (code == (DWORD)WSP_FIONBIO || code == (DWORD)FIONBIO) {
         u_long v;
@@ -381,19 +373,47 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
         u_long v = s->has_conn ? (u_long)conn_rx_next_len(&s->conn) : 0;
         if (out == NULL || cbOut < sizeof v || umem_write(out, &v, sizeof v) != 0)
             err = WSAEFAULT;
-        produced = sizeof v;
+        *produced = sizeof v;
     } else if (code == (DWORD)WSP_SIOCATMARK) {
         u_long v = 1; /* no expedited data is ever pending */
         if (out == NULL || cbOut < sizeof v || umem_write(out, &v, sizeof v) != 0)
             err = WSAEFAULT;
-        produced = sizeof v;
+        *produced = sizeof v;
     } else {
         err = WSAEINVAL;
     }
     pthread_mutex_unlock(&s->lock);
-    if (err != 0)
+    return err;
+}
+
+int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out, DWORD cbOut,
+                         LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
+                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                         LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+    int err = itot_guard();
+    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    if (s == NULL)
         return itot_fail(lpErrno, err);
-    if (lpcbBytesReturned != NULL && umem_write(lpcbBytesReturned, &produced, sizeof produced) != 0)
-        return itot_fail(lpErrno, WSAEFAULT); /* D4 */
-    return 0;
+    if (code == (DWORD)SIO_WSP_CANCEL_OVERLAPPED) {
+        err = itot_ovl_cancel(s, in, cbIn);
+        return err ? itot_fail(lpErrno, err) : 0;
+    }
+    /* Windows: lpOverlapped is ignored on a socket made without
+     * WSA_FLAG_OVERLAPPED; on an overlapped one the control (none of them
+     * waits) runs now and its completion is reported as well (WSAIoctl). */
+    struct ovl_op *op = NULL;
+    if (lpOverlapped != NULL && s->overlapped &&
+        (err = itot_ovl_ioctl(s, lpOverlapped, lpCompletionRoutine, lpThreadId, &op)) != 0)
+        return itot_fail(lpErrno, err);
+    DWORD produced = 0;
+    err = ioctl_run(s, code, in, cbIn, out, cbOut, &produced);
+    if (err == 0 && lpcbBytesReturned != NULL &&
+        umem_write(lpcbBytesReturned, &produced, sizeof produced) != 0)
+        err = WSAEFAULT; /* D4 */
+    if (op != NULL && err != 0)
+        ovl_op_drop(op); /* failed at once: nothing is reported */
+    else if (op != NULL)
+        ovl_complete(op, 0, produced, 0);
+    return err ? itot_fail(lpErrno, err) : 0;
 }

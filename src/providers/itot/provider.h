@@ -21,6 +21,7 @@
 #include <wsp/itot.h>
 #include <wsp/ws2spi.h>
 
+#include "common/ovl.h"
 #include "common/spi_procs.h"
 
 #include "conn.h"
@@ -47,10 +48,14 @@ struct itot_sock {
     bool tcp_connecting; /* TCP connect() still in progress */
     bool tcp_wr_shut;    /* FIN sent for a class 0 release (conn.half_close) */
     bool has_conn;
-    bool registered; /* in the engine (epoll + registry) */
-    bool send_busy;  /* a Send is in the middle of a TSDU */
-    bool recv_shut;  /* Shutdown(SD_RECEIVE) / RecvDisconnect done */
-    bool end_seen;   /* a Recv reported the disconnect: the release is complete for the user */
+    bool registered;  /* in the engine (epoll + registry) */
+    bool send_busy;   /* a Send is in the middle of a TSDU */
+    bool recv_shut;   /* Shutdown(SD_RECEIVE) / RecvDisconnect done */
+    bool end_seen;    /* a Recv reported the disconnect: the release is complete for the user */
+    bool overlapped;  /* WSA_FLAG_OVERLAPPED (or accepted): lpOverlapped is honoured */
+    bool ovl_tx_busy; /* itot_ovl_progress is staging pending sends (no re-entry) */
+    /* Pending overlapped operations, in issue order (overlapped.c). */
+    struct ovl_list ovl_rx, ovl_tx;
     struct sockaddr_storage local; /* own address, kept for after the TCP close (C10) */
     socklen_t local_len;
     bool disc_deferred; /* SendDisconnect arrived during a Send: issued when it ends */
@@ -234,6 +239,47 @@ void itot_listen_reserve_close(struct itot_sock *l);
  * same address and send that CR on it (lock held).  true when the retry is
  * under way (s->conn is the new connection), false to report the refusal. */
 bool itot_fallback_try(struct itot_sock *s);
+
+/* ---- data.c: the pieces of the data path overlapped.c shares ------------ */
+#define ITOT_MAX_BUFS 64
+/* The TSDU in bufs accepted whole now (into TCP and the output queue), or
+ * WSAEWOULDBLOCK having sent nothing; any other code is a failed send (lock
+ * held; the rules of a non-blocking send, which never waits). */
+int itot_tx_now(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs);
+/* The next TSDU (or what fits of it, *flags MSG_PARTIAL) into bufs (room
+ * octets), and the count and flags into *lpN, *lpF when not NULL; consumed
+ * unless peek (lock held, conn_rx_ready).  0 or WSAEFAULT (nothing consumed).
+ * *was_full: the receive store had no room before (the caller pulls). */
+int itot_rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t room, bool peek,
+                 LPDWORD lpN, LPDWORD lpF, DWORD *got, DWORD *flags, bool *was_full);
+/* A receive's answer when no TSDU is there (lock held): 0 means wait. */
+int itot_recv_state(struct itot_sock *s);
+/* A SendDisconnect that waited for the sends before it: queue its DR once
+ * no send is left before it (lock held). */
+void itot_tx_settle(struct itot_sock *s);
+
+/* ---- overlapped.c: pending overlapped operations ------------------------- */
+/* Submissions (lock not held; s->overlapped, lpOverlapped != NULL). */
+int itot_ovl_send(struct itot_sock *s, LPWSABUF bufs, DWORD nbufs, LPDWORD lpN, DWORD flags,
+                  LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                  LPWSATHREADID tid);
+int itot_ovl_recv(struct itot_sock *s, LPWSABUF bufs, DWORD nbufs, LPDWORD lpN, LPDWORD lpFlags,
+                  LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                  LPWSATHREADID tid);
+/* Complete what the connection's state allows now: queued receives from the
+ * receive store (or with the end), queued sends into the output queue (lock
+ * held; called by itot_apply). */
+void itot_ovl_progress(struct itot_sock *s);
+/* WSPCloseSocket / the last cleanup: every pending operation completes with
+ * WSA_OPERATION_ABORTED (lock held). */
+void itot_ovl_abort(struct itot_sock *s);
+/* WSPIoctl(SIO_WSP_CANCEL_OVERLAPPED) (lock not held): 0 or WSAE* / WSP_ERROR_NOT_FOUND. */
+int itot_ovl_cancel(struct itot_sock *s, const void *in, DWORD cb_in);
+/* WSPIoctl with an lpOverlapped: the record, completed by the caller once
+ * the control ran (ovl_complete), or dropped when it failed (ovl_op_drop). */
+int itot_ovl_ioctl(struct itot_sock *s, LPWSAOVERLAPPED ov,
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID tid,
+                   struct ovl_op **out);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
 int itot_sockaddr_len(int af);

@@ -55,6 +55,8 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     s->max_silent_per_source = ITOT_DEFAULT_MAX_SILENT_PER_SOURCE;
     s->reserve_fd = -1;
     conn_cfg_default(&s->cfg);
+    ovl_list_init(&s->ovl_rx);
+    ovl_list_init(&s->ovl_tx);
     if (proto != NULL)
         s->proto = *proto;
     return s;
@@ -255,6 +257,13 @@ static void drop_accept_queue(struct itot_sock *l)
 /* Start the release a close implies (D9) and mark s closing (lock held). */
 static void close_begin(struct itot_sock *s)
 {
+    /* Before the handle goes, every pending overlapped operation completes
+     * with WSA_OPERATION_ABORTED (closesocket, ws2spi.h); a waiting send has
+     * nothing of it sent, so the DR a SendDisconnect deferred behind it can
+     * go now, with that call's data. */
+    itot_ovl_abort(s);
+    if (s->has_conn && s->conn.state == CONN_S_OPEN)
+        itot_tx_settle(s);
     s->closing = true;
     if (s->has_conn) {
         struct conn *c = &s->conn;

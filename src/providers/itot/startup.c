@@ -42,9 +42,14 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
                                                              WSPUPCALLTABLE UpcallTable,
                                                              LPWSPPROC_TABLE lpProcTable)
 {
-    (void)lpProtocolInfo; /* each WSPSocket call brings its own catalog entry */
+    (void)lpProtocolInfo;    /* each WSPSocket call brings its own catalog entry */
     itot_sock_atfork_init(); /* before any socket or engine exists */
-    return spi_startup(&itot_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
+    int err = spi_startup(&itot_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
+    /* Without libwsp's WPUCompleteOverlappedRequest, overlapped calls are
+     * refused (WSAEOPNOTSUPP); everything else works. */
+    if (err == 0)
+        ovl_startup(&itot_upcalls);
+    return err;
 }
 
 int WSPAPI itot_WSPCleanup(LPINT lpErrno)

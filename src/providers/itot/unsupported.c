@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* unsupported — SPI entries itot leaves out on purpose (WSAEOPNOTSUPP): window
  * messages, Winsock 1 blocking hooks, socket duplication across processes,
- * overlapped results, QoS and multipoint. */
+ * QoS and multipoint. */
 #include "provider.h"
 
 int WSPAPI itot_WSPAsyncSelect(SOCKET s, HWND hWnd, unsigned int wMsg, LONG lEvent, LPINT lpErrno)
@@ -24,15 +24,6 @@ int WSPAPI itot_WSPDuplicateSocket(SOCKET s, DWORD pid, LPWSAPROTOCOL_INFOW info
     return itot_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
 }
 
-BOOL WSPAPI itot_WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov, LPDWORD cb, BOOL wait,
-                                        LPDWORD flags, LPINT lpErrno)
-{
-    (void)s, (void)ov, (void)cb, (void)wait, (void)flags;
-    int err = itot_guard();
-    itot_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
-    return FALSE;
-}
-
 BOOL WSPAPI itot_WSPGetQOSByName(SOCKET s, LPWSABUF name, LPQOS qos, LPINT lpErrno)
 {
     (void)s, (void)name, (void)qos;
@@ -41,9 +32,8 @@ BOOL WSPAPI itot_WSPGetQOSByName(SOCKET s, LPWSABUF name, LPQOS qos, LPINT lpErr
     return FALSE;
 }
 
-SOCKET WSPAPI itot_WSPJoinLeaf(SOCKET s, const struct sockaddr *name, int namelen,
-                               LPWSABUF caller, LPWSABUF callee, LPQOS sqos, LPQOS gqos,
-                               DWORD flags, LPINT lpErrno)
+SOCKET WSPAPI itot_WSPJoinLeaf(SOCKET s, const struct sockaddr *name, int namelen, LPWSABUF caller,
+                               LPWSABUF callee, LPQOS sqos, LPQOS gqos, DWORD flags, LPINT lpErrno)
 {
     (void)s, (void)name, (void)namelen, (void)caller, (void)callee, (void)sqos, (void)gqos,
         (void)flags;

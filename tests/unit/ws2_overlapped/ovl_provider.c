@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,33 @@ static void complete_all(SOCKET s, DWORD err)
     pthread_join(t, NULL);
 }
 
+/* SIO_WSP_CANCEL_OVERLAPPED: abort s's operations on which (all if NULL),
+ * in the calling thread. false when there was none. */
+static bool cancel(SOCKET s, LPWSAOVERLAPPED which)
+{
+    pthread_mutex_lock(&mu);
+    struct op *list = NULL, **keep = &pending;
+    while (*keep != NULL) {
+        struct op *o = *keep;
+        if (o->s == s && (which == NULL || o->ov == which)) {
+            *keep = o->next;
+            o->next = list;
+            list = o;
+        } else {
+            keep = &o->next;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    bool any = list != NULL;
+    while (list != NULL) {
+        struct op *next = list->next;
+        list->err = WSA_OPERATION_ABORTED;
+        op_complete(list);
+        list = next;
+    }
+    return any;
+}
+
 static SOCKET WSPAPI f_socket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW pi, GROUP g,
                               DWORD flags, LPINT e)
 {
@@ -215,6 +243,13 @@ static int WSPAPI f_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inl, LPVOID out
         pthread_mutex_unlock(&mu);
         *ret = sizeof stats;
         return 0;
+    }
+    if (code == SIO_WSP_CANCEL_OVERLAPPED) {
+        LPWSAOVERLAPPED which;
+        if (in == NULL || inl != sizeof which)
+            return fail(e, WSAEFAULT);
+        memcpy(&which, in, sizeof which);
+        return cancel(s, which) ? 0 : fail(e, WSP_ERROR_NOT_FOUND);
     }
     return fail(e, WSAEINVAL);
 }

@@ -409,6 +409,29 @@ static void ovl_apc_to_exited_thread(void **state)
     assert_int_equal(closesocket(s), 0);
 }
 
+/* WSACleanup closes the sockets, so a pending operation with a routine is
+ * aborted and its routine queued; the last WSACleanup also unloads the
+ * provider, whose APC function the queue holds. The routine must still run
+ * (WSA_OPERATION_ABORTED) at the next alertable wait, not jump into an
+ * unloaded module. */
+static void ovl_routine_after_cleanup(void **state)
+{
+    (void)state;
+    memset(&seen, 0, sizeof seen);
+    SOCKET s = ovl_socket();
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    assert_int_equal(send_ov(s, &ov, routine), SOCKET_ERROR);
+    assert_int_equal(WSACleanup(), 0);
+    assert_int_equal(seen.calls, 0);
+    assert_int_equal(SleepEx(0, TRUE), WAIT_IO_COMPLETION);
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.err, WSA_OPERATION_ABORTED);
+    assert_ptr_equal(seen.ov, &ov);
+    WSADATA d;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+}
+
 /* Modules find WPUCompleteOverlappedRequest with dlsym(RTLD_DEFAULT)
  * (ws2spi.h); in the static variant the executable itself must export it. */
 static void ovl_exported_for_modules(void **state)
@@ -429,6 +452,7 @@ int main(void)
         cmocka_unit_test(ovl_thread_id_only_with_routine),
         cmocka_unit_test(ovl_alertable_wait_wakes),
         cmocka_unit_test(ovl_apc_to_exited_thread),
+        cmocka_unit_test(ovl_routine_after_cleanup),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
