@@ -19,9 +19,9 @@
 #define LV (CTX->lv)
 #define OV (CTX->lv->ovl)
 
-#define OVL_WAIT_MS 10000         /* far above any completion on loopback */
-#define OVL_CHUNK (64 * 1024)     /* one overlapped send */
-#define OVL_CHUNKS 16             /* 1 MiB in all: more than the buffers hold */
+#define OVL_WAIT_MS 10000     /* far above any completion on loopback */
+#define OVL_CHUNK (64 * 1024) /* one overlapped send */
+#define OVL_CHUNKS 16         /* 1 MiB in all: more than the buffers hold */
 #define OVL_WAIT_IO_COMPLETION 0xC0u
 
 static void ovl_pair(const struct conf_ctx *c, SOCKET *a, SOCKET *b)
@@ -135,9 +135,10 @@ void sd_d10_ovl_pending_recv_sees_end(void **state)
     memset(&ov, 0, sizeof ov);
     ov.hEvent = OV->event_new();
     DWORD n = 0, flags = 0;
-    int err = 0;
+    int err = 0, rc;
     conf_note("overlapped receive on %#lx with nothing sent yet", (unsigned long)b);
-    conf_assert_false(ovl_started(OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err), err));
+    rc = OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err);
+    conf_assert_false(ovl_started(rc, err));
     conf_send_all(CTX, a, "hello", 5);
     conf_disconnect_ok(CTX, a);
     conf_assert_eq(ovl_finish(CTX, b, &ov, &n), 0);
@@ -150,7 +151,7 @@ void sd_d10_ovl_pending_recv_sees_end(void **state)
     n = 0;
     flags = 0;
     err = 0;
-    int rc = OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err);
+    rc = OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err);
     if (rc == SOCKET_ERROR && err != WSA_IO_PENDING) {
         conf_assert_msg(conf_is_end(CTX, -1, err), "receive after the disconnect failed with %d",
                         err); /* the end reported at submission */
@@ -178,8 +179,9 @@ void sd_c3_ovl_pending_recv_then_disc_data(void **state)
     memset(&ov, 0, sizeof ov);
     ov.hEvent = OV->event_new();
     DWORD n = 0, flags = 0;
-    int err = 0;
-    conf_assert_false(ovl_started(OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err), err));
+    int err = 0, rc;
+    rc = OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err);
+    conf_assert_false(ovl_started(rc, err));
     static char dd[] = "pending-disc";
     WSABUF out = {.len = sizeof dd - 1, .buf = dd};
     conf_assert_eq(LV->send_disconnect(a, &out, &err), 0);
@@ -224,7 +226,7 @@ void ovl_o1_immediate_still_reported(void **state)
     ovl_pair(CTX, &a, &b);
     conf_send_all(CTX, a, "xyz", 3);
     char c;
-    int err = 0;
+    int err = 0, rc;
     conf_assert_eq(LV->recv(b, &c, 1, &err), 1); /* the rest is readable now */
     char got[2];
     WSABUF in = {.len = 1, .buf = got};
@@ -232,7 +234,8 @@ void ovl_o1_immediate_still_reported(void **state)
     memset(&ov, 0, sizeof ov);
     ov.hEvent = OV->event_new();
     DWORD n = 0, flags = 0;
-    conf_assert_true(ovl_started(OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err), err));
+    rc = OV->recv(b, &in, 1, &ov, NULL, &n, &flags, &err);
+    conf_assert_true(ovl_started(rc, err));
     conf_assert_eq(n, 1);
     conf_assert_true(OV->event_wait(ov.hEvent, 0)); /* set before the call returned */
     conf_assert_eq(ovl_finish(CTX, b, &ov, &n), 0);
@@ -243,7 +246,8 @@ void ovl_o1_immediate_still_reported(void **state)
     memset(&ov2, 0, sizeof ov2);
     memset(&ovl_seen, 0, sizeof ovl_seen);
     in.buf = got + 1;
-    conf_assert_true(ovl_started(OV->recv(b, &in, 1, &ov2, ovl_routine, &n, &flags, &err), err));
+    rc = OV->recv(b, &in, 1, &ov2, ovl_routine, &n, &flags, &err);
+    conf_assert_true(ovl_started(rc, err));
     conf_assert_eq(ovl_seen.calls, 0); /* queued, not run inside the call */
     conf_assert_eq(OV->alertable(OVL_WAIT_MS), OVL_WAIT_IO_COMPLETION);
     conf_assert_eq(ovl_seen.calls, 1);
@@ -268,11 +272,12 @@ void ovl_o2_close_aborts_pending(void **state)
     ov[0].hEvent = OV->event_new();
     memset(&ovl_seen, 0, sizeof ovl_seen);
     DWORD n = 0, flags = 0;
-    int err = 0;
-    conf_assert_false(ovl_started(OV->recv(b, &in[0], 1, &ov[0], NULL, &n, &flags, &err), err));
+    int err = 0, rc;
+    rc = OV->recv(b, &in[0], 1, &ov[0], NULL, &n, &flags, &err);
+    conf_assert_false(ovl_started(rc, err));
     flags = 0;
-    conf_assert_false(
-        ovl_started(OV->recv(b, &in[1], 1, &ov[1], ovl_routine, &n, &flags, &err), err));
+    rc = OV->recv(b, &in[1], 1, &ov[1], ovl_routine, &n, &flags, &err);
+    conf_assert_false(ovl_started(rc, err));
     conf_note("closing %#lx with two receives pending", (unsigned long)b);
     conf_close(CTX, b);
     /* The handle is gone, so the status is read where the contract puts it. */
@@ -303,8 +308,9 @@ void ovl_o3_routine_only_in_alertable_wait(void **state)
     memset(&ov, 0, sizeof ov);
     memset(&ovl_seen, 0, sizeof ovl_seen);
     DWORD n = 0, flags = 0;
-    int err = 0;
-    conf_assert_false(ovl_started(OV->recv(b, &in, 1, &ov, ovl_routine, &n, &flags, &err), err));
+    int err = 0, rc;
+    rc = OV->recv(b, &in, 1, &ov, ovl_routine, &n, &flags, &err);
+    conf_assert_false(ovl_started(rc, err));
     conf_send_all(CTX, a, "q", 1);
     /* A non-alertable wait for the completion: the routine must not run. */
     conf_assert_true(OV->result(b, &ov, &n, TRUE, &flags, &err));
