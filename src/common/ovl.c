@@ -235,7 +235,8 @@ void ovl_op_drop(struct ovl_op *op)
 /* Runs in the issuing thread, in one of its alertable waits. */
 static void CALLBACK ovl_apc(DWORD_PTR ctx)
 {
-    struct ovl_rec *r = (struct ovl_rec *)ctx;
+    struct ovl_rec *r =
+        (struct ovl_rec *)ctx; // NOLINT(performance-no-int-to-ptr): the upcall's context
     r->op.routine(r->err, r->op.done, r->op.ov, r->op.flags);
     ovl_rec_release(r);
 }
@@ -245,7 +246,7 @@ static void CALLBACK ovl_apc(DWORD_PTR ctx)
  * WSATHREADID.Reserved). */
 static void CALLBACK ovl_apc_discard(DWORD_PTR ctx)
 {
-    ovl_rec_release((struct ovl_rec *)ctx);
+    ovl_rec_release((struct ovl_rec *)ctx); // NOLINT(performance-no-int-to-ptr)
 }
 
 /* The fields as WPUCompleteOverlappedRequest stores them: Internal last. */
@@ -273,8 +274,11 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags)
              * waiter hangs. */
             LPWPUSETEVENT set = atomic_load_explicit(&ovl_set_event_fn, memory_order_acquire);
             ovl_store(ov, err, bytes);
-            if (ev != NULL && set != NULL)
-                set(ev, &e);
+            /* the low bit of hEvent only means "not to the port" */
+            WSAEVENT h =
+                (WSAEVENT)((uintptr_t)ev & ~(uintptr_t)1); // NOLINT(performance-no-int-to-ptr)
+            if (h != NULL && set != NULL)
+                set(h, &e);
         }
         ovl_wake(ov);
         return;
@@ -335,9 +339,9 @@ BOOL ovl_get_result(LPWSAOVERLAPPED ov, LPDWORD lpcbTransfer, BOOL fWait, LPDWOR
 int ovl_cancel_arg(const void *in, DWORD cb_in, LPWSAOVERLAPPED *ov)
 {
     /* WSAIoctl: an input buffer too small or not readable is WSAEFAULT. */
-    if (in == NULL || cb_in < sizeof *ov)
+    if (in == NULL || cb_in < sizeof(LPWSAOVERLAPPED))
         return WSAEFAULT;
-    if (umem_read(ov, in, sizeof *ov) != 0)
+    if (umem_read(ov, in, sizeof(LPWSAOVERLAPPED)) != 0)
         return WSAEFAULT;
     return 0;
 }

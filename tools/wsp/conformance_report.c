@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* The clause table of `wsp conformance`: one row per clause (C1-C12,
- * D1-D12), built from the results of the cases that check it.  A clause
- * fails when one of its cases failed, is not applicable when none of its
- * cases applies (with the reason of the case named after it), and passes
- * otherwise. */
+ * D1-D12, and O1-O3 for overlapped calls), built from the results of the cases that check it.  A
+ * clause fails when one of its cases failed, is not applicable when none of its cases applies (with
+ * the reason of the case named after it), and passes otherwise. */
 #include <stdio.h>
 #include <string.h>
 
 #include "conformance.h"
 #include "exitcode.h"
 
-static const char *const cf_clause_ids[] = {"C1", "C2",  "C3",  "C4",  "C5", "C6",  "C7",  "C8",
-                                            "C9", "C10", "C11", "C12", "D1", "D2",  "D3",  "D4",
-                                            "D5", "D6",  "D7",  "D8",  "D9", "D10", "D11", "D12"};
+static const char *const cf_clause_ids[] = {
+    "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8",  "C9",  "C10", "C11", "C12", "D1", "D2",
+    "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10", "D11", "D12", "O1",  "O2",  "O3"};
 #define CF_CLAUSES (sizeof cf_clause_ids / sizeof cf_clause_ids[0])
 
 /* Clauses no case can check on a provider, and why. */
@@ -159,7 +158,8 @@ static void cf_row_json(const struct cf_run *run, const char *id, const struct c
 int cf_report(const struct cf_run *run, bool json)
 {
     unsigned passed = 0, failed = 0, na = 0;
-    char failed_ids[CF_CLAUSES * 5] = "";
+    char failed_ids[CF_CLAUSES * 5] = ""; /* "C10 " per clause at most */
+    size_t ids_len = 0;
     if (json) {
         printf("{\"module\": ");
         cf_json_string(run->module);
@@ -182,8 +182,10 @@ int cf_report(const struct cf_run *run, bool json)
         na += row.status == CONF_NA;
         if (row.status == CONF_FAIL) {
             failed++;
-            strcat(failed_ids, failed_ids[0] ? " " : "");
-            strcat(failed_ids, cf_clause_ids[c]);
+            int k = snprintf(failed_ids + ids_len, sizeof failed_ids - ids_len, "%s%s",
+                             ids_len ? " " : "", cf_clause_ids[c]);
+            if (k > 0 && (size_t)k < sizeof failed_ids - ids_len)
+                ids_len += (size_t)k;
         }
     }
     if (json) {

@@ -134,8 +134,10 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
         }
     }
     tcp_events_rearm(ls, FD_ACCEPT); /* more connections may be queued */
-    /* Winsock: the accepted socket inherits the listener's blocking mode. */
-    struct tcp_sock *ts = tcp_sock_new(fd, ls->af, SOCK_STREAM, &ls->proto, TCP_ST_CONNECTED, &err);
+    /* Winsock: the accepted socket inherits the listener's blocking mode;
+     * and it is overlapped, as accept()'s and WSAAccept's are on Windows. */
+    struct tcp_sock *ts =
+        tcp_sock_new(fd, ls->af, SOCK_STREAM, &ls->proto, TCP_ST_CONNECTED, true, &err);
     if (ts == NULL) {
         tcp_fail(lpErrno, err);
         return INVALID_SOCKET;

@@ -11,7 +11,9 @@
  * *lpFlags and the address out-parameters are proved writable.  umem is a
  * fault-catching copy (no syscall), so this costs a few nanoseconds; the
  * kernel's own EFAULT stays the answer for memory that goes bad in between.
- * Overlapped I/O is refused (WSAEOPNOTSUPP) for now. */
+ * An lpOverlapped on an overlapped socket leaves at the first branch for
+ * ovl_submit.c; on any other socket it is ignored (Windows' rule), so the
+ * plain path is this one for both. */
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -19,27 +21,8 @@
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
+#include "data_check.h"
 #include "tcp.h"
-
-#define TCP_MAX_IOV 64 /* WSABUFs per call; more is WSAENOBUFS (stack-bounded) */
-
-/* Winsock flags we pass through; anything else is refused. */
-static int tcp_map_flags(DWORD in, int *out)
-{
-    static const struct {
-        DWORD wsa;
-        int sys;
-    } map[] = {{0x1, MSG_OOB}, {0x2, MSG_PEEK}, {0x4, MSG_DONTROUTE}, {0x8, MSG_WAITALL}};
-    int sys = 0;
-    for (unsigned i = 0; i < sizeof map / sizeof map[0]; i++) {
-        if (in & map[i].wsa) {
-            sys |= map[i].sys;
-            in &= ~map[i].wsa;
-        }
-    }
-    *out = sys;
-    return in == 0 ? 0 : WSAEOPNOTSUPP; /* MSG_PARTIAL and unknown bits */
-}
 
 /* The caller's WSABUF array as iovecs, every buffer probed: readable for a
  * send, writable for a receive (umem_check_out: the receive overwrites it). */
@@ -60,63 +43,13 @@ static int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bool recv
     return 0;
 }
 
-/* An out-parameter the call will write after the syscall: NULL is allowed
- * (not asked for), anything else must be writable now (umem_check_out: the
- * call overwrites it anyway). */
-static int tcp_out_ok(void *p, size_t n)
-{
-    return p == NULL ? 0 : umem_check_out(p, n);
-}
-
-/* Write an out-parameter proved writable before the syscall.  Fails only if
- * the application unmapped it meanwhile (then WSAEFAULT). */
-static int tcp_put(void *p, const void *v, size_t n)
-{
-    return p == NULL ? 0 : umem_write(p, v, n);
-}
-
-/* May this socket send now?  0 or the Winsock reason why not. */
-static int tcp_send_allowed(struct tcp_sock *ts, bool has_dest)
-{
-    if (atomic_load_explicit(&ts->send_shut, memory_order_relaxed))
-        return WSAESHUTDOWN;
-    if (ts->type != SOCK_STREAM)
-        return 0;
-    (void)has_dest;
-    int st = atomic_load_explicit(&ts->state, memory_order_relaxed);
-    if (st == TCP_ST_CONNECTED)
-        return 0;
-    if (st == TCP_ST_SEND_SHUT || st == TCP_ST_RELEASED)
-        return WSAESHUTDOWN;
-    if (st == TCP_ST_CONNECTING && tcp_refresh_state(ts) == TCP_ST_CONNECTED)
-        return 0;
-    return WSAENOTCONN;
-}
-
-/* The Winsock code of a failed send/recv whose errno is err.  A blocking
- * call only sees EAGAIN when SO_SNDTIMEO/SO_RCVTIMEO ran out: WSAETIMEDOUT
- * (SOL_SOCKET options page).  A datagram socket told of an ICMP port
- * unreachable gets ECONNREFUSED from Linux; Windows reports WSAECONNRESET
- * (recv and recvfrom pages: "the remote host ... responded with a Port
- * Unreachable ICMP packet"). */
-static int tcp_data_error(const struct tcp_sock *ts, int err, bool blocking)
-{
-    if (blocking && (err == EAGAIN || err == EWOULDBLOCK))
-        return WSAETIMEDOUT;
-    if (err == ECONNREFUSED && ts->type == SOCK_DGRAM)
-        return WSAECONNRESET;
-    return errmap_from_errno(err);
-}
-
 static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
-                       const struct sockaddr *to, int tolen, LPWSAOVERLAPPED ov, LPINT lpErrno)
+                       const struct sockaddr *to, int tolen, LPINT lpErrno)
 {
     int err = tcp_guard();
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
-    if (ov != NULL)
-        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
     /* Windows: lpNumberOfBytesSent may be NULL only with an lpOverlapped; a
      * plain call must tell the caller how much it sent. */
     if (sent == NULL)
@@ -153,14 +86,51 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     return 0;
 }
 
+/* A call with an lpOverlapped: the overlapped path on an overlapped socket,
+ * else the plain call (Windows ignores lpOverlapped there). */
+static int tcp_send_ov(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
+                       const struct sockaddr *to, int tolen, LPWSAOVERLAPPED ov,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread,
+                       LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (!ts->overlapped)
+        return tcp_do_send(s, bufs, count, sent, dwFlags, to, tolen, lpErrno);
+    return tcp_ovl_send(ts, bufs, count, sent, dwFlags, to, tolen, ov, routine, thread, lpErrno);
+}
+
+/* The entry points test lpOverlapped and nothing more before the plain
+ * call. The overlapped branch goes to a function of the entry point's own
+ * signature, kept out of line, so that both branches stay plain jumps and
+ * the plain call pays only the test (callgrind: bench/run.sh). */
+static __attribute__((noinline)) int tcp_send_ov9(SOCKET s, LPWSABUF bufs, DWORD count,
+                                                  LPDWORD sent, DWORD dwFlags, LPWSAOVERLAPPED ov,
+                                                  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                                                  LPWSATHREADID thread, LPINT lpErrno)
+{
+    return tcp_send_ov(s, bufs, count, sent, dwFlags, NULL, 0, ov, routine, thread, lpErrno);
+}
+
+static __attribute__((noinline)) int
+tcp_sendto_ov11(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
+                const struct sockaddr *to, int tolen, LPWSAOVERLAPPED ov,
+                LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno)
+{
+    return tcp_send_ov(s, bufs, count, sent, dwFlags, to, tolen, ov, routine, thread, lpErrno);
+}
+
 int WSPAPI tcp_WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                        LPDWORD lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                        LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpCompletionRoutine, (void)lpThreadId;
-    return tcp_do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, NULL, 0,
-                       lpOverlapped, lpErrno);
+    if (lpOverlapped != NULL)
+        return tcp_send_ov9(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,
+                            lpCompletionRoutine, lpThreadId, lpErrno);
+    return tcp_do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, NULL, 0, lpErrno);
 }
 
 int WSPAPI tcp_WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -169,35 +139,20 @@ int WSPAPI tcp_WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                          LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                          LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpCompletionRoutine, (void)lpThreadId;
+    if (lpOverlapped != NULL)
+        return tcp_sendto_ov11(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpTo,
+                               iTolen, lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
     return tcp_do_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpTo, iTolen,
-                       lpOverlapped, lpErrno);
-}
-
-static int tcp_recv_allowed(struct tcp_sock *ts)
-{
-    if (atomic_load_explicit(&ts->recv_shut, memory_order_relaxed))
-        return WSAESHUTDOWN;
-    if (ts->type != SOCK_STREAM)
-        return 0;
-    int st = atomic_load_explicit(&ts->state, memory_order_relaxed);
-    /* D6/C10: after our own FIN the receive side stays open. */
-    if (st == TCP_ST_CONNECTED || st == TCP_ST_SEND_SHUT || st == TCP_ST_RELEASED)
-        return 0;
-    if (st == TCP_ST_CONNECTING && tcp_refresh_state(ts) == TCP_ST_CONNECTED)
-        return 0;
-    return WSAENOTCONN;
+                       lpErrno);
 }
 
 static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
-                       struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov, LPINT lpErrno)
+                       struct sockaddr *from, LPINT fromlen, LPINT lpErrno)
 {
     int err = tcp_guard();
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
-    if (ov != NULL)
-        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
     /* *lpFlags is read now and written after the receive: both checked first.
      * Windows: lpFlags is a required in/out parameter, and lpNumberOfBytesRecvd
      * may be NULL only with an lpOverlapped: NULL would consume data whose
@@ -273,14 +228,47 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     return 0;
 }
 
+/* As tcp_send_ov and its out-of-line forms, for receives. */
+static int tcp_recv_ov(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
+                       struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread,
+                       LPINT lpErrno)
+{
+    int err = tcp_guard();
+    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    if (ts == NULL)
+        return tcp_fail(lpErrno, err);
+    if (!ts->overlapped)
+        return tcp_do_recv(s, bufs, count, got, lpFlags, from, fromlen, lpErrno);
+    return tcp_ovl_recv(ts, bufs, count, got, lpFlags, from, fromlen, ov, routine, thread, lpErrno);
+}
+
+static __attribute__((noinline)) int tcp_recv_ov9(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
+                                                  LPDWORD lpFlags, LPWSAOVERLAPPED ov,
+                                                  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                                                  LPWSATHREADID thread, LPINT lpErrno)
+{
+    return tcp_recv_ov(s, bufs, count, got, lpFlags, NULL, NULL, ov, routine, thread, lpErrno);
+}
+
+static __attribute__((noinline)) int
+tcp_recvfrom_ov11(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
+                  struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
+                  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno)
+{
+    return tcp_recv_ov(s, bufs, count, got, lpFlags, from, fromlen, ov, routine, thread, lpErrno);
+}
+
 int WSPAPI tcp_WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                        LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                        LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpCompletionRoutine, (void)lpThreadId;
+    if (lpOverlapped != NULL)
+        return tcp_recv_ov9(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
+                            lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
     return tcp_do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, NULL, NULL,
-                       lpOverlapped, lpErrno);
+                       lpErrno);
 }
 
 int WSPAPI tcp_WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -289,7 +277,9 @@ int WSPAPI tcp_WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                            LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                            LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpCompletionRoutine, (void)lpThreadId;
+    if (lpOverlapped != NULL)
+        return tcp_recvfrom_ov11(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpFrom,
+                                 lpFromlen, lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
     return tcp_do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpFrom,
-                       lpFromlen, lpOverlapped, lpErrno);
+                       lpFromlen, lpErrno);
 }

@@ -5,7 +5,10 @@
  * XP1_DISCONNECT_DATA), so the only thing SendDisconnect can do is what
  * Shutdown(SD_SEND) does (D9): shutdown(SHUT_WR).  The kernel queues the FIN
  * behind every byte already accepted by a send (D5) and never blocks on it,
- * whatever SO_LINGER says (C11): linger only governs close(). */
+ * whatever SO_LINGER says (C11): linger only governs close().  Overlapped
+ * sends still queued in the provider (ovl_engine.c) go first: the SHUT_WR
+ * then happens right after their last byte, and the call still returns at
+ * once. */
 #include <errno.h>
 #include <sys/socket.h>
 
@@ -32,9 +35,16 @@ int tcp_send_shutdown(struct tcp_sock *ts)
          * the pending connect on Linux), or released (D7). */
         return WSAENOTCONN;
     }
-    if (sys_shutdown(ts->fd, SHUT_WR) != 0)
-        return errmap_from_errno(errno); /* D1: state unchanged */
-    atomic_store(&ts->send_shut, true);
+    if (ts->overlapped) {
+        /* overlapped sends may be queued: the FIN goes after their last byte */
+        int err = tcp_ovl_send_shutdown(ts);
+        if (err != 0)
+            return err; /* D1: state unchanged */
+    } else {
+        if (sys_shutdown(ts->fd, SHUT_WR) != 0)
+            return errmap_from_errno(errno); /* D1: state unchanged */
+        atomic_store(&ts->send_shut, true);
+    }
     atomic_compare_exchange_strong(&ts->state, &st, TCP_ST_SEND_SHUT);
     return 0;
 }

@@ -8,7 +8,11 @@
  * carries a generation, so an event fetched for a socket that was closed in
  * the meantime finds nothing.  The watcher resolves handles and touches
  * contexts only under tcp_ev_lock; tcp_sock_close() unregisters under the same
- * lock and passes a barrier after dropping the handle, before freeing. */
+ * lock and passes a barrier after dropping the handle, before freeing.
+ *
+ * The same thread is the overlapped progress engine: a socket with queued
+ * overlapped operations is in the set too (ovl_watch, set once), and each
+ * report of it also runs its queues (tcp_ovl_progress, ovl_engine.c). */
 #include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -113,6 +117,8 @@ static void *tcp_events_main(void *arg)
             struct tcp_sock *ts = tcp_lookup((SOCKET)evs[i].data.u64, &err);
             if (ts != NULL && ts->ev_registered)
                 tcp_events_dispatch(ts, evs[i].events);
+            if (ts != NULL && atomic_load_explicit(&ts->ovl_watch, memory_order_relaxed))
+                tcp_ovl_progress(ts, evs[i].events);
         }
         pthread_mutex_unlock(&tcp_ev_lock);
     }
@@ -197,11 +203,43 @@ void tcp_events_stop(void)
 void tcp_events_forget(struct tcp_sock *ts)
 {
     pthread_mutex_lock(&tcp_ev_lock);
-    if (ts->ev_registered) {
+    if (ts->ep_added)
         sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
-        ts->ev_registered = false;
+    ts->ep_added = false;
+    ts->ev_registered = false;
+    atomic_store_explicit(&ts->ovl_watch, false, memory_order_relaxed);
+    pthread_mutex_unlock(&tcp_ev_lock);
+}
+
+/* The one epoll entry of a socket serves WSPEventSelect and the overlapped
+ * queues alike: edge-triggered, all directions. */
+static int tcp_ev_add(struct tcp_sock *ts, int op)
+{
+    struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                             .data.u64 = (uint64_t)ts->handle};
+    if (sys_epoll_ctl(tcp_ev_epoll, op, ts->fd, &ee) != 0)
+        return errmap_from_errno(errno);
+    ts->ep_added = true;
+    return 0;
+}
+
+int tcp_events_ovl_watch(struct tcp_sock *ts)
+{
+    if (atomic_load_explicit(&ts->ovl_watch, memory_order_acquire))
+        return 0; /* the steady state: no lock */
+    int err = 0;
+    pthread_mutex_lock(&tcp_ev_lock);
+    /* closing: tcp_sock_close has forgotten ts (or will) and aborts the queues */
+    if (!atomic_load(&ts->closing) && !atomic_load(&ts->ovl_watch) &&
+        (err = tcp_events_start()) == 0) {
+        /* Both ADD and MOD report readiness that is already there: an edge
+         * the watcher saw before it was told to progress ts is not lost. */
+        err = tcp_ev_add(ts, ts->ep_added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD);
+        if (err == 0)
+            atomic_store_explicit(&ts->ovl_watch, true, memory_order_release);
     }
     pthread_mutex_unlock(&tcp_ev_lock);
+    return err;
 }
 
 void tcp_events_barrier(void)
@@ -229,20 +267,20 @@ int WSPAPI tcp_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEven
     ts->ev_pending &= lNetworkEvents;
     pthread_mutex_unlock(&ts->lock);
     if (lNetworkEvents == 0) {
-        if (ts->ev_registered)
+        /* the entry stays while the overlapped queues need it */
+        if (ts->ep_added && !atomic_load(&ts->ovl_watch)) {
             sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+            ts->ep_added = false;
+        }
         ts->ev_registered = false;
     } else if ((err = tcp_events_start()) == 0) {
         /* Re-adding reports the current readiness once (edge-triggered), as
          * Winsock posts already-true conditions on a new EventSelect. */
-        if (ts->ev_registered)
+        if (ts->ep_added)
             sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
-        struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                                 .data.u64 = (uint64_t)ts->handle};
-        if (sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, ts->fd, &ee) != 0)
-            err = errmap_from_errno(errno);
-        else
-            ts->ev_registered = true;
+        ts->ep_added = false;
+        err = tcp_ev_add(ts, EPOLL_CTL_ADD);
+        ts->ev_registered = err == 0;
     }
     pthread_mutex_unlock(&tcp_ev_lock);
     return err ? tcp_fail(lpErrno, err) : 0;

@@ -448,6 +448,7 @@ static const struct {
     {(DWORD)FIONREAD, tcp_ioctl_fionread},
     {(DWORD)WSP_SIOCATMARK, tcp_ioctl_atmark},
     {(DWORD)SIOCATMARK, tcp_ioctl_atmark},
+    {(DWORD)SIO_WSP_CANCEL_OVERLAPPED, tcp_ioctl_cancel},
 };
 
 int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
@@ -456,15 +457,23 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    (void)lpCompletionRoutine, (void)lpThreadId;
     int err = tcp_guard();
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
-    if (lpOverlapped != NULL)
-        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
     for (unsigned i = 0; i < sizeof tcp_ioctls / sizeof tcp_ioctls[0]; i++) {
         if (tcp_ioctls[i].code == dwIoControlCode) {
+            /* On an overlapped socket an lpOverlapped gets its completion
+             * report (every code here finishes at once); elsewhere it is
+             * ignored, as Windows does. */
+            struct ovl_op *op = NULL;
+            if (lpOverlapped != NULL && ts->overlapped) {
+                if (!ovl_available())
+                    return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+                if ((err = ovl_op_new(s, lpOverlapped, lpCompletionRoutine, lpThreadId, NULL, 0, 0,
+                                      NULL, &op)) != 0)
+                    return tcp_fail(lpErrno, err);
+            }
             DWORD produced = 0;
             err =
                 tcp_ioctls[i].fn(ts, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer, &produced);
@@ -473,6 +482,10 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
                 int werr = umem_write(lpcbBytesReturned, &produced, sizeof produced);
                 err = err != 0 ? err : werr;
             }
+            if (op != NULL && err != 0)
+                ovl_op_drop(op); /* failed at once: no completion */
+            else if (op != NULL)
+                ovl_complete(op, 0, produced, 0);
             return err ? tcp_fail(lpErrno, err) : 0;
         }
     }

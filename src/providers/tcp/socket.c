@@ -31,7 +31,7 @@ struct tcp_sock *tcp_lookup(SOCKET s, int *err)
 }
 
 struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto, int state,
-                              int *err)
+                              bool overlapped, int *err)
 {
     struct tcp_sock *ts = calloc(1, sizeof *ts);
     if (ts == NULL) {
@@ -45,9 +45,14 @@ struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW 
     ts->deferred_fd = -1;
     atomic_init(&ts->state, state);
     pthread_mutex_init(&ts->lock, NULL);
+    ts->overlapped = overlapped;
+    pthread_mutex_init(&ts->ovl_lock, NULL);
+    ovl_list_init(&ts->ovl_q[TCP_OVL_SEND]);
+    ovl_list_init(&ts->ovl_q[TCP_OVL_RECV]);
     ts->proto = *proto;
     ts->handle = tcp_upcalls.lpWPUCreateSocketHandle(proto->dwCatalogEntryId, (DWORD_PTR)ts, err);
     if (ts->handle == INVALID_SOCKET) {
+        pthread_mutex_destroy(&ts->ovl_lock);
         pthread_mutex_destroy(&ts->lock);
         sys_close(fd);
         free(ts);
@@ -75,6 +80,9 @@ void tcp_sock_close(struct tcp_sock *ts)
      * woken through its own descriptor (select_wake.c) */
     tcp_selwake_close(ts);
     tcp_events_forget(ts);
+    /* no more progress from the watcher: every pending operation completes
+     * now, while the handle still names the socket (its completion port) */
+    tcp_ovl_close(ts);
     int err;
     tcp_upcalls.lpWPUCloseSocketHandle(ts->handle, &err);
     tcp_events_barrier();
@@ -91,6 +99,7 @@ void tcp_sock_close(struct tcp_sock *ts)
     if (ts->deferred_fd >= 0)
         sys_close(ts->deferred_fd);
     sys_close(ts->fd); /* SO_LINGER applies here, as closesocket's does on Windows */
+    pthread_mutex_destroy(&ts->ovl_lock);
     pthread_mutex_destroy(&ts->lock);
     free(ts);
 }
@@ -193,7 +202,8 @@ SOCKET WSPAPI tcp_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW 
         sys_close(fd);
         return INVALID_SOCKET;
     }
-    struct tcp_sock *ts = tcp_sock_new(fd, af, type, lpProtocolInfo, TCP_ST_NEW, &err);
+    struct tcp_sock *ts = tcp_sock_new(fd, af, type, lpProtocolInfo, TCP_ST_NEW,
+                                       (dwFlags & WSA_FLAG_OVERLAPPED) != 0, &err);
     if (ts == NULL) {
         tcp_fail(lpErrno, err);
         return INVALID_SOCKET;

@@ -11,9 +11,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <wsp/ws2spi.h>
 
+#include "common/ovl.h"
 #include "common/spi_procs.h"
 
 enum tcp_state {
@@ -48,8 +50,15 @@ struct tcp_sock {
     _Atomic LONG ev_mask;      /* FD_* selected */
     LONG ev_pending;           /* FD_* recorded, not yet enumerated */
     int ev_err[FD_MAX_EVENTS]; /* error code per recorded event */
-    bool ev_registered;        /* in the watcher's epoll set (guarded by the events mutex) */
-    struct tcp_sock *next;     /* registry list (guarded by the registry mutex) */
+    bool ev_registered;        /* WSPEventSelect wants the watcher (guarded by the events mutex) */
+    bool ep_added;             /* fd is in the watcher's epoll set (likewise) */
+    /* Overlapped I/O (ovl_submit.c, ovl_engine.c). */
+    bool overlapped;          /* WSA_FLAG_OVERLAPPED, or accepted: lpOverlapped is honoured */
+    atomic_bool ovl_watch;    /* the watcher progresses its queues (set once, events mutex) */
+    pthread_mutex_t ovl_lock; /* guards the queues and shut_pending */
+    struct ovl_list ovl_q[2]; /* pending operations, TCP_OVL_SEND / TCP_OVL_RECV, FIFO */
+    bool shut_pending;        /* SHUT_WR waits for the last queued send */
+    struct tcp_sock *next;    /* registry list (guarded by the registry mutex) */
     struct tcp_sock *prev;
     WSAPROTOCOL_INFOW proto; /* the catalog entry this socket was created for */
 };
@@ -82,7 +91,7 @@ static inline int tcp_fail(LPINT lpErrno, int code)
 struct tcp_sock *tcp_lookup(SOCKET s, int *err);
 /* Wrap an open fd into a new context and handle; on failure the fd is closed. */
 struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto, int state,
-                              int *err);
+                              bool overlapped, int *err);
 /* Close a context fully: wake blocked calls, drop the handle, free. */
 void tcp_sock_close(struct tcp_sock *ts);
 /* Close every socket still open (the last WSPCleanup). */
@@ -151,6 +160,37 @@ void tcp_events_forget(struct tcp_sock *ts);
 void tcp_events_barrier(void);
 /* Stop the watcher thread (the last WSPCleanup). */
 void tcp_events_stop(void);
+
+/* Put ts in the watcher's care for its overlapped queues (once per socket;
+ * afterwards a single atomic load). 0 or a WSAE* code. */
+int tcp_events_ovl_watch(struct tcp_sock *ts);
+
+/* ---- ovl_submit.c, ovl_engine.c: overlapped I/O ---------------------------- */
+enum { TCP_OVL_SEND, TCP_OVL_RECV }; /* queue index and ovl_op kind */
+
+/* WSPSend/SendTo and WSPRecv/RecvFrom with an lpOverlapped on an overlapped
+ * socket: the whole call (return value and *lpErrno). */
+int tcp_ovl_send(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
+                 const struct sockaddr *to, int tolen, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno);
+int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
+                 struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
+                 LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno);
+/* The watcher saw `what` (EPOLL* bits) on ts: progress its queues in order.
+ * Called with the events mutex held. */
+void tcp_ovl_progress(struct tcp_sock *ts, uint32_t what);
+/* Try the first operations of queue q until one must wait; complete them in
+ * order. Called with ts->ovl_lock held. */
+void tcp_ovl_run(struct tcp_sock *ts, int q);
+/* SD_SEND on an overlapped socket: shutdown(SHUT_WR) now, or after the last
+ * queued send when sends are queued. 0 or a WSAE* code. */
+int tcp_ovl_send_shutdown(struct tcp_sock *ts);
+/* WSPCloseSocket: complete every pending operation with WSA_OPERATION_ABORTED
+ * (before the handle goes). */
+void tcp_ovl_close(struct tcp_sock *ts);
+/* SIO_WSP_CANCEL_OVERLAPPED (a WSPIoctl handler). */
+int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                     LPDWORD ret);
 
 /* ---- options.c ----------------------------------------------------------- */
 /* Before bind(2): give the fd the kernel options that make Windows'

@@ -29,17 +29,6 @@ int WSPAPI tcp_WSPDuplicateSocket(SOCKET s, DWORD dwProcessId, LPWSAPROTOCOL_INF
     return tcp_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
 }
 
-/* Overlapped I/O is refused at submission (lpOverlapped != NULL), so there is
- * never a result to fetch. */
-BOOL WSPAPI tcp_WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped, LPDWORD lpcbTransfer,
-                                       BOOL fWait, LPDWORD lpdwFlags, LPINT lpErrno)
-{
-    (void)s, (void)lpOverlapped, (void)lpcbTransfer, (void)fWait, (void)lpdwFlags;
-    int err = tcp_guard();
-    tcp_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
-    return FALSE;
-}
-
 /* No QoS templates: the catalog entries do not claim XP1_QOS_SUPPORTED. */
 BOOL WSPAPI tcp_WSPGetQOSByName(SOCKET s, LPWSABUF lpQOSName, LPQOS lpQOS, LPINT lpErrno)
 {

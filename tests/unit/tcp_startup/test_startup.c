@@ -96,20 +96,7 @@ static void tcp_unsupported_entries_say_opnotsupp(void **state)
     err = 0;
     assert_true(t.lpWSPJoinLeaf(s, NULL, 0, NULL, NULL, NULL, NULL, 0, &err) == INVALID_SOCKET);
     assert_int_equal(err, WSAEOPNOTSUPP);
-    err = 0;
-    WSAOVERLAPPED ov = {0};
-    DWORD n, fl;
-    assert_int_equal(t.lpWSPGetOverlappedResult(s, &ov, &n, FALSE, &fl, &err), FALSE);
-    assert_int_equal(err, WSAEOPNOTSUPP);
-    err = 0;
-    char b = 0;
-    WSABUF w = {1, &b};
-    assert_int_equal(t.lpWSPSend(s, &w, 1, &n, 0, &ov, NULL, NULL, &err), SOCKET_ERROR);
-    assert_int_equal(err, WSAEOPNOTSUPP);
-    err = 0;
-    fl = 0;
-    assert_int_equal(t.lpWSPRecv(s, &w, 1, &n, &fl, &ov, NULL, NULL, &err), SOCKET_ERROR);
-    assert_int_equal(err, WSAEOPNOTSUPP);
+    /* overlapped I/O is supported now: tests/unit/tcp_overlapped */
 
     assert_int_equal(t.lpWSPCloseSocket(s, &err), 0);
     assert_int_equal(t.lpWSPCleanup(&err), 0);
