@@ -356,12 +356,10 @@ static BOOL PASCAL itot_ConnectEx(SOCKET h, const struct sockaddr *name, int nam
     pthread_mutex_lock(&s->lock);
     if (s->closing)
         err = WSAENOTSOCK;
-    else if (s->kind == ITOT_K_LISTEN)
-        err = WSAEINVAL;
     else if (s->has_conn)
         err = s->conn.state == CONN_S_CR_SENT ? WSAEALREADY : WSAEISCONN;
-    else if (!s->bound)
-        err = WSAEINVAL; /* ConnectEx page: the socket must be bound */
+    else if (s->kind == ITOT_K_LISTEN || !s->bound)
+        err = WSAEINVAL; /* ConnectEx page: a bound socket, not listening */
     else
         err = itot_connect_start(s, &ss, s->conn_data, s->conn_data_len); /* SO_CONNDATA */
     if (err == 0) {
