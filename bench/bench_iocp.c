@@ -104,6 +104,7 @@ static void *wecho_worker(void *arg)
 {
     struct wecho *w = arg;
     OVERLAPPED_ENTRY ent[ECHO_BATCH];
+    pthread_setname_np(pthread_self(), "echo-iocp"); /* for perf report --sort comm */
     for (;;) {
         ULONG n = 0;
         if (w->batch == 1) {
@@ -168,6 +169,7 @@ static void *recho_main(void *arg)
     struct recho_worker *w = arg;
     static __thread char buf[ECHO_MAX_MSG];
     struct epoll_event ev[ECHO_BATCH];
+    pthread_setname_np(pthread_self(), "echo-epoll");
     for (;;) {
         int n = epoll_wait(w->ep, ev, ECHO_BATCH, -1);
         if (n < 0 && errno == EINTR)

@@ -172,6 +172,8 @@ static void *os_sender(void *p)
 {
     struct os_side *s = p;
     struct os_ctx *c = s->c;
+    /* names for perf report --sort comm */
+    pthread_setname_np(pthread_self(), s->v == BENCH_WSP ? "ovl-send-wsp" : "ovl-send-raw");
     pthread_barrier_wait(s->start);
     s->t0 = bench_now_ns();
     if (s->v == BENCH_WSP) {
@@ -191,6 +193,7 @@ static void *os_receiver(void *p)
 {
     struct os_side *s = p;
     struct os_ctx *c = s->c;
+    pthread_setname_np(pthread_self(), s->v == BENCH_WSP ? "ovl-recv-wsp" : "ovl-recv-raw");
     pthread_barrier_wait(s->start);
     s->t0 = bench_now_ns();
     if (s->v == BENCH_WSP) {
