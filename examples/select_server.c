@@ -76,8 +76,7 @@ int main(void)
         }
         if (FD_ISSET(l, &rd)) {
             SOCKET c = accept(l, NULL, NULL);
-            if (c != INVALID_SOCKET && nclients < MAX_CLIENTS &&
-                ioctlsocket(c, FIONBIO, &on) == 0)
+            if (c != INVALID_SOCKET && nclients < MAX_CLIENTS && ioctlsocket(c, FIONBIO, &on) == 0)
                 clients[nclients++] = c;
             else if (c != INVALID_SOCKET)
                 closesocket(c);

@@ -13,21 +13,34 @@
 /* Option level for setsockopt/getsockopt of itot sockets. */
 #define WSP_SOL_ITOT 0x1006
 
-#define WSP_ITOT_CLASS 1          /* int: 0 or 2 forces the class; -1 (default) proposes 2 with 0 as alternative; after connect: the negotiated class */
-#define WSP_ITOT_CALLING_TSAP 2   /* bytes (<= 32): our TSAP selector */
-#define WSP_ITOT_CALLED_TSAP 3    /* bytes (<= 32): the peer's TSAP selector */
-#define WSP_ITOT_DISCREASON 4     /* int, read only: reason of the last DR received */
-#define WSP_ITOT_TPDU_SIZE 5      /* int: largest TPDU proposed / negotiated (128..65531) */
-#define WSP_ITOT_MAX_TSDU 6       /* int: largest TSDU reassembled before the connection is aborted */
-#define WSP_ITOT_CR_TIMEOUT_MS 7  /* int: connect establishment timer (TS1) */
-#define WSP_ITOT_DC_TIMEOUT_MS 8  /* int: release timer (TS2), waiting for the DC */
-#define WSP_ITOT_MAX_PENDING 9    /* int: pending unaccepted connections on a listener */
-#define WSP_ITOT_REJECT_REASON 10 /* int, listener: DR reason when a condition function says CF_REJECT (default 0; only the listed reasons below) */
-#define WSP_ITOT_CR_WAIT_MS 11    /* int, listener: how long an accepted TCP connection may stay silent before its CR (default 5000; 0 = no limit) */
-#define WSP_ITOT_MAX_SILENT_PER_SOURCE 12 /* int, listener: silent (no CR yet) connections one source address may hold; beyond, its oldest are closed (default 4) */
-#define WSP_ITOT_FALLBACK 13      /* WSP_ITOT_FALLBACK_INFO, read only: whether and why the default CR was retried as a plain class 0 CR */
-#define WSP_ITOT_PEER_END 14      /* int, read only: how the peer ended the connection (WSP_ITOT_END_*) */
-#define WSP_ITOT_TPDU_LOG 15      /* set: int 1 before connect/listen keeps a log of the TPDUs; get: WSP_ITOT_TPDU_LOG_ENTRY array, drained */
+#define WSP_ITOT_CLASS                                                                             \
+    1 /* int: 0 or 2 forces the class; -1 (default) proposes 2 with 0 as alternative; after        \
+         connect: the negotiated class */
+#define WSP_ITOT_CALLING_TSAP 2 /* bytes (<= 32): our TSAP selector */
+#define WSP_ITOT_CALLED_TSAP 3  /* bytes (<= 32): the peer's TSAP selector */
+#define WSP_ITOT_DISCREASON 4   /* int, read only: reason of the last DR received */
+#define WSP_ITOT_TPDU_SIZE 5    /* int: largest TPDU proposed / negotiated (128..65531) */
+#define WSP_ITOT_MAX_TSDU 6     /* int: largest TSDU reassembled before the connection is aborted */
+#define WSP_ITOT_CR_TIMEOUT_MS 7 /* int: connect establishment timer (TS1) */
+#define WSP_ITOT_DC_TIMEOUT_MS 8 /* int: release timer (TS2), waiting for the DC */
+#define WSP_ITOT_MAX_PENDING 9   /* int: pending unaccepted connections on a listener */
+#define WSP_ITOT_REJECT_REASON                                                                     \
+    10 /* int, listener: DR reason when a condition function says CF_REJECT (default 0; only the   \
+          listed reasons below) */
+#define WSP_ITOT_CR_WAIT_MS                                                                        \
+    11 /* int, listener: how long an accepted TCP connection may stay silent before its CR         \
+          (default 5000; 0 = no limit) */
+#define WSP_ITOT_MAX_SILENT_PER_SOURCE                                                             \
+    12 /* int, listener: silent (no CR yet) connections one source address may hold; beyond, its   \
+          oldest are closed (default 4) */
+#define WSP_ITOT_FALLBACK                                                                          \
+    13 /* WSP_ITOT_FALLBACK_INFO, read only: whether and why the default CR was retried as a plain \
+          class 0 CR */
+#define WSP_ITOT_PEER_END                                                                          \
+    14 /* int, read only: how the peer ended the connection (WSP_ITOT_END_*) */
+#define WSP_ITOT_TPDU_LOG                                                                          \
+    15 /* set: int 1 before connect/listen keeps a log of the TPDUs; get: WSP_ITOT_TPDU_LOG_ENTRY  \
+          array, drained */
 
 /* getsockopt(WSP_SOL_ITOT, WSP_ITOT_TPDU_LOG): the TPDUs logged since the
  * last call, oldest first, as many whole entries as *optlen holds (*optlen

@@ -76,7 +76,7 @@ typedef struct WSAData {
 } WSADATA, *LPWSADATA;
 
 #define MAKEWORD(lo, hi) ((WORD)(((BYTE)(lo)) | ((WORD)((BYTE)(hi))) << 8))
-#define LOBYTE(w) ((BYTE)((w) & 0xff))
+#define LOBYTE(w) ((BYTE)((w)&0xff))
 #define HIBYTE(w) ((BYTE)(((w) >> 8) & 0xff))
 
 /* Windows' winsock2.h brings in windows.h, and Winsock programs use its
@@ -222,8 +222,8 @@ typedef struct _WSAOVERLAPPED {
 } WSAOVERLAPPED, *LPWSAOVERLAPPED, OVERLAPPED, *LPOVERLAPPED;
 
 typedef void(CALLBACK *LPWSAOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwError, DWORD cbTransferred,
-                                                            LPWSAOVERLAPPED lpOverlapped,
-                                                            DWORD dwFlags);
+                                                           LPWSAOVERLAPPED lpOverlapped,
+                                                           DWORD dwFlags);
 
 typedef int(CALLBACK *LPCONDITIONPROC)(LPWSABUF lpCallerId, LPWSABUF lpCallerData, LPQOS lpSQOS,
                                        LPQOS lpGQOS, LPWSABUF lpCalleeId, LPWSABUF lpCalleeData,
@@ -295,27 +295,27 @@ typedef struct wsp_fd_set {
 WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
 #define WSP_FD_ZERO(set) (((wsp_fd_set *)(set))->fd_count = 0)
 #define WSP_FD_ISSET(s, set) __WSAFDIsSet((SOCKET)(s), (wsp_fd_set *)(set))
-#define WSP_FD_SET(s, set)                                                                  \
-    do {                                                                                    \
-        u_int wsp__i;                                                                       \
-        for (wsp__i = 0; wsp__i < ((wsp_fd_set *)(set))->fd_count; wsp__i++)               \
-            if (((wsp_fd_set *)(set))->fd_array[wsp__i] == (SOCKET)(s))                     \
-                break;                                                                      \
-        if (wsp__i == ((wsp_fd_set *)(set))->fd_count && wsp__i < WSP_FD_SETSIZE) {         \
-            ((wsp_fd_set *)(set))->fd_array[wsp__i] = (SOCKET)(s);                          \
-            ((wsp_fd_set *)(set))->fd_count++;                                              \
-        }                                                                                   \
+#define WSP_FD_SET(s, set)                                                                         \
+    do {                                                                                           \
+        u_int wsp__i;                                                                              \
+        for (wsp__i = 0; wsp__i < ((wsp_fd_set *)(set))->fd_count; wsp__i++)                       \
+            if (((wsp_fd_set *)(set))->fd_array[wsp__i] == (SOCKET)(s))                            \
+                break;                                                                             \
+        if (wsp__i == ((wsp_fd_set *)(set))->fd_count && wsp__i < WSP_FD_SETSIZE) {                \
+            ((wsp_fd_set *)(set))->fd_array[wsp__i] = (SOCKET)(s);                                 \
+            ((wsp_fd_set *)(set))->fd_count++;                                                     \
+        }                                                                                          \
     } while (0)
-#define WSP_FD_CLR(s, set)                                                                  \
-    do {                                                                                    \
-        u_int wsp__i;                                                                       \
-        for (wsp__i = 0; wsp__i < ((wsp_fd_set *)(set))->fd_count; wsp__i++) {             \
-            if (((wsp_fd_set *)(set))->fd_array[wsp__i] == (SOCKET)(s)) {                   \
-                ((wsp_fd_set *)(set))->fd_array[wsp__i] =                                   \
-                    ((wsp_fd_set *)(set))->fd_array[--((wsp_fd_set *)(set))->fd_count];     \
-                break;                                                                      \
-            }                                                                               \
-        }                                                                                   \
+#define WSP_FD_CLR(s, set)                                                                         \
+    do {                                                                                           \
+        u_int wsp__i;                                                                              \
+        for (wsp__i = 0; wsp__i < ((wsp_fd_set *)(set))->fd_count; wsp__i++) {                     \
+            if (((wsp_fd_set *)(set))->fd_array[wsp__i] == (SOCKET)(s)) {                          \
+                ((wsp_fd_set *)(set))->fd_array[wsp__i] =                                          \
+                    ((wsp_fd_set *)(set))->fd_array[--((wsp_fd_set *)(set))->fd_count];            \
+                break;                                                                             \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 /* ---- shutdown, options, flags (Windows' numbers) ------------------------- */
@@ -360,7 +360,7 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
 #define WSP_IOC_INOUT (WSP_IOC_IN | WSP_IOC_OUT)
 #define WSP_IOC_WS2 0x08000000u
 #define SIO_ROUTING_INTERFACE_QUERY (WSP_IOC_INOUT | WSP_IOC_WS2 | 20u) /* 0xC8000014 */
-#define SIO_ADDRESS_LIST_QUERY (WSP_IOC_OUT | WSP_IOC_WS2 | 22u)       /* 0x48000016 */
+#define SIO_ADDRESS_LIST_QUERY (WSP_IOC_OUT | WSP_IOC_WS2 | 22u)        /* 0x48000016 */
 
 /* ---- error codes --------------------------------------------------------- */
 #define WSABASEERR 10000
@@ -477,11 +477,10 @@ WSP_EXPORT int WSAAPI WSAEnumProtocolsW(LPINT lpiProtocols, LPWSAPROTOCOL_INFOW 
                                         LPDWORD lpdwBufferLength);
 WSP_EXPORT int WSAAPI WSAAddressToStringA(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
                                           LPWSAPROTOCOL_INFOA lpProtocolInfo,
-                                          LPSTR lpszAddressString,
-                                          LPDWORD lpdwAddressStringLength);
+                                          LPSTR lpszAddressString, LPDWORD lpdwAddressStringLength);
 WSP_EXPORT int WSAAPI WSAStringToAddressA(LPSTR AddressString, INT AddressFamily,
-                                          LPWSAPROTOCOL_INFOA lpProtocolInfo,
-                                          LPSOCKADDR lpAddress, LPINT lpAddressLength);
+                                          LPWSAPROTOCOL_INFOA lpProtocolInfo, LPSOCKADDR lpAddress,
+                                          LPINT lpAddressLength);
 WSP_EXPORT int WSAAPI WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout);
 WSP_EXPORT WSAEVENT WSAAPI WSACreateEvent(void);
 WSP_EXPORT BOOL WSAAPI WSACloseEvent(WSAEVENT hEvent);
@@ -491,8 +490,7 @@ WSP_EXPORT int WSAAPI WSAEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetw
 WSP_EXPORT int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
                                            LPWSANETWORKEVENTS lpNetworkEvents);
 WSP_EXPORT DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
-                                                 BOOL fWaitAll, DWORD dwTimeout,
-                                                 BOOL fAlertable);
+                                                 BOOL fWaitAll, DWORD dwTimeout, BOOL fAlertable);
 WSP_EXPORT int WSAAPI WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
                                DWORD cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer,
                                LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
@@ -510,11 +508,10 @@ WSP_EXPORT int WSAAPI wsp_send(SOCKET s, const char *buf, int len, int flags);
 WSP_EXPORT int WSAAPI wsp_recv(SOCKET s, char *buf, int len, int flags);
 WSP_EXPORT int WSAAPI wsp_sendto(SOCKET s, const char *buf, int len, int flags,
                                  const struct sockaddr *to, int tolen);
-WSP_EXPORT int WSAAPI wsp_recvfrom(SOCKET s, char *buf, int len, int flags,
-                                   struct sockaddr *from, int *fromlen);
+WSP_EXPORT int WSAAPI wsp_recvfrom(SOCKET s, char *buf, int len, int flags, struct sockaddr *from,
+                                   int *fromlen);
 WSP_EXPORT int WSAAPI wsp_shutdown(SOCKET s, int how);
-WSP_EXPORT int WSAAPI wsp_getsockopt(SOCKET s, int level, int optname, char *optval,
-                                     int *optlen);
+WSP_EXPORT int WSAAPI wsp_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen);
 WSP_EXPORT int WSAAPI wsp_setsockopt(SOCKET s, int level, int optname, const char *optval,
                                      int optlen);
 WSP_EXPORT int WSAAPI wsp_getsockname(SOCKET s, struct sockaddr *name, int *namelen);
@@ -568,8 +565,7 @@ WSP_EXPORT int WSAAPI WSAStringToAddressW(LPWSTR AddressString, INT AddressFamil
 #define WAIT_IO_COMPLETION 0xC0u
 #endif
 WSP_EXPORT BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
-                                              LPDWORD lpcbTransfer, BOOL fWait,
-                                              LPDWORD lpdwFlags);
+                                              LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags);
 WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 
 /* ---- completion ports and kernel32's error calls --------------------------

@@ -48,6 +48,9 @@
 /* Declarations of p_WSPAccept ... p_WSPStringToAddress. */
 #define SPI_PROC_DECLARE(p) SPI_PROC_LIST(SPI_PROC_DECLARE_ONE, p)
 /* Initializer of a WSPPROC_TABLE holding p_WSPAccept ... p_WSPStringToAddress. */
-#define SPI_PROC_TABLE(p) {SPI_PROC_LIST(SPI_PROC_ENTRY_ONE, p)}
+#define SPI_PROC_TABLE(p)                                                                          \
+    {                                                                                              \
+        SPI_PROC_LIST(SPI_PROC_ENTRY_ONE, p)                                                       \
+    }
 
 #endif

@@ -53,7 +53,7 @@ static int su_startup(WORD wVersionRequested, LPWSADATA lpWSAData)
         return WSAVERNOTSUPPORTED;
     if (ldr_busy())
         return WSAEINPROGRESS; /* from a provider's WSPStartup/WSPCleanup */
-    umem_init(); /* a bad caller pointer is WSAEFAULT from the first call on */
+    umem_init();               /* a bad caller pointer is WSAEFAULT from the first call on */
     WSADATA d;
     memset(&d, 0, sizeof d);
     d.wVersion = major > 2 ? MAKEWORD(2, 2) : MAKEWORD(2, minor > 2 ? 2 : minor);

@@ -23,7 +23,7 @@ static void cf_help(void)
 {
     printf("Usage: wsp conformance --entry ID [OPTIONS]\n"
            "       wsp conformance MODULE --as ID [OPTIONS]\n\n"
-           "Checks a provider's WSPSendDisconnect clause by clause (C1-C12, D1-D12 of\n"
+           "Checks a provider's WSPSendDisconnect clause by clause (C1-C12, D1-D12, O1-O3 of\n"
            "docs/conformance.md) at the SPI level: the tool loads the module, calls its\n"
            "WSPStartup with the catalog entry's protocol info and its own upcalls, and runs\n"
            "each case on loopback in a process of its own with a time limit. A table says\n"

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* The clause table of `wsp conformance`: one row per clause (C1-C12,
- * D1-D12), built from the results of the cases that check it.  A clause
- * fails when one of its cases failed, is not applicable when none of its
- * cases applies (with the reason of the case named after it), and passes
- * otherwise. */
+ * D1-D12, and O1-O3 for overlapped calls), built from the results of the cases that check it.  A
+ * clause fails when one of its cases failed, is not applicable when none of its cases applies (with
+ * the reason of the case named after it), and passes otherwise. */
 #include <stdio.h>
 #include <string.h>
 
 #include "conformance.h"
 #include "exitcode.h"
 
-static const char *const cf_clause_ids[] = {"C1", "C2",  "C3",  "C4",  "C5", "C6",  "C7",  "C8",
-                                            "C9", "C10", "C11", "C12", "D1", "D2",  "D3",  "D4",
-                                            "D5", "D6",  "D7",  "D8",  "D9", "D10", "D11", "D12"};
+static const char *const cf_clause_ids[] = {
+    "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8",  "C9",  "C10", "C11", "C12", "D1", "D2",
+    "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10", "D11", "D12", "O1",  "O2",  "O3"};
 #define CF_CLAUSES (sizeof cf_clause_ids / sizeof cf_clause_ids[0])
 
 /* Clauses no case can check on a provider, and why. */

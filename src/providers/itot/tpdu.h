@@ -59,18 +59,19 @@ enum tpdu_param {
 /* Why decoding failed; the state machine maps these to ER causes / DR reasons. */
 enum tpdu_status {
     TPDU_OK = 0,
-    TPDU_E_SHORT = -1,      /* fewer octets than the TPDU's fixed part needs */
-    TPDU_E_LI = -2,         /* LI 255, LI past the end, or below the type's minimum */
-    TPDU_E_CODE = -3,       /* unknown TPDU code */
-    TPDU_E_PARAM_LEN = -4,  /* a parameter runs past the header */
-    TPDU_E_PARAM_VALUE = -5,/* a parameter value that cannot be right (size code, TSAP > 32, ...) */
-    TPDU_E_DATA_LEN = -6,   /* user data over the TPDU type's limit */
+    TPDU_E_SHORT = -1,     /* fewer octets than the TPDU's fixed part needs */
+    TPDU_E_LI = -2,        /* LI 255, LI past the end, or below the type's minimum */
+    TPDU_E_CODE = -3,      /* unknown TPDU code */
+    TPDU_E_PARAM_LEN = -4, /* a parameter runs past the header */
+    TPDU_E_PARAM_VALUE =
+        -5,               /* a parameter value that cannot be right (size code, TSAP > 32, ...) */
+    TPDU_E_DATA_LEN = -6, /* user data over the TPDU type's limit */
 };
 
 enum tpkt_status {
     TPKT_OK = 0,
-    TPKT_NEED_MORE = 1,  /* fewer than 4 octets, or the TPKT is not complete yet */
-    TPKT_BAD = -1,       /* version != 3 or length < 7: the stream cannot be resynchronised */
+    TPKT_NEED_MORE = 1, /* fewer than 4 octets, or the TPKT is not complete yet */
+    TPKT_BAD = -1,      /* version != 3 or length < 7: the stream cannot be resynchronised */
 };
 
 struct tpdu {

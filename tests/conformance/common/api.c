@@ -20,6 +20,7 @@ static int api_start(const struct conf_fixture *fx)
 {
     WSADATA d;
     api_fx = fx;
+    conf_socket_flags = 0;
     return WSAStartup(MAKEWORD(2, 2), &d);
 }
 
@@ -30,7 +31,8 @@ static int api_stop(int *err)
 
 static SOCKET api_socket(int *err)
 {
-    SOCKET s = WSASocketA(api_fx->af, api_fx->type, api_fx->protocol, NULL, 0, 0);
+    SOCKET s = WSASocketA(api_fx->af, api_fx->type, api_fx->protocol, NULL, 0,
+                          conf_socket_flags);
     if (s == INVALID_SOCKET && err != NULL)
         *err = WSAGetLastError();
     return s;
@@ -134,6 +136,59 @@ static void api_set_last_error(int code)
     WSASetLastError(code);
 }
 
+/* ---- overlapped calls ------------------------------------------------------ */
+static int api_ovl_send(SOCKET s, LPWSABUF b, DWORD nb, LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, DWORD *n, int *err)
+{
+    return api_err(WSASend(s, b, nb, n, 0, ov, routine), err);
+}
+
+static int api_ovl_recv(SOCKET s, LPWSABUF b, DWORD nb, LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, DWORD *n, DWORD *flags,
+                        int *err)
+{
+    return api_err(WSARecv(s, b, nb, n, flags, ov, routine), err);
+}
+
+static BOOL api_ovl_result(SOCKET s, LPWSAOVERLAPPED ov, DWORD *n, BOOL wait, DWORD *flags,
+                           int *err)
+{
+    BOOL ok = WSAGetOverlappedResult(s, ov, n, wait, flags);
+    if (!ok && err != NULL)
+        *err = WSAGetLastError();
+    return ok;
+}
+
+static WSAEVENT api_ovl_event_new(void)
+{
+    return WSACreateEvent();
+}
+
+static bool api_ovl_event_wait(WSAEVENT e, DWORD ms)
+{
+    return WSAWaitForMultipleEvents(1, &e, TRUE, ms, FALSE) == WSA_WAIT_EVENT_0;
+}
+
+static void api_ovl_event_free(WSAEVENT e)
+{
+    WSACloseEvent(e);
+}
+
+static DWORD api_ovl_alertable(DWORD ms)
+{
+    return SleepEx(ms, TRUE);
+}
+
+static const struct conf_ovl api_ovl = {
+    .send = api_ovl_send,
+    .recv = api_ovl_recv,
+    .result = api_ovl_result,
+    .event_new = api_ovl_event_new,
+    .event_wait = api_ovl_event_wait,
+    .event_free = api_ovl_event_free,
+    .alertable = api_ovl_alertable,
+};
+
 const struct conf_level conf_level_api = {
     .name = "api",
     .start = api_start,
@@ -156,6 +211,7 @@ const struct conf_level conf_level_api = {
     .wait_writable = api_wait_writable,
     .last_error = api_last_error,
     .set_last_error = api_set_last_error,
+    .ovl = &api_ovl,
     .can_cleanup_provider = false,
     .null_errno = false,
 };

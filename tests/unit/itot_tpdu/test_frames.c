@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Every worked example frame (hand-checked against ISO 8073 / RFC 1006) decodes to the fields it was built
- * from and re-encodes byte for byte. */
+/* Every worked example frame (hand-checked against ISO 8073 / RFC 1006) decodes to the fields it
+ * was built from and re-encodes byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -131,7 +131,7 @@ static void tcp_conc_disconnect_while_reading(void **state)
     char c;
     int err = 0;
     assert_int_equal(ctx4.lv->recv(b, &c, 1, &err), 0); /* our FIN arrived */
-    conf_send_all(&ctx4, b, "z", 1);                     /* the reader's answer */
+    conf_send_all(&ctx4, b, "z", 1);                    /* the reader's answer */
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_int_equal(r.rc, 1);
     assert_int_equal(r.got, 'z');

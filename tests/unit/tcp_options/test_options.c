@@ -225,8 +225,8 @@ static void tcp_opt_bad_pointers_are_fault(void **state)
     }
     int err = 0;
     DWORD ret = 0;
-    assert_int_equal(P->lpWSPIoctl(s, (DWORD)WSP_FIONREAD, NULL, 0, off, sizeof(u_long), &ret,
-                                   NULL, NULL, NULL, &err),
+    assert_int_equal(P->lpWSPIoctl(s, (DWORD)WSP_FIONREAD, NULL, 0, off, sizeof(u_long), &ret, NULL,
+                                   NULL, NULL, &err),
                      SOCKET_ERROR);
     assert_int_equal(err, WSAEFAULT);
     err = 0;

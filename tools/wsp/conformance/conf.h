@@ -40,6 +40,27 @@ struct conf_fixture {
     void (*make_pair)(const struct conf_ctx *c, SOCKET *cl, SOCKET *sv);
 };
 
+/* Overlapped calls through a level (NULL in a level that has none). Sockets
+ * are made overlapped (WSA_FLAG_OVERLAPPED) while conf_socket_flags says so:
+ * the overlapped cases set it, every level's start() clears it. send/recv
+ * return 0 (completed at once, count in *n) or SOCKET_ERROR with *err
+ * (WSA_IO_PENDING: pending). result is WSAGetOverlappedResult. Events are the
+ * level's own; event_wait waits up to ms and says whether it was set.
+ * alertable waits up to ms in an alertable wait of the calling thread and
+ * returns WAIT_IO_COMPLETION (0xC0) when it ran completion routines, else 0. */
+struct conf_ovl {
+    int (*send)(SOCKET s, LPWSABUF b, DWORD nb, LPWSAOVERLAPPED ov,
+                LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, DWORD *n, int *err);
+    int (*recv)(SOCKET s, LPWSABUF b, DWORD nb, LPWSAOVERLAPPED ov,
+                LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, DWORD *n, DWORD *flags, int *err);
+    BOOL (*result)(SOCKET s, LPWSAOVERLAPPED ov, DWORD *n, BOOL wait, DWORD *flags, int *err);
+    WSAEVENT (*event_new)(void);
+    bool (*event_wait)(WSAEVENT e, DWORD ms);
+    void (*event_free)(WSAEVENT e);
+    DWORD (*alertable)(DWORD ms);
+};
+extern DWORD conf_socket_flags;
+
 /* One way to reach the provider.  Every call returns what the SPI/API
  * returns; the error goes to *err (NULL is passed through to the SPI as a
  * NULL lpErrno, D4).  At the api level *err is WSAGetLastError(). */
@@ -67,7 +88,8 @@ struct conf_level {
     /* The thread's last error (api level only, NULL at the spi level). */
     int (*last_error)(void);
     void (*set_last_error)(int code);
-    bool can_cleanup_provider; /* stop() is the provider's last WSPCleanup (C9) */
+    const struct conf_ovl *ovl; /* overlapped calls, or NULL */
+    bool can_cleanup_provider;  /* stop() is the provider's last WSPCleanup (C9) */
     bool null_errno;           /* the level can pass a NULL lpErrno (D4) */
 };
 
@@ -97,6 +119,18 @@ WSAEVENT conf_spi_event_new(void);
 void conf_spi_event_wait(WSAEVENT e);
 bool conf_spi_event_is_set(WSAEVENT e);
 void conf_spi_event_free(WSAEVENT e);
+bool conf_spi_event_wait_ms(WSAEVENT e, DWORD ms); /* true: set within ms */
+void conf_spi_event_set(WSAEVENT e);
+bool conf_spi_handle_ok(SOCKET s); /* a live handle of the harness */
+/* The harness' overlapped side (spi_ovl.c): completion-routine queues per
+ * thread behind its WPUQueueApc/WPUOpenCurrentThread/WPUCloseThread, its own
+ * WPUCompleteOverlappedRequest while the SPI level runs (conf_spi_active),
+ * and the level's overlapped calls. */
+extern bool conf_spi_active;
+int WSPAPI conf_spi_queue_apc(LPWSATHREADID tid, LPWSAUSERAPC fn, DWORD_PTR ctx, LPINT err);
+int WSPAPI conf_spi_open_thread(LPWSATHREADID tid, LPINT err);
+int WSPAPI conf_spi_close_thread(LPWSATHREADID tid, LPINT err);
+extern const struct conf_ovl conf_spi_ovl;
 
 /* ---- helpers (util.c) ------------------------------------------------------
  * They fail the current test (conf_check.h) when a step that is not under
@@ -171,7 +205,15 @@ enum {
     CONF_WHEN_NODISC = 32,     /* it does not */
     CONF_WHEN_LAST_ERROR = 64, /* the API level's thread-local last error */
     CONF_WHEN_HALF = 128,      /* needs a half-close: byte streams only (D6) */
+    CONF_WHEN_OVL = 256,       /* needs overlapped calls (conf_level.ovl) */
 };
+/* The overlapped cases (ovl_tests.c), listed in conf_cases[] too. */
+void sd_c11_ovl_queued_sends(void **state);
+void sd_d10_ovl_pending_recv_sees_end(void **state);
+void sd_c3_ovl_pending_recv_then_disc_data(void **state);
+void ovl_o1_immediate_still_reported(void **state);
+void ovl_o2_close_aborts_pending(void **state);
+void ovl_o3_routine_only_in_alertable_wait(void **state);
 extern const struct conf_case conf_cases[];
 extern const size_t conf_case_count;
 /* NULL when case k applies to ctx, else why it does not (one line). */

@@ -689,6 +689,7 @@ enum {
     NODISC = CONF_WHEN_NODISC,
     LAST_ERROR = CONF_WHEN_LAST_ERROR,
     HALF = CONF_WHEN_HALF,
+    OVL = CONF_WHEN_OVL,
 };
 
 #define T(fn, clauses, when)                                                                       \
@@ -729,6 +730,12 @@ const struct conf_case conf_cases[] = {
     T(sd_d9_discdata_option_noprotoopt, "D9", CONN | NODISC),
     T(sd_d11_error_only_through_errno, "D11", CONN),
     T(sd_d11_last_error_is_thread_local, "D11", CONN | LAST_ERROR),
+    T(sd_c11_ovl_queued_sends, "C11 D5 O1", CONN | OVL),
+    T(sd_d10_ovl_pending_recv_sees_end, "D10 C1", CONN | OVL),
+    T(sd_c3_ovl_pending_recv_then_disc_data, "C3 D10", CONN | DISC | OVL),
+    T(ovl_o1_immediate_still_reported, "O1", CONN | OVL),
+    T(ovl_o2_close_aborts_pending, "O2", CONN | OVL),
+    T(ovl_o3_routine_only_in_alertable_wait, "O3", CONN | OVL),
 };
 #undef T
 const size_t conf_case_count = sizeof conf_cases / sizeof conf_cases[0];
@@ -765,6 +772,10 @@ static bool sd_not_stream(const struct conf_ctx *c)
 {
     return !c->fx->stream;
 }
+static bool sd_no_ovl(const struct conf_ctx *c)
+{
+    return c->lv->ovl == NULL;
+}
 
 /* Why a case does not apply: the first matching row wins. */
 static const struct {
@@ -781,6 +792,7 @@ static const struct {
     {LAST_ERROR, sd_no_last_error,
      "the thread's last error belongs to ws2 (API level), not to a provider"},
     {HALF, sd_not_stream, "not a byte stream: a disconnect ends both directions (no half-close)"},
+    {OVL, sd_no_ovl, "this level makes no overlapped calls"},
 };
 
 const char *conf_case_not_applicable(const struct conf_ctx *ctx, const struct conf_case *k)

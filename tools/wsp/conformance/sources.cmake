@@ -4,4 +4,4 @@
 # (tests/conformance/common, with CONF_WITH_CMOCKA).
 set(WSP_CONF_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(WSP_CONF_SOURCES
-  ${WSP_CONF_DIR}/sd_tests.c ${WSP_CONF_DIR}/spi.c ${WSP_CONF_DIR}/util.c ${WSP_CONF_DIR}/fault.c)
+  ${WSP_CONF_DIR}/sd_tests.c ${WSP_CONF_DIR}/ovl_tests.c ${WSP_CONF_DIR}/spi.c ${WSP_CONF_DIR}/spi_ovl.c ${WSP_CONF_DIR}/util.c ${WSP_CONF_DIR}/fault.c)

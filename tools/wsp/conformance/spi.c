@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf.h"
 
@@ -211,6 +212,9 @@ int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
         .lpWPUQuerySocketHandleContext = spi_query_handle,
         .lpWPUResetEvent = spi_reset_event,
         .lpWPUSetEvent = spi_set_event,
+        .lpWPUQueueApc = conf_spi_queue_apc,
+        .lpWPUOpenCurrentThread = conf_spi_open_thread,
+        .lpWPUCloseThread = conf_spi_close_thread,
     };
     return startup(version, data, &spi_info, up, procs);
 }
@@ -218,6 +222,8 @@ int conf_spi_startup(const struct conf_fixture *fx, WORD version, WSPDATA *data,
 static int spi_start(const struct conf_fixture *fx)
 {
     WSPDATA data;
+    conf_socket_flags = 0;
+    conf_spi_active = true;
     int rc = conf_spi_startup(fx, MAKEWORD(2, 2), &data, &spi_procs);
     if (rc > 0)
         fprintf(stderr, "spi: %s: WSPStartup returned %d\n", fx->module, rc);
@@ -249,6 +255,40 @@ void conf_spi_event_wait(WSAEVENT h)
     pthread_mutex_unlock(&e->m);
 }
 
+bool conf_spi_event_wait_ms(WSAEVENT h, DWORD ms)
+{
+    struct spi_event *e = h;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&e->m);
+    while (!e->set && pthread_cond_timedwait(&e->cv, &e->m, &until) == 0)
+        ;
+    bool set = e->set;
+    pthread_mutex_unlock(&e->m);
+    return set;
+}
+
+void conf_spi_event_set(WSAEVENT h)
+{
+    int err;
+    spi_set_event(h, &err);
+}
+
+bool conf_spi_handle_ok(SOCKET s)
+{
+    unsigned i;
+    pthread_mutex_lock(&spi_lock);
+    int rc = spi_decode(s, &i);
+    pthread_mutex_unlock(&spi_lock);
+    return rc == 0;
+}
+
 bool conf_spi_event_is_set(WSAEVENT h)
 {
     struct spi_event *e = h;
@@ -274,7 +314,8 @@ static int spi_stop(int *err)
 
 static SOCKET spi_socket(int *err)
 {
-    return spi_procs.lpWSPSocket(spi_fx->af, spi_fx->type, spi_fx->protocol, &spi_info, 0, 0, err);
+    return spi_procs.lpWSPSocket(spi_fx->af, spi_fx->type, spi_fx->protocol, &spi_info, 0,
+                                 conf_socket_flags, err);
 }
 
 static int spi_bind(SOCKET s, const struct sockaddr *a, int len, int *err)
@@ -386,6 +427,7 @@ const struct conf_level conf_level_spi = {
     .setsockopt = spi_setsockopt,
     .fionbio = spi_fionbio,
     .wait_writable = spi_wait_writable,
+    .ovl = &conf_spi_ovl,
     .can_cleanup_provider = true,
     .null_errno = true,
 };

@@ -12,6 +12,8 @@
 #include "conf.h"
 #include "conf_check.h"
 
+DWORD conf_socket_flags;
+
 SOCKET conf_socket(const struct conf_ctx *c)
 {
     int err = 0;
