@@ -498,7 +498,12 @@ static int echo_one(const struct bench_opts *o, int msg, int batch, const char *
     snprintf(raw_name, sizeof raw_name, "epoll echo %s", label);
     memset(&raw, 0, sizeof raw);
     memset(&wsp, 0, sizeof wsp);
+    /* nothing open yet: a failed setup closes only what it opened */
     c.raw_cl.ep = c.wsp_cl.ep = -1;
+    for (int i = 0; i < ECHO_CLIENTS; i++) {
+        c.raw_cl.fd[i] = c.wsp_cl.fd[i] = raw.fd[i] = -1;
+        wsp.conn[i].s = INVALID_SOCKET;
+    }
     c.msg = msg;
     c.rounds = o->quick ? 20 : 50;
     bc.reps = o->reps * 2;
