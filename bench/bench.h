@@ -129,6 +129,10 @@ int bench_trace(const struct bench_opts *o);
 int bench_pingpong(const struct bench_opts *o);
 /* bench_lifecycle.c: connect, 1 KiB each way, disconnect, read to end, close */
 int bench_lifecycle(const struct bench_opts *o);
+/* bench_iocp.c: completion-port echo server vs epoll echo server, 64 clients */
+int bench_iocp(const struct bench_opts *o);
+/* bench_ovlstream.c: 1 GiB with K overlapped WSASend/WSARecv vs blocking send/recv */
+int bench_ovlstream(const struct bench_opts *o);
 /* bench_scale.c: n concurrent itot connections: memory and release time */
 int bench_scale(const struct bench_opts *o);
 int bench_scale_csv_open(const char *path);

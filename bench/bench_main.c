@@ -32,16 +32,19 @@ static const struct bench_section sections[] = {
     {"pingpong", bench_pingpong, 0},     /* round trips between two threads */
     {"lifecycle", bench_lifecycle, 0},   /* connect .. close */
     {"trace", bench_trace, 0},           /* the trace hook, off and on */
+    {"iocp", bench_iocp, 0},             /* completion-port echo server, 64 clients */
+    {"ovlstream", bench_ovlstream, 0},   /* 1 GiB, K overlapped sends/receives in flight */
     {"scale", bench_scale, 1},           /* 100 .. 10,000 itot connections */
 };
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]\n"
-            "                 [--targets-csv FILE] [--scale-csv FILE] [--scale-max N]\n"
-            "       wsp-bench --callgrind-send raw|wsp [N]\n"
-            "sections: lookup stream disconnect itot pingpong lifecycle trace scale\n");
+    fprintf(
+        stderr,
+        "usage: wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]\n"
+        "                 [--targets-csv FILE] [--scale-csv FILE] [--scale-max N]\n"
+        "       wsp-bench --callgrind-send raw|wsp [N]\n"
+        "sections: lookup stream disconnect itot pingpong lifecycle trace iocp ovlstream scale\n");
 }
 
 int main(int argc, char **argv)

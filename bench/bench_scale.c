@@ -170,6 +170,9 @@ int bench_scale_point(int n, const char *variant)
     char note[160] = "", err[BENCH_ERRLEN] = "";
     double rss = 0, ns = 0, open_ns = 0;
     int rc;
+    /* the child's own watchdog: main's (120 s) is shorter than opening 10,000
+     * itot pairs on a loaded machine, which ended the point with SIGALRM */
+    alarm(SCALE_WATCHDOG_S);
     if (scale_fit(n, note, sizeof note) < n) {
         fprintf(stderr, "%s\n", note);
         return -1;

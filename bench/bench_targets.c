@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* wsp-bench: the targets of issue 11, and the table that holds every figure
+/* wsp-bench: the targets of issues 11 and 9, and the table that holds every figure
  * against its target.
  *
  * A row of the main table has a target when its group starts with
@@ -37,6 +37,15 @@ static const struct bench_target targets[] = {
     {"itot class", "WSASendDisconnect(s, 64 octets)", "shutdown(SHUT_WR)", BENCH_TGT_MAX_RATIO,
      1.5},
     {"itot class", "itot lifecycle", "raw TCP lifecycle", BENCH_TGT_MIN_RATE, 0.8},
+    /* issue 9: overlapped I/O on tcp */
+    {"iocp echo, 64 clients", "64 B echo, GetQueuedCompletionStatusEx", "epoll echo 64 B",
+     BENCH_TGT_MIN_RATE, 0.9},
+    {"iocp echo, 64 clients", "4 KiB echo, GetQueuedCompletionStatusEx", "epoll echo 4 KiB",
+     BENCH_TGT_MIN_RATE, 0.9},
+    {"iocp echo, 64 clients", "64 B echo, GetQueuedCompletionStatus", "epoll echo 64 B",
+     BENCH_TGT_MIN_RATE, 0.9},
+    {"tcp overlapped stream", "4 x 64 KiB WSASend/WSARecv in flight (ports)",
+     "blocking send()/recv() 64 KiB", BENCH_TGT_MIN_RATE, 0.95},
 };
 
 #define TGT_MAX_ROWS 64

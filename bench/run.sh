@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The bench command: builds Release in out/bench, runs wsp-bench (markdown
-# tables on stdout: every row, every figure against its target of issue 11, the
-# scaling curve), the same Winsock program built three ways (raw POSIX, wsp,
+# tables on stdout: every row, every figure against its target of issues 11 and
+# 9 (the overlapped rows: completion-port echo server, 1 GiB overlapped
+# stream), the scaling curve), the same Winsock program built three ways (raw POSIX, wsp,
 # mingw-w64 + Wine's ws2_32 when installed), the callgrind instruction count of
 # the 64 B send path when valgrind is installed, and writes
 # bench/results/results.md, the CSVs and the PNG plots (gnuplot) next to it.
