@@ -127,6 +127,7 @@ int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen, LP
     tcp_block_end(ts);
     if (rc == 0) {
         atomic_store(&ts->state, TCP_ST_CONNECTED);
+        tcp_mark_connected(ts);
         if (ts->type == SOCK_STREAM && atomic_load(&ts->ev_mask) != 0 &&
             !atomic_exchange(&ts->connect_told, true))
             tcp_events_post(ts, FD_CONNECT, 0);

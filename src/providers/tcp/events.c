@@ -242,6 +242,35 @@ int tcp_events_ovl_watch(struct tcp_sock *ts)
     return err;
 }
 
+int tcp_events_ovl_kick_locked(struct tcp_sock *ts)
+{
+    int err = 0;
+    if (!atomic_load(&ts->closing) && (err = tcp_events_start()) == 0) {
+        /* MOD re-arms the edge: what is ready now is reported once more. */
+        err = tcp_ev_add(ts, ts->ep_added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD);
+        if (err == 0)
+            atomic_store_explicit(&ts->ovl_watch, true, memory_order_release);
+    }
+    return err;
+}
+
+int tcp_events_ovl_kick(struct tcp_sock *ts)
+{
+    pthread_mutex_lock(&tcp_ev_lock);
+    int err = tcp_events_ovl_kick_locked(ts);
+    pthread_mutex_unlock(&tcp_ev_lock);
+    return err;
+}
+
+void tcp_events_fd_gone_locked(struct tcp_sock *ts)
+{
+    if (ts->ep_added)
+        sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+    ts->ep_added = false;
+    ts->ev_registered = false;
+    atomic_store_explicit(&ts->ovl_watch, false, memory_order_relaxed);
+}
+
 void tcp_events_barrier(void)
 {
     pthread_mutex_lock(&tcp_ev_lock);

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 
 #include <wsp/mstcpip.h>
+#include <wsp/mswsock.h>
 #include <wsp/ws2ipdef.h>
 
 #include "common/sys.h"
@@ -156,6 +157,8 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
+    if (tcp_ext_getsockopt(ts, level, optname, optval, optlen, &err))
+        return err ? tcp_fail(lpErrno, err) : 0;
     const struct tcp_opt *o = tcp_find_opt(ts, level, optname);
     if (o == NULL || o->kind == TCP_OPT_NODATA)
         return tcp_fail(lpErrno, WSAENOPROTOOPT);
@@ -268,6 +271,8 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
+    if (tcp_ext_setsockopt(ts, level, optname, optval, optlen, &err))
+        return err ? tcp_fail(lpErrno, err) : 0;
     const struct tcp_opt *o = tcp_find_opt(ts, level, optname);
     if (o == NULL || o->kind == TCP_OPT_NODATA)
         return tcp_fail(lpErrno, WSAENOPROTOOPT); /* D9: no SO_DISCDATA on tcp */
@@ -449,6 +454,7 @@ static const struct {
     {(DWORD)WSP_SIOCATMARK, tcp_ioctl_atmark},
     {(DWORD)SIOCATMARK, tcp_ioctl_atmark},
     {(DWORD)SIO_WSP_CANCEL_OVERLAPPED, tcp_ioctl_cancel},
+    {(DWORD)SIO_GET_EXTENSION_FUNCTION_POINTER, tcp_ioctl_ext},
 };
 
 int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,

@@ -110,6 +110,10 @@ static bool tcp_ovl_try_recv(struct tcp_sock *ts, struct ovl_op *op, int flags, 
 
 bool tcp_ovl_try(struct tcp_sock *ts, struct ovl_op *op, DWORD *err)
 {
+    if (op->kind == TCP_OVL_CONNECT)
+        return tcp_ext_try_connect(ts, op, err); /* may turn into a send (extension.c) */
+    if (op->kind == TCP_OVL_ACCEPT)
+        return tcp_ext_try_accept(ts, op, err);
     int flags = 0;
     (void)tcp_map_flags(op->flags, &flags); /* checked at submission */
     return op->kind == TCP_OVL_SEND ? tcp_ovl_try_send(ts, op, flags, err)
@@ -118,6 +122,7 @@ bool tcp_ovl_try(struct tcp_sock *ts, struct ovl_op *op, DWORD *err)
 
 void tcp_ovl_finish(struct ovl_op *op, DWORD err)
 {
+    tcp_ext_release(op); /* an AcceptEx that never got its connection */
     free(op->arg);
     op->arg = NULL;
     ovl_complete(op, err, op->done, 0);
@@ -125,6 +130,7 @@ void tcp_ovl_finish(struct ovl_op *op, DWORD err)
 
 void tcp_ovl_drop(struct ovl_op *op)
 {
+    tcp_ext_release(op);
     free(op->arg);
     op->arg = NULL;
     ovl_op_drop(op);
@@ -135,7 +141,12 @@ void tcp_ovl_run(struct tcp_sock *ts, int q)
     struct ovl_list *l = &ts->ovl_q[q];
     struct ovl_op *op;
     DWORD err = 0;
-    while ((op = ovl_list_first(l)) != NULL && tcp_ovl_try(ts, op, &err)) {
+    while ((op = ovl_list_first(l)) != NULL) {
+        if (!tcp_ovl_try(ts, op, &err)) {
+            if (ovl_list_first(l) == op)
+                break; /* it waits for the next edge */
+            continue;  /* an AcceptEx moved to its accepted socket (extension.c) */
+        }
         ovl_list_pop(l);
         tcp_ovl_finish(op, err);
     }

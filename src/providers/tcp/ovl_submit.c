@@ -42,7 +42,7 @@ static int tcp_ovl_probe(const struct ovl_op *op, bool recv)
 static int tcp_ovl_start(struct tcp_sock *ts, struct ovl_op *op, const struct tcp_ovl_addr *local,
                          LPDWORD bytes, LPDWORD flags_out, LPINT lpErrno)
 {
-    struct ovl_list *l = &ts->ovl_q[op->kind];
+    struct ovl_list *l = &ts->ovl_q[tcp_ovl_queue(op->kind)];
     LPWSAOVERLAPPED ov = op->ov;
     op->arg = (void *)local;
     pthread_mutex_lock(&ts->ovl_lock);

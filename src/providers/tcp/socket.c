@@ -39,8 +39,11 @@ struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW 
         *err = WSAENOBUFS;
         return NULL;
     }
+    ts->magic = TCP_SOCK_MAGIC;
     ts->fd = fd;
     ts->af = af;
+    if (state == TCP_ST_CONNECTED)
+        tcp_mark_connected(ts);
     ts->type = type;
     ts->deferred_fd = -1;
     atomic_init(&ts->state, state);
@@ -101,6 +104,7 @@ void tcp_sock_close(struct tcp_sock *ts)
     sys_close(ts->fd); /* SO_LINGER applies here, as closesocket's does on Windows */
     pthread_mutex_destroy(&ts->ovl_lock);
     pthread_mutex_destroy(&ts->lock);
+    ts->magic = 0;
     free(ts);
 }
 
@@ -152,6 +156,8 @@ int tcp_refresh_state(struct tcp_sock *ts)
         next = TCP_ST_RELEASED;
     if (next != st && !atomic_compare_exchange_strong(&ts->state, &st, next))
         return st; /* another thread moved it; st holds the fresh value */
+    if (next == TCP_ST_CONNECTED && st == TCP_ST_CONNECTING)
+        tcp_mark_connected(ts);
     return next;
 }
 

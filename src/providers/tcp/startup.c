@@ -2,6 +2,7 @@
 /* WSPStartup / WSPCleanup: the start count, the upcall table and the proc
  * table.  After the last WSPCleanup every entry point answers WSAENETDOWN (C9)
  * until the next WSPStartup. */
+#include "common/ext.h"
 #include "common/spi_start.h"
 #include "tcp.h"
 
@@ -36,7 +37,10 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
                                                              LPWSPPROC_TABLE lpProcTable)
 {
     (void)lpProtocolInfo; /* each WSPSocket call brings its own catalog entry */
-    return spi_startup(&tcp_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
+    int err = spi_startup(&tcp_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
+    if (err == 0)
+        ext_startup(&tcp_upcalls); /* extension functions: last error, routine threads */
+    return err;
 }
 
 int WSPAPI tcp_WSPCleanup(LPINT lpErrno)

@@ -28,7 +28,10 @@ enum tcp_state {
     TCP_ST_RELEASED,   /* both FINs exchanged: the kernel released the connection */
 };
 
+#define TCP_SOCK_MAGIC 0x77737074u /* "tpsw": tcp_sock.magic while the socket lives */
+
 struct tcp_sock {
+    uint32_t magic; /* TCP_SOCK_MAGIC: tells a tcp handle from another provider's (extension.c) */
     int fd;
     int af;
     int type; /* SOCK_STREAM or SOCK_DGRAM */
@@ -58,7 +61,10 @@ struct tcp_sock {
     pthread_mutex_t ovl_lock; /* guards the queues and shut_pending */
     struct ovl_list ovl_q[2]; /* pending operations, TCP_OVL_SEND / TCP_OVL_RECV, FIFO */
     bool shut_pending;        /* SHUT_WR waits for the last queued send */
-    struct tcp_sock *next;    /* registry list (guarded by the registry mutex) */
+    /* Extension functions (extension.c). */
+    _Atomic uint64_t connected_ms; /* when the connection was made (SO_CONNECT_TIME), else 0 */
+    atomic_bool ext_accepting;     /* the accept socket of a pending AcceptEx */
+    struct tcp_sock *next;         /* registry list (guarded by the registry mutex) */
     struct tcp_sock *prev;
     WSAPROTOCOL_INFOW proto; /* the catalog entry this socket was created for */
 };
@@ -167,6 +173,13 @@ int tcp_events_ovl_watch(struct tcp_sock *ts);
 
 /* ---- ovl_submit.c, ovl_engine.c: overlapped I/O ---------------------------- */
 enum { TCP_OVL_SEND, TCP_OVL_RECV }; /* queue index and ovl_op kind */
+/* ovl_op kinds of the extension functions (extension.c): ConnectEx waits in
+ * the send queue, AcceptEx in the listener's receive queue. */
+enum { TCP_OVL_CONNECT = 2, TCP_OVL_ACCEPT = 3 };
+static inline int tcp_ovl_queue(int kind)
+{
+    return kind == TCP_OVL_CONNECT ? TCP_OVL_SEND : kind == TCP_OVL_ACCEPT ? TCP_OVL_RECV : kind;
+}
 
 /* WSPSend/SendTo and WSPRecv/RecvFrom with an lpOverlapped on an overlapped
  * socket: the whole call (return value and *lpErrno). */
@@ -191,6 +204,39 @@ void tcp_ovl_close(struct tcp_sock *ts);
 /* SIO_WSP_CANCEL_OVERLAPPED (a WSPIoctl handler). */
 int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
                      LPDWORD ret);
+
+/* ---- extension.c: Microsoft's extension functions (mswsock.h) ------------- */
+/* SIO_GET_EXTENSION_FUNCTION_POINTER (a WSPIoctl handler). */
+int tcp_ioctl_ext(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                  LPDWORD ret);
+/* One attempt at a ConnectEx / AcceptEx (tcp_ovl_try's contract; the
+ * watcher, events mutex and ts->ovl_lock held). */
+bool tcp_ext_try_connect(struct tcp_sock *ts, struct ovl_op *op, DWORD *err);
+bool tcp_ext_try_accept(struct tcp_sock *ts, struct ovl_op *op, DWORD *err);
+/* SO_CONNECT_TIME, SO_UPDATE_ACCEPT_CONTEXT, SO_UPDATE_CONNECT_CONTEXT:
+ * true when name is one of them, with *err the answer. */
+bool tcp_ext_getsockopt(struct tcp_sock *ts, int level, int name, char *optval, LPINT optlen,
+                        int *err);
+bool tcp_ext_setsockopt(struct tcp_sock *ts, int level, int name, const char *optval, int optlen,
+                        int *err);
+/* Before an ext operation's arg is freed: the accept socket of an AcceptEx
+ * is free for another. */
+void tcp_ext_release(struct ovl_op *op);
+/* The connection is made now (SO_CONNECT_TIME). */
+void tcp_mark_connected(struct tcp_sock *ts);
+/* tcp_lookup for a handle that may be another provider's: the context is
+ * read through umem and must carry TCP_SOCK_MAGIC. */
+struct tcp_sock *tcp_lookup_ours(SOCKET s, int *err);
+
+/* ---- events.c: for the extension functions ---------------------------------- */
+/* Have the watcher look at ts's queues now (re-arms the edge: readiness that
+ * is already there is reported). 0 or a WSAE* code. */
+int tcp_events_ovl_kick(struct tcp_sock *ts);
+/* The same with the events mutex already held (the watcher itself). */
+int tcp_events_ovl_kick_locked(struct tcp_sock *ts);
+/* ts's descriptor is about to be replaced (dup3): forget its epoll entry
+ * (events mutex held). */
+void tcp_events_fd_gone_locked(struct tcp_sock *ts);
 
 /* ---- options.c ----------------------------------------------------------- */
 /* Before bind(2): give the fd the kernel options that make Windows'
