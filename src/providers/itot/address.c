@@ -34,11 +34,10 @@ int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, L
     struct sockaddr_storage ss;
     socklen_t n = sizeof ss;
     pthread_mutex_lock(&s->lock);
-    if (!s->has_conn || s->conn.state == CONN_S_CR_SENT || s->conn.state == CONN_S_IDLE)
-        err = WSAENOTCONN;
-    else if (s->peer_len > 0)
+    bool connected = s->has_conn && s->conn.state != CONN_S_CR_SENT && s->conn.state != CONN_S_IDLE;
+    if (connected && s->peer_len > 0)
         ss = s->peer, n = s->peer_len;
-    else if (s->fd < 0 || sys_getpeername(s->fd, (struct sockaddr *)&ss, &n) != 0)
+    else if (!connected || s->fd < 0 || sys_getpeername(s->fd, (struct sockaddr *)&ss, &n) != 0)
         err = WSAENOTCONN;
     else
         s->peer = ss, s->peer_len = n; /* kept for after the TCP close */

@@ -8,6 +8,8 @@
 
 #include "wsp/itot.h"
 
+#define CONN_RX_RING 16384 /* the receive store's first size; it grows on demand */
+
 /* Class negotiation input/output octet 7 values (spec 3, 5). */
 #define CLASS_OPT_0 0x00
 #define CLASS_OPT_2 0x21 /* class 2, no explicit flow control */
@@ -43,7 +45,7 @@ int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg, u
     c->rx_limit = (size_t)c->cfg.max_tsdu + TPKT_MAX_LEN + 8;
     if (ring_init(&c->outq, (size_t)c->cfg.outq_cap + CONN_OUTQ_CTRL_RESERVE) != 0)
         return -1;
-    if (ring_init(&c->rx, 16 * 1024) != 0) {
+    if (ring_init(&c->rx, CONN_RX_RING) != 0) {
         ring_free(&c->outq);
         return -1;
     }

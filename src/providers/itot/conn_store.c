@@ -201,10 +201,8 @@ bool conn_check(const struct conn *c)
             return false;
         size_t len = rec_len_at(c, off);
         bool last_open = c->rx_open && off + REC_HDR + c->rx_open_len == c->rx.len;
-        if (last_open) {
-            off = c->rx.len;
-            break;
-        }
+        if (last_open)
+            break; /* the open record runs to the end */
         if (len > c->cfg.max_tsdu || off + REC_HDR + len > c->rx.len)
             return false;
         off += REC_HDR + len;

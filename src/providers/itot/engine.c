@@ -310,7 +310,7 @@ void itot_pull(struct itot_sock *s)
     }
     if (s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn))
         return;
-    size_t cap = 2u * TPKT_MAX_LEN;
+    size_t cap = (size_t)2 * TPKT_MAX_LEN;
     if (s->in_len >= cap)
         return;
     ssize_t n = sys_recv(s->fd, s->in + s->in_len, cap - s->in_len, MSG_DONTWAIT);

@@ -65,7 +65,7 @@ static int tcp_select_wait(struct pollfd *pfd, const unsigned char *sel_kind, in
         if (w != NULL && tcp_selwake_closing(w))
             return WSAEINTR;
         int ms = timeout != NULL ? tcp_select_ms_left(&deadline) : -1;
-        int rc = sys_poll(pfd, (nfds_t)(n + (w != NULL)), ms);
+        int rc = sys_poll(pfd, (nfds_t)n + (w != NULL), ms);
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc < 0)
