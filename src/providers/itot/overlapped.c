@@ -113,9 +113,16 @@ int itot_ovl_recv(struct itot_sock *s, LPWSABUF bufs, DWORD nbufs, LPDWORD lpN, 
             itot_pull(s);
             itot_apply(s);
         }
-        if (!ovl_list_empty(&s->ovl_rx)) {
-            ovl_list_push(&s->ovl_rx, op); /* behind the receives issued before */
-        } else if (s->has_conn && conn_rx_ready(&s->conn)) {
+        /* Behind the receives issued before, or nothing there yet: it waits
+         * (unless the connection's state answers now). */
+        bool behind = !ovl_list_empty(&s->ovl_rx);
+        bool ready = !behind && s->has_conn && conn_rx_ready(&s->conn);
+        if (!behind && !ready)
+            err = itot_recv_state(s);
+        if (!ready) {
+            if (err == 0)
+                ovl_list_push(&s->ovl_rx, op);
+        } else {
             DWORD got = 0, f = 0;
             bool was_full = false;
             err = itot_rx_take(s, op->bufs, op->nbufs, op_bytes(op), (flags & MSG_PEEK) != 0, lpN,
@@ -128,8 +135,6 @@ int itot_ovl_recv(struct itot_sock *s, LPWSABUF bufs, DWORD nbufs, LPDWORD lpN, 
                 itot_pull(s);
             if (err == 0 && conn_rx_ready(&s->conn))
                 itot_post_event(s, FD_READ, 0); /* more to read, as the plain recv */
-        } else if ((err = itot_recv_state(s)) == 0) {
-            ovl_list_push(&s->ovl_rx, op);
         }
     }
     if (err != 0)
