@@ -39,7 +39,9 @@ static int sys_libc_open(const char *path, int fl)
         .process_vm_writev = process_vm_writev, .sigaction = sigaction,                            \
     }
 
-#define SYS_PLAIN_FIELD(ret, name, params, args) ret(*name) params;
+/* X-macros: ret and params are a type and a parameter list, never expressions. */
+#define SYS_PLAIN_FIELD(ret, name, params, args)                                                   \
+    ret(*name) params; /* NOLINT(bugprone-macro-parentheses) */
 static const struct {
     SYS_CALLS(SYS_PLAIN_FIELD)
 } sys_libc = SYS_LIBC_INIT;
@@ -63,10 +65,13 @@ const char *sys_name(unsigned i)
 
 /* One branch per entry, generated: each cast is between function pointer
  * types, which C allows, and the exchange keeps the entry's own type. */
+/* NOLINTBEGIN(bugprone-macro-parentheses): ret and params are a type and a
+ * parameter list. */
 #define SYS_SWAP(ret, name, params, args)                                                          \
     if (strcmp(n, #name) == 0)                                                                     \
         return (sys_fn)atomic_exchange(&sys_table.name,                                            \
                                        fn != NULL ? (ret(*) params)fn : sys_libc.name);
+/* NOLINTEND(bugprone-macro-parentheses) */
 sys_fn sys_override(const char *n, sys_fn fn)
 {
     SYS_CALLS(SYS_SWAP)

@@ -131,7 +131,7 @@ WSP_EXPORT BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped)
     DWORD ret = 0;
     int err = 0;
     int rc = api_procs(&a)->lpWSPIoctl(s, SIO_WSP_CANCEL_OVERLAPPED, &lpOverlapped,
-                                       sizeof lpOverlapped, NULL, 0, &ret, NULL, NULL, &tid, &err);
+                                       sizeof(LPOVERLAPPED), NULL, 0, &ret, NULL, NULL, &tid, &err);
     if (rc != SOCKET_ERROR)
         err = 0;
     else if (err == WSP_ERROR_NOT_FOUND || err == 0)

@@ -20,6 +20,7 @@
 #include "wstr.h"
 
 #define RSV_NAME_MAX 1100 /* NI_MAXHOST and then some, in UTF-8 bytes or UTF-16 units */
+#define RSV_NAME_BUF 3300 /* RSV_NAME_MAX UTF-16 units as UTF-8: up to 3 bytes each */
 
 /* The three result layouts share their first seven members. */
 struct rsv_head {
@@ -177,8 +178,8 @@ static int rsv_names(const void *node, const void *serv, int wide, char *nbuf, c
         *out[i] = NULL;
         if (in[i] == NULL)
             continue;
-        int err = wide ? ustr_in_w(buf[i], RSV_NAME_MAX * 3, in[i])
-                       : ustr_in(buf[i], RSV_NAME_MAX * 3, in[i]);
+        int err =
+            wide ? ustr_in_w(buf[i], RSV_NAME_BUF, in[i]) : ustr_in(buf[i], RSV_NAME_BUF, in[i]);
         if (err != 0)
             return err;
         *out[i] = buf[i];
@@ -213,7 +214,7 @@ static int rsv_entry(const void *node, const void *serv, const void *hints,
 {
     if (!su_running())
         return WSANOTINITIALISED;
-    char nbuf[RSV_NAME_MAX * 3], sbuf[RSV_NAME_MAX * 3];
+    char nbuf[RSV_NAME_BUF], sbuf[RSV_NAME_BUF];
     const char *n, *s;
     int err = rsv_names(node, serv, k->wide, nbuf, sbuf, &n, &s);
     if (err != 0)

@@ -105,7 +105,7 @@ void cat_sync_locked(const struct crec *r, size_t n)
         e->mark = 0;
     for (struct cat_provider *p = cat_prov_head; p; p = p->next)
         p->mark = 0;
-    struct cat_entry **order = calloc(total ? total : 1, sizeof *order);
+    struct cat_entry **order = calloc(total ? total : 1, sizeof(struct cat_entry *));
     if (order == NULL)
         return;
     size_t placed = 0;

@@ -277,7 +277,7 @@ static int crec_member(const struct jsn_doc *d, const struct crec_field *f,
     case CK_U32:
         return crec_number(v, f, pi, err);
     case CK_GUID:
-        if (crec_guid_parse(s, &pi->ProviderId) != 0)
+        if (s == NULL || crec_guid_parse(s, &pi->ProviderId) != 0)
             return crec_fail(err, v->line, "\"provider_id\": a GUID {8-4-4-4-12} expected");
         return 0;
     case CK_PATH:

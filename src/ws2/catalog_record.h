@@ -13,7 +13,7 @@
 #include <wsp/ws2spi.h>
 
 /* Bounds: a larger file or more entries are refused, not read. */
-#define CREC_MAX_FILE (1024 * 1024)
+#define CREC_MAX_FILE 1048576 /* 1 MiB */
 #define CREC_MAX_ENTRIES 1024
 #define CREC_MAX_PATH 4096
 

@@ -205,7 +205,7 @@ void dbg_put_str(struct dbg_line *l, const char *key, const char *s)
     char out[DBG_STR_MAX + 4];
     size_t n = 0;
     for (; s[n] != '\0' && n < DBG_STR_MAX; n++)
-        out[n] = s[n] > 0x20 && s[n] < 0x7f ? s[n] : '?';
+        out[n] = (char)(s[n] > 0x20 && s[n] < 0x7f ? s[n] : '?');
     if (s[n] != '\0')
         out[n++] = '.', out[n++] = '.', out[n++] = '.';
     out[n] = '\0';

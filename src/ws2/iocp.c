@@ -167,7 +167,7 @@ static int iocp_grow_locked(struct iocp_port *p)
     OVERLAPPED_ENTRY *nq = ncap > p->cap ? malloc(ncap * sizeof *nq) : NULL;
     if (nq == NULL)
         return ERROR_NOT_ENOUGH_MEMORY;
-    for (uint32_t i = 0; i < p->count; i++)
+    for (uint32_t i = 0; i < p->count && p->cap > 0; i++) /* count <= cap always */
         nq[i] = p->q[(p->head + i) % p->cap];
     free(p->q);
     p->q = nq;

@@ -50,6 +50,7 @@ static int jsn_grow(void **buf, size_t *cap, size_t need, size_t elem)
 static int jsn_node_new(struct jsn_parser *ps, enum jsn_type t, size_t *idx)
 {
     struct jsn_doc *d = ps->d;
+    *idx = 0;
     if (jsn_grow((void **)&d->nodes, &d->capnodes, d->nnodes + 1, sizeof *d->nodes) != 0)
         return jsn_fail(ps, "out of memory");
     *idx = d->nnodes++;
@@ -90,6 +91,7 @@ static int jsn_literal(struct jsn_parser *ps, const char *word)
 
 static int jsn_hex4(struct jsn_parser *ps, unsigned *out)
 {
+    *out = 0;
     if (ps->end - ps->p < 4)
         return jsn_fail(ps, "truncated \\u escape");
     unsigned v = 0;
@@ -291,7 +293,7 @@ static int jsn_container(struct jsn_parser *ps, size_t idx, int depth, unsigned 
     }
     size_t last = 0;
     for (;;) {
-        size_t key = 0, val;
+        size_t key = 0, val = 0;
         jsn_skip_ws(ps);
         if (object) {
             if (ps->p >= ps->end || *ps->p != '"')

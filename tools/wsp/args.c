@@ -160,7 +160,7 @@ int args_tsap(const char *option, const char *text, struct args_data *out)
         memcpy(v, text, n);
     }
     args_data_free(out);
-    out->buf = malloc(n);
+    out->buf = malloc(n > 0 ? n : 1); /* n is 1..32 here */
     if (out->buf == NULL) {
         report_error("out of memory");
         return -1;

@@ -56,6 +56,10 @@ int catalog_read_all(WSAPROTOCOL_INFOW **out)
         free(infos);
         return -1;
     }
+    if (n > 0 && infos == NULL) { /* entries reported into no buffer: not a catalog */
+        report_error("catalog: WSCEnumProtocols reported %d entries without a buffer", n);
+        return -1;
+    }
     *out = infos;
     return n;
 }

@@ -158,7 +158,8 @@ static void cf_row_json(const struct cf_run *run, const char *id, const struct c
 int cf_report(const struct cf_run *run, bool json)
 {
     unsigned passed = 0, failed = 0, na = 0;
-    char failed_ids[CF_CLAUSES * 5] = "";
+    char failed_ids[CF_CLAUSES * 5] = ""; /* "C10 " per clause at most */
+    size_t ids_len = 0;
     if (json) {
         printf("{\"module\": ");
         cf_json_string(run->module);
@@ -181,8 +182,10 @@ int cf_report(const struct cf_run *run, bool json)
         na += row.status == CONF_NA;
         if (row.status == CONF_FAIL) {
             failed++;
-            strcat(failed_ids, failed_ids[0] ? " " : "");
-            strcat(failed_ids, cf_clause_ids[c]);
+            int k = snprintf(failed_ids + ids_len, sizeof failed_ids - ids_len, "%s%s",
+                             ids_len ? " " : "", cf_clause_ids[c]);
+            if (k > 0 && (size_t)k < sizeof failed_ids - ids_len)
+                ids_len += (size_t)k;
         }
     }
     if (json) {

@@ -5,10 +5,16 @@
  * accepts TCP connections for listeners, reads TCP into the state machine,
  * flushes output queues (so a DR queued by a non-blocking SendDisconnect goes
  * out after every DT before it, D5/C11), closes TCP when a release is done and
- * runs the CR/DC timers. */
+ * runs the CR/DC timers.
+ *
+ * A wake-up costs what its own events cost, not a walk over every socket:
+ * timers sit in a heap only the engine thread touches (timer_heap.c), and a
+ * socket whose TCP was closed is put on a reap list by the closer, so idle
+ * sockets are never looked at. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +37,19 @@ static struct {
     atomic_bool stop;
     struct itot_sock *reg_head;
     struct itot_sock *kick_head;
+    struct itot_sock *reap_head; /* registered sockets whose TCP was closed */
+    /* Engine thread only (and itot_engine_stop / the fork child, when no
+     * engine thread runs): the registered sockets' timers. */
+    struct timer_heap timers;
+    /* Memory for the heap ran out once: from then on timers are also found
+     * by a scan of the registry, as a fallback that cannot lose one. */
+    bool timers_scan;
 } eng = {.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .evfd = -1};
 
+static _Thread_local bool eng_on_engine_thread;
+
 static void *engine_main(void *arg);
+static void timer_refresh(struct itot_sock *s);
 
 static uint32_t interest(const struct itot_sock *s)
 {
@@ -86,9 +102,8 @@ static void engine_signal_locked(void)
  * descriptor.  Only the kick that links s signals: while s is linked, the
  * engine has a wake-up pending that will find it (it clears `kicked` before it
  * services s, and the kicker's change, made under s's lock, is then seen). */
-static void kick(struct itot_sock *s)
+static void kick_locked(struct itot_sock *s)
 {
-    pthread_mutex_lock(&eng.lock);
     if (!s->kicked && eng.started) {
         s->kicked = true;
         itot_sock_ref(s);
@@ -96,6 +111,12 @@ static void kick(struct itot_sock *s)
         eng.kick_head = s;
         engine_signal_locked();
     }
+}
+
+static void kick(struct itot_sock *s)
+{
+    pthread_mutex_lock(&eng.lock);
+    kick_locked(s);
     pthread_mutex_unlock(&eng.lock);
 }
 
@@ -141,6 +162,10 @@ int itot_engine_add(struct itot_sock *s)
             if (eng.reg_head)
                 eng.reg_head->reg_prev = s;
             eng.reg_head = s;
+            /* A timer is filed by the engine thread: have it look at s even
+             * if its TCP stays silent (the engine files its own additions). */
+            if (atomic_load(&s->deadline_ms) != 0 && !eng_on_engine_thread)
+                kick_locked(s);
         }
     }
     pthread_mutex_unlock(&eng.lock);
@@ -167,11 +192,15 @@ static uint64_t sock_deadline(const struct itot_sock *s)
     return s->has_conn ? s->conn.deadline_ms : 0;
 }
 
-/* A listener's interest and timer after its pending set changed (lock held). */
+/* A listener's interest and timer after its pending set changed (lock held).
+ * Off the engine thread a new deadline needs the engine to file it. */
 static void listen_refresh(struct itot_sock *l)
 {
     update_interest(l);
-    atomic_store(&l->deadline_ms, sock_deadline(l));
+    uint64_t d = sock_deadline(l);
+    atomic_store(&l->deadline_ms, d);
+    if (!eng_on_engine_thread && l->registered && d != atomic_load(&l->timer_filed_ms))
+        kick(l);
 }
 
 void itot_engine_update(struct itot_sock *s)
@@ -183,7 +212,7 @@ void itot_engine_update(struct itot_sock *s)
     uint64_t old = atomic_exchange(&s->deadline_ms, d);
     bool needs = s->fd < 0 || s->closing ||
                  (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut))) ||
-                 d != old;
+                 d != old || d != atomic_load(&s->timer_filed_ms);
     if (needs)
         kick(s);
 }
@@ -203,6 +232,15 @@ static void close_tcp(struct itot_sock *s)
     sys_close(fd);
     s->ep_events = 0;
     atomic_store(&s->fd_closed, true);
+    /* The engine drops the registration (registry lock after the socket's). */
+    pthread_mutex_lock(&eng.lock);
+    if (s->registered && !s->reap_linked && eng.started) {
+        s->reap_linked = true;
+        s->reap_next = eng.reap_head;
+        eng.reap_head = s;
+        engine_signal_locked();
+    }
+    pthread_mutex_unlock(&eng.lock);
 }
 
 void itot_engine_replace_fd(struct itot_sock *s, int fd)
@@ -454,6 +492,7 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
             itot_sock_unref(c);
             break;
         }
+        timer_refresh(c); /* the CR wait, filed by us: this is the engine thread */
         itot_listen_admit(l, c, now, ev);
         itot_sock_unref(c); /* the engine's reference keeps it */
     }
@@ -476,6 +515,7 @@ static void service(struct itot_sock *s, uint32_t events)
             accept_pending(s, now, &ev);
         }
         atomic_store(&s->deadline_ms, sock_deadline(s));
+        timer_refresh(s);
         pthread_mutex_unlock(&s->lock);
         itot_listen_evict(&ev);
         return;
@@ -503,12 +543,47 @@ static void service(struct itot_sock *s, uint32_t events)
     }
     update_interest(s);
     atomic_store(&s->deadline_ms, s->has_conn ? s->conn.deadline_ms : 0);
+    timer_refresh(s);
     pthread_mutex_unlock(&s->lock);
 }
 
-static int next_timeout_ms(void)
+#define SOCK_OF_TIMER(e)                                                                           \
+    ((struct itot_sock *)(void *)((char *)(e)-offsetof(struct itot_sock, timer)))
+
+/* File s's current deadline (engine thread). A registered socket with a
+ * deadline is in the heap under that deadline; any other is not. */
+static void timer_refresh(struct itot_sock *s)
 {
-    uint64_t now = itot_now_ms(), min = 0;
+    uint64_t d = s->registered ? atomic_load(&s->deadline_ms) : 0;
+    if (d == 0) {
+        timer_heap_remove(&eng.timers, &s->timer);
+    } else if (timer_heap_set(&eng.timers, &s->timer, d) != 0) {
+        eng.timers_scan = true; /* out of memory: the scan finds it */
+        d = 0;
+    }
+    atomic_store(&s->timer_filed_ms, d);
+}
+
+/* The heap's top, after re-filing entries whose socket moved its deadline
+ * without the engine hearing of it (e.g. a listener changed by an API call
+ * that kicked it, before the kick was serviced). */
+static struct timer_entry *timer_next(void)
+{
+    struct timer_entry *t;
+    while ((t = timer_heap_top(&eng.timers)) != NULL) {
+        struct itot_sock *s = SOCK_OF_TIMER(t);
+        if (atomic_load(&s->deadline_ms) == t->at)
+            return t;
+        timer_refresh(s);
+    }
+    return NULL;
+}
+
+/* The earliest deadline by walking the registry: only once the heap could
+ * not grow (timers_scan). */
+static uint64_t scan_next_deadline(void)
+{
+    uint64_t min = 0;
     pthread_mutex_lock(&eng.lock);
     for (struct itot_sock *s = eng.reg_head; s; s = s->reg_next) {
         uint64_t d = atomic_load(&s->deadline_ms);
@@ -516,36 +591,68 @@ static int next_timeout_ms(void)
             min = d;
     }
     pthread_mutex_unlock(&eng.lock);
+    return min;
+}
+
+static int next_timeout_ms(void)
+{
+    uint64_t now = itot_now_ms();
+    struct timer_entry *t = timer_next();
+    uint64_t min = t != NULL ? t->at : 0;
+    if (eng.timers_scan) {
+        uint64_t m = scan_next_deadline();
+        if (m && (min == 0 || m < min))
+            min = m;
+    }
     if (min == 0)
         return -1;
     return min <= now ? 0 : (int)(min - now > 60000 ? 60000 : min - now);
 }
 
-/* Sockets whose timer expired or whose TCP is closed, with a reference each. */
-static int collect(struct itot_sock **out, int max, bool reap)
+/* Sockets whose timer expired, with a reference each (at most max). */
+static int collect_expired(struct itot_sock **out, int max)
 {
     uint64_t now = itot_now_ms();
     int n = 0;
-    pthread_mutex_lock(&eng.lock);
-    for (struct itot_sock *s = eng.reg_head, *next; s && n < max; s = next) {
-        next = s->reg_next;
-        if (reap) {
-            if (!atomic_load(&s->fd_closed))
-                continue;
-            if (s->reg_prev)
-                s->reg_prev->reg_next = s->reg_next;
-            else
-                eng.reg_head = s->reg_next;
-            if (s->reg_next)
-                s->reg_next->reg_prev = s->reg_prev;
-            out[n++] = s; /* the registration's reference moves to the caller */
-        } else {
+    struct timer_entry *t;
+    while (n < max && (t = timer_next()) != NULL && t->at <= now) {
+        struct itot_sock *s = SOCK_OF_TIMER(t);
+        timer_heap_remove(&eng.timers, t); /* service files it again */
+        atomic_store(&s->timer_filed_ms, 0);
+        itot_sock_ref(s);
+        out[n++] = s;
+    }
+    if (eng.timers_scan && n < max) {
+        pthread_mutex_lock(&eng.lock);
+        for (struct itot_sock *s = eng.reg_head; s && n < max; s = s->reg_next) {
             uint64_t d = atomic_load(&s->deadline_ms);
-            if (d && d <= now) {
+            if (d && d <= now && !timer_heap_has(&s->timer)) {
                 itot_sock_ref(s);
                 out[n++] = s;
             }
         }
+        pthread_mutex_unlock(&eng.lock);
+    }
+    return n;
+}
+
+/* Registered sockets whose TCP was closed, off the registry; the
+ * registration's reference moves to the caller (at most max). */
+static int collect_reaped(struct itot_sock **out, int max)
+{
+    int n = 0;
+    pthread_mutex_lock(&eng.lock);
+    while (n < max && eng.reap_head != NULL) {
+        struct itot_sock *s = eng.reap_head;
+        eng.reap_head = s->reap_next;
+        s->reap_linked = false;
+        if (s->reg_prev)
+            s->reg_prev->reg_next = s->reg_next;
+        else
+            eng.reg_head = s->reg_next;
+        if (s->reg_next)
+            s->reg_next->reg_prev = s->reg_prev;
+        out[n++] = s;
     }
     pthread_mutex_unlock(&eng.lock);
     return n;
@@ -556,6 +663,7 @@ static void *engine_main(void *arg)
     (void)arg;
     struct epoll_event evs[ENG_BATCH];
     struct itot_sock *batch[ENG_BATCH];
+    eng_on_engine_thread = true;
     while (!atomic_load(&eng.stop)) {
         int n = sys_epoll_wait(eng.ep, evs, ENG_BATCH, next_timeout_ms());
         for (int i = 0; i < n; i++) {
@@ -583,17 +691,19 @@ static void *engine_main(void *arg)
             itot_sock_unref(k);
             k = next;
         }
-        int m = collect(batch, ENG_BATCH, false);
+        int m = collect_expired(batch, ENG_BATCH);
         for (int i = 0; i < m; i++) {
             service(batch[i], 0);
             itot_sock_unref(batch[i]);
         }
-        m = collect(batch, ENG_BATCH, true);
-        for (int i = 0; i < m; i++) {
-            pthread_mutex_lock(&batch[i]->lock);
-            batch[i]->registered = false;
-            pthread_mutex_unlock(&batch[i]->lock);
-            itot_sock_unref(batch[i]);
+        while ((m = collect_reaped(batch, ENG_BATCH)) > 0) {
+            for (int i = 0; i < m; i++) {
+                pthread_mutex_lock(&batch[i]->lock);
+                batch[i]->registered = false;
+                timer_refresh(batch[i]); /* out of the heap */
+                pthread_mutex_unlock(&batch[i]->lock);
+                itot_sock_unref(batch[i]);
+            }
         }
     }
     return NULL;
@@ -612,7 +722,14 @@ void itot_engine_stop(void)
     pthread_mutex_unlock(&eng.lock);
     pthread_join(t, NULL);
 
+    /* No engine thread now: its timers and reap list are ours to drop (every
+     * socket on them is on the registry, whose references go below). */
+    timer_heap_clear(&eng.timers);
+    eng.timers_scan = false;
     pthread_mutex_lock(&eng.lock);
+    for (struct itot_sock *r = eng.reap_head; r != NULL; r = r->reap_next)
+        r->reap_linked = false;
+    eng.reap_head = NULL;
     struct itot_sock *reg = eng.reg_head, *kicks = eng.kick_head;
     eng.reg_head = eng.kick_head = NULL;
     eng.started = false;
@@ -682,6 +799,9 @@ void itot_engine_atfork_child(void)
         itot_sock_orphan_fd(s);
     }
     eng.reg_head = NULL;
-    eng.kick_head = NULL; /* the kicked sockets are on the registry too */
+    eng.kick_head = NULL;            /* the kicked sockets are on the registry too */
+    eng.reap_head = NULL;            /* so are these */
+    timer_heap_abandon(&eng.timers); /* the parent's engine filed them */
+    eng.timers_scan = false;
     pthread_mutex_unlock(&eng.lock);
 }

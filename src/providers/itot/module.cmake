@@ -5,6 +5,7 @@ add_library(wsp_itot MODULE
   ${CMAKE_CURRENT_LIST_DIR}/startup.c
   ${CMAKE_CURRENT_LIST_DIR}/sock.c
   ${CMAKE_CURRENT_LIST_DIR}/engine.c
+  ${CMAKE_CURRENT_LIST_DIR}/timer_heap.c
   ${CMAKE_CURRENT_LIST_DIR}/listen.c
   ${CMAKE_CURRENT_LIST_DIR}/connect.c
   ${CMAKE_CURRENT_LIST_DIR}/fallback.c

@@ -25,6 +25,7 @@
 #include "common/spi_procs.h"
 
 #include "conn.h"
+#include "timer_heap.h"
 
 enum itot_kind {
     ITOT_K_NEW,    /* created (maybe bound) */
@@ -120,7 +121,15 @@ struct itot_sock {
     bool kicked;
     struct itot_sock *kick_next;
     struct itot_sock *reg_next, *reg_prev;
-    _Atomic uint64_t deadline_ms; /* copy of conn.deadline_ms for the engine's timer scan */
+    struct itot_sock *reap_next;  /* on the engine's reap list (registry lock) */
+    bool reap_linked;             /* (registry lock) */
+    _Atomic uint64_t deadline_ms; /* the socket's next timer (conn.deadline_ms or a listener's) */
+    /* The engine's filing of that timer: its heap entry (engine thread only)
+     * and, for other threads to compare with, the deadline it is filed under
+     * (0: none); a thread that changes deadline_ms kicks the engine when the
+     * two differ, and the engine files the new one. */
+    struct timer_entry timer;
+    _Atomic uint64_t timer_filed_ms;
 
     WSAPROTOCOL_INFOW proto;
 };

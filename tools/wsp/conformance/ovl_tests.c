@@ -19,9 +19,9 @@
 #define LV (CTX->lv)
 #define OV (CTX->lv->ovl)
 
-#define OVL_WAIT_MS 10000     /* far above any completion on loopback */
-#define OVL_CHUNK (64 * 1024) /* one overlapped send */
-#define OVL_CHUNKS 16         /* 1 MiB in all: more than the buffers hold */
+#define OVL_WAIT_MS 10000 /* far above any completion on loopback */
+#define OVL_CHUNK 65536   /* one overlapped send */
+#define OVL_CHUNKS 16     /* 1 MiB in all: more than the buffers hold */
 #define OVL_WAIT_IO_COMPLETION 0xC0u
 
 static void ovl_pair(const struct conf_ctx *c, SOCKET *a, SOCKET *b)
@@ -73,7 +73,9 @@ void sd_c11_ovl_queued_sends(void **state)
     LV->setsockopt(b, SOL_SOCKET, SO_RCVBUF, &small, sizeof small, &err);
     unsigned char *data = malloc((size_t)OVL_CHUNK * OVL_CHUNKS);
     conf_assert_true(data != NULL);
-    for (size_t i = 0; i < (size_t)OVL_CHUNK * OVL_CHUNKS; i++)
+    if (data == NULL)
+        return;
+    for (size_t i = 0; i < (size_t)OVL_CHUNK * (size_t)OVL_CHUNKS; i++)
         data[i] = (unsigned char)(i % 251);
     WSAOVERLAPPED ov[OVL_CHUNKS];
     WSABUF buf[OVL_CHUNKS];
