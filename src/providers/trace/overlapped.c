@@ -33,6 +33,7 @@
  * Steady state allocates nothing: the kit recycles its records without a
  * lock, a socket keeps its own spare trace_ovl records (two of them inside
  * the socket), and the only lock is the socket's. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,13 +42,9 @@
 
 static void trace_ovl_log(const struct trace_ovl *t, DWORD err, DWORD bytes)
 {
-    char call[48];
     /* the application's operation, completed: "WSPRecv(completed)" */
-    size_t n = strlen(t->call);
-    if (n > sizeof call - sizeof "(completed)")
-        n = sizeof call - sizeof "(completed)";
-    memcpy(call, t->call, n);
-    memcpy(call + n, "(completed)", sizeof "(completed)");
+    char call[48];
+    snprintf(call, sizeof call, "%s(completed)", t->call);
     struct trace_rec r = {call, t->ts->self, err == 0 ? 0 : SOCKET_ERROR, (int)err, bytes, -1};
     trace_log(&r);
 }
@@ -239,8 +236,10 @@ static int trace_lower_cancel(struct trace_sock *ts, LPWSAOVERLAPPED lower, LPIN
 {
     DWORD ret = 0;
     WSATHREADID none = {0};
-    return ts->next->procs.lpWSPIoctl(ts->lower, SIO_WSP_CANCEL_OVERLAPPED, &lower, sizeof lower,
-                                      NULL, 0, &ret, NULL, NULL, &none, err);
+    /* the input is the pointer itself (ws2spi.h): its size, not the struct's */
+    return ts->next->procs.lpWSPIoctl(ts->lower, SIO_WSP_CANCEL_OVERLAPPED, &lower,
+                                      sizeof(LPWSAOVERLAPPED), NULL, 0, &ret, NULL, NULL, &none,
+                                      err);
 }
 
 int trace_ovl_cancel(struct trace_sock *ts, const void *in, DWORD cb_in, LPINT lpErrno)
