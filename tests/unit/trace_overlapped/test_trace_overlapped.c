@@ -78,11 +78,17 @@ static int case_teardown(void **state)
     return 0;
 }
 
-static SOCKET sock_on(const WSAPROTOCOL_INFOW *pi)
+static DWORD layered_flags = WSA_FLAG_OVERLAPPED; /* of the next layered client */
+
+static SOCKET sock_with(const WSAPROTOCOL_INFOW *pi, DWORD flags)
 {
     WSAPROTOCOL_INFOW copy = *pi;
-    return WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &copy, 0,
-                      WSA_FLAG_OVERLAPPED);
+    return WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &copy, 0, flags);
+}
+
+static SOCKET sock_on(const WSAPROTOCOL_INFOW *pi)
+{
+    return sock_with(pi, WSA_FLAG_OVERLAPPED);
 }
 
 static bool ready(SOCKET s, bool write, unsigned ms)
@@ -108,7 +114,35 @@ static void pair(const struct chain_case *cc, SOCKET *c, SOCKET *a)
     assert_int_equal(wsp_bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
     assert_int_equal(wsp_listen(l, 1), 0);
     assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&sa, &len), 0);
-    *c = sock_on(cc->layered);
+    *c = sock_with(cc->layered, layered_flags);
+    layered_flags = WSA_FLAG_OVERLAPPED;
+    assert_true(*c != INVALID_SOCKET);
+    wsp_u_long on = 1, off = 0;
+    assert_int_equal(ioctlsocket(*c, WSP_FIONBIO, &on), 0);
+    if (wsp_connect(*c, (struct sockaddr *)&sa, sizeof sa) != 0)
+        assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
+    assert_true(ready(l, false, WAIT_MS));
+    *a = wsp_accept(l, NULL, NULL);
+    assert_true(*a != INVALID_SOCKET);
+    assert_true(ready(*c, true, WAIT_MS));
+    assert_int_equal(ioctlsocket(*c, WSP_FIONBIO, &off), 0);
+    assert_int_equal(closesocket(l), 0);
+}
+
+/* The other way round: *a is the layered socket WSPAccept made (through
+ * trace), *c the base provider's client. */
+static void pair_accepted(const struct chain_case *cc, SOCKET *a, SOCKET *c)
+{
+    WSAPROTOCOL_INFOW base;
+    assert_int_equal(chains_find_entry(cc->base, &base), 0);
+    SOCKET l = sock_on(cc->layered);
+    assert_true(l != INVALID_SOCKET);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = wsp_htonl(INADDR_LOOPBACK)};
+    int len = sizeof sa;
+    assert_int_equal(wsp_bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(wsp_listen(l, 1), 0);
+    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&sa, &len), 0);
+    *c = sock_on(&base);
     assert_true(*c != INVALID_SOCKET);
     wsp_u_long on = 1, off = 0;
     assert_int_equal(ioctlsocket(*c, WSP_FIONBIO, &on), 0);
@@ -255,6 +289,34 @@ static void port_on_layered_socket(void **state)
     assert_true(CloseHandle(port));
 }
 
+/* An accepted layered socket (overlapped, as accept()'s are on Windows):
+ * its operations reach the port associated with it too. */
+static void port_on_accepted_layered_socket(void **state)
+{
+    const struct chain_case *cc = *state;
+    SOCKET a, c;
+    pair_accepted(cc, &a, &c);
+    HANDLE port = port_for(a, 0xacc);
+    WSAOVERLAPPED ro;
+    memset(&ro, 0, sizeof ro);
+    char in[16];
+    WSABUF ib = {sizeof in, in};
+    DWORD fl = 0, n = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    pending(WSARecv(a, &ib, 1, NULL, &fl, &ro, NULL));
+    assert_int_equal(wsp_send(c, "accepted", 8, 0), 8);
+    assert_true(GetQueuedCompletionStatus(port, &n, &key, &got, WAIT_MS));
+    assert_ptr_equal(got, &ro);
+    assert_int_equal(key, 0xacc);
+    assert_int_equal(n, 8);
+    assert_memory_equal(in, "accepted", 8);
+    port_empty(port);
+    assert_int_equal(closesocket(a), 0);
+    assert_int_equal(closesocket(c), 0);
+    assert_true(CloseHandle(port));
+}
+
 /* Many overlapped round trips, a thread taking the packets from the port
  * while this one issues: every operation gives exactly one packet. */
 struct reaper {
@@ -328,6 +390,41 @@ static void port_many_operations_once_each(void **state)
     assert_int_equal(r.bytes, 2ull * ROUNDS * sizeof out);
     port_empty(port);
     assert_int_equal(closesocket(c), 0);
+    assert_int_equal(closesocket(a), 0);
+    assert_true(CloseHandle(port));
+}
+
+/* A layered socket made without WSA_FLAG_OVERLAPPED ignores lpOverlapped
+ * (WSASend, WSARecv pages): the calls are plain ones, nothing is reported
+ * (the WSAOVERLAPPED is left alone, no packet), and closesocket does not
+ * wait for a completion that will never come. */
+static void non_overlapped_socket_ignores_ov(void **state)
+{
+    const struct chain_case *cc = *state;
+    SOCKET c, a;
+    layered_flags = 0;
+    pair(cc, &c, &a);
+    HANDLE port = port_for(c, 5);
+    WSAOVERLAPPED so;
+    memset(&so, 0, sizeof so);
+    so.Internal = 0x5a5a;
+    char out[] = "plain";
+    WSABUF ob = {5, out};
+    DWORD n = 0;
+    assert_int_equal(WSASend(c, &ob, 1, &n, 0, &so, NULL), 0);
+    assert_int_equal(n, 5);
+    char in[8];
+    assert_true(ready(a, false, WAIT_MS));
+    assert_int_equal(wsp_recv(a, in, sizeof in, 0), 5);
+    assert_int_equal(wsp_send(a, "back", 4, 0), 4);
+    WSABUF ib = {sizeof in, in};
+    DWORD fl = 0;
+    assert_int_equal(WSARecv(c, &ib, 1, &n, &fl, &so, NULL), 0); /* blocks: a plain call */
+    assert_int_equal(n, 4);
+    assert_int_equal(so.Internal, 0x5a5a);
+    port_empty(port);
+    assert_int_equal(closesocket(c), 0);
+    port_empty(port);
     assert_int_equal(closesocket(a), 0);
     assert_true(CloseHandle(port));
 }
@@ -569,7 +666,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(event_send_recv),
         BOTH(port_on_layered_socket),
+        BOTH(port_on_accepted_layered_socket),
         BOTH(port_many_operations_once_each),
+        BOTH(non_overlapped_socket_ignores_ov),
         BOTH(routine_runs_in_alertable_wait),
         BOTH(senddisconnect_after_queued_sends),
         BOTH(close_aborts_through_port),
