@@ -15,11 +15,13 @@
 
 static const WSATHREADID trace_no_thread; /* the API's for a call without a routine */
 
-/* Our context, or return SOCKET_ERROR (WSAENOTSOCK) from the calling proc. */
+/* Our context, or return SOCKET_ERROR (WSAENOTSOCK) from the calling proc.
+ * NOLINTBEGIN(bugprone-macro-parentheses): ts names the variable declared. */
 #define TRACE_LOWER(call, s, ts)                                                                   \
     struct trace_sock *ts = trace_sock_of(s, lpErrno);                                             \
     if (ts == NULL)                                                                                \
     return trace_done(call, s, SOCKET_ERROR, lpErrno)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static int trace_io_done(const char *call, SOCKET s, int rc, LPINT lpErrno, const DWORD *n)
 {

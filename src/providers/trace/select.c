@@ -15,7 +15,7 @@ static int trace_set_down(wsp_fd_set *set, SOCKET *ours, const struct trace_next
     if (set == NULL)
         return 0;
     for (u_int i = 0; i < set->fd_count && i < WSP_FD_SETSIZE; i++) {
-        int err;
+        int err = WSAENOTSOCK;
         struct trace_sock *ts = trace_sock_of(set->fd_array[i], &err);
         if (ts == NULL)
             return err;
