@@ -3,14 +3,25 @@
  * next provider's socket, record it. Nothing is changed on the way, so the
  * next provider's answer (result, error, bytes, disconnect data) is what the
  * application gets. A pointer argument is caller memory the next provider
- * checks; we read a length back only after the call succeeded with it. */
+ * checks; we read a length back only after the call succeeded with it.
+ *
+ * Overlapped calls on a socket whose lower socket is on our port (via_port)
+ * are the exception: the next provider gets our WSAOVERLAPPED and no
+ * completion routine, and the layer completes the application's
+ * (overlapped.c). Each call below says how it is issued down (trace_issue_*),
+ * with every other argument unchanged. */
+#include "common/ovl.h"
 #include "trace.h"
 
-/* Our context, or return SOCKET_ERROR (WSAENOTSOCK) from the calling proc. */
+static const WSATHREADID trace_no_thread; /* the API's for a call without a routine */
+
+/* Our context, or return SOCKET_ERROR (WSAENOTSOCK) from the calling proc.
+ * NOLINTBEGIN(bugprone-macro-parentheses): ts names the variable declared. */
 #define TRACE_LOWER(call, s, ts)                                                                   \
     struct trace_sock *ts = trace_sock_of(s, lpErrno);                                             \
     if (ts == NULL)                                                                                \
     return trace_done(call, s, SOCKET_ERROR, lpErrno)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static int trace_io_done(const char *call, SOCKET s, int rc, LPINT lpErrno, const DWORD *n)
 {
@@ -58,10 +69,40 @@ static SOCKET WSPAPI trace_WSPJoinLeaf(SOCKET s, const struct sockaddr *name, in
         if (lower == ts->lower)
             r = s;
         else if (lower != INVALID_SOCKET)
-            r = trace_sock_wrap(ts->next, lower, lpErrno);
+            r = trace_sock_wrap(ts->next, lower, ts->overlapped, lpErrno);
     }
     trace_done("WSPJoinLeaf", s, r == INVALID_SOCKET ? SOCKET_ERROR : 0, lpErrno);
     return r;
+}
+
+/* Is this call one of ours to keep (overlapped.c)? On a socket made without
+ * WSA_FLAG_OVERLAPPED, lpOverlapped is ignored (Windows), so it goes down
+ * as it is and the next provider ignores it too. */
+static bool trace_keeps(const struct trace_sock *ts, LPWSAOVERLAPPED lpOverlapped)
+{
+    return lpOverlapped != NULL && ts->via_port;
+}
+
+struct trace_send_args {
+    LPWSABUF bufs;
+    DWORD count;
+    LPDWORD sent;
+    DWORD flags;
+    const struct sockaddr *to; /* WSPSendTo */
+    int tolen;
+    bool sendto;
+};
+
+static int trace_issue_send(const struct trace_sock *ts, const void *args, LPWSAOVERLAPPED lower,
+                            LPINT err)
+{
+    const struct trace_send_args *a = args;
+    WSATHREADID none = trace_no_thread;
+    if (a->sendto)
+        return ts->next->procs.lpWSPSendTo(ts->lower, a->bufs, a->count, a->sent, a->flags, a->to,
+                                           a->tolen, lower, NULL, &none, err);
+    return ts->next->procs.lpWSPSend(ts->lower, a->bufs, a->count, a->sent, a->flags, lower, NULL,
+                                     &none, err);
 }
 
 static int WSPAPI trace_WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -71,9 +112,19 @@ static int WSPAPI trace_WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCoun
                                 LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     TRACE_LOWER("WSPSend", s, ts);
-    int rc =
-        ts->next->procs.lpWSPSend(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
-                                  lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
+    int rc;
+    if (trace_keeps(ts, lpOverlapped)) {
+        struct trace_send_args a = {.bufs = lpBuffers,
+                                    .count = dwBufferCount,
+                                    .sent = lpNumberOfBytesSent,
+                                    .flags = dwFlags};
+        rc = trace_ovl_submit(ts, "WSPSend", lpOverlapped, lpCompletionRoutine, lpThreadId,
+                              trace_issue_send, &a, lpErrno);
+    } else {
+        rc = ts->next->procs.lpWSPSend(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
+                                       dwFlags, lpOverlapped, lpCompletionRoutine, lpThreadId,
+                                       lpErrno);
+    }
     return trace_io_done("WSPSend", s, rc, lpErrno, lpNumberOfBytesSent);
 }
 
@@ -85,10 +136,45 @@ static int WSPAPI trace_WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCo
                                   LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     TRACE_LOWER("WSPSendTo", s, ts);
-    int rc = ts->next->procs.lpWSPSendTo(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
+    int rc;
+    if (trace_keeps(ts, lpOverlapped)) {
+        struct trace_send_args a = {.bufs = lpBuffers,
+                                    .count = dwBufferCount,
+                                    .sent = lpNumberOfBytesSent,
+                                    .flags = dwFlags,
+                                    .to = lpTo,
+                                    .tolen = iTolen,
+                                    .sendto = true};
+        rc = trace_ovl_submit(ts, "WSPSendTo", lpOverlapped, lpCompletionRoutine, lpThreadId,
+                              trace_issue_send, &a, lpErrno);
+    } else {
+        rc = ts->next->procs.lpWSPSendTo(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
                                          dwFlags, lpTo, iTolen, lpOverlapped, lpCompletionRoutine,
                                          lpThreadId, lpErrno);
+    }
     return trace_io_done("WSPSendTo", s, rc, lpErrno, lpNumberOfBytesSent);
+}
+
+struct trace_recv_args {
+    LPWSABUF bufs;
+    DWORD count;
+    LPDWORD got;
+    LPDWORD flags;
+    struct sockaddr *from; /* WSPRecvFrom */
+    LPINT fromlen;
+    bool recvfrom;
+};
+
+static int trace_issue_recv(const struct trace_sock *ts, const void *args, LPWSAOVERLAPPED lower,
+                            LPINT err)
+{
+    const struct trace_recv_args *a = args;
+    WSATHREADID none = trace_no_thread;
+    if (a->recvfrom)
+        return ts->next->procs.lpWSPRecvFrom(ts->lower, a->bufs, a->count, a->got, a->flags,
+                                             a->from, a->fromlen, lower, NULL, &none, err);
+    return ts->next->procs.lpWSPRecv(ts->lower, a->bufs, a->count, a->got, a->flags, lower, NULL,
+                                     &none, err);
 }
 
 static int WSPAPI trace_WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -98,9 +184,19 @@ static int WSPAPI trace_WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCoun
                                 LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     TRACE_LOWER("WSPRecv", s, ts);
-    int rc =
-        ts->next->procs.lpWSPRecv(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
-                                  lpFlags, lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
+    int rc;
+    if (trace_keeps(ts, lpOverlapped)) {
+        struct trace_recv_args a = {.bufs = lpBuffers,
+                                    .count = dwBufferCount,
+                                    .got = lpNumberOfBytesRecvd,
+                                    .flags = lpFlags};
+        rc = trace_ovl_submit(ts, "WSPRecv", lpOverlapped, lpCompletionRoutine, lpThreadId,
+                              trace_issue_recv, &a, lpErrno);
+    } else {
+        rc = ts->next->procs.lpWSPRecv(ts->lower, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+                                       lpFlags, lpOverlapped, lpCompletionRoutine, lpThreadId,
+                                       lpErrno);
+    }
     return trace_io_done("WSPRecv", s, rc, lpErrno, lpNumberOfBytesRecvd);
 }
 
@@ -112,9 +208,22 @@ static int WSPAPI trace_WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBuffer
                                     LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     TRACE_LOWER("WSPRecvFrom", s, ts);
-    int rc = ts->next->procs.lpWSPRecvFrom(ts->lower, lpBuffers, dwBufferCount,
+    int rc;
+    if (trace_keeps(ts, lpOverlapped)) {
+        struct trace_recv_args a = {.bufs = lpBuffers,
+                                    .count = dwBufferCount,
+                                    .got = lpNumberOfBytesRecvd,
+                                    .flags = lpFlags,
+                                    .from = lpFrom,
+                                    .fromlen = lpFromlen,
+                                    .recvfrom = true};
+        rc = trace_ovl_submit(ts, "WSPRecvFrom", lpOverlapped, lpCompletionRoutine, lpThreadId,
+                              trace_issue_recv, &a, lpErrno);
+    } else {
+        rc = ts->next->procs.lpWSPRecvFrom(ts->lower, lpBuffers, dwBufferCount,
                                            lpNumberOfBytesRecvd, lpFlags, lpFrom, lpFromlen,
                                            lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
+    }
     return trace_io_done("WSPRecvFrom", s, rc, lpErrno, lpNumberOfBytesRecvd);
 }
 
@@ -189,6 +298,27 @@ static int WSPAPI trace_WSPSetSockOpt(SOCKET s, int level, int optname, const ch
     return trace_done("WSPSetSockOpt", s, rc, lpErrno);
 }
 
+struct trace_ioctl_args {
+    DWORD code;
+    LPVOID in;
+    DWORD cb_in;
+    LPVOID out;
+    DWORD cb_out;
+    LPDWORD returned;
+};
+
+static int trace_issue_ioctl(const struct trace_sock *ts, const void *args, LPWSAOVERLAPPED lower,
+                             LPINT err)
+{
+    const struct trace_ioctl_args *a = args;
+    WSATHREADID none = trace_no_thread;
+    return ts->next->procs.lpWSPIoctl(ts->lower, a->code, a->in, a->cb_in, a->out, a->cb_out,
+                                      a->returned, lower, NULL, &none, err);
+}
+
+/* SIO_GET_EXTENSION_FUNCTION_POINTER goes down like any other code: the
+ * application gets the next provider's functions, which then bypass the
+ * layer (a layer that wants to see AcceptEx & co. answers it with its own). */
 static int WSPAPI trace_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
                                  DWORD cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer,
                                  LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
@@ -196,9 +326,24 @@ static int WSPAPI trace_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBu
                                  LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
     TRACE_LOWER("WSPIoctl", s, ts);
-    int rc = ts->next->procs.lpWSPIoctl(ts->lower, dwIoControlCode, lpvInBuffer, cbInBuffer,
+    int rc;
+    if (dwIoControlCode == SIO_WSP_CANCEL_OVERLAPPED && ts->via_port) {
+        /* CancelIoEx names the application's WSAOVERLAPPED: ours to find */
+        rc = trace_ovl_cancel(ts, lpvInBuffer, cbInBuffer, lpErrno);
+    } else if (trace_keeps(ts, lpOverlapped)) {
+        struct trace_ioctl_args a = {.code = dwIoControlCode,
+                                     .in = lpvInBuffer,
+                                     .cb_in = cbInBuffer,
+                                     .out = lpvOutBuffer,
+                                     .cb_out = cbOutBuffer,
+                                     .returned = lpcbBytesReturned};
+        rc = trace_ovl_submit(ts, "WSPIoctl", lpOverlapped, lpCompletionRoutine, lpThreadId,
+                              trace_issue_ioctl, &a, lpErrno);
+    } else {
+        rc = ts->next->procs.lpWSPIoctl(ts->lower, dwIoControlCode, lpvInBuffer, cbInBuffer,
                                         lpvOutBuffer, cbOutBuffer, lpcbBytesReturned, lpOverlapped,
                                         lpCompletionRoutine, lpThreadId, lpErrno);
+    }
     return trace_io_done("WSPIoctl", s, rc, lpErrno, lpcbBytesReturned);
 }
 
@@ -234,8 +379,12 @@ static BOOL WSPAPI trace_WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOver
                                                 LPINT lpErrno)
 {
     struct trace_sock *ts = trace_sock_of(s, lpErrno);
-    BOOL ok = ts != NULL && ts->next->procs.lpWSPGetOverlappedResult(
-                                ts->lower, lpOverlapped, lpcbTransfer, fWait, lpdwFlags, lpErrno);
+    BOOL ok = FALSE;
+    if (ts != NULL && ts->via_port) /* our operations: the kit reported them */
+        ok = ovl_get_result(lpOverlapped, lpcbTransfer, fWait, lpdwFlags, lpErrno);
+    else if (ts != NULL)
+        ok = ts->next->procs.lpWSPGetOverlappedResult(ts->lower, lpOverlapped, lpcbTransfer, fWait,
+                                                      lpdwFlags, lpErrno);
     trace_io_done("WSPGetOverlappedResult", s, ok ? 0 : SOCKET_ERROR, lpErrno, lpcbTransfer);
     return ok;
 }

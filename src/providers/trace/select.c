@@ -15,7 +15,7 @@ static int trace_set_down(wsp_fd_set *set, SOCKET *ours, const struct trace_next
     if (set == NULL)
         return 0;
     for (u_int i = 0; i < set->fd_count && i < WSP_FD_SETSIZE; i++) {
-        int err;
+        int err = WSAENOTSOCK;
         struct trace_sock *ts = trace_sock_of(set->fd_array[i], &err);
         if (ts == NULL)
             return err;
@@ -35,6 +35,8 @@ static void trace_set_up(wsp_fd_set *set, const wsp_fd_set *down, const SOCKET *
 {
     if (set == NULL)
         return;
+    if (n > WSP_FD_SETSIZE)
+        n = WSP_FD_SETSIZE; /* trace_set_down filled no more */
     for (u_int i = 0; i < set->fd_count && i < WSP_FD_SETSIZE; i++)
         for (u_int k = 0; k < n; k++)
             if (down->fd_array[k] == set->fd_array[i]) {
@@ -47,8 +49,8 @@ int WSPAPI trace_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
                            wsp_fd_set *exceptfds, const struct timeval *timeout, LPINT lpErrno)
 {
     wsp_fd_set *sets[3] = {readfds, writefds, exceptfds};
-    wsp_fd_set orig[3], down[3]; /* ours as given; the next provider's */
-    SOCKET ours[3][WSP_FD_SETSIZE];
+    wsp_fd_set orig[3], down[3];            /* ours as given; the next provider's */
+    SOCKET ours[3][WSP_FD_SETSIZE] = {{0}}; /* (the analyzer cannot tie it to fd_count) */
     const struct trace_next *next = NULL;
     int err = 0;
     for (int k = 0; k < 3; k++) {

@@ -7,9 +7,12 @@
  *
  * Lifetime (ws2spi.h, "Layered providers"): ws2 pins our handle for the whole
  * of every call on it, and WPUCloseSocketHandle returns only when no other
- * call on it is in progress. So WSPCloseSocket first gives our handle back
- * (from then on no call can find the context, and the ones running are over),
- * then closes the next provider's socket, exactly once, then frees. */
+ * call on it is in progress. So WSPCloseSocket first aborts the overlapped
+ * operations still pending (their completions must reach the application's
+ * port through our handle, so it must still be valid: overlapped.c), then
+ * gives our handle back (from then on no call can find the context, and the
+ * ones running are over), then closes the next provider's socket, exactly
+ * once, then frees. */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -67,7 +70,7 @@ static void trace_lower_close(const struct trace_next *next, SOCKET lower)
     trace_log(&r);
 }
 
-SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, LPINT err)
+SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, bool overlapped, LPINT err)
 {
     struct trace_sock *ts = malloc(sizeof *ts);
     if (ts == NULL) {
@@ -77,12 +80,15 @@ SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, LPINT err)
     }
     ts->lower = lower;
     ts->next = next;
+    ts->overlapped = overlapped;
+    trace_ovl_sock_init(ts);
     int e = 0;
     SOCKET s = trace_upcalls.lpWPUCreateSocketHandle(next->chain_id, (DWORD_PTR)ts, &e);
     if (s == INVALID_SOCKET) {
         trace_set_err(err, e);
-        free(ts);
         trace_lower_close(next, lower);
+        trace_ovl_sock_release(ts);
+        free(ts);
         return s;
     }
     ts->self = s;
@@ -108,7 +114,7 @@ SOCKET WSPAPI trace_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFO
         WSAPROTOCOL_INFOW pi = next->info;
         SOCKET lower = next->procs.lpWSPSocket(af, type, protocol, &pi, g, dwFlags, lpErrno);
         if (lower != INVALID_SOCKET)
-            s = trace_sock_wrap(next, lower, lpErrno);
+            s = trace_sock_wrap(next, lower, (dwFlags & WSA_FLAG_OVERLAPPED) != 0, lpErrno);
     }
     return trace_socket_done("WSPSocket", s, lpErrno);
 }
@@ -124,8 +130,10 @@ SOCKET WSPAPI trace_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
     if (ts != NULL) {
         SOCKET lower = ts->next->procs.lpWSPAccept(ts->lower, addr, addrlen, lpfnCondition,
                                                    dwCallbackData, lpErrno);
+        /* overlapped, as accept()'s and WSAAccept's sockets are on Windows
+         * (and as the base providers make them) */
         if (lower != INVALID_SOCKET)
-            ns = trace_sock_wrap(ts->next, lower, lpErrno);
+            ns = trace_sock_wrap(ts->next, lower, true, lpErrno);
     }
     return trace_socket_done("WSPAccept", ns, lpErrno);
 }
@@ -135,7 +143,10 @@ int WSPAPI trace_WSPCloseSocket(SOCKET s, LPINT lpErrno)
     struct trace_sock *ts = trace_sock_of(s, lpErrno);
     if (ts == NULL)
         return trace_done("WSPCloseSocket", s, SOCKET_ERROR, lpErrno);
-    /* our handle first: waits for the calls still running on it, and makes
+    /* the overlapped operations first, while our handle still takes their
+     * completions (WPUCompleteOverlappedRequest accepts a closing socket) */
+    trace_ovl_sock_abort(ts);
+    /* then our handle: waits for the calls still running on it, and makes
      * a second, concurrent close fail with WSAENOTSOCK instead of closing the
      * next provider's socket twice */
     int e = 0;
@@ -145,6 +156,7 @@ int WSPAPI trace_WSPCloseSocket(SOCKET s, LPINT lpErrno)
     }
     trace_open_remove(ts);
     int rc = ts->next->procs.lpWSPCloseSocket(ts->lower, lpErrno);
+    trace_ovl_sock_release(ts);
     free(ts);
     return trace_done("WSPCloseSocket", s, rc, lpErrno);
 }
@@ -157,10 +169,12 @@ void trace_sock_close_all(void)
         pthread_mutex_unlock(&trace_open_mu);
         if (ts == NULL)
             return;
+        trace_ovl_sock_abort(ts);
         int e = 0;
         (void)trace_upcalls.lpWPUCloseSocketHandle(ts->self, &e);
         trace_open_remove(ts);
         trace_lower_close(ts->next, ts->lower);
+        trace_ovl_sock_release(ts);
         free(ts);
     }
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "common/ovl.h"
 #include "trace.h"
 
 WSPUPCALLTABLE trace_upcalls;
@@ -45,6 +46,10 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
     pthread_mutex_lock(&trace_start_mu);
     if (trace_starts++ == 0) {
         trace_upcalls = UpcallTable; /* ws2 has one table: every startup gets it */
+        /* the kit reports the application's overlapped operations; without
+         * it (a libwsp without WPUCompleteOverlappedRequest) they pass
+         * through unchanged (overlapped.c) */
+        (void)ovl_startup(&trace_upcalls);
         trace_log_open();
         atomic_store_explicit(&trace_live_flag, 1, memory_order_release);
     }
@@ -82,6 +87,7 @@ int WSPAPI trace_WSPCleanup(LPINT lpErrno)
         trace_log(&r);
         atomic_store_explicit(&trace_live_flag, 0, memory_order_release);
         trace_sock_close_all();
+        trace_port_stop(); /* no lower operation is left: the worker can go */
         trace_next_cleanup_all();
         trace_log_close();
     }

@@ -11,12 +11,20 @@
  *   next.c     finding, loading and starting the next provider of a chain
  *   sock.c     layered sockets: the handle model (create, look up, accept, close)
  *   pass.c     the calls on one socket, passed through
+ *   overlapped.c  overlapped calls: the application's operation kept by the
+ *              layer, the one under it issued with the layer's WSAOVERLAPPED
+ *   port.c     the layer's private completion port and its one worker thread
  *   select.c   WSPSelect: translating handle sets both ways
  *   log.c      the trace lines */
 #ifndef WSP_TRACE_H
 #define WSP_TRACE_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include <wsp/ws2spi.h>
+
+struct ovl_op; /* the provider kit's record of an application operation (common/ovl.h) */
 
 /* One started provider under us: the next entry of one chain. */
 struct trace_next {
@@ -28,12 +36,39 @@ struct trace_next {
     void *dl;               /* its module, dlopen'd by us */
 };
 
+/* One overlapped call of the application, as the layer issues it down
+ * (overlapped.c): the next provider completes `lower`, the layer's own
+ * WSAOVERLAPPED, on its own socket; the layer then completes `op`, the
+ * application's, on the layered socket. Fields under ts->lock. */
+struct trace_ovl {
+    WSAOVERLAPPED lower;           /* what the next provider completes */
+    struct ovl_op *op;             /* the application's operation */
+    struct trace_sock *ts;         /* whose it is */
+    const char *call;              /* for the trace line of its completion */
+    struct trace_ovl *prev, *next; /* ts->pending (both), ts->spare (next) */
+    unsigned refs;                 /* the submitter's + the lower completion's */
+    bool reported;                 /* the application's completion is reported */
+    bool heap;                     /* malloc'd (else one of ts->inline_ovl) */
+};
+
+#define TRACE_INLINE_OVL 2 /* operations a socket runs at once without malloc */
+
 /* A layered socket: the context behind our handle (WPUCreateSocketHandle). */
 struct trace_sock {
     SOCKET self;                              /* our handle */
     SOCKET lower;                             /* the next provider's socket */
     const struct trace_next *next;            /* which provider that socket belongs to */
     struct trace_sock *prev_open, *next_open; /* the open list (sock.c) */
+    bool overlapped; /* WSA_FLAG_OVERLAPPED (or accepted): lpOverlapped counts */
+    bool via_port;   /* the lower socket is on our port: overlapped calls are ours */
+    /* overlapped.c; under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t idle;                      /* close waits for submitters and pending */
+    bool closing;                             /* no new overlapped operation */
+    unsigned submitting;                      /* threads inside a lower call of ours */
+    struct trace_ovl *pending, *pending_tail; /* issued down, lower completion not seen yet */
+    struct trace_ovl *spare;                  /* free records of this socket */
+    struct trace_ovl inline_ovl[TRACE_INLINE_OVL];
 };
 
 /* lpErrno may be NULL (a caller with nowhere to put the code, conformance
@@ -67,12 +102,47 @@ void trace_next_cleanup_all(void);
 /* Our socket s: its context, or NULL with *err = WSAENOTSOCK. The pointer is
  * valid for the whole call on s (ws2 pins s while the call runs). */
 struct trace_sock *trace_sock_of(SOCKET s, LPINT err);
-/* Wrap the next provider's socket lower in one of ours (for chain_id).
- * INVALID_SOCKET and *err on failure (lower is then closed). */
-SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, LPINT err);
+/* Wrap the next provider's socket lower in one of ours (for chain_id);
+ * overlapped: made with WSA_FLAG_OVERLAPPED (or accepted). INVALID_SOCKET and
+ * *err on failure (lower is then closed). */
+SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, bool overlapped, LPINT err);
 /* Our last WSPCleanup: close every socket still open (ours and the one under
  * it), as a base provider's cleanup releases its sockets. */
 void trace_sock_close_all(void);
+
+/* overlapped.c */
+/* A new socket's overlapped state; its lower socket goes on our port when it
+ * is overlapped and the port can take it (else via_port stays false and
+ * overlapped calls pass through unchanged, see overlapped.c). */
+void trace_ovl_sock_init(struct trace_sock *ts);
+/* WSPCloseSocket, before our handle goes: every operation still pending is
+ * cancelled below and its completion (WSA_OPERATION_ABORTED) reported on
+ * our handle. */
+void trace_ovl_sock_abort(struct trace_sock *ts);
+/* After the lower socket is closed: wait for the last lower completion,
+ * free the records. */
+void trace_ovl_sock_release(struct trace_sock *ts);
+/* The next provider's call, made with our WSAOVERLAPPED: rc, *err. */
+typedef int (*trace_issue_fn)(const struct trace_sock *ts, const void *args, LPWSAOVERLAPPED lower,
+                              LPINT err);
+/* An overlapped call of the application on ts (via_port): 0, or
+ * SOCKET_ERROR with WSA_IO_PENDING or the error of a call that failed. */
+int trace_ovl_submit(struct trace_sock *ts, const char *call, LPWSAOVERLAPPED ov,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread,
+                     trace_issue_fn issue, const void *args, LPINT lpErrno);
+/* WSPIoctl(SIO_WSP_CANCEL_OVERLAPPED) on ts (via_port). */
+int trace_ovl_cancel(struct trace_sock *ts, const void *in, DWORD cb_in, LPINT lpErrno);
+/* port.c's worker: the next provider completed lower with (err, bytes). */
+void trace_ovl_lower_done(LPWSAOVERLAPPED lower, DWORD err, DWORD bytes);
+
+/* port.c */
+/* Put a lower socket on the layer's completion port (made, with its worker
+ * thread, on first use). false when it cannot be (no ws2 completion ports
+ * for this handle, e.g. the conformance harness, which plays ws2 itself). */
+bool trace_port_attach(SOCKET lower);
+/* Our last WSPCleanup, after every socket is closed: stop the worker, close
+ * the port. */
+void trace_port_stop(void);
 
 /* log.c: one line per call; a field < 0 is left out. */
 struct trace_rec {
