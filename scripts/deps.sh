@@ -8,7 +8,7 @@ set -euo pipefail
 mode=${1:-all}
 
 build_pkgs=(build-essential cmake pkg-config)
-test_pkgs=(clang libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind libuv1-dev)
+test_pkgs=(clang clang-format clang-tidy libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind libuv1-dev)
 # mingw-w64 and Wine: the examples are also built for Windows and run under
 # Wine, a second opinion on what Windows does. Installed when they can be; the
 # tests that need them are registered only when they are found.

@@ -5,6 +5,7 @@
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer — all tests
 #   3. ThreadSanitizer (clang)               — the tests labelled "concurrency"
 #   4. libFuzzer targets for a bounded time  — no finding allowed
+#   and first scripts/lint.sh: clang-format and clang-tidy must be clean
 # Build trees go to ./out/ (git-ignored). FUZZ_SECONDS overrides the fuzz time.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,14 @@ stage() { # name builddir cmake-args... -- ctest-args...
     fi
     run_ctest "$dir" "${targs[@]}" || failed_stages+=("$name")
 }
+
+echo "=== stage: lint (format, clang-tidy) ==="
+if bash scripts/lint.sh; then
+    total_pass=$((total_pass + 1))
+else
+    total_fail=$((total_fail + 1))
+    failed_stages+=("lint")
+fi
 
 stage "default" out/default
 stage "asan+ubsan" out/asan -DWSP_SANITIZE=address,undefined

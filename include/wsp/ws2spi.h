@@ -303,8 +303,8 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
 #define WSP_ERROR_NOT_FOUND 1168 /* Windows' ERROR_NOT_FOUND */
 
 typedef int(WSPAPI *LPWPUCOMPLETEOVERLAPPEDREQUEST)(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
-                                                     DWORD dwError, DWORD cbTransferred,
-                                                     LPINT lpErrno);
+                                                    DWORD dwError, DWORD cbTransferred,
+                                                    LPINT lpErrno);
 WSP_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                                    DWORD dwError, DWORD cbTransferred,
                                                    LPINT lpErrno);

@@ -64,7 +64,7 @@ static int read_addr(const struct itot_sock *s, const struct sockaddr *name, int
 {
     int need = itot_sockaddr_len(s->af);
     if (name == NULL || namelen < need)
-        return name == NULL ? WSAEFAULT : WSAEFAULT;
+        return WSAEFAULT; /* Windows: both a bad name and too small a namelen */
     memset(ss, 0, sizeof *ss);
     if (umem_read(ss, name, (size_t)need) != 0)
         return WSAEFAULT;

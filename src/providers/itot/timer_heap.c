@@ -53,7 +53,7 @@ int timer_heap_set(struct timer_heap *h, struct timer_entry *e, uint64_t at)
     }
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
-        struct timer_entry **v = realloc(h->v, cap * sizeof *v);
+        struct timer_entry **v = realloc(h->v, cap * sizeof(struct timer_entry *));
         if (v == NULL)
             return -1;
         h->v = v;

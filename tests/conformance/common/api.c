@@ -31,8 +31,7 @@ static int api_stop(int *err)
 
 static SOCKET api_socket(int *err)
 {
-    SOCKET s = WSASocketA(api_fx->af, api_fx->type, api_fx->protocol, NULL, 0,
-                          conf_socket_flags);
+    SOCKET s = WSASocketA(api_fx->af, api_fx->type, api_fx->protocol, NULL, 0, conf_socket_flags);
     if (s == INVALID_SOCKET && err != NULL)
         *err = WSAGetLastError();
     return s;

@@ -90,7 +90,7 @@ struct conf_level {
     void (*set_last_error)(int code);
     const struct conf_ovl *ovl; /* overlapped calls, or NULL */
     bool can_cleanup_provider;  /* stop() is the provider's last WSPCleanup (C9) */
-    bool null_errno;           /* the level can pass a NULL lpErrno (D4) */
+    bool null_errno;            /* the level can pass a NULL lpErrno (D4) */
 };
 
 extern const struct conf_level conf_level_spi;
