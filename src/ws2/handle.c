@@ -72,20 +72,26 @@ static inline SOCKET hdl_encode(uint32_t index, uint32_t gen)
     return ((SOCKET)gen << HDL_SHIFT) | ((SOCKET)index << 2);
 }
 
-/* Slot and generation of s, or NULL for a value that was never a handle. */
+/* The bits a handle never has: the low two (handles are multiples of 4) and
+ * those above the generation. */
+#define HDL_BAD_BITS (~((((SOCKET)HDL_GEN_MASK) << HDL_SHIFT) | ((SOCKET)(HDL_MAX_SLOTS - 1) << 2)))
+
+/* Slot and generation of s, or NULL for a value that was never a handle.
+ * Every call pays it (hdl_pin_slot, hdl_query), so it is two tests on the
+ * value itself (no bit outside index and generation, generation not 0), the
+ * bounds check and the chunk load. */
 static inline struct hdl_slot *hdl_decode(SOCKET s, uint32_t *gen)
 {
-    uint32_t index = (uint32_t)((s >> 2) & (HDL_MAX_SLOTS - 1));
-    uint32_t g = (uint32_t)(s >> HDL_SHIFT);
-    if (g == 0 || g > HDL_GEN_MASK || hdl_encode(index, g) != s)
+    if ((s & HDL_BAD_BITS) != 0 || s < ((SOCKET)1 << HDL_SHIFT))
         return NULL;
+    uint32_t index = (uint32_t)((s >> 2) & (HDL_MAX_SLOTS - 1));
     if (index >= atomic_load_explicit(&hdl_nslots, memory_order_acquire))
         return NULL;
     struct hdl_slot *chunk =
         atomic_load_explicit(&hdl_chunks[index >> HDL_CHUNK_BITS], memory_order_acquire);
     if (chunk == NULL)
         return NULL;
-    *gen = g;
+    *gen = (uint32_t)(s >> HDL_SHIFT);
     return &chunk[index & (HDL_CHUNK_SLOTS - 1)];
 }
 
@@ -154,15 +160,17 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
     return 0;
 }
 
-int hdl_pin(SOCKET s, void **owner)
+int hdl_pin_slot(SOCKET s, void **owner, struct hdl_slot **out)
 {
     uint32_t gen;
     struct hdl_slot *slot = hdl_decode(s, &gen);
     if (slot == NULL)
         return WSAENOTSOCK;
+    /* generation and LIVE in one compare: the word's top 34 bits */
+    const uint64_t want = ((uint64_t)gen << 2 | HDL_LIVE) << HDL_STATE_SHIFT;
     uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
     for (;;) {
-        if (hdl_w_gen(w) != gen || hdl_w_state(w) != HDL_LIVE)
+        if ((w & ~HDL_PINS_MASK) != want)
             return WSAENOTSOCK;
         if (hdl_w_pins(w) == HDL_PINS_MASK)
             return WSAENOBUFS;
@@ -171,14 +179,18 @@ int hdl_pin(SOCKET s, void **owner)
             break;
     }
     *owner = atomic_load_explicit(&slot->owner, memory_order_relaxed);
+    *out = slot;
     return 0;
 }
 
-void hdl_unpin(SOCKET s)
+int hdl_pin(SOCKET s, void **owner)
 {
-    uint32_t gen;
-    struct hdl_slot *slot = hdl_decode(s, &gen);
-    assert(slot != NULL);
+    struct hdl_slot *slot;
+    return hdl_pin_slot(s, owner, &slot);
+}
+
+void hdl_unpin_slot(struct hdl_slot *slot)
+{
     /* Fast path, no lock: the slot is live, so no closer waits for this pin
      * (the CAS fails if a close starts meanwhile). */
     uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
@@ -197,6 +209,14 @@ void hdl_unpin(SOCKET s)
     if (hdl_w_pins(prev) == 1)
         pthread_cond_broadcast(&slot->drained);
     pthread_mutex_unlock(&slot->mu);
+}
+
+void hdl_unpin(SOCKET s)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    assert(slot != NULL);
+    hdl_unpin_slot(slot);
 }
 
 int hdl_is_live(SOCKET s)
