@@ -53,7 +53,9 @@ static inline int umem_arch_write(void *dst, const void *src, size_t n)
 }
 
 /* The first octet, then the first octet of every later UMEM_PAGE chunk: a
- * chunk never straddles a real page, so one access proves the chunk. */
+ * chunk never straddles a real page, so one access proves the chunk.  A
+ * range inside its first chunk (every out-parameter, most buffers of a
+ * small message) is one access and one test. */
 static inline int umem_arch_probe(const void *p, size_t n, enum umem_probe_kind kind)
 {
     uintptr_t at = (uintptr_t)p;
@@ -64,10 +66,9 @@ static inline int umem_arch_probe(const void *p, size_t n, enum umem_probe_kind 
                                              : umem_x86_rewrite((void *)at);
         if (bad)
             return -1;
-        uintptr_t next = (at & ~(uintptr_t)(UMEM_PAGE - 1)) + UMEM_PAGE;
-        if (next == 0 || next > last)
-            return 0;
-        at = next;
+        if (((at ^ last) & ~(uintptr_t)(UMEM_PAGE - 1)) == 0)
+            return 0; /* last is in the chunk just proved */
+        at = (at & ~(uintptr_t)(UMEM_PAGE - 1)) + UMEM_PAGE;
     }
 }
 #else
