@@ -47,9 +47,11 @@ static inline void umem_ready(void)
         umem_init();
 }
 
+/* NULL, or a range that wraps past the end of the address space: for n > 0
+ * both are p - 1 >= UINTPTR_MAX - n (NULL - 1 is UINTPTR_MAX), one compare. */
 static inline bool umem_bad_range(const void *p, size_t n)
 {
-    return p == NULL || (uintptr_t)p + n < (uintptr_t)p;
+    return (uintptr_t)p - 1 >= UINTPTR_MAX - n;
 }
 
 /* Copy n bytes from caller memory src into dst. 0 or WSAEFAULT (also for a

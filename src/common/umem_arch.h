@@ -34,22 +34,35 @@ enum umem_probe_kind {
  * table; inline wrappers, so an access costs one call. */
 #define UMEM_HIDDEN __attribute__((visibility("hidden")))
 UMEM_HIDDEN size_t umem_x86_copy(void *dst, const void *src, size_t n); /* 0 or fault */
-UMEM_HIDDEN int umem_x86_load(void *p);                                 /* 0 or 1 */
+UMEM_HIDDEN int umem_x86_copy4(void *dst, const void *src);             /* 0 or 1 */
+UMEM_HIDDEN int umem_x86_copy16(void *dst, const void *src);
+UMEM_HIDDEN int umem_x86_load(void *p); /* 0 or 1 */
 UMEM_HIDDEN int umem_x86_lockadd(void *p);
 UMEM_HIDDEN int umem_x86_rewrite(void *p);
 
 #define UMEM_PAGE 4096u /* probe stride: never larger than the real page size */
 
-/* dst <- src, n > 0; the caller side is src for read, dst for write. 0 or
- * nonzero for a fault. */
+/* dst <- src, n > 0, 0 or nonzero for a fault.  The two sizes every call
+ * moves (a DWORD, a WSABUF) go to routines without the size tests when the
+ * size is known at compile time. */
+static inline int umem_x86_copy_n(void *dst, const void *src, size_t n)
+{
+    if (__builtin_constant_p(n) && n == 4)
+        return umem_x86_copy4(dst, src);
+    if (__builtin_constant_p(n) && n == 16)
+        return umem_x86_copy16(dst, src);
+    return umem_x86_copy(dst, src, n) != 0;
+}
+
+/* The caller side is src for read, dst for write. */
 static inline int umem_arch_read(void *dst, const void *src, size_t n)
 {
-    return umem_x86_copy(dst, src, n) != 0;
+    return umem_x86_copy_n(dst, src, n);
 }
 
 static inline int umem_arch_write(void *dst, const void *src, size_t n)
 {
-    return umem_x86_copy(dst, src, n) != 0;
+    return umem_x86_copy_n(dst, src, n);
 }
 
 /* The first octet, then the first octet of every later UMEM_PAGE chunk: a

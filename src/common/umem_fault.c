@@ -46,6 +46,9 @@
  * after it.  Loads and stores stay inside [src, src+n) and [dst, dst+n); an
  * overlapping store writes the octets the other one wrote, with the same
  * values.
+ * int umem_x86_copy4(dst, src), umem_x86_copy16(dst, src): the same for the
+ * two sizes of every call (a DWORD out-parameter, a WSABUF), without the
+ * size tests: 0, or 1 when an access faulted.
  * int umem_x86_load(p), umem_x86_lockadd(p), umem_x86_rewrite(p): 0, or 1
  * when the access faulted.  `lock addb $0` is a write access for the MMU (it
  * faults on a read-only page) that stores back the value it read atomically,
@@ -129,6 +132,32 @@ __asm__(".text\n"
         ".size umem_x86_copy, .-umem_x86_copy\n"
         "\n"
         ".p2align 4\n"
+        ".type umem_x86_copy4, @function\n"
+        UMEM_LABEL(umem_x86_copy4)
+        "  xorl %eax, %eax\n"
+        UMEM_LABEL(umem_x86_copy4_ld)
+        "  movl (%rsi), %ecx\n"
+        UMEM_LABEL(umem_x86_copy4_st)
+        "  movl %ecx, (%rdi)\n"
+        "  ret\n"
+        ".size umem_x86_copy4, .-umem_x86_copy4\n"
+        "\n"
+        ".p2align 4\n"
+        ".type umem_x86_copy16, @function\n"
+        UMEM_LABEL(umem_x86_copy16)
+        "  xorl %eax, %eax\n"
+        UMEM_LABEL(umem_x86_copy16_ld1)
+        "  movq (%rsi), %rcx\n"
+        UMEM_LABEL(umem_x86_copy16_ld2)
+        "  movq 8(%rsi), %rdx\n"
+        UMEM_LABEL(umem_x86_copy16_st1)
+        "  movq %rcx, (%rdi)\n"
+        UMEM_LABEL(umem_x86_copy16_st2)
+        "  movq %rdx, 8(%rdi)\n"
+        "  ret\n"
+        ".size umem_x86_copy16, .-umem_x86_copy16\n"
+        "\n"
+        ".p2align 4\n"
         ".type umem_x86_load, @function\n"
         UMEM_LABEL(umem_x86_load)
         "  xorl %eax, %eax\n"
@@ -163,8 +192,9 @@ extern UMEM_HIDDEN const char umem_x86_copy_b_ld[], umem_x86_copy_b_st[], umem_x
     umem_x86_copy_o_st2[], umem_x86_copy_o_st3[], umem_x86_copy_o_st4[], umem_x86_copy_q_ld1[],
     umem_x86_copy_q_ld2[], umem_x86_copy_q_st1[], umem_x86_copy_q_st2[], umem_x86_copy_l_ld1[],
     umem_x86_copy_l_ld2[], umem_x86_copy_l_st1[], umem_x86_copy_l_st2[], umem_x86_copy_at[],
-    umem_x86_copy_fix[], umem_x86_fail[], umem_x86_load_at[], umem_x86_lockadd_at[],
-    umem_x86_rewrite_ld[], umem_x86_rewrite_st[];
+    umem_x86_copy_fix[], umem_x86_copy4_ld[], umem_x86_copy4_st[], umem_x86_copy16_ld1[],
+    umem_x86_copy16_ld2[], umem_x86_copy16_st1[], umem_x86_copy16_st2[], umem_x86_fail[],
+    umem_x86_load_at[], umem_x86_lockadd_at[], umem_x86_rewrite_ld[], umem_x86_rewrite_st[];
 
 /* The exception table: faulting instruction -> where to resume.  Every
  * routine returns nonzero from its fixup. */
@@ -180,7 +210,10 @@ static const struct umem_fixup {
     {umem_x86_copy_q_st1, umem_x86_fail},  {umem_x86_copy_q_st2, umem_x86_fail},
     {umem_x86_copy_l_ld1, umem_x86_fail},  {umem_x86_copy_l_ld2, umem_x86_fail},
     {umem_x86_copy_l_st1, umem_x86_fail},  {umem_x86_copy_l_st2, umem_x86_fail},
-    {umem_x86_copy_at, umem_x86_copy_fix}, {umem_x86_load_at, umem_x86_fail},
+    {umem_x86_copy_at, umem_x86_copy_fix}, {umem_x86_copy4_ld, umem_x86_fail},
+    {umem_x86_copy4_st, umem_x86_fail},    {umem_x86_copy16_ld1, umem_x86_fail},
+    {umem_x86_copy16_ld2, umem_x86_fail},  {umem_x86_copy16_st1, umem_x86_fail},
+    {umem_x86_copy16_st2, umem_x86_fail},  {umem_x86_load_at, umem_x86_fail},
     {umem_x86_lockadd_at, umem_x86_fail},  {umem_x86_rewrite_ld, umem_x86_fail},
     {umem_x86_rewrite_st, umem_x86_fail},
 };

@@ -31,6 +31,18 @@
  * routines. */
 static inline int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bool recv)
 {
+    if (count == 1) {
+        /* the usual call: no loop, a copy of known size (umem's 16-octet
+         * routine) */
+        WSABUF b;
+        if (umem_read(&b, bufs, sizeof b) != 0)
+            return WSAEFAULT;
+        iov[0].iov_base = b.buf;
+        iov[0].iov_len = b.len;
+        return (recv ? umem_check_out(b.buf, b.len) : umem_check_read(b.buf, b.len)) != 0
+                   ? WSAEFAULT
+                   : 0;
+    }
     if (count > TCP_MAX_IOV)
         return WSAENOBUFS;
     WSABUF wb[TCP_MAX_IOV];
