@@ -54,38 +54,67 @@ static inline bool umem_bad_range(const void *p, size_t n)
     return (uintptr_t)p - 1 >= UINTPTR_MAX - n;
 }
 
-/* Copy n bytes from caller memory src into dst. 0 or WSAEFAULT (also for a
- * buffer running into an unmapped page). n == 0 always succeeds. */
-static inline UMEM_MUST_CHECK int umem_read(void *dst, const void *src, size_t n)
+/* The accessors without the back-end test, for a hot path that makes
+ * several accesses per call: it calls umem_ready() once, then these (the
+ * tcp data path: up to seven accesses per receive).  Each is the public
+ * accessor of the same name without _up, below. */
+static inline UMEM_MUST_CHECK int umem_read_up(void *dst, const void *src, size_t n)
 {
     if (n == 0)
         return 0;
     if (umem_bad_range(src, n))
         return WSAEFAULT;
-    umem_ready();
     return umem_arch_read(dst, src, n) == 0 ? 0 : WSAEFAULT;
+}
+
+static inline UMEM_MUST_CHECK int umem_write_up(void *dst, const void *src, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (umem_bad_range(dst, n))
+        return WSAEFAULT;
+    return umem_arch_write(dst, src, n) == 0 ? 0 : WSAEFAULT;
+}
+
+static inline int umem_probe_up(const void *p, size_t n, enum umem_probe_kind kind)
+{
+    if (n == 0)
+        return 0;
+    if (umem_bad_range(p, n))
+        return WSAEFAULT;
+    return umem_arch_probe(p, n, kind) == 0 ? 0 : WSAEFAULT;
+}
+
+static inline UMEM_MUST_CHECK int umem_check_read_up(const void *p, size_t n)
+{
+    return umem_probe_up(p, n, UMEM_PROBE_READ);
+}
+
+static inline UMEM_MUST_CHECK int umem_check_out_up(void *p, size_t n)
+{
+    return umem_probe_up(p, n, UMEM_PROBE_OUT);
+}
+
+/* Copy n bytes from caller memory src into dst. 0 or WSAEFAULT (also for a
+ * buffer running into an unmapped page). n == 0 always succeeds. */
+static inline UMEM_MUST_CHECK int umem_read(void *dst, const void *src, size_t n)
+{
+    umem_ready();
+    return umem_read_up(dst, src, n);
 }
 
 /* Copy n bytes from src into caller memory dst. 0 or WSAEFAULT; a failure
  * may leave a prefix written (up to the first bad page). */
 static inline UMEM_MUST_CHECK int umem_write(void *dst, const void *src, size_t n)
 {
-    if (n == 0)
-        return 0;
-    if (umem_bad_range(dst, n))
-        return WSAEFAULT;
     umem_ready();
-    return umem_arch_write(dst, src, n) == 0 ? 0 : WSAEFAULT;
+    return umem_write_up(dst, src, n);
 }
 
 static inline int umem_probe(const void *p, size_t n, enum umem_probe_kind kind)
 {
-    if (n == 0)
-        return 0;
-    if (umem_bad_range(p, n))
-        return WSAEFAULT;
     umem_ready();
-    return umem_arch_probe(p, n, kind) == 0 ? 0 : WSAEFAULT;
+    return umem_probe_up(p, n, kind);
 }
 
 /* 0 if all n bytes at p are readable, else WSAEFAULT. */

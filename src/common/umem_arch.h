@@ -36,9 +36,10 @@ enum umem_probe_kind {
 UMEM_HIDDEN size_t umem_x86_copy(void *dst, const void *src, size_t n); /* 0 or fault */
 UMEM_HIDDEN int umem_x86_copy4(void *dst, const void *src);             /* 0 or 1 */
 UMEM_HIDDEN int umem_x86_copy16(void *dst, const void *src);
-UMEM_HIDDEN int umem_x86_load(void *p); /* 0 or 1 */
-UMEM_HIDDEN int umem_x86_lockadd(void *p);
-UMEM_HIDDEN int umem_x86_rewrite(void *p);
+/* probe [p, last] per 4 KiB chunk: 0 or 1 */
+UMEM_HIDDEN int umem_x86_load(const void *p, const void *last);
+UMEM_HIDDEN int umem_x86_lockadd(void *p, const void *last);
+UMEM_HIDDEN int umem_x86_rewrite(void *p, const void *last);
 
 #define UMEM_PAGE 4096u /* probe stride: never larger than the real page size */
 
@@ -65,24 +66,14 @@ static inline int umem_arch_write(void *dst, const void *src, size_t n)
     return umem_x86_copy_n(dst, src, n);
 }
 
-/* The first octet, then the first octet of every later UMEM_PAGE chunk: a
- * chunk never straddles a real page, so one access proves the chunk.  A
- * range inside its first chunk (every out-parameter, most buffers of a
- * small message) is one access and one test. */
+/* The first octet, then the first octet of every later UMEM_PAGE chunk (the
+ * loop is in the routine: one call per range). */
 static inline int umem_arch_probe(const void *p, size_t n, enum umem_probe_kind kind)
 {
-    uintptr_t at = (uintptr_t)p;
-    const uintptr_t last = at + n - 1;
-    for (;;) {
-        int bad = kind == UMEM_PROBE_READ    ? umem_x86_load((void *)at)
-                  : kind == UMEM_PROBE_WRITE ? umem_x86_lockadd((void *)at)
-                                             : umem_x86_rewrite((void *)at);
-        if (bad)
-            return -1;
-        if (((at ^ last) & ~(uintptr_t)(UMEM_PAGE - 1)) == 0)
-            return 0; /* last is in the chunk just proved */
-        at = (at & ~(uintptr_t)(UMEM_PAGE - 1)) + UMEM_PAGE;
-    }
+    const char *last = (const char *)p + n - 1;
+    return kind == UMEM_PROBE_READ    ? umem_x86_load(p, last)
+           : kind == UMEM_PROBE_WRITE ? umem_x86_lockadd((void *)p, last)
+                                      : umem_x86_rewrite((void *)p, last);
 }
 #else
 int umem_arch_read(void *dst, const void *src, size_t n);

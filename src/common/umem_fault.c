@@ -49,8 +49,13 @@
  * int umem_x86_copy4(dst, src), umem_x86_copy16(dst, src): the same for the
  * two sizes of every call (a DWORD out-parameter, a WSABUF), without the
  * size tests: 0, or 1 when an access faulted.
- * int umem_x86_load(p), umem_x86_lockadd(p), umem_x86_rewrite(p): 0, or 1
- * when the access faulted.  `lock addb $0` is a write access for the MMU (it
+ * int umem_x86_load(p, last), umem_x86_lockadd(p, last),
+ * umem_x86_rewrite(p, last): probe p, then the first octet of every later
+ * 4 KiB chunk up to the one holding last (a chunk never straddles a real
+ * page, so one access proves it; the loop is here, so a 64 KiB buffer is one
+ * call).  0, or 1 when an access faulted.  The next chunk cannot wrap to 0:
+ * that would need a successful access to the top page, which is the
+ * kernel's.  `lock addb $0` is a write access for the MMU (it
  * faults on a read-only page) that stores back the value it read atomically,
  * so a concurrent writer's store is never lost.  umem_x86_rewrite is a plain
  * load and store back, cheaper, for memory the call overwrites anyway. */
@@ -161,8 +166,13 @@ __asm__(".text\n"
         ".type umem_x86_load, @function\n"
         UMEM_LABEL(umem_x86_load)
         "  xorl %eax, %eax\n"
+        "1:\n"
         UMEM_LABEL(umem_x86_load_at)
         "  movb (%rdi), %cl\n"
+        "  andq $-4096, %rdi\n"
+        "  addq $4096, %rdi\n"
+        "  cmpq %rsi, %rdi\n"
+        "  jbe 1b\n"
         "  ret\n"
         ".size umem_x86_load, .-umem_x86_load\n"
         "\n"
@@ -170,8 +180,13 @@ __asm__(".text\n"
         ".type umem_x86_lockadd, @function\n"
         UMEM_LABEL(umem_x86_lockadd)
         "  xorl %eax, %eax\n"
+        "1:\n"
         UMEM_LABEL(umem_x86_lockadd_at)
         "  lock addb $0, (%rdi)\n"
+        "  andq $-4096, %rdi\n"
+        "  addq $4096, %rdi\n"
+        "  cmpq %rsi, %rdi\n"
+        "  jbe 1b\n"
         "  ret\n"
         ".size umem_x86_lockadd, .-umem_x86_lockadd\n"
         "\n"
@@ -179,10 +194,15 @@ __asm__(".text\n"
         ".type umem_x86_rewrite, @function\n"
         UMEM_LABEL(umem_x86_rewrite)
         "  xorl %eax, %eax\n"
+        "1:\n"
         UMEM_LABEL(umem_x86_rewrite_ld)
         "  movb (%rdi), %cl\n"
         UMEM_LABEL(umem_x86_rewrite_st)
         "  movb %cl, (%rdi)\n"
+        "  andq $-4096, %rdi\n"
+        "  addq $4096, %rdi\n"
+        "  cmpq %rsi, %rdi\n"
+        "  jbe 1b\n"
         "  ret\n"
         ".size umem_x86_rewrite, .-umem_x86_rewrite\n");
 /* clang-format on */

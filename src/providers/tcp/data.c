@@ -26,6 +26,7 @@
 
 /* The caller's WSABUF array as iovecs, every buffer probed: readable for a
  * send, writable for a receive (umem_check_out: the receive overwrites it).
+ * The caller has called umem_ready().
  * Inline, as are the umem accessors: for the usual one buffer this is one
  * 16-octet copy and one probe per page, no call but into the fault-catching
  * routines. */
@@ -35,24 +36,24 @@ static inline int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bo
         /* the usual call: no loop, a copy of known size (umem's 16-octet
          * routine) */
         WSABUF b;
-        if (umem_read(&b, bufs, sizeof b) != 0)
+        if (umem_read_up(&b, bufs, sizeof b) != 0)
             return WSAEFAULT;
         iov[0].iov_base = b.buf;
         iov[0].iov_len = b.len;
-        return (recv ? umem_check_out(b.buf, b.len) : umem_check_read(b.buf, b.len)) != 0
+        return (recv ? umem_check_out_up(b.buf, b.len) : umem_check_read_up(b.buf, b.len)) != 0
                    ? WSAEFAULT
                    : 0;
     }
     if (count > TCP_MAX_IOV)
         return WSAENOBUFS;
     WSABUF wb[TCP_MAX_IOV];
-    if (count > 0 && umem_read(wb, bufs, count * sizeof wb[0]) != 0)
+    if (count > 0 && umem_read_up(wb, bufs, count * sizeof wb[0]) != 0)
         return WSAEFAULT;
     for (DWORD i = 0; i < count; i++) {
         iov[i].iov_base = wb[i].buf;
         iov[i].iov_len = wb[i].len;
-        if ((recv ? umem_check_out(wb[i].buf, wb[i].len) : umem_check_read(wb[i].buf, wb[i].len)) !=
-            0)
+        if ((recv ? umem_check_out_up(wb[i].buf, wb[i].len)
+                  : umem_check_read_up(wb[i].buf, wb[i].len)) != 0)
             return WSAEFAULT;
     }
     return 0;
@@ -65,6 +66,7 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
+    umem_ready(); /* once for the accesses below (the _up forms) */
     /* Windows: lpNumberOfBytesSent may be NULL only with an lpOverlapped; a
      * plain call must tell the caller how much it sent. */
     if (sent == NULL)
@@ -74,7 +76,7 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
         return tcp_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
     if ((err = tcp_fill_iov(iov, bufs, count, false)) != 0 ||
-        (err = umem_check_out(sent, sizeof *sent)) != 0)
+        (err = umem_check_out_up(sent, sizeof *sent)) != 0)
         return tcp_fail(lpErrno, err);
     /* lpTo is read by the kernel (EFAULT -> WSAEFAULT before anything is
      * sent); stream sockets ignore it, as on Windows. */
@@ -102,7 +104,7 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     if (n < 0)
         return tcp_fail(lpErrno, tcp_data_error(ts, errno, blocking));
     DWORD count_out = (DWORD)n;
-    if (umem_write(sent, &count_out, sizeof count_out) != 0)
+    if (umem_write_up(sent, &count_out, sizeof count_out) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     return 0;
 }
@@ -174,20 +176,21 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
+    umem_ready(); /* once for the accesses below (the _up forms) */
     /* *lpFlags is read now and written after the receive: both checked first.
      * Windows: lpFlags is a required in/out parameter, and lpNumberOfBytesRecvd
      * may be NULL only with an lpOverlapped: NULL would consume data whose
      * length (or MSG_PARTIAL) the caller could never learn. */
     DWORD inflags = 0;
-    if (got == NULL || umem_read(&inflags, lpFlags, sizeof inflags) != 0 ||
-        umem_check_out(lpFlags, sizeof *lpFlags) != 0)
+    if (got == NULL || umem_read_up(&inflags, lpFlags, sizeof inflags) != 0 ||
+        umem_check_out_up(lpFlags, sizeof *lpFlags) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)
         return tcp_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
     if ((err = tcp_fill_iov(iov, bufs, count, true)) != 0 ||
-        (err = umem_check_out(got, sizeof *got)) != 0)
+        (err = umem_check_out_up(got, sizeof *got)) != 0)
         return tcp_fail(lpErrno, err);
     struct sockaddr_storage ss;
     int addrlen = 0;
@@ -200,9 +203,9 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     if (addr) {
         int cap;
         addrlen = tcp_sockaddr_len(ts->af);
-        if (fromlen == NULL || umem_read(&cap, fromlen, sizeof cap) != 0 ||
-            tcp_out_ok(fromlen, sizeof *fromlen) != 0 || cap < addrlen ||
-            umem_check_out(from, (size_t)addrlen) != 0)
+        if (fromlen == NULL || umem_read_up(&cap, fromlen, sizeof cap) != 0 ||
+            umem_check_out_up(fromlen, sizeof *fromlen) != 0 || cap < addrlen ||
+            umem_check_out_up(from, (size_t)addrlen) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
     }
     ssize_t n;
@@ -244,13 +247,13 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     if (addr) {
         /* The kernel's length is the family's (checked against *lpFromlen). */
         int outlen = (int)mh.msg_namelen < addrlen ? (int)mh.msg_namelen : addrlen;
-        if (umem_write(from, &ss, (size_t)outlen) != 0 ||
-            umem_write(fromlen, &outlen, sizeof outlen) != 0)
+        if (umem_write_up(from, &ss, (size_t)outlen) != 0 ||
+            umem_write_up(fromlen, &outlen, sizeof outlen) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
     }
     DWORD out[2] = {(DWORD)n, 0}; /* the count, then the flags */
-    if (umem_write(got, &out[0], sizeof out[0]) != 0 ||
-        umem_write(lpFlags, &out[1], sizeof out[1]) != 0)
+    if (umem_write_up(got, &out[0], sizeof out[0]) != 0 ||
+        umem_write_up(lpFlags, &out[1], sizeof out[1]) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     return 0;
 }
