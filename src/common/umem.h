@@ -95,6 +95,19 @@ static inline UMEM_MUST_CHECK int umem_check_out_up(void *p, size_t n)
     return umem_probe_up(p, n, UMEM_PROBE_OUT);
 }
 
+/* An in/out parameter the call will overwrite (a receive's *lpFlags): copy
+ * its n octets into dst and prove them writable, as umem_read_up then
+ * umem_check_out_up (the same possible loss of a concurrent store), in one
+ * access for a DWORD. */
+static inline UMEM_MUST_CHECK int umem_read_out_up(void *dst, void *src, size_t n)
+{
+#if UMEM_FAULT_COPY
+    if (__builtin_constant_p(n) && n == 4)
+        return umem_bad_range(src, n) || umem_x86_inout4(dst, src) != 0 ? WSAEFAULT : 0;
+#endif
+    return umem_read_up(dst, src, n) != 0 || umem_check_out_up(src, n) != 0 ? WSAEFAULT : 0;
+}
+
 /* Copy n bytes from caller memory src into dst. 0 or WSAEFAULT (also for a
  * buffer running into an unmapped page). n == 0 always succeeds. */
 static inline UMEM_MUST_CHECK int umem_read(void *dst, const void *src, size_t n)

@@ -36,6 +36,7 @@ enum umem_probe_kind {
 UMEM_HIDDEN size_t umem_x86_copy(void *dst, const void *src, size_t n); /* 0 or fault */
 UMEM_HIDDEN int umem_x86_copy4(void *dst, const void *src);             /* 0 or 1 */
 UMEM_HIDDEN int umem_x86_copy16(void *dst, const void *src);
+UMEM_HIDDEN int umem_x86_inout4(void *dst, void *p); /* dst <- *p, *p stored back: 0 or 1 */
 /* probe [p, last] per 4 KiB chunk: 0 or 1 */
 UMEM_HIDDEN int umem_x86_load(const void *p, const void *last);
 UMEM_HIDDEN int umem_x86_lockadd(void *p, const void *last);

@@ -49,6 +49,8 @@
  * int umem_x86_copy4(dst, src), umem_x86_copy16(dst, src): the same for the
  * two sizes of every call (a DWORD out-parameter, a WSABUF), without the
  * size tests: 0, or 1 when an access faulted.
+ * int umem_x86_inout4(dst, p): an in/out DWORD: dst <- *p, and *p stored back
+ * (a write access, as umem_x86_rewrite): 0, or 1 when an access faulted.
  * int umem_x86_load(p, last), umem_x86_lockadd(p, last),
  * umem_x86_rewrite(p, last): probe p, then the first octet of every later
  * 4 KiB chunk up to the one holding last (a chunk never straddles a real
@@ -163,6 +165,18 @@ __asm__(".text\n"
         ".size umem_x86_copy16, .-umem_x86_copy16\n"
         "\n"
         ".p2align 4\n"
+        ".type umem_x86_inout4, @function\n"
+        UMEM_LABEL(umem_x86_inout4)
+        "  xorl %eax, %eax\n"
+        UMEM_LABEL(umem_x86_inout4_ld)
+        "  movl (%rsi), %ecx\n"
+        UMEM_LABEL(umem_x86_inout4_st)
+        "  movl %ecx, (%rsi)\n"
+        "  movl %ecx, (%rdi)\n"
+        "  ret\n"
+        ".size umem_x86_inout4, .-umem_x86_inout4\n"
+        "\n"
+        ".p2align 4\n"
         ".type umem_x86_load, @function\n"
         UMEM_LABEL(umem_x86_load)
         "  xorl %eax, %eax\n"
@@ -213,8 +227,9 @@ extern UMEM_HIDDEN const char umem_x86_copy_b_ld[], umem_x86_copy_b_st[], umem_x
     umem_x86_copy_q_ld2[], umem_x86_copy_q_st1[], umem_x86_copy_q_st2[], umem_x86_copy_l_ld1[],
     umem_x86_copy_l_ld2[], umem_x86_copy_l_st1[], umem_x86_copy_l_st2[], umem_x86_copy_at[],
     umem_x86_copy_fix[], umem_x86_copy4_ld[], umem_x86_copy4_st[], umem_x86_copy16_ld1[],
-    umem_x86_copy16_ld2[], umem_x86_copy16_st1[], umem_x86_copy16_st2[], umem_x86_fail[],
-    umem_x86_load_at[], umem_x86_lockadd_at[], umem_x86_rewrite_ld[], umem_x86_rewrite_st[];
+    umem_x86_copy16_ld2[], umem_x86_copy16_st1[], umem_x86_copy16_st2[], umem_x86_inout4_ld[],
+    umem_x86_inout4_st[], umem_x86_fail[], umem_x86_load_at[], umem_x86_lockadd_at[],
+    umem_x86_rewrite_ld[], umem_x86_rewrite_st[];
 
 /* The exception table: faulting instruction -> where to resume.  Every
  * routine returns nonzero from its fixup. */
@@ -233,7 +248,8 @@ static const struct umem_fixup {
     {umem_x86_copy_at, umem_x86_copy_fix}, {umem_x86_copy4_ld, umem_x86_fail},
     {umem_x86_copy4_st, umem_x86_fail},    {umem_x86_copy16_ld1, umem_x86_fail},
     {umem_x86_copy16_ld2, umem_x86_fail},  {umem_x86_copy16_st1, umem_x86_fail},
-    {umem_x86_copy16_st2, umem_x86_fail},  {umem_x86_load_at, umem_x86_fail},
+    {umem_x86_copy16_st2, umem_x86_fail},  {umem_x86_inout4_ld, umem_x86_fail},
+    {umem_x86_inout4_st, umem_x86_fail},   {umem_x86_load_at, umem_x86_fail},
     {umem_x86_lockadd_at, umem_x86_fail},  {umem_x86_rewrite_ld, umem_x86_fail},
     {umem_x86_rewrite_st, umem_x86_fail},
 };

@@ -182,8 +182,7 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
      * may be NULL only with an lpOverlapped: NULL would consume data whose
      * length (or MSG_PARTIAL) the caller could never learn. */
     DWORD inflags = 0;
-    if (got == NULL || umem_read_up(&inflags, lpFlags, sizeof inflags) != 0 ||
-        umem_check_out_up(lpFlags, sizeof *lpFlags) != 0)
+    if (got == NULL || umem_read_out_up(&inflags, lpFlags, sizeof inflags) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)

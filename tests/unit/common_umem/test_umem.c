@@ -271,6 +271,29 @@ static void umem_short_and_fixed_copies_are_exact(void **state)
     munmap(m, 3 * PG);
 }
 
+/* umem_read_out_up (a receive's *lpFlags): the value is read and the place
+ * proved writable, so a read-only, PROT_NONE or half-mapped DWORD is
+ * WSAEFAULT and the value stays. */
+static void umem_read_out_reads_and_proves_writable(void **state)
+{
+    (void)state;
+    umem_init(); /* the _up forms leave it to the caller */
+    char *m = map3();
+    uint32_t v = 0x01020304, got = 0;
+    memcpy(m + 8, &v, sizeof v);
+    assert_int_equal(umem_read_out_up(&got, m + 8, sizeof got), 0);
+    assert_int_equal(got, v);
+    assert_memory_equal(m + 8, &v, sizeof v);
+    got = 0;
+    assert_int_equal(umem_read_out_up(&got, m + 2 * PG - 2, sizeof got), WSAEFAULT); /* crosses */
+    assert_int_equal(umem_read_out_up(&got, m + 2 * PG, sizeof got), WSAEFAULT);     /* none */
+    assert_int_equal(umem_read_out_up(&got, NULL, sizeof got), WSAEFAULT);
+    assert_int_equal(mprotect(m, PG, PROT_READ), 0);
+    assert_int_equal(umem_read_out_up(&got, m + 8, sizeof got), WSAEFAULT); /* read-only */
+    assert_memory_equal(m + 8, &v, sizeof v);
+    munmap(m, 3 * PG);
+}
+
 /* umem_check_write runs against a thread that keeps storing into the probed
  * octet: the probe must never write back an older value.  The writer checks
  * after every store that the octet still holds what it stored. */
@@ -369,6 +392,7 @@ int main(void)
         cmocka_unit_test(umem_unmapped_and_read_only_pages),
         cmocka_unit_test(umem_page_crossing_lengths),
         cmocka_unit_test(umem_short_and_fixed_copies_are_exact),
+        cmocka_unit_test(umem_read_out_reads_and_proves_writable),
         cmocka_unit_test(umem_check_write_loses_no_concurrent_store),
         cmocka_unit_test(umem_many_threads_fault_and_copy),
     };
