@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "debug.h"
 #include "handle.h"
+#include "handle_slot.h"
 #include "lasterror.h"
 #include "startup.h"
 
