@@ -63,7 +63,9 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
     uint32_t index;
     if (hdl_free_head != 0) {
         index = hdl_free_head - 1;
-        hdl_free_head = hdl_slot_at(index)->next_free;
+        /* a free slot's port_key holds the free list (see hdl_close) */
+        hdl_free_head =
+            (uint32_t)atomic_load_explicit(&hdl_slot_at(index)->port_key, memory_order_relaxed);
     } else {
         if (hdl_used >= HDL_MAX_SLOTS) {
             pthread_mutex_unlock(&hdl_mu);
@@ -83,6 +85,7 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
     atomic_store_explicit(&slot->ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&slot->owner, owner, memory_order_relaxed);
     atomic_store_explicit(&slot->port, 0, memory_order_relaxed);
+    atomic_store_explicit(&slot->port_key, 0, memory_order_relaxed);
     /* release: a reader that sees LIVE with this generation sees ctx and owner */
     atomic_store_explicit(&slot->word, hdl_w_make(gen, HDL_LIVE, 0), memory_order_release);
     pthread_mutex_unlock(&hdl_mu);
@@ -250,7 +253,7 @@ int hdl_close(SOCKET s)
     atomic_store_explicit(&slot->word, hdl_w_make(new_gen, HDL_FREE, 0), memory_order_release);
     /* LIFO on purpose: a just-closed slot is the next one reused, which keeps
      * the table small (and is what the stale-handle tests exercise) */
-    slot->next_free = hdl_free_head;
+    atomic_store_explicit(&slot->port_key, hdl_free_head, memory_order_relaxed);
     hdl_free_head = index + 1;
     pthread_mutex_unlock(&hdl_mu);
     return 0;
