@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* umem: the checks every access to caller memory shares (NULL, a range that
- * wraps, iovec totals), then the back end of umem_arch.h does the touching. */
+/* umem: the set-up, and the scatter/gather forms (their iovec totals); the
+ * single-range accessors are inline in umem.h.  The back end of umem_arch.h
+ * does the touching. */
 #include "umem.h"
 
 #include <pthread.h>
@@ -13,69 +14,12 @@
 #include "umem_arch.h"
 
 static pthread_once_t umem_once = PTHREAD_ONCE_INIT;
-static atomic_bool umem_up; /* umem_arch_init has run: the fast test on every access */
+atomic_bool umem_up; /* umem_arch_init has run: the fast test on every access (umem.h) */
 
 void umem_init(void)
 {
     pthread_once(&umem_once, umem_arch_init);
     atomic_store_explicit(&umem_up, true, memory_order_release);
-}
-
-/* Every access starts here: a plain load once the back end is up. */
-static inline void umem_ready(void)
-{
-    if (!atomic_load_explicit(&umem_up, memory_order_acquire))
-        umem_init();
-}
-
-static inline int umem_bad_range(const void *p, size_t n)
-{
-    return p == NULL || (uintptr_t)p + n < (uintptr_t)p;
-}
-
-int umem_read(void *dst, const void *src, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (umem_bad_range(src, n))
-        return WSAEFAULT;
-    umem_ready();
-    return umem_arch_read(dst, src, n) == 0 ? 0 : WSAEFAULT;
-}
-
-int umem_write(void *dst, const void *src, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (umem_bad_range(dst, n))
-        return WSAEFAULT;
-    umem_ready();
-    return umem_arch_write(dst, src, n) == 0 ? 0 : WSAEFAULT;
-}
-
-static inline int umem_probe(const void *p, size_t n, enum umem_probe_kind kind)
-{
-    if (n == 0)
-        return 0;
-    if (umem_bad_range(p, n))
-        return WSAEFAULT;
-    umem_ready();
-    return umem_arch_probe(p, n, kind) == 0 ? 0 : WSAEFAULT;
-}
-
-int umem_check_read(const void *p, size_t n)
-{
-    return umem_probe(p, n, UMEM_PROBE_READ);
-}
-
-int umem_check_write(void *p, size_t n)
-{
-    return umem_probe(p, n, UMEM_PROBE_WRITE);
-}
-
-int umem_check_out(void *p, size_t n)
-{
-    return umem_probe(p, n, UMEM_PROBE_OUT);
 }
 
 /* The totals of both sides must be equal and must not wrap; remote regions

@@ -34,41 +34,47 @@ enum umem_probe_kind {
  * table; inline wrappers, so an access costs one call. */
 #define UMEM_HIDDEN __attribute__((visibility("hidden")))
 UMEM_HIDDEN size_t umem_x86_copy(void *dst, const void *src, size_t n); /* 0 or fault */
-UMEM_HIDDEN int umem_x86_load(void *p);                                 /* 0 or 1 */
-UMEM_HIDDEN int umem_x86_lockadd(void *p);
-UMEM_HIDDEN int umem_x86_rewrite(void *p);
+UMEM_HIDDEN int umem_x86_copy4(void *dst, const void *src);             /* 0 or 1 */
+UMEM_HIDDEN int umem_x86_copy16(void *dst, const void *src);
+UMEM_HIDDEN int umem_x86_inout4(void *dst, void *p); /* dst <- *p, *p stored back: 0 or 1 */
+/* probe [p, last] per 4 KiB chunk: 0 or 1 */
+UMEM_HIDDEN int umem_x86_load(const void *p, const void *last);
+UMEM_HIDDEN int umem_x86_lockadd(void *p, const void *last);
+UMEM_HIDDEN int umem_x86_rewrite(void *p, const void *last);
 
 #define UMEM_PAGE 4096u /* probe stride: never larger than the real page size */
 
-/* dst <- src, n > 0; the caller side is src for read, dst for write. 0 or
- * nonzero for a fault. */
+/* dst <- src, n > 0, 0 or nonzero for a fault.  The two sizes every call
+ * moves (a DWORD, a WSABUF) go to routines without the size tests when the
+ * size is known at compile time. */
+static inline int umem_x86_copy_n(void *dst, const void *src, size_t n)
+{
+    if (__builtin_constant_p(n) && n == 4)
+        return umem_x86_copy4(dst, src);
+    if (__builtin_constant_p(n) && n == 16)
+        return umem_x86_copy16(dst, src);
+    return umem_x86_copy(dst, src, n) != 0;
+}
+
+/* The caller side is src for read, dst for write. */
 static inline int umem_arch_read(void *dst, const void *src, size_t n)
 {
-    return umem_x86_copy(dst, src, n) != 0;
+    return umem_x86_copy_n(dst, src, n);
 }
 
 static inline int umem_arch_write(void *dst, const void *src, size_t n)
 {
-    return umem_x86_copy(dst, src, n) != 0;
+    return umem_x86_copy_n(dst, src, n);
 }
 
-/* The first octet, then the first octet of every later UMEM_PAGE chunk: a
- * chunk never straddles a real page, so one access proves the chunk. */
+/* The first octet, then the first octet of every later UMEM_PAGE chunk (the
+ * loop is in the routine: one call per range). */
 static inline int umem_arch_probe(const void *p, size_t n, enum umem_probe_kind kind)
 {
-    uintptr_t at = (uintptr_t)p;
-    const uintptr_t last = at + n - 1;
-    for (;;) {
-        int bad = kind == UMEM_PROBE_READ    ? umem_x86_load((void *)at)
-                  : kind == UMEM_PROBE_WRITE ? umem_x86_lockadd((void *)at)
-                                             : umem_x86_rewrite((void *)at);
-        if (bad)
-            return -1;
-        uintptr_t next = (at & ~(uintptr_t)(UMEM_PAGE - 1)) + UMEM_PAGE;
-        if (next == 0 || next > last)
-            return 0;
-        at = next;
-    }
+    const char *last = (const char *)p + n - 1;
+    return kind == UMEM_PROBE_READ    ? umem_x86_load(p, last)
+           : kind == UMEM_PROBE_WRITE ? umem_x86_lockadd((void *)p, last)
+                                      : umem_x86_rewrite((void *)p, last);
 }
 #else
 int umem_arch_read(void *dst, const void *src, size_t n);

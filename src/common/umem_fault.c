@@ -38,12 +38,26 @@
 
 /* size_t umem_x86_copy(void *dst, const void *src, size_t n): 0 on success,
  * nonzero when an access faulted.  Below 32 bytes (the out-parameters,
- * WSABUFs and addresses of every call) quadwords, a doubleword, then bytes, because a short
- * `rep movsb` costs more than the copy; from 32 on `rep movsb`, whose fault
- * leaves RCX = bytes left (>= 1) and resumes after it.  Loads and stores
- * stay inside [src, src+n) and [dst, dst+n).
- * int umem_x86_load(p), umem_x86_lockadd(p), umem_x86_rewrite(p): 0, or 1
- * when the access faulted.  `lock addb $0` is a write access for the MMU (it
+ * WSABUFs and addresses of every call) two overlapping pairs of moves of the
+ * widest size that fits (16..31: four quadwords, 8..15: two, 4..7: two
+ * doublewords, then bytes), all loads before the stores: a short `rep movsb`
+ * costs more than the copy, and a loop costs more than the overlap.  From 32
+ * on `rep movsb`, whose fault leaves RCX = bytes left (>= 1) and resumes
+ * after it.  Loads and stores stay inside [src, src+n) and [dst, dst+n); an
+ * overlapping store writes the octets the other one wrote, with the same
+ * values.
+ * int umem_x86_copy4(dst, src), umem_x86_copy16(dst, src): the same for the
+ * two sizes of every call (a DWORD out-parameter, a WSABUF), without the
+ * size tests: 0, or 1 when an access faulted.
+ * int umem_x86_inout4(dst, p): an in/out DWORD: dst <- *p, and *p stored back
+ * (a write access, as umem_x86_rewrite): 0, or 1 when an access faulted.
+ * int umem_x86_load(p, last), umem_x86_lockadd(p, last),
+ * umem_x86_rewrite(p, last): probe p, then the first octet of every later
+ * 4 KiB chunk up to the one holding last (a chunk never straddles a real
+ * page, so one access proves it; the loop is here, so a 64 KiB buffer is one
+ * call).  0, or 1 when an access faulted.  The next chunk cannot wrap to 0:
+ * that would need a successful access to the top page, which is the
+ * kernel's.  `lock addb $0` is a write access for the MMU (it
  * faults on a read-only page) that stores back the value it read atomically,
  * so a concurrent writer's store is never lost.  umem_x86_rewrite is a plain
  * load and store back, cheaper, for memory the call overwrites anyway. */
@@ -54,25 +68,12 @@ __asm__(".text\n"
         UMEM_LABEL(umem_x86_copy)
         "  cmpq $32, %rdx\n"
         "  jae 3f\n"
-        "1:cmpq $8, %rdx\n"
-        "  jb 5f\n"
-        UMEM_LABEL(umem_x86_copy_q_ld)
-        "  movq (%rsi), %rax\n"
-        UMEM_LABEL(umem_x86_copy_q_st)
-        "  movq %rax, (%rdi)\n"
-        "  addq $8, %rsi\n"
-        "  addq $8, %rdi\n"
-        "  subq $8, %rdx\n"
-        "  jmp 1b\n"
-        "5:cmpq $4, %rdx\n"
-        "  jb 2f\n"
-        UMEM_LABEL(umem_x86_copy_l_ld)
-        "  movl (%rsi), %eax\n"
-        UMEM_LABEL(umem_x86_copy_l_st)
-        "  movl %eax, (%rdi)\n"
-        "  addq $4, %rsi\n"
-        "  addq $4, %rdi\n"
-        "  subq $4, %rdx\n"
+        "  cmpq $16, %rdx\n"
+        "  jae 6f\n"
+        "  cmpq $8, %rdx\n"
+        "  jae 7f\n"
+        "  cmpq $4, %rdx\n"
+        "  jae 8f\n"
         "2:testq %rdx, %rdx\n"
         "  jz 4f\n"
         UMEM_LABEL(umem_x86_copy_b_ld)
@@ -84,6 +85,47 @@ __asm__(".text\n"
         "  decq %rdx\n"
         "  jmp 2b\n"
         "4:xorl %eax, %eax\n"
+        "  ret\n"
+        "6:\n"
+        UMEM_LABEL(umem_x86_copy_o_ld1)
+        "  movq (%rsi), %rax\n"
+        UMEM_LABEL(umem_x86_copy_o_ld2)
+        "  movq 8(%rsi), %rcx\n"
+        UMEM_LABEL(umem_x86_copy_o_ld3)
+        "  movq -16(%rsi,%rdx), %r8\n"
+        UMEM_LABEL(umem_x86_copy_o_ld4)
+        "  movq -8(%rsi,%rdx), %r9\n"
+        UMEM_LABEL(umem_x86_copy_o_st1)
+        "  movq %rax, (%rdi)\n"
+        UMEM_LABEL(umem_x86_copy_o_st2)
+        "  movq %rcx, 8(%rdi)\n"
+        UMEM_LABEL(umem_x86_copy_o_st3)
+        "  movq %r8, -16(%rdi,%rdx)\n"
+        UMEM_LABEL(umem_x86_copy_o_st4)
+        "  movq %r9, -8(%rdi,%rdx)\n"
+        "  xorl %eax, %eax\n"
+        "  ret\n"
+        "7:\n"
+        UMEM_LABEL(umem_x86_copy_q_ld1)
+        "  movq (%rsi), %rax\n"
+        UMEM_LABEL(umem_x86_copy_q_ld2)
+        "  movq -8(%rsi,%rdx), %rcx\n"
+        UMEM_LABEL(umem_x86_copy_q_st1)
+        "  movq %rax, (%rdi)\n"
+        UMEM_LABEL(umem_x86_copy_q_st2)
+        "  movq %rcx, -8(%rdi,%rdx)\n"
+        "  xorl %eax, %eax\n"
+        "  ret\n"
+        "8:\n"
+        UMEM_LABEL(umem_x86_copy_l_ld1)
+        "  movl (%rsi), %eax\n"
+        UMEM_LABEL(umem_x86_copy_l_ld2)
+        "  movl -4(%rsi,%rdx), %ecx\n"
+        UMEM_LABEL(umem_x86_copy_l_st1)
+        "  movl %eax, (%rdi)\n"
+        UMEM_LABEL(umem_x86_copy_l_st2)
+        "  movl %ecx, -4(%rdi,%rdx)\n"
+        "  xorl %eax, %eax\n"
         "  ret\n"
         "3:movq %rdx, %rcx\n"
         UMEM_LABEL(umem_x86_copy_at)
@@ -97,11 +139,54 @@ __asm__(".text\n"
         ".size umem_x86_copy, .-umem_x86_copy\n"
         "\n"
         ".p2align 4\n"
+        ".type umem_x86_copy4, @function\n"
+        UMEM_LABEL(umem_x86_copy4)
+        "  xorl %eax, %eax\n"
+        UMEM_LABEL(umem_x86_copy4_ld)
+        "  movl (%rsi), %ecx\n"
+        UMEM_LABEL(umem_x86_copy4_st)
+        "  movl %ecx, (%rdi)\n"
+        "  ret\n"
+        ".size umem_x86_copy4, .-umem_x86_copy4\n"
+        "\n"
+        ".p2align 4\n"
+        ".type umem_x86_copy16, @function\n"
+        UMEM_LABEL(umem_x86_copy16)
+        "  xorl %eax, %eax\n"
+        UMEM_LABEL(umem_x86_copy16_ld1)
+        "  movq (%rsi), %rcx\n"
+        UMEM_LABEL(umem_x86_copy16_ld2)
+        "  movq 8(%rsi), %rdx\n"
+        UMEM_LABEL(umem_x86_copy16_st1)
+        "  movq %rcx, (%rdi)\n"
+        UMEM_LABEL(umem_x86_copy16_st2)
+        "  movq %rdx, 8(%rdi)\n"
+        "  ret\n"
+        ".size umem_x86_copy16, .-umem_x86_copy16\n"
+        "\n"
+        ".p2align 4\n"
+        ".type umem_x86_inout4, @function\n"
+        UMEM_LABEL(umem_x86_inout4)
+        "  xorl %eax, %eax\n"
+        UMEM_LABEL(umem_x86_inout4_ld)
+        "  movl (%rsi), %ecx\n"
+        UMEM_LABEL(umem_x86_inout4_st)
+        "  movl %ecx, (%rsi)\n"
+        "  movl %ecx, (%rdi)\n"
+        "  ret\n"
+        ".size umem_x86_inout4, .-umem_x86_inout4\n"
+        "\n"
+        ".p2align 4\n"
         ".type umem_x86_load, @function\n"
         UMEM_LABEL(umem_x86_load)
         "  xorl %eax, %eax\n"
+        "1:\n"
         UMEM_LABEL(umem_x86_load_at)
         "  movb (%rdi), %cl\n"
+        "  andq $-4096, %rdi\n"
+        "  addq $4096, %rdi\n"
+        "  cmpq %rsi, %rdi\n"
+        "  jbe 1b\n"
         "  ret\n"
         ".size umem_x86_load, .-umem_x86_load\n"
         "\n"
@@ -109,8 +194,13 @@ __asm__(".text\n"
         ".type umem_x86_lockadd, @function\n"
         UMEM_LABEL(umem_x86_lockadd)
         "  xorl %eax, %eax\n"
+        "1:\n"
         UMEM_LABEL(umem_x86_lockadd_at)
         "  lock addb $0, (%rdi)\n"
+        "  andq $-4096, %rdi\n"
+        "  addq $4096, %rdi\n"
+        "  cmpq %rsi, %rdi\n"
+        "  jbe 1b\n"
         "  ret\n"
         ".size umem_x86_lockadd, .-umem_x86_lockadd\n"
         "\n"
@@ -118,17 +208,27 @@ __asm__(".text\n"
         ".type umem_x86_rewrite, @function\n"
         UMEM_LABEL(umem_x86_rewrite)
         "  xorl %eax, %eax\n"
+        "1:\n"
         UMEM_LABEL(umem_x86_rewrite_ld)
         "  movb (%rdi), %cl\n"
         UMEM_LABEL(umem_x86_rewrite_st)
         "  movb %cl, (%rdi)\n"
+        "  andq $-4096, %rdi\n"
+        "  addq $4096, %rdi\n"
+        "  cmpq %rsi, %rdi\n"
+        "  jbe 1b\n"
         "  ret\n"
         ".size umem_x86_rewrite, .-umem_x86_rewrite\n");
 /* clang-format on */
 
-extern UMEM_HIDDEN const char umem_x86_copy_q_ld[], umem_x86_copy_q_st[], umem_x86_copy_l_ld[],
-    umem_x86_copy_l_st[], umem_x86_copy_b_ld[], umem_x86_copy_b_st[], umem_x86_copy_at[],
-    umem_x86_copy_fix[], umem_x86_fail[], umem_x86_load_at[], umem_x86_lockadd_at[],
+extern UMEM_HIDDEN const char umem_x86_copy_b_ld[], umem_x86_copy_b_st[], umem_x86_copy_o_ld1[],
+    umem_x86_copy_o_ld2[], umem_x86_copy_o_ld3[], umem_x86_copy_o_ld4[], umem_x86_copy_o_st1[],
+    umem_x86_copy_o_st2[], umem_x86_copy_o_st3[], umem_x86_copy_o_st4[], umem_x86_copy_q_ld1[],
+    umem_x86_copy_q_ld2[], umem_x86_copy_q_st1[], umem_x86_copy_q_st2[], umem_x86_copy_l_ld1[],
+    umem_x86_copy_l_ld2[], umem_x86_copy_l_st1[], umem_x86_copy_l_st2[], umem_x86_copy_at[],
+    umem_x86_copy_fix[], umem_x86_copy4_ld[], umem_x86_copy4_st[], umem_x86_copy16_ld1[],
+    umem_x86_copy16_ld2[], umem_x86_copy16_st1[], umem_x86_copy16_st2[], umem_x86_inout4_ld[],
+    umem_x86_inout4_st[], umem_x86_fail[], umem_x86_load_at[], umem_x86_lockadd_at[],
     umem_x86_rewrite_ld[], umem_x86_rewrite_st[];
 
 /* The exception table: faulting instruction -> where to resume.  Every
@@ -136,10 +236,20 @@ extern UMEM_HIDDEN const char umem_x86_copy_q_ld[], umem_x86_copy_q_st[], umem_x
 static const struct umem_fixup {
     const char *at, *fix;
 } umem_fixups[] = {
-    {umem_x86_copy_q_ld, umem_x86_fail},   {umem_x86_copy_q_st, umem_x86_fail},
-    {umem_x86_copy_l_ld, umem_x86_fail},   {umem_x86_copy_l_st, umem_x86_fail},
     {umem_x86_copy_b_ld, umem_x86_fail},   {umem_x86_copy_b_st, umem_x86_fail},
-    {umem_x86_copy_at, umem_x86_copy_fix}, {umem_x86_load_at, umem_x86_fail},
+    {umem_x86_copy_o_ld1, umem_x86_fail},  {umem_x86_copy_o_ld2, umem_x86_fail},
+    {umem_x86_copy_o_ld3, umem_x86_fail},  {umem_x86_copy_o_ld4, umem_x86_fail},
+    {umem_x86_copy_o_st1, umem_x86_fail},  {umem_x86_copy_o_st2, umem_x86_fail},
+    {umem_x86_copy_o_st3, umem_x86_fail},  {umem_x86_copy_o_st4, umem_x86_fail},
+    {umem_x86_copy_q_ld1, umem_x86_fail},  {umem_x86_copy_q_ld2, umem_x86_fail},
+    {umem_x86_copy_q_st1, umem_x86_fail},  {umem_x86_copy_q_st2, umem_x86_fail},
+    {umem_x86_copy_l_ld1, umem_x86_fail},  {umem_x86_copy_l_ld2, umem_x86_fail},
+    {umem_x86_copy_l_st1, umem_x86_fail},  {umem_x86_copy_l_st2, umem_x86_fail},
+    {umem_x86_copy_at, umem_x86_copy_fix}, {umem_x86_copy4_ld, umem_x86_fail},
+    {umem_x86_copy4_st, umem_x86_fail},    {umem_x86_copy16_ld1, umem_x86_fail},
+    {umem_x86_copy16_ld2, umem_x86_fail},  {umem_x86_copy16_st1, umem_x86_fail},
+    {umem_x86_copy16_st2, umem_x86_fail},  {umem_x86_inout4_ld, umem_x86_fail},
+    {umem_x86_inout4_st, umem_x86_fail},   {umem_x86_load_at, umem_x86_fail},
     {umem_x86_lockadd_at, umem_x86_fail},  {umem_x86_rewrite_ld, umem_x86_fail},
     {umem_x86_rewrite_st, umem_x86_fail},
 };

@@ -10,12 +10,14 @@
 #include "catalog.h"
 #include "debug.h"
 #include "handle.h"
+#include "handle_slot.h"
 #include "lasterror.h"
 #include "startup.h"
 
 struct api_sock {
     SOCKET s;
     struct cat_entry *entry;
+    struct hdl_slot *slot; /* for api_done: the unpin does not decode s again */
 };
 
 /* 0, WSANOTINITIALISED or WSAENOTSOCK. On 0 the caller must api_done. */
@@ -24,7 +26,7 @@ static inline int api_pin(SOCKET s, struct api_sock *a)
     if (!su_running())
         return WSANOTINITIALISED;
     void *owner;
-    int err = hdl_pin(s, &owner);
+    int err = hdl_pin_slot(s, &owner, &a->slot);
     if (err != 0)
         return err;
     a->s = s;
@@ -46,10 +48,19 @@ static inline const WSPPROC_TABLE *api_procs(const struct api_sock *a)
  * (argument evaluation order is unspecified). */
 static inline int api_done(struct api_sock *a, int rc, const int *errp)
 {
-    hdl_unpin(a->s);
+    hdl_unpin_slot(a->slot);
     if (rc == SOCKET_ERROR)
         le_set(*errp != 0 ? *errp : WSASYSCALLFAILURE);
     return rc;
+}
+
+/* A failed pin: trace it (named fn), store the error, SOCKET_ERROR. */
+static inline int api_enter_fail(const char *fn, SOCKET s, int err)
+{
+    if (dbg_on())
+        dbg_fail(fn, s, err);
+    le_set(err);
+    return SOCKET_ERROR;
 }
 
 /* Start a call on socket s: declares `a` and `err`, and returns `fail` from
@@ -58,9 +69,7 @@ static inline int api_done(struct api_sock *a, int rc, const int *errp)
     struct api_sock a;                                                                             \
     int err = api_pin((s), &a);                                                                    \
     if (err != 0) {                                                                                \
-        if (dbg_on())                                                                              \
-            dbg_fail(__func__, (s), err);                                                          \
-        le_set(err);                                                                               \
+        (void)api_enter_fail(__func__, (s), err);                                                  \
         return (fail);                                                                             \
     }
 

@@ -3,12 +3,20 @@
  * (on the stack: nothing is allocated on this path). */
 #include "api.h"
 
-WSP_EXPORT int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
-                              LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
-                              LPWSAOVERLAPPED lpOverlapped,
-                              LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
+/* The bodies of WSASend and WSARecv, inlined into them and into wsp_send and
+ * wsp_recv: the Berkeley forms are the hot path of most programs, and a
+ * second call frame (with its register saves) was a fifth of the API's cost
+ * per call (callgrind, docs/performance.md).  fn names the entry point in a
+ * trace line. */
+static inline __attribute__((always_inline)) int
+api_send(const char *fn, SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+         LPDWORD lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
+         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
 {
-    API_ENTER(s, SOCKET_ERROR);
+    struct api_sock a;
+    int err = api_pin(s, &a);
+    if (err != 0)
+        return api_enter_fail(fn, s, err);
     WSATHREADID tid = {0};
     err = api_thread_id(lpOverlapped, lpCompletionRoutine, &tid);
     if (err != 0)
@@ -18,12 +26,15 @@ WSP_EXPORT int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
     return api_done(&a, rc, &err);
 }
 
-WSP_EXPORT int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
-                              LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
-                              LPWSAOVERLAPPED lpOverlapped,
-                              LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
+static inline __attribute__((always_inline)) int
+api_recv(const char *fn, SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+         LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
+         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
 {
-    API_ENTER(s, SOCKET_ERROR);
+    struct api_sock a;
+    int err = api_pin(s, &a);
+    if (err != 0)
+        return api_enter_fail(fn, s, err);
     WSATHREADID tid = {0};
     err = api_thread_id(lpOverlapped, lpCompletionRoutine, &tid);
     if (err != 0)
@@ -31,6 +42,24 @@ WSP_EXPORT int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
     int rc = api_procs(&a)->lpWSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
                                       lpOverlapped, lpCompletionRoutine, &tid, &err);
     return api_done(&a, rc, &err);
+}
+
+WSP_EXPORT int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                              LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
+                              LPWSAOVERLAPPED lpOverlapped,
+                              LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
+{
+    return api_send(__func__, s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
+                    lpOverlapped, lpCompletionRoutine);
+}
+
+WSP_EXPORT int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                              LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
+                              LPWSAOVERLAPPED lpOverlapped,
+                              LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
+{
+    return api_recv(__func__, s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
+                    lpOverlapped, lpCompletionRoutine);
 }
 
 WSP_EXPORT int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -79,7 +108,7 @@ WSP_EXPORT int WSAAPI wsp_send(SOCKET s, const char *buf, int len, int flags)
         return le_fail(WSAEINVAL);
     WSABUF b = {.len = (ULONG)len, .buf = (CHAR *)buf};
     DWORD sent = 0;
-    int rc = WSASend(s, &b, 1, &sent, (DWORD)flags, NULL, NULL);
+    int rc = api_send("WSASend", s, &b, 1, &sent, (DWORD)flags, NULL, NULL);
     return rc == SOCKET_ERROR ? SOCKET_ERROR : (int)sent;
 }
 
@@ -111,7 +140,7 @@ WSP_EXPORT int WSAAPI wsp_recv(SOCKET s, char *buf, int len, int flags)
         return le_fail(WSAEINVAL);
     WSABUF b = {.len = (ULONG)len, .buf = buf};
     DWORD got = 0, f = (DWORD)flags;
-    int rc = WSARecv(s, &b, 1, &got, &f, NULL, NULL);
+    int rc = api_recv("WSARecv", s, &b, 1, &got, &f, NULL, NULL);
     return api_recv_result(rc, got);
 }
 

@@ -9,85 +9,21 @@
  * the last unpinner has to wake it; that slow path must not serialise on a
  * global lock. */
 #include "handle.h"
+#include "handle_slot.h"
 
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define HDL_CHUNK_BITS 10
-#define HDL_CHUNK_SLOTS (1u << HDL_CHUNK_BITS)
-#define HDL_NCHUNKS (HDL_MAX_SLOTS / HDL_CHUNK_SLOTS)
-#define HDL_SHIFT (HDL_SLOT_BITS + 2)
-/* Generations that fit in a SOCKET above the slot bits (the top stays clear). */
-#define HDL_GEN_BITS (sizeof(SOCKET) >= 8 ? 32u : (unsigned)(sizeof(SOCKET) * 8 - HDL_SHIFT - 1))
-#define HDL_GEN_MASK ((uint32_t)((1ull << HDL_GEN_BITS) - 1))
-
-#define HDL_PINS_MASK 0x3FFFFFFFull
-#define HDL_STATE_SHIFT 30
-#define HDL_FREE 0u
-#define HDL_LIVE 1u
-#define HDL_CLOSING 2u
-#define HDL_DEAD 3u
-
-struct hdl_slot {
-    _Atomic uint64_t word;
-    _Atomic uintptr_t ctx;
-    _Atomic(void *) owner;
-    _Atomic uintptr_t port;     /* completion port (iocp.h), 0 = none; set once */
-    _Atomic uintptr_t port_key; /* its completion key, stored before port */
-    uint32_t next_free;         /* index + 1 of the next free slot; under hdl_mu */
-    pthread_mutex_t mu;
-    pthread_cond_t drained;
-};
-
-static _Atomic(struct hdl_slot *) hdl_chunks[HDL_NCHUNKS];
-static _Atomic uint32_t hdl_nslots; /* slots backed by a chunk */
+_Atomic(struct hdl_slot *) hdl_chunks[HDL_NCHUNKS];
+_Atomic uint32_t hdl_nslots;
 static pthread_mutex_t hdl_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t hdl_used;      /* slots ever handed out (under hdl_mu) */
 static uint32_t hdl_free_head; /* index + 1, 0 = empty (under hdl_mu) */
 /* First generation of new slots. It moves past every generation issued before
  * a hdl_reset, so a handle kept across WSACleanup/WSAStartup stays stale. */
 static uint32_t hdl_base_gen = 1;
-
-static inline uint32_t hdl_w_gen(uint64_t w)
-{
-    return (uint32_t)(w >> 32);
-}
-static inline unsigned hdl_w_state(uint64_t w)
-{
-    return (unsigned)((w >> HDL_STATE_SHIFT) & 3u);
-}
-static inline uint64_t hdl_w_pins(uint64_t w)
-{
-    return w & HDL_PINS_MASK;
-}
-static inline uint64_t hdl_w_make(uint32_t gen, unsigned state, uint64_t pins)
-{
-    return ((uint64_t)gen << 32) | ((uint64_t)state << HDL_STATE_SHIFT) | pins;
-}
-
-static inline SOCKET hdl_encode(uint32_t index, uint32_t gen)
-{
-    return ((SOCKET)gen << HDL_SHIFT) | ((SOCKET)index << 2);
-}
-
-/* Slot and generation of s, or NULL for a value that was never a handle. */
-static inline struct hdl_slot *hdl_decode(SOCKET s, uint32_t *gen)
-{
-    uint32_t index = (uint32_t)((s >> 2) & (HDL_MAX_SLOTS - 1));
-    uint32_t g = (uint32_t)(s >> HDL_SHIFT);
-    if (g == 0 || g > HDL_GEN_MASK || hdl_encode(index, g) != s)
-        return NULL;
-    if (index >= atomic_load_explicit(&hdl_nslots, memory_order_acquire))
-        return NULL;
-    struct hdl_slot *chunk =
-        atomic_load_explicit(&hdl_chunks[index >> HDL_CHUNK_BITS], memory_order_acquire);
-    if (chunk == NULL)
-        return NULL;
-    *gen = g;
-    return &chunk[index & (HDL_CHUNK_SLOTS - 1)];
-}
 
 static inline uint32_t hdl_next_gen(uint32_t gen)
 {
@@ -127,7 +63,9 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
     uint32_t index;
     if (hdl_free_head != 0) {
         index = hdl_free_head - 1;
-        hdl_free_head = hdl_slot_at(index)->next_free;
+        /* a free slot's port_key holds the free list (see hdl_close) */
+        hdl_free_head =
+            (uint32_t)atomic_load_explicit(&hdl_slot_at(index)->port_key, memory_order_relaxed);
     } else {
         if (hdl_used >= HDL_MAX_SLOTS) {
             pthread_mutex_unlock(&hdl_mu);
@@ -147,6 +85,7 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
     atomic_store_explicit(&slot->ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&slot->owner, owner, memory_order_relaxed);
     atomic_store_explicit(&slot->port, 0, memory_order_relaxed);
+    atomic_store_explicit(&slot->port_key, 0, memory_order_relaxed);
     /* release: a reader that sees LIVE with this generation sees ctx and owner */
     atomic_store_explicit(&slot->word, hdl_w_make(gen, HDL_LIVE, 0), memory_order_release);
     pthread_mutex_unlock(&hdl_mu);
@@ -156,38 +95,12 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out)
 
 int hdl_pin(SOCKET s, void **owner)
 {
-    uint32_t gen;
-    struct hdl_slot *slot = hdl_decode(s, &gen);
-    if (slot == NULL)
-        return WSAENOTSOCK;
-    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
-    for (;;) {
-        if (hdl_w_gen(w) != gen || hdl_w_state(w) != HDL_LIVE)
-            return WSAENOTSOCK;
-        if (hdl_w_pins(w) == HDL_PINS_MASK)
-            return WSAENOBUFS;
-        if (atomic_compare_exchange_weak_explicit(&slot->word, &w, w + 1, memory_order_acquire,
-                                                  memory_order_acquire))
-            break;
-    }
-    *owner = atomic_load_explicit(&slot->owner, memory_order_relaxed);
-    return 0;
+    struct hdl_slot *slot;
+    return hdl_pin_slot(s, owner, &slot);
 }
 
-void hdl_unpin(SOCKET s)
+void hdl_unpin_closing(struct hdl_slot *slot)
 {
-    uint32_t gen;
-    struct hdl_slot *slot = hdl_decode(s, &gen);
-    assert(slot != NULL);
-    /* Fast path, no lock: the slot is live, so no closer waits for this pin
-     * (the CAS fails if a close starts meanwhile). */
-    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
-    while (hdl_w_state(w) == HDL_LIVE) {
-        assert(hdl_w_pins(w) > 0);
-        if (atomic_compare_exchange_weak_explicit(&slot->word, &w, w - 1, memory_order_acq_rel,
-                                                  memory_order_acquire))
-            return;
-    }
     /* A close is under way: drop the pin under the slot's mutex, so the
      * closer, which checks the pins under that mutex, cannot finish (and a
      * last WSACleanup cannot free the slot) while this thread still uses it. */
@@ -197,6 +110,14 @@ void hdl_unpin(SOCKET s)
     if (hdl_w_pins(prev) == 1)
         pthread_cond_broadcast(&slot->drained);
     pthread_mutex_unlock(&slot->mu);
+}
+
+void hdl_unpin(SOCKET s)
+{
+    uint32_t gen;
+    struct hdl_slot *slot = hdl_decode(s, &gen);
+    assert(slot != NULL);
+    hdl_unpin_slot(slot);
 }
 
 int hdl_is_live(SOCKET s)
@@ -332,7 +253,7 @@ int hdl_close(SOCKET s)
     atomic_store_explicit(&slot->word, hdl_w_make(new_gen, HDL_FREE, 0), memory_order_release);
     /* LIFO on purpose: a just-closed slot is the next one reused, which keeps
      * the table small (and is what the stale-handle tests exercise) */
-    slot->next_free = hdl_free_head;
+    atomic_store_explicit(&slot->port_key, hdl_free_head, memory_order_relaxed);
     hdl_free_head = index + 1;
     pthread_mutex_unlock(&hdl_mu);
     return 0;

@@ -31,6 +31,12 @@ int hdl_create(void *owner, uintptr_t ctx, SOCKET *out);
 int hdl_pin(SOCKET s, void **owner);
 void hdl_unpin(SOCKET s);
 
+/* The same pair for the hot path, hdl_pin_slot and hdl_unpin_slot (inline,
+ * handle_slot.h): the pin also hands back the slot, and the unpin takes it,
+ * so a call decodes its handle once.  A pinned slot stays valid until its
+ * unpin (no close can free it while pinned). */
+struct hdl_slot;
+
 /* Is s still the LIVE handle? False once a close has begun (CLOSING, DEAD) or
  * for any stale value. Safe while the caller holds a pin on s. */
 int hdl_is_live(SOCKET s);

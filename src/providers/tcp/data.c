@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The data path: WSPSend/SendTo/Recv/RecvFrom over sendmsg/recvmsg.  Hot
- * path: no allocation and no lock — one handle lookup, one atomic state load,
- * one syscall.
+/* The data path: WSPSend/SendTo/Recv/RecvFrom over send/recv (one buffer,
+ * no address) or sendmsg/recvmsg.  Hot path: no allocation and no lock — one
+ * handle lookup, one atomic state load, one syscall.
  *
  * Every caller pointer is checked before the syscall, so a bad one is
  * WSAEFAULT with nothing sent or consumed (D4; check first, consume after):
@@ -25,19 +25,35 @@
 #include "tcp.h"
 
 /* The caller's WSABUF array as iovecs, every buffer probed: readable for a
- * send, writable for a receive (umem_check_out: the receive overwrites it). */
-static int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bool recv)
+ * send, writable for a receive (umem_check_out: the receive overwrites it).
+ * The caller has called umem_ready().
+ * Inline, as are the umem accessors: for the usual one buffer this is one
+ * 16-octet copy and one probe per page, no call but into the fault-catching
+ * routines. */
+static inline int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bool recv)
 {
+    if (count == 1) {
+        /* the usual call: no loop, a copy of known size (umem's 16-octet
+         * routine) */
+        WSABUF b;
+        if (umem_read_up(&b, bufs, sizeof b) != 0)
+            return WSAEFAULT;
+        iov[0].iov_base = b.buf;
+        iov[0].iov_len = b.len;
+        return (recv ? umem_check_out_up(b.buf, b.len) : umem_check_read_up(b.buf, b.len)) != 0
+                   ? WSAEFAULT
+                   : 0;
+    }
     if (count > TCP_MAX_IOV)
         return WSAENOBUFS;
     WSABUF wb[TCP_MAX_IOV];
-    if (count > 0 && (bufs == NULL || umem_read(wb, bufs, count * sizeof wb[0]) != 0))
+    if (count > 0 && umem_read_up(wb, bufs, count * sizeof wb[0]) != 0)
         return WSAEFAULT;
     for (DWORD i = 0; i < count; i++) {
         iov[i].iov_base = wb[i].buf;
         iov[i].iov_len = wb[i].len;
-        if ((recv ? umem_check_out(wb[i].buf, wb[i].len) : umem_check_read(wb[i].buf, wb[i].len)) !=
-            0)
+        if ((recv ? umem_check_out_up(wb[i].buf, wb[i].len)
+                  : umem_check_read_up(wb[i].buf, wb[i].len)) != 0)
             return WSAEFAULT;
     }
     return 0;
@@ -50,6 +66,7 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
+    umem_ready(); /* once for the accesses below (the _up forms) */
     /* Windows: lpNumberOfBytesSent may be NULL only with an lpOverlapped; a
      * plain call must tell the caller how much it sent. */
     if (sent == NULL)
@@ -59,29 +76,35 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
         return tcp_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
     if ((err = tcp_fill_iov(iov, bufs, count, false)) != 0 ||
-        (err = tcp_out_ok(sent, sizeof *sent)) != 0)
+        (err = umem_check_out_up(sent, sizeof *sent)) != 0)
         return tcp_fail(lpErrno, err);
-    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
     /* lpTo is read by the kernel (EFAULT -> WSAEFAULT before anything is
      * sent); stream sockets ignore it, as on Windows. */
-    if (to != NULL && ts->type != SOCK_STREAM) {
-        mh.msg_name = (void *)to;
-        mh.msg_namelen = (socklen_t)tolen;
-    }
+    bool addr = to != NULL && ts->type != SOCK_STREAM;
     ssize_t n;
     bool blocking = !atomic_load_explicit(&ts->nonblocking, memory_order_relaxed);
     if (blocking && !tcp_block_begin(ts))
         return tcp_fail(lpErrno, WSAEINTR);
     do {
-        n = sys_sendmsg(ts->fd, &mh, flags | MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR && blocking);
-    int saved = errno;
+        /* One buffer and no address: send(2), the kernel's shorter path
+         * (no msghdr and iovec array to copy in). */
+        if (count == 1 && !addr) {
+            n = sys_send(ts->fd, iov[0].iov_base, iov[0].iov_len, flags | MSG_NOSIGNAL);
+        } else {
+            struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
+            if (addr) {
+                mh.msg_name = (void *)to;
+                mh.msg_namelen = (socklen_t)tolen;
+            }
+            n = sys_sendmsg(ts->fd, &mh, flags | MSG_NOSIGNAL);
+        }
+    } while (n < 0 && blocking && errno == EINTR);
     if (blocking)
-        tcp_block_end(ts);
+        tcp_block_end(ts); /* atomic: errno stays */
     if (n < 0)
-        return tcp_fail(lpErrno, tcp_data_error(ts, saved, blocking));
+        return tcp_fail(lpErrno, tcp_data_error(ts, errno, blocking));
     DWORD count_out = (DWORD)n;
-    if (tcp_put(sent, &count_out, sizeof count_out) != 0)
+    if (umem_write_up(sent, &count_out, sizeof count_out) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     return 0;
 }
@@ -153,56 +176,62 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
     if (ts == NULL)
         return tcp_fail(lpErrno, err);
+    umem_ready(); /* once for the accesses below (the _up forms) */
     /* *lpFlags is read now and written after the receive: both checked first.
      * Windows: lpFlags is a required in/out parameter, and lpNumberOfBytesRecvd
      * may be NULL only with an lpOverlapped: NULL would consume data whose
      * length (or MSG_PARTIAL) the caller could never learn. */
     DWORD inflags = 0;
-    if (lpFlags == NULL || got == NULL || umem_read(&inflags, lpFlags, sizeof inflags) != 0 ||
-        tcp_out_ok(lpFlags, sizeof *lpFlags) != 0)
+    if (got == NULL || umem_read_out_up(&inflags, lpFlags, sizeof inflags) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)
         return tcp_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
     if ((err = tcp_fill_iov(iov, bufs, count, true)) != 0 ||
-        (err = tcp_out_ok(got, sizeof *got)) != 0)
+        (err = umem_check_out_up(got, sizeof *got)) != 0)
         return tcp_fail(lpErrno, err);
     struct sockaddr_storage ss;
     int addrlen = 0;
-    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
     /* The sender's address (datagram sockets only: Windows ignores lpFrom on
      * connection-oriented ones).  Windows' WSARecvFrom: WSAEFAULT when
      * lpFrom/lpFromlen are not valid or *lpFromlen is too small for the
      * address — decided here, before the datagram is taken, so it stays
      * queued for a corrected call. */
-    if (from != NULL && ts->type != SOCK_STREAM) {
+    bool addr = from != NULL && ts->type != SOCK_STREAM;
+    if (addr) {
         int cap;
         addrlen = tcp_sockaddr_len(ts->af);
-        if (fromlen == NULL || umem_read(&cap, fromlen, sizeof cap) != 0 ||
-            tcp_out_ok(fromlen, sizeof *fromlen) != 0 || cap < addrlen ||
-            umem_check_out(from, (size_t)addrlen) != 0)
+        if (fromlen == NULL || umem_read_up(&cap, fromlen, sizeof cap) != 0 ||
+            umem_check_out_up(fromlen, sizeof *fromlen) != 0 || cap < addrlen ||
+            umem_check_out_up(from, (size_t)addrlen) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
+    }
+    ssize_t n;
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
+    if (addr) {
         mh.msg_name = &ss;
         mh.msg_namelen = sizeof ss;
     }
-    ssize_t n;
     bool blocking = !atomic_load_explicit(&ts->nonblocking, memory_order_relaxed);
     if (blocking && !tcp_block_begin(ts))
         return tcp_fail(lpErrno, WSAEINTR);
+    /* One buffer, on a stream (a datagram's MSG_TRUNC needs the msghdr's
+     * flags): recv(2), the kernel's shorter path. */
+    bool plain = count == 1 && ts->type == SOCK_STREAM;
     do {
-        n = sys_recvmsg(ts->fd, &mh, flags);
-    } while (n < 0 && errno == EINTR && blocking);
-    int saved = errno;
+        n = plain ? sys_recv(ts->fd, iov[0].iov_base, iov[0].iov_len, flags)
+                  : sys_recvmsg(ts->fd, &mh, flags);
+    } while (n < 0 && blocking && errno == EINTR);
     if (blocking) {
-        tcp_block_end(ts);
+        tcp_block_end(ts); /* atomics: errno stays */
         /* Woken by WSPCloseSocket (its shutdown makes recv return 0): Winsock
          * reports the interrupted blocking call as WSAEINTR. */
         if (atomic_load(&ts->closing))
             return tcp_fail(lpErrno, WSAEINTR);
     }
     if (n < 0)
-        return tcp_fail(lpErrno, tcp_data_error(ts, saved, blocking));
+        return tcp_fail(lpErrno, tcp_data_error(ts, errno, blocking));
     if (atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & FD_READ) {
         /* A stream recv that did not fill its buffers took all there was; a
          * datagram recv takes one message whatever is left, so ask. */
@@ -214,16 +243,16 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     }
     if (ts->type != SOCK_STREAM && (mh.msg_flags & MSG_TRUNC))
         return tcp_fail(lpErrno, WSAEMSGSIZE); /* Winsock: truncated datagram */
-    if (mh.msg_name != NULL) {
+    if (addr) {
         /* The kernel's length is the family's (checked against *lpFromlen). */
         int outlen = (int)mh.msg_namelen < addrlen ? (int)mh.msg_namelen : addrlen;
-        if (umem_write(from, &ss, (size_t)outlen) != 0 ||
-            umem_write(fromlen, &outlen, sizeof outlen) != 0)
+        if (umem_write_up(from, &ss, (size_t)outlen) != 0 ||
+            umem_write_up(fromlen, &outlen, sizeof outlen) != 0)
             return tcp_fail(lpErrno, WSAEFAULT);
     }
-    DWORD count_out = (DWORD)n, flags_out = 0;
-    if (tcp_put(got, &count_out, sizeof count_out) != 0 ||
-        tcp_put(lpFlags, &flags_out, sizeof flags_out) != 0)
+    DWORD out[2] = {(DWORD)n, 0}; /* the count, then the flags */
+    if (umem_write_up(got, &out[0], sizeof out[0]) != 0 ||
+        umem_write_up(lpFlags, &out[1], sizeof out[1]) != 0)
         return tcp_fail(lpErrno, WSAEFAULT);
     return 0;
 }

@@ -14,9 +14,14 @@
 
 #define TCP_MAX_IOV 64 /* WSABUFs per call; more is WSAENOBUFS (stack-bounded) */
 
-/* Winsock flags we pass through; anything else is refused. */
+/* Winsock flags we pass through; anything else is refused.  No flags (the
+ * usual call) takes no walk through the table. */
 static inline int tcp_map_flags(DWORD in, int *out)
 {
+    if (in == 0) {
+        *out = 0;
+        return 0;
+    }
     static const struct {
         DWORD wsa;
         int sys;

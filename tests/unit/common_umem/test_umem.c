@@ -227,6 +227,73 @@ static void umem_page_crossing_lengths(void **state)
     munmap(m, 3 * PG);
 }
 
+/* The short copies move each octet to its place (they use overlapping pairs
+ * of moves), for every length below the rep movsb threshold and at every
+ * alignment; and the fixed-size copies of a DWORD and a WSABUF (a size known
+ * at compile time takes its own routine) fault like the general one when
+ * they cross into the PROT_NONE page, a failed write touching nothing there. */
+static void umem_short_and_fixed_copies_are_exact(void **state)
+{
+    (void)state;
+    char *m = map3();
+    unsigned char src[40], dst[40];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (unsigned char)(0x40 + i);
+    for (size_t n = 1; n < 40; n++) {
+        for (size_t off = 0; off < 8; off++) {
+            memset(m, 'x', 64);
+            assert_int_equal(umem_write(m + off, src, n), 0);
+            assert_memory_equal(m + off, src, n);
+            assert_int_equal(m[off + n], 'x'); /* nothing past the end */
+            if (off > 0)
+                assert_int_equal(m[off - 1], 'x');
+            memset(dst, 0, sizeof dst);
+            assert_int_equal(umem_read(dst, m + off, n), 0);
+            assert_memory_equal(dst, src, n);
+        }
+    }
+    uint32_t d4 = 0x11223344, r4 = 0;
+    unsigned char w16[16], r16[16];
+    memcpy(w16, src, sizeof w16);
+    for (size_t start = 1; start <= 20; start++) {
+        char *at = m + 2 * PG - start;
+        memset(m + PG, 'x', PG);
+        int want4 = start >= 4 ? 0 : WSAEFAULT, want16 = start >= 16 ? 0 : WSAEFAULT;
+        assert_int_equal(umem_write(at, &d4, sizeof d4), want4);
+        assert_int_equal(umem_read(&r4, at, sizeof r4), want4);
+        if (want4 == 0)
+            assert_int_equal(r4, d4);
+        assert_int_equal(umem_write(at, w16, sizeof w16), want16);
+        assert_int_equal(umem_read(r16, at, sizeof r16), want16);
+        if (want16 == 0)
+            assert_memory_equal(r16, w16, sizeof w16);
+    }
+    munmap(m, 3 * PG);
+}
+
+/* umem_read_out_up (a receive's *lpFlags): the value is read and the place
+ * proved writable, so a read-only, PROT_NONE or half-mapped DWORD is
+ * WSAEFAULT and the value stays. */
+static void umem_read_out_reads_and_proves_writable(void **state)
+{
+    (void)state;
+    umem_init(); /* the _up forms leave it to the caller */
+    char *m = map3();
+    uint32_t v = 0x01020304, got = 0;
+    memcpy(m + 8, &v, sizeof v);
+    assert_int_equal(umem_read_out_up(&got, m + 8, sizeof got), 0);
+    assert_int_equal(got, v);
+    assert_memory_equal(m + 8, &v, sizeof v);
+    got = 0;
+    assert_int_equal(umem_read_out_up(&got, m + 2 * PG - 2, sizeof got), WSAEFAULT); /* crosses */
+    assert_int_equal(umem_read_out_up(&got, m + 2 * PG, sizeof got), WSAEFAULT);     /* none */
+    assert_int_equal(umem_read_out_up(&got, NULL, sizeof got), WSAEFAULT);
+    assert_int_equal(mprotect(m, PG, PROT_READ), 0);
+    assert_int_equal(umem_read_out_up(&got, m + 8, sizeof got), WSAEFAULT); /* read-only */
+    assert_memory_equal(m + 8, &v, sizeof v);
+    munmap(m, 3 * PG);
+}
+
 /* umem_check_write runs against a thread that keeps storing into the probed
  * octet: the probe must never write back an older value.  The writer checks
  * after every store that the octet still holds what it stored. */
@@ -324,6 +391,8 @@ int main(void)
         cmocka_unit_test(umem_kernel_and_noncanonical_addresses_are_fault),
         cmocka_unit_test(umem_unmapped_and_read_only_pages),
         cmocka_unit_test(umem_page_crossing_lengths),
+        cmocka_unit_test(umem_short_and_fixed_copies_are_exact),
+        cmocka_unit_test(umem_read_out_reads_and_proves_writable),
         cmocka_unit_test(umem_check_write_loses_no_concurrent_store),
         cmocka_unit_test(umem_many_threads_fault_and_copy),
     };
