@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -232,11 +233,22 @@ void ovl_op_drop(struct ovl_op *op)
 
 /* ---- completion ------------------------------------------------------------ */
 
+/* The APC is queued before the completer stores Internal (so that a thread
+ * that sees the operation complete also finds its routine queued, as on
+ * Windows, where the issuing thread's own kernel APC does both): the routine
+ * must not run, nor the record go, before that store is done. The window is
+ * a few instructions of the completer. */
+static void ovl_wait_stored(struct ovl_rec *r)
+{
+    while (!atomic_load_explicit(&r->stored, memory_order_acquire))
+        sched_yield();
+}
+
 /* Runs in the issuing thread, in one of its alertable waits. */
 static void CALLBACK ovl_apc(DWORD_PTR ctx)
 {
-    struct ovl_rec *r =
-        (struct ovl_rec *)ctx; // NOLINT(performance-no-int-to-ptr): the upcall's context
+    struct ovl_rec *r = (struct ovl_rec *)ctx;
+    ovl_wait_stored(r);
     r->op.routine(r->err, r->op.done, r->op.ov, r->op.flags);
     ovl_rec_release(r);
 }
@@ -246,7 +258,9 @@ static void CALLBACK ovl_apc(DWORD_PTR ctx)
  * WSATHREADID.Reserved). */
 static void CALLBACK ovl_apc_discard(DWORD_PTR ctx)
 {
-    ovl_rec_release((struct ovl_rec *)ctx); // NOLINT(performance-no-int-to-ptr)
+    struct ovl_rec *r = (struct ovl_rec *)ctx;
+    ovl_wait_stored(r);
+    ovl_rec_release(r);
 }
 
 /* The fields as WPUCompleteOverlappedRequest stores them: Internal last. */
@@ -286,17 +300,23 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags)
     r->err = err;
     op->done = bytes;
     op->flags = flags;
-    ovl_store(ov, err, bytes);
-    ovl_wake(ov);
+    atomic_store_explicit(&r->stored, 0, memory_order_relaxed);
     LPWPUQUEUEAPC queue = atomic_load_explicit(&ovl_queue_apc_fn, memory_order_acquire);
     int e = 0;
     op->thread.Reserved = (DWORD_PTR)ovl_apc_discard;
-    /* After a successful queue the record belongs to ovl_apc or, if the
-     * thread exits before an alertable wait, to ovl_apc_discard (it may
-     * already be gone); when the thread has exited the routine can run
-     * nowhere. */
-    if (queue == NULL || queue(&op->thread, ovl_apc, (DWORD_PTR)r, &e) != 0)
+    if (queue == NULL || queue(&op->thread, ovl_apc, (DWORD_PTR)r, &e) != 0) {
+        /* The thread has exited: the routine can run nowhere. */
+        ovl_store(ov, err, bytes);
+        ovl_wake(ov);
         ovl_rec_release(r);
+        return;
+    }
+    /* Queued: the record belongs to ovl_apc (or ovl_apc_discard), which
+     * waits for this store before it runs the routine and lets the record
+     * go; after the flag neither r nor ov may be touched here. */
+    ovl_store(ov, err, bytes);
+    ovl_wake(ov);
+    atomic_store_explicit(&r->stored, 1, memory_order_release);
 }
 
 void ovl_list_abort(struct ovl_list *l, DWORD err)

@@ -15,6 +15,7 @@ struct ovl_rec {
     struct ovl_op op;
     ULONG_PTR saved_internal; /* ov->Internal before submission (ovl_op_drop) */
     DWORD err;                /* the completion, for the completion routine */
+    _Atomic int stored;       /* the completer is done with the caller's WSAOVERLAPPED */
     uint32_t slot;            /* 1-based pool slot, 0 = malloc'd on its own */
     _Atomic uint32_t next;    /* free-list link (a slot number) */
 };
