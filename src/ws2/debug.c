@@ -244,7 +244,7 @@ void dbg_put_addr(struct dbg_line *l, const char *key, const struct sockaddr *sa
 
 long long dbg_wsabuf_len(const WSABUF *bufs, DWORD n)
 {
-    WSABUF b[DBG_MAX_BUFS];
+    WSABUF b[DBG_MAX_BUFS] = {{0}}; /* (the analyzer cannot see n > 0 in the copy) */
     if (n > DBG_MAX_BUFS || (n > 0 && umem_read(b, bufs, n * sizeof b[0]) != 0))
         return -1;
     long long total = 0;
