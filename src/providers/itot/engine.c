@@ -172,24 +172,51 @@ int itot_engine_add(struct itot_sock *s)
     return err;
 }
 
+/* Bring the kernel's interest in s->fd to interest(s).  ep_events records
+ * what the kernel really has.  Recording the wanted set after a failed
+ * epoll_ctl (ENOMEM, ENOSPC) would leave a connection waiting for an EPOLLOUT
+ * (EPOLLIN) that was never asked for, and both ends would wait for good.  So a
+ * refused change takes the descriptor out of the set (DEL allocates nothing)
+ * and leaves the change pending: sock_deadline then arms a short retry timer,
+ * and the retry's MOD, finding no entry (ENOENT), adds it.  Out of the set,
+ * the socket cannot wake the engine in a loop while the shortage lasts (the old
+ * level-triggered interest could, for a refused removal of EPOLLOUT). */
 static void update_interest(struct itot_sock *s)
 {
     if (!s->registered || s->fd < 0)
         return;
     uint32_t want = interest(s);
-    if (want != s->ep_events) {
-        struct epoll_event ev = {.events = want, .data.ptr = s};
-        sys_epoll_ctl(eng.ep, EPOLL_CTL_MOD, s->fd, &ev);
+    if (want == s->ep_events)
+        return;
+    struct epoll_event ev = {.events = want, .data.ptr = s};
+    int rc = sys_epoll_ctl(eng.ep, EPOLL_CTL_MOD, s->fd, &ev);
+    if (rc != 0 && errno == ENOENT)
+        rc = sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, s->fd, &ev);
+    if (rc == 0)
         s->ep_events = want;
-    }
+    else if (sys_epoll_ctl(eng.ep, EPOLL_CTL_DEL, s->fd, NULL) == 0 || errno == ENOENT)
+        s->ep_events = 0;
 }
 
-/* The socket's next timer: its connection's, or a listener's own (listen.c). */
+/* Retry period of an interest change the kernel refused: short enough that a
+ * passing shortage costs a connection milliseconds, long enough that a lasting
+ * one does not make the engine spin. */
+#define ENG_INTEREST_RETRY_MS 10
+
+/* The socket's next timer: its connection's, or a listener's own (listen.c),
+ * or sooner the retry of an interest change still pending (update_interest). */
 static uint64_t sock_deadline(const struct itot_sock *s)
 {
-    if (s->kind == ITOT_K_LISTEN)
-        return itot_listen_deadline(s, itot_now_ms());
-    return s->has_conn ? s->conn.deadline_ms : 0;
+    uint64_t now = itot_now_ms();
+    uint64_t d = s->kind == ITOT_K_LISTEN ? itot_listen_deadline(s, now)
+                 : s->has_conn            ? s->conn.deadline_ms
+                                          : 0;
+    if (s->registered && s->fd >= 0 && s->ep_events != interest(s)) {
+        uint64_t retry = now + ENG_INTEREST_RETRY_MS;
+        if (d == 0 || retry < d)
+            d = retry;
+    }
+    return d;
 }
 
 /* A listener's interest and timer after its pending set changed (lock held).
@@ -550,7 +577,7 @@ static void service(struct itot_sock *s, uint32_t events)
         itot_apply(s);
     }
     update_interest(s);
-    atomic_store(&s->deadline_ms, s->has_conn ? s->conn.deadline_ms : 0);
+    atomic_store(&s->deadline_ms, sock_deadline(s));
     timer_refresh(s);
     pthread_mutex_unlock(&s->lock);
 }

@@ -20,7 +20,26 @@
  *   - after a successful SendDisconnect or shutdown(SD_SEND) sends fail with
  *     WSAESHUTDOWN (C2); a closed handle answers WSAENOTSOCK (C5); itot's
  *     disconnect data arrives as sent (C3).
- * All sockets are non-blocking, so a call that waits is itself a finding. */
+ * All sockets are non-blocking, so a call that waits is itself a finding.
+ *
+ * Two threads (the head byte's bit 7): the rest of the input is split into two
+ * programs, run at once after a barrier by two threads on the same pair (and
+ * then the same single-threaded finish).  Thread t sends only on side t and
+ * receives only on side 1-t, so each direction has one sending and one
+ * receiving thread and its data checks stay exact (every byte, every TSDU
+ * boundary, nothing beyond what was sent); any other call goes to either side,
+ * so closes, shutdowns, SendDisconnects and options race the other thread's
+ * transfers.  What depends on the order of the two threads is checked only
+ * where the order is known: a state forces a result only if the call that made
+ * it had returned before this call began (the "done" flags, read before), and
+ * it excuses a result if that call had at least begun by the time this one
+ * returned (the "begun" flags, read after); the completeness of a stream at
+ * its end is checked after both threads are joined, and the disconnect data of
+ * racing releases is not compared.  Both threads must finish within a deadline
+ * (a hang is a finding); nothing may leak (LeakSanitizer in the fuzz build). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,11 +84,16 @@ static unsigned in_u16(struct in *r)
 #define PAGE 4096u
 #define DATA_MAX (1u << 20) /* largest send or receive buffer */
 
-static uint8_t *tx_area;    /* DATA_MAX bytes, then a PROT_NONE guard page */
-static uint8_t *rx_area;    /* likewise */
-static uint8_t *none_page;  /* PROT_NONE: reads and writes fault */
-static uint8_t *ro_page;    /* read-only: writes fault */
-static uint8_t *wsabuf_end; /* a WSABUF-sized slot right before a guard page */
+/* Each thread has its own buffers (a send fills its buffer while the other
+ * thread's send fills another); the bad pages are shared, nothing writes them. */
+struct mem {
+    uint8_t *tx;         /* DATA_MAX bytes, then a PROT_NONE guard page */
+    uint8_t *rx;         /* likewise */
+    uint8_t *wsabuf_end; /* a WSABUF-sized slot right before a guard page */
+};
+static struct mem mems[2];
+static uint8_t *none_page; /* PROT_NONE: reads and writes fault */
+static uint8_t *ro_page;   /* read-only: writes fault */
 
 static void *map_guarded(size_t len)
 {
@@ -79,50 +103,99 @@ static void *map_guarded(size_t len)
     return m;
 }
 
-static void memory_init(void)
-{
-    tx_area = map_guarded(DATA_MAX);
-    rx_area = map_guarded(DATA_MAX);
-    none_page = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    ro_page = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    wsabuf_end = map_guarded(PAGE);
-    FUZZ_CHECK(none_page != MAP_FAILED && ro_page != MAP_FAILED);
-}
+/* The byte at stream offset off of direction dir (0: A->B, 1: B->A) is
+ * pat[dir][off % PAT_PERIOD]: a table, so that filling a send buffer and
+ * checking a received one are a memcpy and a memcmp (computing each byte was
+ * most of an execution's time).  The period is a prime above DATA_MAX: a byte
+ * that arrives at the wrong offset shows unless the error is a multiple of
+ * about a mebioctet; the table has DATA_MAX more so that any run of up to
+ * DATA_MAX bytes is contiguous in it. */
+#define PAT_PERIOD 1048583u
+static uint8_t *pat[2];
 
-/* The byte at stream offset off of direction dir (0: A->B, 1: B->A). */
-static uint8_t pattern(int dir, size_t off)
+static uint8_t pattern_byte(int dir, size_t off)
 {
     uint32_t x = (uint32_t)off * 2654435761u;
     return (uint8_t)((x >> 13) ^ (uint8_t)off ^ (dir ? 0x5a : 0xa5));
 }
 
+static const uint8_t *pattern(int dir, size_t off)
+{
+    return pat[dir] + off % PAT_PERIOD;
+}
+
+static void memory_init(void)
+{
+    for (int t = 0; t < 2; t++) {
+        mems[t].tx = map_guarded(DATA_MAX);
+        mems[t].rx = map_guarded(DATA_MAX);
+        mems[t].wsabuf_end = map_guarded(PAGE);
+        pat[t] = malloc(PAT_PERIOD + DATA_MAX);
+        FUZZ_CHECK(pat[t] != NULL);
+        for (size_t i = 0; i < PAT_PERIOD + DATA_MAX; i++)
+            pat[t][i] = pattern_byte(t, i % PAT_PERIOD);
+    }
+    none_page = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ro_page = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    FUZZ_CHECK(none_page != MAP_FAILED && ro_page != MAP_FAILED);
+}
+
+/* One thread of a script: its index (0 alone, or 0 and 1) and its buffers. */
+struct actor {
+    int id;
+    struct mem *mem;
+    struct in prog;
+};
+
 /* ---- the model of one connection ---------------------------------------- */
 #define MSG_MAX 4096
 
-struct flow {                /* one direction */
+struct flow {                /* one direction; the fields up to ended belong to one thread */
     size_t sent;             /* bytes successful sends put on it */
     size_t msg_end[MSG_MAX]; /* itot: cumulative end of each TSDU */
     size_t nmsg;
-    size_t got;       /* bytes received and checked */
-    size_t got_msg;   /* itot: index of the TSDU being received */
-    bool ended;       /* the receiver saw the end (0 / WSAEDISCON) */
-    bool lossy;       /* a reset or abortive close: loss is legitimate */
-    uint8_t disc[64]; /* itot: disconnect data of the sender's release */
-    int disc_len;     /* -1: no release yet; -2: not known (SO_DISCDATA set) */
+    size_t got;        /* bytes received and checked */
+    size_t got_msg;    /* itot: index of the TSDU being received */
+    bool ended;        /* the receiver saw the end (0 / WSAEDISCON) */
+    atomic_bool lossy; /* a reset or abortive close: loss is legitimate */
+    uint8_t disc[64];  /* itot: disconnect data of the sender's release (m.lock) */
+    int disc_len;      /* -1: no release yet; -2: not known (SO_DISCDATA set, or racing) */
 };
 
+/* A side's states, each as two flags: "done" when the call that made it has
+ * returned, "begun" when it has been made (see the head of the file).  With one
+ * thread they are equal whenever a call is checked. */
 struct side {
     SOCKET s;
-    bool closed;
-    bool send_shut; /* a successful SendDisconnect / shutdown(SD_SEND|SD_BOTH) */
-    bool recv_shut;
+    atomic_bool closed;        /* done: closesocket succeeded */
+    atomic_int closers;        /* begun: closesocket calls made */
+    atomic_int closes_ok;      /* closesocket calls that succeeded (at most one) */
+    atomic_bool send_shut;     /* done: a successful SendDisconnect / shutdown(SD_SEND|SD_BOTH) */
+    atomic_bool recv_shut;     /* done: a successful shutdown(SD_RECEIVE|SD_BOTH) */
+    atomic_bool recv_shutting; /* begun */
 };
 
 static struct {
     bool itot;
+    bool two;             /* two threads run the script */
+    pthread_mutex_t lock; /* flow[].disc, disc_len */
     struct side side[2];
     struct flow flow[2]; /* flow[d]: sent by side d, received by side 1-d */
-} m;
+} m = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* This thread may rely on flow f's counters: it is their only user. */
+static bool owns_flow(const struct actor *a, int f)
+{
+    return !m.two || a->id == f;
+}
+
+/* A call on side sd failed with err because another thread closed it under
+ * it: the handle is gone (WSAENOTSOCK), or the close cancelled the call
+ * (WSAEINTR: closesocket cancels the calls in progress on it). */
+static bool closed_under(const struct side *sd, int err)
+{
+    return m.two && (err == WSAENOTSOCK || err == WSAEINTR) && atomic_load(&sd->closers) > 0;
+}
 
 /* ---- set-up: one listener per provider, one pair per input -------------- */
 static SOCKET listener[2];
@@ -168,9 +241,21 @@ static bool wait_writable(SOCKET s, int ms)
  * connection is accepted, so a blocking connect would wait for us). */
 static void pair_open(bool itot, int itot_class)
 {
-    memset(&m, 0, sizeof m);
     m.itot = itot;
-    m.flow[0].disc_len = m.flow[1].disc_len = -1;
+    for (int d = 0; d < 2; d++) {
+        struct flow *f = &m.flow[d];
+        f->sent = f->nmsg = f->got = f->got_msg = 0;
+        f->ended = false;
+        atomic_store(&f->lossy, false);
+        f->disc_len = -1;
+        struct side *sd = &m.side[d];
+        atomic_store(&sd->closed, false);
+        atomic_store(&sd->closers, 0);
+        atomic_store(&sd->closes_ok, 0);
+        atomic_store(&sd->send_shut, false);
+        atomic_store(&sd->recv_shut, false);
+        atomic_store(&sd->recv_shutting, false);
+    }
     SOCKET c = new_socket(itot);
     if (itot && itot_class != -1)
         FUZZ_CHECK(wsp_setsockopt(c, WSP_SOL_ITOT, WSP_ITOT_CLASS, (const char *)&itot_class,
@@ -193,7 +278,7 @@ static void pair_open(bool itot, int itot_class)
 enum ptr_kind { P_GOOD, P_NULL, P_NONE, P_RO, P_CROSS, P_KINDS };
 
 /* An out-pointer of n bytes of the given kind, and whether it is writable. */
-static void *out_ptr(unsigned kind, void *good, size_t n, bool *ok)
+static void *out_ptr(const struct actor *a, unsigned kind, void *good, size_t n, bool *ok)
 {
     switch (kind % P_KINDS) {
     case P_NULL:
@@ -207,7 +292,7 @@ static void *out_ptr(unsigned kind, void *good, size_t n, bool *ok)
         return ro_page;
     case P_CROSS:
         *ok = false;
-        return wsabuf_end + PAGE - n / 2; /* runs into the guard */
+        return a->mem->wsabuf_end + PAGE - n / 2; /* runs into the guard */
     default:
         *ok = true;
         return good;
@@ -217,7 +302,8 @@ static void *out_ptr(unsigned kind, void *good, size_t n, bool *ok)
 /* A data buffer of len bytes for direction dir at stream offset off: its
  * kind decides where it lives; *readable is how many leading bytes can be
  * read (for P_CROSS the part before the guard). */
-static char *tx_buffer(unsigned kind, int dir, size_t off, size_t len, size_t *readable)
+static char *tx_buffer(const struct actor *a, unsigned kind, int dir, size_t off, size_t len,
+                       size_t *readable)
 {
     uint8_t *b;
     switch (kind % P_KINDS) {
@@ -229,17 +315,15 @@ static char *tx_buffer(unsigned kind, int dir, size_t off, size_t len, size_t *r
         return (char *)none_page;
     case P_CROSS: {
         size_t in = len / 2; /* half before the guard, half in it */
-        b = tx_area + DATA_MAX - in;
+        b = a->mem->tx + DATA_MAX - in;
         *readable = in;
-        for (size_t i = 0; i < in; i++)
-            b[i] = pattern(dir, off + i);
+        memcpy(b, pattern(dir, off), in);
         return (char *)b;
     }
     default: /* P_GOOD, and P_RO: read-only is fine for a send */
-        b = tx_area;
+        b = a->mem->tx;
         *readable = len;
-        for (size_t i = 0; i < len; i++)
-            b[i] = pattern(dir, off + i);
+        memcpy(b, pattern(dir, off), len);
         return (char *)b;
     }
 }
@@ -247,19 +331,29 @@ static char *tx_buffer(unsigned kind, int dir, size_t off, size_t len, size_t *r
 /* ---- checks on received data -------------------------------------------- */
 static void check_bytes(int dir, size_t off, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        FUZZ_CHECK(p[i] == pattern(dir, off + i));
+    FUZZ_CHECK(n <= DATA_MAX);
+    FUZZ_CHECK(n == 0 || memcmp(p, pattern(dir, off), n) == 0); /* p may be NULL when n is 0 */
 }
 
-/* The receiver of flow f saw its end: nothing may be missing, unless lossy. */
-static void flow_ended(struct flow *f)
+/* The receiver of flow f saw its end: nothing may be missing, unless lossy.
+ * With two threads a loss may be made legitimate by a call of the other
+ * thread that has not returned yet: then finish() checks, after the join. */
+static bool threaded; /* the two threads are running */
+
+static void flow_end_check(const struct flow *f)
 {
-    f->ended = true;
-    if (!f->lossy) {
+    if (!atomic_load(&f->lossy)) {
         FUZZ_CHECK(f->got == f->sent);
         if (m.itot)
             FUZZ_CHECK(f->got_msg == f->nmsg);
     }
+}
+
+static void flow_ended(struct flow *f)
+{
+    f->ended = true;
+    if (!threaded)
+        flow_end_check(f);
 }
 
 /* Errors that say the connection is gone: loss in both directions is allowed. */
@@ -271,11 +365,14 @@ static bool conn_broken(int err)
 
 static void mark_broken(void)
 {
-    m.flow[0].lossy = m.flow[1].lossy = true;
+    atomic_store(&m.flow[0].lossy, true);
+    atomic_store(&m.flow[1].lossy, true);
 }
 
-/* ---- operations ---------------------------------------------------------- */
-static void op_send(struct in *r, int d)
+/* ---- operations ----------------------------------------------------------
+ * Each call is checked against the side's states: `pre` read before it (what
+ * forces a result), `begun` flags read after it (what excuses one). */
+static void op_send(struct actor *a, struct in *r, int d)
 {
     struct side *sd = &m.side[d];
     struct flow *f = &m.flow[d];
@@ -285,7 +382,7 @@ static void op_send(struct in *r, int d)
     if (m.itot && f->nmsg == MSG_MAX)
         return;
     size_t readable;
-    char *buf = tx_buffer(bkind, d, f->sent, len, &readable);
+    char *buf = tx_buffer(a, bkind, d, f->sent, len, &readable);
     WSABUF good[2];
     size_t first = len / 3;
     good[0].buf = buf;
@@ -300,7 +397,7 @@ static void op_send(struct in *r, int d)
         array_ok = false;
         break;
     case 2: /* the second WSABUF lies in the guard page */
-        arr = (LPWSABUF)(wsabuf_end + PAGE - sizeof(WSABUF));
+        arr = (LPWSABUF)(a->mem->wsabuf_end + PAGE - sizeof(WSABUF));
         memcpy(arr, &good[0], sizeof(WSABUF));
         array_ok = false;
         break;
@@ -310,20 +407,21 @@ static void op_send(struct in *r, int d)
     DWORD sent_out = 0;
     bool count_ok;
     DWORD *count =
-        out_ptr(ckind % 3 == 0 ? ckind / 3 : P_GOOD, &sent_out, sizeof(DWORD), &count_ok);
+        out_ptr(a, ckind % 3 == 0 ? ckind / 3 : P_GOOD, &sent_out, sizeof(DWORD), &count_ok);
+    bool pre_closed = atomic_load(&sd->closed), pre_shut = atomic_load(&sd->send_shut);
     int rc = WSASend(sd->s, arr, 2, count, 0, NULL, NULL);
     int err = rc == 0 ? 0 : WSAGetLastError();
     if (verbose)
-        fprintf(stderr, "send %c len=%zu buf=%u arr=%u count=%u -> rc=%d err=%d sent=%u\n", "AB"[d],
-                len, bkind % P_KINDS, akind % 4, ckind % 3 == 0 ? ckind / 3 % P_KINDS : 0, rc, err,
-                (unsigned)sent_out);
-    if (sd->closed) {
+        fprintf(stderr, "%d: send %c len=%zu buf=%u arr=%u count=%u -> rc=%d err=%d sent=%u\n",
+                a->id, "AB"[d], len, bkind % P_KINDS, akind % 4,
+                ckind % 3 == 0 ? ckind / 3 % P_KINDS : 0, rc, err, (unsigned)sent_out);
+    if (pre_closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
     }
     if (rc == 0) {
         FUZZ_CHECK(array_ok && count_ok);
-        FUZZ_CHECK(!sd->send_shut); /* C2 */
+        FUZZ_CHECK(!pre_shut); /* C2 */
         FUZZ_CHECK(sent_out <= readable || len == 0);
         if (m.itot) {
             FUZZ_CHECK(sent_out == len); /* a TSDU goes whole or not at all */
@@ -334,6 +432,8 @@ static void op_send(struct in *r, int d)
         }
         return;
     }
+    if (closed_under(sd, err))
+        return;
     if (conn_broken(err) || err == WSAEDISCON || err == WSAENOTCONN) {
         mark_broken();
         return;
@@ -347,12 +447,13 @@ static void op_send(struct in *r, int d)
     FUZZ_CHECK(err == WSAEWOULDBLOCK || err == WSAENOBUFS);
 }
 
-static void op_recv(struct in *r, int d)
+static void op_recv(struct actor *a, struct in *r, int d)
 {
     struct side *sd = &m.side[d];
     struct flow *f = &m.flow[1 - d]; /* what the peer sent us */
     size_t len = in_u16(r) % 20000;
     unsigned bkind = in_u8(r), ckind = in_u8(r), fkind = in_u8(r);
+    uint8_t *rx = a->mem->rx;
     WSABUF wb;
     bool buf_ok = true;
     switch (bkind % 6) {
@@ -369,24 +470,26 @@ static void op_recv(struct in *r, int d)
         buf_ok = len == 0;
         break;
     case 4:
-        wb.buf = (char *)rx_area + DATA_MAX - len / 2; /* the rest in the guard page */
+        wb.buf = (char *)rx + DATA_MAX - len / 2; /* the rest in the guard page */
         buf_ok = len == 0;
         break;
     default:
-        wb.buf = (char *)rx_area;
+        wb.buf = (char *)rx;
         break;
     }
     wb.len = (ULONG)len;
     DWORD got = 0, flags = 0;
     bool count_ok, flags_ok;
-    DWORD *count = out_ptr(ckind % 3 == 0 ? ckind / 3 : P_GOOD, &got, sizeof got, &count_ok);
-    DWORD *fl = out_ptr(fkind % 3 == 0 ? fkind / 3 : P_GOOD, &flags, sizeof flags, &flags_ok);
+    DWORD *count = out_ptr(a, ckind % 3 == 0 ? ckind / 3 : P_GOOD, &got, sizeof got, &count_ok);
+    DWORD *fl = out_ptr(a, fkind % 3 == 0 ? fkind / 3 : P_GOOD, &flags, sizeof flags, &flags_ok);
+    bool pre_closed = atomic_load(&sd->closed);
     int rc = WSARecv(sd->s, &wb, 1, count, fl, NULL, NULL);
     int err = rc == 0 ? 0 : WSAGetLastError();
     if (verbose)
-        fprintf(stderr, "recv %c len=%zu buf=%u count_ok=%d flags_ok=%d -> rc=%d err=%d got=%u\n",
-                "AB"[d], len, bkind % 6, count_ok, flags_ok, rc, err, (unsigned)got);
-    if (sd->closed) {
+        fprintf(stderr,
+                "%d: recv %c len=%zu buf=%u count_ok=%d flags_ok=%d -> rc=%d err=%d got=%u\n",
+                a->id, "AB"[d], len, bkind % 6, count_ok, flags_ok, rc, err, (unsigned)got);
+    if (pre_closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
     }
@@ -420,6 +523,8 @@ static void op_recv(struct in *r, int d)
         }
         return;
     }
+    if (closed_under(sd, err))
+        return;
     if (err == WSAEDISCON) { /* itot: the peer released, everything before it read */
         FUZZ_CHECK(m.itot);
         flow_ended(f);
@@ -434,18 +539,18 @@ static void op_recv(struct in *r, int d)
         return;
     }
     if (err == WSAESHUTDOWN) {
-        FUZZ_CHECK(sd->recv_shut);
+        FUZZ_CHECK(atomic_load(&sd->recv_shut) || (m.two && atomic_load(&sd->recv_shutting)));
         return;
     }
     FUZZ_CHECK(err == WSAEWOULDBLOCK || err == WSAEMSGSIZE);
 }
 
-static void op_disconnect(struct in *r, int d)
+static void op_disconnect(struct actor *a, struct in *r, int d)
 {
     struct side *sd = &m.side[d];
     unsigned kind = in_u8(r);
     unsigned len = in_u8(r) % 72;
-    uint8_t *data = tx_area;
+    uint8_t *data = a->mem->tx;
     for (unsigned i = 0; i < len; i++)
         data[i] = (uint8_t)(0x40 + i * 7 + d);
     WSABUF wb = {len, (char *)data};
@@ -468,33 +573,40 @@ static void op_disconnect(struct in *r, int d)
     default:
         break;
     }
+    bool pre_closed = atomic_load(&sd->closed);
     int rc = WSASendDisconnect(sd->s, arg);
     int err = rc == 0 ? 0 : WSAGetLastError();
     if (verbose)
-        fprintf(stderr, "disconnect %c kind=%u len=%u -> rc=%d err=%d\n", "AB"[d], kind % 5, len,
-                rc, err);
-    if (sd->closed) {
+        fprintf(stderr, "%d: disconnect %c kind=%u len=%u -> rc=%d err=%d\n", a->id, "AB"[d],
+                kind % 5, len, rc, err);
+    if (pre_closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
     }
     if (rc == 0) {
         FUZZ_CHECK(ok);
         FUZZ_CHECK(m.itot ? len <= 64 : len == 0); /* C6, D3 */
-        if (!sd->send_shut && m.itot) {
+        pthread_mutex_lock(&m.lock);
+        if (!atomic_load(&sd->send_shut) && m.itot) {
             /* ISO transport has no half-close: the DR ends both directions,
              * so what the peer still had in flight to us may be lost. */
-            m.flow[1 - d].lossy = true;
+            atomic_store(&m.flow[1 - d].lossy, true);
             struct flow *f = &m.flow[d];
-            if (f->disc_len != -2 && len > 0) {
+            if (m.two) {
+                f->disc_len = -2; /* racing releases: which data went is not known */
+            } else if (f->disc_len != -2 && len > 0) {
                 f->disc_len = (int)len;
                 memcpy(f->disc, data, len);
             } else if (f->disc_len == -1) {
                 f->disc_len = 0;
             }
         }
-        sd->send_shut = true;
+        atomic_store(&sd->send_shut, true);
+        pthread_mutex_unlock(&m.lock);
         return;
     }
+    if (closed_under(sd, err))
+        return;
     switch (err) {
     case WSAEFAULT:
         FUZZ_CHECK(!ok);
@@ -518,18 +630,23 @@ static void op_disconnect(struct in *r, int d)
     }
 }
 
-static void op_shutdown(struct in *r, int d)
+static void op_shutdown(struct actor *a, struct in *r, int d)
 {
     struct side *sd = &m.side[d];
     int how = (int)(in_u8(r) % 4); /* 3 is invalid */
+    bool pre_closed = atomic_load(&sd->closed);
+    if (how == SD_RECEIVE || how == SD_BOTH)
+        atomic_store(&sd->recv_shutting, true);
     int rc = wsp_shutdown(sd->s, how);
     int err = rc == 0 ? 0 : WSAGetLastError();
     if (verbose)
-        fprintf(stderr, "shutdown %c how=%d -> rc=%d err=%d\n", "AB"[d], how, rc, err);
-    if (sd->closed) {
+        fprintf(stderr, "%d: shutdown %c how=%d -> rc=%d err=%d\n", a->id, "AB"[d], how, rc, err);
+    if (pre_closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
     }
+    if (rc != 0 && closed_under(sd, err))
+        return;
     if (how == 3) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAEINVAL);
         return;
@@ -540,15 +657,17 @@ static void op_shutdown(struct in *r, int d)
             mark_broken();
         return;
     }
+    pthread_mutex_lock(&m.lock);
     if (how != SD_RECEIVE) {
-        if (!sd->send_shut && m.itot)
-            m.flow[1 - d].lossy = true;
-        sd->send_shut = true;
+        if (!atomic_load(&sd->send_shut) && m.itot)
+            atomic_store(&m.flow[1 - d].lossy, true);
+        atomic_store(&sd->send_shut, true);
     }
     if (how != SD_SEND) {
-        sd->recv_shut = true;
-        m.flow[1 - d].lossy = true; /* a shut receive side may drop what comes */
+        atomic_store(&sd->recv_shut, true);
+        atomic_store(&m.flow[1 - d].lossy, true); /* a shut receive side may drop what comes */
     }
+    pthread_mutex_unlock(&m.lock);
 }
 
 /* Options: no crash, WSAEFAULT only for bad pointers, nothing that makes a
@@ -573,7 +692,7 @@ static const struct opt opts[] = {
     {SOL_SOCKET, 0x7fff, true},
 };
 
-static void op_option(struct in *r, int d)
+static void op_option(struct actor *a, struct in *r, int d)
 {
     struct side *sd = &m.side[d];
     const struct opt *o = &opts[in_u8(r) % (sizeof opts / sizeof opts[0])];
@@ -584,7 +703,8 @@ static void op_option(struct in *r, int d)
     memset(val, 0, sizeof val);
     int optlen = (int)(lkind % 72);
     bool vok;
-    char *v = out_ptr(vkind % 3 == 0 ? vkind / 3 : P_GOOD, val, sizeof val, &vok);
+    char *v = out_ptr(a, vkind % 3 == 0 ? vkind / 3 : P_GOOD, val, sizeof val, &vok);
+    bool pre_closed = atomic_load(&sd->closed);
     if (set) {
         if (!o->settable)
             return;
@@ -609,26 +729,32 @@ static void op_option(struct in *r, int d)
         int rc = wsp_setsockopt(sd->s, o->level, o->name, v, optlen);
         int err = rc == 0 ? 0 : WSAGetLastError();
         if (verbose)
-            fprintf(stderr, "setsockopt %c level=%#x name=%#x len=%d vok=%d -> rc=%d err=%d\n",
-                    "AB"[d], (unsigned)o -> level, (unsigned)o -> name, optlen, vok, rc, err);
-        if (sd->closed) {
+            fprintf(stderr, "%d: setsockopt %c level=%#x name=%#x len=%d vok=%d -> rc=%d err=%d\n",
+                    a->id, "AB"[d], (unsigned)o -> level, (unsigned)o -> name, optlen, vok, rc,
+                    err);
+        if (pre_closed) {
             FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
             return;
         }
+        if (rc != 0 && closed_under(sd, err))
+            return;
         if (rc == 0 && o->level == SOL_SOCKET && o->name == SO_LINGER && vok)
             mark_broken(); /* a later close will reset */
-        if (rc == 0 && o->level == SOL_SOCKET && o->name == SO_DISCDATA)
+        if (rc == 0 && o->level == SOL_SOCKET && o->name == SO_DISCDATA) {
+            pthread_mutex_lock(&m.lock);
             m.flow[d].disc_len = -2; /* sent by whichever release comes first (D9) */
+            pthread_mutex_unlock(&m.lock);
+        }
         /* WSAEFAULT: a bad pointer, or (Windows) a length too short for the value */
         if (rc != 0 && err == WSAEFAULT)
             FUZZ_CHECK(!vok || optlen < (int)sizeof(struct linger));
         return;
     }
     bool lok;
-    int *lenp = out_ptr(lkind % 4 == 0 ? lkind / 4 : P_GOOD, &optlen, sizeof optlen, &lok);
+    int *lenp = out_ptr(a, lkind % 4 == 0 ? lkind / 4 : P_GOOD, &optlen, sizeof optlen, &lok);
     int rc = wsp_getsockopt(sd->s, o->level, o->name, v, lenp);
     int err = rc == 0 ? 0 : WSAGetLastError();
-    if (sd->closed) {
+    if (pre_closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
     }
@@ -641,65 +767,82 @@ static void op_option(struct in *r, int d)
     }
 }
 
-static void op_ioctl(struct in *r, int d)
+static void op_ioctl(struct actor *a, struct in *r, int d)
 {
     struct side *sd = &m.side[d];
     unsigned kind = in_u8(r);
     u_long v = 1;
     bool ok;
-    u_long *arg = out_ptr(kind / 2, &v, sizeof v, &ok);
+    u_long *arg = out_ptr(a, kind / 2, &v, sizeof v, &ok);
     long cmd = kind & 1 ? WSP_FIONBIO : WSP_FIONREAD;
     if (cmd == WSP_FIONBIO && arg == (u_long *)ro_page)
         ok = true; /* FIONBIO only reads its argument */
     if (cmd == WSP_FIONBIO && ok && *arg == 0)
         return; /* never make the socket blocking */
+    bool pre_closed = atomic_load(&sd->closed);
     int rc = ioctlsocket(sd->s, cmd, arg);
     int err = rc == 0 ? 0 : WSAGetLastError();
-    if (sd->closed) {
+    if (pre_closed) {
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
     }
     if (rc == 0) {
         FUZZ_CHECK(ok);
-        if (cmd == WSP_FIONREAD) {
-            const struct flow *f = &m.flow[1 - d];
-            FUZZ_CHECK(f->lossy || v <= f->sent - f->got);
-        }
+        /* what is readable was sent and not yet received (known to the
+         * flow's own thread only: the other one may be receiving it) */
+        const struct flow *f = &m.flow[1 - d];
+        if (cmd == WSP_FIONREAD && owns_flow(a, 1 - d))
+            FUZZ_CHECK(atomic_load(&f->lossy) || v <= f->sent - f->got);
     } else {
         FUZZ_CHECK(err != WSAEFAULT || !ok);
     }
 }
 
-static void op_select(struct in *r, int d)
+static void op_select(struct actor *a, struct in *r, int d)
 {
+    (void)a;
     (void)r;
     struct side *sd = &m.side[d];
     wsp_fd_set rd, wr, ex;
     rd.fd_count = wr.fd_count = ex.fd_count = 1;
     rd.fd_array[0] = wr.fd_array[0] = ex.fd_array[0] = sd->s;
     struct timeval tv = {0, 0};
+    bool pre_closed = atomic_load(&sd->closed);
     int rc = wsp_select(0, &rd, &wr, &ex, &tv);
-    if (sd->closed)
-        FUZZ_CHECK(rc == SOCKET_ERROR && WSAGetLastError() == WSAENOTSOCK);
+    int err = rc < 0 ? WSAGetLastError() : 0;
+    if (pre_closed)
+        FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
     else
-        FUZZ_CHECK(rc >= 0 || conn_broken(WSAGetLastError()));
+        FUZZ_CHECK(rc >= 0 || conn_broken(err) || closed_under(sd, err));
 }
 
-static void op_close(struct in *r, int d)
+static void op_close(struct actor *a, struct in *r, int d)
 {
+    (void)a;
     (void)r;
     struct side *sd = &m.side[d];
+    bool pre_closed = atomic_load(&sd->closed);
+    int others = atomic_fetch_add(&sd->closers, 1);
+    if (!pre_closed)
+        mark_broken(); /* unread data at close means a reset (RST / DR) */
     int rc = closesocket(sd->s);
-    if (sd->closed) {
-        FUZZ_CHECK(rc == SOCKET_ERROR && WSAGetLastError() == WSAENOTSOCK);
+    int err = rc == 0 ? 0 : WSAGetLastError();
+    if (verbose)
+        fprintf(stderr, "%d: close %c -> rc=%d err=%d\n", a->id, "AB"[d], rc, err);
+    if (pre_closed) {
+        FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
         return;
     }
-    FUZZ_CHECK(rc == 0);
-    sd->closed = true;
-    mark_broken(); /* unread data at close means a reset (RST / DR) */
+    if (rc != 0) {
+        /* only another thread's close, made at about the same time */
+        FUZZ_CHECK(err == WSAENOTSOCK && (others > 0 || atomic_load(&sd->closers) > others + 1));
+        return;
+    }
+    FUZZ_CHECK(atomic_fetch_add(&sd->closes_ok, 1) == 0); /* one handle, closed once */
+    atomic_store(&sd->closed, true);
 }
 
-typedef void (*op_fn)(struct in *r, int d);
+typedef void (*op_fn)(struct actor *a, struct in *r, int d);
 static const op_fn ops[] = {op_send,       op_send,     op_send,   op_recv,  op_recv,   op_recv,
                             op_disconnect, op_shutdown, op_option, op_ioctl, op_select, op_close};
 
@@ -731,7 +874,8 @@ static void drain(int d, double deadline, bool to_end)
             fprintf(stderr, "drain %c: stuck at %zu of %zu octets, %zu of %zu msgs\n", "AB"[d],
                     f -> got, f -> sent, f -> got_msg, f -> nmsg);
         FUZZ_CHECK(now_s() < deadline); /* a hang is a finding */
-        WSABUF wb = {DATA_MAX, (char *)rx_area};
+        uint8_t *rx = mems[0].rx;
+        WSABUF wb = {DATA_MAX, (char *)rx};
         DWORD got = 0, flags = 0;
         if (WSARecv(sd->s, &wb, 1, &got, &flags, NULL, NULL) == 0) {
             if (!m.itot && got == 0) {
@@ -740,13 +884,13 @@ static void drain(int d, double deadline, bool to_end)
             }
             if (!m.itot) {
                 FUZZ_CHECK(f->got + got <= f->sent);
-                check_bytes(1 - d, f->got, rx_area, got);
+                check_bytes(1 - d, f->got, rx, got);
                 f->got += got;
                 continue;
             }
             FUZZ_CHECK(f->got_msg < f->nmsg && !(flags & MSG_PARTIAL));
             FUZZ_CHECK(f->got + got == f->msg_end[f->got_msg]);
-            check_bytes(1 - d, f->got, rx_area, got);
+            check_bytes(1 - d, f->got, rx, got);
             f->got += got;
             f->got_msg++;
             continue;
@@ -824,9 +968,13 @@ static void finish(void)
                     m.itot ? "itot" : "tcp", "AB"[d], "BA"[d], m.flow[d].sent, m.flow[d].nmsg,
                     m.flow[d].got, m.flow[d].got_msg, m.flow[d].ended ? "ended" : "open",
                     m.flow[d].lossy ? ", lossy" : "");
-    for (int d = 0; d < 2; d++)
+    for (int d = 0; d < 2; d++) {
+        if (m.flow[d].ended) /* again: with two threads, the first time it counts */
+            flow_end_check(&m.flow[d]);
+        FUZZ_CHECK(atomic_load(&m.side[d].closes_ok) <= 1);
         if (!m.side[d].closed)
             FUZZ_CHECK(closesocket(m.side[d].s) == 0);
+    }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -850,6 +998,51 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* ---- running a script ---------------------------------------------------- */
+static void run_program(struct actor *a)
+{
+    for (int n = 0; a->prog.n > 0 && n < 64; n++) {
+        unsigned op = in_u8(&a->prog);
+        op_fn fn = ops[(op >> 1) % (sizeof ops / sizeof ops[0])];
+        int d = (int)(op & 1);
+        /* two threads: thread t sends on side t and receives on side 1-t */
+        if (m.two && fn == op_send)
+            d = a->id;
+        else if (m.two && fn == op_recv)
+            d = 1 - a->id;
+        fn(a, &a->prog, d);
+    }
+}
+
+static pthread_barrier_t start_line;
+
+static void *second_main(void *arg)
+{
+    pthread_barrier_wait(&start_line);
+    run_program(arg);
+    return NULL;
+}
+
+/* Both programs at once; a thread still running after the deadline is a hang. */
+static void run_two(struct actor *a0, struct actor *a1)
+{
+    pthread_t t;
+    threaded = true;
+    FUZZ_CHECK(pthread_barrier_init(&start_line, NULL, 2) == 0);
+    FUZZ_CHECK(pthread_create(&t, NULL, second_main, a1) == 0);
+    pthread_barrier_wait(&start_line);
+    run_program(a0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 8;
+    int rc = pthread_timedjoin_np(t, NULL, &until);
+    if (rc == ETIMEDOUT)
+        fprintf(stderr, "fuzz_api_seq: the second thread hangs\n");
+    FUZZ_CHECK(rc == 0);
+    pthread_barrier_destroy(&start_line);
+    threaded = false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -857,10 +1050,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct in r = {data, size};
     unsigned head = in_u8(&r);
     static const int classes[] = {-1, 0, 2};
-    pair_open(head & 1, classes[(head >> 1) % 3]);
-    for (int n = 0; r.n > 0 && n < 64; n++) {
-        unsigned op = in_u8(&r);
-        ops[(op >> 1) % (sizeof ops / sizeof ops[0])](&r, (int)(op & 1));
+    pair_open(head & 1, classes[((head & 0x7f) >> 1) % 3]);
+    struct actor a0 = {.id = 0, .mem = &mems[0], .prog = r};
+    m.two = head & 0x80;
+    if (!m.two) {
+        run_program(&a0);
+    } else {
+        /* a u16 splits the rest: the first n0 octets are thread 0's program */
+        size_t n0 = in_u16(&r) % (r.n + 1);
+        struct actor a1 = {.id = 1, .mem = &mems[1], .prog = {r.p + n0, r.n - n0}};
+        a0.prog = (struct in){r.p, n0};
+        run_two(&a0, &a1);
     }
     finish();
     return 0;

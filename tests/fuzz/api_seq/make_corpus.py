@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Writes the seed corpus of the api_seq fuzzer (tests/fuzz/api_seq/corpus).
 
-An input is a head byte (bit 0: itot, bits 1..: class -1/0/2) and then
-operations: an op byte (bit 0: the side, A=0 or B=1; op >> 1 picks the call)
-followed by that call's argument bytes, as fuzz_api_seq.c reads them."""
+An input is a head byte (bit 0: itot, bits 1-6: class -1/0/2, bit 7: two
+threads) and then operations: an op byte (bit 0: the side, A=0 or B=1; op >> 1
+picks the call) followed by that call's argument bytes, as fuzz_api_seq.c reads
+them.  With two threads a big-endian u16 follows the head: the length of thread
+0's program (modulo the rest + 1); thread 1's program is what remains.  Thread
+t sends on side t and receives on side 1-t whatever the op's side bit says."""
 import os
 import struct
 
@@ -57,6 +60,10 @@ def head(itot, cls_index=0):
     return u8((1 if itot else 0) | cls_index << 1)
 
 
+def two(itot, cls_index, prog0, prog1):
+    return u8(0x80 | head(itot, cls_index)[0]) + u16(len(prog0)) + prog0 + prog1
+
+
 SEEDS = {
     'tcp_echo_and_halfclose': head(False) + send(0, 1000) + recv(1, 2000) + send(1, 300)
     + disc(0, 1, 0) + recv(0, 4000) + recv(1, 10),
@@ -87,6 +94,26 @@ SEEDS = {
     # does not read: must return at once (accepted whole or WSAEWOULDBLOCK)
     'itot_nonblocking_oversized_tsdu': head(True) + big_send(0, 0x8000) + big_send(0, 0x8000)
     + recv(1, 100),
+    # two threads on one pair: each sends one direction and receives the other
+    'two_tcp_both_ways': two(False, 0, send(0, 4000) + recv(1, 3000) + send(0, 4000)
+                             + recv(1, 9000) + op(SELECT, 0),
+                             send(1, 2500) + recv(0, 6000) + send(1, 4096) + recv(0, 9000)
+                             + ioctl(0, 0)),
+    'two_tcp_close_under_send': two(False, 0, send(0, 4000) + send(0, 4000) + send(0, 4000)
+                                    + recv(1, 100) + op(SELECT, 0),
+                                    op(CLOSE, 0) + op(SELECT, 0) + send(1, 100)
+                                    + recv(0, 100)),
+    'two_tcp_shutdowns': two(False, 0, send(0, 1000) + shut(0, 1) + send(0, 10) + recv(1, 500),
+                             send(1, 1000) + shut(1, 0) + recv(0, 2000) + shut(0, 2)),
+    'two_itot_release_race': two(True, 0, send(0, 3000) + send(0, 17) + disc(0, 0, 20)
+                                 + recv(1, 5000),
+                                 send(1, 100) + recv(0, 1000) + disc(1, 0, 30) + shut(1, 2)),
+    'two_itot_close_same_side': two(True, 2, send(0, 500) + op(CLOSE, 1) + recv(1, 100),
+                                    send(1, 500) + op(CLOSE, 1) + recv(0, 1000)),
+    'two_itot_class0_options': two(True, 1, send(0, 2000) + opt(0, 5, 1, 1, 10, 0)
+                                   + send(0, 3) + recv(1, 4000),
+                                   opt(0, 0, 0, 1, 4, 0) + opt(1, 7, 1, 0, 8, 0)
+                                   + send(1, 50) + recv(0, 4000) + op(CLOSE, 0)),
 }
 
 if __name__ == '__main__':

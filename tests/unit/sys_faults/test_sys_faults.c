@@ -237,19 +237,6 @@ static ssize_t short_recvmsg(int fd, struct msghdr *mh, int fl)
 
 /* The wrappers as table entries.  sigaction is left alone: umem's signal
  * handler calls it, and a mutex there could deadlock. */
-/* Known defect, reported and left for the engine work (docs/reliability.md):
- * itot's update_interest ignores a failed epoll_ctl(EPOLL_CTL_MOD) and the
- * connection stalls for good.  Injected only with WSP_FAULTS_KNOWN=1. */
-static bool inject_known;
-
-static int fault_epoll_ctl_mod(int ep, int op, int fd, struct epoll_event *ev)
-{
-    if ((op != EPOLL_CTL_MOD || inject_known) &&
-        fault_fire(SF_epoll_ctl, __builtin_return_address(0)))
-        return -1;
-    return NEXT(epoll_ctl)(ep, op, fd, ev);
-}
-
 static sys_fn wrapper_of(int entry, int mode)
 {
     if (mode == MODE_SHORT)
@@ -268,8 +255,6 @@ static sys_fn wrapper_of(int entry, int mode)
         return (sys_fn)fault_##name;
     if (entry == SF_close)
         return (sys_fn)fault_close_real;
-    if (entry == SF_epoll_ctl)
-        return (sys_fn)fault_epoll_ctl_mod;
     switch (entry) {
         SYS_CALLS(WRAP_CASE)
     }
@@ -943,7 +928,6 @@ static void test_table(void **state)
 static int setup(void **state)
 {
     (void)state;
-    inject_known = getenv("WSP_FAULTS_KNOWN") != NULL;
     full_sweep = getenv("WSP_FAULTS_FULL") != NULL && atoi(getenv("WSP_FAULTS_FULL")) > 0;
     WSADATA d;
     if (WSAStartup(MAKEWORD(2, 2), &d) != 0)
