@@ -212,7 +212,7 @@ static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, i
 DWORD evt_wait(DWORD n, const WSAEVENT *events, BOOL all, DWORD timeout_ms, BOOL alertable,
                int *err)
 {
-    WSAEVENT hs[WSA_MAXIMUM_WAIT_EVENTS] = {0}; /* (the analyzer cannot see n > 0 in the copy) */
+    WSAEVENT hs[WSA_MAXIMUM_WAIT_EVENTS];
     if (n == 0 || n > WSA_MAXIMUM_WAIT_EVENTS || umem_read(hs, events, n * sizeof hs[0]) != 0) {
         *err = WSA_INVALID_PARAMETER;
         return WSA_WAIT_FAILED;

@@ -33,6 +33,8 @@ int tcp_ioctl_route_query(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID ou
 {
     int salen = tcp_sockaddr_len(ts->af);
     struct sockaddr_storage dst, local;
+    if (salen <= 0)
+        return WSAEAFNOSUPPORT; /* a family this provider has no address size for */
     if (inlen < (DWORD)salen || umem_read(&dst, in, (size_t)salen) != 0)
         return WSAEFAULT;
     if (dst.ss_family != ts->af)
