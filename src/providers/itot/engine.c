@@ -46,7 +46,13 @@ static struct {
     bool timers_scan;
 } eng = {.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .evfd = -1};
 
-static _Thread_local bool eng_on_engine_thread;
+/* Is the caller the engine thread? (No thread-local: a module's TLS in every
+ * thread that calls in outlives a dlclose in glibc's DTV.) */
+static _Atomic uintptr_t eng_self; /* the engine thread's pthread_self(), 0 if none */
+static bool eng_is_engine_thread(void)
+{
+    return atomic_load_explicit(&eng_self, memory_order_relaxed) == (uintptr_t)pthread_self();
+}
 
 static void *engine_main(void *arg);
 static void timer_refresh(struct itot_sock *s);
@@ -164,7 +170,7 @@ int itot_engine_add(struct itot_sock *s)
             eng.reg_head = s;
             /* A timer is filed by the engine thread: have it look at s even
              * if its TCP stays silent (the engine files its own additions). */
-            if (atomic_load(&s->deadline_ms) != 0 && !eng_on_engine_thread)
+            if (atomic_load(&s->deadline_ms) != 0 && !eng_is_engine_thread())
                 kick_locked(s);
         }
     }
@@ -226,7 +232,7 @@ static void listen_refresh(struct itot_sock *l)
     update_interest(l);
     uint64_t d = sock_deadline(l);
     atomic_store(&l->deadline_ms, d);
-    if (!eng_on_engine_thread && l->registered && d != atomic_load(&l->timer_filed_ms))
+    if (!eng_is_engine_thread() && l->registered && d != atomic_load(&l->timer_filed_ms))
         kick(l);
 }
 
@@ -698,7 +704,7 @@ static void *engine_main(void *arg)
     (void)arg;
     struct epoll_event evs[ENG_BATCH];
     struct itot_sock *batch[ENG_BATCH];
-    eng_on_engine_thread = true;
+    atomic_store_explicit(&eng_self, (uintptr_t)pthread_self(), memory_order_relaxed);
     while (!atomic_load(&eng.stop)) {
         int n = sys_epoll_wait(eng.ep, evs, ENG_BATCH, next_timeout_ms());
         for (int i = 0; i < n; i++) {
@@ -741,6 +747,7 @@ static void *engine_main(void *arg)
             }
         }
     }
+    atomic_store_explicit(&eng_self, 0, memory_order_relaxed);
     return NULL;
 }
 
@@ -837,6 +844,7 @@ void itot_engine_atfork_child(void)
     eng.kick_head = NULL;            /* the kicked sockets are on the registry too */
     eng.reap_head = NULL;            /* so are these */
     timer_heap_abandon(&eng.timers); /* the parent's engine filed them */
+    atomic_store_explicit(&eng_self, 0, memory_order_relaxed);
     eng.timers_scan = false;
     pthread_mutex_unlock(&eng.lock);
 }
