@@ -319,6 +319,16 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags)
     atomic_store_explicit(&r->stored, 1, memory_order_release);
 }
 
+void ovl_settle(struct ovl_op *op, int err, DWORD bytes)
+{
+    if (op == NULL)
+        return;
+    if (err != 0)
+        ovl_op_drop(op);
+    else
+        ovl_complete(op, 0, bytes, 0);
+}
+
 void ovl_list_abort(struct ovl_list *l, DWORD err)
 {
     struct ovl_op *op;

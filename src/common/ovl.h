@@ -77,6 +77,12 @@ void ovl_complete(struct ovl_op *op, DWORD err, DWORD bytes, DWORD flags);
  * ovl_op_new): ov->Internal is restored to what the caller had. */
 void ovl_op_drop(struct ovl_op *op);
 
+/* An operation the call itself finished (op may be NULL: not overlapped):
+ * on failure (err != 0) it is dropped, nothing reported, as Windows does for
+ * a call that fails at once; on success it is completed with bytes, still
+ * reported. */
+void ovl_settle(struct ovl_op *op, int err, DWORD bytes);
+
 /* Complete every operation of l with err (WSA_OPERATION_ABORTED at close). */
 void ovl_list_abort(struct ovl_list *l, DWORD err);
 

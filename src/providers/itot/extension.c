@@ -446,10 +446,7 @@ static BOOL PASCAL itot_DisconnectEx(SOCKET h, LPOVERLAPPED lpOverlapped, DWORD 
         err = reuse(h, s, &old);
     pthread_mutex_unlock(&s->lock);
     unref_if(old);
-    if (op != NULL && err != 0)
-        ovl_op_drop(op);
-    else if (op != NULL)
-        ovl_complete(op, 0, 0, 0); /* done at once: still reported, as Windows */
+    ovl_settle(op, err, 0);
     return err != 0 ? ext_fail_bool(err) : TRUE;
 }
 

@@ -435,9 +435,6 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
     if (err == 0 && lpcbBytesReturned != NULL &&
         umem_write(lpcbBytesReturned, &produced, sizeof produced) != 0)
         err = WSAEFAULT; /* D4 */
-    if (op != NULL && err != 0)
-        ovl_op_drop(op); /* failed at once: nothing is reported */
-    else if (op != NULL)
-        ovl_complete(op, 0, produced, 0);
+    ovl_settle(op, err, produced);
     return err ? itot_fail(lpErrno, err) : 0;
 }

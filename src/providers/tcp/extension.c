@@ -370,10 +370,7 @@ static BOOL PASCAL tcp_DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD d
         err = 0;
     if (err == 0 && (dwFlags & TF_REUSE_SOCKET))
         err = tcp_ext_reuse(ts);
-    if (op != NULL && err != 0)
-        ovl_op_drop(op);
-    else if (op != NULL)
-        ovl_complete(op, 0, 0, 0); /* done at once: still reported, as Windows */
+    ovl_settle(op, err, 0);
     return err != 0 ? ext_fail_bool(err) : TRUE;
 }
 

@@ -488,10 +488,7 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
                 int werr = umem_write(lpcbBytesReturned, &produced, sizeof produced);
                 err = err != 0 ? err : werr;
             }
-            if (op != NULL && err != 0)
-                ovl_op_drop(op); /* failed at once: no completion */
-            else if (op != NULL)
-                ovl_complete(op, 0, produced, 0);
+            ovl_settle(op, err, produced);
             return err ? tcp_fail(lpErrno, err) : 0;
         }
     }
