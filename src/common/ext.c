@@ -179,9 +179,32 @@ int ext_disconnectex_check(DWORD flags, DWORD reserved)
     return reserved == 0 && (flags & ~(DWORD)TF_REUSE_SOCKET) == 0 ? 0 : WSAEINVAL;
 }
 
-int ext_msg_read(LPWSAMSG msg, WSAMSG *out)
+static int ext_msg_read(LPWSAMSG msg, WSAMSG *out)
 {
     if (msg == NULL || umem_read(out, msg, sizeof *out) != 0)
         return WSAEFAULT;
     return 0;
+}
+
+int ext_recvmsg_args(LPWSAMSG msg, WSAMSG *out, LPWSAOVERLAPPED ov,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID tid)
+{
+    int err = ext_msg_read(msg, out);
+    if (err == 0)
+        err = ext_thread(ov != NULL ? routine : NULL, tid);
+    ULONG zero = 0;
+    if (err == 0 && umem_write(&msg->Control.len, &zero, sizeof zero) != 0)
+        err = WSAEFAULT;
+    return err;
+}
+
+int ext_sendmsg_args(LPWSAMSG msg, WSAMSG *out, LPWSAOVERLAPPED ov,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID tid)
+{
+    int err = ext_msg_read(msg, out);
+    if (err == 0 && out->Control.len > 0)
+        err = WSAEINVAL;
+    if (err == 0)
+        err = ext_thread(ov != NULL ? routine : NULL, tid);
+    return err;
 }

@@ -94,7 +94,15 @@ int ext_connectex_check(int addr_min, const struct sockaddr *name, int namelen, 
  * (WSAEINVAL, DisconnectEx page). */
 int ext_disconnectex_check(DWORD flags, DWORD reserved);
 
-/* WSARecvMsg/WSASendMsg: the caller's WSAMSG copied in (WSAEFAULT). */
-int ext_msg_read(LPWSAMSG msg, WSAMSG *out);
+/* The common part of WSARecvMsg and WSASendMsg, neither provider mapping
+ * control messages: the caller's WSAMSG copied into *out (WSAEFAULT), the
+ * routine's thread in *tid for an overlapped call (ext_thread), and
+ * - receiving: msg->Control.len set to 0 (none produced; WSAEFAULT);
+ * - sending: control data refused (WSAEINVAL).
+ * 0 or the WSAE* code. */
+int ext_recvmsg_args(LPWSAMSG msg, WSAMSG *out, LPWSAOVERLAPPED ov,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID tid);
+int ext_sendmsg_args(LPWSAMSG msg, WSAMSG *out, LPWSAOVERLAPPED ov,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID tid);
 
 #endif

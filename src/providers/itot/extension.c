@@ -460,14 +460,9 @@ static INT PASCAL itot_WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOf
     int err = 0;
     if (itot_lookup_ours(s, &err) == NULL) /* the application may pass any handle */
         return ext_fail_int(err);
-    err = ext_msg_read(lpMsg, &m);
     WSATHREADID tid;
-    if (err == 0)
-        err = ext_thread(lpOverlapped != NULL ? lpCompletionRoutine : NULL, &tid);
     /* No control data on itot: Control.len is 0 on return. */
-    ULONG zero = 0;
-    if (err == 0 && umem_write(&lpMsg->Control.len, &zero, sizeof zero) != 0)
-        err = WSAEFAULT;
+    err = ext_recvmsg_args(lpMsg, &m, lpOverlapped, lpCompletionRoutine, &tid);
     if (err != 0)
         return ext_fail_int(err);
     /* dwFlags in and out (MSG_PEEK in; MSG_PARTIAL out), as WSARecv's lpFlags. */
@@ -485,12 +480,9 @@ static INT PASCAL itot_WSASendMsg(SOCKET s, LPWSAMSG lpMsg, DWORD dwFlags,
     int err = 0;
     if (itot_lookup_ours(s, &err) == NULL)
         return ext_fail_int(err);
-    err = ext_msg_read(lpMsg, &m);
-    if (err == 0 && m.Control.len > 0)
-        err = WSAEINVAL; /* no control message is defined on itot */
     WSATHREADID tid;
-    if (err == 0)
-        err = ext_thread(lpOverlapped != NULL ? lpCompletionRoutine : NULL, &tid);
+    /* No control message is defined on itot. */
+    err = ext_sendmsg_args(lpMsg, &m, lpOverlapped, lpCompletionRoutine, &tid);
     if (err != 0)
         return ext_fail_int(err);
     if (itot_WSPSend(s, m.lpBuffers, m.dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,

@@ -384,14 +384,9 @@ static INT PASCAL tcp_WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfB
     int err = 0;
     if (tcp_lookup_ours(s, &err) == NULL)
         return ext_fail_int(err);
-    err = ext_msg_read(lpMsg, &m);
     WSATHREADID tid;
-    if (err == 0)
-        err = ext_thread(lpOverlapped != NULL ? lpCompletionRoutine : NULL, &tid);
     /* No control message is produced (docs/providers-tcp.md). */
-    ULONG zero = 0;
-    if (err == 0 && umem_write(&lpMsg->Control.len, &zero, sizeof zero) != 0)
-        err = WSAEFAULT;
+    err = ext_recvmsg_args(lpMsg, &m, lpOverlapped, lpCompletionRoutine, &tid);
     if (err != 0)
         return ext_fail_int(err);
     /* name/namelen: the sender of a datagram, as WSARecvFrom's lpFrom. */
@@ -410,12 +405,9 @@ static INT PASCAL tcp_WSASendMsg(SOCKET s, LPWSAMSG lpMsg, DWORD dwFlags,
     int err = 0;
     if (tcp_lookup_ours(s, &err) == NULL)
         return ext_fail_int(err);
-    err = ext_msg_read(lpMsg, &m);
-    if (err == 0 && m.Control.len > 0)
-        err = WSAEINVAL; /* no control message is mapped (docs/providers-tcp.md) */
     WSATHREADID tid;
-    if (err == 0)
-        err = ext_thread(lpOverlapped != NULL ? lpCompletionRoutine : NULL, &tid);
+    /* No control message is mapped (docs/providers-tcp.md). */
+    err = ext_sendmsg_args(lpMsg, &m, lpOverlapped, lpCompletionRoutine, &tid);
     if (err != 0)
         return ext_fail_int(err);
     if (tcp_WSPSendTo(s, m.lpBuffers, m.dwBufferCount, lpNumberOfBytesSent, dwFlags, m.name,
