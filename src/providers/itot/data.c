@@ -438,6 +438,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         return itot_fail(lpErrno, err);
 
     pthread_mutex_lock(&s->lock);
+    itot_input_look(s); /* a DR that came meanwhile ends the sending too */
     for (;;) {
         err = s->has_conn ? conn_can_send(&s->conn) : WSAENOTCONN;
         if (err == 0 && s->disc_deferred)
@@ -625,6 +626,8 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         if (s->has_conn && s->fd >= 0) {
             itot_pull(s);
             itot_apply(s);
+            if (s->input_direct)
+                itot_engine_update(s); /* a DR read here: the engine drives the rest */
             if (conn_rx_ready(&s->conn))
                 continue;
         }
@@ -635,7 +638,11 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
             err = WSAETIMEDOUT;
         if (err != 0)
             break;
-        itot_wait(s, deadline);
+        /* Connected: wait on the descriptor and read the input ourselves
+         * (waiter.c); else (connecting, released) for the engine. */
+        if (!(s->has_conn && s->fd >= 0 && !s->tcp_connecting && s->conn.state == CONN_S_OPEN &&
+              conn_rx_has_room(&s->conn) && itot_wait_input(s, deadline)))
+            itot_wait(s, deadline);
     }
     if (err == 0 && s->has_conn && conn_rx_ready(&s->conn))
         itot_post_event(s, FD_READ, 0); /* more to read: re-enable, as Winsock does */

@@ -57,6 +57,19 @@ static bool eng_is_engine_thread(void)
 static void *engine_main(void *arg);
 static void timer_refresh(struct itot_sock *s);
 
+/* Whether the engine reads s's input: not while a receiver polls the
+ * descriptor, nor in direct mode (waiter.c) unless the state is one the
+ * engine drives (connecting, releasing, closing) or something other than a
+ * plain receive waits for input (they leave direct mode:
+ * itot_input_to_engine). */
+static bool engine_reads(const struct itot_sock *s)
+{
+    if (s->direct_readers > 0)
+        return false;
+    return !s->input_direct || s->closing || s->conn.state != CONN_S_OPEN || s->ev_mask != 0 ||
+           s->ovl_rx.head != NULL;
+}
+
 static uint32_t interest(const struct itot_sock *s)
 {
     if (s->fd < 0)
@@ -66,7 +79,7 @@ static uint32_t interest(const struct itot_sock *s)
     if (s->tcp_connecting)
         return EPOLLOUT;
     uint32_t ev = 0;
-    if (s->has_conn && conn_rx_has_room(&s->conn))
+    if (s->has_conn && conn_rx_has_room(&s->conn) && engine_reads(s))
         ev |= EPOLLIN | EPOLLRDHUP;
     if (s->has_conn && conn_outq_len(&s->conn) > 0)
         ev |= EPOLLOUT;

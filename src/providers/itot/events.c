@@ -96,6 +96,7 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
                 if (s == NULL)
                     return itot_fail(lpErrno, WSAEINTR);
                 pthread_mutex_lock(&s->lock);
+                itot_input_to_engine(s); /* the wait below needs the engine */
                 bool r = ready[k](s), closing = s->closing;
                 pthread_mutex_unlock(&s->lock);
                 if (closing)
@@ -150,6 +151,8 @@ int WSPAPI itot_WSPEventSelect(SOCKET h, WSAEVENT hEventObject, LONG lNetworkEve
     s->ev_pending &= s->ev_mask;
     if (s->ev_mask != 0)
         s->nonblocking = true; /* Winsock: WSAEventSelect makes the socket non-blocking */
+    itot_input_to_engine(s);   /* events of input need the engine to watch it */
+    itot_engine_update(s);
     post_current(s);
     pthread_mutex_unlock(&s->lock);
     return 0;

@@ -391,6 +391,7 @@ static int ioctl_run(struct itot_sock *s, DWORD code, LPVOID in, DWORD cbIn, LPV
             s->nonblocking = v != 0;
     } else if (code == (DWORD)WSP_FIONREAD || code == (DWORD)FIONREAD) {
         /* The unread rest of the next TSDU. */
+        itot_input_look(s);
         u_long v = s->has_conn ? (u_long)conn_rx_next_len(&s->conn) : 0;
         if (out == NULL || cbOut < sizeof v || umem_write(out, &v, sizeof v) != 0)
             err = WSAEFAULT;

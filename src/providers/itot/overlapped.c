@@ -105,6 +105,7 @@ int itot_ovl_recv(struct itot_sock *s, LPWSABUF bufs, DWORD nbufs, LPDWORD lpN, 
     op->flags = flags;
     bool now = false;
     pthread_mutex_lock(&s->lock);
+    itot_input_to_engine(s); /* the engine completes overlapped receives */
     if (s->closing) {
         err = WSAENOTSOCK;
     } else {

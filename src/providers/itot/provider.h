@@ -35,11 +35,26 @@ enum itot_kind {
 
 #define ITOT_SOCK_MAGIC 0x746f7469u /* "itot": itot_sock.magic while the socket lives */
 
+/* A thread that waits in poll() on a socket's descriptor (waiter.c). */
+struct itot_waiter {
+    int efd;                                 /* eventfd: itot_wake writes it */
+    struct itot_waiter *next_on_sock;        /* the socket's waiters (its lock) */
+    struct itot_waiter *all_next, *all_prev; /* every waiter (waiter.c's mutex) */
+};
+
 struct itot_sock {
     uint32_t
         magic; /* ITOT_SOCK_MAGIC: tells an itot handle from another provider's (extension.c) */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* every change a blocked call may wait for */
+    /* Threads blocked in a plain receive, polling fd themselves (waiter.c);
+     * while there are any, the engine does not read this socket. */
+    struct itot_waiter *waiters;
+    unsigned direct_readers;
+    /* A plain receive has polled: input is read by the API calls (receives,
+     * and a send or FIONREAD looking first), not by the engine, until
+     * something needs the engine to watch it (itot_input_to_engine). */
+    bool input_direct;
     atomic_int refs;
     unsigned fork_gen;     /* the process generation it was created in (see sock.c, fork) */
     int fd;                /* TCP socket, -1 once closed */
@@ -216,6 +231,25 @@ void itot_apply(struct itot_sock *s);
  * epoll set and is closed, fd joins it with s's interest. */
 void itot_engine_replace_fd(struct itot_sock *s, int fd);
 void itot_engine_stop(void);
+
+/* waiter.c */
+/* A plain receive waits for input on s (lock held, connected, fd open): polls
+ * s's descriptor and this thread's wake descriptor, with s's lock released
+ * meanwhile, until input, an itot_wake of s, or deadline_ms (0: none). false
+ * (nothing done, lock still held) when the thread has no wake descriptor. */
+bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms);
+/* Part of itot_wake: end the poll of every thread waiting on s (lock held). */
+void itot_wake_waiters(struct itot_sock *s);
+/* The last WSPCleanup (no thread waits any more) and a forked child. */
+void itot_waiters_stop(void);
+void itot_waiters_atfork_child(void);
+/* s's input goes back to the engine (lock held): called by what waits for
+ * input other than a plain receive (select, WSAEventSelect, an overlapped
+ * receive). */
+void itot_input_to_engine(struct itot_sock *s);
+/* In direct mode, read what TCP holds now (lock held): a send or FIONREAD
+ * sees the state an engine would have seen (a DR, a TSDU). */
+void itot_input_look(struct itot_sock *s);
 /* fork(): the parent keeps its engine, the child forgets it (sock.c calls these). */
 void itot_engine_atfork_prepare(void);
 void itot_engine_atfork_parent(void);

@@ -223,6 +223,8 @@ static atomic_uint sel_gen;
 void itot_wake(struct itot_sock *s)
 {
     pthread_cond_broadcast(&s->cond);
+    if (s->waiters != NULL)
+        itot_wake_waiters(s);
     atomic_fetch_add(&sel_gen, 1);
     itot_select_kick();
 }
@@ -447,6 +449,7 @@ static void itot_atfork_child(void)
 {
     itot_fork_gen++;
     itot_engine_atfork_child();
+    itot_waiters_atfork_child();
     for (struct itot_sock *s = all_head, *next; s; s = next) {
         next = s->all_next;
         s->all_next = all_orphans;

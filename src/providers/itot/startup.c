@@ -26,6 +26,7 @@ static void itot_last_cleanup(void)
 {
     itot_close_all();
     itot_engine_stop();
+    itot_waiters_stop();
 }
 
 static struct spi_start itot_start = {
