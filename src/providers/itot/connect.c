@@ -290,20 +290,36 @@ static void uncount(struct itot_sock *c)
     pthread_mutex_unlock(&l->lock);
 }
 
+/* What the condition function is shown of pending connection c, copied
+ * while c's lock is held: once it is released the engine may close or
+ * replace c->fd and change c->conn, so nothing is read from c afterwards.
+ * The local address is the one the engine recorded when it accepted the TCP
+ * connection (engine.c), not a getsockname of an fd that may be gone. */
+struct itot_cond_view {
+    struct sockaddr_storage peer, local;
+    socklen_t peer_len, local_len;
+    uint8_t data[TPDU_MAX_CONN_DATA];
+    ULONG data_len;
+};
+
+static void cond_view_take(const struct itot_sock *c, struct itot_cond_view *v)
+{
+    v->peer = c->peer;
+    v->peer_len = c->peer_len;
+    v->local = c->local;
+    v->local_len = c->local_len;
+    v->data_len = c->conn.peer_conn_data_len;
+    memcpy(v->data, c->conn.peer_conn_data, v->data_len);
+}
+
 /* Ask the condition function (C8: a thread-local flag makes every call of
  * this provider from inside it fail with WSAEINPROGRESS). */
-static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb, uint8_t *callee,
-                         ULONG *callee_len)
+static int ask_condition(struct itot_cond_view *v, LPCONDITIONPROC fn, DWORD_PTR cb,
+                         uint8_t *callee, ULONG *callee_len)
 {
-    uint8_t caller[TPDU_MAX_CONN_DATA];
-    struct sockaddr_storage local;
-    socklen_t ll = sizeof local;
-    memset(&local, 0, sizeof local);
-    sys_getsockname(c->fd, (struct sockaddr *)&local, &ll);
-    memcpy(caller, c->conn.peer_conn_data, c->conn.peer_conn_data_len);
-    WSABUF caller_id = {.len = (ULONG)c->peer_len, .buf = (CHAR *)&c->peer};
-    WSABUF caller_data = {.len = c->conn.peer_conn_data_len, .buf = (CHAR *)caller};
-    WSABUF callee_id = {.len = (ULONG)ll, .buf = (CHAR *)&local};
+    WSABUF caller_id = {.len = (ULONG)v->peer_len, .buf = (CHAR *)&v->peer};
+    WSABUF caller_data = {.len = v->data_len, .buf = (CHAR *)v->data};
+    WSABUF callee_id = {.len = (ULONG)v->local_len, .buf = (CHAR *)&v->local};
     /* Windows: len is the room offered; the function sets it to what it wrote. */
     WSABUF callee_data = {.len = TPDU_MAX_CONN_DATA, .buf = (CHAR *)callee};
     GROUP g = 0;
@@ -356,8 +372,10 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         ULONG callee_len = 0;
         int verdict = CF_ACCEPT;
         if (lpfnCondition != NULL) {
+            struct itot_cond_view view;
+            cond_view_take(c, &view);
             pthread_mutex_unlock(&c->lock);
-            verdict = ask_condition(c, lpfnCondition, dwCallbackData, callee, &callee_len);
+            verdict = ask_condition(&view, lpfnCondition, dwCallbackData, callee, &callee_len);
             pthread_mutex_lock(&c->lock);
         } else {
             pthread_mutex_lock(&l->lock);
