@@ -27,10 +27,10 @@ static int give_name(const struct sockaddr_storage *ss, socklen_t n, struct sock
 
 int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     socklen_t n = sizeof ss;
     pthread_mutex_lock(&s->lock);
@@ -44,15 +44,15 @@ int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, L
     pthread_mutex_unlock(&s->lock);
     if (err == 0)
         err = give_name(&ss, n, name, namelen);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     socklen_t n = sizeof ss;
     pthread_mutex_lock(&s->lock);
@@ -65,7 +65,7 @@ int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, L
     pthread_mutex_unlock(&s->lock);
     if (err == 0)
         err = give_name(&ss, n, name, namelen);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 INT WSPAPI itot_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
@@ -77,7 +77,7 @@ INT WSPAPI itot_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength
     if (err == 0)
         err = addrstr_to_text(lpsaAddress, dwAddressLength, ITOT_ADDRSTR_FLAGS, lpszAddressString,
                               lpdwAddressStringLength);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 INT WSPAPI itot_WSPStringToAddress(LPWSTR AddressString, INT AddressFamily,
@@ -89,5 +89,5 @@ INT WSPAPI itot_WSPStringToAddress(LPWSTR AddressString, INT AddressFamily,
     if (err == 0)
         err = addrstr_from_text(AddressString, AddressFamily, ITOT_ADDRSTR_FLAGS, lpAddress,
                                 lpAddressLength);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }

@@ -23,12 +23,12 @@ SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
     (void)g;
     int err = itot_guard();
     if (err != 0)
-        return itot_fail_socket(lpErrno, err);
+        return spi_fail_socket(lpErrno, err);
     if (lpProtocolInfo == NULL)
-        return itot_fail_socket(lpErrno, WSAEINVAL);
+        return spi_fail_socket(lpErrno, WSAEINVAL);
     WSAPROTOCOL_INFOW pi;
     if (umem_read(&pi, lpProtocolInfo, sizeof pi) != 0)
-        return itot_fail_socket(lpErrno, WSAEFAULT);
+        return spi_fail_socket(lpErrno, WSAEFAULT);
     if (af == FROM_PROTOCOL_INFO || af == 0)
         af = pi.iAddressFamily;
     if (type == FROM_PROTOCOL_INFO || type == 0)
@@ -36,24 +36,24 @@ SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
     if (protocol == FROM_PROTOCOL_INFO || protocol == 0)
         protocol = pi.iProtocol;
     if (af != AF_INET && af != AF_INET6)
-        return itot_fail_socket(lpErrno, WSAEAFNOSUPPORT);
+        return spi_fail_socket(lpErrno, WSAEAFNOSUPPORT);
     if (type != SOCK_SEQPACKET)
-        return itot_fail_socket(lpErrno, WSAESOCKTNOSUPPORT);
+        return spi_fail_socket(lpErrno, WSAESOCKTNOSUPPORT);
     if (protocol != WSP_PROTO_ITOT)
-        return itot_fail_socket(lpErrno, WSAEPROTONOSUPPORT);
+        return spi_fail_socket(lpErrno, WSAEPROTONOSUPPORT);
     int fd = sys_socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return itot_fail_socket(lpErrno, errmap_from_errno(errno));
+        return spi_fail_socket(lpErrno, errmap_from_errno(errno));
     struct itot_sock *s = itot_sock_alloc(af, &pi, fd);
     if (s == NULL) {
         sys_close(fd);
-        return itot_fail_socket(lpErrno, WSAENOBUFS);
+        return spi_fail_socket(lpErrno, WSAENOBUFS);
     }
     s->overlapped = (dwFlags & WSA_FLAG_OVERLAPPED) != 0;
     err = itot_sock_publish(s);
     if (err != 0) {
         itot_sock_unref(s);
-        return itot_fail_socket(lpErrno, err);
+        return spi_fail_socket(lpErrno, err);
     }
     return s->handle;
 }
@@ -75,14 +75,14 @@ static int read_addr(const struct itot_sock *s, const struct sockaddr *name, int
 
 int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     err = read_addr(s, name, namelen, &ss);
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     if (s->bound || s->kind != ITOT_K_NEW)
         err = WSAEINVAL;
@@ -94,15 +94,15 @@ int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPIN
         s->bind_len = (socklen_t)itot_sockaddr_len(s->af);
     }
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     if (s->kind == ITOT_K_CONN)
         err = WSAEISCONN;
@@ -122,7 +122,7 @@ int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
         }
     }
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int itot_take_data(LPWSABUF in, uint8_t *d, size_t max, size_t *n)
@@ -207,22 +207,22 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
                            LPINT lpErrno)
 {
     (void)lpSQOS, (void)lpGQOS;
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     err = read_addr(s, name, namelen, &ss);
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     uint8_t data[TPDU_MAX_CONN_DATA];
     size_t dlen;
     err = itot_take_data(lpCallerData, data, sizeof data, &dlen);
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     bool have_data = dlen > 0; /* else SO_CONNDATA, if set, goes in the CR */
     if (lpCalleeData != NULL && umem_check_write(lpCalleeData, sizeof(WSABUF)) != 0)
-        return itot_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
 
     pthread_mutex_lock(&s->lock);
     if (s->kind == ITOT_K_LISTEN) {
@@ -252,7 +252,7 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
         }
     }
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* Take the first connection whose CR arrived (listener lock held). */
@@ -334,29 +334,29 @@ static int ask_condition(struct itot_cond_view *v, LPCONDITIONPROC fn, DWORD_PTR
 SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
                              LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *l = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *l = itot_enter(h, &err);
     if (l == NULL)
-        return itot_fail_socket(lpErrno, err);
+        return spi_fail_socket(lpErrno, err);
     int alen = 0;
     if (addr != NULL || addrlen != NULL) {
         if (addrlen == NULL || umem_read(&alen, addrlen, sizeof alen) != 0)
-            return itot_fail_socket(lpErrno, WSAEFAULT);
+            return spi_fail_socket(lpErrno, WSAEFAULT);
         if (alen < itot_sockaddr_len(l->af) || umem_check_write(addr, (size_t)alen) != 0)
-            return itot_fail_socket(lpErrno, WSAEFAULT);
+            return spi_fail_socket(lpErrno, WSAEFAULT);
     }
     for (;;) {
         pthread_mutex_lock(&l->lock);
         if (l->kind != ITOT_K_LISTEN) {
             pthread_mutex_unlock(&l->lock);
-            return itot_fail_socket(lpErrno, WSAEINVAL);
+            return spi_fail_socket(lpErrno, WSAEINVAL);
         }
         struct itot_sock *c;
         while ((c = pop_pending(l)) == NULL) {
             if (l->closing || l->nonblocking) {
                 err = l->closing ? WSAEINTR : WSAEWOULDBLOCK;
                 pthread_mutex_unlock(&l->lock);
-                return itot_fail_socket(lpErrno, err);
+                return spi_fail_socket(lpErrno, err);
             }
             itot_wait(l, 0);
         }
@@ -391,7 +391,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
                 push_front(l, c);
             pthread_mutex_unlock(&l->lock);
             if (!closed)
-                return itot_fail_socket(lpErrno, WSATRY_AGAIN);
+                return spi_fail_socket(lpErrno, WSATRY_AGAIN);
             /* Refused as the close refused the rest of the queue. */
             pthread_mutex_lock(&c->lock);
             if (c->conn.state == CONN_S_CR_RCVD)
@@ -401,7 +401,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             uncount(c);
             pthread_mutex_unlock(&c->lock);
             itot_sock_unref(c);
-            return itot_fail_socket(lpErrno, WSAEINTR);
+            return spi_fail_socket(lpErrno, WSAEINTR);
         }
         if (verdict != CF_ACCEPT) {
             pthread_mutex_lock(&l->lock);
@@ -413,7 +413,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             uncount(c);
             pthread_mutex_unlock(&c->lock);
             itot_sock_unref(c);
-            return itot_fail_socket(lpErrno, WSAECONNREFUSED);
+            return spi_fail_socket(lpErrno, WSAECONNREFUSED);
         }
         err = conn_accept(&c->conn, callee, callee_len);
         c->overlapped = true; /* as accept()/WSAAccept's sockets on Windows */
@@ -438,7 +438,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         pthread_mutex_unlock(&c->lock);
         if (err != 0) {
             itot_sock_unref(c);
-            return itot_fail_socket(lpErrno, err);
+            return spi_fail_socket(lpErrno, err);
         }
         /* The accept queue's reference becomes the handle's. */
         return out;

@@ -180,10 +180,10 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
 int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LPINT optlen,
                               LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     if (level == SOL_SOCKET)
         err = get_sol_socket(s, optname, optval, optlen);
@@ -192,7 +192,7 @@ int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LP
     else
         err = WSAEINVAL;
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 static int set_bytes(uint8_t *dst, uint8_t *dst_len, size_t max, const char *optval, int optlen)
@@ -360,10 +360,10 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
 int WSPAPI itot_WSPSetSockOpt(SOCKET h, int level, int optname, const char *optval, int optlen,
                               LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     if (level == SOL_SOCKET)
         err = set_sol_socket(s, optname, optval, optlen);
@@ -372,7 +372,7 @@ int WSPAPI itot_WSPSetSockOpt(SOCKET h, int level, int optname, const char *optv
     else
         err = WSAEINVAL;
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* The controls of an itot socket (lock not held); *produced: output octets. */
@@ -415,13 +415,13 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
                          LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                          LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (code == (DWORD)SIO_WSP_CANCEL_OVERLAPPED) {
         err = itot_ovl_cancel(s, in, cbIn);
-        return err ? itot_fail(lpErrno, err) : 0;
+        return err ? spi_fail(lpErrno, err) : 0;
     }
     /* Windows: lpOverlapped is ignored on a socket made without
      * WSA_FLAG_OVERLAPPED; on an overlapped one the control (none of them
@@ -429,12 +429,12 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
     struct ovl_op *op = NULL;
     if (lpOverlapped != NULL && s->overlapped &&
         (err = itot_ovl_ioctl(s, lpOverlapped, lpCompletionRoutine, lpThreadId, &op)) != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     DWORD produced = 0;
     err = ioctl_run(s, code, in, cbIn, out, cbOut, &produced);
     if (err == 0 && lpcbBytesReturned != NULL &&
         umem_write(lpcbBytesReturned, &produced, sizeof produced) != 0)
         err = WSAEFAULT; /* D4 */
     ovl_settle(op, err, produced);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }

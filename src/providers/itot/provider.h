@@ -22,6 +22,7 @@
 #include <wsp/ws2spi.h>
 
 #include "common/ovl.h"
+#include "common/spi_call.h"
 #include "common/spi_procs.h"
 
 #include "conn.h"
@@ -152,29 +153,6 @@ extern WSPUPCALLTABLE itot_upcalls;
 extern atomic_bool itot_live;
 extern _Thread_local int itot_in_callback;
 
-static inline int itot_guard(void)
-{
-    if (!atomic_load_explicit(&itot_live, memory_order_acquire))
-        return WSAENETDOWN; /* C9 */
-    if (itot_in_callback)
-        return WSAEINPROGRESS; /* C8 */
-    return 0;
-}
-
-static inline int itot_fail(LPINT lpErrno, int code)
-{
-    if (lpErrno != NULL)
-        *lpErrno = code;
-    return SOCKET_ERROR;
-}
-
-/* The same for the entry points that return a SOCKET. */
-static inline SOCKET itot_fail_socket(LPINT lpErrno, int code)
-{
-    itot_fail(lpErrno, code);
-    return INVALID_SOCKET;
-}
-
 uint64_t itot_now_ms(void);
 
 /* ---- sock.c -------------------------------------------------------------- */
@@ -183,6 +161,8 @@ void itot_sock_ref(struct itot_sock *s);
 void itot_sock_unref(struct itot_sock *s);
 /* Context of handle s (no reference taken: ws2 pins the handle for the call). */
 struct itot_sock *itot_lookup(SOCKET s, int *err);
+/* itot_guard() and itot_enter(h, &err): every entry's prologue (spi_call.h). */
+SPI_CALL_DECLARE(itot, struct itot_sock)
 /* Issue a handle for s (entry id from s->proto). 0 or WSAE*. */
 int itot_sock_publish(struct itot_sock *s);
 /* A fresh nonzero reference for a new connection. */
@@ -336,6 +316,7 @@ struct itot_sock *itot_root(SOCKET h);
  * must carry ITOT_SOCK_MAGIC, else NULL and WSAENOTSOCK. */
 struct itot_sock *itot_root_ours(SOCKET h);
 struct itot_sock *itot_lookup_ours(SOCKET h, int *err);
+SPI_CALL_DECLARE_OURS(itot, struct itot_sock)
 /* Close what s serves like closesocket does, but keep the handle (lock held). */
 void itot_sock_close_begin(struct itot_sock *s);
 

@@ -194,8 +194,8 @@ static BOOL PASCAL tcp_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOI
                                 DWORD dwRemoteAddressLength, LPDWORD lpdwBytesReceived,
                                 LPOVERLAPPED lpOverlapped)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ls = err ? NULL : tcp_lookup_ours(sListenSocket, &err);
+    int err;
+    struct tcp_sock *ls = tcp_enter_ours(sListenSocket, &err);
     if (ls == NULL)
         return ext_fail_bool(err);
     err = ext_acceptex_check(tcp_sockaddr_len(ls->af), lpOutputBuffer, dwReceiveDataLength,
@@ -258,8 +258,8 @@ static BOOL PASCAL tcp_ConnectEx(SOCKET s, const struct sockaddr *name, int name
                                  PVOID lpSendBuffer, DWORD dwSendDataLength, LPDWORD lpdwBytesSent,
                                  LPOVERLAPPED lpOverlapped)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup_ours(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter_ours(s, &err);
     if (ts == NULL)
         return ext_fail_bool(err);
     int alen = tcp_sockaddr_len(ts->af);
@@ -347,8 +347,8 @@ static int tcp_ext_reuse(struct tcp_sock *ts)
 static BOOL PASCAL tcp_DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD dwFlags,
                                     DWORD dwReserved)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup_ours(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter_ours(s, &err);
     if (ts == NULL)
         return ext_fail_bool(err);
     err = ext_disconnectex_check(dwFlags, dwReserved);

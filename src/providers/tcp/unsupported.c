@@ -9,14 +9,14 @@ int WSPAPI tcp_WSPAsyncSelect(SOCKET s, HWND hWnd, unsigned int wMsg, LONG lEven
 {
     (void)s, (void)hWnd, (void)wMsg, (void)lEvent;
     int err = tcp_guard();
-    return tcp_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
+    return spi_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
 }
 
 /* Winsock 1 blocking hooks are gone from 2.x; no call of ours is cancellable. */
 int WSPAPI tcp_WSPCancelBlockingCall(LPINT lpErrno)
 {
     int err = tcp_guard();
-    return tcp_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
+    return spi_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
 }
 
 /* Handing a socket to another process needs descriptor passing the ws2 layer
@@ -26,7 +26,7 @@ int WSPAPI tcp_WSPDuplicateSocket(SOCKET s, DWORD dwProcessId, LPWSAPROTOCOL_INF
 {
     (void)s, (void)dwProcessId, (void)lpProtocolInfo;
     int err = tcp_guard();
-    return tcp_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
+    return spi_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
 }
 
 /* No QoS templates: the catalog entries do not claim XP1_QOS_SUPPORTED. */
@@ -34,8 +34,7 @@ BOOL WSPAPI tcp_WSPGetQOSByName(SOCKET s, LPWSABUF lpQOSName, LPQOS lpQOS, LPINT
 {
     (void)s, (void)lpQOSName, (void)lpQOS;
     int err = tcp_guard();
-    tcp_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
-    return FALSE;
+    return spi_fail_bool(lpErrno, err ? err : WSAEOPNOTSUPP);
 }
 
 /* Multipoint sessions: TCP/UDP entries do not claim XP1_SUPPORT_MULTIPOINT. */
@@ -46,6 +45,5 @@ SOCKET WSPAPI tcp_WSPJoinLeaf(SOCKET s, const struct sockaddr *name, int namelen
     (void)s, (void)name, (void)namelen, (void)lpCallerData, (void)lpCalleeData, (void)lpSQOS,
         (void)lpGQOS, (void)dwFlags;
     int err = tcp_guard();
-    tcp_fail(lpErrno, err ? err : WSAEOPNOTSUPP);
-    return INVALID_SOCKET;
+    return spi_fail_socket(lpErrno, err ? err : WSAEOPNOTSUPP);
 }
