@@ -7,23 +7,11 @@
 #include "common/sys.h"
 #include "common/addrstr.h"
 #include "common/errmap.h"
-#include "common/umem.h"
+#include "common/spi_addr.h"
 #include "provider.h"
 
 /* itot address text has no IPv6 zone ("%scope"), unlike tcp's: kept as it was. */
 #define ITOT_ADDRSTR_FLAGS 0u
-
-static int give_name(const struct sockaddr_storage *ss, socklen_t n, struct sockaddr *name,
-                     LPINT namelen)
-{
-    int have;
-    if (namelen == NULL || umem_read(&have, namelen, sizeof have) != 0)
-        return WSAEFAULT;
-    if (have < (int)n || name == NULL || umem_write(name, ss, n) != 0)
-        return WSAEFAULT;
-    int out = (int)n;
-    return umem_write(namelen, &out, sizeof out);
-}
 
 int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
@@ -43,7 +31,7 @@ int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, L
         s->peer = ss, s->peer_len = n; /* kept for after the TCP close */
     pthread_mutex_unlock(&s->lock);
     if (err == 0)
-        err = give_name(&ss, n, name, namelen);
+        err = spi_addr_out(&ss, n, name, namelen);
     return err ? spi_fail(lpErrno, err) : 0;
 }
 
@@ -64,7 +52,7 @@ int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, L
         err = s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
     pthread_mutex_unlock(&s->lock);
     if (err == 0)
-        err = give_name(&ss, n, name, namelen);
+        err = spi_addr_out(&ss, n, name, namelen);
     return err ? spi_fail(lpErrno, err) : 0;
 }
 

@@ -12,11 +12,6 @@
 #include "common/umem.h"
 #include "provider.h"
 
-int itot_sockaddr_len(int af)
-{
-    return addrstr_sockaddr_len(af);
-}
-
 SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo,
                              GROUP g, DWORD dwFlags, LPINT lpErrno)
 {

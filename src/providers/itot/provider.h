@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* itot provider glue — internal interface shared by the module's files
  * (startup.c, sock.c, engine.c, listen.c, connect.c, data.c, options.c, events.c,
- * address.c, unsupported.c).  The protocol itself is in conn.[ch]; this layer
- * owns sockets, locks, user memory and the progress engine.
+ * address.c).  The protocol itself is in conn.[ch]; this layer owns
+ * sockets, locks, user memory and the progress engine; what every provider
+ * module needs alike (entry prologue, start-up, option and address
+ * copy-out) is the provider kit's, src/common/spi_*.h.
  *
  * Locking: each socket has its own mutex and condition variable; blocking
  * calls wait there.  Lock order: a pending (accepted, not yet handed out)
@@ -22,6 +24,7 @@
 #include <wsp/ws2spi.h>
 
 #include "common/ovl.h"
+#include "common/spi_addr.h"
 #include "common/spi_call.h"
 #include "common/spi_procs.h"
 
@@ -321,7 +324,11 @@ SPI_CALL_DECLARE_OURS(itot, struct itot_sock)
 void itot_sock_close_begin(struct itot_sock *s);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
-int itot_sockaddr_len(int af);
+/* Length of a sockaddr for af, 0 if af is not ours (the kit's, spi_addr.h). */
+static inline int itot_sockaddr_len(int af)
+{
+    return spi_addr_len(af);
+}
 /* Copy a caller's WSABUF (NULL: none) of at most max octets into d: WSAEFAULT
  * for unreadable memory, WSAEMSGSIZE when longer than max; *n = octets taken. */
 int itot_take_data(LPWSABUF in, uint8_t *d, size_t max, size_t *n);

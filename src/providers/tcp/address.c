@@ -4,11 +4,6 @@
 #include "common/addrstr.h"
 #include "tcp.h"
 
-int tcp_sockaddr_len(int af)
-{
-    return addrstr_sockaddr_len(af);
-}
-
 INT WSPAPI tcp_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
                                   LPWSAPROTOCOL_INFOW lpProtocolInfo, LPWSTR lpszAddressString,
                                   LPDWORD lpdwAddressStringLength, LPINT lpErrno)

@@ -7,6 +7,7 @@
 
 #include "common/sys.h"
 #include "common/errmap.h"
+#include "common/spi_addr.h"
 #include "common/umem.h"
 #include "tcp.h"
 
@@ -143,21 +144,6 @@ int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen, LP
     return spi_fail(lpErrno, errmap_from_errno(saved));
 }
 
-/* Copy a kernel address out to the caller's name/namelen pair. */
-static int tcp_copy_out_addr(const struct sockaddr_storage *ss, socklen_t len,
-                             struct sockaddr *name, LPINT namelen)
-{
-    int cap;
-    if (namelen == NULL || umem_read(&cap, namelen, sizeof cap) != 0)
-        return WSAEFAULT;
-    if (cap < (int)len)
-        return WSAEFAULT;
-    int out = (int)len;
-    if (umem_write(name, ss, len) != 0 || umem_write(namelen, &out, sizeof out) != 0)
-        return WSAEFAULT;
-    return 0;
-}
-
 int WSPAPI tcp_WSPGetSockName(SOCKET s, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
     int err;
@@ -170,7 +156,7 @@ int WSPAPI tcp_WSPGetSockName(SOCKET s, struct sockaddr *name, LPINT namelen, LP
     socklen_t len = sizeof ss;
     if (sys_getsockname(ts->fd, (struct sockaddr *)&ss, &len) != 0)
         return spi_fail(lpErrno, errmap_from_errno(errno));
-    if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
+    if ((err = spi_addr_out(&ss, len, name, namelen)) != 0)
         return spi_fail(lpErrno, err);
     return 0;
 }
@@ -185,7 +171,7 @@ int WSPAPI tcp_WSPGetPeerName(SOCKET s, struct sockaddr *name, LPINT namelen, LP
     socklen_t len = sizeof ss;
     if (sys_getpeername(ts->fd, (struct sockaddr *)&ss, &len) != 0)
         return spi_fail(lpErrno, errmap_from_errno(errno));
-    if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
+    if ((err = spi_addr_out(&ss, len, name, namelen)) != 0)
         return spi_fail(lpErrno, err);
     return 0;
 }

@@ -25,6 +25,7 @@
 #include "common/errmap.h"
 #include "common/ext.h"
 #include "common/sys.h"
+#include "common/spi_opt.h"
 #include "common/umem.h"
 #include "ovl_tcp.h"
 #include "tcp.h"
@@ -430,14 +431,7 @@ bool tcp_ext_getsockopt(struct tcp_sock *ts, int level, int name, char *optval, 
     uint64_t t = atomic_load(&ts->connected_ms);
     if ((st == TCP_ST_CONNECTED || st == TCP_ST_SEND_SHUT) && t != 0 && ts->type == SOCK_STREAM)
         v = (DWORD)((tcp_ext_now_ms() - t) / 1000u);
-    int cap;
-    *err = 0;
-    if (optlen == NULL || umem_read(&cap, optlen, sizeof cap) != 0 || cap < (int)sizeof v ||
-        optval == NULL || umem_write(optval, &v, sizeof v) != 0)
-        *err = WSAEFAULT;
-    int n = sizeof v;
-    if (*err == 0 && umem_write(optlen, &n, sizeof n) != 0)
-        *err = WSAEFAULT;
+    *err = spi_opt_out(optval, optlen, &v, sizeof v);
     return true;
 }
 
@@ -453,8 +447,7 @@ bool tcp_ext_setsockopt(struct tcp_sock *ts, int level, int name, const char *op
     SOCKET l;
     int st = tcp_refresh_state(ts);
     *err = 0;
-    if (name == SO_UPDATE_ACCEPT_CONTEXT &&
-        (optval == NULL || optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0))
+    if (name == SO_UPDATE_ACCEPT_CONTEXT && spi_opt_in(optval, optlen, &l, sizeof l) != 0)
         *err = WSAEFAULT;
     else if (st != TCP_ST_CONNECTED && st != TCP_ST_SEND_SHUT && st != TCP_ST_RELEASED)
         *err = WSAENOTCONN;

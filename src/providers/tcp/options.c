@@ -23,6 +23,7 @@
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "common/pollstate.h"
+#include "common/spi_opt.h"
 #include "common/umem.h"
 #include "tcp.h"
 
@@ -116,17 +117,6 @@ static const struct tcp_opt *tcp_find_opt(struct tcp_sock *ts, int level, int na
     return NULL;
 }
 
-/* Write a value of n bytes and its length to the caller's optval/optlen, in
- * one syscall (the two regions are written together or the call fails). */
-static int tcp_opt_out(char *optval, LPINT optlen, int cap, const void *v, int n)
-{
-    if (cap < n || optval == NULL)
-        return WSAEFAULT;
-    struct iovec l[2] = {{(void *)(uintptr_t)v, (size_t)n}, {&n, sizeof n}};
-    struct iovec r[2] = {{optval, (size_t)n}, {optlen, sizeof n}};
-    return umem_writev(l, 2, r, 2);
-}
-
 /* An int option the kernel answers in the caller's own layout: hand it the
  * caller's optval/optlen, and it reports a bad pointer as EFAULT (D4) without
  * a copy through umem.  cap was read from *optlen already, so a too small
@@ -135,7 +125,9 @@ static int tcp_opt_int_direct(struct tcp_sock *ts, int level, int name, char *op
                               int cap)
 {
     _Static_assert(sizeof(int) == sizeof(socklen_t), "optlen is passed as the kernel's socklen_t");
-    if (cap < (int)sizeof(int) || optval == NULL)
+    if (cap < (int)sizeof(int))
+        return spi_opt_too_small(optlen, sizeof(int));
+    if (optval == NULL)
         return WSAEFAULT;
     if (sys_getsockopt(ts->fd, level, name, optval, (socklen_t *)(void *)optlen) != 0)
         return errno == EFAULT ? WSAEFAULT : errmap_from_errno(errno);
@@ -178,7 +170,7 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
             return spi_fail(lpErrno, errmap_from_errno(errno));
         if (v != 0)
             v = errmap_from_errno(v); /* Winsock reports WSAE* codes */
-        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        err = spi_opt_out_cap(optval, optlen, cap, &v, sizeof v);
         break;
     }
     case TCP_OPT_LINGER: {
@@ -186,19 +178,19 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         socklen_t n = sizeof l;
         if (sys_getsockopt(ts->fd, level, optname, &l, &n) != 0)
             return spi_fail(lpErrno, errmap_from_errno(errno));
-        err = tcp_opt_out(optval, optlen, cap, &l, sizeof l);
+        err = spi_opt_out_cap(optval, optlen, cap, &l, sizeof l);
         break;
     }
     case TCP_OPT_MS: {
         /* the value as set: Windows reads back what it was given, the kernel
          * would answer in whole clock ticks (150 ms -> 152 ms at HZ=250) */
         DWORD ms = atomic_load(&ts->timeo_ms[optname == SO_SNDTIMEO]);
-        err = tcp_opt_out(optval, optlen, cap, &ms, sizeof ms);
+        err = spi_opt_out_cap(optval, optlen, cap, &ms, sizeof ms);
         break;
     }
     case TCP_OPT_FLAG: {
         int v = atomic_load(tcp_opt_flag(ts, optname));
-        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        err = spi_opt_out_cap(optval, optlen, cap, &v, sizeof v);
         break;
     }
     case TCP_OPT_MREQ: /* Windows: set only */
@@ -206,16 +198,16 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         break;
     case TCP_OPT_ACCEPTCONN: {
         int v = atomic_load(&ts->state) == TCP_ST_LISTENING;
-        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        err = spi_opt_out_cap(optval, optlen, cap, &v, sizeof v);
         break;
     }
     case TCP_OPT_INFOW:
-        err = tcp_opt_out(optval, optlen, cap, &ts->proto, sizeof ts->proto);
+        err = spi_opt_out_cap(optval, optlen, cap, &ts->proto, sizeof ts->proto);
         break;
     case TCP_OPT_INFOA: {
         WSAPROTOCOL_INFOA a;
         tcp_info_to_ansi(&ts->proto, &a);
-        err = tcp_opt_out(optval, optlen, cap, &a, sizeof a);
+        err = spi_opt_out_cap(optval, optlen, cap, &a, sizeof a);
         break;
     }
     case TCP_OPT_NODATA:
@@ -223,21 +215,6 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         break;
     }
     return err ? spi_fail(lpErrno, err) : 0;
-}
-
-/* A BOOL/DWORD option value: Winsock accepts a one-byte BOOL as well as an int. */
-static int tcp_opt_read_int(const char *optval, int optlen, int *out)
-{
-    if (optlen < 1)
-        return WSAEFAULT;
-    if (optlen < (int)sizeof *out) {
-        unsigned char c;
-        if (umem_read(&c, optval, 1) != 0)
-            return WSAEFAULT;
-        *out = c;
-        return 0;
-    }
-    return umem_read(out, optval, sizeof *out) != 0 ? WSAEFAULT : 0;
 }
 
 /* Windows' SO_REUSEADDR lets a socket bind an address already in use by other
@@ -279,7 +256,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
     switch (o->kind) {
     case TCP_OPT_INT: {
         int v;
-        if ((err = tcp_opt_read_int(optval, optlen, &v)) != 0)
+        if ((err = spi_opt_in_bool(optval, optlen, &v)) != 0)
             return spi_fail(lpErrno, err);
         if (sys_setsockopt(ts->fd, level, tcp_kname(o), &v, sizeof v) != 0)
             return spi_fail(lpErrno, errmap_from_errno(errno));
@@ -288,7 +265,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
     case TCP_OPT_MS: {
         /* SO_RCVTIMEO/SO_SNDTIMEO page: a DWORD of milliseconds, 0 = never */
         DWORD ms;
-        if (optlen < (int)sizeof ms || umem_read(&ms, optval, sizeof ms) != 0)
+        if (spi_opt_in(optval, optlen, &ms, sizeof ms) != 0)
             return spi_fail(lpErrno, WSAEFAULT);
         struct timeval tv = {.tv_sec = (time_t)(ms / 1000u), .tv_usec = (long)(ms % 1000u) * 1000};
         if (sys_setsockopt(ts->fd, level, optname, &tv, sizeof tv) != 0)
@@ -299,7 +276,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
     case TCP_OPT_MREQ: {
         unsigned char req[sizeof(struct ipv6_mreq)];
         _Static_assert(sizeof(struct ipv6_mreq) >= sizeof(struct ip_mreq), "room for both");
-        if (optlen < (int)o->size || umem_read(req, optval, o->size) != 0)
+        if (spi_opt_in(optval, optlen, req, o->size) != 0)
             return spi_fail(lpErrno, WSAEFAULT);
         if (sys_setsockopt(ts->fd, level, tcp_kname(o), req, (socklen_t)o->size) != 0)
             return spi_fail(lpErrno, errmap_from_errno(errno));
@@ -307,7 +284,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
     }
     case TCP_OPT_FLAG: {
         int v;
-        if ((err = tcp_opt_read_int(optval, optlen, &v)) != 0)
+        if ((err = spi_opt_in_bool(optval, optlen, &v)) != 0)
             return spi_fail(lpErrno, err);
         /* "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE": the two exclude each
          * other; setting one while the other is on fails with WSAEINVAL. */
@@ -321,7 +298,7 @@ int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optva
     }
     case TCP_OPT_LINGER: {
         struct linger l;
-        if (optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0)
+        if (spi_opt_in(optval, optlen, &l, sizeof l) != 0)
             return spi_fail(lpErrno, WSAEFAULT);
         if (sys_setsockopt(ts->fd, level, optname, &l, sizeof l) != 0)
             return spi_fail(lpErrno, errmap_from_errno(errno));

@@ -16,6 +16,7 @@
 #include <wsp/ws2spi.h>
 
 #include "common/ovl.h"
+#include "common/spi_addr.h"
 #include "common/spi_call.h"
 #include "common/spi_procs.h"
 
@@ -242,8 +243,11 @@ int tcp_ioctl_if_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, D
                       LPDWORD ret);
 
 /* ---- address.c ----------------------------------------------------------- */
-/* Length of a sockaddr for af, 0 if af is not ours. */
-int tcp_sockaddr_len(int af);
+/* Length of a sockaddr for af, 0 if af is not ours (the kit's, spi_addr.h). */
+static inline int tcp_sockaddr_len(int af)
+{
+    return spi_addr_len(af);
+}
 
 /* ---- SPI entry points (one file each group) ------------------------------ */
 /* tcp_WSPAccept ... tcp_WSPStringToAddress, typed as in ws2spi.h */
