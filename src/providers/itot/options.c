@@ -148,24 +148,6 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
     }
 }
 
-int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LPINT optlen,
-                              LPINT lpErrno)
-{
-    int err;
-    struct itot_sock *s = itot_enter(h, &err);
-    if (s == NULL)
-        return spi_fail(lpErrno, err);
-    pthread_mutex_lock(&s->lock);
-    if (level == SOL_SOCKET)
-        err = get_sol_socket(s, optname, optval, optlen);
-    else if (level == WSP_SOL_ITOT)
-        err = get_itot(s, optname, optval, optlen);
-    else
-        err = WSAEINVAL;
-    pthread_mutex_unlock(&s->lock);
-    return err ? spi_fail(lpErrno, err) : 0;
-}
-
 static int set_bytes(uint8_t *dst, uint8_t *dst_len, size_t max, const char *optval, int optlen)
 {
     if (optlen < 0)
@@ -328,6 +310,41 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
     }
 }
 
+/* The option levels of an itot socket and their handlers (lock held). */
+static const struct itot_opt_level {
+    int level;
+    int (*get)(struct itot_sock *s, int name, char *optval, LPINT optlen);
+    int (*set)(struct itot_sock *s, int name, const char *optval, int optlen);
+} itot_opt_levels[] = {
+    {SOL_SOCKET, get_sol_socket, set_sol_socket},
+    {WSP_SOL_ITOT, get_itot, set_itot},
+};
+
+/* The handlers of level, or NULL: Winsock answers an unknown level with WSAEINVAL. */
+static const struct itot_opt_level *itot_opt_level(int level)
+{
+    for (size_t i = 0; i < sizeof itot_opt_levels / sizeof itot_opt_levels[0]; i++)
+        if (itot_opt_levels[i].level == level)
+            return &itot_opt_levels[i];
+    return NULL;
+}
+
+int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LPINT optlen,
+                              LPINT lpErrno)
+{
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
+    if (s == NULL)
+        return spi_fail(lpErrno, err);
+    const struct itot_opt_level *lv = itot_opt_level(level);
+    if (lv == NULL)
+        return spi_fail(lpErrno, WSAEINVAL);
+    pthread_mutex_lock(&s->lock);
+    err = lv->get(s, optname, optval, optlen);
+    pthread_mutex_unlock(&s->lock);
+    return err ? spi_fail(lpErrno, err) : 0;
+}
+
 int WSPAPI itot_WSPSetSockOpt(SOCKET h, int level, int optname, const char *optval, int optlen,
                               LPINT lpErrno)
 {
@@ -335,13 +352,11 @@ int WSPAPI itot_WSPSetSockOpt(SOCKET h, int level, int optname, const char *optv
     struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
         return spi_fail(lpErrno, err);
+    const struct itot_opt_level *lv = itot_opt_level(level);
+    if (lv == NULL)
+        return spi_fail(lpErrno, WSAEINVAL);
     pthread_mutex_lock(&s->lock);
-    if (level == SOL_SOCKET)
-        err = set_sol_socket(s, optname, optval, optlen);
-    else if (level == WSP_SOL_ITOT)
-        err = set_itot(s, optname, optval, optlen);
-    else
-        err = WSAEINVAL;
+    err = lv->set(s, optname, optval, optlen);
     pthread_mutex_unlock(&s->lock);
     return err ? spi_fail(lpErrno, err) : 0;
 }
