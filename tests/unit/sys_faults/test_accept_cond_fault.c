@@ -13,8 +13,8 @@
  * buffer of the storage's size. */
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,6 +25,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <wsp/itot.h>
 #include <wsp/winsock2.h>
@@ -45,17 +46,18 @@ static const struct sys_hook *itot_hook(void)
     return hk;
 }
 
-static pthread_t accepting_thread;
-static sys_fn real_getsockname;
+/* Set in the accepting thread only: the engine thread, which calls the hook
+ * too, reads its own copy (no shared state between the two). */
+static _Thread_local bool accepting_thread;
 
 /* The accepting thread's getsockname finds its fd closed; the engine's work. */
 static int getsockname_gone(int fd, struct sockaddr *sa, socklen_t *len)
 {
-    if (pthread_equal(pthread_self(), accepting_thread)) {
+    if (accepting_thread) {
         errno = EBADF;
         return -1;
     }
-    return ((int (*)(int, struct sockaddr *, socklen_t *))real_getsockname)(fd, sa, len);
+    return getsockname(fd, sa, len); /* libc's, the table's default */
 }
 
 struct cond_seen {
@@ -105,15 +107,14 @@ static void condition_sees_recorded_local_address(void **state)
     /* From here on (the client's connect made its own getsockname already),
      * the accepting thread cannot ask the kernel for any local address. */
     const struct sys_hook *hk = itot_hook();
-    accepting_thread = pthread_self();
-    real_getsockname = hk->dflt("getsockname");
-    assert_non_null(real_getsockname);
+    accepting_thread = true;
     assert_non_null(hk->override("getsockname", (sys_fn)getsockname_gone));
     struct cond_seen seen;
     memset(&seen, 0, sizeof seen);
     SOCKET p = WSAAccept(l, NULL, NULL, cond_record, (DWORD_PTR)&seen); /* blocks for the CR */
     int err = p == INVALID_SOCKET ? WSAGetLastError() : 0;
     hk->restore_all();
+    accepting_thread = false;
     assert_int_equal(err, 0);
 
     /* Before the fix: callee_len was sizeof(struct sockaddr_storage) and the
