@@ -9,10 +9,11 @@
  *   - C8: a call made from inside one of the module's own callbacks (a
  *     condition function) answers WSAEINPROGRESS;
  *   - D11/D4: the code goes out through lpErrno, which is written only when
- *     it is not NULL (ws2 always passes one; a layered provider might not),
+ *     it is not NULL (D4: a NULL lpErrno fails the call and writes nothing),
  *     and the return value is the failure value of the entry's type.
- * lpErrno is the one caller pointer written directly: ws2 (or the layer
- * above) owns it, it is never the application's memory (spi_procs.h).
+ * lpErrno is the one caller pointer written directly, not through umem: it
+ * is the caller's (ws2's or a layer's) own variable, never the
+ * application's memory.
  *
  * Hot path: WSPSend and WSPRecv run these on every call, so everything here
  * is static inline, takes no lock and allocates nothing.
