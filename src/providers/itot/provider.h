@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* itot provider glue — internal interface shared by the module's files
  * (startup.c, sock.c, engine.c, listen.c, connect.c, data.c, options.c, events.c,
- * address.c, unsupported.c).  The protocol itself is in conn.[ch]; this layer
- * owns sockets, locks, user memory and the progress engine.
+ * address.c).  The protocol itself is in conn.[ch]; this layer owns
+ * sockets, locks, user memory and the progress engine; what every provider
+ * module needs alike (entry prologue, start-up, option and address
+ * copy-out) is the provider kit's, src/common/spi_*.h.
  *
  * Locking: each socket has its own mutex and condition variable; blocking
  * calls wait there.  Lock order: a pending (accepted, not yet handed out)
@@ -22,6 +24,8 @@
 #include <wsp/ws2spi.h>
 
 #include "common/ovl.h"
+#include "common/spi_addr.h"
+#include "common/spi_call.h"
 #include "common/spi_procs.h"
 
 #include "conn.h"
@@ -167,29 +171,6 @@ extern WSPUPCALLTABLE itot_upcalls;
 extern atomic_bool itot_live;
 extern _Thread_local int itot_in_callback;
 
-static inline int itot_guard(void)
-{
-    if (!atomic_load_explicit(&itot_live, memory_order_acquire))
-        return WSAENETDOWN; /* C9 */
-    if (itot_in_callback)
-        return WSAEINPROGRESS; /* C8 */
-    return 0;
-}
-
-static inline int itot_fail(LPINT lpErrno, int code)
-{
-    if (lpErrno != NULL)
-        *lpErrno = code;
-    return SOCKET_ERROR;
-}
-
-/* The same for the entry points that return a SOCKET. */
-static inline SOCKET itot_fail_socket(LPINT lpErrno, int code)
-{
-    itot_fail(lpErrno, code);
-    return INVALID_SOCKET;
-}
-
 uint64_t itot_now_ms(void);
 
 /* ---- sock.c -------------------------------------------------------------- */
@@ -198,6 +179,8 @@ void itot_sock_ref(struct itot_sock *s);
 void itot_sock_unref(struct itot_sock *s);
 /* Context of handle s (no reference taken: ws2 pins the handle for the call). */
 struct itot_sock *itot_lookup(SOCKET s, int *err);
+/* itot_guard() and itot_enter(h, &err): every entry's prologue (spi_call.h). */
+SPI_CALL_DECLARE(itot, struct itot_sock)
 /* Issue a handle for s (entry id from s->proto). 0 or WSAE*. */
 int itot_sock_publish(struct itot_sock *s);
 /* A fresh nonzero reference for a new connection. */
@@ -370,11 +353,16 @@ struct itot_sock *itot_root(SOCKET h);
  * must carry ITOT_SOCK_MAGIC, else NULL and WSAENOTSOCK. */
 struct itot_sock *itot_root_ours(SOCKET h);
 struct itot_sock *itot_lookup_ours(SOCKET h, int *err);
+SPI_CALL_DECLARE_OURS(itot, struct itot_sock)
 /* Close what s serves like closesocket does, but keep the handle (lock held). */
 void itot_sock_close_begin(struct itot_sock *s);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
-int itot_sockaddr_len(int af);
+/* Length of a sockaddr for af, 0 if af is not ours (the kit's, spi_addr.h). */
+static inline int itot_sockaddr_len(int af)
+{
+    return spi_addr_len(af);
+}
 /* Copy a caller's WSABUF (NULL: none) of at most max octets into d: WSAEFAULT
  * for unreadable memory, WSAEMSGSIZE when longer than max; *n = octets taken. */
 int itot_take_data(LPWSABUF in, uint8_t *d, size_t max, size_t *n);

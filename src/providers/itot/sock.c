@@ -337,10 +337,10 @@ int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
 {
     int err = itot_guard();
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct itot_sock *s = handle_ctx(h);
     if (s == NULL)
-        return itot_fail(lpErrno, WSAENOTSOCK);
+        return spi_fail(lpErrno, WSAENOTSOCK);
     if (s->fork_gen != itot_fork_gen)
         return close_inherited(h);
     /* The socket serving the handle closes; a root that forwards (extension.c)
@@ -359,7 +359,7 @@ int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
     }
     if (x->closing) {
         pthread_mutex_unlock(&x->lock);
-        return itot_fail(lpErrno, WSAENOTSOCK);
+        return spi_fail(lpErrno, WSAENOTSOCK);
     }
     itot_sock_close_begin(x);
     if (!x->registered && x->fd >= 0 && x->has_conn)
