@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apc.h"
+#include "common/sys.h"
 #include "common/umem.h"
 
 #define EVT_MAX 0xFFFFFu /* index + 1 fits in 20 bits */
@@ -57,7 +58,7 @@ static struct evt *evt_lookup_locked(WSAEVENT h)
 static void evt_release_locked(struct evt *e)
 {
     if (--e->refs == 0) {
-        close(e->fd);
+        sys_close(e->fd);
         e->used = 0;
         e->closed = 0;
     }
@@ -65,7 +66,7 @@ static void evt_release_locked(struct evt *e)
 
 int evt_create(WSAEVENT *out)
 {
-    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    int fd = sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (fd < 0)
         return errno == ENOMEM ? WSA_NOT_ENOUGH_MEMORY : WSAEMFILE;
     pthread_mutex_lock(&evt_mu);
@@ -77,7 +78,7 @@ int evt_create(WSAEVENT *out)
         struct evt *nt = ncap <= EVT_MAX ? realloc(evt_tab, ncap * sizeof *nt) : NULL;
         if (nt == NULL) {
             pthread_mutex_unlock(&evt_mu);
-            close(fd);
+            sys_close(fd);
             return WSA_NOT_ENOUGH_MEMORY;
         }
         for (uint32_t k = evt_cap; k < ncap; k++)
@@ -123,8 +124,9 @@ int evt_set(WSAEVENT h)
     if (e) {
         uint64_t one = 1;
         /* EAGAIN only if the counter is at its maximum: still signalled */
-        err =
-            write(e->fd, &one, sizeof one) == sizeof one || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
+        err = sys_write(e->fd, &one, sizeof one) == sizeof one || errno == EAGAIN
+                  ? 0
+                  : WSASYSCALLFAILURE;
     }
     pthread_mutex_unlock(&evt_mu);
     return err;
@@ -138,7 +140,7 @@ int evt_reset(WSAEVENT h)
     if (e) {
         uint64_t v;
         /* EAGAIN: the counter was already 0 */
-        err = read(e->fd, &v, sizeof v) == sizeof v || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
+        err = sys_read(e->fd, &v, sizeof v) == sizeof v || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
     }
     pthread_mutex_unlock(&evt_mu);
     return err;
@@ -156,7 +158,7 @@ static int evt_poll(struct pollfd *p, DWORD n, int timeout)
 {
     int r;
     do {
-        r = poll(p, n, timeout);
+        r = sys_poll(p, n, timeout);
     } while (r < 0 && errno == EINTR && timeout < 0);
     return r < 0 && errno == EINTR ? 0 : r;
 }
@@ -259,7 +261,7 @@ void evt_reset_all(void)
     pthread_mutex_lock(&evt_mu);
     for (uint32_t i = 0; i < evt_cap; i++)
         if (evt_tab[i].used)
-            close(evt_tab[i].fd);
+            sys_close(evt_tab[i].fd);
     free(evt_tab);
     evt_tab = NULL;
     evt_cap = 0;
