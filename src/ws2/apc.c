@@ -12,7 +12,6 @@
 #include "common/sys.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -162,8 +161,9 @@ static int apc_create_self(void)
     if (!apc_key_ok)
         return WSAENOBUFS;
     int fd = sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOMEM ? WSAENOBUFS : WSAEMFILE;
+    if (fd < 0) /* out of descriptors too: the calls that make a queue (WSASend, WSARecv ...)
+                 * document WSAENOBUFS for a lack of resources, not WSAEMFILE (Windows) */
+        return WSAENOBUFS;
     pthread_mutex_lock(&apc_mu);
     uint32_t i = apc_slot_locked();
     if (i == UINT32_MAX) {

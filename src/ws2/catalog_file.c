@@ -158,12 +158,23 @@ static int catf_sync_dir(const char *path)
     return rc;
 }
 
+/* The change is made and every reader sees it: the directory's fsync only
+ * makes it last through a crash.  Reporting its failure would tell the caller
+ * that nothing changed when the catalog did (a retried install would then
+ * find its own GUID: WSAEINVAL), so it is best effort. */
+static void catf_sync_dir_after_commit(const char *path)
+{
+    if (catf_sync_dir(path) != 0) {
+    } /* nothing to undo: the rename stands */
+}
+
 int catf_replace(const char *path, const struct crec *r, size_t n)
 {
     if (n == 0) {
         if (sys_unlink(path) != 0 && errno != ENOENT)
             return -1;
-        return catf_sync_dir(path);
+        catf_sync_dir_after_commit(path);
+        return 0;
     }
     char tmp[CATF_PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
@@ -200,5 +211,6 @@ int catf_replace(const char *path, const struct crec *r, size_t n)
         errno = e;
         return -1;
     }
-    return catf_sync_dir(path);
+    catf_sync_dir_after_commit(path);
+    return 0;
 }

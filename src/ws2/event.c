@@ -67,8 +67,8 @@ static void evt_release_locked(struct evt *e)
 int evt_create(WSAEVENT *out)
 {
     int fd = sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOMEM ? WSA_NOT_ENOUGH_MEMORY : WSAEMFILE;
+    if (fd < 0) /* out of descriptors too: WSACreateEvent's one code (Windows) */
+        return WSA_NOT_ENOUGH_MEMORY;
     pthread_mutex_lock(&evt_mu);
     uint32_t i = 0;
     while (i < evt_cap && evt_tab[i].used)
@@ -163,6 +163,14 @@ static int evt_poll(struct pollfd *p, DWORD n, int timeout)
     return r < 0 && errno == EINTR ? 0 : r;
 }
 
+/* A failed poll (errno): out of memory is WSA_NOT_ENOUGH_MEMORY, as Windows'
+ * WSAWaitForMultipleEvents page lists it; the rest (EFAULT, EINVAL) cannot
+ * happen on our own array of at most 65 descriptors. */
+static int evt_poll_error(void)
+{
+    return errno == ENOMEM ? WSA_NOT_ENOUGH_MEMORY : WSASYSCALLFAILURE;
+}
+
 /* Wait for the events of fds (all of them, or any); apc_fd >= 0 is the
  * calling thread's APC queue descriptor of an alertable wait: readable, it
  * ends the wait with WSA_WAIT_IO_COMPLETION (the caller runs the APCs). */
@@ -177,7 +185,7 @@ static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, i
         /* first a non-blocking look at all of them */
         int r = evt_poll(p, n, 0);
         if (r < 0) {
-            *err = WSASYSCALLFAILURE;
+            *err = evt_poll_error();
             return WSA_WAIT_FAILED;
         }
         if (!all && r > 0) {
@@ -203,7 +211,7 @@ static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, i
         if (extra)
             p[k++] = (struct pollfd){.fd = apc_fd, .events = POLLIN};
         if (evt_poll(p, k, remaining) < 0) {
-            *err = WSASYSCALLFAILURE;
+            *err = evt_poll_error();
             return WSA_WAIT_FAILED;
         }
         if (extra && (p[k - 1].revents & POLLIN))
