@@ -54,6 +54,7 @@
 #include <wsp/wspext.h>
 
 #include "common/sys.h"
+#include "unit/ws2_overlapped/ovl_install.h"
 #include "unit/ws2_overlapped/ovl_test.h"
 
 /* ---- the wrappers ------------------------------------------------------- */
@@ -236,31 +237,6 @@ static void CALLBACK routine(DWORD err, DWORD cb, LPWSAOVERLAPPED ov, DWORD flag
     apc_run->routine_ran++;
 }
 
-static void module_path(WCHAR *path, size_t cap)
-{
-    const char *m = WS2OVL_MODULE;
-    size_t i = 0;
-    while (i + 1 < cap && (path[i] = (WCHAR)(unsigned char)m[i]) != 0)
-        i++;
-    path[i] = 0;
-}
-
-static int install(GUID *id, int family)
-{
-    WSAPROTOCOL_INFOW pi;
-    memset(&pi, 0, sizeof pi);
-    pi.dwServiceFlags1 = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER;
-    pi.dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
-    pi.ProtocolChain.ChainLen = BASE_PROTOCOL;
-    pi.iVersion = 2;
-    pi.iAddressFamily = family;
-    pi.iSocketType = SOCK_STREAM;
-    WCHAR path[1024];
-    module_path(path, sizeof path / sizeof path[0]);
-    int err = 0;
-    return WSCInstallProvider(id, path, &pi, 1, &err) == 0 ? 0 : err;
-}
-
 static int last_error_or(int ok)
 {
     return ok ? 0 : WSAGetLastError();
@@ -316,7 +292,7 @@ static int st_catalog_status(struct run *r)
 
 static int st_install(struct run *r)
 {
-    int err = install(&guid_extra, AF_OVLTEST + 1);
+    int err = ovl_install(&guid_extra, AF_OVLTEST + 1);
     r->installed = err == 0;
     return err;
 }
@@ -789,7 +765,7 @@ static int setup(void **state)
     (void)state;
     /* the scenario's provider, installed for good (the file then exists, so
      * that WSAStartup reads it every run) */
-    if (install(&guid_ovl, AF_OVLTEST) != 0)
+    if (ovl_install(&guid_ovl, AF_OVLTEST) != 0)
         return -1;
     pthread_t w;
     pthread_create(&w, NULL, watchdog_main, NULL);
