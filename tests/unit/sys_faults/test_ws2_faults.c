@@ -32,7 +32,6 @@
  * WSP_FAULTS_MATCH=TEXT runs only the cases whose name contains TEXT;
  * WSP_FAULTS_VERBOSE=1 prints every case. */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -54,6 +53,7 @@
 #include <wsp/wspext.h>
 
 #include "common/sys.h"
+#include "fault_util.h"
 #include "unit/ws2_overlapped/ovl_install.h"
 #include "unit/ws2_overlapped/ovl_test.h"
 
@@ -101,13 +101,7 @@ static void site_record(int entry, const void *addr)
     if (!known && F.nsites < MAX_SITES) {
         struct site *s = &F.sites[F.nsites++];
         *s = (struct site){entry, atomic_load(&F.step), addr, ""};
-        Dl_info di;
-        if (dladdr(addr, &di) != 0 && di.dli_fname != NULL) {
-            const char *b = strrchr(di.dli_fname, '/');
-            snprintf(s->where, sizeof s->where, "%s+0x%lx", b ? b + 1 : di.dli_fname,
-                     (unsigned long)((const char *)addr - (const char *)di.dli_fbase));
-        } else
-            snprintf(s->where, sizeof s->where, "%p", addr);
+        fault_where(addr, s->where, sizeof s->where);
     }
     pthread_mutex_unlock(&F.lock);
 }
@@ -129,14 +123,11 @@ static bool fault_fire(int entry, const void *addr)
     return true;
 }
 
-/* A call that returns a pointer fails with NULL, the others with -1 (sys.h). */
-#define FAILED(ret)                                                                                \
-    _Generic((ret)0, void * : (ret)0, char * : (ret)0, FILE * : (ret)0, default : (ret)-1)
 #define FAULT_WRAP(ret, name, params, args)                                                        \
     static ret fault_##name params                                                                 \
     {                                                                                              \
         if (fault_fire(SF_##name, __builtin_return_address(0)))                                    \
-            return FAILED(ret);                                                                    \
+            return SYS_FAILED(ret);                                                                \
         return ((__typeof__(&fault_##name))sys_default(#name))args;                                \
     }
 SYS_CALLS(FAULT_WRAP)
@@ -479,43 +470,7 @@ static void run_scenario(struct run *r)
     assert_int_equal(pthread_join(t, NULL), 0);
 }
 
-/* ---- watchdog, descriptors, leftovers ----------------------------------- */
-static char wd_case[160];
-static atomic_llong wd_deadline_ns;
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void *watchdog_main(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        struct timespec d = {.tv_nsec = 100 * 1000 * 1000};
-        nanosleep(&d, NULL); /* a clock, not a synchronisation */
-        long long dl = atomic_load(&wd_deadline_ns);
-        if (dl != 0 && now_ns() > dl) {
-            fprintf(stderr, "ws2_faults: HANG in case %s\n", wd_case);
-            abort();
-        }
-    }
-    return NULL;
-}
-
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1; /* opendir's own */
-}
-
+/* ---- leftovers ---------------------------------------------------------- */
 /* A temporary file of a catalog writer ("catalog.json.tmp.PID") left behind. */
 static bool tmp_left(void)
 {
@@ -538,7 +493,7 @@ static bool tmp_left(void)
 static void check_clean(const struct run *r)
 {
     if (r->failed_step >= 0)
-        printf("clean run after %s: %s failed with %d\n", wd_case, steps[r->failed_step].name,
+        printf("clean run after %s: %s failed with %d\n", fault_case, steps[r->failed_step].name,
                r->code);
     assert_int_equal(r->failed_step, -1);
 }
@@ -615,7 +570,7 @@ static void defect(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("DEFECT %s: ", wd_case);
+    printf("DEFECT %s: ", fault_case);
     vprintf(fmt, ap);
     printf("\n");
     va_end(ap);
@@ -626,23 +581,23 @@ static bool one_case(int si, int ei, int base)
 {
     const struct site *st = &F.sites[si];
     int err = errnos[ei];
-    snprintf(wd_case, sizeof wd_case, "%s@%s in %s: %s", sys_name((unsigned)st->entry), st->where,
-             step_name(st->step), errno_name(ei));
+    snprintf(fault_case, sizeof fault_case, "%s@%s in %s: %s", sys_name((unsigned)st->entry),
+             st->where, step_name(st->step), errno_name(ei));
     const char *match = getenv("WSP_FAULTS_MATCH");
-    if (match != NULL && strstr(wd_case, match) == NULL)
+    if (match != NULL && strstr(fault_case, match) == NULL)
         return false;
     F.err = err;
     atomic_store(&F.entry, st->entry);
     atomic_store(&F.addr, st->addr);
     atomic_store(&F.fired, 0);
-    atomic_store(&wd_deadline_ns, now_ns() + 20000000000LL);
+    fault_arm(20000);
     wrap_all(MODE_ERRNO);
     struct run r;
     run_scenario(&r);
     unwrap_all();
     bool fired = atomic_load(&F.fired) != 0;
     if (getenv("WSP_FAULTS_VERBOSE"))
-        printf("case %s: fired %d, %s %d\n", wd_case, fired,
+        printf("case %s: fired %d, %s %d\n", fault_case, fired,
                r.failed_step >= 0 ? steps[r.failed_step].name : "-", r.code);
 
     if (r.failed_step >= 0 && !fired)
@@ -654,13 +609,13 @@ static bool one_case(int si, int ei, int base)
         defect("EINTR failed %s with %d", steps[r.failed_step].name, r.code);
 
     /* nothing left behind; a clean run works at once */
-    if (count_fds() != base)
-        defect("descriptors left open: %d, expected %d", count_fds(), base);
+    if (fault_count_fds() != base)
+        defect("descriptors left open: %d, expected %d", fault_count_fds(), base);
     if (tmp_left())
         defect("a temporary catalog file is left behind");
     run_scenario(&r);
     check_clean(&r);
-    atomic_store(&wd_deadline_ns, 0);
+    fault_disarm();
     return fired;
 }
 
@@ -668,18 +623,18 @@ static void test_ws2_sites(void **state)
 {
     (void)state;
     struct run r;
-    snprintf(wd_case, sizeof wd_case, "warm-up");
+    snprintf(fault_case, sizeof fault_case, "warm-up");
     run_scenario(&r);
     check_clean(&r);
-    int base = count_fds();
+    int base = fault_count_fds();
 
     F.nsites = 0;
     wrap_all(MODE_RECORD);
-    snprintf(wd_case, sizeof wd_case, "recording");
+    snprintf(fault_case, sizeof fault_case, "recording");
     run_scenario(&r);
     unwrap_all();
     check_clean(&r);
-    assert_int_equal(count_fds(), base);
+    assert_int_equal(fault_count_fds(), base);
     printf("ws2: %d call sites in the scenario\n", F.nsites);
 
     int pairs = 0, possible = 0;
@@ -767,9 +722,7 @@ static int setup(void **state)
      * that WSAStartup reads it every run) */
     if (ovl_install(&guid_ovl, AF_OVLTEST) != 0)
         return -1;
-    pthread_t w;
-    pthread_create(&w, NULL, watchdog_main, NULL);
-    pthread_detach(w);
+    fault_watchdog_start("ws2_faults");
     return 0;
 }
 
