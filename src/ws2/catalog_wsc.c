@@ -140,6 +140,16 @@ static int wsc_begin(const GUID *user_id, const WCHAR *user_path,
     return err;
 }
 
+/* The end of a writer: what it changed is committed when nothing failed,
+ * then the lock goes.  The writer's code, or the commit's. */
+static int wsc_end(struct cats_tx *tx, int err)
+{
+    if (err == 0)
+        err = cats_commit(tx);
+    cats_end(tx);
+    return err;
+}
+
 /* Installs append to the catalog file under its lock (docs/catalog.md). */
 WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
                                          LPWSAPROTOCOL_INFOW lpProtocolInfoList,
@@ -166,9 +176,7 @@ WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszP
         if (crec_push(&tx.recs, pi, path) != 0)
             err = WSAENOBUFS;
     }
-    if (err == 0)
-        err = cats_commit(&tx);
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     /* written back so the installer learns the ids (as WSCEnumProtocols would) */
     for (DWORD i = 0; err == 0 && i < dwNumberOfEntries; i++)
         if (umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &infos[i].dwCatalogEntryId,
@@ -217,9 +225,8 @@ WSP_EXPORT int WSPAPI WSCDeinstallProvider(LPGUID lpProviderId, LPINT lpErrno)
                 tx.recs.v[k++] = tx.recs.v[i];
         }
         tx.recs.n = k;
-        err = cats_commit(&tx);
     }
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     return err != 0 ? wsc_fail(lpErrno, err) : 0;
 }
 
@@ -260,9 +267,7 @@ WSP_EXPORT int WSPAPI WSCUpdateProvider(LPGUID lpProviderId, const WCHAR *lpszPr
         r->module = m;
         r->info = pi;
     }
-    if (err == 0)
-        err = cats_commit(&tx);
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     free(infos);
     return err != 0 ? wsc_fail(lpErrno, err) : 0;
 }
@@ -299,10 +304,9 @@ WSP_EXPORT int WSPAPI WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dw
         crec_clear(&tx.recs);
         tx.recs = out;
         out = (struct crec_list){0};
-        err = cats_commit(&tx);
     }
     crec_clear(&out);
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     free(ids);
     return err;
 }
