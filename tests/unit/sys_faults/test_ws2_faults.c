@@ -72,7 +72,9 @@ static const int ws2_entries[] = {
 
 #define MAX_SITES 256
 struct site {
-    int entry, step;
+    int entry, step; /* a call site in a step: the same code reached again later is
+                      * another site (the catalog read of WSAStartup, of a writer) */
+    bool evfd;       /* read/write: on an eventfd */
     const void *addr;
     char where[64]; /* program+offset: `addr2line -f -e bin/ws2_faults OFFSET` */
 };
@@ -83,8 +85,8 @@ static struct {
     atomic_int mode;
     atomic_int entry;         /* armed entry */
     const void *_Atomic addr; /* armed call site */
+    atomic_int armed_step;    /* the site's step; -1: any */
     atomic_int fired;
-    atomic_int fired_step;
     atomic_int step; /* the scenario's current step */
     int err;
     pthread_mutex_t lock; /* sites[] */
@@ -92,35 +94,55 @@ static struct {
     int nsites;
 } F = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void site_record(int entry, const void *addr)
+/* The descriptor is an eventfd (its /proc link says so). */
+static bool is_eventfd(int fd)
 {
+    char path[64], link[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0)
+        return false;
+    link[n] = 0;
+    return strcmp(link, "anon_inode:[eventfd]") == 0;
+}
+
+/* fd: the descriptor of a read or write, else -1. */
+static void site_record(int entry, const void *addr, int fd)
+{
+    int step = atomic_load(&F.step);
     pthread_mutex_lock(&F.lock);
     bool known = false;
     for (int i = 0; i < F.nsites && !known; i++)
-        known = F.sites[i].entry == entry && F.sites[i].addr == addr;
+        known = F.sites[i].entry == entry && F.sites[i].addr == addr && F.sites[i].step == step;
     if (!known && F.nsites < MAX_SITES) {
         struct site *s = &F.sites[F.nsites++];
-        *s = (struct site){entry, atomic_load(&F.step), addr, ""};
+        *s = (struct site){entry, step, fd >= 0 && is_eventfd(fd), addr, ""};
         fault_where(addr, s->where, sizeof s->where);
     }
     pthread_mutex_unlock(&F.lock);
 }
 
-/* true (errno set) when this call must fail */
-static bool fault_fire(int entry, const void *addr)
+/* true (errno set) when this call must fail; fd as for site_record */
+static bool fault_fire_fd(int entry, const void *addr, int fd)
 {
     int mode = atomic_load(&F.mode);
     if (mode == MODE_RECORD)
-        site_record(entry, addr);
+        site_record(entry, addr, fd);
     const void *armed = atomic_load(&F.addr); /* NULL: any site of the entry */
-    if (mode != MODE_ERRNO || atomic_load(&F.entry) != entry || (armed != NULL && armed != addr))
+    int step = atomic_load(&F.armed_step);
+    if (mode != MODE_ERRNO || atomic_load(&F.entry) != entry || (armed != NULL && armed != addr) ||
+        (step >= 0 && step != atomic_load(&F.step)))
         return false;
     int expected = 0; /* once */
     if (!atomic_compare_exchange_strong(&F.fired, &expected, 1))
         return false;
-    atomic_store(&F.fired_step, atomic_load(&F.step));
     errno = F.err;
     return true;
+}
+
+static bool fault_fire(int entry, const void *addr)
+{
+    return fault_fire_fd(entry, addr, -1);
 }
 
 #define FAULT_WRAP(ret, name, params, args)                                                        \
@@ -153,7 +175,7 @@ static int fault_close_real(int fd)
 static ssize_t fault_read_eventfd(int fd, void *buf, size_t len)
 {
     ssize_t (*real)(int, void *, size_t) = (ssize_t(*)(int, void *, size_t))sys_default("read");
-    if (!fault_fire(SF_read, __builtin_return_address(0)))
+    if (!fault_fire_fd(SF_read, __builtin_return_address(0), fd))
         return real(fd, buf, len);
     int e = errno;
     if (e == EAGAIN)
@@ -166,7 +188,7 @@ static ssize_t fault_write_eventfd(int fd, const void *buf, size_t len)
 {
     ssize_t (*real)(int, const void *, size_t) =
         (ssize_t(*)(int, const void *, size_t))sys_default("write");
-    if (!fault_fire(SF_write, __builtin_return_address(0)))
+    if (!fault_fire_fd(SF_write, __builtin_return_address(0), fd))
         return real(fd, buf, len);
     int e = errno;
     if (e == EAGAIN)
@@ -383,41 +405,40 @@ static int st_cleanup(struct run *r)
 }
 
 /* Each step and the codes it may fail with when one of its system calls
- * fails (0-terminated).  `evfd`: its reads and writes are on eventfds. */
+ * fails (0-terminated). */
 static const struct step {
     const char *name;
     int (*run)(struct run *r);
-    bool evfd;
     int allowed[4];
 } steps[] = {
     /* a catalog file that cannot be read leaves the built-in entries and is
      * told by wsp_catalog_status (docs/catalog.md): WSAStartup succeeds */
-    {"WSAStartup", st_startup, false, {0}},
-    {"wsp_catalog_status", st_catalog_status, false, {WSASYSCALLFAILURE}},
+    {"WSAStartup", st_startup, {0}},
+    {"wsp_catalog_status", st_catalog_status, {WSASYSCALLFAILURE}},
     /* docs/api.md, WSCInstallProvider/WSCDeinstallProvider: WSAENOBUFS,
      * WSASYSCALLFAILURE (the catalog file cannot be read, locked or written) */
-    {"WSCInstallProvider", st_install, false, {WSAENOBUFS, WSASYSCALLFAILURE}},
-    {"WSCDeinstallProvider", st_deinstall, false, {WSAENOBUFS, WSASYSCALLFAILURE}},
+    {"WSCInstallProvider", st_install, {WSAENOBUFS, WSASYSCALLFAILURE}},
+    {"WSCDeinstallProvider", st_deinstall, {WSAENOBUFS, WSASYSCALLFAILURE}},
     /* Windows' WSASocket page: WSAEPROVIDERFAILEDINIT, the provider failed to
      * initialise (a module that cannot be checked or loaded) */
-    {"WSASocketW", st_socket, false, {WSAEPROVIDERFAILEDINIT}},
+    {"WSASocketW", st_socket, {WSAEPROVIDERFAILEDINIT}},
     /* Windows' WSACreateEvent page: WSA_NOT_ENOUGH_MEMORY */
-    {"WSACreateEvent", st_create_event, true, {WSA_NOT_ENOUGH_MEMORY}},
-    {"WSASend(event)", st_send_event, true, {0}},
-    {"complete(event)", st_complete, true, {0}},
+    {"WSACreateEvent", st_create_event, {WSA_NOT_ENOUGH_MEMORY}},
+    {"WSASend(event)", st_send_event, {0}},
+    {"complete(event)", st_complete, {0}},
     /* Windows' WSAWaitForMultipleEvents page: WSA_NOT_ENOUGH_MEMORY */
-    {"WSAWaitForMultipleEvents", st_wait_signalled, true, {WSA_NOT_ENOUGH_MEMORY}},
-    {"WSAResetEvent", st_reset, true, {0}},
-    {"WSAWaitForMultipleEvents(0)", st_wait_timeout, true, {WSA_NOT_ENOUGH_MEMORY}},
-    {"WSASetEvent", st_set, true, {0}},
+    {"WSAWaitForMultipleEvents", st_wait_signalled, {WSA_NOT_ENOUGH_MEMORY}},
+    {"WSAResetEvent", st_reset, {0}},
+    {"WSAWaitForMultipleEvents(0)", st_wait_timeout, {WSA_NOT_ENOUGH_MEMORY}},
+    {"WSASetEvent", st_set, {0}},
     /* Windows' WSASend page: WSAENOBUFS (the thread's APC queue) */
-    {"WSASend(routine)", st_send_routine, true, {WSAENOBUFS}},
-    {"complete(routine)", st_complete, true, {0}},
-    {"SleepEx(alertable)", st_sleep_alertable, true, {0}},
-    {"SleepEx", st_sleep, true, {0}},
-    {"WSACloseEvent", st_close_event, true, {0}},
-    {"closesocket", st_closesocket, false, {0}},
-    {"WSACleanup", st_cleanup, false, {0}},
+    {"WSASend(routine)", st_send_routine, {WSAENOBUFS}},
+    {"complete(routine)", st_complete, {0}},
+    {"SleepEx(alertable)", st_sleep_alertable, {0}},
+    {"SleepEx", st_sleep, {0}},
+    {"WSACloseEvent", st_close_event, {0}},
+    {"closesocket", st_closesocket, {0}},
+    {"WSACleanup", st_cleanup, {0}},
 };
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
 
@@ -534,10 +555,8 @@ static const struct {
 
 static bool is_relevant(const struct site *s, int ei)
 {
-    if ((s->entry == SF_read || s->entry == SF_write) && s->step < NSTEPS && steps[s->step].evfd)
+    if (s->evfd)
         return errnos[ei] == EAGAIN;
-    if ((s->entry == SF_read || s->entry == SF_write) && s->step == NSTEPS)
-        return errnos[ei] == EAGAIN; /* the APC queue at thread exit */
     for (size_t i = 0; i < sizeof relevant / sizeof relevant[0]; i++)
         if (relevant[i].entry == s->entry)
             return (relevant[i].errs >> ei) & 1u;
@@ -589,6 +608,7 @@ static bool one_case(int si, int ei, int base)
     F.err = err;
     atomic_store(&F.entry, st->entry);
     atomic_store(&F.addr, st->addr);
+    atomic_store(&F.armed_step, st->step);
     atomic_store(&F.fired, 0);
     fault_arm(20000);
     wrap_all(MODE_ERRNO);
@@ -690,6 +710,7 @@ static void test_trace_file_open(void **state)
             F.err = errs[i];
             atomic_store(&F.entry, SF_openat);
             atomic_store(&F.addr, NULL);
+            atomic_store(&F.armed_step, -1);
             wrap_all(MODE_ERRNO);
             WSADATA d;
             int rc = WSAStartup(MAKEWORD(2, 2), &d);
