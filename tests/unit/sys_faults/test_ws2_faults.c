@@ -10,14 +10,16 @@
  * WSCDeinstallProvider), the loader (realpath/stat of the module, dlopen,
  * dlsym, dlclose), event objects (eventfd, write, read, poll, close), the
  * APC queues behind completion routines (eventfd, write, read, dlopen of the
- * routine's module) and SleepEx (poll).  The provider is the small test
- * module of tests/unit/ws2_overlapped.
+ * routine's module), SleepEx (poll) and the trace (write; the trace file's
+ * openat, once per process, in child processes).  The provider is the small
+ * test module of tests/unit/ws2_overlapped.
  *
- *   1. A clean run with the entries ws2 uses wrapped records each call site
- *      (entry, return address) and the step it belongs to.
+ *   1. A clean run with the entries ws2 uses wrapped records each call site:
+ *      entry, return address and the step of the scenario it is reached in
+ *      (the same code reached in another step is another site).
  *   2. For every site and every errno its call can return there (the table
  *      `relevant` below, from the Linux man pages), a run in which the first
- *      call from that site fails once with that errno.
+ *      call from that site in its step fails once with that errno.
  *
  * Each run must end before its deadline (a hang aborts, naming the case), and:
  *   - a step either succeeds or fails with a code its documentation lists
@@ -168,11 +170,12 @@ static int fault_close_real(int fd)
     return ((int (*)(int))sys_default("close"))(fd);
 }
 
-/* An eventfd's read fails with EAGAIN only when its counter is 0, its write
- * only when the counter is at its maximum (eventfd(2)): the injected EAGAIN
- * leaves the counter in that state (read: drained; write: non-zero), so that
- * the library's reading of EAGAIN is tested, not an impossible descriptor. */
-static ssize_t fault_read_eventfd(int fd, void *buf, size_t len)
+/* read and write record their descriptor (an eventfd or not).  An eventfd's
+ * read fails with EAGAIN only when its counter is 0, its write only when the
+ * counter is at its maximum (eventfd(2)): the injected EAGAIN leaves the
+ * counter in that state (read: drained; write: non-zero), so that the
+ * library's reading of EAGAIN is tested, not an impossible descriptor. */
+static ssize_t fault_read_fd(int fd, void *buf, size_t len)
 {
     ssize_t (*real)(int, void *, size_t) = (ssize_t(*)(int, void *, size_t))sys_default("read");
     if (!fault_fire_fd(SF_read, __builtin_return_address(0), fd))
@@ -184,7 +187,7 @@ static ssize_t fault_read_eventfd(int fd, void *buf, size_t len)
     return -1;
 }
 
-static ssize_t fault_write_eventfd(int fd, const void *buf, size_t len)
+static ssize_t fault_write_fd(int fd, const void *buf, size_t len)
 {
     ssize_t (*real)(int, const void *, size_t) =
         (ssize_t(*)(int, const void *, size_t))sys_default("write");
@@ -200,9 +203,9 @@ static ssize_t fault_write_eventfd(int fd, const void *buf, size_t len)
 static sys_fn wrapper_of(int entry)
 {
     if (entry == SF_read)
-        return (sys_fn)fault_read_eventfd;
+        return (sys_fn)fault_read_fd;
     if (entry == SF_write)
-        return (sys_fn)fault_write_eventfd;
+        return (sys_fn)fault_write_fd;
 #define WRAP_CASE(ret, name, params, args)                                                         \
     case SF_##name:                                                                                \
         return (sys_fn)fault_##name;
