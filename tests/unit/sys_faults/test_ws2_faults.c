@@ -6,13 +6,12 @@
  * the very one src/ws2 calls through (no hook needed).  The scenario below
  * (one thread per run, so that the thread's APC queue is made and closed
  * every time) goes through every part of ws2 that calls the system: the
- * catalog file (read by WSAStartup, rewritten by WSCInstallProvider and
- * WSCDeinstallProvider), the loader (realpath/stat of the module, dlopen,
- * dlsym, dlclose), event objects (eventfd, write, read, poll, close), the
- * APC queues behind completion routines (eventfd, write, read, dlopen of the
- * routine's module), SleepEx (poll) and the trace (write; the trace file's
- * openat, once per process, in child processes).  The provider is the small
- * test module of tests/unit/ws2_overlapped.
+ * catalog file (read by WSAStartup, rewritten by WSCInstallProvider,
+ * WSCUpdateProvider, WSCWriteProviderOrder and WSCDeinstallProvider), the loader (realpath/stat of
+ * the module, dlopen, dlsym, dlclose), event objects (eventfd, write, read, poll, close), the APC
+ * queues behind completion routines (eventfd, write, read, dlopen of the routine's module), SleepEx
+ * (poll) and the trace (write; the trace file's openat, once per process, in child processes).  The
+ * provider is the small test module of tests/unit/ws2_overlapped.
  *
  *   1. A clean run with the entries ws2 uses wrapped records each call site:
  *      entry, return address and the step of the scenario it is reached in
@@ -235,8 +234,10 @@ static void unwrap_all(void)
 static GUID guid_ovl = {0x22222222, 2, 2, {1, 2, 3, 4, 5, 6, 7, 0x0f}};
 static GUID guid_extra = {0x22222222, 2, 2, {1, 2, 3, 4, 5, 6, 7, 0x10}};
 
+#define MAX_IDS 64
 struct run {
     bool started, installed;
+    DWORD ids[MAX_IDS], nids; /* the catalog's order, read by WSCEnumProtocols */
     SOCKET s;
     WSAEVENT ev;
     WSAOVERLAPPED ov, ov_apc;
@@ -311,6 +312,38 @@ static int st_install(struct run *r)
     int err = ovl_install(&guid_extra, AF_OVLTEST + 1);
     r->installed = err == 0;
     return err;
+}
+
+static int st_update(struct run *r)
+{
+    (void)r;
+    WSAPROTOCOL_INFOW pi;
+    ovl_entry(&pi, AF_OVLTEST + 1);
+    WCHAR path[1024];
+    ovl_module_path(path, sizeof path / sizeof path[0]);
+    int err = 0;
+    return WSCUpdateProvider(&guid_extra, path, &pi, 1, &err) == 0 ? 0 : err;
+}
+
+/* The catalog's ids in its order, as an installer reads them. */
+static int st_enum(struct run *r)
+{
+    static _Thread_local WSAPROTOCOL_INFOW infos[MAX_IDS];
+    DWORD len = sizeof infos;
+    int err = 0;
+    int n = WSCEnumProtocols(NULL, infos, &len, &err);
+    if (n == SOCKET_ERROR)
+        return err;
+    for (int i = 0; i < n; i++)
+        r->ids[i] = infos[i].dwCatalogEntryId;
+    r->nids = (DWORD)n;
+    return 0;
+}
+
+/* That order written back as it is (the file is rewritten). */
+static int st_write_order(struct run *r)
+{
+    return WSCWriteProviderOrder(r->ids, r->nids);
 }
 
 static int st_deinstall(struct run *r)
@@ -418,9 +451,16 @@ static const struct step {
      * told by wsp_catalog_status (docs/catalog.md): WSAStartup succeeds */
     {"WSAStartup", st_startup, {0}},
     {"wsp_catalog_status", st_catalog_status, {WSASYSCALLFAILURE}},
-    /* docs/api.md, WSCInstallProvider/WSCDeinstallProvider: WSAENOBUFS,
-     * WSASYSCALLFAILURE (the catalog file cannot be read, locked or written) */
+    /* docs/api.md, the WSC writers: WSAENOBUFS (WSCWriteProviderOrder:
+     * WSA_NOT_ENOUGH_MEMORY), WSASYSCALLFAILURE (the catalog file cannot be
+     * read, locked or written) */
     {"WSCInstallProvider", st_install, {WSAENOBUFS, WSASYSCALLFAILURE}},
+    {"WSCUpdateProvider", st_update, {WSAENOBUFS, WSASYSCALLFAILURE}},
+    /* a reader, like WSAStartup: a file it cannot read leaves the built-in
+     * entries, and wsp_catalog_status tells (docs/catalog.md) */
+    {"WSCEnumProtocols", st_enum, {0}},
+    {"wsp_catalog_status", st_catalog_status, {WSASYSCALLFAILURE}},
+    {"WSCWriteProviderOrder", st_write_order, {WSA_NOT_ENOUGH_MEMORY, WSASYSCALLFAILURE}},
     {"WSCDeinstallProvider", st_deinstall, {WSAENOBUFS, WSASYSCALLFAILURE}},
     /* Windows' WSASocket page: WSAEPROVIDERFAILEDINIT, the provider failed to
      * initialise (a module that cannot be checked or loaded) */

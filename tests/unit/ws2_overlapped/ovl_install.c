@@ -11,22 +11,32 @@
 
 #include "ovl_test.h"
 
+void ovl_module_path(WCHAR *path, size_t cap)
+{
+    const char *m = WS2OVL_MODULE;
+    size_t i = 0;
+    while (i + 1 < cap && (path[i] = (WCHAR)(unsigned char)m[i]) != 0)
+        i++;
+    path[i] = 0;
+}
+
+void ovl_entry(WSAPROTOCOL_INFOW *pi, int family)
+{
+    memset(pi, 0, sizeof *pi);
+    pi->dwServiceFlags1 = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER;
+    pi->dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
+    pi->ProtocolChain.ChainLen = BASE_PROTOCOL;
+    pi->iVersion = 2;
+    pi->iAddressFamily = family;
+    pi->iSocketType = SOCK_STREAM;
+}
+
 int ovl_install(GUID *id, int family)
 {
     WSAPROTOCOL_INFOW pi;
-    memset(&pi, 0, sizeof pi);
-    pi.dwServiceFlags1 = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER;
-    pi.dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
-    pi.ProtocolChain.ChainLen = BASE_PROTOCOL;
-    pi.iVersion = 2;
-    pi.iAddressFamily = family;
-    pi.iSocketType = SOCK_STREAM;
+    ovl_entry(&pi, family);
     WCHAR path[1024];
-    const char *m = WS2OVL_MODULE;
-    size_t i = 0;
-    while (i + 1 < sizeof path / sizeof path[0] && (path[i] = (WCHAR)(unsigned char)m[i]) != 0)
-        i++;
-    path[i] = 0;
+    ovl_module_path(path, sizeof path / sizeof path[0]);
     int err = 0;
     if (WSCInstallProvider(id, path, &pi, 1, &err) == 0)
         return 0;

@@ -5,7 +5,13 @@
 #ifndef WS2_OVL_INSTALL_H
 #define WS2_OVL_INSTALL_H
 
+#include <stddef.h>
+
 #include <wsp/ws2spi.h>
+
+/* The module's path, and its one stream entry for family. */
+void ovl_module_path(WCHAR *path, size_t cap);
+void ovl_entry(WSAPROTOCOL_INFOW *pi, int family);
 
 /* Installs the module under id, one stream entry of family: 0, or the code
  * WSCInstallProvider gave. */
