@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* sys — the platform table: every system call the providers and src/common
- * make, as one table of function pointers (SQLite's os_unix.c aSyscall[]).
+/* sys — the platform table: every system call libwsp (src/ws2, but for the
+ * completion ports of iocp.c), the providers and src/common make, as one
+ * table of function pointers (SQLite's os_unix.c aSyscall[]).
  *
  * Why a table: it is the one seam between the library and the kernel.  A test
  * swaps an entry to inject a fault at that call (tests/unit/sys_faults); a
@@ -14,7 +15,8 @@
  * The table is internal: it has hidden visibility like everything in
  * wsp_common, so every module carries its own copy and exports nothing new.
  * Tests reach a module's copy through tests/unit/sys_faults/sys_hook.c,
- * which only the test builds of the modules link (docs/architecture.md). */
+ * which only the test builds of the modules link, and libwsp's by linking its
+ * static copy (ws2_faults; docs/architecture.md). */
 #ifndef WSP_COMMON_SYS_H
 #define WSP_COMMON_SYS_H
 
