@@ -6,7 +6,6 @@
  * would wake the engine now, for nothing (a wake-up on the other CPU that
  * then competes for the socket's lock). The DR still arrives whole and the
  * release completes (the peer reads WSAEDISCON and the data). */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +25,7 @@
 #include <wsp/itot.h>
 #include <wsp/winsock2.h>
 
-#include "common/sys.h"
+#include "../sys_faults/fault_util.h"
 
 static const struct sys_hook *hook;
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -44,15 +43,7 @@ static ssize_t write_watched(int fd, const void *buf, size_t len)
 
 static void hook_install(void)
 {
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
-    assert_non_null(h);
-    hook = dlsym(h, SYS_HOOK_SYMBOL);
-    assert_non_null(hook);
-    dlclose(h);
+    hook = fault_hook_of("wsp_itot.so");
     atomic_store(&real_write, (write_fn)hook->dflt("write"));
     hook->override("write", (sys_fn)write_watched);
 }
