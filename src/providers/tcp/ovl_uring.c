@@ -118,11 +118,33 @@ static struct io_uring_sqe *tcp_ur_sqe(void)
     return sqe;
 }
 
+/* A multishot poll (5.13): every write to the eventfd wakes the ring (eventfd
+ * wakes its waiters on each write, read or not), so the thread neither reads
+ * it nor re-arms per wake-up; the count cannot reach its 2^64 - 2 limit. A
+ * kernel without multishot polls gets a one-shot poll and a read per wake. */
+static bool tcp_ur_wake_multi = true; /* only the ring thread */
+
 static void tcp_ur_arm_wake(void)
 {
     struct io_uring_sqe *sqe = tcp_ur_sqe();
-    io_uring_prep_poll_add(sqe, tcp_ur_wakefd, POLLIN);
+    if (tcp_ur_wake_multi)
+        io_uring_prep_poll_multishot(sqe, tcp_ur_wakefd, POLLIN);
+    else
+        io_uring_prep_poll_add(sqe, tcp_ur_wakefd, POLLIN);
     io_uring_sqe_set_data64(sqe, TCP_UR_TAG_WAKE);
+}
+
+static void tcp_ur_woken(const struct io_uring_cqe *cqe)
+{
+    if (cqe->res < 0 && tcp_ur_wake_multi) {
+        tcp_ur_wake_multi = false; /* EINVAL: no multishot on this kernel */
+    } else if (!tcp_ur_wake_multi) {
+        uint64_t v;
+        (void)!sys_read(tcp_ur_wakefd, &v, sizeof v);
+    } else if (cqe->flags & IORING_CQE_F_MORE) {
+        return; /* still armed */
+    }
+    tcp_ur_arm_wake();
 }
 
 static void tcp_ur_prep(struct tcp_ur_slot *s)
@@ -306,11 +328,9 @@ static void *tcp_ur_main(void *arg)
         {
             seen++;
             uint64_t ud = io_uring_cqe_get_data64(cqe);
-            if (ud == TCP_UR_TAG_WAKE) {
-                uint64_t v;
-                (void)!sys_read(tcp_ur_wakefd, &v, sizeof v);
-                tcp_ur_arm_wake();
-            } else if (ud != TCP_UR_TAG_CANCEL) {
+            if (ud == TCP_UR_TAG_WAKE)
+                tcp_ur_woken(cqe);
+            else if (ud != TCP_UR_TAG_CANCEL) {
                 tcp_ur_complete((struct tcp_ur_slot *)(uintptr_t)ud, cqe->res);
             }
         }
