@@ -267,6 +267,50 @@ static void cancel_of_the_ring_head_lets_the_next_run(void **state)
     CloseHandle(port);
 }
 
+static SOCKET udp_bound(struct sockaddr_in *sa)
+{
+    SOCKET s = WSASocketW(AF_INET, SOCK_DGRAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
+    assert_true(s != INVALID_SOCKET);
+    *sa = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof *sa;
+    assert_int_equal(bind(s, (struct sockaddr *)sa, sizeof *sa), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)sa, &len), 0);
+    return s;
+}
+
+/* Datagrams wait in the ring as a poll, then take the usual attempt: a
+ * datagram larger than the buffer completes the pending receive with
+ * WSAEMSGSIZE and the part that fits (WSARecv page: "the message was too
+ * large ... and was truncated"); closesocket aborts the next one. */
+static void datagram_waits_truncates_and_aborts(void **state)
+{
+    (void)state;
+    struct sockaddr_in ra, wa;
+    SOCKET r = udp_bound(&ra), w = udp_bound(&wa);
+    HANDLE port = port_for(r, 5);
+    WSAOVERLAPPED r1, r2;
+    char in1[4], in2[4];
+    recv_pending(r, &r1, in1, sizeof in1);
+    recv_pending(r, &r2, in2, sizeof in2);
+    assert_int_equal(sendto(w, "12345678", 8, 0, (struct sockaddr *)&ra, sizeof ra), 8);
+    DWORD n = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_false(GetQueuedCompletionStatus(port, &n, &key, &got, WAIT_MS));
+    assert_ptr_equal(got, &r1);
+    assert_int_equal(n, 4);
+    assert_memory_equal(in1, "1234", 4);
+    DWORD fl = 0;
+    assert_false(WSAGetOverlappedResult(r, &r1, &n, FALSE, &fl));
+    assert_int_equal(WSAGetLastError(), WSAEMSGSIZE);
+    assert_int_equal(closesocket(r), 0);
+    assert_false(GetQueuedCompletionStatus(port, &n, &key, &got, 0));
+    assert_ptr_equal(got, &r2);
+    assert_int_equal(GetLastError(), ERROR_OPERATION_ABORTED);
+    closesocket(w);
+    CloseHandle(port);
+}
+
 struct issuer {
     SOCKET s;
     WSAOVERLAPPED ov;
@@ -321,6 +365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_aborts_what_the_ring_holds, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_of_the_ring_head_lets_the_next_run, setup, teardown),
         cmocka_unit_test_setup_teardown(operation_outlives_its_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(datagram_waits_truncates_and_aborts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
