@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -348,6 +349,68 @@ static void operation_outlives_its_thread(void **state)
     CloseHandle(port);
 }
 
+static bool uring_expected(void)
+{
+    const char *want = getenv("WSP_TCP_ENGINE");
+    return ring_offered && !(want != NULL && strcmp(want, "epoll") == 0);
+}
+
+/* The child's half of forked_child_gets_its_own_engine: 0 when all held. */
+static int child_exchange(void)
+{
+    SOCKET c, a;
+    pair(&c, &a);
+    HANDLE port = port_for(a, 6);
+    WSAOVERLAPPED ro;
+    char in[8];
+    recv_pending(a, &ro, in, sizeof in);
+    /* the parent's ring is not the child's: one ring, its own */
+    if (count_rings() != (uring_expected() ? 1 : 0))
+        return 2;
+    if (send(c, "kid", 3, 0) != 3)
+        return 3;
+    DWORD n = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    if (!GetQueuedCompletionStatus(port, &n, &key, &got, WAIT_MS) || got != &ro || n != 3)
+        return 4;
+    return memcmp(in, "kid", 3) == 0 ? 0 : 5;
+}
+
+/* fork() with the engine running: the child makes its own ring and thread
+ * at its first wait and completes its operations; the parent's keep going
+ * (docs/providers-tcp.md: the ring belongs to the process that made it). */
+static void forked_child_gets_its_own_engine(void **state)
+{
+    (void)state;
+    SOCKET c, a;
+    pair(&c, &a);
+    HANDLE port = port_for(a, 7);
+    WSAOVERLAPPED ro;
+    char in[8];
+    recv_pending(a, &ro, in, sizeof in);
+    assert_int_equal(count_rings(), uring_expected() ? 1 : 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(child_exchange());
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(send(c, "mum", 3, 0), 3);
+    DWORD n = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_true(GetQueuedCompletionStatus(port, &n, &key, &got, WAIT_MS));
+    assert_ptr_equal(got, &ro);
+    assert_int_equal(n, 3);
+    assert_memory_equal(in, "mum", 3);
+    closesocket(c);
+    closesocket(a);
+    CloseHandle(port);
+}
+
 int main(void)
 {
     const char *refuse = getenv("TEST_REFUSE_IO_URING");
@@ -366,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancel_of_the_ring_head_lets_the_next_run, setup, teardown),
         cmocka_unit_test_setup_teardown(operation_outlives_its_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(datagram_waits_truncates_and_aborts, setup, teardown),
+        cmocka_unit_test_setup_teardown(forked_child_gets_its_own_engine, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
