@@ -305,6 +305,7 @@ static void tcp_ur_started(int state)
 static void *tcp_ur_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "wsp-tcp-uring"); /* for ps, perf, strace -f */
     if (tcp_ur_setup() != 0) {
         tcp_ur_started(-1);
         return NULL;
