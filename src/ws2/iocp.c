@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Completion ports. Each port is a ring of packets under its own mutex.
- * A non-alertable wait (what servers' worker threads do) sleeps on the port's
- * condition variable, and a post wakes one such waiter per packet: no
- * syscall when nobody waits, and no herd of workers woken for one packet.
- * An alertable wait must also watch its thread's APC descriptor, so it polls
- * the port's eventfd beside it; the eventfd is written only while such a
- * waiter is listed (counted under the mutex in the same step that found the
- * ring empty), and read back when the ring runs empty.
+/* Completion ports. Each port is a ring of packets under its own mutex and an
+ * eventfd that is readable while the ring is not empty or the port is
+ * closed, so a waiter polls it (beside its APC descriptor when alertable)
+ * and then takes packets under the mutex.
  *
  * Port structures are never freed, only reused (programs make few ports): a
  * slot holds one atomic word gen:32 | open:1 | refs:31, so "is this handle
@@ -35,13 +31,10 @@
 struct iocp_port {
     _Atomic uint64_t word;
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* non-alertable waiters (CLOCK_MONOTONIC) */
     int fd;
-    int closed;            /* under mu */
-    int fd_set;            /* fd written and not read back yet (under mu) */
-    unsigned cv_waiters;   /* threads asleep on cv (under mu) */
-    unsigned poll_waiters; /* threads asleep in poll on fd (under mu) */
-    OVERLAPPED_ENTRY *q;   /* ring, under mu */
+    int closed;          /* under mu */
+    unsigned waiters;    /* threads asleep in a wait (under mu; tests) */
+    OVERLAPPED_ENTRY *q; /* ring, under mu */
     uint32_t cap, head, count;
     uint32_t index;
     uint32_t next_free; /* index + 1, under iocp_mu */
@@ -96,7 +89,6 @@ static void iocp_unref(struct iocp_port *p)
     if (read(p->fd, &v, sizeof v) != sizeof v) {
         /* EAGAIN: already 0 */
     }
-    p->fd_set = 0;
     pthread_mutex_unlock(&p->mu);
     pthread_mutex_lock(&iocp_mu);
     p->next_free = iocp_free_head;
@@ -123,11 +115,6 @@ static struct iocp_port *iocp_slot_locked(void)
         free(p);
         return NULL;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
     pthread_mutex_init(&p->mu, NULL);
     p->index = iocp_used++;
     atomic_init(&p->word, 0);
@@ -169,7 +156,6 @@ static void iocp_signal_locked(struct iocp_port *p)
     if (write(p->fd, &one, sizeof one) != sizeof one) {
         /* EAGAIN only at the counter's maximum: still readable */
     }
-    p->fd_set = 1;
 }
 
 /* Under p->mu: room for one more packet. */
@@ -204,22 +190,19 @@ int iocp_post(HANDLE h, ULONG_PTR key, LPOVERLAPPED ov, DWORD bytes, DWORD statu
             .Internal = status,
             .dwNumberOfBytesTransferred = bytes,
         };
-        /* a poller listed itself after finding the ring empty: it sleeps
-         * until the ring is not; one sleeper on cv per packet */
-        if (p->count++ == 0 && p->poll_waiters > 0 && !p->fd_set)
+        if (p->count++ == 0)
             iocp_signal_locked(p);
-        if (p->cv_waiters > 0)
-            pthread_cond_signal(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
     iocp_unref(p);
     return err;
 }
 
-/* Under p->mu: take up to max packets, or say why none: 0,
- * ERROR_ABANDONED_WAIT_0, or -1 (empty: wait). */
-static int iocp_take_locked(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n)
+/* Take up to max packets, or say why none: 0, ERROR_ABANDONED_WAIT_0, or -1
+ * (empty: wait). */
+static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n)
 {
+    pthread_mutex_lock(&p->mu);
     int r = -1;
     if (p->closed) {
         r = ERROR_ABANDONED_WAIT_0;
@@ -230,16 +213,16 @@ static int iocp_take_locked(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG ma
             p->head = (p->head + 1) % p->cap;
             p->count--;
         }
-        if (p->count == 0 && p->fd_set) {
+        if (p->count == 0) {
             uint64_t v;
             if (read(p->fd, &v, sizeof v) != sizeof v) {
                 /* EAGAIN: already 0 */
             }
-            p->fd_set = 0;
         }
         *n = k;
         r = 0;
     }
+    pthread_mutex_unlock(&p->mu);
     return r;
 }
 
@@ -250,73 +233,33 @@ static int64_t iocp_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A non-alertable wait: on the condition variable, all under the mutex. */
-static int iocp_wait_cv(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n,
-                        DWORD timeout_ms)
-{
-    struct timespec at;
-    clock_gettime(CLOCK_MONOTONIC, &at);
-    at.tv_sec += (time_t)(timeout_ms / 1000);
-    at.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (at.tv_nsec >= 1000000000L) {
-        at.tv_sec++;
-        at.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&p->mu);
-    int r;
-    while ((r = iocp_take_locked(p, out, max, n)) < 0) {
-        if (timeout_ms == 0) {
-            r = WAIT_TIMEOUT;
-            break;
-        }
-        p->cv_waiters++;
-        int w = timeout_ms == INFINITE ? pthread_cond_wait(&p->cv, &p->mu)
-                                       : pthread_cond_timedwait(&p->cv, &p->mu, &at);
-        p->cv_waiters--;
-        if (w == ETIMEDOUT) {
-            r = iocp_take_locked(p, out, max, n);
-            if (r < 0)
-                r = WAIT_TIMEOUT;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&p->mu);
-    return r;
-}
-
 static int iocp_wait(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n,
                      DWORD timeout_ms, BOOL alertable)
 {
-    if (!alertable)
-        return iocp_wait_cv(p, out, max, n, timeout_ms);
     /* an alertable wait runs what is already queued first (as
      * WSAWaitForMultipleEvents does) */
-    if (apc_run_self() > 0)
+    if (alertable && apc_run_self() > 0)
         return WAIT_IO_COMPLETION;
-    int apc_fd = apc_self_fd();
+    int apc_fd = alertable ? apc_self_fd() : -1;
     int64_t deadline = timeout_ms == INFINITE ? -1 : iocp_now_ms() + timeout_ms;
     for (;;) {
+        int r = iocp_take(p, out, max, n);
+        if (r >= 0)
+            return r;
         int remaining = -1;
         if (deadline >= 0) {
             int64_t left = deadline - iocp_now_ms();
-            remaining = left <= 0 ? 0 : left > 0x7FFFFFFF ? 0x7FFFFFFF : (int)left;
+            if (left <= 0)
+                return WAIT_TIMEOUT;
+            remaining = left > 0x7FFFFFFF ? 0x7FFFFFFF : (int)left;
         }
-        pthread_mutex_lock(&p->mu);
-        int r = iocp_take_locked(p, out, max, n);
-        if (r < 0 && remaining == 0)
-            r = WAIT_TIMEOUT;
-        if (r >= 0) {
-            pthread_mutex_unlock(&p->mu);
-            return r;
-        }
-        /* listed in the step that found the ring empty: the next post
-         * makes fd readable (iocp_post) */
-        p->poll_waiters++;
-        pthread_mutex_unlock(&p->mu);
         struct pollfd pf[2] = {{.fd = p->fd, .events = POLLIN}, {.fd = apc_fd, .events = POLLIN}};
+        pthread_mutex_lock(&p->mu);
+        p->waiters++;
+        pthread_mutex_unlock(&p->mu);
         int pr = poll(pf, 2, remaining);
         pthread_mutex_lock(&p->mu);
-        p->poll_waiters--;
+        p->waiters--;
         pthread_mutex_unlock(&p->mu);
         if (pr < 0 && errno != EINTR)
             return ERROR_INVALID_HANDLE; /* cannot happen on our own descriptors */
@@ -352,7 +295,6 @@ int iocp_close(HANDLE h)
     p->closed = 1;
     p->count = 0; /* queued packets go with the port */
     iocp_signal_locked(p);
-    pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     iocp_unref(p); /* ours */
     iocp_unref(p); /* the handle's */
@@ -365,7 +307,7 @@ unsigned iocp_waiters(HANDLE h)
     if (p == NULL)
         return 0;
     pthread_mutex_lock(&p->mu);
-    unsigned n = p->cv_waiters + p->poll_waiters;
+    unsigned n = p->waiters;
     pthread_mutex_unlock(&p->mu);
     iocp_unref(p);
     return n;
