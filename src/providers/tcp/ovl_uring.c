@@ -9,6 +9,11 @@
  * a one-shot POLL_ADD followed by the usual attempt (so MSG_TRUNC and the
  * sender's address are handled exactly as on the epoll path).
  *
+ * Which waits go to the ring: sends always; receives only with
+ * WSP_TCP_ENGINE=uring. By default (auto) a waiting receive stays with the
+ * epoll watcher: it waits for the peer, and the ring's one submitter would
+ * cost a wake-up of the ring thread per re-armed receive (see tcp_ur_hand).
+ *
  * Order: only the head of each queue is ever in the ring (one slot per
  * direction and socket), and the next one is tried only after the head's
  * completion was handled — so sends go on the wire in issue order without
@@ -87,6 +92,9 @@ static pthread_t tcp_ur_thread;
 static _Atomic(struct tcp_ur_node *) tcp_ur_stack; /* requests, newest first */
 static atomic_bool tcp_ur_sleeping;                /* the thread may be in io_uring_enter */
 static atomic_bool tcp_ur_quit;
+/* Receives wait in the ring too (WSP_TCP_ENGINE=uring), not only sends
+ * (auto). Written before tcp_ur_mode is published, read after. */
+static bool tcp_ur_recv_too;
 
 /* The start handshake: the ring is made by the thread that owns it
  * (IORING_SETUP_SINGLE_ISSUER binds the ring to its creator). */
@@ -373,6 +381,7 @@ static bool tcp_ur_start(void)
     const char *want = secure_getenv("WSP_TCP_ENGINE");
     if (want != NULL && strcmp(want, "epoll") == 0)
         return false;
+    tcp_ur_recv_too = want != NULL && strcmp(want, "uring") == 0;
     pthread_once(&tcp_ur_atfork_once, tcp_ur_atfork_register);
     tcp_ur_wakefd = sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (tcp_ur_wakefd < 0)
@@ -444,6 +453,13 @@ bool tcp_ur_hand(struct tcp_sock *ts, int q, struct ovl_op *op)
     if (op->kind != TCP_OVL_SEND && op->kind != TCP_OVL_RECV)
         return false; /* ConnectEx, AcceptEx: the epoll watcher */
     if (!tcp_ur_enabled())
+        return false;
+    /* By default only sends wait in the ring: a receive waits for the peer,
+     * and handing it to the ring's one submitter costs the re-arming thread
+     * a wake-up of the ring thread per receive, which the watcher does not
+     * (docs/performance.md: echo 0.77 with receives in the ring, 0.87 without;
+     * 1 GiB stream 1.1-1.25 either way, 0.8-0.95 with epoll alone). */
+    if (q == TCP_OVL_RECV && !tcp_ur_recv_too)
         return false;
     if (ts->ur == NULL) {
         /* once per socket, never per operation */
