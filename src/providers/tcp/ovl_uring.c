@@ -33,7 +33,10 @@
  * Close and cancel "recall" a slot: a cancel SQE is sent for it and the
  * caller waits (on the socket's ovl_lock) until the operation's own CQE was
  * handled — the kernel may write into the caller's buffers until then, so no
- * operation is completed or freed while its CQE can still come. */
+ * operation is completed or freed while its CQE can still come.
+ *
+ * This file is the ring thread's half; the socket side (handing over,
+ * completions, recall) is ovl_uring_sock.c. */
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
@@ -47,36 +50,8 @@
 #include "common/sys.h"
 #include "data_check.h"
 #include "ovl_tcp.h"
+#include "ovl_uring.h"
 #include "tcp.h"
-
-/* A request to the ring thread, embedded in a slot. */
-struct tcp_ur_node {
-    struct tcp_ur_node *next;
-    bool cancel; /* false: submit the slot's operation; true: cancel it */
-};
-
-/* The operation of one queue that waits in the ring. Fields other than the
- * nodes are written under the socket's ovl_lock; the ring thread reads mh,
- * poll and q of a submit node without it (written before the push, which
- * publishes them, and not changed until the CQE). */
-struct tcp_ur_slot {
-    struct tcp_ur_node sub, can;
-    struct tcp_sock *ts;
-    struct ovl_op *op; /* the head of the queue, while busy */
-    int q;             /* TCP_OVL_SEND or TCP_OVL_RECV */
-    bool busy;         /* handed to the ring, its CQE not handled yet */
-    bool poll;         /* datagram: POLL_ADD, then tcp_ovl_try */
-    bool recall;       /* a close or cancel waits for the CQE: do not go on */
-    bool can_queued;   /* the cancel node is on the stack */
-    unsigned gen;      /* tcp_ur_gen when handed (a forked child's are stale) */
-    struct msghdr mh;
-    struct iovec iov[TCP_MAX_IOV];
-};
-
-struct tcp_ur_sock {
-    struct tcp_ur_slot slot[2];
-    pthread_cond_t cond; /* a recall waits here (with ts->ovl_lock) */
-};
 
 /* user_data of the SQEs that are no slot's operation */
 enum { TCP_UR_TAG_WAKE = 1, TCP_UR_TAG_CANCEL = 2 };
@@ -85,7 +60,7 @@ enum { TCP_UR_UNDECIDED, TCP_UR_ON, TCP_UR_OFF };
 
 static pthread_mutex_t tcp_ur_lock = PTHREAD_MUTEX_INITIALIZER; /* start and stop */
 static atomic_int tcp_ur_mode;                                  /* TCP_UR_* */
-static unsigned tcp_ur_gen;         /* bumped in a forked child (ring gone) */
+unsigned tcp_ur_gen;                /* bumped in a forked child (ring gone) */
 static struct io_uring tcp_ur_ring; /* only the ring thread touches it */
 static int tcp_ur_wakefd = -1;      /* eventfd the ring polls */
 static pthread_t tcp_ur_thread;
@@ -94,7 +69,7 @@ static atomic_bool tcp_ur_sleeping;                /* the thread may be in io_ur
 static atomic_bool tcp_ur_quit;
 /* Receives wait in the ring too (WSP_TCP_ENGINE=uring), not only sends
  * (auto). Written before tcp_ur_mode is published, read after. */
-static bool tcp_ur_recv_too;
+bool tcp_ur_recv_too;
 
 /* The start handshake: the ring is made by the thread that owns it
  * (IORING_SETUP_SINGLE_ISSUER binds the ring to its creator). */
@@ -104,7 +79,7 @@ static int tcp_ur_start_state; /* 0 pending, 1 ready, -1 refused */
 
 /* ---- the request stack ---------------------------------------------------- */
 
-static void tcp_ur_push(struct tcp_ur_node *n)
+void tcp_ur_push(struct tcp_ur_node *n)
 {
     struct tcp_ur_node *top = atomic_load(&tcp_ur_stack);
     do
@@ -184,9 +159,6 @@ static void tcp_ur_prep_cancel(struct tcp_ur_slot *s)
     pthread_mutex_unlock(&ts->ovl_lock); /* the recall may free s from here on */
 }
 
-#define TCP_UR_SLOT_OF(node, member)                                                               \
-    ((struct tcp_ur_slot *)(void *)((char *)(node)-offsetof(struct tcp_ur_slot, member)))
-
 /* Take every request, oldest first (a submit before the cancel of it). */
 static void tcp_ur_drain(void)
 {
@@ -206,69 +178,6 @@ static void tcp_ur_drain(void)
         fifo = next;
     }
 }
-
-/* ---- completions ------------------------------------------------------------ */
-
-static void tcp_ur_fill(struct tcp_ur_slot *s)
-{
-    size_t left;
-    memset(&s->mh, 0, sizeof s->mh);
-    s->mh.msg_iov = s->iov;
-    s->mh.msg_iovlen = (size_t)tcp_ovl_iov(s->op, s->iov, &left);
-}
-
-/* The result of a stream SENDMSG/RECVMSG: true when op is finished (*err). */
-static bool tcp_ur_stream_result(struct tcp_sock *ts, struct ovl_op *op, int res, DWORD *err)
-{
-    if (res == -EAGAIN || res == -EINTR || res == -ECANCELED)
-        return false; /* not done: handed again (ECANCELED: not ours, e.g. ring teardown) */
-    if (res < 0) {
-        *err = (DWORD)tcp_data_error(ts, -res, false);
-        return true;
-    }
-    op->done += (DWORD)res;
-    *err = 0;
-    if (op->kind != TCP_OVL_SEND)
-        return true; /* whatever is there, or 0 at the peer's FIN */
-    size_t total = 0;
-    for (DWORD i = 0; i < op->nbufs; i++)
-        total += op->bufs[i].len;
-    return op->done >= total; /* a short stream send goes on with the rest */
-}
-
-static void tcp_ur_complete(struct tcp_ur_slot *s, int res)
-{
-    struct tcp_sock *ts = s->ts;
-    pthread_mutex_lock(&ts->ovl_lock);
-    struct ovl_op *op = s->op;
-    DWORD err = 0;
-    bool finished;
-    if (res == -ECANCELED && s->recall)
-        finished = false; /* the recall takes it from here */
-    else if (s->poll)
-        finished = tcp_ovl_try(ts, op, &err); /* ready, or an error to collect */
-    else
-        finished = tcp_ur_stream_result(ts, op, res, &err);
-    if (finished) {
-        struct ovl_op *head = ovl_list_pop(&ts->ovl_q[s->q]);
-        (void)head; /* == op: only the head is ever in the ring */
-        tcp_ovl_finish(op, err);
-    }
-    if (!finished && !s->recall) {
-        tcp_ur_fill(s);
-        tcp_ur_push(&s->sub); /* still busy */
-    } else {
-        s->busy = false;
-        s->op = NULL;
-        if (s->recall)
-            pthread_cond_broadcast(&ts->ur->cond);
-        else
-            tcp_ovl_run(ts, s->q); /* the next operations, and a deferred FIN */
-    }
-    pthread_mutex_unlock(&ts->ovl_lock); /* a recall may free s from here on */
-}
-
-static void *tcp_ur_main(void *arg);
 
 /* ---- the ring thread -------------------------------------------------------- */
 
@@ -434,84 +343,4 @@ void tcp_ur_stop(void)
     }
     atomic_store(&tcp_ur_mode, TCP_UR_UNDECIDED); /* decided again after the next startup */
     pthread_mutex_unlock(&tcp_ur_lock);
-}
-
-/* ---- the socket side (ts->ovl_lock held) ------------------------------------- */
-
-static bool tcp_ur_live(const struct tcp_ur_slot *s)
-{
-    return s->busy && s->gen == tcp_ur_gen;
-}
-
-bool tcp_ur_busy(const struct tcp_sock *ts, int q)
-{
-    return ts->ur != NULL && tcp_ur_live(&ts->ur->slot[q]);
-}
-
-bool tcp_ur_hand(struct tcp_sock *ts, int q, struct ovl_op *op)
-{
-    if (op->kind != TCP_OVL_SEND && op->kind != TCP_OVL_RECV)
-        return false; /* ConnectEx, AcceptEx: the epoll watcher */
-    if (!tcp_ur_enabled())
-        return false;
-    /* By default only sends wait in the ring: a receive waits for the peer,
-     * and handing it to the ring's one submitter costs the re-arming thread
-     * a wake-up of the ring thread per receive, which the watcher does not
-     * (docs/performance.md: echo 0.77 with receives in the ring, 0.87 without;
-     * 1 GiB stream 1.1-1.25 either way, 0.8-0.95 with epoll alone). */
-    if (q == TCP_OVL_RECV && !tcp_ur_recv_too)
-        return false;
-    if (ts->ur == NULL) {
-        /* once per socket, never per operation */
-        struct tcp_ur_sock *u = calloc(1, sizeof *u);
-        if (u == NULL)
-            return false;
-        pthread_cond_init(&u->cond, NULL);
-        for (int i = 0; i < 2; i++) {
-            u->slot[i].ts = ts;
-            u->slot[i].q = i;
-            u->slot[i].can.cancel = true;
-        }
-        ts->ur = u;
-    }
-    struct tcp_ur_slot *s = &ts->ur->slot[q];
-    s->op = op;
-    s->busy = true;
-    s->recall = false;
-    s->gen = tcp_ur_gen;
-    s->poll = ts->type != SOCK_STREAM;
-    tcp_ur_fill(s);
-    tcp_ur_push(&s->sub);
-    return true;
-}
-
-void tcp_ur_recall(struct tcp_sock *ts, LPWSAOVERLAPPED ov)
-{
-    struct tcp_ur_sock *u = ts->ur;
-    if (u == NULL)
-        return;
-    for (int q = 0; q < 2; q++) {
-        struct tcp_ur_slot *s = &u->slot[q];
-        if (!tcp_ur_live(s)) {
-            s->busy = s->can_queued = false; /* a forked child's copy */
-            continue;
-        }
-        if (ov != NULL && s->op->ov != ov)
-            continue;
-        s->recall = true;
-        s->can_queued = true;
-        tcp_ur_push(&s->can);
-        while (s->busy || s->can_queued)
-            pthread_cond_wait(&u->cond, &ts->ovl_lock);
-        s->recall = false;
-    }
-}
-
-void tcp_ur_release(struct tcp_sock *ts)
-{
-    if (ts->ur == NULL)
-        return;
-    pthread_cond_destroy(&ts->ur->cond);
-    free(ts->ur);
-    ts->ur = NULL;
 }
