@@ -93,10 +93,10 @@ bool tcp_ur_hand(struct tcp_sock *ts, int q, struct ovl_op *op)
     if (!tcp_ur_enabled())
         return false;
     /* By default only sends wait in the ring: a receive waits for the peer,
-     * and handing it to the ring's one submitter costs the re-arming thread
-     * a wake-up of the ring thread per receive, which the watcher does not
-     * (docs/performance.md: echo 0.77 with receives in the ring, 0.87 without;
-     * 1 GiB stream 1.1-1.25 either way, 0.8-0.95 with epoll alone). */
+     * and handing it to the ring's one submitter costs a wake-up of the ring
+     * thread per re-armed receive, which the watcher does not (performance.md:
+     * echo median 0.71-0.78 with receives in the ring, 0.85-0.87 without; the
+     * 1 GiB stream as good or better with the sends in the ring). */
     if (q == TCP_OVL_RECV && !tcp_ur_recv_too)
         return false;
     if (ts->ur == NULL) {
