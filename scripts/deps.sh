@@ -7,7 +7,7 @@
 set -euo pipefail
 mode=${1:-all}
 
-build_pkgs=(build-essential cmake pkg-config)
+build_pkgs=(build-essential cmake pkg-config liburing-dev)
 test_pkgs=(clang clang-format clang-tidy libclang-rt-14-dev libcmocka-dev tshark libfiu-dev fiu-utils valgrind libuv1-dev)
 # mingw-w64 and Wine: the examples are also built for Windows and run under
 # Wine, a second opinion on what Windows does. Installed when they can be; the

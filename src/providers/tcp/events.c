@@ -23,6 +23,7 @@
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "common/umem.h"
+#include "ovl_tcp.h"
 #include "tcp.h"
 
 static pthread_mutex_t tcp_ev_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -185,6 +186,7 @@ static int tcp_events_start(void)
 
 void tcp_events_stop(void)
 {
+    tcp_ur_stop(); /* the io_uring engine's thread too (ovl_uring.c) */
     pthread_mutex_lock(&tcp_ev_lock);
     bool running = tcp_ev_running;
     tcp_ev_running = false;

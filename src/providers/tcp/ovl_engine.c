@@ -10,7 +10,11 @@
  * edge-triggered epoll report of that direction (and after a cancel): such
  * an edge must come, since the last attempt saw the kernel not ready. So no
  * operation waits without a reason to be woken, and no thread exists per
- * operation. */
+ * operation.
+ *
+ * With the io_uring engine (ovl_uring.c) a send or receive head that must
+ * wait is handed to the ring instead; its completion runs the queue on, the
+ * same way. A queue whose head is in the ring is left alone by the watcher. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -23,8 +27,7 @@
 #include "ovl_tcp.h"
 #include "tcp.h"
 
-/* The part of op's buffers not transferred yet, as iovecs; *left its size. */
-static int tcp_ovl_iov(const struct ovl_op *op, struct iovec *iov, size_t *left)
+int tcp_ovl_iov(const struct ovl_op *op, struct iovec *iov, size_t *left)
 {
     size_t skip = op->done;
     int n = 0;
@@ -141,11 +144,14 @@ void tcp_ovl_run(struct tcp_sock *ts, int q)
     struct ovl_list *l = &ts->ovl_q[q];
     struct ovl_op *op;
     DWORD err = 0;
+    if (tcp_ur_busy(ts, q))
+        return; /* the ring has the head: its completion goes on from there */
     while ((op = ovl_list_first(l)) != NULL) {
         if (!tcp_ovl_try(ts, op, &err)) {
-            if (ovl_list_first(l) == op)
-                break; /* it waits for the next edge */
-            continue;  /* an AcceptEx moved to its accepted socket (extension.c) */
+            if (ovl_list_first(l) != op)
+                continue; /* an AcceptEx moved to its accepted socket (extension.c) */
+            (void)tcp_ur_hand(ts, q, op); /* else it waits for the watcher's next edge */
+            break;
         }
         ovl_list_pop(l);
         tcp_ovl_finish(op, err);
@@ -188,12 +194,15 @@ int tcp_ovl_send_shutdown(struct tcp_sock *ts)
 void tcp_ovl_close(struct tcp_sock *ts)
 {
     pthread_mutex_lock(&ts->ovl_lock);
+    tcp_ur_recall(ts, NULL); /* nothing of ts stays in the ring */
     for (int q = 0; q < 2; q++) {
         struct ovl_op *op;
         while ((op = ovl_list_pop(&ts->ovl_q[q])) != NULL)
             tcp_ovl_finish(op, WSA_OPERATION_ABORTED);
     }
     ts->shut_pending = false; /* close() sends the FIN anyway */
+    if (atomic_load(&ts->closing))
+        tcp_ur_release(ts); /* nothing can be queued any more (tcp_ovl_start) */
     pthread_mutex_unlock(&ts->ovl_lock);
 }
 
@@ -208,6 +217,7 @@ int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DW
     *ret = 0;
     int found = 0;
     pthread_mutex_lock(&ts->ovl_lock);
+    tcp_ur_recall(ts, ov); /* a matching head in the ring comes back first */
     for (int q = 0; q < 2; q++) {
         struct ovl_op *op;
         while ((op = ovl_list_take(&ts->ovl_q[q], ov)) != NULL) {
@@ -215,8 +225,11 @@ int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DW
             found++;
         }
     }
-    /* the cancelled sends may have been all that held a deferred FIN back */
+    /* the cancelled sends may have been all that held a deferred FIN back;
+     * a recalled receive head that was not cancelled goes back to the ring */
     tcp_ovl_run(ts, TCP_OVL_SEND);
+    if (ts->ur != NULL)
+        tcp_ovl_run(ts, TCP_OVL_RECV);
     pthread_mutex_unlock(&ts->ovl_lock);
     return found ? 0 : WSP_ERROR_NOT_FOUND;
 }

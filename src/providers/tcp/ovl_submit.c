@@ -88,8 +88,15 @@ static int tcp_ovl_start(struct tcp_sock *ts, struct ovl_op *op, const struct tc
         memcpy(heap, local, sizeof *heap);
         op->arg = heap;
     }
+    bool head = ovl_list_empty(l);
     ovl_list_push(l, op);
+    /* the head that must wait goes to the ring when the engine is io_uring;
+     * behind a head in the ring, the ring's completion runs the queue on */
+    bool ring = head ? tcp_ur_hand(ts, tcp_ovl_queue(op->kind), op)
+                     : tcp_ur_busy(ts, tcp_ovl_queue(op->kind));
     pthread_mutex_unlock(&ts->ovl_lock);
+    if (ring)
+        return spi_fail(lpErrno, WSA_IO_PENDING);
     int err = tcp_events_ovl_watch(ts);
     if (err != 0) {
         /* no watcher: take it back unless something completed it meanwhile */

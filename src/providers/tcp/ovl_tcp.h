@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "tcp.h"
 
@@ -30,5 +31,31 @@ void tcp_ovl_finish(struct ovl_op *op, DWORD err);
 
 /* Release an op that was never reported, and its extra. */
 void tcp_ovl_drop(struct ovl_op *op);
+
+/* The part of op's buffers not transferred yet, as iovecs (at most
+ * TCP_MAX_IOV); *left its size. Returns the number of iovecs. */
+int tcp_ovl_iov(const struct ovl_op *op, struct iovec *iov, size_t *left);
+
+/* ---- ovl_uring.c: the io_uring engine -------------------------------------
+ * Chosen at run time, at the first operation that waits: io_uring when the
+ * kernel offers what it needs and WSP_TCP_ENGINE is not "epoll", else the
+ * epoll watcher (events.c) as before. */
+
+/* Is the io_uring engine running (decided once per startup)? */
+bool tcp_ur_enabled(void);
+/* Stop the ring thread (the last WSPCleanup, after every socket is closed). */
+void tcp_ur_stop(void);
+/* ts->ovl_lock held for all below. */
+/* Hand op, the head of queue q that must wait, to the ring. false: not a
+ * ring operation (ConnectEx, AcceptEx) or no io_uring: the epoll watcher. */
+bool tcp_ur_hand(struct tcp_sock *ts, int q, struct ovl_op *op);
+/* The head of queue q waits in the ring (its CQE will run the queue). */
+bool tcp_ur_busy(const struct tcp_sock *ts, int q);
+/* Take back from the ring the waiting head of each queue (only ov's when ov
+ * is not NULL): cancel it and wait until its CQE was handled. The head stays
+ * on its queue (done updated) unless the CQE finished it. */
+void tcp_ur_recall(struct tcp_sock *ts, LPWSAOVERLAPPED ov);
+/* Free ts's slots (nothing in the ring: after tcp_ur_recall). */
+void tcp_ur_release(struct tcp_sock *ts);
 
 #endif

@@ -20,6 +20,8 @@
 #include "common/spi_call.h"
 #include "common/spi_procs.h"
 
+struct tcp_ur_sock;
+
 enum tcp_state {
     TCP_ST_NEW,        /* created, not bound */
     TCP_ST_BOUND,      /* bound, not listening or connecting */
@@ -63,6 +65,7 @@ struct tcp_sock {
     pthread_mutex_t ovl_lock; /* guards the queues and shut_pending */
     struct ovl_list ovl_q[2]; /* pending operations, TCP_OVL_SEND / TCP_OVL_RECV, FIFO */
     bool shut_pending;        /* SHUT_WR waits for the last queued send */
+    struct tcp_ur_sock *ur;   /* the io_uring engine's slots (ovl_uring.c), or NULL */
     /* Extension functions (extension.c). */
     _Atomic uint64_t connected_ms; /* when the connection was made (SO_CONNECT_TIME), else 0 */
     atomic_bool ext_accepting;     /* the accept socket of a pending AcceptEx */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Steady-state overlapped I/O on the tcp provider allocates nothing: the
  * kit's records come from its pool, the WSABUF copy is inline, the socket is
- * in the watcher's epoll set from its first pending operation on. Counted in
- * every thread (the watcher completes the pending receives). */
+ * in the watcher's epoll set (or has its io_uring slots) from its first
+ * pending operation on. Counted in every thread (the watcher or the io_uring
+ * engine's thread completes the pending receives); ctest runs it with each
+ * engine (tcp_overlapped_noalloc, tcp_overlapped_noalloc_epoll). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

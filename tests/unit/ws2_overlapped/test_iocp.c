@@ -420,6 +420,51 @@ static void iocp_ex_alertable(void **state)
     assert_int_equal(closesocket(s), 0);
 }
 
+struct ex_waiter {
+    HANDLE port;
+    BOOL alertable;
+    BOOL ok;
+    ULONG n;
+    OVERLAPPED_ENTRY e[2];
+};
+
+static void *wait_port_ex(void *arg)
+{
+    struct ex_waiter *w = arg;
+    w->ok = GetQueuedCompletionStatusEx(w->port, w->e, 1, &w->n, INFINITE, w->alertable);
+    return NULL;
+}
+
+/* An alertable waiter (it polls the port beside its APC descriptor) and a
+ * non-alertable one (it sleeps on the port's condition variable) asleep on
+ * one port: two posts reach both, one packet each, whichever wakes first.
+ * The port wakes the two kinds differently (iocp.c); neither is left asleep
+ * with a packet queued (a lost wake-up: the join's deadline fails the test). */
+static void iocp_mixed_waiters_each_get_one(void **state)
+{
+    (void)state;
+    HANDLE port = new_port();
+    struct ex_waiter w[2] = {{.port = port, .alertable = TRUE}, {.port = port, .alertable = FALSE}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, wait_port_ex, &w[i]), 0);
+    until_waiting(port, 2);
+    assert_true(PostQueuedCompletionStatus(port, 1, 10, NULL));
+    assert_true(PostQueuedCompletionStatus(port, 2, 20, NULL));
+    ULONG_PTR keys = 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_timedjoin_np(t[i], NULL, &until), 0);
+        assert_true(w[i].ok);
+        assert_int_equal(w[i].n, 1);
+        keys += w[i].e[0].lpCompletionKey;
+    }
+    assert_int_equal(keys, 30); /* one each, none twice */
+    assert_true(CloseHandle(port));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +476,7 @@ int main(void)
         cmocka_unit_test(iocp_socket_completions),
         cmocka_unit_test(iocp_port_closed_before_completion),
         cmocka_unit_test(iocp_ex_alertable),
+        cmocka_unit_test(iocp_mixed_waiters_each_get_one),
     };
     return cmocka_run_group_tests(tests, setup, ovl_teardown);
 }
