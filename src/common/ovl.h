@@ -17,6 +17,10 @@
 #include <wsp/ws2spi.h>
 
 #define OVL_INLINE_BUFS 4 /* WSABUF entries kept in the record itself */
+/* Octets of provider state kept in the record itself (op->extra): a
+ * datagram's address, an AcceptEx's lengths, so that an operation that waits
+ * allocates nothing. The size of a sockaddr_storage and a few fields. */
+#define OVL_EXTRA 176
 
 /* One pending operation. The provider reads and updates bufs/nbufs/done/flags
  * while it progresses; the other fields are the kit's. */
@@ -33,6 +37,7 @@ struct ovl_op {
     int kind;    /* the provider's own operation code */
     void *arg;   /* the provider's (e.g. the from-address of a WSPRecvFrom) */
     WSABUF inline_bufs[OVL_INLINE_BUFS];
+    _Alignas(16) unsigned char extra[OVL_EXTRA]; /* the provider's, for arg to point to */
 };
 
 /* A FIFO of pending operations; guarded by the provider's socket lock. */

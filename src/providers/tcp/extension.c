@@ -155,7 +155,6 @@ bool tcp_ext_try_accept(struct tcp_sock *ls, struct ovl_op *op, DWORD *err)
     /* The first data: a receive of x->recv octets on the accepted socket,
      * still reported on the listener (its port), as Windows does. */
     ovl_list_pop(&ls->ovl_q[TCP_OVL_RECV]);
-    free(op->arg);
     op->arg = NULL;
     op->kind = TCP_OVL_RECV;
     op->nbufs = 1;
@@ -210,24 +209,24 @@ static BOOL PASCAL tcp_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOI
         err = tcp_ext_accept_socket(sAcceptSocket, ls);
     if (err != 0)
         return ext_fail_bool(err);
-    struct tcp_ext_accept *x = malloc(sizeof *x);
     char *out = lpOutputBuffer;
     WSABUF b = {dwReceiveDataLength, out};
     struct ovl_op *op = NULL;
     WSATHREADID tid = tcp_no_thread;
-    if (x == NULL)
-        err = WSAENOBUFS;
-    else
-        err = ovl_op_new(sListenSocket, lpOverlapped, NULL, &tid, &b, 1, TCP_OVL_ACCEPT, x, &op);
+    err = ovl_op_new(sListenSocket, lpOverlapped, NULL, &tid, &b, 1, TCP_OVL_ACCEPT, NULL, &op);
     if (err != 0) {
-        struct tcp_sock *a = tcp_lookup(sAcceptSocket, &err);
+        int lerr;
+        struct tcp_sock *a = tcp_lookup(sAcceptSocket, &lerr);
         if (a != NULL)
             atomic_store(&a->ext_accepting, false);
-        free(x);
-        return ext_fail_bool(err != 0 ? err : WSAENOBUFS);
+        return ext_fail_bool(err);
     }
+    /* the lengths wait with the operation, in its record */
+    _Static_assert(sizeof(struct tcp_ext_accept) <= OVL_EXTRA, "fits in op->extra");
+    struct tcp_ext_accept *x = (struct tcp_ext_accept *)(void *)op->extra;
     *x = (struct tcp_ext_accept){sAcceptSocket, out, dwReceiveDataLength, dwLocalAddressLength,
                                  dwRemoteAddressLength};
+    op->arg = x;
     return tcp_ext_submit(ls, op);
 }
 

@@ -126,7 +126,6 @@ bool tcp_ovl_try(struct tcp_sock *ts, struct ovl_op *op, DWORD *err)
 void tcp_ovl_finish(struct ovl_op *op, DWORD err)
 {
     tcp_ext_release(op); /* an AcceptEx that never got its connection */
-    free(op->arg);
     op->arg = NULL;
     ovl_complete(op, err, op->done, 0);
 }
@@ -134,7 +133,6 @@ void tcp_ovl_finish(struct ovl_op *op, DWORD err)
 void tcp_ovl_drop(struct ovl_op *op)
 {
     tcp_ext_release(op);
-    free(op->arg);
     op->arg = NULL;
     ovl_op_drop(op);
 }

@@ -80,13 +80,10 @@ static int tcp_ovl_start(struct tcp_sock *ts, struct ovl_op *op, const struct tc
         }
     }
     if (local != NULL) {
-        struct tcp_ovl_addr *heap = malloc(sizeof *heap);
-        if (heap == NULL) {
-            pthread_mutex_unlock(&ts->ovl_lock);
-            return tcp_ovl_fail_drop(op, lpErrno, WSAENOBUFS);
-        }
-        memcpy(heap, local, sizeof *heap);
-        op->arg = heap;
+        /* the address waits with the operation, in its record */
+        _Static_assert(sizeof *local <= OVL_EXTRA, "a tcp_ovl_addr fits in op->extra");
+        memcpy(op->extra, local, sizeof *local);
+        op->arg = op->extra;
     }
     bool head = ovl_list_empty(l);
     ovl_list_push(l, op);

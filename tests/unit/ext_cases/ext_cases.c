@@ -354,6 +354,9 @@ void acceptex_bad_input(void **state)
     assert_true(bad != MAP_FAILED);
     assert_false(f.accept_ex(l, a, bad, 0, BLK, BLK, NULL, &ov));
     assert_int_equal(WSAGetLastError(), WSAEFAULT);
+    /* So is an lpOverlapped there (the operation's record is never made). */
+    assert_false(f.accept_ex(l, a, out, 0, BLK, BLK, NULL, (LPOVERLAPPED)bad));
+    assert_int_equal(WSAGetLastError(), WSAEFAULT);
     munmap(bad, 4096);
     /* Not a socket, or another provider's: WSAENOTSOCK, for either handle —
      * a provider's functions never take another provider's context for

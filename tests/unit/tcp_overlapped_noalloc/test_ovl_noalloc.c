@@ -94,10 +94,68 @@ static void ovl_send_recv_allocate_nothing(void **state)
     assert_int_equal(WSACleanup(), 0);
 }
 
+/* One datagram round: a WSARecvFrom with lpFrom that goes pending (its
+ * sender's address is kept with the operation until the datagram comes),
+ * then a WSASendTo with a destination. */
+static void datagram_round(SOCKET u, SOCKET v, const struct sockaddr_in *to)
+{
+    WSAOVERLAPPED ro, so;
+    memset(&ro, 0, sizeof ro);
+    memset(&so, 0, sizeof so);
+    char in[32], msg[16] = "0123456789abcdef";
+    WSABUF ib = {sizeof in, in}, sb = {16, msg};
+    struct sockaddr_in from;
+    int fromlen = sizeof from;
+    DWORD fl = 0, n = 0;
+    int rc = WSARecvFrom(u, &ib, 1, NULL, &fl, (struct sockaddr *)&from, &fromlen, &ro, NULL);
+    assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+    assert_int_equal(
+        WSASendTo(v, &sb, 1, NULL, 0, (const struct sockaddr *)to, sizeof *to, &so, NULL), 0);
+    assert_true(WSAGetOverlappedResult(v, &so, &n, TRUE, &fl));
+    assert_true(WSAGetOverlappedResult(u, &ro, &n, TRUE, &fl));
+    assert_int_equal(n, 16);
+    assert_int_equal(fromlen, sizeof from);
+}
+
+static void ovl_datagrams_with_addresses_allocate_nothing(void **state)
+{
+    (void)state;
+    if (!alloc_count_enabled() || !alloc_count_interposed()) {
+        print_message("skipped: malloc is not counted here (sanitizers own it)\n");
+        skip();
+    }
+    WSADATA d;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+    SOCKET u = WSASocketW(AF_INET, SOCK_DGRAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
+    SOCKET v = WSASocketW(AF_INET, SOCK_DGRAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
+    assert_true(u != INVALID_SOCKET && v != INVALID_SOCKET);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof to;
+    assert_int_equal(bind(u, (struct sockaddr *)&to, sizeof to), 0);
+    assert_int_equal(getsockname(u, (struct sockaddr *)&to, &len), 0);
+    for (int i = 0; i < 50; i++) /* warm up: pool, engine */
+        datagram_round(u, v, &to);
+    struct alloc_snapshot before, after;
+    alloc_snapshot(&before);
+    alloc_window_open();
+    for (int i = 0; i < 500; i++)
+        datagram_round(u, v, &to);
+    alloc_window_close();
+    alloc_snapshot(&after);
+    if (after.all_allocs != before.all_allocs)
+        print_message("allocations: %lu, first by %s\n", after.all_allocs - before.all_allocs,
+                      alloc_first_caller());
+    assert_int_equal(after.all_allocs, before.all_allocs);
+    closesocket(u);
+    closesocket(v);
+    assert_int_equal(WSACleanup(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ovl_send_recv_allocate_nothing),
+        cmocka_unit_test(ovl_datagrams_with_addresses_allocate_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
