@@ -74,11 +74,16 @@ static int poll_watched(struct pollfd *p, nfds_t n, int ms)
     return atomic_load(&real_poll)(p, n, ms);
 }
 
+static atomic_int receiver_fd = -1; /* the TCP descriptor the receiver reads */
+
 static ssize_t recv_watched(int fd, void *buf, size_t len, int fl)
 {
     ssize_t r = atomic_load(&real_recv)(fd, buf, len, fl);
+    bool mine = is_receiver();
+    if (mine)
+        atomic_store(&receiver_fd, fd);
     if (r > 0)
-        atomic_fetch_add(is_receiver() ? &reads_receiver : &reads_other, 1);
+        atomic_fetch_add(mine ? &reads_receiver : &reads_other, 1);
     return r;
 }
 
@@ -255,6 +260,38 @@ static void receive_timeout_ends_the_wait(void **state)
     assert_int_equal(r.err, WSAETIMEDOUT);
 }
 
+/* A socket whose input its receiver reads (no engine watching it) still
+ * sees the peer's DR before it sends: the send looks at TCP first. */
+static void send_after_the_peers_dr_fails(void **state)
+{
+    (void)state;
+    struct rx r = {.n = 1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
+    assert_true(receiver_in_poll(1));
+    char msg[TSDU_LEN];
+    memset(msg, 0, sizeof msg);
+    assert_int_equal(wsp_send(cli, msg, sizeof msg, 0), TSDU_LEN);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(r.got, 1); /* srv's input is now its receivers' */
+    int fd = atomic_load(&receiver_fd);
+    assert_true(fd >= 0);
+
+    assert_int_equal(WSASendDisconnect(cli, NULL), 0);
+    /* the DR is in srv's TCP receive queue (nobody has read it) */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    pthread_mutex_lock(&mu);
+    receiver = pthread_self(); /* from now this thread's reads are the watched ones */
+    pthread_mutex_unlock(&mu);
+    int before = atomic_load(&reads_other);
+    assert_int_equal(wsp_send(srv, "x", 1, 0), SOCKET_ERROR);
+    /* the peer has released the connection: no TSDU can go any more (the
+     * code conn_can_send gives once the DR is in, as with the engine) */
+    assert_int_equal(WSAGetLastError(), WSAECONNRESET);
+    assert_int_equal(atomic_load(&reads_other), before); /* read by the sender, not the engine */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_on_another_thread_ends_the_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(peer_disconnect_ends_the_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_timeout_ends_the_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(send_after_the_peers_dr_fails, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
