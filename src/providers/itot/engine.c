@@ -34,16 +34,19 @@
 #define ENG_MAX_SLEEP_MS 5000
 
 static struct {
-    pthread_mutex_t lock; /* registry, kick list, start/stop */
-    bool started;
+    pthread_mutex_t lock; /* registry, start/stop, the eventfd's writes */
+    atomic_bool started;  /* written under lock; read without it by kick_link */
     pthread_t thread;
     int ep, evfd;
     atomic_bool stop;
     struct itot_sock *reg_head;
-    struct itot_sock *kick_head;
-    /* When the engine's current (or next) epoll_wait ends at the latest:
-     * a socket whose new deadline is no sooner needs no wake-up now (kick). */
-    uint64_t wake_at_ms;
+    /* Sockets to service, pushed without a lock (kick_link): the data path
+     * (a SendDisconnect's timer) takes no global lock. */
+    _Atomic(struct itot_sock *) kick_head;
+    /* When the engine's current (or next) epoll_wait ends at the latest,
+     * published before it checks kick_head and sleeps: a socket whose new
+     * deadline is no sooner needs no wake-up now (kick_timer). */
+    _Atomic uint64_t wake_at_ms;
     struct itot_sock *reap_head; /* registered sockets whose TCP was closed */
     /* Engine thread only (and itot_engine_stop / the fork child, when no
      * engine thread runs): the registered sockets' timers. */
@@ -122,45 +125,58 @@ static void engine_signal_locked(void)
         engine_bug("engine eventfd write", errno);
 }
 
-/* Have the engine look at s.  Everything is done under eng.lock, the write
- * included: itot_engine_stop clears `started` and closes the eventfd under the
- * same lock, so a kicker never writes into a closed (or already reused)
- * descriptor.  Only the kick that links s signals: while s is linked, the
- * engine has a wake-up pending that will find it (it clears `kicked` before it
- * services s, and the kicker's change, made under s's lock, is then seen). */
-static void kick_link_locked(struct itot_sock *s, bool signal)
+/* Have the engine look at s: push s on the kick list, without a lock (a
+ * Treiber stack the engine empties at once with an exchange, so no ABA).
+ * `kicked` keeps s on the list once: it is cleared by the engine only after
+ * it has read kick_next, so no push can overwrite a link still needed. The
+ * engine services s after it takes the list, so the kicker's change, made
+ * under s's lock, is seen. No engine (stopped): nothing to do; the last
+ * cleanup has closed every socket by then. */
+static void kick_link(struct itot_sock *s)
 {
-    if (!s->kicked && eng.started) {
-        s->kicked = true;
-        itot_sock_ref(s);
-        s->kick_next = eng.kick_head;
-        eng.kick_head = s;
-        if (signal)
-            engine_signal_locked();
-    }
+    if (!atomic_load(&eng.started) || atomic_exchange(&s->kicked, true))
+        return;
+    itot_sock_ref(s);
+    struct itot_sock *h = atomic_load(&eng.kick_head);
+    do
+        s->kick_next = h;
+    while (!atomic_compare_exchange_weak(&eng.kick_head, &h, s));
+}
+
+/* Wake the engine now. The write is made under eng.lock: itot_engine_stop
+ * clears `started` and closes the eventfd under the same lock, so a kicker
+ * never writes into a closed (or already reused) descriptor. */
+static void kick_signal(void)
+{
+    pthread_mutex_lock(&eng.lock);
+    if (atomic_load(&eng.started))
+        engine_signal_locked();
+    pthread_mutex_unlock(&eng.lock);
 }
 
 static void kick_locked(struct itot_sock *s)
 {
-    kick_link_locked(s, true);
+    kick_link(s);
+    if (atomic_load(&eng.started))
+        engine_signal_locked();
 }
 
 static void kick(struct itot_sock *s)
 {
-    pthread_mutex_lock(&eng.lock);
-    kick_locked(s);
-    pthread_mutex_unlock(&eng.lock);
+    kick_link(s);
+    kick_signal();
 }
 
 /* s's deadline became d (0: none): the engine must file it before it is
- * due. A deadline no sooner than the engine's wake-up (wake_at_ms, set under
- * the same lock before every sleep) is filed then: s is linked without a
- * signal. */
+ * due. A deadline no sooner than the engine's wake-up is filed then: s is
+ * linked, the engine not woken, no lock taken. The engine publishes
+ * wake_at_ms and then looks at kick_head before it sleeps (seq_cst both
+ * sides): it sees this push, or this reads the time of that sleep. */
 static void kick_timer(struct itot_sock *s, uint64_t d)
 {
-    pthread_mutex_lock(&eng.lock);
-    kick_link_locked(s, d != 0 && d < eng.wake_at_ms);
-    pthread_mutex_unlock(&eng.lock);
+    kick_link(s);
+    if (d != 0 && d < atomic_load(&eng.wake_at_ms))
+        kick_signal();
 }
 
 static int engine_start_locked(void)
@@ -690,11 +706,11 @@ static int next_timeout_ms(void)
         ms = (int)(min - now);
     /* A socket linked since the kick list was taken is serviced now; any
      * later one sees this wake-up time (kick_timer). */
-    pthread_mutex_lock(&eng.lock);
-    if (eng.kick_head != NULL)
+    atomic_store(&eng.wake_at_ms, now + (uint64_t)ms);
+    if (atomic_load(&eng.kick_head) != NULL) {
         ms = 0;
-    eng.wake_at_ms = now + (uint64_t)ms;
-    pthread_mutex_unlock(&eng.lock);
+        atomic_store(&eng.wake_at_ms, now);
+    }
     return ms;
 }
 
@@ -765,17 +781,12 @@ static void *engine_main(void *arg)
             service(evs[i].data.ptr, evs[i].events);
         }
         /* Sockets the API calls asked us to look at. */
-        pthread_mutex_lock(&eng.lock);
-        struct itot_sock *k = eng.kick_head;
-        eng.kick_head = NULL;
-        pthread_mutex_unlock(&eng.lock);
+        struct itot_sock *k = atomic_exchange(&eng.kick_head, NULL);
         while (k) {
             /* kicked stays true until here, so no kick can re-link k (and
              * overwrite kick_next) while it is on this private list. */
-            pthread_mutex_lock(&eng.lock);
             struct itot_sock *next = k->kick_next;
-            k->kicked = false;
-            pthread_mutex_unlock(&eng.lock);
+            atomic_store(&k->kicked, false);
             service(k, 0);
             itot_sock_unref(k);
             k = next;
@@ -820,8 +831,8 @@ void itot_engine_stop(void)
     for (struct itot_sock *r = eng.reap_head; r != NULL; r = r->reap_next)
         r->reap_linked = false;
     eng.reap_head = NULL;
-    struct itot_sock *reg = eng.reg_head, *kicks = eng.kick_head;
-    eng.reg_head = eng.kick_head = NULL;
+    struct itot_sock *reg = eng.reg_head, *kicks = atomic_exchange(&eng.kick_head, NULL);
+    eng.reg_head = NULL;
     eng.started = false;
     sys_close(eng.ep);
     sys_close(eng.evfd);
@@ -829,7 +840,7 @@ void itot_engine_stop(void)
     pthread_mutex_unlock(&eng.lock);
     while (kicks) {
         struct itot_sock *next = kicks->kick_next;
-        kicks->kicked = false;
+        atomic_store(&kicks->kicked, false);
         itot_sock_unref(kicks);
         kicks = next;
     }
@@ -889,9 +900,9 @@ void itot_engine_atfork_child(void)
         itot_sock_orphan_fd(s);
     }
     eng.reg_head = NULL;
-    eng.kick_head = NULL;            /* the kicked sockets are on the registry too */
-    eng.reap_head = NULL;            /* so are these */
-    timer_heap_abandon(&eng.timers); /* the parent's engine filed them */
+    atomic_store(&eng.kick_head, NULL); /* the kicked sockets are on the registry too */
+    eng.reap_head = NULL;               /* so are these */
+    timer_heap_abandon(&eng.timers);    /* the parent's engine filed them */
     atomic_store_explicit(&eng_self, 0, memory_order_relaxed);
     eng.timers_scan = false;
     pthread_mutex_unlock(&eng.lock);

@@ -141,7 +141,7 @@ struct itot_sock {
     struct itot_sock *all_next, *all_prev;
     bool listed;
     /* Engine registry and kick list (guarded by the registry lock). */
-    bool kicked;
+    atomic_bool kicked; /* on the engine's kick list (engine.c, kick_link) */
     struct itot_sock *kick_next;
     struct itot_sock *reg_next, *reg_prev;
     struct itot_sock *reap_next;  /* on the engine's reap list (registry lock) */

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -29,7 +30,9 @@
 
 static pthread_mutex_t waiter_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t waiter_key;
-static bool waiter_key_made;
+/* Set (release) once waiter_key exists: a wait reads it without the mutex,
+ * which only the first wait of the module and the last cleanup take. */
+static atomic_bool waiter_key_made;
 static struct itot_waiter *waiter_all; /* every waiter, for the last cleanup */
 
 static void waiter_unlink(struct itot_waiter *w)
@@ -62,13 +65,15 @@ static void waiter_thread_exit(void *p)
  * (no descriptor or memory: the caller waits the old way). */
 static struct itot_waiter *waiter_self(void)
 {
-    pthread_mutex_lock(&waiter_mu);
-    if (!waiter_key_made)
-        waiter_key_made = pthread_key_create(&waiter_key, waiter_thread_exit) == 0;
-    bool made = waiter_key_made;
-    pthread_mutex_unlock(&waiter_mu);
-    if (!made)
-        return NULL;
+    if (!atomic_load_explicit(&waiter_key_made, memory_order_acquire)) {
+        pthread_mutex_lock(&waiter_mu);
+        if (!atomic_load_explicit(&waiter_key_made, memory_order_relaxed) &&
+            pthread_key_create(&waiter_key, waiter_thread_exit) == 0)
+            atomic_store_explicit(&waiter_key_made, true, memory_order_release);
+        pthread_mutex_unlock(&waiter_mu);
+        if (!atomic_load_explicit(&waiter_key_made, memory_order_acquire))
+            return NULL;
+    }
     struct itot_waiter *w = pthread_getspecific(waiter_key);
     if (w != NULL)
         return w;
@@ -157,9 +162,9 @@ void itot_wake_waiters(struct itot_sock *s)
 void itot_waiters_stop(void)
 {
     pthread_mutex_lock(&waiter_mu);
-    if (waiter_key_made) {
+    if (atomic_load_explicit(&waiter_key_made, memory_order_relaxed)) {
         pthread_key_delete(waiter_key);
-        waiter_key_made = false;
+        atomic_store_explicit(&waiter_key_made, false, memory_order_relaxed);
     }
     struct itot_waiter *w = waiter_all;
     waiter_all = NULL;
@@ -177,7 +182,7 @@ void itot_waiters_atfork_child(void)
      * parent: close ours, let the next wait make a fresh one. */
     struct itot_waiter *w = waiter_all;
     waiter_all = NULL;
-    if (waiter_key_made)
+    if (atomic_load_explicit(&waiter_key_made, memory_order_relaxed))
         pthread_setspecific(waiter_key, NULL);
     while (w != NULL) {
         struct itot_waiter *next = w->all_next;

@@ -76,13 +76,16 @@ static int poll_watched(struct pollfd *p, nfds_t n, int ms)
 
 static atomic_int receiver_fd = -1; /* the TCP descriptor the receiver reads */
 
+/* Data read from the receiver's descriptor, by it or by another thread (the
+ * engine); reads of other descriptors (the peer's: a DC, a CC) are not
+ * counted. */
 static ssize_t recv_watched(int fd, void *buf, size_t len, int fl)
 {
     ssize_t r = atomic_load(&real_recv)(fd, buf, len, fl);
     bool mine = is_receiver();
     if (mine)
         atomic_store(&receiver_fd, fd);
-    if (r > 0)
+    if (r > 0 && fd == atomic_load(&receiver_fd))
         atomic_fetch_add(mine ? &reads_receiver : &reads_other, 1);
     return r;
 }
@@ -148,6 +151,7 @@ static int setup(void **state)
     pthread_mutex_unlock(&mu);
     atomic_store(&reads_receiver, 0);
     atomic_store(&reads_other, 0);
+    atomic_store(&receiver_fd, -1);
     return 0;
 }
 
