@@ -3,6 +3,7 @@
 #include "common/sys.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -36,7 +37,7 @@ static int sys_libc_open(const char *path, int fl)
         .fcntl = sys_libc_fcntl, .ioctl = sys_libc_ioctl, .poll = poll,                            \
         .epoll_create1 = epoll_create1, .epoll_ctl = epoll_ctl, .epoll_wait = epoll_wait,          \
         .eventfd = eventfd, .open = sys_libc_open, .process_vm_readv = process_vm_readv,           \
-        .process_vm_writev = process_vm_writev, .sigaction = sigaction,                            \
+        .process_vm_writev = process_vm_writev, .sigaction = sigaction, .malloc = malloc,          \
     }
 
 /* X-macros: ret and params are a type and a parameter list, never expressions. */

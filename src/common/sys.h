@@ -27,7 +27,9 @@
 #include <sys/uio.h>
 
 /* X(return type, name, (parameter list), (argument names)).  fcntl and ioctl
- * are variadic in libc; the table takes the one form the library uses. */
+ * are variadic in libc; the table takes the one form the library uses.
+ * malloc is no system call: it is here for the itot buffer pool's misses,
+ * so a fault test can make the provider run short of memory. */
 #define SYS_CALLS(X)                                                                               \
     X(int, socket, (int af, int type, int proto), (af, type, proto))                               \
     X(int, connect, (int fd, const struct sockaddr *sa, socklen_t len), (fd, sa, len))             \
@@ -62,7 +64,9 @@
       (pid_t p, const struct iovec *l, unsigned long nl, const struct iovec *r, unsigned long nr,  \
        unsigned long fl),                                                                          \
       (p, l, nl, r, nr, fl))                                                                       \
-    X(int, sigaction, (int sig, const struct sigaction *sa, struct sigaction *old), (sig, sa, old))
+    X(int, sigaction, (int sig, const struct sigaction *sa, struct sigaction *old),                \
+      (sig, sa, old))                                                                              \
+    X(void *, malloc, (size_t n), (n))
 
 #define SYS_FIELD(ret, name, params, args) ret(*_Atomic name) params;
 struct sys_table {

@@ -172,6 +172,11 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         WSP_ITOT_FALLBACK_INFO fb = {.kind = s->fb_kind, .detail = s->fb_detail};
         return put_opt(optval, optlen, &fb, (int)sizeof fb);
     }
+    case WSP_ITOT_MEMORY: {
+        WSP_ITOT_MEMORY_INFO m;
+        itot_memory(&m);
+        return put_opt(optval, optlen, &m, (int)sizeof m);
+    }
     default:
         return WSAENOPROTOOPT;
     }
@@ -351,6 +356,7 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
     case WSP_ITOT_DISCREASON:
     case WSP_ITOT_PEER_END:
     case WSP_ITOT_FALLBACK:
+    case WSP_ITOT_MEMORY:
         return WSAEINVAL; /* read only */
     default:
         return WSAENOPROTOOPT;

@@ -80,9 +80,13 @@ struct itot_sock {
     int max_pending;       /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
                               counted in its listener's n_pending, -1 after */
 
-    /* Input bytes not yet consumed by the state machine (at most one TPKT + a read). */
+    /* Input bytes not yet consumed by the state machine (at most one TPKT + a
+     * read), in a pooled buffer held only while there are some (or during a
+     * read): NULL when empty.  in_starved: no buffer could be had for a read
+     * (the engine retries; see engine.c). */
     uint8_t *in;
     size_t in_len;
+    bool in_starved;
 
     /* Listener: connections whose CR arrived, waiting for WSPAccept. */
     struct itot_sock *acc_head, *acc_tail;
@@ -178,7 +182,13 @@ static inline SOCKET itot_fail_socket(LPINT lpErrno, int code)
 uint64_t itot_now_ms(void);
 
 /* ---- sock.c -------------------------------------------------------------- */
+/* The input buffer: a whole TPKT plus one more read. */
+#define ITOT_IN_CAP ((size_t)2 * TPKT_MAX_LEN)
 struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd);
+/* Give the input buffer back if it holds nothing (lock held). */
+void itot_in_release(struct itot_sock *s);
+/* The provider's memory (WSP_ITOT_MEMORY): socket contexts and buffers. */
+void itot_memory(WSP_ITOT_MEMORY_INFO *m);
 void itot_sock_ref(struct itot_sock *s);
 void itot_sock_unref(struct itot_sock *s);
 /* Context of handle s (no reference taken: ws2 pins the handle for the call). */

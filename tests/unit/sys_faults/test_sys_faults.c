@@ -155,7 +155,7 @@ static bool fault_short(int entry, const void *addr)
     static ret fault_##name params                                                                 \
     {                                                                                              \
         if (fault_fire(SF_##name, __builtin_return_address(0)))                                    \
-            return (ret)-1;                                                                        \
+            return (ret)(intptr_t)-1;                                                              \
         return NEXT(name) args;                                                                    \
     }
 SYS_CALLS(FAULT_WRAP)
@@ -172,6 +172,14 @@ static int fault_close_real(int fd)
         return -1;
     }
     return NEXT(close)(fd);
+}
+
+/* malloc (the itot buffer pool's misses) fails as malloc does: NULL. */
+static void *fault_malloc_real(size_t n)
+{
+    if (fault_fire(SF_malloc, __builtin_return_address(0)))
+        return NULL;
+    return NEXT(malloc)(n);
 }
 
 static size_t half(size_t n)
@@ -255,6 +263,8 @@ static sys_fn wrapper_of(int entry, int mode)
         return (sys_fn)fault_##name;
     if (entry == SF_close)
         return (sys_fn)fault_close_real;
+    if (entry == SF_malloc)
+        return (sys_fn)fault_malloc_real;
     switch (entry) {
         SYS_CALLS(WRAP_CASE)
     }
