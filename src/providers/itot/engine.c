@@ -542,13 +542,13 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
         int one = 1;
         sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         sys_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-        struct itot_sock *c = itot_sock_alloc(l->af, &l->proto, fd);
+        struct itot_sock *c = itot_sock_alloc(l->af, l->proto, fd);
         if (c == NULL) {
             sys_close(fd);
             break;
         }
         c->cfg = l->cfg;
-        c->peer = ss;
+        itot_addr_set(&c->peer, &ss);
         c->peer_len = sl;
         c->local_len = sizeof c->local;
         sys_getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);

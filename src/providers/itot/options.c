@@ -80,7 +80,7 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
     case SO_DISCOPTLEN:
         return put_int(optval, optlen, 0);
     case SO_PROTOCOL_INFOW:
-        return put_opt(optval, optlen, &s->proto, sizeof s->proto);
+        return put_opt(optval, optlen, s->proto, sizeof *s->proto);
     case SO_MAX_MSG_SIZE:
         return put_int(optval, optlen, (int)s->cfg.max_tsdu);
     case SO_TYPE:

@@ -16,6 +16,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <wsp/itot.h>
@@ -32,6 +34,26 @@ enum itot_kind {
     ITOT_K_LISTEN, /* listening */
     ITOT_K_CONN,   /* has a connection (any conn state) */
 };
+
+/* An address of the families itot runs on (IPv4, IPv6): 28 octets where a
+ * sockaddr_storage takes 128, and a socket keeps four. */
+union itot_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
+
+/* A caller's address (ss: AF_INET or AF_INET6, checked) into a, and back. */
+static inline void itot_addr_set(union itot_addr *a, const struct sockaddr_storage *ss)
+{
+    memcpy(a, ss, sizeof *a);
+}
+
+static inline void itot_addr_get(struct sockaddr_storage *ss, const union itot_addr *a)
+{
+    memset(ss, 0, sizeof *ss);
+    memcpy(ss, a, sizeof *a);
+}
 
 #define ITOT_SOCK_MAGIC 0x746f7469u /* "itot": itot_sock.magic while the socket lives */
 
@@ -61,7 +83,7 @@ struct itot_sock {
     bool ovl_tx_busy; /* itot_ovl_progress is staging pending sends (no re-entry) */
     /* Pending overlapped operations, in issue order (overlapped.c). */
     struct ovl_list ovl_rx, ovl_tx;
-    struct sockaddr_storage local; /* own address, kept for after the TCP close (C10) */
+    union itot_addr local; /* own address, kept for after the TCP close (C10) */
     socklen_t local_len;
     bool disc_deferred; /* SendDisconnect arrived during a Send: issued when it ends */
     uint8_t disc_deferred_len;
@@ -94,12 +116,12 @@ struct itot_sock {
     /* Pending connection: its listener (one reference) and accept-queue link. */
     struct itot_sock *listener;
     struct itot_sock *acc_next;
-    struct sockaddr_storage peer;
+    union itot_addr peer;
     socklen_t peer_len;
 
     /* Initiator: where WSPConnect went and what WSPBind asked for, so the
      * fall-back (fallback.c) can open a second TCP connection the same way. */
-    struct sockaddr_storage remote, bind_addr;
+    union itot_addr remote, bind_addr;
     socklen_t remote_len, bind_len;
     uint8_t fb_kind; /* WSP_ITOT_FB_* of a fall-back that happened, else 0 */
     int fb_detail;
@@ -148,7 +170,8 @@ struct itot_sock {
     uint64_t connected_ms; /* when the connection was established (SO_CONNECT_TIME), else 0 */
     bool ext_accepting;    /* the accept socket of a pending AcceptEx */
 
-    WSAPROTOCOL_INFOW proto;
+    const WSAPROTOCOL_INFOW *proto; /* shared by the sockets of a catalog entry (sock.c) */
+    bool proto_own;                 /* ... or this socket's own copy */
 };
 
 /* ---- startup.c ----------------------------------------------------------- */

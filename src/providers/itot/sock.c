@@ -48,6 +48,43 @@ static void pool_setup(void)
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
+/* Protocol infos: the sockets of one catalog entry all carry the same 628
+ * octets, so each socket points to one shared copy.  The copies stay until
+ * the module is unloaded; an info beyond the table's size (an application
+ * passing infos of its own to WSASocket) gets a copy of its own socket's. */
+#define ITOT_PROTOS 16
+static pthread_mutex_t proto_lock = PTHREAD_MUTEX_INITIALIZER;
+static WSAPROTOCOL_INFOW proto_tab[ITOT_PROTOS];
+static int n_protos;
+
+static const WSAPROTOCOL_INFOW *proto_intern(const WSAPROTOCOL_INFOW *p, bool *own)
+{
+    static const WSAPROTOCOL_INFOW none;
+    *own = false;
+    if (p == NULL)
+        return &none;
+    pthread_mutex_lock(&proto_lock);
+    for (int i = 0; i < n_protos; i++) {
+        if (memcmp(&proto_tab[i], p, sizeof *p) == 0) {
+            pthread_mutex_unlock(&proto_lock);
+            return &proto_tab[i];
+        }
+    }
+    if (n_protos < ITOT_PROTOS) {
+        proto_tab[n_protos] = *p;
+        const WSAPROTOCOL_INFOW *r = &proto_tab[n_protos++];
+        pthread_mutex_unlock(&proto_lock);
+        return r;
+    }
+    pthread_mutex_unlock(&proto_lock);
+    WSAPROTOCOL_INFOW *c = malloc(sizeof *c);
+    if (c == NULL)
+        return NULL;
+    *c = *p;
+    *own = true;
+    return c;
+}
+
 struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd)
 {
     pthread_once(&pool_once, pool_setup);
@@ -55,6 +92,11 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     struct itot_sock *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
+    s->proto = proto_intern(proto, &s->proto_own);
+    if (s->proto == NULL) {
+        free(s);
+        return NULL;
+    }
     atomic_fetch_add_explicit(&n_socks, 1, memory_order_relaxed);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
@@ -76,8 +118,6 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     conn_cfg_default(&s->cfg);
     ovl_list_init(&s->ovl_rx);
     ovl_list_init(&s->ovl_tx);
-    if (proto != NULL)
-        s->proto = *proto;
     return s;
 }
 
@@ -103,6 +143,8 @@ void itot_sock_unref(struct itot_sock *s)
     if (fwd != NULL)
         itot_sock_unref(fwd); /* the root's reference (extension.c) */
     conn_pool_give(s->in, ITOT_IN_CAP);
+    if (s->proto_own)
+        free((void *)(uintptr_t)s->proto);
     s->magic = 0;
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
@@ -182,7 +224,7 @@ struct itot_sock *itot_lookup_ours(SOCKET h, int *err)
 int itot_sock_publish(struct itot_sock *s)
 {
     int err = 0;
-    SOCKET h = itot_upcalls.lpWPUCreateSocketHandle(s->proto.dwCatalogEntryId, (DWORD_PTR)s, &err);
+    SOCKET h = itot_upcalls.lpWPUCreateSocketHandle(s->proto->dwCatalogEntryId, (DWORD_PTR)s, &err);
     if (h == INVALID_SOCKET)
         return err ? err : WSAENOBUFS;
     s->handle = h;
@@ -471,6 +513,7 @@ void itot_sock_orphan_fd(struct itot_sock *s)
 
 static void itot_atfork_prepare(void)
 {
+    pthread_mutex_lock(&proto_lock);
     pthread_mutex_lock(&all_lock);
     itot_engine_atfork_prepare();
 }
@@ -479,6 +522,7 @@ static void itot_atfork_parent(void)
 {
     itot_engine_atfork_parent();
     pthread_mutex_unlock(&all_lock);
+    pthread_mutex_unlock(&proto_lock);
 }
 
 static void itot_atfork_child(void)
@@ -498,6 +542,7 @@ static void itot_atfork_child(void)
     pthread_cond_init(&sel_cond, NULL);
     atomic_store(&sel_waiters, 0);
     pthread_mutex_unlock(&all_lock);
+    pthread_mutex_unlock(&proto_lock);
 }
 
 static pthread_once_t itot_atfork_once = PTHREAD_ONCE_INIT;

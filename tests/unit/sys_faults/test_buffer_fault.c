@@ -11,7 +11,8 @@
  *     WSAENOBUFS having sent nothing; SendDisconnect likewise, and both can
  *     be repeated once memory is back.
  *   - Idle connections hold no buffer: the provider's own count
- *     (WSP_ITOT_MEMORY) is 0 buffer octets once the traffic is read. */
+ *     (WSP_ITOT_MEMORY) is 0 buffer octets once the traffic is read, and a
+ *     socket context is at most 1.5 KiB. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -280,6 +281,20 @@ static void idle_connections_hold_no_buffer(void **state)
     assert_int_equal(m.cached_bytes, 0);
     assert_true(m.sockets >= 3 * N);
     assert_true(m.socket_bytes > 0 && m.socket_bytes % m.sockets == 0);
+    /* An idle endpoint's whole cost is its context: issue 11 allows 2 KiB
+     * per idle connection; 1.5 KiB leaves room for the handle and malloc's
+     * own header (2,432 octets before the shared protocol info and the
+     * 28-octet addresses). */
+    assert_true(m.socket_bytes / m.sockets <= 1536);
+    /* the shared protocol info is each socket's, accepted ones included */
+    WSAPROTOCOL_INFOW pa, pb;
+    len = sizeof pa;
+    assert_int_equal(wsp_getsockopt(p[0].a, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&pa, &len), 0);
+    len = sizeof pb;
+    assert_int_equal(wsp_getsockopt(p[0].b, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&pb, &len), 0);
+    assert_int_equal(pa.iProtocol, WSP_PROTO_ITOT);
+    assert_memory_equal(&pa, &pb, sizeof pa);
+    len = sizeof m;
     /* read only: WSAEINVAL, as the other read-only options */
     assert_int_equal(wsp_setsockopt(p[0].a, WSP_SOL_ITOT, WSP_ITOT_MEMORY, (char *)&m, len),
                      SOCKET_ERROR);
