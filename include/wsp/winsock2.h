@@ -342,6 +342,10 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
 #ifndef MSG_PARTIAL
 #define MSG_PARTIAL 0x8000
 #endif
+/* Winsock's MSG_WAITALL, which providers take in dwFlags. Linux's is 0x100
+ * (MSG_OOB, MSG_PEEK and MSG_DONTROUTE have the same values on both), so
+ * WSP_WINSOCK_NAMES maps the name to this one. */
+#define WSP_MSG_WAITALL 0x8
 
 /* ioctlsocket / WSAIoctl codes: Windows' values (the platform's FIONBIO and
  * FIONREAD are accepted too). */
@@ -664,6 +668,8 @@ WSP_EXPORT const char *wsp_strerror_name(int code);
 WSP_EXPORT const char *wsp_strerror(int code);
 
 #ifdef WSP_WINSOCK_NAMES
+#undef MSG_WAITALL
+#define MSG_WAITALL WSP_MSG_WAITALL
 #undef FD_SETSIZE
 #define FD_SETSIZE WSP_FD_SETSIZE
 #define fd_set wsp_fd_set

@@ -5,12 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/ext.h"
 #include "common/ovl.h"
 #include "common/umem.h"
 
 int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPData,
                 const WSPUPCALLTABLE *UpcallTable, LPWSPPROC_TABLE lpProcTable)
 {
+    if (st->before_start != NULL)
+        st->before_start();
     if (lpWSPData == NULL || lpProcTable == NULL)
         return WSAEFAULT;
     /* 2.2 is the only SPI version there is; an older request cannot be served. */
@@ -24,14 +27,16 @@ int spi_startup(struct spi_start *st, WORD wVersionRequested, LPWSPDATA lpWSPDat
 
     umem_init(); /* a bad caller pointer is WSAEFAULT from the first call on */
     pthread_mutex_lock(&st->lock);
-    if (st->count++ == 0) {
+    if (st->count++ == 0)
         *st->upcalls = *UpcallTable;
-        /* the overlapped kit needs WPUQueueApc and libwsp's
-         * WPUCompleteOverlappedRequest; without the latter ovl_available()
-         * is false and the provider refuses overlapped calls */
-        (void)ovl_startup(st->upcalls);
-        atomic_store_explicit(st->live, true, memory_order_release);
-    }
+    /* the overlapped kit needs WPUQueueApc and libwsp's
+     * WPUCompleteOverlappedRequest; without the latter ovl_available() is
+     * false and the provider refuses overlapped calls (WSAEOPNOTSUPP) */
+    (void)ovl_startup(st->upcalls);
+    /* extension functions: WPUSetLastError, routine threads */
+    (void)ext_startup(st->upcalls);
+    /* last: an entry that sees the module live finds the kit connected */
+    atomic_store_explicit(st->live, true, memory_order_release);
     pthread_mutex_unlock(&st->lock);
 
     lpWSPData->wVersion = MAKEWORD(2, 2);

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* libc's fcntl, ioctl and open are variadic: a variadic function may not be
- * called through a pointer of a fixed type, so these three get a wrapper. */
+/* libc's fcntl, ioctl, open and openat are variadic: a variadic function may not be
+ * called through a pointer of a fixed type, so these four get a wrapper. */
 static int sys_libc_fcntl(int fd, int cmd, int arg)
 {
     return fcntl(fd, cmd, arg);
@@ -26,6 +27,11 @@ static int sys_libc_open(const char *path, int fl)
     return open(path, fl);
 }
 
+static int sys_libc_openat(int dir, const char *path, int fl, mode_t mode)
+{
+    return openat(dir, path, fl, mode);
+}
+
 /* The rest point straight at libc (or at whatever the process interposes on
  * it, as the conformance fault shim does): no wrapper, no extra call. */
 #define SYS_LIBC_INIT                                                                              \
@@ -37,7 +43,10 @@ static int sys_libc_open(const char *path, int fl)
         .fcntl = sys_libc_fcntl, .ioctl = sys_libc_ioctl, .poll = poll,                            \
         .epoll_create1 = epoll_create1, .epoll_ctl = epoll_ctl, .epoll_wait = epoll_wait,          \
         .eventfd = eventfd, .open = sys_libc_open, .process_vm_readv = process_vm_readv,           \
-        .process_vm_writev = process_vm_writev, .sigaction = sigaction, .malloc = malloc,          \
+        .process_vm_writev = process_vm_writev, .sigaction = sigaction, .openat = sys_libc_openat, \
+        .fstat = fstat, .stat = stat, .realpath = realpath, .mkdir = mkdir, .flock = flock,        \
+        .fsync = fsync, .unlink = unlink, .rename = rename, .fdopen = fdopen, .dlopen = dlopen,    \
+        .dlsym = dlsym, .dlclose = dlclose, .malloc = malloc,                                      \
     }
 
 /* X-macros: ret and params are a type and a parameter list, never expressions. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* sys — the platform table: every system call the providers and src/common
- * make, as one table of function pointers (SQLite's os_unix.c aSyscall[]).
+/* sys — the platform table: every system call libwsp (src/ws2, but for the
+ * completion ports of iocp.c), the providers and src/common make, as one
+ * table of function pointers (SQLite's os_unix.c aSyscall[]).
  *
  * Why a table: it is the one seam between the library and the kernel.  A test
  * swaps an entry to inject a fault at that call (tests/unit/sys_faults); a
@@ -14,20 +15,25 @@
  * The table is internal: it has hidden visibility like everything in
  * wsp_common, so every module carries its own copy and exports nothing new.
  * Tests reach a module's copy through tests/unit/sys_faults/sys_hook.c,
- * which only the test builds of the modules link (docs/architecture.md). */
+ * which only the test builds of the modules link, and libwsp's by linking its
+ * static copy (ws2_faults; docs/architecture.md). */
 #ifndef WSP_COMMON_SYS_H
 #define WSP_COMMON_SYS_H
 
+#include <dlfcn.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
-/* X(return type, name, (parameter list), (argument names)).  fcntl and ioctl
- * are variadic in libc; the table takes the one form the library uses.
+/* X(return type, name, (parameter list), (argument names)).  fcntl, ioctl and
+ * openat are variadic in libc; the table takes the one form the library uses.
+ * A call that returns a pointer fails with NULL, every other one with -1.
  * malloc is no system call: it is here for the itot buffer pool's misses,
  * so a fault test can make the provider run short of memory. */
 #define SYS_CALLS(X)                                                                               \
@@ -66,7 +72,29 @@
       (p, l, nl, r, nr, fl))                                                                       \
     X(int, sigaction, (int sig, const struct sigaction *sa, struct sigaction *old),                \
       (sig, sa, old))                                                                              \
-    X(void *, malloc, (size_t n), (n))
+    X(void *, malloc, (size_t n), (n))                                                             \
+    SYS_FILE_CALLS(X)                                                                              \
+    SYS_DL_CALLS(X)
+
+/* libwsp's own: the catalog file, the trace file, the module checks. */
+#define SYS_FILE_CALLS(X)                                                                          \
+    X(int, openat, (int dir, const char *path, int fl, mode_t mode), (dir, path, fl, mode))        \
+    X(int, fstat, (int fd, struct stat *st), (fd, st))                                             \
+    X(int, stat, (const char *path, struct stat *st), (path, st))                                  \
+    X(char *, realpath, (const char *path, char *out), (path, out))                                \
+    X(int, mkdir, (const char *path, mode_t mode), (path, mode))                                   \
+    X(int, flock, (int fd, int op), (fd, op))                                                      \
+    X(int, fsync, (int fd), (fd))                                                                  \
+    X(int, unlink, (const char *path), (path))                                                     \
+    X(int, rename, (const char *from, const char *to), (from, to))                                 \
+    X(FILE *, fdopen, (int fd, const char *mode), (fd, mode))
+
+/* The loader's: a failure is NULL (dlopen, dlsym) or non-zero (dlclose),
+ * and dlerror() says why. */
+#define SYS_DL_CALLS(X)                                                                            \
+    X(void *, dlopen, (const char *file, int mode), (file, mode))                                  \
+    X(void *, dlsym, (void *h, const char *name), (h, name))                                       \
+    X(int, dlclose, (void *h), (h))
 
 #define SYS_FIELD(ret, name, params, args) ret(*_Atomic name) params;
 struct sys_table {

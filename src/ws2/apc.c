@@ -9,9 +9,9 @@
  * the descriptor without the lock; other threads write it under the lock
  * after checking the generation. */
 #include "apc.h"
+#include "common/sys.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,13 +88,13 @@ static void *apc_module_ref(LPWSAUSERAPC fn)
     void *addr = *(void **)&fn; /* POSIX: function pointers convert to void * */
     if (dladdr(addr, &info) == 0 || info.dli_fname == NULL || info.dli_fname[0] != '/')
         return NULL;
-    return dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    return sys_dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
 }
 
 static void apc_module_unref(void *module)
 {
     if (module != NULL)
-        dlclose(module);
+        sys_dlclose(module);
 }
 
 /* Discarded APCs are never run (Windows drops a dead thread's user APCs);
@@ -121,7 +121,7 @@ static void apc_thread_exit(void *unused)
         struct apc_queue *q = &apc_tab[apc_my_index1 - 1];
         if (q->gen == apc_my_gen) {
             dropped = q->head;
-            close(q->fd);
+            sys_close(q->fd);
             *q = (struct apc_queue){.fd = -1};
         }
     }
@@ -160,14 +160,15 @@ static int apc_create_self(void)
     /* without the destructor the queue would outlive its thread */
     if (!apc_key_ok)
         return WSAENOBUFS;
-    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOMEM ? WSAENOBUFS : WSAEMFILE;
+    int fd = sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) /* out of descriptors too: the calls that make a queue (WSASend, WSARecv ...)
+                 * document WSAENOBUFS for a lack of resources, not WSAEMFILE (Windows) */
+        return WSAENOBUFS;
     pthread_mutex_lock(&apc_mu);
     uint32_t i = apc_slot_locked();
     if (i == UINT32_MAX) {
         pthread_mutex_unlock(&apc_mu);
-        close(fd);
+        sys_close(fd);
         return WSAENOBUFS;
     }
     uint32_t gen = apc_gen_next;
@@ -218,7 +219,7 @@ int apc_queue(const WSATHREADID *tid, LPWSAUSERAPC fn, DWORD_PTR ctx)
         q->tail = &n->next;
         uint64_t one = 1;
         /* the counter only goes 0 -> 1 here and back in apc_run_self */
-        if (was_empty && write(q->fd, &one, sizeof one) != sizeof one) {
+        if (was_empty && sys_write(q->fd, &one, sizeof one) != sizeof one) {
             /* cannot fail on a counter at 0; keep the node queued anyway */
         }
     }
@@ -254,7 +255,7 @@ unsigned apc_run_self(void)
         q->head = NULL;
         q->tail = &q->head;
         uint64_t v;
-        if (read(q->fd, &v, sizeof v) != sizeof v) {
+        if (sys_read(q->fd, &v, sizeof v) != sizeof v) {
             /* EAGAIN: already 0; nothing else can happen to an eventfd */
         }
     }

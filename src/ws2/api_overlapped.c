@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "apc.h"
+#include "common/sys.h"
 
 WSP_EXPORT BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                               LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags)
@@ -46,7 +47,7 @@ WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable)
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
         /* a negative fd is ignored by poll: a plain sleep */
-        int r = poll(&p, 1, timeout);
+        int r = sys_poll(&p, 1, timeout);
         if (r > 0 && (p.revents & POLLIN) && apc_run_self() > 0)
             return WAIT_IO_COMPLETION;
     }

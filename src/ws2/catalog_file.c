@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/sys.h"
+
 static int catf_join(char *out, size_t cap, const char *dir, const char *rest)
 {
     int n = snprintf(out, cap, "%s%s", dir, rest);
@@ -44,18 +46,18 @@ static int catf_io_error(struct crec_error *err, const char *what)
 int catf_read(const char *path, struct crec_list *out, int *exists, struct crec_error *err)
 {
     *exists = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = sys_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return errno == ENOENT ? 0 : catf_io_error(err, "cannot open");
     *exists = 1;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
+    if (sys_fstat(fd, &st) != 0) {
         int rc = catf_io_error(err, "cannot stat");
-        close(fd);
+        sys_close(fd);
         return rc;
     }
     if (!S_ISREG(st.st_mode) || st.st_size > CREC_MAX_FILE) {
-        close(fd);
+        sys_close(fd);
         err->line = 0;
         snprintf(err->msg, sizeof err->msg, "%s",
                  S_ISREG(st.st_mode) ? "larger than the catalog limit (1 MiB)"
@@ -66,8 +68,9 @@ int catf_read(const char *path, struct crec_list *out, int *exists, struct crec_
     char *buf = malloc(CREC_MAX_FILE + 1);
     size_t len = 0;
     ssize_t r = 0;
-    while (buf != NULL && len <= CREC_MAX_FILE &&
-           ((r = read(fd, buf + len, CREC_MAX_FILE + 1 - len)) > 0 || (r < 0 && errno == EINTR)))
+    while (
+        buf != NULL && len <= CREC_MAX_FILE &&
+        ((r = sys_read(fd, buf + len, CREC_MAX_FILE + 1 - len)) > 0 || (r < 0 && errno == EINTR)))
         len += r > 0 ? (size_t)r : 0;
     int rc = 0;
     if (buf == NULL) {
@@ -79,7 +82,7 @@ int catf_read(const char *path, struct crec_list *out, int *exists, struct crec_
         rc = crec_parse(buf, len, CREC_CATALOG, out, err);
     }
     free(buf);
-    close(fd);
+    sys_close(fd);
     return rc;
 }
 
@@ -97,7 +100,7 @@ static int catf_make_dirs(const char *path)
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
-            if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            if (sys_mkdir(dir, 0755) != 0 && errno != EEXIST)
                 return -1;
             *p = c;
             if (c == '\0')
@@ -115,13 +118,13 @@ int catf_lock(const char *path)
     }
     if (catf_make_dirs(path) != 0)
         return -1;
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    int fd = sys_openat(AT_FDCWD, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd < 0)
         return -1;
-    while (flock(fd, LOCK_EX) != 0) {
+    while (sys_flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             int e = errno;
-            close(fd);
+            sys_close(fd);
             errno = e;
             return -1;
         }
@@ -132,7 +135,7 @@ int catf_lock(const char *path)
 void catf_unlock(int fd)
 {
     if (fd >= 0)
-        close(fd); /* drops the flock */
+        sys_close(fd); /* drops the flock */
 }
 
 static int catf_sync_dir(const char *path)
@@ -147,55 +150,67 @@ static int catf_sync_dir(const char *path)
         slash[1] = '\0';
     else
         *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    int rc = fsync(fd);
-    close(fd);
+    int rc = sys_fsync(fd);
+    sys_close(fd);
     return rc;
+}
+
+/* The change is made and every reader sees it: the directory's fsync only
+ * makes it last through a crash.  Reporting its failure would tell the caller
+ * that nothing changed when the catalog did (a retried install would then
+ * find its own GUID: WSAEINVAL), so it is best effort. */
+static void catf_sync_dir_after_commit(const char *path)
+{
+    if (catf_sync_dir(path) != 0) {
+    } /* nothing to undo: the rename stands */
 }
 
 int catf_replace(const char *path, const struct crec *r, size_t n)
 {
     if (n == 0) {
-        if (unlink(path) != 0 && errno != ENOENT)
+        if (sys_unlink(path) != 0 && errno != ENOENT)
             return -1;
-        return catf_sync_dir(path);
+        catf_sync_dir_after_commit(path);
+        return 0;
     }
     char tmp[CATF_PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+    int fd = sys_openat(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd < 0)
         return -1;
-    FILE *f = fdopen(fd, "w");
+    FILE *f = sys_fdopen(fd, "w");
     if (f == NULL) {
         int e = errno;
-        close(fd);
-        unlink(tmp);
+        sys_close(fd);
+        sys_unlink(tmp);
         errno = e;
         return -1;
     }
     int rc = crec_write(f, r, n);
     if (rc == 0 && fflush(f) != 0)
         rc = -1;
-    if (rc == 0 && fsync(fileno(f)) != 0)
+    if (rc == 0 && sys_fsync(fileno(f)) != 0)
         rc = -1;
     int e = errno;
     if (fclose(f) != 0 && rc == 0) {
         rc = -1;
         e = errno;
     }
-    if (rc == 0 && rename(tmp, path) != 0) {
+    if (rc == 0 && sys_rename(tmp, path) != 0) {
         rc = -1;
         e = errno;
     }
     if (rc != 0) {
-        unlink(tmp);
+        sys_unlink(tmp);
         errno = e;
         return -1;
     }
-    return catf_sync_dir(path);
+    catf_sync_dir_after_commit(path);
+    return 0;
 }

@@ -34,7 +34,9 @@ void catf_unlock(int fd);
 /* Under the lock: writes the records to a temporary file in the same
  * directory, fsyncs it, renames it over path and fsyncs the directory, so a
  * reader sees the old file or the new one, never a part. n == 0 removes the
- * file instead (the catalog is back to its built-in state). 0 or -1 (errno). */
+ * file instead (the catalog is back to its built-in state). 0 or -1 (errno).
+ * The rename (or unlink) is the commit: once it is done the call returns 0,
+ * whatever the directory's fsync after it says. */
 int catf_replace(const char *path, const struct crec *r, size_t n);
 
 #endif

@@ -125,6 +125,31 @@ static int wsc_args(const GUID *user_id, const WCHAR *user_path,
     return wsc_read_infos(user_infos, n, *infos);
 }
 
+/* The preamble of install and update: the arguments read, then the catalog
+ * file locked and read.  tx is ready for cats_end whatever is returned, and
+ * *infos for free. */
+static int wsc_begin(const GUID *user_id, const WCHAR *user_path,
+                     const WSAPROTOCOL_INFOW *user_infos, DWORD n, GUID *id, char *path, size_t cap,
+                     WSAPROTOCOL_INFOW **infos, struct cats_tx *tx)
+{
+    int err = wsc_args(user_id, user_path, user_infos, n, id, path, cap, infos);
+    if (err == 0)
+        return cats_begin(tx);
+    tx->lockfd = -1;
+    tx->recs = (struct crec_list){0};
+    return err;
+}
+
+/* The end of a writer: what it changed is committed when nothing failed,
+ * then the lock goes.  The writer's code, or the commit's. */
+static int wsc_end(struct cats_tx *tx, int err)
+{
+    if (err == 0)
+        err = cats_commit(tx);
+    cats_end(tx);
+    return err;
+}
+
 /* Installs append to the catalog file under its lock (docs/catalog.md). */
 WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath,
                                          LPWSAPROTOCOL_INFOW lpProtocolInfoList,
@@ -133,13 +158,9 @@ WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszP
     GUID id;
     char path[WSC_PATH_MAX * 3];
     WSAPROTOCOL_INFOW *infos;
-    int err = wsc_args(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries,
-                       &id, path, sizeof path, &infos);
     struct cats_tx tx;
-    if (err == 0)
-        err = cats_begin(&tx);
-    else
-        tx.lockfd = -1, tx.recs = (struct crec_list){0};
+    int err = wsc_begin(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries,
+                        &id, path, sizeof path, &infos, &tx);
     /* Windows: WSAEINVAL for a provider GUID that is already installed */
     if (err == 0 && (wsc_find_provider(&tx.recs, &id) >= 0 || cat_builtin_provider(&id)))
         err = WSAEINVAL;
@@ -155,9 +176,7 @@ WSP_EXPORT int WSPAPI WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszP
         if (crec_push(&tx.recs, pi, path) != 0)
             err = WSAENOBUFS;
     }
-    if (err == 0)
-        err = cats_commit(&tx);
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     /* written back so the installer learns the ids (as WSCEnumProtocols would) */
     for (DWORD i = 0; err == 0 && i < dwNumberOfEntries; i++)
         if (umem_write(&lpProtocolInfoList[i].dwCatalogEntryId, &infos[i].dwCatalogEntryId,
@@ -206,9 +225,8 @@ WSP_EXPORT int WSPAPI WSCDeinstallProvider(LPGUID lpProviderId, LPINT lpErrno)
                 tx.recs.v[k++] = tx.recs.v[i];
         }
         tx.recs.n = k;
-        err = cats_commit(&tx);
     }
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     return err != 0 ? wsc_fail(lpErrno, err) : 0;
 }
 
@@ -223,13 +241,9 @@ WSP_EXPORT int WSPAPI WSCUpdateProvider(LPGUID lpProviderId, const WCHAR *lpszPr
     GUID id;
     char path[WSC_PATH_MAX * 3];
     WSAPROTOCOL_INFOW *infos;
-    int err = wsc_args(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries,
-                       &id, path, sizeof path, &infos);
     struct cats_tx tx;
-    if (err == 0)
-        err = cats_begin(&tx);
-    else
-        tx.lockfd = -1, tx.recs = (struct crec_list){0};
+    int err = wsc_begin(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries,
+                        &id, path, sizeof path, &infos, &tx);
     DWORD have = 0;
     for (size_t i = 0; err == 0 && i < tx.recs.n; i++)
         have += memcmp(&tx.recs.v[i].info.ProviderId, &id, sizeof id) == 0;
@@ -253,9 +267,7 @@ WSP_EXPORT int WSPAPI WSCUpdateProvider(LPGUID lpProviderId, const WCHAR *lpszPr
         r->module = m;
         r->info = pi;
     }
-    if (err == 0)
-        err = cats_commit(&tx);
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     free(infos);
     return err != 0 ? wsc_fail(lpErrno, err) : 0;
 }
@@ -292,10 +304,9 @@ WSP_EXPORT int WSPAPI WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dw
         crec_clear(&tx.recs);
         tx.recs = out;
         out = (struct crec_list){0};
-        err = cats_commit(&tx);
     }
     crec_clear(&out);
-    cats_end(&tx);
+    err = wsc_end(&tx, err);
     free(ids);
     return err;
 }

@@ -25,6 +25,7 @@
 #include <wsp/wspext.h>
 
 #include "common/umem.h"
+#include "common/sys.h"
 #include "lasterror.h"
 
 _Atomic int dbg_flag;
@@ -92,7 +93,7 @@ static int dbg_parse_level(const char *v)
 static void dbg_write_all(int fd, const char *s, size_t n)
 {
     while (n > 0) {
-        ssize_t w = write(fd, s, n);
+        ssize_t w = sys_write(fd, s, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -111,7 +112,8 @@ static void dbg_env_read(void)
     int fd = STDERR_FILENO;
     const char *path = level > 0 ? secure_getenv("WSP_DEBUG_FILE") : NULL;
     if (path != NULL && *path != '\0') {
-        int f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+        int f =
+            sys_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
         if (f >= 0) {
             fd = f;
         } else {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apc.h"
+#include "common/sys.h"
 #include "common/umem.h"
 
 #define EVT_MAX 0xFFFFFu /* index + 1 fits in 20 bits */
@@ -57,7 +58,7 @@ static struct evt *evt_lookup_locked(WSAEVENT h)
 static void evt_release_locked(struct evt *e)
 {
     if (--e->refs == 0) {
-        close(e->fd);
+        sys_close(e->fd);
         e->used = 0;
         e->closed = 0;
     }
@@ -65,9 +66,9 @@ static void evt_release_locked(struct evt *e)
 
 int evt_create(WSAEVENT *out)
 {
-    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOMEM ? WSA_NOT_ENOUGH_MEMORY : WSAEMFILE;
+    int fd = sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) /* out of descriptors too: WSACreateEvent's one code (Windows) */
+        return WSA_NOT_ENOUGH_MEMORY;
     pthread_mutex_lock(&evt_mu);
     uint32_t i = 0;
     while (i < evt_cap && evt_tab[i].used)
@@ -77,7 +78,7 @@ int evt_create(WSAEVENT *out)
         struct evt *nt = ncap <= EVT_MAX ? realloc(evt_tab, ncap * sizeof *nt) : NULL;
         if (nt == NULL) {
             pthread_mutex_unlock(&evt_mu);
-            close(fd);
+            sys_close(fd);
             return WSA_NOT_ENOUGH_MEMORY;
         }
         for (uint32_t k = evt_cap; k < ncap; k++)
@@ -123,8 +124,9 @@ int evt_set(WSAEVENT h)
     if (e) {
         uint64_t one = 1;
         /* EAGAIN only if the counter is at its maximum: still signalled */
-        err =
-            write(e->fd, &one, sizeof one) == sizeof one || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
+        err = sys_write(e->fd, &one, sizeof one) == sizeof one || errno == EAGAIN
+                  ? 0
+                  : WSASYSCALLFAILURE;
     }
     pthread_mutex_unlock(&evt_mu);
     return err;
@@ -138,7 +140,7 @@ int evt_reset(WSAEVENT h)
     if (e) {
         uint64_t v;
         /* EAGAIN: the counter was already 0 */
-        err = read(e->fd, &v, sizeof v) == sizeof v || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
+        err = sys_read(e->fd, &v, sizeof v) == sizeof v || errno == EAGAIN ? 0 : WSASYSCALLFAILURE;
     }
     pthread_mutex_unlock(&evt_mu);
     return err;
@@ -156,9 +158,17 @@ static int evt_poll(struct pollfd *p, DWORD n, int timeout)
 {
     int r;
     do {
-        r = poll(p, n, timeout);
+        r = sys_poll(p, n, timeout);
     } while (r < 0 && errno == EINTR && timeout < 0);
     return r < 0 && errno == EINTR ? 0 : r;
+}
+
+/* A failed poll (errno): out of memory is WSA_NOT_ENOUGH_MEMORY, as Windows'
+ * WSAWaitForMultipleEvents page lists it; the rest (EFAULT, EINVAL) cannot
+ * happen on our own array of at most 65 descriptors. */
+static int evt_poll_error(void)
+{
+    return errno == ENOMEM ? WSA_NOT_ENOUGH_MEMORY : WSASYSCALLFAILURE;
 }
 
 /* Wait for the events of fds (all of them, or any); apc_fd >= 0 is the
@@ -175,7 +185,7 @@ static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, i
         /* first a non-blocking look at all of them */
         int r = evt_poll(p, n, 0);
         if (r < 0) {
-            *err = WSASYSCALLFAILURE;
+            *err = evt_poll_error();
             return WSA_WAIT_FAILED;
         }
         if (!all && r > 0) {
@@ -201,7 +211,7 @@ static DWORD evt_wait_fds(const int *fds, DWORD n, BOOL all, DWORD timeout_ms, i
         if (extra)
             p[k++] = (struct pollfd){.fd = apc_fd, .events = POLLIN};
         if (evt_poll(p, k, remaining) < 0) {
-            *err = WSASYSCALLFAILURE;
+            *err = evt_poll_error();
             return WSA_WAIT_FAILED;
         }
         if (extra && (p[k - 1].revents & POLLIN))
@@ -259,7 +269,7 @@ void evt_reset_all(void)
     pthread_mutex_lock(&evt_mu);
     for (uint32_t i = 0; i < evt_cap; i++)
         if (evt_tab[i].used)
-            close(evt_tab[i].fd);
+            sys_close(evt_tab[i].fd);
     free(evt_tab);
     evt_tab = NULL;
     evt_cap = 0;

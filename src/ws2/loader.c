@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 
+#include "common/sys.h"
 #include "upcalls.h"
 
 /* Held while a provider starts: a second thread asking for the same provider
@@ -74,13 +75,13 @@ static int ldr_start_locked(struct cat_provider *p, const char *module,
     int err = ldr_path_check(path, getauxval(AT_SECURE) != 0, real, sizeof real);
     if (err != 0)
         return err;
-    void *dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    void *dl = sys_dlopen(real, RTLD_NOW | RTLD_LOCAL);
     if (dl == NULL)
         return WSAEPROVIDERFAILEDINIT;
     LPWSPSTARTUP start;
-    *(void **)&start = dlsym(dl, "WSPStartup");
+    *(void **)&start = sys_dlsym(dl, "WSPStartup");
     if (start == NULL) {
-        dlclose(dl);
+        sys_dlclose(dl);
         return WSAEPROVIDERFAILEDINIT;
     }
     WSPPROC_TABLE t;
@@ -89,13 +90,13 @@ static int ldr_start_locked(struct cat_provider *p, const char *module,
     memset(&data, 0, sizeof data);
     WSAPROTOCOL_INFOW copy = *info; /* the provider may not scribble on the catalog */
     if (ldr_call_startup(start, &data, &copy, &t) != 0) {
-        dlclose(dl);
+        sys_dlclose(dl);
         return WSAEPROVIDERFAILEDINIT;
     }
     if (!ldr_table_complete(&t)) {
         if (t.lpWSPCleanup)
             ldr_call_cleanup(&t);
-        dlclose(dl);
+        sys_dlclose(dl);
         return WSAEINVALIDPROCTABLE;
     }
     p->dl = dl;
@@ -175,7 +176,7 @@ void ldr_unload_all(void)
     for (struct cat_provider *p; (p = ldr_next_started()) != NULL;) {
         ldr_call_cleanup(&p->procs);
         atomic_store_explicit(&p->started, 0, memory_order_release);
-        dlclose(p->dl);
+        sys_dlclose(p->dl);
         p->dl = NULL;
         memset(&p->procs, 0, sizeof p->procs);
     }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/sys.h"
 #include "loader.h"
 
 static int ldr_mode_safe(const struct stat *st, int strict)
@@ -36,10 +37,10 @@ static int ldr_mode_safe(const struct stat *st, int strict)
 int ldr_path_check(const char *path, int strict, char *real, size_t cap)
 {
     char buf[PATH_MAX];
-    if (path[0] != '/' || realpath(path, buf) == NULL || strlen(buf) >= cap)
+    if (path[0] != '/' || sys_realpath(path, buf) == NULL || strlen(buf) >= cap)
         return WSAEPROVIDERFAILEDINIT;
     struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISREG(st.st_mode) || !ldr_mode_safe(&st, strict))
+    if (sys_stat(buf, &st) != 0 || !S_ISREG(st.st_mode) || !ldr_mode_safe(&st, strict))
         return WSAEPROVIDERFAILEDINIT;
     /* the directory: buf is canonical (absolute, no trailing '/'), and a file
      * at the root has "/" */
@@ -48,7 +49,7 @@ int ldr_path_check(const char *path, int strict, char *real, size_t cap)
     dlen = dlen ? dlen : 1;
     memcpy(dir, buf, dlen);
     dir[dlen] = 0;
-    if (stat(dir, &st) != 0 || !ldr_mode_safe(&st, strict))
+    if (sys_stat(dir, &st) != 0 || !ldr_mode_safe(&st, strict))
         return WSAEPROVIDERFAILEDINIT;
     memcpy(real, buf, strlen(buf) + 1);
     return 0;

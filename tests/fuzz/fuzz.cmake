@@ -7,7 +7,7 @@
 #     it feeds every file of the seed corpus to the fuzz entry point, so the
 #     corpus runs in every build (gcc, ASan, TSan);
 #   - with WSP_FUZZ=ON and clang: fuzz_<name>, a libFuzzer binary that compiles
-#     the libraries' own sources again with -fsanitize=fuzzer,address,undefined
+#     the libraries' own sources again with -fsanitize=fuzzer,${WSP_FUZZ_SANITIZE}
 #     (so the code under test carries coverage instrumentation without touching
 #     how those libraries are built for everything else).
 include_guard(GLOBAL)
@@ -50,8 +50,8 @@ function(wsp_add_fuzz name)
     list(REMOVE_DUPLICATES lib_srcs)
     add_executable(fuzz_${name} ${F_SOURCES} ${lib_srcs})
     target_include_directories(fuzz_${name} PRIVATE ${incs})
-    target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined
+    target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,${WSP_FUZZ_SANITIZE}
                                                 -fno-sanitize-recover=all -fno-omit-frame-pointer)
-    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,${WSP_FUZZ_SANITIZE})
   endif()
 endfunction()

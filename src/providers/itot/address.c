@@ -7,30 +7,18 @@
 #include "common/sys.h"
 #include "common/addrstr.h"
 #include "common/errmap.h"
-#include "common/umem.h"
+#include "common/spi_addr.h"
 #include "provider.h"
 
 /* itot address text has no IPv6 zone ("%scope"), unlike tcp's: kept as it was. */
 #define ITOT_ADDRSTR_FLAGS 0u
 
-static int give_name(const struct sockaddr_storage *ss, socklen_t n, struct sockaddr *name,
-                     LPINT namelen)
-{
-    int have;
-    if (namelen == NULL || umem_read(&have, namelen, sizeof have) != 0)
-        return WSAEFAULT;
-    if (have < (int)n || name == NULL || umem_write(name, ss, n) != 0)
-        return WSAEFAULT;
-    int out = (int)n;
-    return umem_write(namelen, &out, sizeof out);
-}
-
 int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     socklen_t n = sizeof ss;
     pthread_mutex_lock(&s->lock);
@@ -43,16 +31,16 @@ int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, L
         itot_addr_set(&s->peer, &ss), s->peer_len = n; /* kept for after the TCP close */
     pthread_mutex_unlock(&s->lock);
     if (err == 0)
-        err = give_name(&ss, n, name, namelen);
-    return err ? itot_fail(lpErrno, err) : 0;
+        err = spi_addr_out(&ss, n, name, namelen);
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     socklen_t n = sizeof ss;
     pthread_mutex_lock(&s->lock);
@@ -64,8 +52,8 @@ int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, L
         err = s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
     pthread_mutex_unlock(&s->lock);
     if (err == 0)
-        err = give_name(&ss, n, name, namelen);
-    return err ? itot_fail(lpErrno, err) : 0;
+        err = spi_addr_out(&ss, n, name, namelen);
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 INT WSPAPI itot_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
@@ -77,7 +65,7 @@ INT WSPAPI itot_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength
     if (err == 0)
         err = addrstr_to_text(lpsaAddress, dwAddressLength, ITOT_ADDRSTR_FLAGS, lpszAddressString,
                               lpdwAddressStringLength);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 INT WSPAPI itot_WSPStringToAddress(LPWSTR AddressString, INT AddressFamily,
@@ -89,5 +77,5 @@ INT WSPAPI itot_WSPStringToAddress(LPWSTR AddressString, INT AddressFamily,
     if (err == 0)
         err = addrstr_from_text(AddressString, AddressFamily, ITOT_ADDRSTR_FLAGS, lpAddress,
                                 lpAddressLength);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }

@@ -12,23 +12,18 @@
 #include "common/umem.h"
 #include "provider.h"
 
-int itot_sockaddr_len(int af)
-{
-    return addrstr_sockaddr_len(af);
-}
-
 SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo,
                              GROUP g, DWORD dwFlags, LPINT lpErrno)
 {
     (void)g;
     int err = itot_guard();
     if (err != 0)
-        return itot_fail_socket(lpErrno, err);
+        return spi_fail_socket(lpErrno, err);
     if (lpProtocolInfo == NULL)
-        return itot_fail_socket(lpErrno, WSAEINVAL);
+        return spi_fail_socket(lpErrno, WSAEINVAL);
     WSAPROTOCOL_INFOW pi;
     if (umem_read(&pi, lpProtocolInfo, sizeof pi) != 0)
-        return itot_fail_socket(lpErrno, WSAEFAULT);
+        return spi_fail_socket(lpErrno, WSAEFAULT);
     if (af == FROM_PROTOCOL_INFO || af == 0)
         af = pi.iAddressFamily;
     if (type == FROM_PROTOCOL_INFO || type == 0)
@@ -36,24 +31,24 @@ SOCKET WSPAPI itot_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
     if (protocol == FROM_PROTOCOL_INFO || protocol == 0)
         protocol = pi.iProtocol;
     if (af != AF_INET && af != AF_INET6)
-        return itot_fail_socket(lpErrno, WSAEAFNOSUPPORT);
+        return spi_fail_socket(lpErrno, WSAEAFNOSUPPORT);
     if (type != SOCK_SEQPACKET)
-        return itot_fail_socket(lpErrno, WSAESOCKTNOSUPPORT);
+        return spi_fail_socket(lpErrno, WSAESOCKTNOSUPPORT);
     if (protocol != WSP_PROTO_ITOT)
-        return itot_fail_socket(lpErrno, WSAEPROTONOSUPPORT);
+        return spi_fail_socket(lpErrno, WSAEPROTONOSUPPORT);
     int fd = sys_socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return itot_fail_socket(lpErrno, errmap_from_errno(errno));
+        return spi_fail_socket(lpErrno, errmap_from_errno(errno));
     struct itot_sock *s = itot_sock_alloc(af, &pi, fd);
     if (s == NULL) {
         sys_close(fd);
-        return itot_fail_socket(lpErrno, WSAENOBUFS);
+        return spi_fail_socket(lpErrno, WSAENOBUFS);
     }
     s->overlapped = (dwFlags & WSA_FLAG_OVERLAPPED) != 0;
     err = itot_sock_publish(s);
     if (err != 0) {
         itot_sock_unref(s);
-        return itot_fail_socket(lpErrno, err);
+        return spi_fail_socket(lpErrno, err);
     }
     return s->handle;
 }
@@ -75,14 +70,14 @@ static int read_addr(const struct itot_sock *s, const struct sockaddr *name, int
 
 int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     err = read_addr(s, name, namelen, &ss);
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     if (s->bound || s->kind != ITOT_K_NEW)
         err = WSAEINVAL;
@@ -95,15 +90,15 @@ int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPIN
         s->bind_len = (socklen_t)itot_sockaddr_len(s->af);
     }
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     if (s->kind == ITOT_K_CONN)
         err = WSAEISCONN;
@@ -123,7 +118,7 @@ int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
         }
     }
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int itot_take_data(LPWSABUF in, uint8_t *d, size_t max, size_t *n)
@@ -208,22 +203,22 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
                            LPINT lpErrno)
 {
     (void)lpSQOS, (void)lpGQOS;
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     err = read_addr(s, name, namelen, &ss);
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     uint8_t data[TPDU_MAX_CONN_DATA];
     size_t dlen;
     err = itot_take_data(lpCallerData, data, sizeof data, &dlen);
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     bool have_data = dlen > 0; /* else SO_CONNDATA, if set, goes in the CR */
     if (lpCalleeData != NULL && umem_check_write(lpCalleeData, sizeof(WSABUF)) != 0)
-        return itot_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
 
     pthread_mutex_lock(&s->lock);
     if (s->kind == ITOT_K_LISTEN) {
@@ -253,7 +248,7 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
         }
     }
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* Take the first connection whose CR arrived (listener lock held). */
@@ -291,20 +286,36 @@ static void uncount(struct itot_sock *c)
     pthread_mutex_unlock(&l->lock);
 }
 
+/* What the condition function is shown of pending connection c, copied
+ * while c's lock is held: once it is released the engine may close or
+ * replace c->fd and change c->conn, so nothing is read from c afterwards.
+ * The local address is the one the engine recorded when it accepted the TCP
+ * connection (engine.c), not a getsockname of an fd that may be gone. */
+struct itot_cond_view {
+    struct sockaddr_storage peer, local;
+    socklen_t peer_len, local_len;
+    uint8_t data[TPDU_MAX_CONN_DATA];
+    ULONG data_len;
+};
+
+static void cond_view_take(const struct itot_sock *c, struct itot_cond_view *v)
+{
+    itot_addr_get(&v->peer, &c->peer);
+    v->peer_len = c->peer_len;
+    itot_addr_get(&v->local, &c->local);
+    v->local_len = c->local_len;
+    v->data_len = c->conn.peer_conn_data_len;
+    memcpy(v->data, c->conn.peer_conn_data, v->data_len);
+}
+
 /* Ask the condition function (C8: a thread-local flag makes every call of
  * this provider from inside it fail with WSAEINPROGRESS). */
-static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb, uint8_t *callee,
-                         ULONG *callee_len)
+static int ask_condition(struct itot_cond_view *v, LPCONDITIONPROC fn, DWORD_PTR cb,
+                         uint8_t *callee, ULONG *callee_len)
 {
-    uint8_t caller[TPDU_MAX_CONN_DATA];
-    struct sockaddr_storage local;
-    socklen_t ll = sizeof local;
-    memset(&local, 0, sizeof local);
-    sys_getsockname(c->fd, (struct sockaddr *)&local, &ll);
-    memcpy(caller, c->conn.peer_conn_data, c->conn.peer_conn_data_len);
-    WSABUF caller_id = {.len = (ULONG)c->peer_len, .buf = (CHAR *)&c->peer};
-    WSABUF caller_data = {.len = c->conn.peer_conn_data_len, .buf = (CHAR *)caller};
-    WSABUF callee_id = {.len = (ULONG)ll, .buf = (CHAR *)&local};
+    WSABUF caller_id = {.len = (ULONG)v->peer_len, .buf = (CHAR *)&v->peer};
+    WSABUF caller_data = {.len = v->data_len, .buf = (CHAR *)v->data};
+    WSABUF callee_id = {.len = (ULONG)v->local_len, .buf = (CHAR *)&v->local};
     /* Windows: len is the room offered; the function sets it to what it wrote. */
     WSABUF callee_data = {.len = TPDU_MAX_CONN_DATA, .buf = (CHAR *)callee};
     GROUP g = 0;
@@ -319,29 +330,29 @@ static int ask_condition(struct itot_sock *c, LPCONDITIONPROC fn, DWORD_PTR cb, 
 SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
                              LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *l = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *l = itot_enter(h, &err);
     if (l == NULL)
-        return itot_fail_socket(lpErrno, err);
+        return spi_fail_socket(lpErrno, err);
     int alen = 0;
     if (addr != NULL || addrlen != NULL) {
         if (addrlen == NULL || umem_read(&alen, addrlen, sizeof alen) != 0)
-            return itot_fail_socket(lpErrno, WSAEFAULT);
+            return spi_fail_socket(lpErrno, WSAEFAULT);
         if (alen < itot_sockaddr_len(l->af) || umem_check_write(addr, (size_t)alen) != 0)
-            return itot_fail_socket(lpErrno, WSAEFAULT);
+            return spi_fail_socket(lpErrno, WSAEFAULT);
     }
     for (;;) {
         pthread_mutex_lock(&l->lock);
         if (l->kind != ITOT_K_LISTEN) {
             pthread_mutex_unlock(&l->lock);
-            return itot_fail_socket(lpErrno, WSAEINVAL);
+            return spi_fail_socket(lpErrno, WSAEINVAL);
         }
         struct itot_sock *c;
         while ((c = pop_pending(l)) == NULL) {
             if (l->closing || l->nonblocking) {
                 err = l->closing ? WSAEINTR : WSAEWOULDBLOCK;
                 pthread_mutex_unlock(&l->lock);
-                return itot_fail_socket(lpErrno, err);
+                return spi_fail_socket(lpErrno, err);
             }
             itot_wait(l, 0);
         }
@@ -357,8 +368,10 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         ULONG callee_len = 0;
         int verdict = CF_ACCEPT;
         if (lpfnCondition != NULL) {
+            struct itot_cond_view view;
+            cond_view_take(c, &view);
             pthread_mutex_unlock(&c->lock);
-            verdict = ask_condition(c, lpfnCondition, dwCallbackData, callee, &callee_len);
+            verdict = ask_condition(&view, lpfnCondition, dwCallbackData, callee, &callee_len);
             pthread_mutex_lock(&c->lock);
         } else {
             pthread_mutex_lock(&l->lock);
@@ -374,7 +387,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
                 push_front(l, c);
             pthread_mutex_unlock(&l->lock);
             if (!closed)
-                return itot_fail_socket(lpErrno, WSATRY_AGAIN);
+                return spi_fail_socket(lpErrno, WSATRY_AGAIN);
             /* Refused as the close refused the rest of the queue. */
             pthread_mutex_lock(&c->lock);
             if (c->conn.state == CONN_S_CR_RCVD)
@@ -384,7 +397,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             uncount(c);
             pthread_mutex_unlock(&c->lock);
             itot_sock_unref(c);
-            return itot_fail_socket(lpErrno, WSAEINTR);
+            return spi_fail_socket(lpErrno, WSAEINTR);
         }
         if (verdict != CF_ACCEPT) {
             pthread_mutex_lock(&l->lock);
@@ -396,7 +409,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             uncount(c);
             pthread_mutex_unlock(&c->lock);
             itot_sock_unref(c);
-            return itot_fail_socket(lpErrno, WSAECONNREFUSED);
+            return spi_fail_socket(lpErrno, WSAECONNREFUSED);
         }
         err = conn_accept(&c->conn, callee, callee_len);
         c->overlapped = true; /* as accept()/WSAAccept's sockets on Windows */
@@ -421,7 +434,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         pthread_mutex_unlock(&c->lock);
         if (err != 0) {
             itot_sock_unref(c);
-            return itot_fail_socket(lpErrno, err);
+            return spi_fail_socket(lpErrno, err);
         }
         /* The accept queue's reference becomes the handle's. */
         return out;

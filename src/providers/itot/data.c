@@ -425,24 +425,24 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     /* Windows: on a socket made without WSA_FLAG_OVERLAPPED, lpOverlapped and
      * the routine are ignored and the call is a plain one (WSASend). */
     if (lpOverlapped != NULL && s->overlapped) {
         if ((err = send_flags(dwFlags)) == 0)
             err = itot_ovl_send(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags,
                                 lpOverlapped, lpCompletionRoutine, lpThreadId);
-        return err ? itot_fail(lpErrno, err) : 0;
+        return err ? spi_fail(lpErrno, err) : 0;
     }
     /* Windows: the count may be NULL only with an lpOverlapped (same rule as
      * the tcp provider). */
     if (lpNumberOfBytesSent == NULL)
-        return itot_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     if ((err = send_flags(dwFlags)) != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     WSABUF bufs[ITOT_MAX_BUFS];
     size_t total = 0;
     err = read_bufs(lpBuffers, dwBufferCount, bufs, &total);
@@ -456,9 +456,10 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         umem_write(lpNumberOfBytesSent, &sent, sizeof sent) != 0)
         err = WSAEFAULT;
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
 
     pthread_mutex_lock(&s->lock);
+    itot_input_look(s); /* a DR that came meanwhile ends the sending too */
     for (;;) {
         err = s->has_conn ? conn_can_send(&s->conn) : WSAENOTCONN;
         if (err == 0 && s->disc_deferred)
@@ -486,7 +487,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     }
     if (err != 0) {
         pthread_mutex_unlock(&s->lock);
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     }
     s->send_busy = true;
     err = send_direct(s, &tx);
@@ -502,7 +503,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     itot_engine_update(s);
     itot_wake(s);
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* Recv's answer when no TSDU is there (lock held): 0 means wait / retry. */
@@ -595,26 +596,26 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     /* Windows: ignored on a socket made without WSA_FLAG_OVERLAPPED (WSARecv). */
     if (lpOverlapped != NULL && s->overlapped) {
         err = itot_ovl_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags,
                             lpOverlapped, lpCompletionRoutine, lpThreadId);
-        return err ? itot_fail(lpErrno, err) : 0;
+        return err ? spi_fail(lpErrno, err) : 0;
     }
     WSABUF bufs[ITOT_MAX_BUFS];
     size_t room = 0;
     DWORD flags = 0, probe = 0;
     if (dwBufferCount > ITOT_MAX_BUFS)
-        return itot_fail(lpErrno, WSAENOBUFS);
+        return spi_fail(lpErrno, WSAENOBUFS);
     /* Windows: lpFlags is a required in/out parameter and the count may be
      * NULL only with an lpOverlapped: without them a TSDU (or its
      * MSG_PARTIAL) would be consumed unseen. */
     if (lpFlags == NULL || lpNumberOfBytesRecvd == NULL)
-        return itot_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     /* The WSABUF array, *lpFlags, and a read of *lpNumberOfBytesRecvd (an
      * unmapped one fails here, before any wait) in one syscall. */
     {
@@ -623,7 +624,7 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         struct iovec r[3] = {
             {lpBuffers, nb}, {lpFlags, sizeof flags}, {lpNumberOfBytesRecvd, sizeof probe}};
         if (umem_readv(l, 3, r, 3) != 0)
-            return itot_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
         for (DWORD i = 0; i < dwBufferCount; i++)
             room += bufs[i].len;
     }
@@ -647,6 +648,8 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         if (s->has_conn && s->fd >= 0) {
             itot_pull(s);
             itot_apply(s);
+            if (s->input_direct)
+                itot_engine_update(s); /* a DR read here: the engine drives the rest */
             if (conn_rx_ready(&s->conn))
                 continue;
         }
@@ -657,12 +660,17 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
             err = WSAETIMEDOUT;
         if (err != 0)
             break;
-        itot_wait(s, deadline);
+        /* Connected: wait on the descriptor and read the input ourselves
+         * (waiter.c); else (connecting, released, or no buffer for the
+         * input: itot_starved) for the engine. */
+        if (!(s->has_conn && s->fd >= 0 && !s->tcp_connecting && s->conn.state == CONN_S_OPEN &&
+              conn_rx_has_room(&s->conn) && !itot_starved(s) && itot_wait_input(s, deadline)))
+            itot_wait(s, deadline);
     }
     if (err == 0 && s->has_conn && conn_rx_ready(&s->conn))
         itot_post_event(s, FD_READ, 0); /* more to read: re-enable, as Winsock does */
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* SendDisconnect / Shutdown(SD_SEND) / D9: start the release with data (lock held). */
@@ -729,29 +737,29 @@ int itot_release(struct itot_sock *s, const uint8_t *data, size_t len)
 
 int WSPAPI itot_WSPSendDisconnect(SOCKET h, LPWSABUF lpOutboundDisconnectData, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     uint8_t data[TPDU_MAX_DISC_DATA];
     size_t len;
     err = itot_take_data(lpOutboundDisconnectData, data, sizeof data, &len);
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     err = release(s, data, len);
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int WSPAPI itot_WSPShutdown(SOCKET h, int how, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (how != SD_RECEIVE && how != SD_SEND && how != SD_BOTH)
-        return itot_fail(lpErrno, WSAEINVAL);
+        return spi_fail(lpErrno, WSAEINVAL);
     pthread_mutex_lock(&s->lock);
     if (!s->has_conn || s->conn.state == CONN_S_CR_SENT || s->conn.state == CONN_S_IDLE)
         err = WSAENOTCONN;
@@ -765,7 +773,7 @@ int WSPAPI itot_WSPShutdown(SOCKET h, int how, LPINT lpErrno)
     if (err == 0 && how != SD_SEND)
         s->recv_shut = true;
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* The peer's DR data (none before a DR) into the caller's WSABUF (lock held:
@@ -791,10 +799,10 @@ static int put_peer_disc_data(const struct itot_sock *s, LPWSABUF dst)
 
 int WSPAPI itot_WSPRecvDisconnect(SOCKET h, LPWSABUF lpInboundDisconnectData, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     if (!s->has_conn || s->conn.state == CONN_S_IDLE || s->conn.state == CONN_S_CR_SENT)
         err = WSAENOTCONN;
@@ -805,7 +813,7 @@ int WSPAPI itot_WSPRecvDisconnect(SOCKET h, LPWSABUF lpInboundDisconnectData, LP
     if (err == 0)
         s->recv_shut = true;
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int WSPAPI itot_WSPRecvFrom(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,

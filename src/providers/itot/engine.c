@@ -58,13 +58,17 @@ static bool eng_is_engine_thread(void)
 static void *engine_main(void *arg);
 static void timer_refresh(struct itot_sock *s);
 
-/* Reading stopped for want of a buffer (the input buffer, or one the state
- * machine needed for the TPKT it holds): the engine does not read the socket
- * until a retry timer (sock_deadline) tries again.  Nothing is lost: the
- * octets read stay in the input buffer, the rest in TCP. */
-static bool pull_starved(const struct itot_sock *s)
+/* Whether the engine reads s's input: not while a receiver polls the
+ * descriptor, nor in direct mode (waiter.c) unless the state is one the
+ * engine drives (connecting, releasing, closing) or something other than a
+ * plain receive waits for input (they leave direct mode:
+ * itot_input_to_engine). */
+static bool engine_reads(const struct itot_sock *s)
 {
-    return s->in_starved || (s->has_conn && s->conn.starved);
+    if (s->direct_readers > 0)
+        return false;
+    return !s->input_direct || s->closing || s->conn.state != CONN_S_OPEN || s->ev_mask != 0 ||
+           s->ovl_rx.head != NULL;
 }
 
 static uint32_t interest(const struct itot_sock *s)
@@ -76,7 +80,7 @@ static uint32_t interest(const struct itot_sock *s)
     if (s->tcp_connecting)
         return EPOLLOUT;
     uint32_t ev = 0;
-    if (s->has_conn && conn_rx_has_room(&s->conn) && !pull_starved(s))
+    if (s->has_conn && conn_rx_has_room(&s->conn) && engine_reads(s) && !itot_starved(s))
         ev |= EPOLLIN | EPOLLRDHUP;
     if (s->has_conn && conn_outq_len(&s->conn) > 0)
         ev |= EPOLLOUT;
@@ -221,7 +225,7 @@ static void update_interest(struct itot_sock *s)
 
 /* The socket's next timer: its connection's, or a listener's own (listen.c),
  * or sooner the retry of an interest change still pending (update_interest)
- * or of a read that found no buffer (pull_starved: the same reasoning, for a
+ * or of a read that found no buffer (itot_starved: the same reasoning, for a
  * shortage of memory). */
 static uint64_t sock_deadline(const struct itot_sock *s)
 {
@@ -230,7 +234,7 @@ static uint64_t sock_deadline(const struct itot_sock *s)
                  : s->has_conn            ? s->conn.deadline_ms
                                           : 0;
     bool refused = s->fd >= 0 && s->ep_events != interest(s);
-    if (s->registered && (refused || pull_starved(s))) {
+    if (s->registered && (refused || itot_starved(s))) {
         uint64_t retry = now + ENG_INTEREST_RETRY_MS;
         if (d == 0 || retry < d)
             d = retry;
@@ -402,7 +406,7 @@ void itot_pull(struct itot_sock *s)
     pull_once(s);
     /* An API call's read that found no buffer: have the engine retry it
      * (the engine's own reads re-arm in service). */
-    if (pull_starved(s) && !eng_is_engine_thread())
+    if (itot_starved(s) && !eng_is_engine_thread())
         itot_engine_update(s);
 }
 
@@ -611,7 +615,7 @@ static void service(struct itot_sock *s, uint32_t events)
                 s->conn.fb_kind = CONN_FB_NONE; /* no TCP, no CR refused: no fall-back */
             }
         }
-        if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) || pull_starved(s))
+        if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) || itot_starved(s))
             itot_pull(s);
         itot_flush(s);
     }

@@ -49,7 +49,7 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
     (void)nfds;
     int err = itot_guard();
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     wsp_fd_set *sets[3] = {readfds, writefds, exceptfds};
     static const ready_fn ready[3] = {is_readable, is_writable, connect_failed};
     wsp_fd_set in[3];
@@ -58,23 +58,23 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
         if (sets[k] == NULL)
             continue;
         if (umem_read(&in[k].fd_count, &sets[k]->fd_count, sizeof in[k].fd_count) != 0)
-            return itot_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
         if (in[k].fd_count > WSP_FD_SETSIZE)
-            return itot_fail(lpErrno, WSAEINVAL);
+            return spi_fail(lpErrno, WSAEINVAL);
         if (umem_read(in[k].fd_array, sets[k]->fd_array, in[k].fd_count * sizeof(SOCKET)) != 0)
-            return itot_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
         for (u_int i = 0; i < in[k].fd_count; i++)
             if (itot_lookup(in[k].fd_array[i], &err) == NULL)
-                return itot_fail(lpErrno, WSAENOTSOCK);
+                return spi_fail(lpErrno, WSAENOTSOCK);
         count += (int)in[k].fd_count;
     }
     if (count == 0 && timeout == NULL)
-        return itot_fail(lpErrno, WSAEINVAL);
+        return spi_fail(lpErrno, WSAEINVAL);
     uint64_t deadline = 0;
     if (timeout != NULL) {
         struct timeval tv;
         if (umem_read(&tv, timeout, sizeof tv) != 0)
-            return itot_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
         deadline =
             itot_now_ms() + (uint64_t)tv.tv_sec * 1000u + (uint64_t)(tv.tv_usec + 999) / 1000u;
     }
@@ -94,12 +94,13 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
                  * (closesocket and select pages). */
                 struct itot_sock *s = itot_lookup(in[k].fd_array[i], &err);
                 if (s == NULL)
-                    return itot_fail(lpErrno, WSAEINTR);
+                    return spi_fail(lpErrno, WSAEINTR);
                 pthread_mutex_lock(&s->lock);
+                itot_input_to_engine(s); /* the wait below needs the engine */
                 bool r = ready[k](s), closing = s->closing;
                 pthread_mutex_unlock(&s->lock);
                 if (closing)
-                    return itot_fail(lpErrno, WSAEINTR);
+                    return spi_fail(lpErrno, WSAEINTR);
                 if (r)
                     out[k].fd_array[out[k].fd_count++] = in[k].fd_array[i];
             }
@@ -112,7 +113,7 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
                     continue;
                 size_t n = sizeof(u_int) + out[k].fd_count * sizeof(SOCKET);
                 if (umem_write(sets[k], &out[k], n) != 0)
-                    return itot_fail(lpErrno, WSAEFAULT);
+                    return spi_fail(lpErrno, WSAEFAULT);
             }
             return total;
         }
@@ -140,16 +141,18 @@ static void post_current(struct itot_sock *s)
 
 int WSPAPI itot_WSPEventSelect(SOCKET h, WSAEVENT hEventObject, LONG lNetworkEvents, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
     s->event = hEventObject;
     s->ev_mask = hEventObject != NULL ? lNetworkEvents : 0;
     s->ev_pending &= s->ev_mask;
     if (s->ev_mask != 0)
         s->nonblocking = true; /* Winsock: WSAEventSelect makes the socket non-blocking */
+    itot_input_to_engine(s);   /* events of input need the engine to watch it */
+    itot_engine_update(s);
     post_current(s);
     pthread_mutex_unlock(&s->lock);
     return 0;
@@ -158,12 +161,12 @@ int WSPAPI itot_WSPEventSelect(SOCKET h, WSAEVENT hEventObject, LONG lNetworkEve
 int WSPAPI itot_WSPEnumNetworkEvents(SOCKET h, WSAEVENT hEventObject,
                                      LPWSANETWORKEVENTS lpNetworkEvents, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (lpNetworkEvents == NULL || umem_check_write(lpNetworkEvents, sizeof *lpNetworkEvents) != 0)
-        return itot_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     WSANETWORKEVENTS ne;
     memset(&ne, 0, sizeof ne);
     pthread_mutex_lock(&s->lock);
@@ -177,6 +180,6 @@ int WSPAPI itot_WSPEnumNetworkEvents(SOCKET h, WSAEVENT hEventObject,
     }
     pthread_mutex_unlock(&s->lock);
     if (umem_write(lpNetworkEvents, &ne, sizeof ne) != 0) /* unmapped since the check */
-        return itot_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     return 0;
 }

@@ -239,8 +239,8 @@ static BOOL PASCAL itot_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVO
                                  DWORD dwRemoteAddressLength, LPDWORD lpdwBytesReceived,
                                  LPOVERLAPPED lpOverlapped)
 {
-    int err = itot_guard();
-    struct itot_sock *l = err ? NULL : itot_lookup_ours(sListenSocket, &err);
+    int err;
+    struct itot_sock *l = itot_enter_ours(sListenSocket, &err);
     if (l == NULL)
         return ext_fail_bool(err);
     err = ext_acceptex_check(itot_addr_max(l->af), lpOutputBuffer, dwReceiveDataLength,
@@ -331,8 +331,8 @@ static BOOL PASCAL itot_ConnectEx(SOCKET h, const struct sockaddr *name, int nam
                                   PVOID lpSendBuffer, DWORD dwSendDataLength, LPDWORD lpdwBytesSent,
                                   LPOVERLAPPED lpOverlapped)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup_ours(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter_ours(h, &err);
     if (s == NULL)
         return ext_fail_bool(err);
     err = ext_connectex_check(itot_sockaddr_len(s->af), name, namelen, lpSendBuffer,
@@ -415,8 +415,8 @@ static int reuse(SOCKET h, struct itot_sock *s, struct itot_sock **old)
 static BOOL PASCAL itot_DisconnectEx(SOCKET h, LPOVERLAPPED lpOverlapped, DWORD dwFlags,
                                      DWORD dwReserved)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup_ours(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter_ours(h, &err);
     if (s == NULL)
         return ext_fail_bool(err);
     err = ext_disconnectex_check(dwFlags, dwReserved);

@@ -11,40 +11,9 @@
 
 #include "common/sys.h"
 #include "common/errmap.h"
+#include "common/spi_opt.h"
 #include "common/umem.h"
 #include "provider.h"
-
-/* Write an option value: too small a buffer gets WSAEFAULT and the length
- * needed in *optlen (D10). */
-static int put_opt(char *optval, LPINT optlen, const void *v, int n)
-{
-    int have;
-    if (optlen == NULL || umem_read(&have, optlen, sizeof have) != 0)
-        return WSAEFAULT;
-    if (have < n) {
-        if (umem_write(optlen, &n, sizeof n) != 0) {
-        } /* the size needed, if it can be written: WSAEFAULT all the same */
-        return WSAEFAULT;
-    }
-    if (n > 0 && optval == NULL)
-        return WSAEFAULT;
-    /* value and length in one syscall */
-    struct iovec l[2] = {{(void *)(uintptr_t)v, (size_t)n}, {&n, sizeof n}};
-    struct iovec r[2] = {{optval, (size_t)n}, {optlen, sizeof n}};
-    return umem_writev(l, 2, r, 2);
-}
-
-static int put_int(char *optval, LPINT optlen, int v)
-{
-    return put_opt(optval, optlen, &v, sizeof v);
-}
-
-static int get_int(const char *optval, int optlen, int *v)
-{
-    if (optval == NULL || optlen < (int)sizeof(int))
-        return WSAEFAULT;
-    return umem_read(v, optval, sizeof *v);
-}
 
 static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT optlen)
 {
@@ -56,46 +25,47 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
         DWORD v = 0xFFFFFFFFu;
         if (c && (c->state == CONN_S_OPEN || c->state == CONN_S_DR_SENT) && s->connected_ms != 0)
             v = (DWORD)((itot_now_ms() - s->connected_ms) / 1000u);
-        return put_opt(optval, optlen, &v, sizeof v);
+        return spi_opt_out(optval, optlen, &v, sizeof v);
     }
     case SO_CONNDATA:
         /* After the exchange: what the peer sent; before: what we will send. */
         if (c && c->state != CONN_S_IDLE && c->state != CONN_S_CR_SENT)
-            return put_opt(optval, optlen, c->peer_conn_data, c->peer_conn_data_len);
-        return put_opt(optval, optlen, s->conn_data, s->conn_data_len);
+            return spi_opt_out(optval, optlen, c->peer_conn_data, c->peer_conn_data_len);
+        return spi_opt_out(optval, optlen, s->conn_data, s->conn_data_len);
     case SO_CONNDATALEN:
         if (c && c->state != CONN_S_IDLE && c->state != CONN_S_CR_SENT)
-            return put_int(optval, optlen, c->peer_conn_data_len);
-        return put_int(optval, optlen, s->conn_data_len);
+            return spi_opt_out_int(optval, optlen, c->peer_conn_data_len);
+        return spi_opt_out_int(optval, optlen, s->conn_data_len);
     case SO_DISCDATA:
         if (c && c->peer_disc)
-            return put_opt(optval, optlen, c->disc_data, c->disc_data_len);
-        return put_opt(optval, optlen, s->disc_data, s->disc_data_len);
+            return spi_opt_out(optval, optlen, c->disc_data, c->disc_data_len);
+        return spi_opt_out(optval, optlen, s->disc_data, s->disc_data_len);
     case SO_DISCDATALEN:
-        return put_int(optval, optlen, c && c->peer_disc ? c->disc_data_len : s->disc_data_len);
+        return spi_opt_out_int(optval, optlen,
+                               c && c->peer_disc ? c->disc_data_len : s->disc_data_len);
     case SO_CONNOPT:
     case SO_DISCOPT:
-        return put_opt(optval, optlen, NULL, 0);
+        return spi_opt_out(optval, optlen, NULL, 0);
     case SO_CONNOPTLEN:
     case SO_DISCOPTLEN:
-        return put_int(optval, optlen, 0);
+        return spi_opt_out_int(optval, optlen, 0);
     case SO_PROTOCOL_INFOW:
-        return put_opt(optval, optlen, s->proto, sizeof *s->proto);
+        return spi_opt_out(optval, optlen, s->proto, sizeof *s->proto);
     case SO_MAX_MSG_SIZE:
-        return put_int(optval, optlen, (int)s->cfg.max_tsdu);
+        return spi_opt_out_int(optval, optlen, (int)s->cfg.max_tsdu);
     case SO_TYPE:
-        return put_int(optval, optlen, SOCK_SEQPACKET);
+        return spi_opt_out_int(optval, optlen, SOCK_SEQPACKET);
     case SO_ACCEPTCONN:
-        return put_int(optval, optlen, s->kind == ITOT_K_LISTEN);
+        return spi_opt_out_int(optval, optlen, s->kind == ITOT_K_LISTEN);
     case SO_RCVTIMEO:
     case SO_SNDTIMEO: {
         /* SOL_SOCKET options page: a DWORD of milliseconds */
         DWORD ms = s->timeo_ms[name == SO_SNDTIMEO];
-        return put_opt(optval, optlen, &ms, sizeof ms);
+        return spi_opt_out(optval, optlen, &ms, sizeof ms);
     }
     case SO_ERROR: {
         /* Cleared once read: not when the read fails (D1). */
-        int r = put_int(optval, optlen, s->so_error);
+        int r = spi_opt_out_int(optval, optlen, s->so_error);
         if (r == 0)
             s->so_error = 0;
         return r;
@@ -111,7 +81,7 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
         socklen_t n = sizeof buf;
         if (sys_getsockopt(s->fd, SOL_SOCKET, name, buf, &n) != 0)
             return errmap_from_errno(errno);
-        return put_opt(optval, optlen, buf, (int)n);
+        return spi_opt_out(optval, optlen, buf, (int)n);
     }
     default:
         return WSAENOPROTOOPT;
@@ -123,34 +93,35 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
     const struct conn *c = s->has_conn ? &s->conn : NULL;
     switch (name) {
     case WSP_ITOT_CLASS:
-        return put_int(optval, optlen, c && c->cls >= 0 ? c->cls : s->cfg.class_pref);
+        return spi_opt_out_int(optval, optlen, c && c->cls >= 0 ? c->cls : s->cfg.class_pref);
     case WSP_ITOT_CALLING_TSAP:
-        return put_opt(optval, optlen, s->cfg.calling, s->cfg.calling_len);
+        return spi_opt_out(optval, optlen, s->cfg.calling, s->cfg.calling_len);
     case WSP_ITOT_CALLED_TSAP:
-        return put_opt(optval, optlen, s->cfg.called, s->cfg.called_len);
+        return spi_opt_out(optval, optlen, s->cfg.called, s->cfg.called_len);
     case WSP_ITOT_DISCREASON:
         if (c == NULL || !c->peer_disc)
             return WSAENOTCONN;
-        return put_int(optval, optlen, c->disc_reason);
+        return spi_opt_out_int(optval, optlen, c->disc_reason);
     case WSP_ITOT_TPDU_SIZE:
-        return put_int(optval, optlen, (int)(c && c->cls >= 0 ? c->tpdu_max : s->cfg.tpdu_size));
+        return spi_opt_out_int(optval, optlen,
+                               (int)(c && c->cls >= 0 ? c->tpdu_max : s->cfg.tpdu_size));
     case WSP_ITOT_MAX_TSDU:
-        return put_int(optval, optlen, (int)s->cfg.max_tsdu);
+        return spi_opt_out_int(optval, optlen, (int)s->cfg.max_tsdu);
     case WSP_ITOT_CR_TIMEOUT_MS:
-        return put_int(optval, optlen, (int)s->cfg.cr_timeout_ms);
+        return spi_opt_out_int(optval, optlen, (int)s->cfg.cr_timeout_ms);
     case WSP_ITOT_DC_TIMEOUT_MS:
-        return put_int(optval, optlen, (int)s->cfg.dc_timeout_ms);
+        return spi_opt_out_int(optval, optlen, (int)s->cfg.dc_timeout_ms);
     case WSP_ITOT_MAX_PENDING:
-        return put_int(optval, optlen, s->max_pending);
+        return spi_opt_out_int(optval, optlen, s->max_pending);
     case WSP_ITOT_REJECT_REASON:
-        return put_int(optval, optlen, s->reject_reason);
+        return spi_opt_out_int(optval, optlen, s->reject_reason);
     case WSP_ITOT_CR_WAIT_MS:
-        return put_int(optval, optlen, (int)s->cr_wait_ms);
+        return spi_opt_out_int(optval, optlen, (int)s->cr_wait_ms);
     case WSP_ITOT_MAX_SILENT_PER_SOURCE:
-        return put_int(optval, optlen, s->max_silent_per_source);
+        return spi_opt_out_int(optval, optlen, s->max_silent_per_source);
     case WSP_ITOT_TPDU_LOG: {
         if (c == NULL || c->log == NULL)
-            return s->cfg.log_tpdus ? put_opt(optval, optlen, NULL, 0) : WSAENOPROTOOPT;
+            return s->cfg.log_tpdus ? spi_opt_out(optval, optlen, NULL, 0) : WSAENOPROTOOPT;
         int have;
         if (optlen == NULL || umem_read(&have, optlen, sizeof have) != 0 || have < 0)
             return WSAEFAULT;
@@ -158,7 +129,7 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
         size_t max = (size_t)have / sizeof(WSP_ITOT_TPDU_LOG_ENTRY);
         size_t n = conn_log_take(&s->conn, e, max < 16 ? max : 16);
         _Static_assert(sizeof e[0] == sizeof(WSP_ITOT_TPDU_LOG_ENTRY), "log entry layout");
-        return put_opt(optval, optlen, e, (int)(n * sizeof e[0]));
+        return spi_opt_out(optval, optlen, e, (int)(n * sizeof e[0]));
     }
     case WSP_ITOT_PEER_END: {
         /* so_error holds the TCP failure (ECONNRESET, ...) that ended it. */
@@ -166,38 +137,20 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
                   : c->peer_dr               ? WSP_ITOT_END_DR
                   : s->so_error != 0         ? WSP_ITOT_END_TCP_RESET
                                              : WSP_ITOT_END_TCP_CLOSE;
-        return put_int(optval, optlen, end);
+        return spi_opt_out_int(optval, optlen, end);
     }
     case WSP_ITOT_FALLBACK: {
         WSP_ITOT_FALLBACK_INFO fb = {.kind = s->fb_kind, .detail = s->fb_detail};
-        return put_opt(optval, optlen, &fb, (int)sizeof fb);
+        return spi_opt_out(optval, optlen, &fb, (int)sizeof fb);
     }
     case WSP_ITOT_MEMORY: {
         WSP_ITOT_MEMORY_INFO m;
         itot_memory(&m);
-        return put_opt(optval, optlen, &m, (int)sizeof m);
+        return spi_opt_out(optval, optlen, &m, (int)sizeof m);
     }
     default:
         return WSAENOPROTOOPT;
     }
-}
-
-int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LPINT optlen,
-                              LPINT lpErrno)
-{
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
-    if (s == NULL)
-        return itot_fail(lpErrno, err);
-    pthread_mutex_lock(&s->lock);
-    if (level == SOL_SOCKET)
-        err = get_sol_socket(s, optname, optval, optlen);
-    else if (level == WSP_SOL_ITOT)
-        err = get_itot(s, optname, optval, optlen);
-    else
-        err = WSAEINVAL;
-    pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
 }
 
 static int set_bytes(uint8_t *dst, uint8_t *dst_len, size_t max, const char *optval, int optlen)
@@ -223,7 +176,7 @@ static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int
          * already has its addresses and options (extension.c), so the call
          * only checks its argument, as Windows requires it. */
         SOCKET l;
-        if (optval == NULL || optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0)
+        if (spi_opt_in(optval, optlen, &l, sizeof l) != 0)
             return WSAEFAULT;
         return s->has_conn ? 0 : WSAENOTCONN;
     }
@@ -237,7 +190,7 @@ static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int
     case SO_DISCDATALEN: {
         /* Windows: announces the length of data to come; only the range is checked. */
         int v;
-        if (get_int(optval, optlen, &v) != 0)
+        if (spi_opt_in_int(optval, optlen, &v) != 0)
             return WSAEFAULT;
         int max = name == SO_CONNDATALEN ? TPDU_MAX_CONN_DATA : TPDU_MAX_DISC_DATA;
         return v < 0 || v > max ? WSAEMSGSIZE : 0;
@@ -245,7 +198,7 @@ static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int
     case SO_RCVTIMEO:
     case SO_SNDTIMEO: {
         DWORD ms;
-        if (optval == NULL || optlen < (int)sizeof ms || umem_read(&ms, optval, sizeof ms) != 0)
+        if (spi_opt_in(optval, optlen, &ms, sizeof ms) != 0)
             return WSAEFAULT;
         s->timeo_ms[name == SO_SNDTIMEO] = ms;
         return 0;
@@ -260,7 +213,7 @@ static int set_sol_socket(struct itot_sock *s, int name, const char *optval, int
          * value; a larger optlen is fine (only the value is read). */
         char buf[sizeof(struct linger)];
         size_t need = name == SO_LINGER ? sizeof(struct linger) : sizeof(int);
-        if (optval == NULL || optlen < (int)need || umem_read(buf, optval, need) != 0)
+        if (spi_opt_in(optval, optlen, buf, need) != 0)
             return WSAEFAULT;
         if (name == SO_LINGER)
             return 0;
@@ -284,7 +237,7 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
                    : set_bytes(s->cfg.called, &s->cfg.called_len, TPDU_MAX_TSAP, optval, optlen);
     }
     int v;
-    if (get_int(optval, optlen, &v) != 0)
+    if (spi_opt_in_int(optval, optlen, &v) != 0)
         return WSAEFAULT;
     switch (name) {
     case WSP_ITOT_CLASS:
@@ -363,22 +316,55 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
     }
 }
 
+/* The option levels of an itot socket and their handlers (lock held). */
+static const struct itot_opt_level {
+    int level;
+    int (*get)(struct itot_sock *s, int name, char *optval, LPINT optlen);
+    int (*set)(struct itot_sock *s, int name, const char *optval, int optlen);
+} itot_opt_levels[] = {
+    {SOL_SOCKET, get_sol_socket, set_sol_socket},
+    {WSP_SOL_ITOT, get_itot, set_itot},
+};
+
+/* The handlers of level, or NULL: Winsock answers an unknown level with WSAEINVAL. */
+static const struct itot_opt_level *itot_opt_level(int level)
+{
+    for (size_t i = 0; i < sizeof itot_opt_levels / sizeof itot_opt_levels[0]; i++)
+        if (itot_opt_levels[i].level == level)
+            return &itot_opt_levels[i];
+    return NULL;
+}
+
+int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LPINT optlen,
+                              LPINT lpErrno)
+{
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
+    if (s == NULL)
+        return spi_fail(lpErrno, err);
+    const struct itot_opt_level *lv = itot_opt_level(level);
+    if (lv == NULL)
+        return spi_fail(lpErrno, WSAEINVAL);
+    pthread_mutex_lock(&s->lock);
+    err = lv->get(s, optname, optval, optlen);
+    pthread_mutex_unlock(&s->lock);
+    return err ? spi_fail(lpErrno, err) : 0;
+}
+
 int WSPAPI itot_WSPSetSockOpt(SOCKET h, int level, int optname, const char *optval, int optlen,
                               LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
+    const struct itot_opt_level *lv = itot_opt_level(level);
+    if (lv == NULL)
+        return spi_fail(lpErrno, WSAEINVAL);
     pthread_mutex_lock(&s->lock);
-    if (level == SOL_SOCKET)
-        err = set_sol_socket(s, optname, optval, optlen);
-    else if (level == WSP_SOL_ITOT)
-        err = set_itot(s, optname, optval, optlen);
-    else
-        err = WSAEINVAL;
+    err = lv->set(s, optname, optval, optlen);
     pthread_mutex_unlock(&s->lock);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* The controls of an itot socket (lock not held); *produced: output octets. */
@@ -397,6 +383,7 @@ static int ioctl_run(struct itot_sock *s, DWORD code, LPVOID in, DWORD cbIn, LPV
             s->nonblocking = v != 0;
     } else if (code == (DWORD)WSP_FIONREAD || code == (DWORD)FIONREAD) {
         /* The unread rest of the next TSDU. */
+        itot_input_look(s);
         u_long v = s->has_conn ? (u_long)conn_rx_next_len(&s->conn) : 0;
         if (out == NULL || cbOut < sizeof v || umem_write(out, &v, sizeof v) != 0)
             err = WSAEFAULT;
@@ -421,13 +408,13 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
                          LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                          LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    int err = itot_guard();
-    struct itot_sock *s = err ? NULL : itot_lookup(h, &err);
+    int err;
+    struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (code == (DWORD)SIO_WSP_CANCEL_OVERLAPPED) {
         err = itot_ovl_cancel(s, in, cbIn);
-        return err ? itot_fail(lpErrno, err) : 0;
+        return err ? spi_fail(lpErrno, err) : 0;
     }
     /* Windows: lpOverlapped is ignored on a socket made without
      * WSA_FLAG_OVERLAPPED; on an overlapped one the control (none of them
@@ -435,12 +422,12 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
     struct ovl_op *op = NULL;
     if (lpOverlapped != NULL && s->overlapped &&
         (err = itot_ovl_ioctl(s, lpOverlapped, lpCompletionRoutine, lpThreadId, &op)) != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     DWORD produced = 0;
     err = ioctl_run(s, code, in, cbIn, out, cbOut, &produced);
     if (err == 0 && lpcbBytesReturned != NULL &&
         umem_write(lpcbBytesReturned, &produced, sizeof produced) != 0)
         err = WSAEFAULT; /* D4 */
     ovl_settle(op, err, produced);
-    return err ? itot_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }

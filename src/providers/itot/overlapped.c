@@ -105,6 +105,7 @@ int itot_ovl_recv(struct itot_sock *s, LPWSABUF bufs, DWORD nbufs, LPDWORD lpN, 
     op->flags = flags;
     bool now = false;
     pthread_mutex_lock(&s->lock);
+    itot_input_to_engine(s); /* the engine completes overlapped receives */
     if (s->closing) {
         err = WSAENOTSOCK;
     } else {
@@ -286,10 +287,8 @@ BOOL WSPAPI itot_WSPGetOverlappedResult(SOCKET h, LPWSAOVERLAPPED ov, LPDWORD cb
     int err = itot_guard();
     if (err == 0)
         itot_lookup(h, &err);
-    if (err != 0) {
-        itot_fail(lpErrno, err);
-        return FALSE;
-    }
+    if (err != 0)
+        return spi_fail_bool(lpErrno, err);
     /* Every itot operation completes through ovl_complete. */
     return ovl_get_result(ov, cb, wait, flags, lpErrno);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* itot provider glue — internal interface shared by the module's files
  * (startup.c, sock.c, engine.c, listen.c, connect.c, data.c, options.c, events.c,
- * address.c, unsupported.c).  The protocol itself is in conn.[ch]; this layer
- * owns sockets, locks, user memory and the progress engine.
+ * address.c).  The protocol itself is in conn.[ch]; this layer owns
+ * sockets, locks, user memory and the progress engine; what every provider
+ * module needs alike (entry prologue, start-up, option and address
+ * copy-out) is the provider kit's, src/common/spi_*.h.
  *
  * Locking: each socket has its own mutex and condition variable; blocking
  * calls wait there.  Lock order: a pending (accepted, not yet handed out)
@@ -24,6 +26,8 @@
 #include <wsp/ws2spi.h>
 
 #include "common/ovl.h"
+#include "common/spi_addr.h"
+#include "common/spi_call.h"
 #include "common/spi_procs.h"
 
 #include "conn.h"
@@ -57,11 +61,26 @@ static inline void itot_addr_get(struct sockaddr_storage *ss, const union itot_a
 
 #define ITOT_SOCK_MAGIC 0x746f7469u /* "itot": itot_sock.magic while the socket lives */
 
+/* A thread that waits in poll() on a socket's descriptor (waiter.c). */
+struct itot_waiter {
+    int efd;                                 /* eventfd: itot_wake writes it */
+    struct itot_waiter *next_on_sock;        /* the socket's waiters (its lock) */
+    struct itot_waiter *all_next, *all_prev; /* every waiter (waiter.c's mutex) */
+};
+
 struct itot_sock {
     uint32_t
         magic; /* ITOT_SOCK_MAGIC: tells an itot handle from another provider's (extension.c) */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* every change a blocked call may wait for */
+    /* Threads blocked in a plain receive, polling fd themselves (waiter.c);
+     * while there are any, the engine does not read this socket. */
+    struct itot_waiter *waiters;
+    unsigned direct_readers;
+    /* A plain receive has polled: input is read by the API calls (receives,
+     * and a send or FIONREAD looking first), not by the engine, until
+     * something needs the engine to watch it (itot_input_to_engine). */
+    bool input_direct;
     atomic_int refs;
     unsigned fork_gen;     /* the process generation it was created in (see sock.c, fork) */
     int fd;                /* TCP socket, -1 once closed */
@@ -179,29 +198,6 @@ extern WSPUPCALLTABLE itot_upcalls;
 extern atomic_bool itot_live;
 extern _Thread_local int itot_in_callback;
 
-static inline int itot_guard(void)
-{
-    if (!atomic_load_explicit(&itot_live, memory_order_acquire))
-        return WSAENETDOWN; /* C9 */
-    if (itot_in_callback)
-        return WSAEINPROGRESS; /* C8 */
-    return 0;
-}
-
-static inline int itot_fail(LPINT lpErrno, int code)
-{
-    if (lpErrno != NULL)
-        *lpErrno = code;
-    return SOCKET_ERROR;
-}
-
-/* The same for the entry points that return a SOCKET. */
-static inline SOCKET itot_fail_socket(LPINT lpErrno, int code)
-{
-    itot_fail(lpErrno, code);
-    return INVALID_SOCKET;
-}
-
 uint64_t itot_now_ms(void);
 
 /* ---- sock.c -------------------------------------------------------------- */
@@ -210,12 +206,23 @@ uint64_t itot_now_ms(void);
 struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd);
 /* Give the input buffer back if it holds nothing (lock held). */
 void itot_in_release(struct itot_sock *s);
+/* Reading stopped for want of a buffer (the input buffer, or one the state
+ * machine needed for the TPKT it holds, lock held): nobody reads the socket
+ * until the engine's retry timer (engine.c, sock_deadline) tries again, and
+ * a blocked receive waits for the engine, not on the descriptor.  Nothing is
+ * lost: the octets read stay in the input buffer, the rest in TCP. */
+static inline bool itot_starved(const struct itot_sock *s)
+{
+    return s->in_starved || (s->has_conn && s->conn.starved);
+}
 /* The provider's memory (WSP_ITOT_MEMORY): socket contexts and buffers. */
 void itot_memory(WSP_ITOT_MEMORY_INFO *m);
 void itot_sock_ref(struct itot_sock *s);
 void itot_sock_unref(struct itot_sock *s);
 /* Context of handle s (no reference taken: ws2 pins the handle for the call). */
 struct itot_sock *itot_lookup(SOCKET s, int *err);
+/* itot_guard() and itot_enter(h, &err): every entry's prologue (spi_call.h). */
+SPI_CALL_DECLARE(itot, struct itot_sock)
 /* Issue a handle for s (entry id from s->proto). 0 or WSAE*. */
 int itot_sock_publish(struct itot_sock *s);
 /* A fresh nonzero reference for a new connection. */
@@ -249,6 +256,25 @@ void itot_apply(struct itot_sock *s);
  * epoll set and is closed, fd joins it with s's interest. */
 void itot_engine_replace_fd(struct itot_sock *s, int fd);
 void itot_engine_stop(void);
+
+/* waiter.c */
+/* A plain receive waits for input on s (lock held, connected, fd open): polls
+ * s's descriptor and this thread's wake descriptor, with s's lock released
+ * meanwhile, until input, an itot_wake of s, or deadline_ms (0: none). false
+ * (nothing done, lock still held) when the thread has no wake descriptor. */
+bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms);
+/* Part of itot_wake: end the poll of every thread waiting on s (lock held). */
+void itot_wake_waiters(struct itot_sock *s);
+/* The last WSPCleanup (no thread waits any more) and a forked child. */
+void itot_waiters_stop(void);
+void itot_waiters_atfork_child(void);
+/* s's input goes back to the engine (lock held): called by what waits for
+ * input other than a plain receive (select, WSAEventSelect, an overlapped
+ * receive). */
+void itot_input_to_engine(struct itot_sock *s);
+/* In direct mode, read what TCP holds now (lock held): a send or FIONREAD
+ * sees the state an engine would have seen (a DR, a TSDU). */
+void itot_input_look(struct itot_sock *s);
 /* fork(): the parent keeps its engine, the child forgets it (sock.c calls these). */
 void itot_engine_atfork_prepare(void);
 void itot_engine_atfork_parent(void);
@@ -369,11 +395,16 @@ struct itot_sock *itot_root(SOCKET h);
  * must carry ITOT_SOCK_MAGIC, else NULL and WSAENOTSOCK. */
 struct itot_sock *itot_root_ours(SOCKET h);
 struct itot_sock *itot_lookup_ours(SOCKET h, int *err);
+SPI_CALL_DECLARE_OURS(itot, struct itot_sock)
 /* Close what s serves like closesocket does, but keep the handle (lock held). */
 void itot_sock_close_begin(struct itot_sock *s);
 
 /* ---- helpers shared by the SPI files ------------------------------------ */
-int itot_sockaddr_len(int af);
+/* Length of a sockaddr for af, 0 if af is not ours (the kit's, spi_addr.h). */
+static inline int itot_sockaddr_len(int af)
+{
+    return spi_addr_len(af);
+}
 /* Copy a caller's WSABUF (NULL: none) of at most max octets into d: WSAEFAULT
  * for unreadable memory, WSAEMSGSIZE when longer than max; *n = octets taken. */
 int itot_take_data(LPWSABUF in, uint8_t *d, size_t max, size_t *n);

@@ -300,6 +300,8 @@ static atomic_uint sel_gen;
 void itot_wake(struct itot_sock *s)
 {
     pthread_cond_broadcast(&s->cond);
+    if (s->waiters != NULL)
+        itot_wake_waiters(s);
     atomic_fetch_add(&sel_gen, 1);
     itot_select_kick();
 }
@@ -415,10 +417,10 @@ int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
 {
     int err = itot_guard();
     if (err != 0)
-        return itot_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct itot_sock *s = handle_ctx(h);
     if (s == NULL)
-        return itot_fail(lpErrno, WSAENOTSOCK);
+        return spi_fail(lpErrno, WSAENOTSOCK);
     if (s->fork_gen != itot_fork_gen)
         return close_inherited(h);
     /* The socket serving the handle closes; a root that forwards (extension.c)
@@ -437,7 +439,7 @@ int WSPAPI itot_WSPCloseSocket(SOCKET h, LPINT lpErrno)
     }
     if (x->closing) {
         pthread_mutex_unlock(&x->lock);
-        return itot_fail(lpErrno, WSAENOTSOCK);
+        return spi_fail(lpErrno, WSAENOTSOCK);
     }
     itot_sock_close_begin(x);
     if (!x->registered && x->fd >= 0 && x->has_conn)
@@ -529,6 +531,7 @@ static void itot_atfork_child(void)
 {
     itot_fork_gen++;
     itot_engine_atfork_child();
+    itot_waiters_atfork_child();
     for (struct itot_sock *s = all_head, *next; s; s = next) {
         next = s->all_next;
         s->all_next = all_orphans;

@@ -75,20 +75,14 @@ static int tcp_ask_condition(struct tcp_sock *ls, int fd, struct sockaddr_storag
 SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
                             LPCONDITIONPROC lpfnCondition, DWORD_PTR dwCallbackData, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ls = err ? NULL : tcp_lookup(s, &err);
-    if (ls == NULL) {
-        tcp_fail(lpErrno, err);
-        return INVALID_SOCKET;
-    }
-    if (ls->type != SOCK_STREAM) {
-        tcp_fail(lpErrno, WSAEOPNOTSUPP);
-        return INVALID_SOCKET;
-    }
-    if (atomic_load(&ls->state) != TCP_ST_LISTENING) {
-        tcp_fail(lpErrno, WSAEINVAL);
-        return INVALID_SOCKET;
-    }
+    int err;
+    struct tcp_sock *ls = tcp_enter(s, &err);
+    if (ls == NULL)
+        return spi_fail_socket(lpErrno, err);
+    if (ls->type != SOCK_STREAM)
+        return spi_fail_socket(lpErrno, WSAEOPNOTSUPP);
+    if (atomic_load(&ls->state) != TCP_ST_LISTENING)
+        return spi_fail_socket(lpErrno, WSAEINVAL);
     /* Windows: WSAEFAULT when addrlen is too small or addr is not writable.
      * Decided before a connection is taken (check first, consume after), so a
      * bad buffer leaves the connection queued for a corrected call. */
@@ -97,29 +91,24 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
         if (addr == NULL || addrlen == NULL || umem_read(&cap, addrlen, sizeof cap) != 0 ||
             umem_check_write(addrlen, sizeof *addrlen) != 0 || cap < tcp_sockaddr_len(ls->af) ||
             umem_check_write(addr, (size_t)tcp_sockaddr_len(ls->af)) != 0) {
-            tcp_fail(lpErrno, WSAEFAULT);
-            return INVALID_SOCKET;
+            return spi_fail_socket(lpErrno, WSAEFAULT);
         }
     }
 
     struct sockaddr_storage peer;
     socklen_t peerlen = sizeof peer;
     int fd = tcp_accept_fd(ls, &peer, &peerlen, &err);
-    if (fd < 0) {
-        tcp_fail(lpErrno, err);
-        return INVALID_SOCKET;
-    }
+    if (fd < 0)
+        return spi_fail_socket(lpErrno, err);
     if (lpfnCondition != NULL) {
         int verdict = tcp_ask_condition(ls, fd, &peer, peerlen, lpfnCondition, dwCallbackData);
         if (verdict == CF_DEFER) {
             tcp_park(ls, fd);
-            tcp_fail(lpErrno, WSATRY_AGAIN);
-            return INVALID_SOCKET;
+            return spi_fail_socket(lpErrno, WSATRY_AGAIN);
         }
         if (verdict != CF_ACCEPT) {
             sys_close(fd);
-            tcp_fail(lpErrno, verdict == CF_REJECT ? WSAECONNREFUSED : WSAEINVAL);
-            return INVALID_SOCKET;
+            return spi_fail_socket(lpErrno, verdict == CF_REJECT ? WSAECONNREFUSED : WSAEINVAL);
         }
     }
     if (addr != NULL) {
@@ -129,8 +118,7 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
             /* Checked writable above, so the application unmapped it since:
              * park the connection for the next call rather than lose it. */
             tcp_park(ls, fd);
-            tcp_fail(lpErrno, WSAEFAULT);
-            return INVALID_SOCKET;
+            return spi_fail_socket(lpErrno, WSAEFAULT);
         }
     }
     tcp_events_rearm(ls, FD_ACCEPT); /* more connections may be queued */
@@ -138,10 +126,8 @@ SOCKET WSPAPI tcp_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
      * and it is overlapped, as accept()'s and WSAAccept's are on Windows. */
     struct tcp_sock *ts =
         tcp_sock_new(fd, ls->af, SOCK_STREAM, &ls->proto, TCP_ST_CONNECTED, true, &err);
-    if (ts == NULL) {
-        tcp_fail(lpErrno, err);
-        return INVALID_SOCKET;
-    }
+    if (ts == NULL)
+        return spi_fail_socket(lpErrno, err);
     if (atomic_load(&ls->nonblocking))
         tcp_set_nonblocking(ts, true);
     return ts->handle;

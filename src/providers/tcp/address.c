@@ -4,11 +4,6 @@
 #include "common/addrstr.h"
 #include "tcp.h"
 
-int tcp_sockaddr_len(int af)
-{
-    return addrstr_sockaddr_len(af);
-}
-
 INT WSPAPI tcp_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
                                   LPWSAPROTOCOL_INFOW lpProtocolInfo, LPWSTR lpszAddressString,
                                   LPDWORD lpdwAddressStringLength, LPINT lpErrno)
@@ -18,7 +13,7 @@ INT WSPAPI tcp_WSPAddressToString(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
     if (err == 0)
         err = addrstr_to_text(lpsaAddress, dwAddressLength, ADDRSTR_SCOPE_ID, lpszAddressString,
                               lpdwAddressStringLength);
-    return err ? tcp_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 INT WSPAPI tcp_WSPStringToAddress(LPWSTR AddressString, INT AddressFamily,
@@ -27,12 +22,12 @@ INT WSPAPI tcp_WSPStringToAddress(LPWSTR AddressString, INT AddressFamily,
 {
     int err = tcp_guard();
     if (err != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (AddressFamily == FROM_PROTOCOL_INFO && lpProtocolInfo != NULL)
         AddressFamily = lpProtocolInfo->iAddressFamily;
     if (AddressString == NULL)
-        return tcp_fail(lpErrno, WSAEINVAL); /* tcp: a missing string is invalid, not a fault */
+        return spi_fail(lpErrno, WSAEINVAL); /* tcp: a missing string is invalid, not a fault */
     err = addrstr_from_text(AddressString, AddressFamily, ADDRSTR_SCOPE_ID, lpAddress,
                             lpAddressLength);
-    return err ? tcp_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }

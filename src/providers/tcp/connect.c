@@ -7,6 +7,7 @@
 
 #include "common/sys.h"
 #include "common/errmap.h"
+#include "common/spi_addr.h"
 #include "common/umem.h"
 #include "tcp.h"
 
@@ -27,19 +28,19 @@ static int tcp_copy_in_addr(struct tcp_sock *ts, const struct sockaddr *name, in
 
 int WSPAPI tcp_WSPBind(SOCKET s, const struct sockaddr *name, int namelen, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     if ((err = tcp_copy_in_addr(ts, name, namelen, &ss)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (atomic_load(&ts->state) != TCP_ST_NEW)
-        return tcp_fail(lpErrno, WSAEINVAL); /* already bound */
+        return spi_fail(lpErrno, WSAEINVAL); /* already bound */
     if ((err = tcp_opt_prepare_bind(ts)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (sys_bind(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen) != 0)
-        return tcp_fail(lpErrno, tcp_opt_bind_error(ts, errno));
+        return spi_fail(lpErrno, tcp_opt_bind_error(ts, errno));
     int st = TCP_ST_NEW;
     atomic_compare_exchange_strong(&ts->state, &st, TCP_ST_BOUND);
     return 0;
@@ -47,19 +48,19 @@ int WSPAPI tcp_WSPBind(SOCKET s, const struct sockaddr *name, int namelen, LPINT
 
 int WSPAPI tcp_WSPListen(SOCKET s, int backlog, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (ts->type != SOCK_STREAM)
-        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+        return spi_fail(lpErrno, WSAEOPNOTSUPP);
     int st = atomic_load(&ts->state);
     if (st == TCP_ST_NEW)
-        return tcp_fail(lpErrno, WSAEINVAL); /* Winsock requires bind first */
+        return spi_fail(lpErrno, WSAEINVAL); /* Winsock requires bind first */
     if (st != TCP_ST_BOUND && st != TCP_ST_LISTENING)
-        return tcp_fail(lpErrno, WSAEISCONN);
+        return spi_fail(lpErrno, WSAEISCONN);
     if (sys_listen(ts->fd, backlog) != 0)
-        return tcp_fail(lpErrno, errmap_from_errno(errno));
+        return spi_fail(lpErrno, errmap_from_errno(errno));
     atomic_store(&ts->state, TCP_ST_LISTENING);
     return 0;
 }
@@ -81,34 +82,34 @@ int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen, LP
                           LPWSABUF lpCalleeData, LPQOS lpSQOS, LPQOS lpGQOS, LPINT lpErrno)
 {
     (void)lpSQOS, (void)lpGQOS; /* no XP1_QOS_SUPPORTED: QoS is a hint we ignore */
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (lpCallerData != NULL) {
         WSABUF b;
         if (umem_read(&b, lpCallerData, sizeof b) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
         if (b.len > 0)
-            return tcp_fail(lpErrno, WSAENOPROTOOPT); /* no XP1_CONNECT_DATA */
+            return spi_fail(lpErrno, WSAENOPROTOOPT); /* no XP1_CONNECT_DATA */
     }
     if (lpCalleeData != NULL) {
         /* Nothing comes back: report zero bytes of callee data. */
         ULONG zero = 0;
         if (umem_write(&lpCalleeData->len, &zero, sizeof zero) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
     }
     struct sockaddr_storage ss;
     if ((err = tcp_copy_in_addr(ts, name, namelen, &ss)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     int st = ts->type == SOCK_STREAM ? tcp_refresh_state(ts) : TCP_ST_NEW;
     if (tcp_connect_refusal[st] != 0)
-        return tcp_fail(lpErrno, tcp_connect_refusal[st]);
+        return spi_fail(lpErrno, tcp_connect_refusal[st]);
 
     int rc;
     atomic_store(&ts->connect_told, false);
     if (!tcp_block_begin(ts))
-        return tcp_fail(lpErrno, WSAEINTR);
+        return spi_fail(lpErrno, WSAEINTR);
     bool retried = false;
     for (;;) {
         rc = sys_connect(ts->fd, (struct sockaddr *)&ss, (socklen_t)namelen);
@@ -136,56 +137,41 @@ int WSPAPI tcp_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen, LP
     if (saved == EINPROGRESS) {
         atomic_store(&ts->state, TCP_ST_CONNECTING);
         tcp_events_connect_check(ts); /* the handshake may already be over */
-        return tcp_fail(lpErrno, WSAEWOULDBLOCK);
+        return spi_fail(lpErrno, WSAEWOULDBLOCK);
     }
     if (saved == EALREADY)
-        return tcp_fail(lpErrno, WSAEALREADY);
-    return tcp_fail(lpErrno, errmap_from_errno(saved));
-}
-
-/* Copy a kernel address out to the caller's name/namelen pair. */
-static int tcp_copy_out_addr(const struct sockaddr_storage *ss, socklen_t len,
-                             struct sockaddr *name, LPINT namelen)
-{
-    int cap;
-    if (namelen == NULL || umem_read(&cap, namelen, sizeof cap) != 0)
-        return WSAEFAULT;
-    if (cap < (int)len)
-        return WSAEFAULT;
-    int out = (int)len;
-    if (umem_write(name, ss, len) != 0 || umem_write(namelen, &out, sizeof out) != 0)
-        return WSAEFAULT;
-    return 0;
+        return spi_fail(lpErrno, WSAEALREADY);
+    return spi_fail(lpErrno, errmap_from_errno(saved));
 }
 
 int WSPAPI tcp_WSPGetSockName(SOCKET s, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (atomic_load(&ts->state) == TCP_ST_NEW)
-        return tcp_fail(lpErrno, WSAEINVAL); /* Winsock: not bound yet */
+        return spi_fail(lpErrno, WSAEINVAL); /* Winsock: not bound yet */
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     if (sys_getsockname(ts->fd, (struct sockaddr *)&ss, &len) != 0)
-        return tcp_fail(lpErrno, errmap_from_errno(errno));
-    if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, errmap_from_errno(errno));
+    if ((err = spi_addr_out(&ss, len, name, namelen)) != 0)
+        return spi_fail(lpErrno, err);
     return 0;
 }
 
 int WSPAPI tcp_WSPGetPeerName(SOCKET s, struct sockaddr *name, LPINT namelen, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     if (sys_getpeername(ts->fd, (struct sockaddr *)&ss, &len) != 0)
-        return tcp_fail(lpErrno, errmap_from_errno(errno));
-    if ((err = tcp_copy_out_addr(&ss, len, name, namelen)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, errmap_from_errno(errno));
+    if ((err = spi_addr_out(&ss, len, name, namelen)) != 0)
+        return spi_fail(lpErrno, err);
     return 0;
 }

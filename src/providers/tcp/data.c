@@ -62,29 +62,29 @@ static inline int tcp_fill_iov(struct iovec *iov, LPWSABUF bufs, DWORD count, bo
 static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
                        const struct sockaddr *to, int tolen, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     umem_ready(); /* once for the accesses below (the _up forms) */
     /* Windows: lpNumberOfBytesSent may be NULL only with an lpOverlapped; a
      * plain call must tell the caller how much it sent. */
     if (sent == NULL)
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(dwFlags, &flags)) != 0 || (err = tcp_send_allowed(ts, to)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
     if ((err = tcp_fill_iov(iov, bufs, count, false)) != 0 ||
         (err = umem_check_out_up(sent, sizeof *sent)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     /* lpTo is read by the kernel (EFAULT -> WSAEFAULT before anything is
      * sent); stream sockets ignore it, as on Windows. */
     bool addr = to != NULL && ts->type != SOCK_STREAM;
     ssize_t n;
     bool blocking = !atomic_load_explicit(&ts->nonblocking, memory_order_relaxed);
     if (blocking && !tcp_block_begin(ts))
-        return tcp_fail(lpErrno, WSAEINTR);
+        return spi_fail(lpErrno, WSAEINTR);
     do {
         /* One buffer and no address: send(2), the kernel's shorter path
          * (no msghdr and iovec array to copy in). */
@@ -102,10 +102,10 @@ static int tcp_do_send(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
     if (blocking)
         tcp_block_end(ts); /* atomic: errno stays */
     if (n < 0)
-        return tcp_fail(lpErrno, tcp_data_error(ts, errno, blocking));
+        return spi_fail(lpErrno, tcp_data_error(ts, errno, blocking));
     DWORD count_out = (DWORD)n;
     if (umem_write_up(sent, &count_out, sizeof count_out) != 0)
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     return 0;
 }
 
@@ -116,10 +116,10 @@ static int tcp_send_ov(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread,
                        LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (!ts->overlapped)
         return tcp_do_send(s, bufs, count, sent, dwFlags, to, tolen, lpErrno);
     return tcp_ovl_send(ts, bufs, count, sent, dwFlags, to, tolen, ov, routine, thread, lpErrno);
@@ -172,10 +172,10 @@ int WSPAPI tcp_WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
 static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
                        struct sockaddr *from, LPINT fromlen, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     umem_ready(); /* once for the accesses below (the _up forms) */
     /* *lpFlags is read now and written after the receive: both checked first.
      * Windows: lpFlags is a required in/out parameter, and lpNumberOfBytesRecvd
@@ -183,14 +183,14 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
      * length (or MSG_PARTIAL) the caller could never learn. */
     DWORD inflags = 0;
     if (got == NULL || umem_read_out_up(&inflags, lpFlags, sizeof inflags) != 0)
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     int flags;
     if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct iovec iov[TCP_MAX_IOV];
     if ((err = tcp_fill_iov(iov, bufs, count, true)) != 0 ||
         (err = umem_check_out_up(got, sizeof *got)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct sockaddr_storage ss;
     int addrlen = 0;
     /* The sender's address (datagram sockets only: Windows ignores lpFrom on
@@ -205,7 +205,7 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
         if (fromlen == NULL || umem_read_up(&cap, fromlen, sizeof cap) != 0 ||
             umem_check_out_up(fromlen, sizeof *fromlen) != 0 || cap < addrlen ||
             umem_check_out_up(from, (size_t)addrlen) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
     }
     ssize_t n;
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = count};
@@ -215,7 +215,7 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
     }
     bool blocking = !atomic_load_explicit(&ts->nonblocking, memory_order_relaxed);
     if (blocking && !tcp_block_begin(ts))
-        return tcp_fail(lpErrno, WSAEINTR);
+        return spi_fail(lpErrno, WSAEINTR);
     /* One buffer, on a stream (a datagram's MSG_TRUNC needs the msghdr's
      * flags): recv(2), the kernel's shorter path. */
     bool plain = count == 1 && ts->type == SOCK_STREAM;
@@ -228,10 +228,10 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
         /* Woken by WSPCloseSocket (its shutdown makes recv return 0): Winsock
          * reports the interrupted blocking call as WSAEINTR. */
         if (atomic_load(&ts->closing))
-            return tcp_fail(lpErrno, WSAEINTR);
+            return spi_fail(lpErrno, WSAEINTR);
     }
     if (n < 0)
-        return tcp_fail(lpErrno, tcp_data_error(ts, errno, blocking));
+        return spi_fail(lpErrno, tcp_data_error(ts, errno, blocking));
     if (atomic_load_explicit(&ts->ev_mask, memory_order_relaxed) & FD_READ) {
         /* A stream recv that did not fill its buffers took all there was; a
          * datagram recv takes one message whatever is left, so ask. */
@@ -242,18 +242,18 @@ static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
             tcp_events_rearm(ts, FD_READ);
     }
     if (ts->type != SOCK_STREAM && (mh.msg_flags & MSG_TRUNC))
-        return tcp_fail(lpErrno, WSAEMSGSIZE); /* Winsock: truncated datagram */
+        return spi_fail(lpErrno, WSAEMSGSIZE); /* Winsock: truncated datagram */
     if (addr) {
         /* The kernel's length is the family's (checked against *lpFromlen). */
         int outlen = (int)mh.msg_namelen < addrlen ? (int)mh.msg_namelen : addrlen;
         if (umem_write_up(from, &ss, (size_t)outlen) != 0 ||
             umem_write_up(fromlen, &outlen, sizeof outlen) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
     }
     DWORD out[2] = {(DWORD)n, 0}; /* the count, then the flags */
     if (umem_write_up(got, &out[0], sizeof out[0]) != 0 ||
         umem_write_up(lpFlags, &out[1], sizeof out[1]) != 0)
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     return 0;
 }
 
@@ -263,10 +263,10 @@ static int tcp_recv_ov(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWOR
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread,
                        LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (!ts->overlapped)
         return tcp_do_recv(s, bufs, count, got, lpFlags, from, fromlen, lpErrno);
     return tcp_ovl_recv(ts, bufs, count, got, lpFlags, from, fromlen, ov, routine, thread, lpErrno);

@@ -67,31 +67,31 @@ static int tcp_check_disc_data(LPWSABUF data)
 
 int WSPAPI tcp_WSPSendDisconnect(SOCKET s, LPWSABUF lpOutboundDisconnectData, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if ((err = tcp_check_disc_data(lpOutboundDisconnectData)) != 0 ||
         (err = tcp_send_shutdown(ts)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     return 0;
 }
 
 int WSPAPI tcp_WSPShutdown(SOCKET s, int how, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (how != SD_RECEIVE && how != SD_SEND && how != SD_BOTH)
-        return tcp_fail(lpErrno, WSAEINVAL);
+        return spi_fail(lpErrno, WSAEINVAL);
     if (ts->type == SOCK_STREAM) {
         int st = tcp_refresh_state(ts);
         if (st != TCP_ST_CONNECTED && st != TCP_ST_SEND_SHUT)
-            return tcp_fail(lpErrno, WSAENOTCONN);
+            return spi_fail(lpErrno, WSAENOTCONN);
     }
     if (how != SD_RECEIVE && (err = tcp_send_shutdown(ts)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     /* SD_RECEIVE is bookkeeping only: a kernel SHUT_RD would make Linux answer
      * recv with 0, which is not Winsock's WSAESHUTDOWN. */
     if (how != SD_SEND)
@@ -101,20 +101,20 @@ int WSPAPI tcp_WSPShutdown(SOCKET s, int how, LPINT lpErrno)
 
 int WSPAPI tcp_WSPRecvDisconnect(SOCKET s, LPWSABUF lpInboundDisconnectData, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (ts->type != SOCK_STREAM)
-        return tcp_fail(lpErrno, WSAEOPNOTSUPP); /* connection-oriented sockets only */
+        return spi_fail(lpErrno, WSAEOPNOTSUPP); /* connection-oriented sockets only */
     int st = tcp_refresh_state(ts);
     if (st != TCP_ST_CONNECTED && st != TCP_ST_SEND_SHUT)
-        return tcp_fail(lpErrno, WSAENOTCONN);
+        return spi_fail(lpErrno, WSAENOTCONN);
     if (lpInboundDisconnectData != NULL) {
         /* There is never inbound disconnect data on TCP: report 0 bytes. */
         ULONG zero = 0;
         if (umem_write(&lpInboundDisconnectData->len, &zero, sizeof zero) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
     }
     atomic_store(&ts->recv_shut, true);
     return 0;

@@ -279,15 +279,15 @@ void tcp_events_barrier(void)
 
 int WSPAPI tcp_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (lNetworkEvents != 0 && hEventObject == NULL)
-        return tcp_fail(lpErrno, WSAEINVAL);
+        return spi_fail(lpErrno, WSAEINVAL);
     /* Winsock: WSPEventSelect makes the socket non-blocking. */
     if (lNetworkEvents != 0 && (err = tcp_set_nonblocking(ts, true)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
 
     pthread_mutex_lock(&tcp_ev_lock);
     pthread_mutex_lock(&ts->lock);
@@ -312,18 +312,18 @@ int WSPAPI tcp_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEven
         ts->ev_registered = err == 0;
     }
     pthread_mutex_unlock(&tcp_ev_lock);
-    return err ? tcp_fail(lpErrno, err) : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 int WSPAPI tcp_WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
                                     LPWSANETWORKEVENTS lpNetworkEvents, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (lpNetworkEvents == NULL)
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     WSANETWORKEVENTS ne = {0};
     pthread_mutex_lock(&ts->lock);
     ne.lNetworkEvents = ts->ev_pending;
@@ -331,7 +331,7 @@ int WSPAPI tcp_WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
         ne.iErrorCode[i] = (ts->ev_pending & (1 << i)) ? ts->ev_err[i] : 0;
     if (umem_write(lpNetworkEvents, &ne, sizeof ne) != 0) {
         pthread_mutex_unlock(&ts->lock);
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     }
     ts->ev_pending = 0;
     /* Reset under the socket lock so a post racing with us re-sets it after. */

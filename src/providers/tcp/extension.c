@@ -25,6 +25,7 @@
 #include "common/errmap.h"
 #include "common/ext.h"
 #include "common/sys.h"
+#include "common/spi_opt.h"
 #include "common/umem.h"
 #include "ovl_tcp.h"
 #include "tcp.h"
@@ -194,8 +195,8 @@ static BOOL PASCAL tcp_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOI
                                 DWORD dwRemoteAddressLength, LPDWORD lpdwBytesReceived,
                                 LPOVERLAPPED lpOverlapped)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ls = err ? NULL : tcp_lookup_ours(sListenSocket, &err);
+    int err;
+    struct tcp_sock *ls = tcp_enter_ours(sListenSocket, &err);
     if (ls == NULL)
         return ext_fail_bool(err);
     err = ext_acceptex_check(tcp_sockaddr_len(ls->af), lpOutputBuffer, dwReceiveDataLength,
@@ -258,8 +259,8 @@ static BOOL PASCAL tcp_ConnectEx(SOCKET s, const struct sockaddr *name, int name
                                  PVOID lpSendBuffer, DWORD dwSendDataLength, LPDWORD lpdwBytesSent,
                                  LPOVERLAPPED lpOverlapped)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup_ours(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter_ours(s, &err);
     if (ts == NULL)
         return ext_fail_bool(err);
     int alen = tcp_sockaddr_len(ts->af);
@@ -347,8 +348,8 @@ static int tcp_ext_reuse(struct tcp_sock *ts)
 static BOOL PASCAL tcp_DisconnectEx(SOCKET s, LPOVERLAPPED lpOverlapped, DWORD dwFlags,
                                     DWORD dwReserved)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup_ours(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter_ours(s, &err);
     if (ts == NULL)
         return ext_fail_bool(err);
     err = ext_disconnectex_check(dwFlags, dwReserved);
@@ -430,14 +431,7 @@ bool tcp_ext_getsockopt(struct tcp_sock *ts, int level, int name, char *optval, 
     uint64_t t = atomic_load(&ts->connected_ms);
     if ((st == TCP_ST_CONNECTED || st == TCP_ST_SEND_SHUT) && t != 0 && ts->type == SOCK_STREAM)
         v = (DWORD)((tcp_ext_now_ms() - t) / 1000u);
-    int cap;
-    *err = 0;
-    if (optlen == NULL || umem_read(&cap, optlen, sizeof cap) != 0 || cap < (int)sizeof v ||
-        optval == NULL || umem_write(optval, &v, sizeof v) != 0)
-        *err = WSAEFAULT;
-    int n = sizeof v;
-    if (*err == 0 && umem_write(optlen, &n, sizeof n) != 0)
-        *err = WSAEFAULT;
+    *err = spi_opt_out(optval, optlen, &v, sizeof v);
     return true;
 }
 
@@ -453,8 +447,7 @@ bool tcp_ext_setsockopt(struct tcp_sock *ts, int level, int name, const char *op
     SOCKET l;
     int st = tcp_refresh_state(ts);
     *err = 0;
-    if (name == SO_UPDATE_ACCEPT_CONTEXT &&
-        (optval == NULL || optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0))
+    if (name == SO_UPDATE_ACCEPT_CONTEXT && spi_opt_in(optval, optlen, &l, sizeof l) != 0)
         *err = WSAEFAULT;
     else if (st != TCP_ST_CONNECTED && st != TCP_ST_SEND_SHUT && st != TCP_ST_RELEASED)
         *err = WSAENOTCONN;

@@ -23,6 +23,7 @@
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "common/pollstate.h"
+#include "common/spi_opt.h"
 #include "common/umem.h"
 #include "tcp.h"
 
@@ -116,17 +117,6 @@ static const struct tcp_opt *tcp_find_opt(struct tcp_sock *ts, int level, int na
     return NULL;
 }
 
-/* Write a value of n bytes and its length to the caller's optval/optlen, in
- * one syscall (the two regions are written together or the call fails). */
-static int tcp_opt_out(char *optval, LPINT optlen, int cap, const void *v, int n)
-{
-    if (cap < n || optval == NULL)
-        return WSAEFAULT;
-    struct iovec l[2] = {{(void *)(uintptr_t)v, (size_t)n}, {&n, sizeof n}};
-    struct iovec r[2] = {{optval, (size_t)n}, {optlen, sizeof n}};
-    return umem_writev(l, 2, r, 2);
-}
-
 /* An int option the kernel answers in the caller's own layout: hand it the
  * caller's optval/optlen, and it reports a bad pointer as EFAULT (D4) without
  * a copy through umem.  cap was read from *optlen already, so a too small
@@ -135,7 +125,9 @@ static int tcp_opt_int_direct(struct tcp_sock *ts, int level, int name, char *op
                               int cap)
 {
     _Static_assert(sizeof(int) == sizeof(socklen_t), "optlen is passed as the kernel's socklen_t");
-    if (cap < (int)sizeof(int) || optval == NULL)
+    if (cap < (int)sizeof(int))
+        return spi_opt_too_small(optlen, sizeof(int));
+    if (optval == NULL)
         return WSAEFAULT;
     if (sys_getsockopt(ts->fd, level, name, optval, (socklen_t *)(void *)optlen) != 0)
         return errno == EFAULT ? WSAEFAULT : errmap_from_errno(errno);
@@ -153,18 +145,18 @@ static void tcp_info_to_ansi(const WSAPROTOCOL_INFOW *w, WSAPROTOCOL_INFOA *a)
 int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPINT optlen,
                              LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (tcp_ext_getsockopt(ts, level, optname, optval, optlen, &err))
-        return err ? tcp_fail(lpErrno, err) : 0;
+        return err ? spi_fail(lpErrno, err) : 0;
     const struct tcp_opt *o = tcp_find_opt(ts, level, optname);
     if (o == NULL || o->kind == TCP_OPT_NODATA)
-        return tcp_fail(lpErrno, WSAENOPROTOOPT);
+        return spi_fail(lpErrno, WSAENOPROTOOPT);
     int cap;
     if (optlen == NULL || umem_read(&cap, optlen, sizeof cap) != 0)
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     switch (o->kind) {
     case TCP_OPT_INT:
     case TCP_OPT_INT_RO: {
@@ -175,30 +167,30 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         int v;
         socklen_t n = sizeof v;
         if (sys_getsockopt(ts->fd, level, optname, &v, &n) != 0)
-            return tcp_fail(lpErrno, errmap_from_errno(errno));
+            return spi_fail(lpErrno, errmap_from_errno(errno));
         if (v != 0)
             v = errmap_from_errno(v); /* Winsock reports WSAE* codes */
-        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        err = spi_opt_out_cap(optval, optlen, cap, &v, sizeof v);
         break;
     }
     case TCP_OPT_LINGER: {
         struct linger l;
         socklen_t n = sizeof l;
         if (sys_getsockopt(ts->fd, level, optname, &l, &n) != 0)
-            return tcp_fail(lpErrno, errmap_from_errno(errno));
-        err = tcp_opt_out(optval, optlen, cap, &l, sizeof l);
+            return spi_fail(lpErrno, errmap_from_errno(errno));
+        err = spi_opt_out_cap(optval, optlen, cap, &l, sizeof l);
         break;
     }
     case TCP_OPT_MS: {
         /* the value as set: Windows reads back what it was given, the kernel
          * would answer in whole clock ticks (150 ms -> 152 ms at HZ=250) */
         DWORD ms = atomic_load(&ts->timeo_ms[optname == SO_SNDTIMEO]);
-        err = tcp_opt_out(optval, optlen, cap, &ms, sizeof ms);
+        err = spi_opt_out_cap(optval, optlen, cap, &ms, sizeof ms);
         break;
     }
     case TCP_OPT_FLAG: {
         int v = atomic_load(tcp_opt_flag(ts, optname));
-        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        err = spi_opt_out_cap(optval, optlen, cap, &v, sizeof v);
         break;
     }
     case TCP_OPT_MREQ: /* Windows: set only */
@@ -206,38 +198,23 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         break;
     case TCP_OPT_ACCEPTCONN: {
         int v = atomic_load(&ts->state) == TCP_ST_LISTENING;
-        err = tcp_opt_out(optval, optlen, cap, &v, sizeof v);
+        err = spi_opt_out_cap(optval, optlen, cap, &v, sizeof v);
         break;
     }
     case TCP_OPT_INFOW:
-        err = tcp_opt_out(optval, optlen, cap, &ts->proto, sizeof ts->proto);
+        err = spi_opt_out_cap(optval, optlen, cap, &ts->proto, sizeof ts->proto);
         break;
     case TCP_OPT_INFOA: {
         WSAPROTOCOL_INFOA a;
         tcp_info_to_ansi(&ts->proto, &a);
-        err = tcp_opt_out(optval, optlen, cap, &a, sizeof a);
+        err = spi_opt_out_cap(optval, optlen, cap, &a, sizeof a);
         break;
     }
     case TCP_OPT_NODATA:
         err = WSAENOPROTOOPT;
         break;
     }
-    return err ? tcp_fail(lpErrno, err) : 0;
-}
-
-/* A BOOL/DWORD option value: Winsock accepts a one-byte BOOL as well as an int. */
-static int tcp_opt_read_int(const char *optval, int optlen, int *out)
-{
-    if (optlen < 1)
-        return WSAEFAULT;
-    if (optlen < (int)sizeof *out) {
-        unsigned char c;
-        if (umem_read(&c, optval, 1) != 0)
-            return WSAEFAULT;
-        *out = c;
-        return 0;
-    }
-    return umem_read(out, optval, sizeof *out) != 0 ? WSAEFAULT : 0;
+    return err ? spi_fail(lpErrno, err) : 0;
 }
 
 /* Windows' SO_REUSEADDR lets a socket bind an address already in use by other
@@ -267,68 +244,68 @@ int tcp_opt_bind_error(struct tcp_sock *ts, int err)
 int WSPAPI tcp_WSPSetSockOpt(SOCKET s, int level, int optname, const char *optval, int optlen,
                              LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (tcp_ext_setsockopt(ts, level, optname, optval, optlen, &err))
-        return err ? tcp_fail(lpErrno, err) : 0;
+        return err ? spi_fail(lpErrno, err) : 0;
     const struct tcp_opt *o = tcp_find_opt(ts, level, optname);
     if (o == NULL || o->kind == TCP_OPT_NODATA)
-        return tcp_fail(lpErrno, WSAENOPROTOOPT); /* D9: no SO_DISCDATA on tcp */
+        return spi_fail(lpErrno, WSAENOPROTOOPT); /* D9: no SO_DISCDATA on tcp */
     switch (o->kind) {
     case TCP_OPT_INT: {
         int v;
-        if ((err = tcp_opt_read_int(optval, optlen, &v)) != 0)
-            return tcp_fail(lpErrno, err);
+        if ((err = spi_opt_in_bool(optval, optlen, &v)) != 0)
+            return spi_fail(lpErrno, err);
         if (sys_setsockopt(ts->fd, level, tcp_kname(o), &v, sizeof v) != 0)
-            return tcp_fail(lpErrno, errmap_from_errno(errno));
+            return spi_fail(lpErrno, errmap_from_errno(errno));
         return 0;
     }
     case TCP_OPT_MS: {
         /* SO_RCVTIMEO/SO_SNDTIMEO page: a DWORD of milliseconds, 0 = never */
         DWORD ms;
-        if (optlen < (int)sizeof ms || umem_read(&ms, optval, sizeof ms) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+        if (spi_opt_in(optval, optlen, &ms, sizeof ms) != 0)
+            return spi_fail(lpErrno, WSAEFAULT);
         struct timeval tv = {.tv_sec = (time_t)(ms / 1000u), .tv_usec = (long)(ms % 1000u) * 1000};
         if (sys_setsockopt(ts->fd, level, optname, &tv, sizeof tv) != 0)
-            return tcp_fail(lpErrno, errmap_from_errno(errno));
+            return spi_fail(lpErrno, errmap_from_errno(errno));
         atomic_store(&ts->timeo_ms[optname == SO_SNDTIMEO], ms);
         return 0;
     }
     case TCP_OPT_MREQ: {
         unsigned char req[sizeof(struct ipv6_mreq)];
         _Static_assert(sizeof(struct ipv6_mreq) >= sizeof(struct ip_mreq), "room for both");
-        if (optlen < (int)o->size || umem_read(req, optval, o->size) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+        if (spi_opt_in(optval, optlen, req, o->size) != 0)
+            return spi_fail(lpErrno, WSAEFAULT);
         if (sys_setsockopt(ts->fd, level, tcp_kname(o), req, (socklen_t)o->size) != 0)
-            return tcp_fail(lpErrno, errmap_from_errno(errno));
+            return spi_fail(lpErrno, errmap_from_errno(errno));
         return 0;
     }
     case TCP_OPT_FLAG: {
         int v;
-        if ((err = tcp_opt_read_int(optval, optlen, &v)) != 0)
-            return tcp_fail(lpErrno, err);
+        if ((err = spi_opt_in_bool(optval, optlen, &v)) != 0)
+            return spi_fail(lpErrno, err);
         /* "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE": the two exclude each
          * other; setting one while the other is on fails with WSAEINVAL. */
         atomic_bool *other = optname == SO_REUSEADDR          ? &ts->excl_addr
                              : optname == SO_EXCLUSIVEADDRUSE ? &ts->reuse_addr
                                                               : NULL;
         if (v != 0 && other != NULL && atomic_load(other))
-            return tcp_fail(lpErrno, WSAEINVAL);
+            return spi_fail(lpErrno, WSAEINVAL);
         atomic_store(tcp_opt_flag(ts, optname), v != 0);
         return 0;
     }
     case TCP_OPT_LINGER: {
         struct linger l;
-        if (optlen < (int)sizeof l || umem_read(&l, optval, sizeof l) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+        if (spi_opt_in(optval, optlen, &l, sizeof l) != 0)
+            return spi_fail(lpErrno, WSAEFAULT);
         if (sys_setsockopt(ts->fd, level, optname, &l, sizeof l) != 0)
-            return tcp_fail(lpErrno, errmap_from_errno(errno));
+            return spi_fail(lpErrno, errmap_from_errno(errno));
         return 0;
     }
     default:
-        return tcp_fail(lpErrno, WSAEINVAL); /* read-only option */
+        return spi_fail(lpErrno, WSAEINVAL); /* read-only option */
     }
 }
 
@@ -463,10 +440,10 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                         LPWSATHREADID lpThreadId, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     for (unsigned i = 0; i < sizeof tcp_ioctls / sizeof tcp_ioctls[0]; i++) {
         if (tcp_ioctls[i].code == dwIoControlCode) {
             /* On an overlapped socket an lpOverlapped gets its completion
@@ -475,10 +452,10 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
             struct ovl_op *op = NULL;
             if (lpOverlapped != NULL && ts->overlapped) {
                 if (!ovl_available())
-                    return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+                    return spi_fail(lpErrno, WSAEOPNOTSUPP);
                 if ((err = ovl_op_new(s, lpOverlapped, lpCompletionRoutine, lpThreadId, NULL, 0, 0,
                                       NULL, &op)) != 0)
-                    return tcp_fail(lpErrno, err);
+                    return spi_fail(lpErrno, err);
             }
             DWORD produced = 0;
             err =
@@ -489,8 +466,8 @@ int WSPAPI tcp_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWO
                 err = err != 0 ? err : werr;
             }
             ovl_settle(op, err, produced);
-            return err ? tcp_fail(lpErrno, err) : 0;
+            return err ? spi_fail(lpErrno, err) : 0;
         }
     }
-    return tcp_fail(lpErrno, WSAEINVAL); /* Winsock's answer for an unknown code */
+    return spi_fail(lpErrno, WSAEINVAL); /* Winsock's answer for an unknown code */
 }

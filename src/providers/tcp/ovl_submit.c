@@ -20,7 +20,7 @@ static int tcp_ovl_fail_drop(struct ovl_op *op, LPINT lpErrno, int code)
 {
     op->arg = NULL; /* still the caller's stack copy, if any */
     ovl_op_drop(op);
-    return tcp_fail(lpErrno, code);
+    return spi_fail(lpErrno, code);
 }
 
 /* The operation's buffers, copied by the kit: readable for a send, writable
@@ -52,7 +52,7 @@ static int tcp_ovl_start(struct tcp_sock *ts, struct ovl_op *op, const struct tc
         pthread_mutex_unlock(&ts->ovl_lock);
         op->arg = NULL;
         ovl_complete(op, WSA_OPERATION_ABORTED, 0, 0);
-        return tcp_fail(lpErrno, WSA_IO_PENDING);
+        return spi_fail(lpErrno, WSA_IO_PENDING);
     }
     /* checked again under the lock: a SendDisconnect between the first check
      * and here must not see this send go after its FIN */
@@ -76,7 +76,7 @@ static int tcp_ovl_start(struct tcp_sock *ts, struct ovl_op *op, const struct tc
             (void)tcp_put(flags_out, &zero, sizeof zero);
             ovl_complete(op, err, n, 0); /* under the lock: completions in issue order */
             pthread_mutex_unlock(&ts->ovl_lock);
-            return err == 0 ? 0 : tcp_fail(lpErrno, WSA_IO_PENDING);
+            return err == 0 ? 0 : spi_fail(lpErrno, WSA_IO_PENDING);
         }
     }
     if (local != NULL) {
@@ -98,10 +98,10 @@ static int tcp_ovl_start(struct tcp_sock *ts, struct ovl_op *op, const struct tc
         pthread_mutex_unlock(&ts->ovl_lock);
         if (back != NULL) {
             tcp_ovl_drop(back);
-            return tcp_fail(lpErrno, err);
+            return spi_fail(lpErrno, err);
         }
     }
-    return tcp_fail(lpErrno, WSA_IO_PENDING);
+    return spi_fail(lpErrno, WSA_IO_PENDING);
 }
 
 int tcp_ovl_send(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
@@ -109,22 +109,22 @@ int tcp_ovl_send(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD sent, 
                  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno)
 {
     if (!ovl_available())
-        return tcp_fail(lpErrno, WSAEOPNOTSUPP); /* a libwsp without the completion upcall */
+        return spi_fail(lpErrno, WSAEOPNOTSUPP); /* a libwsp without the completion upcall */
     int flags, err;
     if ((err = tcp_map_flags(dwFlags, &flags)) != 0 || (err = tcp_send_allowed(ts, to)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (count > TCP_MAX_IOV)
-        return tcp_fail(lpErrno, WSAENOBUFS);
+        return spi_fail(lpErrno, WSAENOBUFS);
     /* lpNumberOfBytesSent may be NULL with an lpOverlapped */
     if ((err = tcp_out_ok(sent, sizeof *sent)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct tcp_ovl_addr local, *dest = NULL;
     if (to != NULL && ts->type != SOCK_STREAM) {
         /* WSASendTo: lpTo not valid memory or iToLen too small: WSAEFAULT;
          * copied now, since the operation may outlive the caller's copy */
         if (tolen < tcp_sockaddr_len(ts->af) || (size_t)tolen > sizeof local.ss ||
             umem_read(&local.ss, to, (size_t)tolen) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
         local.len = (socklen_t)tolen;
         local.from = NULL;
         dest = &local;
@@ -132,7 +132,7 @@ int tcp_ovl_send(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD sent, 
     struct ovl_op *op;
     if ((err = ovl_op_new(ts->handle, ov, routine, thread, bufs, count, TCP_OVL_SEND, NULL, &op)) !=
         0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     op->flags = dwFlags;
     if ((err = tcp_ovl_probe(op, false)) != 0)
         return tcp_ovl_fail_drop(op, lpErrno, err);
@@ -144,19 +144,19 @@ int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, L
                  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno)
 {
     if (!ovl_available())
-        return tcp_fail(lpErrno, WSAEOPNOTSUPP);
+        return spi_fail(lpErrno, WSAEOPNOTSUPP);
     /* lpFlags is required; lpNumberOfBytesRecvd may be NULL with an lpOverlapped */
     DWORD inflags = 0;
     if (lpFlags == NULL || umem_read(&inflags, lpFlags, sizeof inflags) != 0 ||
         tcp_out_ok(lpFlags, sizeof *lpFlags) != 0)
-        return tcp_fail(lpErrno, WSAEFAULT);
+        return spi_fail(lpErrno, WSAEFAULT);
     int flags, err;
     if ((err = tcp_map_flags(inflags, &flags)) != 0 || (err = tcp_recv_allowed(ts)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     if (count > TCP_MAX_IOV)
-        return tcp_fail(lpErrno, WSAENOBUFS);
+        return spi_fail(lpErrno, WSAENOBUFS);
     if ((err = tcp_out_ok(got, sizeof *got)) != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     struct tcp_ovl_addr local, *src = NULL;
     if (from != NULL && ts->type != SOCK_STREAM) {
         /* as the plain WSARecvFrom: decided before anything is taken; lpFrom
@@ -166,7 +166,7 @@ int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, L
         if (fromlen == NULL || umem_read(&cap, fromlen, sizeof cap) != 0 ||
             tcp_out_ok(fromlen, sizeof *fromlen) != 0 || cap < local.addrlen ||
             umem_check_out(from, (size_t)local.addrlen) != 0)
-            return tcp_fail(lpErrno, WSAEFAULT);
+            return spi_fail(lpErrno, WSAEFAULT);
         local.from = from;
         local.fromlen = fromlen;
         local.len = 0;
@@ -175,7 +175,7 @@ int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, L
     struct ovl_op *op;
     if ((err = ovl_op_new(ts->handle, ov, routine, thread, bufs, count, TCP_OVL_RECV, NULL, &op)) !=
         0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     op->flags = inflags;
     if ((err = tcp_ovl_probe(op, true)) != 0)
         return tcp_ovl_fail_drop(op, lpErrno, err);
@@ -186,11 +186,9 @@ int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, L
 BOOL WSPAPI tcp_WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped, LPDWORD lpcbTransfer,
                                        BOOL fWait, LPDWORD lpdwFlags, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    struct tcp_sock *ts = err ? NULL : tcp_lookup(s, &err);
-    if (ts == NULL) {
-        tcp_fail(lpErrno, err);
-        return FALSE;
-    }
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
+    if (ts == NULL)
+        return spi_fail_bool(lpErrno, err);
     return ovl_get_result(lpOverlapped, lpcbTransfer, fWait, lpdwFlags, lpErrno);
 }

@@ -87,7 +87,7 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
     (void)nfds; /* ignored, as in Winsock */
     int err = tcp_guard();
     if (err != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     const struct {
         wsp_fd_set *set;
     } sets[3] = {{readfds}, {writefds}, {exceptfds}};
@@ -99,11 +99,11 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
         if (sets[k].set == NULL)
             continue;
         if (sets[k].set->fd_count > WSP_FD_SETSIZE)
-            return tcp_fail(lpErrno, WSAEINVAL);
+            return spi_fail(lpErrno, WSAEINVAL);
         for (u_int i = 0; i < sets[k].set->fd_count; i++) {
             struct tcp_sock *ts = tcp_lookup(sets[k].set->fd_array[i], &err);
             if (ts == NULL)
-                return tcp_fail(lpErrno, WSAENOTSOCK);
+                return spi_fail(lpErrno, WSAENOTSOCK);
             socks[n] = ts;
             sel_kind[n] = (unsigned char)k;
             pfd[n].fd = ts->fd;
@@ -113,12 +113,12 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
         }
     }
     if (n == 0 && timeout == NULL)
-        return tcp_fail(lpErrno, WSAEINVAL); /* Winsock: nothing to wait for, forever */
+        return spi_fail(lpErrno, WSAEINVAL); /* Winsock: nothing to wait for, forever */
     /* Only a call that may sleep is listed for a close to wake (select_wake.c). */
     struct tcp_selwake wake, *w = NULL;
     if (n > 0 && (timeout == NULL || timeout->tv_sec != 0 || timeout->tv_usec != 0)) {
         if ((err = tcp_selwake_enter(&wake, socks, n)) != 0)
-            return tcp_fail(lpErrno, err);
+            return spi_fail(lpErrno, err);
         w = &wake;
         pfd[n] = (struct pollfd){.fd = wake.fd, .events = POLLIN};
     }
@@ -126,7 +126,7 @@ int WSPAPI tcp_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds, ws
     if (w != NULL)
         tcp_selwake_leave(w);
     if (err != 0)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
 
     int total = 0, at = 0;
     for (int k = 0; k < 3; k++) {

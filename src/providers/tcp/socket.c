@@ -170,14 +170,10 @@ SOCKET WSPAPI tcp_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW 
                             GROUP g, DWORD dwFlags, LPINT lpErrno)
 {
     int err = tcp_guard();
-    if (err != 0) {
-        tcp_fail(lpErrno, err);
-        return INVALID_SOCKET;
-    }
-    if (lpProtocolInfo == NULL) {
-        tcp_fail(lpErrno, WSAEINVAL);
-        return INVALID_SOCKET;
-    }
+    if (err != 0)
+        return spi_fail_socket(lpErrno, err);
+    if (lpProtocolInfo == NULL)
+        return spi_fail_socket(lpErrno, WSAEINVAL);
     af = tcp_pick(af, lpProtocolInfo->iAddressFamily);
     type = tcp_pick(type, lpProtocolInfo->iSocketType);
     protocol = tcp_pick(protocol, lpProtocolInfo->iProtocol);
@@ -191,40 +187,32 @@ SOCKET WSPAPI tcp_WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW 
     else if (g != 0 || (dwFlags & (WSA_FLAG_MULTIPOINT_C_ROOT | WSA_FLAG_MULTIPOINT_C_LEAF |
                                    WSA_FLAG_MULTIPOINT_D_ROOT | WSA_FLAG_MULTIPOINT_D_LEAF)))
         err = WSAEINVAL; /* no socket groups, no multipoint */
-    if (err != 0) {
-        tcp_fail(lpErrno, err);
-        return INVALID_SOCKET;
-    }
+    if (err != 0)
+        return spi_fail_socket(lpErrno, err);
     int fd = sys_socket(af, type | SOCK_CLOEXEC, want);
-    if (fd < 0) {
-        tcp_fail(lpErrno, errmap_from_errno(errno));
-        return INVALID_SOCKET;
-    }
+    if (fd < 0)
+        return spi_fail_socket(lpErrno, errmap_from_errno(errno));
     /* IPPROTO_IPV6 options page: IPV6_V6ONLY is on by default on Windows
      * (Linux's default is net.ipv6.bindv6only, normally off). */
     int on = 1;
     if (af == AF_INET6 && sys_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
-        tcp_fail(lpErrno, errmap_from_errno(errno));
+        spi_fail(lpErrno, errmap_from_errno(errno));
         sys_close(fd);
         return INVALID_SOCKET;
     }
     struct tcp_sock *ts = tcp_sock_new(fd, af, type, lpProtocolInfo, TCP_ST_NEW,
                                        (dwFlags & WSA_FLAG_OVERLAPPED) != 0, &err);
-    if (ts == NULL) {
-        tcp_fail(lpErrno, err);
-        return INVALID_SOCKET;
-    }
+    if (ts == NULL)
+        return spi_fail_socket(lpErrno, err);
     return ts->handle;
 }
 
 int WSPAPI tcp_WSPCloseSocket(SOCKET s, LPINT lpErrno)
 {
-    int err = tcp_guard();
-    if (err != 0)
-        return tcp_fail(lpErrno, err);
-    struct tcp_sock *ts = tcp_lookup(s, &err);
+    int err;
+    struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
-        return tcp_fail(lpErrno, err);
+        return spi_fail(lpErrno, err);
     tcp_sock_close(ts);
     return 0;
 }

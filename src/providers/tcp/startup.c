@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* WSPStartup / WSPCleanup: the start count, the upcall table and the proc
- * table.  After the last WSPCleanup every entry point answers WSAENETDOWN (C9)
- * until the next WSPStartup. */
-#include "common/ext.h"
+/* WSPStartup / WSPCleanup: the kit's start-up glue (common/spi_start.h) and
+ * the entries tcp leaves out (common/spi_unsupported.h).  After the last
+ * WSPCleanup every entry point answers WSAENETDOWN (C9) until the next
+ * WSPStartup. */
 #include "common/spi_start.h"
+#include "common/spi_unsupported.h"
 #include "tcp.h"
-
-WSPUPCALLTABLE tcp_upcalls;
-atomic_bool tcp_live;
-_Thread_local int tcp_in_callback;
-
-static const WSPPROC_TABLE tcp_procs = SPI_PROC_TABLE(tcp);
 
 /* What the last WSPCleanup releases: sockets the application never closed,
  * then the event watcher and select's pooled wake descriptors. */
@@ -21,29 +16,9 @@ static void tcp_last_cleanup(void)
     tcp_selwake_cleanup();
 }
 
-static struct spi_start tcp_start = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .live = &tcp_live,
-    .upcalls = &tcp_upcalls,
-    .description = "wsp tcp/udp base provider (POSIX sockets)",
-    .procs = &tcp_procs,
-    .last_cleanup = tcp_last_cleanup,
-};
+SPI_START_DEFINE(tcp, "wsp tcp/udp base provider (POSIX sockets)", tcp_last_cleanup, NULL)
 
-__attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionRequested,
-                                                             LPWSPDATA lpWSPData,
-                                                             LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                                                             WSPUPCALLTABLE UpcallTable,
-                                                             LPWSPPROC_TABLE lpProcTable)
-{
-    (void)lpProtocolInfo; /* each WSPSocket call brings its own catalog entry */
-    int err = spi_startup(&tcp_start, wVersionRequested, lpWSPData, &UpcallTable, lpProcTable);
-    if (err == 0)
-        ext_startup(&tcp_upcalls); /* extension functions: last error, routine threads */
-    return err;
-}
-
-int WSPAPI tcp_WSPCleanup(LPINT lpErrno)
-{
-    return spi_cleanup(&tcp_start, tcp_in_callback, lpErrno);
-}
+/* Window messages, Winsock 1 blocking hooks, socket duplication, QoS
+ * templates and multipoint: the TCP/UDP catalog entries claim none of them
+ * (no XP1_QOS_SUPPORTED, no XP1_SUPPORT_MULTIPOINT). */
+SPI_UNSUPPORTED_DEFINE(tcp)

@@ -16,6 +16,8 @@
 #include <wsp/ws2spi.h>
 
 #include "common/ovl.h"
+#include "common/spi_addr.h"
+#include "common/spi_call.h"
 #include "common/spi_procs.h"
 
 enum tcp_state {
@@ -74,27 +76,11 @@ extern WSPUPCALLTABLE tcp_upcalls;
 extern atomic_bool tcp_live;              /* false before startup and after the last cleanup */
 extern _Thread_local int tcp_in_callback; /* this thread runs a condition function of ours */
 
-/* Every SPI entry starts here: C9 (cleaned up) and C8 (inside our callback). */
-static inline int tcp_guard(void)
-{
-    if (!atomic_load_explicit(&tcp_live, memory_order_acquire))
-        return WSAENETDOWN;
-    if (tcp_in_callback)
-        return WSAEINPROGRESS;
-    return 0;
-}
-
-/* Report code through lpErrno (D11); a NULL lpErrno is never written (D4). */
-static inline int tcp_fail(LPINT lpErrno, int code)
-{
-    if (lpErrno != NULL)
-        *lpErrno = code;
-    return SOCKET_ERROR;
-}
-
 /* ---- socket.c ------------------------------------------------------------ */
 /* The context of handle s, or NULL with *err set (WSAENOTSOCK). */
 struct tcp_sock *tcp_lookup(SOCKET s, int *err);
+/* tcp_guard() and tcp_enter(s, &err): every entry's prologue (spi_call.h). */
+SPI_CALL_DECLARE(tcp, struct tcp_sock)
 /* Wrap an open fd into a new context and handle; on failure the fd is closed. */
 struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto, int state,
                               bool overlapped, int *err);
@@ -227,6 +213,7 @@ void tcp_mark_connected(struct tcp_sock *ts);
 /* tcp_lookup for a handle that may be another provider's: the context is
  * read through umem and must carry TCP_SOCK_MAGIC. */
 struct tcp_sock *tcp_lookup_ours(SOCKET s, int *err);
+SPI_CALL_DECLARE_OURS(tcp, struct tcp_sock)
 
 /* ---- events.c: for the extension functions ---------------------------------- */
 /* Have the watcher look at ts's queues now (re-arms the edge: readiness that
@@ -256,8 +243,11 @@ int tcp_ioctl_if_list(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, D
                       LPDWORD ret);
 
 /* ---- address.c ----------------------------------------------------------- */
-/* Length of a sockaddr for af, 0 if af is not ours. */
-int tcp_sockaddr_len(int af);
+/* Length of a sockaddr for af, 0 if af is not ours (the kit's, spi_addr.h). */
+static inline int tcp_sockaddr_len(int af)
+{
+    return spi_addr_len(af);
+}
 
 /* ---- SPI entry points (one file each group) ------------------------------ */
 /* tcp_WSPAccept ... tcp_WSPStringToAddress, typed as in ws2spi.h */

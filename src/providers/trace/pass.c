@@ -10,7 +10,10 @@
  * completion routine, and the layer completes the application's
  * (overlapped.c). Each call below says how it is issued down (trace_issue_*),
  * with every other argument unchanged. */
+#include <wsp/mswsock.h>
+
 #include "common/ovl.h"
+#include "common/umem.h"
 #include "trace.h"
 
 static const WSATHREADID trace_no_thread; /* the API's for a call without a routine */
@@ -294,6 +297,14 @@ static int WSPAPI trace_WSPSetSockOpt(SOCKET s, int level, int optname, const ch
                                       int optlen, LPINT lpErrno)
 {
     TRACE_LOWER("WSPSetSockOpt", s, ts);
+    /* After AcceptEx the value is the listener's handle: ours, so the next
+     * provider gets the one under it (a value that is not ours, or not
+     * readable, goes down as it is, for the next provider to judge). */
+    SOCKET l, lower;
+    if (level == SOL_SOCKET && optname == SO_UPDATE_ACCEPT_CONTEXT && optval != NULL &&
+        optlen >= (int)sizeof l && umem_read(&l, optval, sizeof l) == 0 &&
+        trace_ext_accept_context(l, &lower) == 0)
+        optval = (const char *)&lower;
     int rc = ts->next->procs.lpWSPSetSockOpt(ts->lower, level, optname, optval, optlen, lpErrno);
     return trace_done("WSPSetSockOpt", s, rc, lpErrno);
 }
@@ -316,9 +327,8 @@ static int trace_issue_ioctl(const struct trace_sock *ts, const void *args, LPWS
                                       a->returned, lower, NULL, &none, err);
 }
 
-/* SIO_GET_EXTENSION_FUNCTION_POINTER goes down like any other code: the
- * application gets the next provider's functions, which then bypass the
- * layer (a layer that wants to see AcceptEx & co. answers it with its own). */
+/* SIO_GET_EXTENSION_FUNCTION_POINTER is answered with the layer's own
+ * functions (extension.c): the next provider's would not know our handles. */
 static int WSPAPI trace_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
                                  DWORD cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer,
                                  LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
@@ -327,7 +337,10 @@ static int WSPAPI trace_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBu
 {
     TRACE_LOWER("WSPIoctl", s, ts);
     int rc;
-    if (dwIoControlCode == SIO_WSP_CANCEL_OVERLAPPED && ts->via_port) {
+    if (dwIoControlCode == SIO_GET_EXTENSION_FUNCTION_POINTER) {
+        rc = trace_ext_pointer(ts, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
+                               lpcbBytesReturned, lpErrno);
+    } else if (dwIoControlCode == SIO_WSP_CANCEL_OVERLAPPED && ts->via_port) {
         /* CancelIoEx names the application's WSAOVERLAPPED: ours to find */
         rc = trace_ovl_cancel(ts, lpvInBuffer, cbInBuffer, lpErrno);
     } else if (trace_keeps(ts, lpOverlapped)) {

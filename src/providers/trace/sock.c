@@ -78,6 +78,7 @@ SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, bool overlap
         trace_lower_close(next, lower);
         return INVALID_SOCKET;
     }
+    ts->magic = TRACE_SOCK_MAGIC;
     ts->lower = lower;
     ts->next = next;
     ts->overlapped = overlapped;
@@ -88,6 +89,7 @@ SOCKET trace_sock_wrap(const struct trace_next *next, SOCKET lower, bool overlap
         trace_set_err(err, e);
         trace_lower_close(next, lower);
         trace_ovl_sock_release(ts);
+        ts->magic = 0;
         free(ts);
         return s;
     }
@@ -157,6 +159,7 @@ int WSPAPI trace_WSPCloseSocket(SOCKET s, LPINT lpErrno)
     trace_open_remove(ts);
     int rc = ts->next->procs.lpWSPCloseSocket(ts->lower, lpErrno);
     trace_ovl_sock_release(ts);
+    ts->magic = 0;
     free(ts);
     return trace_done("WSPCloseSocket", s, rc, lpErrno);
 }
@@ -175,6 +178,7 @@ void trace_sock_close_all(void)
         trace_open_remove(ts);
         trace_lower_close(ts->next, ts->lower);
         trace_ovl_sock_release(ts);
+        ts->magic = 0;
         free(ts);
     }
 }

@@ -50,6 +50,8 @@ __attribute__((visibility("default"))) int WSPAPI WSPStartup(WORD wVersionReques
          * it (a libwsp without WPUCompleteOverlappedRequest) they pass
          * through unchanged (overlapped.c) */
         (void)ovl_startup(&trace_upcalls);
+        /* the extension functions report through the last error */
+        (void)ext_startup(&trace_upcalls);
         trace_log_open();
         atomic_store_explicit(&trace_live_flag, 1, memory_order_release);
     }

@@ -20,11 +20,26 @@
 #define WSP_TRACE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <wsp/ws2spi.h>
 
+#include "common/ext.h"
+
 struct ovl_op; /* the provider kit's record of an application operation (common/ovl.h) */
+
+/* The extension functions the layer wraps (extension.c), as indexes. */
+enum {
+    TRACE_EXT_ACCEPTEX,
+    TRACE_EXT_SOCKADDRS,
+    TRACE_EXT_CONNECTEX,
+    TRACE_EXT_DISCONNECTEX,
+    TRACE_EXT_WSARECVMSG,
+    TRACE_EXT_WSASENDMSG,
+    TRACE_EXT_N
+};
 
 /* One started provider under us: the next entry of one chain. */
 struct trace_next {
@@ -34,6 +49,8 @@ struct trace_next {
                                another layer (which then finds itself in it) */
     WSPPROC_TABLE procs;    /* the next provider's table: every call goes here */
     void *dl;               /* its module, dlopen'd by us */
+    /* its extension functions, asked for on first use (extension.c) */
+    _Atomic(ext_proc) ext[TRACE_EXT_N];
 };
 
 /* One overlapped call of the application, as the layer issues it down
@@ -54,7 +71,10 @@ struct trace_ovl {
 #define TRACE_INLINE_OVL 2 /* operations a socket runs at once without malloc */
 
 /* A layered socket: the context behind our handle (WPUCreateSocketHandle). */
+#define TRACE_SOCK_MAGIC 0x74726163u /* "trac": a handle's context is ours */
+
 struct trace_sock {
+    uint32_t magic;                           /* TRACE_SOCK_MAGIC while open */
     SOCKET self;                              /* our handle */
     SOCKET lower;                             /* the next provider's socket */
     const struct trace_next *next;            /* which provider that socket belongs to */
@@ -134,6 +154,17 @@ int trace_ovl_submit(struct trace_sock *ts, const char *call, LPWSAOVERLAPPED ov
 int trace_ovl_cancel(struct trace_sock *ts, const void *in, DWORD cb_in, LPINT lpErrno);
 /* port.c's worker: the next provider completed lower with (err, bytes). */
 void trace_ovl_lower_done(LPWSAOVERLAPPED lower, DWORD err, DWORD bytes);
+
+/* extension.c */
+/* WSPIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER) on ts: the layer's own
+ * function for the GUID in `in` (the next provider's for
+ * GetAcceptExSockaddrs). 0, or SOCKET_ERROR with WSAEFAULT / WSAEINVAL. */
+int trace_ext_pointer(struct trace_sock *ts, LPVOID in, DWORD cb_in, LPVOID out, DWORD cb_out,
+                      LPDWORD returned, LPINT lpErrno);
+
+/* SO_UPDATE_ACCEPT_CONTEXT names the listener by our handle: the one under
+ * it, for the next provider. 0, or WSAENOTSOCK when listener is not ours. */
+int trace_ext_accept_context(SOCKET listener, SOCKET *lower);
 
 /* port.c */
 /* Put a lower socket on the layer's completion port (made, with its worker

@@ -12,7 +12,6 @@
  *     through the table: unlike CPU time, the count does not depend on how
  *     loaded the machine is).
  * The sys_faults sweep fails one MOD; this failure lasts. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -36,26 +35,13 @@
 #include <wsp/winsock2.h>
 
 #include "common/sys.h"
+#include "fault_util.h"
 
 #define WINDOW_MS 300
 #define TSDUS 160
 #define TSDU_LEN 65536          /* 10 MiB each way: more than loopback's buffers hold */
 #define MAX_TSDU (2 * TSDU_LEN) /* a small receive store, full soon */
 #define MAX_WAITS 1000          /* in the window; a spinning engine makes tens of thousands */
-
-static const struct sys_hook *itot_hook(void)
-{
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
-    assert_non_null(h);
-    const struct sys_hook *hk = dlsym(h, SYS_HOOK_SYMBOL);
-    assert_non_null(hk);
-    dlclose(h);
-    return hk;
-}
 
 /* ---- the fault --------------------------------------------------------- */
 /* libc's calls; atomic, as the engine thread reads them while this one sets them */
@@ -188,7 +174,7 @@ static void refused_interest_change_is_retried(void **state)
     set_timeouts(c);
     set_timeouts(p);
 
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     atomic_store(&real_epoll_ctl, (epoll_ctl_fn)hk->dflt("epoll_ctl"));
     atomic_store(&real_epoll_wait, (epoll_wait_fn)hk->dflt("epoll_wait"));
     assert_non_null(atomic_load(&real_epoll_ctl));

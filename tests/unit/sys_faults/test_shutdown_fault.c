@@ -5,7 +5,6 @@
  * not ended: a non-blocking receive says WSAEWOULDBLOCK, not WSAESHUTDOWN.
  * (Found by the api_seq fuzzer, where it depended on timing; the table makes
  * it deterministic.) */
-#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,20 +21,7 @@
 #include <wsp/winsock2.h>
 
 #include "common/sys.h"
-
-static const struct sys_hook *itot_hook(void)
-{
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
-    assert_non_null(h);
-    const struct sys_hook *hk = dlsym(h, SYS_HOOK_SYMBOL);
-    assert_non_null(hk);
-    dlclose(h);
-    return hk;
-}
+#include "fault_util.h"
 
 static ssize_t send_epipe(int fd, const void *buf, size_t len, int flags)
 {
@@ -73,7 +59,7 @@ static void shutdown_both_failing_release_keeps_receiving(void **state)
     assert_true(p != INVALID_SOCKET);
     wait_writable(c);
 
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     assert_non_null(hk->override("send", (sys_fn)send_epipe));
     rc = wsp_shutdown(c, SD_BOTH);
     int err = WSAGetLastError();

@@ -38,8 +38,6 @@
  * or itot runs one provider; WSP_FAULTS_MATCH=TEXT only the cases whose name
  * contains TEXT (as printed: "itot sendmsg@wsp_itot.so+0x44f0 ... #2"). */
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -61,6 +59,7 @@
 
 #include "common/errmap.h"
 #include "common/sys.h"
+#include "fault_util.h"
 
 /* ---- the wrappers ------------------------------------------------------- */
 #define SYS_INDEX(ret, name, params, args) SF_##name,
@@ -103,14 +102,7 @@ static void site_record(int entry, const void *addr)
         struct site *s = &F.sites[F.nsites++];
         s->entry = entry;
         s->addr = addr;
-        /* module+offset: `addr2line -f -e MODULE OFFSET` names the line */
-        Dl_info di;
-        if (dladdr(addr, &di) != 0 && di.dli_fname != NULL) {
-            const char *b = strrchr(di.dli_fname, '/');
-            snprintf(s->where, sizeof s->where, "%s+0x%lx", b ? b + 1 : di.dli_fname,
-                     (unsigned long)((const char *)addr - (const char *)di.dli_fbase));
-        } else
-            snprintf(s->where, sizeof s->where, "%p", addr);
+        fault_where(addr, s->where, sizeof s->where);
     }
     pthread_mutex_unlock(&F.lock);
 }
@@ -155,7 +147,7 @@ static bool fault_short(int entry, const void *addr)
     static ret fault_##name params                                                                 \
     {                                                                                              \
         if (fault_fire(SF_##name, __builtin_return_address(0)))                                    \
-            return (ret)(intptr_t)-1;                                                              \
+            return SYS_FAILED(ret);                                                                \
         return NEXT(name) args;                                                                    \
     }
 SYS_CALLS(FAULT_WRAP)
@@ -172,14 +164,6 @@ static int fault_close_real(int fd)
         return -1;
     }
     return NEXT(close)(fd);
-}
-
-/* malloc (the itot buffer pool's misses) fails as malloc does: NULL. */
-static void *fault_malloc_real(size_t n)
-{
-    if (fault_fire(SF_malloc, __builtin_return_address(0)))
-        return NULL;
-    return NEXT(malloc)(n);
 }
 
 static size_t half(size_t n)
@@ -263,8 +247,6 @@ static sys_fn wrapper_of(int entry, int mode)
         return (sys_fn)fault_##name;
     if (entry == SF_close)
         return (sys_fn)fault_close_real;
-    if (entry == SF_malloc)
-        return (sys_fn)fault_malloc_real;
     switch (entry) {
         SYS_CALLS(WRAP_CASE)
     }
@@ -289,21 +271,6 @@ static struct prov provs[] = {
     {"tcp", "wsp_tcp.so", SOCK_STREAM, IPPROTO_TCP, false, NULL},
     {"itot", "wsp_itot.so", SOCK_SEQPACKET, WSP_PROTO_ITOT, true, NULL},
 };
-
-static const struct sys_hook *hook_of(const char *module)
-{
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, module);
-    /* the loader opened this very file already (same path: same instance) */
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
-    assert_non_null(h);
-    const struct sys_hook *hk = dlsym(h, SYS_HOOK_SYMBOL);
-    assert_non_null(hk);
-    dlclose(h);
-    return hk;
-}
 
 /* Wrap every entry of p's table (except sigaction) in MODE. */
 static void wrap_all(const struct prov *p, int mode, int armed_entry)
@@ -587,51 +554,13 @@ out:
     pthread_mutex_destroy(&x->m);
 }
 
-/* ---- watchdog: a hang is a failure, with the case named ------------------ */
-static char wd_case[160];
-static atomic_llong wd_deadline_ns;
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void *watchdog_main(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        struct timespec d = {.tv_nsec = 100 * 1000 * 1000};
-        nanosleep(&d, NULL); /* a clock, not a synchronisation */
-        long long dl = atomic_load(&wd_deadline_ns);
-        if (dl != 0 && now_ns() > dl) {
-            fprintf(stderr, "sys_faults: HANG in case %s\n", wd_case);
-            abort();
-        }
-    }
-    return NULL;
-}
-
-/* ---- descriptors -------------------------------------------------------- */
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1; /* opendir's own */
-}
-
 /* Closing is asynchronous in itot (the engine sends the DR, then closes):
  * wait, with a deadline, for the count to come back down. */
 static bool fds_back_to(int base)
 {
-    long long end = now_ns() + 5000000000LL;
-    while (count_fds() > base) {
-        if (now_ns() > end)
+    long long end = fault_now_ns() + 5000000000LL;
+    while (fault_count_fds() > base) {
+        if (fault_now_ns() > end)
             return false;
         struct timespec d = {.tv_nsec = 5 * 1000 * 1000};
         nanosleep(&d, NULL);
@@ -731,7 +660,7 @@ static void defect(struct tally *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("DEFECT %s: ", wd_case);
+    printf("DEFECT %s: ", fault_case);
     vprintf(fmt, ap);
     printf("\n");
     va_end(ap);
@@ -743,7 +672,7 @@ static void check_clean(const struct xfer *x)
     if (x->first_err != 0 || x->corrupt || !x->send_done || !x->eof || x->got != x->want)
         printf("clean run after %s: err %d (send %d recv %d) corrupt %d done %d eof %d "
                "%llu/%llu\n",
-               wd_case, x->first_err, x->send_err, x->recv_err, x->corrupt, x->send_done, x->eof,
+               fault_case, x->first_err, x->send_err, x->recv_err, x->corrupt, x->send_done, x->eof,
                (unsigned long long)x->got, (unsigned long long)x->want);
     assert_int_equal(x->first_err, 0);
     assert_false(x->corrupt);
@@ -757,11 +686,11 @@ static void one_case(const struct prov *p, struct tally *t, int si, int ei, int 
     const struct site *st = &F.sites[si];
     int mode = ei < NERRNOS ? MODE_ERRNO : MODE_SHORT;
     int err = ei < NERRNOS ? errnos[ei] : 0;
-    snprintf(wd_case, sizeof wd_case, "%s %s@%s %s #%d", p->name,
+    snprintf(fault_case, sizeof fault_case, "%s %s@%s %s #%d", p->name,
              p->hook->name((unsigned)st->entry), st->where, ei < NERRNOS ? strerror(err) : "short",
              skip + 1);
     const char *match = getenv("WSP_FAULTS_MATCH"); /* one case, to debug it */
-    if (match != NULL && strstr(wd_case, match) == NULL)
+    if (match != NULL && strstr(fault_case, match) == NULL)
         return;
     F.err = err;
     atomic_store(&F.entry, st->entry);
@@ -770,14 +699,14 @@ static void one_case(const struct prov *p, struct tally *t, int si, int ei, int 
     atomic_store(&F.fired, 0);
     atomic_store(&F.mode, mode);
     wrap_all(p, mode, st->entry);
-    atomic_store(&wd_deadline_ns, now_ns() + 20000000000LL);
+    fault_arm(20000);
 
     struct xfer x;
-    long long t0 = now_ns();
+    long long t0 = fault_now_ns();
     run_transfer(&x, p, SEED + (uint32_t)si);
     if (getenv("WSP_FAULTS_VERBOSE"))
-        printf("case %s: %lld ms, fired %d, err %d/%d\n", wd_case, (now_ns() - t0) / 1000000,
-               atomic_load(&F.fired), x.send_err, x.recv_err);
+        printf("case %s: %lld ms, fired %d, err %d/%d\n", fault_case,
+               (fault_now_ns() - t0) / 1000000, atomic_load(&F.fired), x.send_err, x.recv_err);
     unwrap_all(p);
     bool fired = atomic_load(&F.fired) != 0;
     t->cases++;
@@ -822,24 +751,24 @@ static void one_case(const struct prov *p, struct tally *t, int si, int ei, int 
     run_transfer(&y, p, SEED);
     check_clean(&y);
     if (!fds_back_to(base))
-        defect(t, "descriptors left open: %d, expected %d", count_fds(), base);
-    atomic_store(&wd_deadline_ns, 0);
+        defect(t, "descriptors left open: %d, expected %d", fault_count_fds(), base);
+    fault_disarm();
 }
 
 static void sweep(const struct prov *p)
 {
     /* 1: the clean run records the call sites */
     struct xfer x;
-    snprintf(wd_case, sizeof wd_case, "%s warm-up", p->name);
+    snprintf(fault_case, sizeof fault_case, "%s warm-up", p->name);
     run_transfer(&x, p, SEED); /* warm up: engines, catalog, first-use state */
     check_clean(&x);
-    int base = count_fds();
+    int base = fault_count_fds();
     pthread_mutex_lock(&F.lock);
     F.nsites = 0;
     pthread_mutex_unlock(&F.lock);
     atomic_store(&F.mode, MODE_RECORD);
     wrap_all(p, MODE_RECORD, -1);
-    snprintf(wd_case, sizeof wd_case, "%s recording", p->name);
+    snprintf(fault_case, sizeof fault_case, "%s recording", p->name);
     run_transfer(&x, p, SEED);
     unwrap_all(p);
     check_clean(&x);
@@ -948,11 +877,9 @@ static int setup(void **state)
         if (s == INVALID_SOCKET)
             return -1;
         closesocket(s);
-        provs[k].hook = hook_of(provs[k].module);
+        provs[k].hook = fault_hook_of(provs[k].module);
     }
-    pthread_t w;
-    pthread_create(&w, NULL, watchdog_main, NULL);
-    pthread_detach(w);
+    fault_watchdog_start("sys_faults");
     return 0;
 }
 

@@ -251,6 +251,37 @@ static void tcp_opt_bad_pointers_are_fault(void **state)
     conf_close(&ctx4, s);
 }
 
+/* The kit's one rule for option output (src/common/spi_opt.h), the same as
+ * itot's: a value that does not fit is WSAEFAULT with the length needed in
+ * *optlen (D10's rule for SO_DISCDATA, applied to every option; Windows'
+ * getsockopt page: WSAEFAULT when "the optlen parameter is too small"), and
+ * nothing written to optval.  tcp used to leave *optlen as it was. */
+static void tcp_opt_too_small_reports_needed_length(void **state)
+{
+    (void)state;
+    SOCKET s = conf_socket(&ctx4);
+    struct {
+        int name;
+        int need;
+    } cases[] = {
+        {SO_PROTOCOL_INFOW, (int)sizeof(WSAPROTOCOL_INFOW)}, /* kept by the provider */
+        {SO_LINGER, (int)sizeof(struct linger)},             /* read from the kernel */
+        {SO_RCVTIMEO, (int)sizeof(DWORD)},                   /* kept by the provider */
+        {SO_RCVBUF, (int)sizeof(int)},                       /* the kernel writes optval */
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char buf[sizeof(WSAPROTOCOL_INFOW)];
+        memset(buf, 0xA5, sizeof buf);
+        int len = 1, err = 0;
+        assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, cases[i].name, (char *)buf, &len, &err),
+                         SOCKET_ERROR);
+        assert_int_equal(err, WSAEFAULT);
+        assert_int_equal(len, cases[i].need);
+        assert_int_equal(buf[0], 0xA5);
+    }
+    conf_close(&ctx4, s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +291,8 @@ int main(void)
                                                  conf_teardown, &ctx4),
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_protocol_info, conf_setup, conf_teardown,
                                                  &ctx4),
+        cmocka_unit_test_prestate_setup_teardown(tcp_opt_too_small_reports_needed_length,
+                                                 conf_setup, conf_teardown, &ctx4),
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_passthrough_roundtrip, conf_setup,
                                                  conf_teardown, &ctx4),
         cmocka_unit_test_prestate_setup_teardown(tcp_opt_disc_family_noprotoopt, conf_setup,

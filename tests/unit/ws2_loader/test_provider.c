@@ -15,6 +15,8 @@
 
 #include <wsp/ws2spi.h>
 
+#include "stub_procs.h"
+
 #define EXPORT __attribute__((visibility("default")))
 
 static WSPUPCALLTABLE up;
@@ -25,12 +27,6 @@ static void bump(const char *name)
     char buf[32];
     snprintf(buf, sizeof buf, "%d", (v ? atoi(v) : 0) + 1);
     setenv(name, buf, 1);
-}
-
-static int fail(LPINT e, int code)
-{
-    *e = code;
-    return SOCKET_ERROR;
 }
 
 struct fake_sock {
@@ -99,14 +95,14 @@ static int WSPAPI f_recv(SOCKET s, LPWSABUF b, DWORD n, LPDWORD got, LPDWORD fla
     if (lookup(s, e) == NULL)
         return SOCKET_ERROR;
     *got = 0;
-    return fail(e, WSAEDISCON);
+    return stub_fail(e, WSAEDISCON);
 }
 
 static int WSPAPI f_senddisconnect(SOCKET s, LPWSABUF data, LPINT e)
 {
     if (lookup(s, e) == NULL)
         return SOCKET_ERROR;
-    return data != NULL && data->len > 0 ? fail(e, WSAENOPROTOOPT) : 0;
+    return data != NULL && data->len > 0 ? stub_fail(e, WSAENOPROTOOPT) : 0;
 }
 
 /* Reports the bytes sent so far through SO_MAX_MSG_SIZE, so tests can see
@@ -118,7 +114,7 @@ static int WSPAPI f_getsockopt(SOCKET s, int level, int name, char *val, LPINT l
     if (fs == NULL)
         return SOCKET_ERROR;
     if (name != SO_MAX_MSG_SIZE || *len < (int)sizeof(DWORD))
-        return fail(e, WSAENOPROTOOPT);
+        return stub_fail(e, WSAENOPROTOOPT);
     memcpy(val, &fs->sent, sizeof(DWORD));
     *len = sizeof(DWORD);
     return 0;
@@ -196,15 +192,9 @@ static int WSPAPI f_cleanup(LPINT e)
     return 0;
 }
 
-/* The rest: not supported by this test provider. */
-static SOCKET WSPAPI u_accept(SOCKET s, struct sockaddr *a, LPINT l, LPCONDITIONPROC c, DWORD_PTR d,
-                              LPINT e)
-{
-    (void)s, (void)a, (void)l, (void)c, (void)d;
-    *e = WSAEOPNOTSUPP;
-    return INVALID_SOCKET;
-}
-static INT WSPAPI u_addrtostr(LPSOCKADDR a, DWORD l, LPWSAPROTOCOL_INFOW p, LPWSTR s, LPDWORD sl,
+/* The address strings: "fake" alone (the A/W glue of WSAAddressToString and
+ * WSAStringToAddress); the other entries refuse (stub_procs.c). */
+static INT WSPAPI f_addrtostr(LPSOCKADDR a, DWORD l, LPWSAPROTOCOL_INFOW p, LPWSTR s, LPDWORD sl,
                               LPINT e)
 {
     (void)a, (void)l, (void)p;
@@ -212,58 +202,11 @@ static INT WSPAPI u_addrtostr(LPSOCKADDR a, DWORD l, LPWSAPROTOCOL_INFOW p, LPWS
     static const WCHAR name[] = {'f', 'a', 'k', 'e', 0};
     if (*sl < 5) {
         *sl = 5;
-        return fail(e, WSAEFAULT);
+        return stub_fail(e, WSAEFAULT);
     }
     memcpy(s, name, sizeof name);
     *sl = 5;
     return 0;
-}
-static int WSPAPI u_asyncselect(SOCKET s, HWND h, unsigned m, LONG ev, LPINT e)
-{
-    (void)s, (void)h, (void)m, (void)ev;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_bind(SOCKET s, const struct sockaddr *n, int l, LPINT e)
-{
-    (void)s, (void)n, (void)l;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_cancel(LPINT e)
-{
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_connect(SOCKET s, const struct sockaddr *n, int l, LPWSABUF a, LPWSABUF b,
-                            LPQOS q, LPQOS g, LPINT e)
-{
-    (void)s, (void)n, (void)l, (void)a, (void)b, (void)q, (void)g;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_dup(SOCKET s, DWORD p, LPWSAPROTOCOL_INFOW i, LPINT e)
-{
-    (void)s, (void)p, (void)i;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_enumev(SOCKET s, WSAEVENT ev, LPWSANETWORKEVENTS n, LPINT e)
-{
-    (void)s, (void)ev, (void)n;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static BOOL WSPAPI u_ovres(SOCKET s, LPWSAOVERLAPPED o, LPDWORD t, BOOL w, LPDWORD f, LPINT e)
-{
-    (void)s, (void)o, (void)t, (void)w, (void)f;
-    *e = WSAEOPNOTSUPP;
-    return FALSE;
-}
-static int WSPAPI u_name(SOCKET s, struct sockaddr *n, LPINT l, LPINT e)
-{
-    (void)s, (void)n, (void)l;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static BOOL WSPAPI u_qos(SOCKET s, LPWSABUF n, LPQOS q, LPINT e)
-{
-    (void)s, (void)n, (void)q;
-    *e = WSAEOPNOTSUPP;
-    return FALSE;
 }
 /* Echoes the control code into the output buffer (checks the code mapping). */
 static int WSPAPI f_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inl, LPVOID out, DWORD outl,
@@ -272,60 +215,19 @@ static int WSPAPI f_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inl, LPVOID out
 {
     (void)s, (void)in, (void)inl, (void)o, (void)cr, (void)t;
     if (out == NULL || outl < sizeof(u_long))
-        return fail(e, WSAEOPNOTSUPP);
+        return stub_fail(e, WSAEOPNOTSUPP);
     u_long v = code;
     memcpy(out, &v, sizeof v);
     *ret = sizeof v;
     return 0;
 }
-static SOCKET WSPAPI u_join(SOCKET s, const struct sockaddr *n, int l, LPWSABUF a, LPWSABUF b,
-                            LPQOS q, LPQOS g, DWORD f, LPINT e)
-{
-    (void)s, (void)n, (void)l, (void)a, (void)b, (void)q, (void)g, (void)f;
-    *e = WSAEOPNOTSUPP;
-    return INVALID_SOCKET;
-}
-static int WSPAPI u_listen(SOCKET s, int b, LPINT e)
-{
-    (void)s, (void)b;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_recvdisc(SOCKET s, LPWSABUF d, LPINT e)
-{
-    (void)s, (void)d;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_recvfrom(SOCKET s, LPWSABUF b, DWORD n, LPDWORD g, LPDWORD f,
-                             struct sockaddr *fr, LPINT fl, LPWSAOVERLAPPED o,
-                             LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID t, LPINT e)
-{
-    (void)s, (void)b, (void)n, (void)g, (void)f, (void)fr, (void)fl, (void)o, (void)cr, (void)t;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_sendto(SOCKET s, LPWSABUF b, DWORD n, LPDWORD g, DWORD f,
-                           const struct sockaddr *to, int tl, LPWSAOVERLAPPED o,
-                           LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID t, LPINT e)
-{
-    (void)s, (void)b, (void)n, (void)g, (void)f, (void)to, (void)tl, (void)o, (void)cr, (void)t;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_setsockopt(SOCKET s, int lv, int n, const char *v, int l, LPINT e)
-{
-    (void)s, (void)lv, (void)n, (void)v, (void)l;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_shutdown(SOCKET s, int h, LPINT e)
-{
-    (void)s, (void)h;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static INT WSPAPI u_strtoaddr(LPWSTR s, INT af, LPWSAPROTOCOL_INFOW p, LPSOCKADDR a, LPINT l,
+static INT WSPAPI f_strtoaddr(LPWSTR s, INT af, LPWSAPROTOCOL_INFOW p, LPSOCKADDR a, LPINT l,
                               LPINT e)
 {
     (void)af, (void)p, (void)a, (void)l;
     /* accepts exactly "fake" (checks the A->W conversion) */
     static const WCHAR name[] = {'f', 'a', 'k', 'e', 0};
-    return memcmp(s, name, sizeof name) == 0 ? 0 : fail(e, WSAEINVAL);
+    return memcmp(s, name, sizeof name) == 0 ? 0 : stub_fail(e, WSAEINVAL);
 }
 
 EXPORT int WSPAPI WSPStartup(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW pi,
@@ -335,13 +237,19 @@ EXPORT int WSPAPI WSPStartup(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW p
     bump("WS2TEST_STARTUPS");
     up = upcalls;
     data->wVersion = data->wHighVersion = MAKEWORD(2, 2);
-    *t = (WSPPROC_TABLE){
-        u_accept,         u_addrtostr, u_asyncselect, u_bind,     u_cancel,      f_cleanup,
-        f_closesocket,    u_connect,   u_dup,         u_enumev,   f_eventselect, u_ovres,
-        u_name,           u_name,      f_getsockopt,  u_qos,      f_ioctl,       u_join,
-        u_listen,         f_recv,      u_recvdisc,    u_recvfrom, f_select,      f_send,
-        f_senddisconnect, u_sendto,    u_setsockopt,  u_shutdown, f_socket,      u_strtoaddr,
-    };
+    stub_procs(t);
+    t->lpWSPAddressToString = f_addrtostr;
+    t->lpWSPCleanup = f_cleanup;
+    t->lpWSPCloseSocket = f_closesocket;
+    t->lpWSPEventSelect = f_eventselect;
+    t->lpWSPGetSockOpt = f_getsockopt;
+    t->lpWSPIoctl = f_ioctl;
+    t->lpWSPRecv = f_recv;
+    t->lpWSPSelect = f_select;
+    t->lpWSPSend = f_send;
+    t->lpWSPSendDisconnect = f_senddisconnect;
+    t->lpWSPSocket = f_socket;
+    t->lpWSPStringToAddress = f_strtoaddr;
 #ifdef WS2TEST_NULL_ENTRY
     t->lpWSPSendDisconnect = NULL;
 #endif

@@ -17,6 +17,7 @@
 #include <wsp/ws2spi.h>
 
 #include "ovl_test.h"
+#include "unit/ws2_loader/stub_procs.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -35,12 +36,6 @@ struct op {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct op *pending; /* LIFO is fine: the tests complete one at a time or all */
 static struct ovltest_stats stats;
-
-static int fail(LPINT e, int code)
-{
-    *e = code;
-    return SOCKET_ERROR;
-}
 
 /* The APC: the application's routine, in the issuing thread. */
 static void CALLBACK op_apc(DWORD_PTR ctx)
@@ -181,13 +176,13 @@ static int WSPAPI f_send(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent, DWORD flag
     }
     struct op *o = calloc(1, sizeof *o);
     if (o == NULL)
-        return fail(e, WSAENOBUFS);
+        return stub_fail(e, WSAENOBUFS);
     *o = (struct op){.s = s, .ov = ov, .cr = cr, .bytes = total};
     if (cr != NULL) {
         /* ws2 fills the thread only for a call with a completion routine */
         if (tid == NULL || tid->ThreadHandle == NULL) {
             free(o);
-            return fail(e, WSAEINVAL);
+            return stub_fail(e, WSAEINVAL);
         }
         o->tid = *tid;
     } else if (tid != NULL && tid->ThreadHandle != NULL) {
@@ -200,7 +195,7 @@ static int WSPAPI f_send(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent, DWORD flag
     o->next = pending;
     pending = o;
     pthread_mutex_unlock(&mu);
-    return fail(e, WSA_IO_PENDING);
+    return stub_fail(e, WSA_IO_PENDING);
 }
 
 static BOOL WSPAPI f_ovres(SOCKET s, LPWSAOVERLAPPED ov, LPDWORD cb, BOOL wait, LPDWORD flags,
@@ -247,147 +242,17 @@ static int WSPAPI f_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inl, LPVOID out
     if (code == SIO_WSP_CANCEL_OVERLAPPED) {
         LPWSAOVERLAPPED which;
         if (in == NULL || inl != sizeof which)
-            return fail(e, WSAEFAULT);
+            return stub_fail(e, WSAEFAULT);
         memcpy(&which, in, sizeof which);
-        return cancel(s, which) ? 0 : fail(e, WSP_ERROR_NOT_FOUND);
+        return cancel(s, which) ? 0 : stub_fail(e, WSP_ERROR_NOT_FOUND);
     }
-    return fail(e, WSAEINVAL);
+    return stub_fail(e, WSAEINVAL);
 }
 
 static int WSPAPI f_cleanup(LPINT e)
 {
     (void)e;
     return 0;
-}
-
-/* The rest: not supported. */
-static SOCKET WSPAPI u_accept(SOCKET s, struct sockaddr *a, LPINT l, LPCONDITIONPROC c, DWORD_PTR d,
-                              LPINT e)
-{
-    (void)s, (void)a, (void)l, (void)c, (void)d;
-    *e = WSAEOPNOTSUPP;
-    return INVALID_SOCKET;
-}
-static INT WSPAPI u_addrtostr(LPSOCKADDR a, DWORD l, LPWSAPROTOCOL_INFOW p, LPWSTR s, LPDWORD sl,
-                              LPINT e)
-{
-    (void)a, (void)l, (void)p, (void)s, (void)sl;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_asyncselect(SOCKET s, HWND h, unsigned m, LONG ev, LPINT e)
-{
-    (void)s, (void)h, (void)m, (void)ev;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_bind(SOCKET s, const struct sockaddr *n, int l, LPINT e)
-{
-    (void)s, (void)n, (void)l;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_cancel(LPINT e)
-{
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_connect(SOCKET s, const struct sockaddr *n, int l, LPWSABUF a, LPWSABUF b,
-                            LPQOS q, LPQOS g, LPINT e)
-{
-    (void)s, (void)n, (void)l, (void)a, (void)b, (void)q, (void)g;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_dup(SOCKET s, DWORD p, LPWSAPROTOCOL_INFOW i, LPINT e)
-{
-    (void)s, (void)p, (void)i;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_enumev(SOCKET s, WSAEVENT ev, LPWSANETWORKEVENTS n, LPINT e)
-{
-    (void)s, (void)ev, (void)n;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_eventselect(SOCKET s, WSAEVENT ev, LONG n, LPINT e)
-{
-    (void)s, (void)ev, (void)n;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_name(SOCKET s, struct sockaddr *n, LPINT l, LPINT e)
-{
-    (void)s, (void)n, (void)l;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_getsockopt(SOCKET s, int lv, int n, char *v, LPINT l, LPINT e)
-{
-    (void)s, (void)lv, (void)n, (void)v, (void)l;
-    return fail(e, WSAENOPROTOOPT);
-}
-static BOOL WSPAPI u_qos(SOCKET s, LPWSABUF n, LPQOS q, LPINT e)
-{
-    (void)s, (void)n, (void)q;
-    *e = WSAEOPNOTSUPP;
-    return FALSE;
-}
-static SOCKET WSPAPI u_join(SOCKET s, const struct sockaddr *n, int l, LPWSABUF a, LPWSABUF b,
-                            LPQOS q, LPQOS g, DWORD f, LPINT e)
-{
-    (void)s, (void)n, (void)l, (void)a, (void)b, (void)q, (void)g, (void)f;
-    *e = WSAEOPNOTSUPP;
-    return INVALID_SOCKET;
-}
-static int WSPAPI u_listen(SOCKET s, int b, LPINT e)
-{
-    (void)s, (void)b;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_recv(SOCKET s, LPWSABUF b, DWORD n, LPDWORD g, LPDWORD f, LPWSAOVERLAPPED o,
-                         LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID t, LPINT e)
-{
-    (void)s, (void)b, (void)n, (void)g, (void)f, (void)o, (void)cr, (void)t;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_recvdisc(SOCKET s, LPWSABUF d, LPINT e)
-{
-    (void)s, (void)d;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_recvfrom(SOCKET s, LPWSABUF b, DWORD n, LPDWORD g, LPDWORD f,
-                             struct sockaddr *fr, LPINT fl, LPWSAOVERLAPPED o,
-                             LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID t, LPINT e)
-{
-    (void)s, (void)b, (void)n, (void)g, (void)f, (void)fr, (void)fl, (void)o, (void)cr, (void)t;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_select(int nfds, wsp_fd_set *r, wsp_fd_set *w, wsp_fd_set *x,
-                           const struct timeval *t, LPINT e)
-{
-    (void)nfds, (void)r, (void)w, (void)x, (void)t;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_senddisc(SOCKET s, LPWSABUF d, LPINT e)
-{
-    (void)s, (void)d;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_sendto(SOCKET s, LPWSABUF b, DWORD n, LPDWORD g, DWORD f,
-                           const struct sockaddr *to, int tl, LPWSAOVERLAPPED o,
-                           LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, LPWSATHREADID t, LPINT e)
-{
-    (void)s, (void)b, (void)n, (void)g, (void)f, (void)to, (void)tl, (void)o, (void)cr, (void)t;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_setsockopt(SOCKET s, int lv, int n, const char *v, int l, LPINT e)
-{
-    (void)s, (void)lv, (void)n, (void)v, (void)l;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static int WSPAPI u_shutdown(SOCKET s, int h, LPINT e)
-{
-    (void)s, (void)h;
-    return fail(e, WSAEOPNOTSUPP);
-}
-static INT WSPAPI u_strtoaddr(LPWSTR s, INT af, LPWSAPROTOCOL_INFOW p, LPSOCKADDR a, LPINT l,
-                              LPINT e)
-{
-    (void)s, (void)af, (void)p, (void)a, (void)l;
-    return fail(e, WSAEOPNOTSUPP);
 }
 
 EXPORT int WSPAPI WSPStartup(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW pi,
@@ -401,12 +266,12 @@ EXPORT int WSPAPI WSPStartup(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW p
     if (complete_req == NULL)
         return WSAEPROVIDERFAILEDINIT;
     data->wVersion = data->wHighVersion = MAKEWORD(2, 2);
-    *t = (WSPPROC_TABLE){
-        u_accept,      u_addrtostr, u_asyncselect, u_bind,     u_cancel,      f_cleanup,
-        f_closesocket, u_connect,   u_dup,         u_enumev,   u_eventselect, f_ovres,
-        u_name,        u_name,      u_getsockopt,  u_qos,      f_ioctl,       u_join,
-        u_listen,      u_recv,      u_recvdisc,    u_recvfrom, u_select,      f_send,
-        u_senddisc,    u_sendto,    u_setsockopt,  u_shutdown, f_socket,      u_strtoaddr,
-    };
+    stub_procs(t); /* the rest: not supported */
+    t->lpWSPCleanup = f_cleanup;
+    t->lpWSPCloseSocket = f_closesocket;
+    t->lpWSPGetOverlappedResult = f_ovres;
+    t->lpWSPIoctl = f_ioctl;
+    t->lpWSPSend = f_send;
+    t->lpWSPSocket = f_socket;
     return 0;
 }

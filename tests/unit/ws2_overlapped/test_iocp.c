@@ -23,6 +23,7 @@
 
 #include <wsp/ws2spi.h>
 
+#include "ovl_install.h"
 #include "ovl_test.h"
 #include "ws2/iocp.h"
 
@@ -31,31 +32,7 @@ static GUID guid_ovl = {0x22222222, 2, 2, {1, 2, 3, 4, 5, 6, 7, 9}};
 static int setup(void **state)
 {
     (void)state;
-    WSAPROTOCOL_INFOW pi;
-    memset(&pi, 0, sizeof pi);
-    pi.dwServiceFlags1 = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER;
-    pi.dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
-    pi.ProtocolChain.ChainLen = BASE_PROTOCOL;
-    pi.iVersion = 2;
-    pi.iAddressFamily = AF_OVLTEST;
-    pi.iSocketType = SOCK_STREAM;
-    WCHAR path[1024];
-    const char *m = WS2OVL_MODULE;
-    size_t i = 0;
-    while ((path[i] = (WCHAR)(unsigned char)m[i]) != 0)
-        i++;
-    int err = 0;
-    assert_int_equal(WSCInstallProvider(&guid_ovl, path, &pi, 1, &err), 0);
-    WSADATA d;
-    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    assert_int_equal(WSACleanup(), 0);
-    return 0;
+    return ovl_setup(&guid_ovl);
 }
 
 static HANDLE new_port(void)
@@ -455,5 +432,5 @@ int main(void)
         cmocka_unit_test(iocp_port_closed_before_completion),
         cmocka_unit_test(iocp_ex_alertable),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, ovl_teardown);
 }

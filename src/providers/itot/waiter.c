@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* waiter — what a thread blocked in a plain receive waits on: its socket's
+ * TCP descriptor itself, and a wake descriptor of its own.
+ *
+ * Why: a receive that waited for the engine to read its input cost a thread
+ * hand-off per TSDU (the kernel wakes the engine, the engine reads, parses
+ * and wakes the receiver), which on a busy machine is where the scheduler's
+ * delays come in. A receiver that polls the descriptor is woken by the kernel
+ * directly and reads the TSDU itself, as a raw TCP receiver does; while it
+ * waits, the engine leaves the socket's input to it (interest() in engine.c).
+ * Everything else that ends the wait (a close, a shutdown, an abort by a
+ * timer) goes through itot_wake, which writes the wake descriptor of every
+ * thread waiting on that socket.
+ *
+ * One eventfd per thread that ever waited, made on its first wait and kept
+ * in a thread-specific slot: a wait then allocates nothing. The slot's
+ * destructor closes it when the thread ends; the module's last WSPCleanup
+ * deletes the key (no destructor may run in an unloaded module) and closes
+ * what is left. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+
+#include "common/sys.h"
+#include "provider.h"
+
+static pthread_mutex_t waiter_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t waiter_key;
+static bool waiter_key_made;
+static struct itot_waiter *waiter_all; /* every waiter, for the last cleanup */
+
+static void waiter_unlink(struct itot_waiter *w)
+{
+    if (w->all_prev)
+        w->all_prev->all_next = w->all_next;
+    else
+        waiter_all = w->all_next;
+    if (w->all_next)
+        w->all_next->all_prev = w->all_prev;
+}
+
+static void waiter_free(struct itot_waiter *w)
+{
+    sys_close(w->efd);
+    free(w);
+}
+
+/* The thread ends: its waiter goes (it waits on nothing any more). */
+static void waiter_thread_exit(void *p)
+{
+    struct itot_waiter *w = p;
+    pthread_mutex_lock(&waiter_mu);
+    waiter_unlink(w);
+    pthread_mutex_unlock(&waiter_mu);
+    waiter_free(w);
+}
+
+/* The calling thread's waiter, made on first use; NULL when it cannot be
+ * (no descriptor or memory: the caller waits the old way). */
+static struct itot_waiter *waiter_self(void)
+{
+    pthread_mutex_lock(&waiter_mu);
+    if (!waiter_key_made)
+        waiter_key_made = pthread_key_create(&waiter_key, waiter_thread_exit) == 0;
+    bool made = waiter_key_made;
+    pthread_mutex_unlock(&waiter_mu);
+    if (!made)
+        return NULL;
+    struct itot_waiter *w = pthread_getspecific(waiter_key);
+    if (w != NULL)
+        return w;
+    w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->efd = sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->efd < 0 || pthread_setspecific(waiter_key, w) != 0) {
+        if (w->efd >= 0)
+            sys_close(w->efd);
+        free(w);
+        return NULL;
+    }
+    pthread_mutex_lock(&waiter_mu);
+    w->all_next = waiter_all;
+    if (waiter_all)
+        waiter_all->all_prev = w;
+    waiter_all = w;
+    pthread_mutex_unlock(&waiter_mu);
+    return w;
+}
+
+bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
+{
+    struct itot_waiter *w = waiter_self();
+    if (w == NULL)
+        return false;
+    w->next_on_sock = s->waiters;
+    s->waiters = w;
+    s->input_direct = true;
+    if (s->direct_readers++ == 0)
+        itot_engine_update(s); /* the engine stops reading this socket */
+    struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN | POLLRDHUP},
+                          {.fd = w->efd, .events = POLLIN}};
+    int ms = -1;
+    if (deadline_ms != 0) {
+        uint64_t now = itot_now_ms();
+        ms = deadline_ms <= now ? 0 : (int)(deadline_ms - now > 60000 ? 60000 : deadline_ms - now);
+    }
+    pthread_mutex_unlock(&s->lock);
+    /* A descriptor the engine closes meanwhile comes with an itot_wake: the
+     * wake descriptor ends the poll, and the caller looks again under lock. */
+    if (sys_poll(p, 2, ms) > 0 && (p[1].revents & POLLIN)) {
+        uint64_t v;
+        ssize_t r = sys_read(w->efd, &v, sizeof v);
+        (void)r; /* EAGAIN: another wake drained it already; either way we look */
+    }
+    pthread_mutex_lock(&s->lock);
+    for (struct itot_waiter **pp = &s->waiters; *pp != NULL; pp = &(*pp)->next_on_sock) {
+        if (*pp == w) {
+            *pp = w->next_on_sock;
+            break;
+        }
+    }
+    if (--s->direct_readers == 0)
+        itot_engine_update(s); /* the engine reads again */
+    return true;
+}
+
+void itot_input_to_engine(struct itot_sock *s)
+{
+    if (!s->input_direct)
+        return;
+    s->input_direct = false;
+    itot_engine_update(s);
+}
+
+void itot_input_look(struct itot_sock *s)
+{
+    if (!s->input_direct || s->direct_readers > 0 || !s->has_conn || s->fd < 0)
+        return;
+    itot_pull(s);
+    itot_apply(s);
+    itot_engine_update(s);
+}
+
+void itot_wake_waiters(struct itot_sock *s)
+{
+    for (struct itot_waiter *w = s->waiters; w != NULL; w = w->next_on_sock) {
+        uint64_t one = 1;
+        ssize_t r = sys_write(w->efd, &one, sizeof one);
+        (void)r; /* EAGAIN: the counter is full, so it is readable: woken */
+    }
+}
+
+void itot_waiters_stop(void)
+{
+    pthread_mutex_lock(&waiter_mu);
+    if (waiter_key_made) {
+        pthread_key_delete(waiter_key);
+        waiter_key_made = false;
+    }
+    struct itot_waiter *w = waiter_all;
+    waiter_all = NULL;
+    pthread_mutex_unlock(&waiter_mu);
+    while (w != NULL) {
+        struct itot_waiter *next = w->all_next;
+        waiter_free(w);
+        w = next;
+    }
+}
+
+void itot_waiters_atfork_child(void)
+{
+    /* The parent's threads are gone; their eventfds are shared with the
+     * parent: close ours, let the next wait make a fresh one. */
+    struct itot_waiter *w = waiter_all;
+    waiter_all = NULL;
+    if (waiter_key_made)
+        pthread_setspecific(waiter_key, NULL);
+    while (w != NULL) {
+        struct itot_waiter *next = w->all_next;
+        waiter_free(w);
+        w = next;
+    }
+    pthread_mutex_init(&waiter_mu, NULL);
+}

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/* A thread blocked in a plain itot receive waits on the connection's TCP
+ * descriptor and reads its TSDUs itself, as a raw TCP receiver does, instead
+ * of waiting for the engine thread to read them and wake it (a thread
+ * hand-off per TSDU: the cost the itot round trip and lifecycle figures of
+ * docs/performance.md showed). And every other way a wait ends still ends it:
+ * a close on another thread (WSAEINTR), the peer's DR (WSAEDISCON), the
+ * receive timeout (WSAETIMEDOUT).
+ *
+ * Seen through the test build of the module (lib/wsp-faults): its platform
+ * table counts the receiver thread's poll() calls and which threads read
+ * data from TCP. Each event is caused only after the receiver is inside its
+ * poll (a condition variable the poll wrapper signals), so every case is
+ * deterministic: no sleeps. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <wsp/itot.h>
+#include <wsp/winsock2.h>
+
+#include "common/sys.h"
+
+#define TSDUS 64
+#define TSDU_LEN 1024
+#define WAIT_S 10 /* bound on every wait of the test: a failure, never a hang */
+
+static const struct sys_hook *hook;
+
+/* ---- the module's poll and recv, watched -------------------------------- */
+typedef int (*poll_fn)(struct pollfd *, nfds_t, int);
+typedef ssize_t (*recv_fn)(int, void *, size_t, int);
+static poll_fn _Atomic real_poll;
+static recv_fn _Atomic real_recv;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_t receiver;                     /* the thread under test (under mu) */
+static bool receiver_set;                      /* under mu */
+static unsigned polls;                         /* the receiver's polls begun (under mu) */
+static atomic_int reads_receiver, reads_other; /* recv calls that returned data */
+
+static bool is_receiver(void)
+{
+    pthread_mutex_lock(&mu);
+    bool r = receiver_set && pthread_equal(receiver, pthread_self());
+    pthread_mutex_unlock(&mu);
+    return r;
+}
+
+static int poll_watched(struct pollfd *p, nfds_t n, int ms)
+{
+    if (is_receiver()) {
+        pthread_mutex_lock(&mu);
+        polls++;
+        pthread_cond_broadcast(&cv);
+        pthread_mutex_unlock(&mu);
+    }
+    return atomic_load(&real_poll)(p, n, ms);
+}
+
+static ssize_t recv_watched(int fd, void *buf, size_t len, int fl)
+{
+    ssize_t r = atomic_load(&real_recv)(fd, buf, len, fl);
+    if (r > 0)
+        atomic_fetch_add(is_receiver() ? &reads_receiver : &reads_other, 1);
+    return r;
+}
+
+/* Wait until the receiver has begun its poll number n (false: it did not
+ * within WAIT_S, i.e. it does not wait on the descriptor). */
+static bool receiver_in_poll(unsigned n)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAIT_S;
+    pthread_mutex_lock(&mu);
+    int rc = 0;
+    while (polls < n && rc == 0)
+        rc = pthread_cond_timedwait(&cv, &mu, &until);
+    bool ok = polls >= n;
+    pthread_mutex_unlock(&mu);
+    return ok;
+}
+
+static void hook_install(void)
+{
+    const char *dir = getenv("WSP_PROVIDER_PATH");
+    assert_non_null(dir);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
+    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
+    assert_non_null(h);
+    hook = dlsym(h, SYS_HOOK_SYMBOL);
+    assert_non_null(hook);
+    dlclose(h);
+    atomic_store(&real_poll, (poll_fn)hook->dflt("poll"));
+    atomic_store(&real_recv, (recv_fn)hook->dflt("recv"));
+    hook->override("poll", (sys_fn)poll_watched);
+    hook->override("recv", (sys_fn)recv_watched);
+}
+
+/* ---- a connected pair ------------------------------------------------------ */
+static SOCKET cli, srv;
+
+static int setup(void **state)
+{
+    (void)state;
+    WSADATA wd;
+    if (WSAStartup(MAKEWORD(2, 2), &wd) != 0)
+        return -1;
+    SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof a;
+    if (l == INVALID_SOCKET || wsp_bind(l, (struct sockaddr *)&a, len) != 0 ||
+        wsp_listen(l, 1) != 0 || wsp_getsockname(l, (struct sockaddr *)&a, &len) != 0)
+        return -1;
+    cli = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    wsp_u_long on = 1, off = 0;
+    if (cli == INVALID_SOCKET || ioctlsocket(cli, WSP_FIONBIO, &on) != 0)
+        return -1;
+    if (wsp_connect(cli, (struct sockaddr *)&a, len) != 0 && WSAGetLastError() != WSAEWOULDBLOCK)
+        return -1;
+    srv = wsp_accept(l, NULL, NULL); /* sends the CC */
+    wsp_fd_set w = {.fd_count = 1, .fd_array = {cli}};
+    struct timeval tv = {WAIT_S, 0};
+    if (srv == INVALID_SOCKET || wsp_select(0, NULL, &w, NULL, &tv) != 1 ||
+        ioctlsocket(cli, WSP_FIONBIO, &off) != 0 || closesocket(l) != 0)
+        return -1;
+    DWORD ms = WAIT_S * 1000; /* a stalled case fails instead of hanging */
+    wsp_setsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms);
+    hook_install();
+    pthread_mutex_lock(&mu);
+    polls = 0;
+    receiver_set = false;
+    pthread_mutex_unlock(&mu);
+    atomic_store(&reads_receiver, 0);
+    atomic_store(&reads_other, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hook->restore_all();
+    closesocket(cli); /* a case may have closed them: WSAENOTSOCK is fine */
+    closesocket(srv);
+    return WSACleanup();
+}
+
+/* ---- the receiver thread ------------------------------------------------- */
+struct rx {
+    int n;   /* receives to make */
+    int got; /* TSDUs received whole and in order */
+    int err; /* the WSAE* code of the receive that failed, 0 */
+    char buf[TSDU_LEN + 1];
+};
+
+static void *rx_main(void *arg)
+{
+    struct rx *r = arg;
+    pthread_mutex_lock(&mu);
+    receiver = pthread_self();
+    receiver_set = true;
+    pthread_mutex_unlock(&mu);
+    for (int k = 0; k < r->n; k++) {
+        WSABUF b = {sizeof r->buf, r->buf};
+        DWORD n = 0, fl = 0;
+        if (WSARecv(srv, &b, 1, &n, &fl, NULL, NULL) != 0) {
+            r->err = WSAGetLastError();
+            return NULL;
+        }
+        if (n != TSDU_LEN || (unsigned char)r->buf[0] != (unsigned char)k)
+            return NULL;
+        r->got++;
+    }
+    return NULL;
+}
+
+/* Each TSDU is sent while the receiver waits in poll: the receiver reads it
+ * itself, and no other thread (the engine) reads the connection's input. */
+static void receiver_reads_its_own_tsdus(void **state)
+{
+    (void)state;
+    struct rx r = {.n = TSDUS};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
+    char msg[TSDU_LEN];
+    for (int k = 0; k < TSDUS; k++) {
+        /* before the change the receiver waited on a condition variable for
+         * the engine: it never polled, and this failed */
+        assert_true(receiver_in_poll((unsigned)k + 1));
+        memset(msg, k, sizeof msg);
+        assert_int_equal(wsp_send(cli, msg, sizeof msg, 0), TSDU_LEN);
+        /* the next poll is begun only after this TSDU was taken */
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(r.err, 0);
+    assert_int_equal(r.got, TSDUS);
+    assert_true(atomic_load(&reads_receiver) >= TSDUS);
+    assert_int_equal(atomic_load(&reads_other), 0);
+}
+
+/* The ways a wait ends other than input. */
+static void close_on_another_thread_ends_the_wait(void **state)
+{
+    (void)state;
+    struct rx r = {.n = 1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
+    assert_true(receiver_in_poll(1));
+    assert_int_equal(closesocket(srv), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(r.got, 0);
+    /* closesocket page: a blocking call on the closed socket is cancelled */
+    assert_int_equal(r.err, WSAEINTR);
+}
+
+static void peer_disconnect_ends_the_wait(void **state)
+{
+    (void)state;
+    struct rx r = {.n = 1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
+    assert_true(receiver_in_poll(1));
+    char dd[] = "bye";
+    WSABUF b = {3, dd};
+    assert_int_equal(WSASendDisconnect(cli, &b), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(r.err, WSAEDISCON); /* then WSARecvDisconnect gives the data */
+    char in[8];
+    WSABUF ib = {sizeof in, in};
+    assert_int_equal(WSARecvDisconnect(srv, &ib), 0);
+    assert_int_equal(ib.len, 3);
+    assert_memory_equal(in, "bye", 3);
+}
+
+static void receive_timeout_ends_the_wait(void **state)
+{
+    (void)state;
+    DWORD ms = 50; /* SO_RCVTIMEO in milliseconds, as on Windows */
+    assert_int_equal(wsp_setsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms), 0);
+    struct rx r = {.n = 1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(receiver_in_poll(1));
+    assert_int_equal(r.err, WSAETIMEDOUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(receiver_reads_its_own_tsdus, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_on_another_thread_ends_the_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(peer_disconnect_ends_the_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(receive_timeout_ends_the_wait, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
