@@ -6,7 +6,8 @@
  *   - The engine's read finds no buffer (for its input, or for the receive
  *     store of a TPKT it read): it stops reading that socket and retries on
  *     a timer; nothing is delivered while memory is short, and afterwards
- *     every TSDU arrives whole and in order (no octet dropped).
+ *     every TSDU arrives whole and in order (no octet dropped).  A receive
+ *     blocked meanwhile waits for that retry without spinning.
  *   - A send that cannot get the output queue's buffer fails with
  *     WSAENOBUFS having sent nothing; SendDisconnect likewise, and both can
  *     be repeated once memory is back.
@@ -197,6 +198,51 @@ static void engine_read_without_store_buffer_keeps_the_octets(void **state)
     engine_starves(16384);
 }
 
+/* A receive blocked when the input finds no buffer: it waits for the
+ * engine's retry (not on the descriptor, whose unread octets would wake it
+ * again and again), and gets the TSDU whole once memory is back. */
+struct blocked {
+    SOCKET s;
+    char buf[30000];
+    atomic_int n; /* -2 while in the call */
+};
+
+static void *recv_main(void *arg)
+{
+    struct blocked *r = arg;
+    atomic_store(&r->n, wsp_recv(r->s, r->buf, sizeof r->buf, 0));
+    return NULL;
+}
+
+static void blocked_receive_waits_for_memory(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p);
+    const struct sys_hook *hk = itot_hook();
+    static struct blocked r;
+    r.s = p.b;
+    atomic_store(&r.n, -2);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, recv_main, &r), 0);
+    fault_on(hk, ON_ENGINE, 0); /* the receiver is not the test thread: refused too */
+    static char out[20000];
+    fill(out, sizeof out, 3);
+    assert_int_equal(wsp_send(p.a, out, (int)sizeof out, 0), (int)sizeof out);
+    for (int ms = 0; atomic_load(&refused) == 0 && ms < 5000; ms++)
+        sleep_ms(1); /* the receiver or the engine reads asynchronously */
+    assert_true(atomic_load(&refused) > 0);
+    sleep_ms(50);
+    int during = atomic_load(&refused);
+    assert_int_equal(atomic_load(&r.n), -2); /* still waiting: nothing delivered */
+    assert_true(during < 200);               /* and not spinning */
+    hk->restore_all();
+    pthread_join(t, NULL);
+    assert_int_equal(atomic_load(&r.n), (int)sizeof out);
+    assert_memory_equal(r.buf, out, sizeof out);
+    pair_close(&p);
+}
+
 /* WSASend lists WSAENOBUFS: "No buffer space is available". */
 static void send_without_buffer_fails_having_sent_nothing(void **state)
 {
@@ -323,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(engine_read_without_input_buffer_waits),
         cmocka_unit_test(engine_read_without_store_buffer_keeps_the_octets),
+        cmocka_unit_test(blocked_receive_waits_for_memory),
         cmocka_unit_test(send_without_buffer_fails_having_sent_nothing),
         cmocka_unit_test(senddisconnect_without_buffer_fails_and_can_be_repeated),
         cmocka_unit_test(idle_connections_hold_no_buffer),
