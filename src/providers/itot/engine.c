@@ -29,6 +29,10 @@
 #include "provider.h"
 
 #define ENG_BATCH 64
+/* The engine sleeps at most this long, so that a timer at least this far
+ * away can be filed at its next wake-up instead of waking it now (a
+ * SendDisconnect's DC timer: one eventfd write and one wake-up less). */
+#define ENG_MAX_SLEEP_MS 5000
 
 static struct {
     pthread_mutex_t lock; /* registry, kick list, start/stop */
@@ -38,6 +42,9 @@ static struct {
     atomic_bool stop;
     struct itot_sock *reg_head;
     struct itot_sock *kick_head;
+    /* When the engine's current (or next) epoll_wait ends at the latest:
+     * a socket whose new deadline is no sooner needs no wake-up now (kick). */
+    uint64_t wake_at_ms;
     struct itot_sock *reap_head; /* registered sockets whose TCP was closed */
     /* Engine thread only (and itot_engine_stop / the fork child, when no
      * engine thread runs): the registered sockets' timers. */
@@ -122,21 +129,38 @@ static void engine_signal_locked(void)
  * descriptor.  Only the kick that links s signals: while s is linked, the
  * engine has a wake-up pending that will find it (it clears `kicked` before it
  * services s, and the kicker's change, made under s's lock, is then seen). */
-static void kick_locked(struct itot_sock *s)
+static void kick_link_locked(struct itot_sock *s, bool signal)
 {
     if (!s->kicked && eng.started) {
         s->kicked = true;
         itot_sock_ref(s);
         s->kick_next = eng.kick_head;
         eng.kick_head = s;
-        engine_signal_locked();
+        if (signal)
+            engine_signal_locked();
     }
+}
+
+static void kick_locked(struct itot_sock *s)
+{
+    kick_link_locked(s, true);
 }
 
 static void kick(struct itot_sock *s)
 {
     pthread_mutex_lock(&eng.lock);
     kick_locked(s);
+    pthread_mutex_unlock(&eng.lock);
+}
+
+/* s's deadline became d (0: none): the engine must file it before it is
+ * due. A deadline no sooner than the engine's wake-up (wake_at_ms, set under
+ * the same lock before every sleep) is filed then: s is linked without a
+ * signal. */
+static void kick_timer(struct itot_sock *s, uint64_t d)
+{
+    pthread_mutex_lock(&eng.lock);
+    kick_link_locked(s, d != 0 && d < eng.wake_at_ms);
     pthread_mutex_unlock(&eng.lock);
 }
 
@@ -260,11 +284,12 @@ void itot_engine_update(struct itot_sock *s)
     update_interest(s);
     uint64_t d = sock_deadline(s);
     uint64_t old = atomic_exchange(&s->deadline_ms, d);
-    bool needs = s->fd < 0 || s->closing ||
-                 (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut))) ||
-                 d != old || d != atomic_load(&s->timer_filed_ms);
-    if (needs)
+    bool now = s->fd < 0 || s->closing ||
+               (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut)));
+    if (now)
         kick(s);
+    else if (d != old || d != atomic_load(&s->timer_filed_ms))
+        kick_timer(s, d);
 }
 
 /* Close TCP (lock held); the engine reaps the registration later. */
@@ -686,9 +711,19 @@ static int next_timeout_ms(void)
         if (m && (min == 0 || m < min))
             min = m;
     }
-    if (min == 0)
-        return -1;
-    return min <= now ? 0 : (int)(min - now > 60000 ? 60000 : min - now);
+    int ms = ENG_MAX_SLEEP_MS;
+    if (min != 0 && min <= now)
+        ms = 0;
+    else if (min != 0 && min - now < ENG_MAX_SLEEP_MS)
+        ms = (int)(min - now);
+    /* A socket linked since the kick list was taken is serviced now; any
+     * later one sees this wake-up time (kick_timer). */
+    pthread_mutex_lock(&eng.lock);
+    if (eng.kick_head != NULL)
+        ms = 0;
+    eng.wake_at_ms = now + (uint64_t)ms;
+    pthread_mutex_unlock(&eng.lock);
+    return ms;
 }
 
 /* Sockets whose timer expired, with a reference each (at most max). */

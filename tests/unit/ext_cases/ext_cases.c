@@ -53,13 +53,6 @@ static SOCKET ext_socket(void)
     return s;
 }
 
-struct sockaddr_in loopback(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
-
 static SOCKET listener(struct sockaddr_in *where)
 {
     SOCKET l = ext_socket();
@@ -69,37 +62,6 @@ static SOCKET listener(struct sockaddr_in *where)
     assert_int_equal(wsp_listen(l, 4), 0);
     assert_int_equal(wsp_getsockname(l, (struct sockaddr *)where, &len), 0);
     return l;
-}
-
-static void *get_fn(SOCKET s, GUID g)
-{
-    void *fn = NULL;
-    DWORD n = 0;
-    assert_int_equal(WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &g, sizeof g, &fn, sizeof fn,
-                              &n, NULL, NULL),
-                     0);
-    assert_int_equal(n, sizeof fn);
-    assert_non_null(fn);
-    return fn;
-}
-
-struct fns load(SOCKET s)
-{
-    struct fns f;
-    void *p;
-    p = get_fn(s, (GUID)WSAID_ACCEPTEX);
-    memcpy(&f.accept_ex, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_GETACCEPTEXSOCKADDRS);
-    memcpy(&f.sockaddrs, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_CONNECTEX);
-    memcpy(&f.connect_ex, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_DISCONNECTEX);
-    memcpy(&f.disconnect_ex, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_WSARECVMSG);
-    memcpy(&f.recv_msg, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_WSASENDMSG);
-    memcpy(&f.send_msg, &p, sizeof p);
-    return f;
 }
 
 static WSAOVERLAPPED ov_new(void)

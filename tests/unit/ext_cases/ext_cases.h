@@ -18,6 +18,8 @@
 #include <wsp/mswsock.h>
 #include <wsp/winsock2.h>
 
+#include "ext_fns.h"
+
 /* What tells the providers apart in these cases. */
 struct ext_fixture {
     int type, protocol;             /* the provider's sockets */
@@ -32,18 +34,6 @@ extern const struct ext_fixture ext_fx;
 
 int ext_setup(void **state);
 int ext_teardown(void **state);
-
-/* Helpers a program's own cases may use. */
-struct fns {
-    LPFN_ACCEPTEX accept_ex;
-    LPFN_GETACCEPTEXSOCKADDRS sockaddrs;
-    LPFN_CONNECTEX connect_ex;
-    LPFN_DISCONNECTEX disconnect_ex;
-    LPFN_WSARECVMSG recv_msg;
-    LPFN_WSASENDMSG send_msg;
-};
-struct fns load(SOCKET s);
-struct sockaddr_in loopback(void);
 
 void pointers_and_bad_requests(void **state);
 void acceptex_event_no_data(void **state);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Extension functions through the trace layer, which passes
- * SIO_GET_EXTENSION_FUNCTION_POINTER down to the base provider: the
- * application gets the base's functions but holds the layer's handles. The
- * base must see that such a handle is not one of its own sockets (its
- * context is the layer's) and fail with WSAENOTSOCK, as for any handle that
- * is not a socket of the provider (docs/porting.md, "Extension functions");
- * taking the layer's context for its own would corrupt memory. */
+/* A base provider's extension functions called with a layered handle: the
+ * base must see that the handle is not one of its own sockets (its context
+ * is the layer's) and fail with WSAENOTSOCK, as for any handle that is not a
+ * socket of the provider (docs/porting.md, "Extension functions"); taking the
+ * layer's context for its own would corrupt memory. The trace layer answers
+ * SIO_GET_EXTENSION_FUNCTION_POINTER with functions of its own (test
+ * trace_ext), so the base's functions come from a socket of the base here and
+ * are handed the layered socket, as a program that mixes the two would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,20 +50,28 @@ static void *get_fn(SOCKET s, GUID g)
     return fn;
 }
 
-static void refused_on(const WSAPROTOCOL_INFOW *pi)
+static SOCKET sock_on(const WSAPROTOCOL_INFOW *pi)
 {
     WSAPROTOCOL_INFOW copy = *pi;
     SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &copy, 0,
                           WSA_FLAG_OVERLAPPED);
     assert_true(s != INVALID_SOCKET);
+    return s;
+}
+
+static void refused_on(const WSAPROTOCOL_INFOW *layered, DWORD base_id)
+{
+    WSAPROTOCOL_INFOW base;
+    assert_int_equal(chains_find_entry(base_id, &base), 0);
+    SOCKET bs = sock_on(&base), s = sock_on(layered);
     LPFN_DISCONNECTEX disc;
     LPFN_WSASENDMSG send_msg;
     LPFN_CONNECTEX conn;
-    void *p = get_fn(s, (GUID)WSAID_DISCONNECTEX);
+    void *p = get_fn(bs, (GUID)WSAID_DISCONNECTEX);
     memcpy(&disc, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_WSASENDMSG);
+    p = get_fn(bs, (GUID)WSAID_WSASENDMSG);
     memcpy(&send_msg, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_CONNECTEX);
+    p = get_fn(bs, (GUID)WSAID_CONNECTEX);
     memcpy(&conn, &p, sizeof p);
     assert_false(disc(s, NULL, 0, 0));
     assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
@@ -79,18 +88,19 @@ static void refused_on(const WSAPROTOCOL_INFOW *pi)
     assert_false(conn(s, (struct sockaddr *)&to, sizeof to, NULL, 0, NULL, &ov));
     assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
     closesocket(s);
+    closesocket(bs);
 }
 
 static void layered_tcp(void **state)
 {
     (void)state;
-    refused_on(&ch.tcp_info);
+    refused_on(&ch.tcp_info, 1001);
 }
 
 static void layered_itot(void **state)
 {
     (void)state;
-    refused_on(&ch.itot_info);
+    refused_on(&ch.itot_info, 1005);
 }
 
 int main(void)

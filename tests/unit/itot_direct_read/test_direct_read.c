@@ -12,7 +12,6 @@
  * data from TCP. Each event is caused only after the receiver is inside its
  * poll (a condition variable the poll wrapper signals), so every case is
  * deterministic: no sleeps. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,7 +34,7 @@
 #include <wsp/itot.h>
 #include <wsp/winsock2.h>
 
-#include "common/sys.h"
+#include "../sys_faults/fault_util.h"
 
 #define TSDUS 64
 #define TSDU_LEN 1024
@@ -101,15 +100,7 @@ static bool receiver_in_poll(unsigned n)
 
 static void hook_install(void)
 {
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
-    assert_non_null(h);
-    hook = dlsym(h, SYS_HOOK_SYMBOL);
-    assert_non_null(hook);
-    dlclose(h);
+    hook = fault_hook_of("wsp_itot.so");
     atomic_store(&real_poll, (poll_fn)hook->dflt("poll"));
     atomic_store(&real_recv, (recv_fn)hook->dflt("recv"));
     hook->override("poll", (sys_fn)poll_watched);

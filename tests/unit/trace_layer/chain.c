@@ -128,3 +128,33 @@ int chains_count_lines(const char *text, const char *prefix)
     }
     return n;
 }
+
+struct chains chains;
+
+int chains_group_setup(void **state)
+{
+    (void)state;
+    return chains_install(&chains);
+}
+
+int chains_group_teardown(void **state)
+{
+    (void)state;
+    chains_remove(&chains);
+    return 0;
+}
+
+int chains_case_setup(void **state)
+{
+    (void)state;
+    WSADATA wd;
+    chains_trace_clear();
+    return WSAStartup(MAKEWORD(2, 2), &wd);
+}
+
+int chains_case_teardown(void **state)
+{
+    (void)state;
+    WSACleanup();
+    return 0;
+}

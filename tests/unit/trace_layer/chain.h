@@ -31,4 +31,14 @@ void chains_trace_clear(void);
 /* Lines of text that start with prefix. */
 int chains_count_lines(const char *text, const char *prefix);
 
+/* cmocka fixtures over one struct chains, the test's `chains`: a group's
+ * install and removal, and a case's WSAStartup (with an empty trace file)
+ * and WSACleanup (a case that cleaned up itself gets WSANOTINITIALISED:
+ * fine). */
+extern struct chains chains;
+int chains_group_setup(void **state);
+int chains_group_teardown(void **state);
+int chains_case_setup(void **state);
+int chains_case_teardown(void **state);
+
 #endif

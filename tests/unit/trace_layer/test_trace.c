@@ -23,36 +23,6 @@
 
 #define GUARD_MS 5000
 
-static struct chains ch;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return chains_install(&ch);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    chains_remove(&ch);
-    return 0;
-}
-
-static int case_setup(void **state)
-{
-    (void)state;
-    WSADATA wd;
-    chains_trace_clear();
-    return WSAStartup(MAKEWORD(2, 2), &wd);
-}
-
-static int case_teardown(void **state)
-{
-    (void)state;
-    WSACleanup(); /* a case that cleaned up itself gets WSANOTINITIALISED: fine */
-    return 0;
-}
-
 static SOCKET sock_on(const WSAPROTOCOL_INFOW *pi)
 {
     WSAPROTOCOL_INFOW copy = *pi;
@@ -137,7 +107,7 @@ static void itot_64_octets_through_trace(void **state)
     WSAPROTOCOL_INFOW itot;
     assert_int_equal(chains_find_entry(1005, &itot), 0);
     SOCKET c, a;
-    pair(&ch.itot_info, &itot, &c, &a); /* the client through trace */
+    pair(&chains.itot_info, &itot, &c, &a); /* the client through trace */
     expect_64_octets(c, a);
 
     char *text = chains_trace_read(), line[128];
@@ -157,7 +127,7 @@ static void itot_64_octets_from_accepted_layered_socket(void **state)
     WSAPROTOCOL_INFOW itot;
     assert_int_equal(chains_find_entry(1005, &itot), 0);
     SOCKET c, a;
-    pair(&itot, &ch.itot_info, &c, &a); /* the accepted end through trace */
+    pair(&itot, &chains.itot_info, &c, &a); /* the accepted end through trace */
     expect_64_octets(a, c);
 
     char *text = chains_trace_read(), line[128];
@@ -184,7 +154,7 @@ static void tcp_data_noprotoopt_no_side_effect(void **state)
     WSAPROTOCOL_INFOW tcp;
     assert_int_equal(chains_find_entry(1001, &tcp), 0);
     SOCKET c, a;
-    pair(&ch.tcp_info, &tcp, &c, &a);
+    pair(&chains.tcp_info, &tcp, &c, &a);
     char data[16] = "sixteen octets!";
     WSABUF out = {sizeof data, data};
     assert_int_equal(WSASendDisconnect(c, &out), SOCKET_ERROR);
@@ -229,7 +199,7 @@ static void close_closes_lower_once(void **state)
     WSAPROTOCOL_INFOW tcp;
     assert_int_equal(chains_find_entry(1001, &tcp), 0);
     SOCKET c, a;
-    pair(&ch.tcp_info, &tcp, &c, &a);
+    pair(&chains.tcp_info, &tcp, &c, &a);
     assert_int_equal(closesocket(c), 0);
     char buf[4];
     assert_true(readable(a, GUARD_MS));
@@ -287,7 +257,7 @@ static void close_while_another_thread_calls(void **state)
     WSAPROTOCOL_INFOW tcp;
     assert_int_equal(chains_find_entry(1001, &tcp), 0);
     SOCKET c, a;
-    pair(&ch.tcp_info, &tcp, &c, &a);
+    pair(&chains.tcp_info, &tcp, &c, &a);
     wsp_u_long on = 1; /* the sender never blocks: a full buffer is WSAEWOULDBLOCK */
     assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
     struct sender t = {.s = c, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -321,7 +291,7 @@ static void cleanup_closes_layered_then_runs_down(void **state)
     WSAPROTOCOL_INFOW itot;
     assert_int_equal(chains_find_entry(1005, &itot), 0);
     SOCKET c, a;
-    pair(&ch.itot_info, &itot, &c, &a);
+    pair(&chains.itot_info, &itot, &c, &a);
     assert_int_equal(WSACleanup(), 0);
 
     char *text = chains_trace_read(), line[64];
@@ -338,16 +308,18 @@ static void cleanup_closes_layered_then_runs_down(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(itot_64_octets_through_trace, case_setup, case_teardown),
-        cmocka_unit_test_setup_teardown(itot_64_octets_from_accepted_layered_socket, case_setup,
-                                        case_teardown),
-        cmocka_unit_test_setup_teardown(tcp_data_noprotoopt_no_side_effect, case_setup,
-                                        case_teardown),
-        cmocka_unit_test_setup_teardown(close_closes_lower_once, case_setup, case_teardown),
-        cmocka_unit_test_setup_teardown(close_while_another_thread_calls, case_setup,
-                                        case_teardown),
-        cmocka_unit_test_setup_teardown(cleanup_closes_layered_then_runs_down, case_setup,
-                                        case_teardown),
+        cmocka_unit_test_setup_teardown(itot_64_octets_through_trace, chains_case_setup,
+                                        chains_case_teardown),
+        cmocka_unit_test_setup_teardown(itot_64_octets_from_accepted_layered_socket,
+                                        chains_case_setup, chains_case_teardown),
+        cmocka_unit_test_setup_teardown(tcp_data_noprotoopt_no_side_effect, chains_case_setup,
+                                        chains_case_teardown),
+        cmocka_unit_test_setup_teardown(close_closes_lower_once, chains_case_setup,
+                                        chains_case_teardown),
+        cmocka_unit_test_setup_teardown(close_while_another_thread_calls, chains_case_setup,
+                                        chains_case_teardown),
+        cmocka_unit_test_setup_teardown(cleanup_closes_layered_then_runs_down, chains_case_setup,
+                                        chains_case_teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, chains_group_setup, chains_group_teardown);
 }

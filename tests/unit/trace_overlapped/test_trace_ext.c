@@ -31,47 +31,19 @@
 #include <wsp/mswsock.h>
 #include <wsp/winsock2.h>
 
+#include "../ext_cases/ext_fns.h"
 #include "../trace_layer/chain.h"
 
 #define WAIT_MS 10000u
 #define BLK (sizeof(struct sockaddr_in) + 16)
-
-static struct chains ch;
 
 struct chain_case {
     const WSAPROTOCOL_INFOW *layered; /* the chain's entry */
     DWORD base;                       /* the base entry under it */
     bool itot;                        /* the end of a stream is WSAEDISCON */
 };
-static struct chain_case over_tcp = {&ch.tcp_info, 1001, false};
-static struct chain_case over_itot = {&ch.itot_info, 1005, true};
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return chains_install(&ch);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    chains_remove(&ch);
-    return 0;
-}
-
-static int case_setup(void **state)
-{
-    (void)state;
-    WSADATA wd;
-    chains_trace_clear();
-    return WSAStartup(MAKEWORD(2, 2), &wd);
-}
-
-static int case_teardown(void **state)
-{
-    (void)state;
-    return WSACleanup();
-}
+static struct chain_case over_tcp = {&chains.tcp_info, 1001, false};
+static struct chain_case over_itot = {&chains.itot_info, 1005, true};
 
 static SOCKET sock_on(const WSAPROTOCOL_INFOW *pi)
 {
@@ -89,45 +61,6 @@ static struct sockaddr_in bound(SOCKET s)
     assert_int_equal(wsp_bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
     assert_int_equal(wsp_getsockname(s, (struct sockaddr *)&sa, &len), 0);
     return sa;
-}
-
-static void *get_fn(SOCKET s, GUID g)
-{
-    void *fn = NULL;
-    DWORD n = 0;
-    assert_int_equal(WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &g, sizeof g, &fn, sizeof fn,
-                              &n, NULL, NULL),
-                     0);
-    assert_int_equal(n, sizeof fn);
-    assert_non_null(fn);
-    return fn;
-}
-
-struct fns {
-    LPFN_ACCEPTEX accept_ex;
-    LPFN_GETACCEPTEXSOCKADDRS sockaddrs;
-    LPFN_CONNECTEX connect_ex;
-    LPFN_DISCONNECTEX disconnect_ex;
-    LPFN_WSARECVMSG recv_msg;
-    LPFN_WSASENDMSG send_msg;
-};
-
-static struct fns load(SOCKET s)
-{
-    struct fns f;
-    void *p = get_fn(s, (GUID)WSAID_ACCEPTEX);
-    memcpy(&f.accept_ex, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_GETACCEPTEXSOCKADDRS);
-    memcpy(&f.sockaddrs, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_CONNECTEX);
-    memcpy(&f.connect_ex, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_DISCONNECTEX);
-    memcpy(&f.disconnect_ex, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_WSARECVMSG);
-    memcpy(&f.recv_msg, &p, sizeof p);
-    p = get_fn(s, (GUID)WSAID_WSASENDMSG);
-    memcpy(&f.send_msg, &p, sizeof p);
-    return f;
 }
 
 /* An operation either completed at once (TRUE / 0) or is pending. */
@@ -294,8 +227,10 @@ static void refusals(void **state)
 }
 
 #define BOTH(fn)                                                                                   \
-    cmocka_unit_test_prestate_setup_teardown(fn, case_setup, case_teardown, &over_tcp),            \
-        cmocka_unit_test_prestate_setup_teardown(fn, case_setup, case_teardown, &over_itot)
+    cmocka_unit_test_prestate_setup_teardown(fn, chains_case_setup, chains_case_teardown,          \
+                                             &over_tcp),                                           \
+        cmocka_unit_test_prestate_setup_teardown(fn, chains_case_setup, chains_case_teardown,      \
+                                                 &over_itot)
 
 int main(void)
 {
@@ -303,5 +238,5 @@ int main(void)
         BOTH(accept_connect_msg_disconnect),
         BOTH(refusals),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, chains_group_setup, chains_group_teardown);
 }

@@ -39,44 +39,14 @@
 #define CHUNK (64 * 1024)
 #define CHUNKS 16
 
-static struct chains ch;
-
 /* which chain a case runs on: the prestate */
 struct chain_case {
     const WSAPROTOCOL_INFOW *layered; /* the chain's entry */
     DWORD base;                       /* the base entry under it */
     bool itot;                        /* disconnect data, WSAEDISCON */
 };
-static struct chain_case over_tcp = {&ch.tcp_info, 1001, false};
-static struct chain_case over_itot = {&ch.itot_info, 1005, true};
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return chains_install(&ch);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    chains_remove(&ch);
-    return 0;
-}
-
-static int case_setup(void **state)
-{
-    (void)state;
-    WSADATA wd;
-    chains_trace_clear();
-    return WSAStartup(MAKEWORD(2, 2), &wd);
-}
-
-static int case_teardown(void **state)
-{
-    (void)state;
-    WSACleanup(); /* a case that cleaned up itself gets WSANOTINITIALISED: fine */
-    return 0;
-}
+static struct chain_case over_tcp = {&chains.tcp_info, 1001, false};
+static struct chain_case over_itot = {&chains.itot_info, 1005, true};
 
 static DWORD layered_flags = WSA_FLAG_OVERLAPPED; /* of the next layered client */
 
@@ -656,9 +626,9 @@ static void cleanup_aborts_pending(void **state)
 }
 
 #define BOTH(fn)                                                                                   \
-    {"tcp:" #fn, fn, case_setup, case_teardown, &over_tcp},                                        \
+    {"tcp:" #fn, fn, chains_case_setup, chains_case_teardown, &over_tcp},                          \
     {                                                                                              \
-        "itot:" #fn, fn, case_setup, case_teardown, &over_itot                                     \
+        "itot:" #fn, fn, chains_case_setup, chains_case_teardown, &over_itot                       \
     }
 
 int main(void)
@@ -675,5 +645,5 @@ int main(void)
         BOTH(cancel_one_operation),
         BOTH(cleanup_aborts_pending),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, chains_group_setup, chains_group_teardown);
 }

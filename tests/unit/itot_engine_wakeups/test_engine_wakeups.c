@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* A class 2 WSASendDisconnect writes its DR and arms the DC timer (30 s by
+ * default). The engine thread sleeps at most a few seconds, so it files
+ * that timer at its next wake-up: the call makes no other system call than
+ * the DR's send — in particular no write to the engine's eventfd, which
+ * would wake the engine now, for nothing (a wake-up on the other CPU that
+ * then competes for the socket's lock). The DR still arrives whole and the
+ * release completes (the peer reads WSAEDISCON and the data). */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <wsp/itot.h>
+#include <wsp/winsock2.h>
+
+#include "../sys_faults/fault_util.h"
+
+static const struct sys_hook *hook;
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+static write_fn _Atomic real_write;
+static pthread_t watched;
+static atomic_bool watching;
+static atomic_int writes; /* by the watched thread while watching */
+
+static ssize_t write_watched(int fd, const void *buf, size_t len)
+{
+    if (atomic_load(&watching) && pthread_equal(watched, pthread_self()))
+        atomic_fetch_add(&writes, 1);
+    return atomic_load(&real_write)(fd, buf, len);
+}
+
+static void hook_install(void)
+{
+    hook = fault_hook_of("wsp_itot.so");
+    atomic_store(&real_write, (write_fn)hook->dflt("write"));
+    hook->override("write", (sys_fn)write_watched);
+}
+
+static void send_disconnect_does_not_wake_the_engine(void **state)
+{
+    (void)state;
+    WSADATA wd;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wd), 0);
+    int cls = 2;
+    SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_true(l != INVALID_SOCKET);
+    assert_int_equal(
+        wsp_setsockopt(l, WSP_SOL_ITOT, WSP_ITOT_CLASS, (const char *)&cls, sizeof cls), 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof a;
+    assert_int_equal(wsp_bind(l, (struct sockaddr *)&a, len), 0);
+    assert_int_equal(wsp_listen(l, 1), 0);
+    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&a, &len), 0);
+    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_int_equal(
+        wsp_setsockopt(c, WSP_SOL_ITOT, WSP_ITOT_CLASS, (const char *)&cls, sizeof cls), 0);
+    wsp_u_long on = 1, off = 0;
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
+    int rc = wsp_connect(c, (struct sockaddr *)&a, len);
+    assert_true(rc == 0 || WSAGetLastError() == WSAEWOULDBLOCK);
+    SOCKET p = wsp_accept(l, NULL, NULL); /* sends the CC */
+    assert_true(p != INVALID_SOCKET);
+    wsp_fd_set w = {.fd_count = 1, .fd_array = {c}};
+    struct timeval tv = {10, 0}; /* a guard only */
+    assert_int_equal(wsp_select(0, NULL, &w, NULL, &tv), 1);
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &off), 0);
+    DWORD ms = 10000; /* a stalled release fails instead of hanging */
+    assert_int_equal(wsp_setsockopt(p, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms), 0);
+
+    hook_install();
+    watched = pthread_self();
+    char dd[64];
+    memset(dd, 'd', sizeof dd);
+    WSABUF b = {sizeof dd, dd};
+    atomic_store(&writes, 0);
+    atomic_store(&watching, true);
+    assert_int_equal(WSASendDisconnect(c, &b), 0);
+    atomic_store(&watching, false);
+    /* before the change: 1 (the eventfd write of the kick) */
+    assert_int_equal(atomic_load(&writes), 0);
+
+    char in[8];
+    WSABUF ib = {sizeof in, in};
+    DWORD n = 0, fl = 0;
+    assert_int_equal(WSARecv(p, &ib, 1, &n, &fl, NULL, NULL), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEDISCON);
+    char got[64];
+    WSABUF gb = {sizeof got, got};
+    assert_int_equal(WSARecvDisconnect(p, &gb), 0);
+    assert_int_equal(gb.len, sizeof dd);
+    assert_memory_equal(got, dd, sizeof dd);
+    hook->restore_all();
+    assert_int_equal(closesocket(c), 0);
+    assert_int_equal(closesocket(p), 0);
+    assert_int_equal(closesocket(l), 0);
+    assert_int_equal(WSACleanup(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(send_disconnect_does_not_wake_the_engine),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
