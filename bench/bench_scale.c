@@ -6,7 +6,9 @@
  * and measures
  *  - memory: the growth of this process's resident set (user space: the
  *    kernel's socket buffers are not in RSS) from before opening to after,
- *    per connection (both ends) and per endpoint;
+ *    per connection (both ends) and per endpoint; and next to it the
+ *    provider's own count (getsockopt WSP_ITOT_MEMORY: its socket contexts
+ *    and buffers, the pool's cache included), per endpoint;
  *  - release: one end of every connection sends its disconnect (64 octets of
  *    disconnect data through WSASendDisconnect; shutdown(SHUT_WR) raw), every
  *    other end reads to the end (itot: and its 64 octets, checked, with
@@ -43,7 +45,8 @@ int bench_scale_csv_open(const char *path)
     if (scsv == NULL)
         return -1;
     fprintf(scsv, "variant,n,rss_bytes_per_conn,rss_bytes_per_endpoint,release_ns_per_conn,"
-                  "raw_release_ns_per_conn,ratio,open_ns_per_conn\n");
+                  "raw_release_ns_per_conn,ratio,open_ns_per_conn,provider_bytes_per_endpoint,"
+                  "provider_buffer_bytes_per_endpoint\n");
     return 0;
 }
 
@@ -116,8 +119,21 @@ static int scale_raw(int n, double *rss, double *ns, double *open_ns, char *err,
     return 0;
 }
 
-static int scale_wsp(int n, int cls, double *rss, double *ns, double *open_ns, char *err,
-                     size_t errlen)
+/* The provider's own count of its memory, per endpoint (n connections, 2n
+ * endpoints): everything, and the buffers alone. */
+static int scale_provider_bytes(SOCKET s, int n, double *all, double *bufs)
+{
+    WSP_ITOT_MEMORY_INFO m;
+    int len = sizeof m;
+    if (wsp_getsockopt(s, WSP_SOL_ITOT, WSP_ITOT_MEMORY, (char *)&m, &len) != 0)
+        return -1;
+    *all = (double)(m.socket_bytes + m.buffer_bytes) / (2.0 * n);
+    *bufs = (double)m.buffer_bytes / (2.0 * n);
+    return 0;
+}
+
+static int scale_wsp(int n, int cls, double *rss, double *ns, double *open_ns, double *prov,
+                     double *prov_bufs, char *err, size_t errlen)
 {
     struct pair_opts po = {SOCK_SEQPACKET, WSP_PROTO_ITOT, cls, 0};
     struct wsp_pair *p = calloc((size_t)n, sizeof *p);
@@ -133,6 +149,8 @@ static int scale_wsp(int n, int cls, double *rss, double *ns, double *open_ns, c
     }
     *open_ns = (double)(bench_now_ns() - o0) / n;
     long r1 = scale_rss_bytes();
+    if (scale_provider_bytes(p[0].a, n, prov, prov_bufs) != 0)
+        *prov = *prov_bufs = -1;
     uint64_t t0 = bench_now_ns();
     int i = 0, fail = 0;
     for (i = 0; i < n && !fail; i++) {
@@ -164,11 +182,12 @@ static int scale_wsp(int n, int cls, double *rss, double *ns, double *open_ns, c
 
 /* Child mode (wsp-bench --scale-point N raw|0|2): one measurement in a
  * fresh process, so that memory freed by an earlier pool and kept by malloc
- * cannot hide the growth of the next one.  Prints "rss ns open_ns". */
+ * cannot hide the growth of the next one.  Prints "rss ns open_ns prov
+ * prov_bufs" (the provider's count per endpoint; 0 for raw TCP). */
 int bench_scale_point(int n, const char *variant)
 {
     char note[160] = "", err[BENCH_ERRLEN] = "";
-    double rss = 0, ns = 0, open_ns = 0;
+    double rss = 0, ns = 0, open_ns = 0, prov = 0, prov_bufs = 0;
     int rc;
     /* the child's own watchdog: main's (120 s) is shorter than opening 10,000
      * itot pairs on a loaded machine, which ended the point with SIGALRM */
@@ -180,18 +199,18 @@ int bench_scale_point(int n, const char *variant)
     if (strcmp(variant, "raw") == 0)
         rc = scale_raw(n, &rss, &ns, &open_ns, err, sizeof err);
     else
-        rc = scale_wsp(n, atoi(variant), &rss, &ns, &open_ns, err, sizeof err);
+        rc = scale_wsp(n, atoi(variant), &rss, &ns, &open_ns, &prov, &prov_bufs, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    printf("%.1f %.1f %.1f\n", rss, ns, open_ns);
+    printf("%.1f %.1f %.1f %.1f %.1f\n", rss, ns, open_ns, prov, prov_bufs);
     return 0;
 }
 
 /* Runs one point in a child process; 0 or -1 with err set. */
 static int scale_spawn(int n, const char *variant, double *rss, double *ns, double *open_ns,
-                       char *err, size_t errlen)
+                       double *prov, double *prov_bufs, char *err, size_t errlen)
 {
     char cmd[256], self[200];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -207,8 +226,8 @@ static int scale_spawn(int n, const char *variant, double *rss, double *ns, doub
         return -1;
     }
     char line[BENCH_ERRLEN] = "";
-    int ok =
-        fgets(line, sizeof line, f) != NULL && sscanf(line, "%lf %lf %lf", rss, ns, open_ns) == 3;
+    int ok = fgets(line, sizeof line, f) != NULL &&
+             sscanf(line, "%lf %lf %lf %lf %lf", rss, ns, open_ns, prov, prov_bufs) == 5;
     int st = pclose(f);
     if (!ok || st != 0) {
         line[strcspn(line, "\n")] = '\0';
@@ -228,12 +247,16 @@ int bench_scale(const struct bench_opts *o)
     printf("\n### Scale: n concurrent itot connections in one process\n\n"
            "Each point in a fresh process. Memory: growth of the resident set from before "
            "opening the n pairs to after (user space only; both ends are in the process, so "
-           "per endpoint = per connection / 2). Release: one end of each sends its disconnect "
+           "per endpoint = per connection / 2). Provider: the itot provider's own count "
+           "(getsockopt WSP_ITOT_MEMORY) of its socket contexts and buffers (the pool's cache "
+           "included), per endpoint. Release: one end of each sends its disconnect "
            "(itot: 64 octets), the other reads to the end (itot: and checks its data), both "
            "are closed; wall time per connection. One sample per point.\n\n");
-    printf("| n | variant | RSS per connection (B) | RSS per endpoint (B) | release ns/conn | "
-           "raw TCP release ns/conn | wsp/raw | open ns/conn (untimed setup) |\n"
-           "|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    printf(
+        "| n | variant | RSS per connection (B) | RSS per endpoint (B) | provider B per endpoint "
+        "(of it buffers) | release ns/conn | raw TCP release ns/conn | wsp/raw | open ns/conn "
+        "(untimed setup) |\n"
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     fflush(stdout);
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         char note[160] = "", err[BENCH_ERRLEN] = "";
@@ -243,33 +266,35 @@ int bench_scale(const struct bench_opts *o)
         alarm(SCALE_WATCHDOG_S);
         n = scale_fit(n, note, sizeof note);
         if (note[0] != '\0')
-            printf("| %d | (limit) | %s | | | | | |\n", sizes[k], note);
-        double raw_rss = 0, raw_ns = 0, raw_open = 0;
-        if (scale_spawn(n, "raw", &raw_rss, &raw_ns, &raw_open, err, sizeof err) != 0) {
-            printf("| %d | raw TCP | failed: %s | | | | | |\n", n, err);
+            printf("| %d | (limit) | %s | | | | | | |\n", sizes[k], note);
+        double raw_rss = 0, raw_ns = 0, raw_open = 0, unused = 0;
+        if (scale_spawn(n, "raw", &raw_rss, &raw_ns, &raw_open, &unused, &unused, err,
+                        sizeof err) != 0) {
+            printf("| %d | raw TCP | failed: %s | | | | | | |\n", n, err);
             rc = -1;
             continue;
         }
-        printf("| %d | raw TCP | %.0f | %.0f | %.0f | | | %.0f |\n", n, raw_rss, raw_rss / 2,
+        printf("| %d | raw TCP | %.0f | %.0f | | %.0f | | | %.0f |\n", n, raw_rss, raw_rss / 2,
                raw_ns, raw_open);
         if (scsv != NULL)
-            fprintf(scsv, "raw,%d,%.1f,%.1f,%.1f,%.1f,1,%.1f\n", n, raw_rss, raw_rss / 2, raw_ns,
+            fprintf(scsv, "raw,%d,%.1f,%.1f,%.1f,%.1f,1,%.1f,,\n", n, raw_rss, raw_rss / 2, raw_ns,
                     raw_ns, raw_open);
         for (int cls = 0; o->itot && cls <= 2; cls += 2) {
-            double rss = 0, ns = 0, open_ns = 0;
+            double rss = 0, ns = 0, open_ns = 0, prov = 0, prov_bufs = 0;
             char var[8];
             snprintf(var, sizeof var, "%d", cls);
-            if (scale_spawn(n, var, &rss, &ns, &open_ns, err, sizeof err) != 0) {
-                printf("| %d | itot class %d | failed: %s | | | | | |\n", n, cls, err);
+            if (scale_spawn(n, var, &rss, &ns, &open_ns, &prov, &prov_bufs, err, sizeof err) != 0) {
+                printf("| %d | itot class %d | failed: %s | | | | | | |\n", n, cls, err);
                 rc = -1;
                 continue;
             }
             double ratio = raw_ns > 0 ? ns / raw_ns : 0;
-            printf("| %d | itot class %d | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f |\n", n, cls,
-                   rss, rss / 2, ns, raw_ns, ratio, open_ns);
+            printf(
+                "| %d | itot class %d | %.0f | %.0f | %.0f (%.0f) | %.0f | %.0f | %.2f | %.0f |\n",
+                n, cls, rss, rss / 2, prov, prov_bufs, ns, raw_ns, ratio, open_ns);
             if (scsv != NULL)
-                fprintf(scsv, "itot%d,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.1f\n", cls, n, rss, rss / 2, ns,
-                        raw_ns, ratio, open_ns);
+                fprintf(scsv, "itot%d,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.1f,%.1f,%.1f\n", cls, n, rss,
+                        rss / 2, ns, raw_ns, ratio, open_ns, prov, prov_bufs);
             char sc[160];
             snprintf(sc, sizeof sc, "scale n=%d itot class %d: RSS per idle endpoint", n, cls);
             bench_target_record(sc, &mem_t, rss / 2, rss / 2, rss / 2);

@@ -41,6 +41,21 @@
 #define WSP_ITOT_TPDU_LOG                                                                          \
     15 /* set: int 1 before connect/listen keeps a log of the TPDUs; get: WSP_ITOT_TPDU_LOG_ENTRY  \
           array, drained */
+#define WSP_ITOT_MEMORY                                                                            \
+    16 /* WSP_ITOT_MEMORY_INFO, read only: the provider's memory, all its sockets together */
+
+/* getsockopt(WSP_SOL_ITOT, WSP_ITOT_MEMORY) on any itot socket: what the
+ * provider holds in user space for all its sockets in this process, by its
+ * own count.  An idle connection holds no buffer: only its socket context.
+ * Buffers are taken while a connection has octets to queue or keep and go
+ * back to a bounded cache of free ones (cached_bytes, part of buffer_bytes)
+ * or to malloc. */
+typedef struct wsp_itot_memory {
+    unsigned long long sockets;      /* socket contexts alive (pending connections included) */
+    unsigned long long socket_bytes; /* their size */
+    unsigned long long buffer_bytes; /* buffers allocated: output queues, receive stores, input */
+    unsigned long long cached_bytes; /* of buffer_bytes, free ones kept for reuse */
+} WSP_ITOT_MEMORY_INFO;
 
 /* getsockopt(WSP_SOL_ITOT, WSP_ITOT_TPDU_LOG): the TPDUs logged since the
  * last call, oldest first, as many whole entries as *optlen holds (*optlen

@@ -46,7 +46,7 @@ static int sys_libc_openat(int dir, const char *path, int fl, mode_t mode)
         .process_vm_writev = process_vm_writev, .sigaction = sigaction, .openat = sys_libc_openat, \
         .fstat = fstat, .stat = stat, .realpath = realpath, .mkdir = mkdir, .flock = flock,        \
         .fsync = fsync, .unlink = unlink, .rename = rename, .fdopen = fdopen, .dlopen = dlopen,    \
-        .dlsym = dlsym, .dlclose = dlclose,                                                        \
+        .dlsym = dlsym, .dlclose = dlclose, .malloc = malloc,                                      \
     }
 
 /* X-macros: ret and params are a type and a parameter list, never expressions. */

@@ -33,7 +33,9 @@
 
 /* X(return type, name, (parameter list), (argument names)).  fcntl, ioctl and
  * openat are variadic in libc; the table takes the one form the library uses.
- * A call that returns a pointer fails with NULL, every other one with -1. */
+ * A call that returns a pointer fails with NULL, every other one with -1.
+ * malloc is no system call: it is here for the itot buffer pool's misses,
+ * so a fault test can make the provider run short of memory. */
 #define SYS_CALLS(X)                                                                               \
     X(int, socket, (int af, int type, int proto), (af, type, proto))                               \
     X(int, connect, (int fd, const struct sockaddr *sa, socklen_t len), (fd, sa, len))             \
@@ -70,6 +72,7 @@
       (p, l, nl, r, nr, fl))                                                                       \
     X(int, sigaction, (int sig, const struct sigaction *sa, struct sigaction *old),                \
       (sig, sa, old))                                                                              \
+    X(void *, malloc, (size_t n), (n))                                                             \
     SYS_FILE_CALLS(X)                                                                              \
     SYS_DL_CALLS(X)
 

@@ -24,11 +24,11 @@ int WSPAPI itot_WSPGetPeerName(SOCKET h, struct sockaddr *name, LPINT namelen, L
     pthread_mutex_lock(&s->lock);
     bool connected = s->has_conn && s->conn.state != CONN_S_CR_SENT && s->conn.state != CONN_S_IDLE;
     if (connected && s->peer_len > 0)
-        ss = s->peer, n = s->peer_len;
+        itot_addr_get(&ss, &s->peer), n = s->peer_len;
     else if (!connected || s->fd < 0 || sys_getpeername(s->fd, (struct sockaddr *)&ss, &n) != 0)
         err = WSAENOTCONN;
     else
-        s->peer = ss, s->peer_len = n; /* kept for after the TCP close */
+        itot_addr_set(&s->peer, &ss), s->peer_len = n; /* kept for after the TCP close */
     pthread_mutex_unlock(&s->lock);
     if (err == 0)
         err = spi_addr_out(&ss, n, name, namelen);
@@ -47,7 +47,7 @@ int WSPAPI itot_WSPGetSockName(SOCKET h, struct sockaddr *name, LPINT namelen, L
     if (!s->bound && !s->has_conn)
         err = WSAEINVAL; /* Winsock: not bound yet */
     else if (s->fd < 0 && s->local_len > 0)
-        ss = s->local, n = s->local_len; /* released: the name stays (C10) */
+        itot_addr_get(&ss, &s->local), n = s->local_len; /* released: the name stays (C10) */
     else if (s->fd < 0 || sys_getsockname(s->fd, (struct sockaddr *)&ss, &n) != 0)
         err = s->fd < 0 ? WSAENOTCONN : errmap_from_errno(errno);
     pthread_mutex_unlock(&s->lock);

@@ -8,8 +8,6 @@
 
 #include "wsp/itot.h"
 
-#define CONN_RX_RING 16384 /* the receive store's first size; it grows on demand */
-
 /* Class negotiation input/output octet 7 values (spec 3, 5). */
 #define CLASS_OPT_0 0x00
 #define CLASS_OPT_2 0x21 /* class 2, no explicit flow control */
@@ -22,7 +20,7 @@ void conn_cfg_default(struct conn_cfg *cfg)
     cfg->max_tsdu = CONN_DEFAULT_MAX_TSDU;
     cfg->cr_timeout_ms = CONN_DEFAULT_CR_TIMEOUT_MS;
     cfg->dc_timeout_ms = CONN_DEFAULT_DC_TIMEOUT_MS;
-    cfg->outq_cap = 256 * 1024;
+    cfg->outq_cap = CONN_DEFAULT_OUTQ_CAP;
 }
 
 int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg, uint16_t local_ref)
@@ -43,18 +41,12 @@ int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg, u
     c->local_ref = local_ref ? local_ref : 1;
     c->last_er_cause = 0xFF;
     c->rx_limit = (size_t)c->cfg.max_tsdu + TPKT_MAX_LEN + 8;
-    if (ring_init(&c->outq, (size_t)c->cfg.outq_cap + CONN_OUTQ_CTRL_RESERVE) != 0)
-        return -1;
-    if (ring_init(&c->rx, CONN_RX_RING) != 0) {
-        ring_free(&c->outq);
-        return -1;
-    }
+    /* No buffer yet: each ring takes one when it has bytes to hold. */
+    ring_init(&c->outq, (size_t)c->cfg.outq_cap + CONN_OUTQ_CTRL_RESERVE);
+    ring_init(&c->rx, CONN_RX_RING);
     /* Only when asked for: a log costs 3.5 KiB per connection. */
-    if (c->cfg.log_tpdus && (c->log = calloc(1, sizeof *c->log)) == NULL) {
-        ring_free(&c->outq);
-        ring_free(&c->rx);
+    if (c->cfg.log_tpdus && (c->log = calloc(1, sizeof *c->log)) == NULL)
         return -1;
-    }
     return 0;
 }
 
@@ -116,8 +108,11 @@ void conn_emit(struct conn *c, const struct tpdu *t)
     size_t n = tpdu_encode(t, buf, sizeof(buf));
     if (n == 0)
         return; /* our own TPDUs are built within the limits; nothing sane to send */
-    if (ring_room(&c->outq) < n) {
-        /* Only a peer that never reads and keeps provoking answers gets here. */
+    if (ring_need(&c->outq) != 0 || ring_room(&c->outq) < n) {
+        /* Only a peer that never reads and keeps provoking answers gets here,
+         * or a queue that could get no buffer (the user's requests make sure
+         * of one first: only answers to the peer and aborts can meet this). */
+        ring_drop(&c->outq);
         conn_finish(c, WSAECONNABORTED, CONN_EV_ABORTED, true);
         return;
     }
@@ -232,8 +227,14 @@ int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_m
 
     uint8_t buf[TPKT_HDR_LEN + TPDU_MAX_CR_LEN];
     size_t n = tpdu_encode(&t, buf, sizeof(buf));
-    if (n == 0 || ring_room(&c->outq) < n)
+    if (n == 0)
         return WSAEINVAL;
+    if (ring_need(&c->outq) != 0)
+        return WSAENOBUFS;
+    if (ring_room(&c->outq) < n) {
+        ring_drop(&c->outq);
+        return WSAEINVAL;
+    }
     ring_push(&c->outq, buf, n);
     conn_log_tpdu(c, 0, buf + TPKT_HDR_LEN, n - TPKT_HDR_LEN);
     c->events |= CONN_EV_OUTPUT;
@@ -250,6 +251,8 @@ int conn_accept(struct conn *c, const uint8_t *data, size_t len)
         return c->state == CONN_S_CLOSED ? WSAECONNRESET : WSAEINVAL;
     if (len > TPDU_MAX_CONN_DATA)
         return WSAEMSGSIZE;
+    if (ring_need(&c->outq) != 0)
+        return WSAENOBUFS; /* before anything changed: the CR still waits */
 
     struct tpdu t = {.code = TPDU_CC, .dst_ref = c->remote_ref, .src_ref = c->local_ref};
     t.class_opt = c->cls == 2 ? CLASS_OPT_2 : CLASS_OPT_0;
@@ -306,6 +309,11 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
     default:
         return WSAENOTCONN;
     }
+    /* A queue with bytes holds its buffer and its reserve has room for the
+     * DR; an empty one may have to take one, which can fail: then nothing
+     * has changed. */
+    if (ring_need(&c->outq) != 0)
+        return WSAENOBUFS;
     /* D5: the DR goes behind every DT already in the output queue. */
     conn_emit_dr(c, c->remote_ref, c->local_ref, WSP_ITOT_DR_NORMAL, data, len);
     if (c->state == CONN_S_CLOSED)

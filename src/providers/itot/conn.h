@@ -10,12 +10,16 @@
  * them to TCP in order), received TSDUs in the receive store, and state the
  * glue reads after each call (state, events, error, disconnect data).
  *
- * Memory: conn_init allocates the output queue and a small receive store; the
- * store grows (doubling) only while a TSDU is reassembled, never past
- * cfg.max_tsdu plus one TPKT.  conn_input stops consuming when the store has
- * no room for another whole TPKT (the glue then stops reading: TCP's flow
- * control pushes back on the peer), so a peer can never grow memory without
- * bound.  Rules: ISO 8073 classes 0 and 2 as RFC 1006 and RFC 2126 use them
+ * Memory: an idle connection holds no buffer.  The output queue and the
+ * receive store take one from the provider's pool (conn_pool.h) when they
+ * have bytes to hold and give it back when they are empty.  The store grows
+ * (doubling) only while a TSDU is reassembled, never past cfg.max_tsdu plus
+ * one TPKT, and next time starts at the size it needed.  conn_input stops
+ * consuming when the store has no room for another whole TPKT (the glue then
+ * stops reading: TCP's flow control pushes back on the peer), so a peer can
+ * never grow memory without bound; it also stops, keeping the TPKT, when no
+ * buffer can be had (conn.starved: the glue retries later, nothing is lost).
+ * Rules: ISO 8073 classes 0 and 2 as RFC 1006 and RFC 2126 use them
  * (docs/providers-itot.md). */
 #ifndef WSP_ITOT_CONN_H
 #define WSP_ITOT_CONN_H
@@ -32,6 +36,7 @@
 #define CONN_DEFAULT_DC_TIMEOUT_MS 30000u
 #define CONN_DEFAULT_TPDU_SIZE 65531u
 #define CONN_MIN_TPDU_SIZE 128u
+#define CONN_DEFAULT_OUTQ_CAP (256u * 1024)
 /* Room always kept in the output queue for control TPDUs (DR, DC, ER), so a
  * disconnect can always be queued, whatever the data before it (C11). */
 #define CONN_OUTQ_CTRL_RESERVE 512u
@@ -103,17 +108,19 @@ struct conn_cfg {
     uint8_t called[TPDU_MAX_TSAP];  /* initiator: the peer's TSEL (C2) */
 };
 
-/* A byte FIFO over one allocation (wraps around).  consumed counts every
- * octet ever consumed, so head + len positions are absolute stream offsets
- * (the output queue uses them to tell whether a TSDU's octets left already).
- * spare: the regular buffer, kept while an expanded one holds an oversized
- * TSDU (ring_expand), and put back when the ring is empty (ring_restore). */
+/* A byte FIFO over one pooled buffer (wraps around), which it holds only
+ * while it has bytes: buf is NULL (cap 0) when empty.  size: the buffer it
+ * takes next (the output queue's regular one; the receive store's, what it
+ * needed last).  consumed counts every octet ever consumed, so head + len
+ * positions are absolute stream offsets (the output queue uses them to tell
+ * whether a TSDU's octets left already).  peak: the most it held since it
+ * took its buffer. */
 struct conn_ring {
     uint8_t *buf;
     size_t cap, head, len;
     uint64_t consumed;
-    uint8_t *spare;
-    size_t spare_cap;
+    size_t size;
+    size_t peak;
 };
 
 struct conn {
@@ -174,29 +181,35 @@ struct conn {
     size_t rx_open_len; /* data octets in the open record */
     size_t rx_read_off; /* octets already read from the first record (MSG_PARTIAL) */
     size_t rx_complete; /* complete TSDUs in the store */
+    bool starved;       /* conn_input stopped: no buffer could be had (the glue retries) */
 };
 
 /* Configuration with every default filled in. */
 void conn_cfg_default(struct conn_cfg *cfg);
 
 /* Set up c (which may be uninitialised memory).  local_ref must be nonzero.
+ * Takes no buffer (the TPDU log, when asked for, is allocated here).
  * Returns 0, or -1 if memory could not be allocated (c then needs no conn_free). */
 int conn_init(struct conn *c, enum conn_role role, const struct conn_cfg *cfg, uint16_t local_ref);
 void conn_free(struct conn *c);
 
 /* Initiator: queue the CR with up to 32 octets of connect data; starts TS1.
- * 0, or WSAEMSGSIZE (data > 32), WSAEISCONN / WSAEINVAL (wrong state). */
+ * 0, or WSAEMSGSIZE (data > 32), WSAEISCONN / WSAEINVAL (wrong state),
+ * WSAENOBUFS (no buffer for the queue; nothing changed). */
 int conn_connect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
 
 /* Responder in CONN_S_CR_RCVD: accept with up to 32 octets (CC), or refuse
- * with a DR carrying reason and up to 64 octets.  0 or a WSAE* code. */
+ * with a DR carrying reason and up to 64 octets.  0 or a WSAE* code
+ * (accept: WSAENOBUFS when the queue has no buffer, nothing changed; a
+ * refusal that cannot queue its DR closes TCP at once). */
 int conn_accept(struct conn *c, const uint8_t *data, size_t len);
 int conn_reject(struct conn *c, uint8_t reason, const uint8_t *data, size_t len);
 
 /* Release (SendDisconnect / shutdown / close): queue a DR (reason 128, up to 64
  * octets) after everything queued.  Never blocks, never needs queue space
  * beyond the control reserve.  0 (also while a release is already running, D7),
- * WSAEMSGSIZE (> 64, no side effect), WSAENOTCONN (not connected / released).
+ * WSAEMSGSIZE (> 64, no side effect), WSAENOTCONN (not connected / released),
+ * WSAENOBUFS (the empty queue could get no buffer; no side effect).
  * Before the CC (initiator) it abandons the connect: DR, then TCP close. */
 int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
 
@@ -240,17 +253,24 @@ size_t conn_outq_room(const struct conn *c);
 /* Free room for DT bytes in the buffer as it is now (more than
  * conn_outq_room after conn_outq_expand). */
 size_t conn_outq_hard_room(const struct conn *c);
-/* Make the hard room at least n octets for one oversized TSDU: the only
- * allocation of the output path; the regular buffer comes back once the
- * queue is empty.  0, or -1 if memory could not be had (nothing changed). */
+/* Make the hard room at least n octets for one oversized TSDU (a buffer
+ * bigger than the regular one, given back once the queue is empty).  0, or
+ * -1 if memory could not be had (nothing changed). */
 int conn_outq_expand(struct conn *c, size_t n);
-/* Back to the regular buffer if the queue is empty (an expanded one was not
- * needed after all, e.g. TCP took the whole TSDU at once). */
+/* Give the buffer back if the queue is empty (e.g. TCP took the whole TSDU
+ * at once). */
 void conn_outq_shrink(struct conn *c);
-/* Append n bytes (DT TPKTs built by the glue).  The caller checked room. */
+/* Make sure the queue holds its buffer, before staging into it: 0, or -1
+ * when none can be had (nothing changed).  conn_outq_shrink gives it back
+ * if nothing was queued after all. */
+int conn_outq_reserve(struct conn *c);
+/* Append n bytes (DT TPKTs built by the glue).  The caller checked room
+ * (the buffer is taken here if the queue has none; if none can be had,
+ * nothing is appended). */
 void conn_outq_push(struct conn *c, const void *p, size_t n);
 /* Staging: a TSDU is written into the free room past the queued octets
- * (offset off from the end of the queue; off + n <= hard room) and becomes
+ * (offset off from the end of the queue; off + n <= hard room; the queue
+ * holds its buffer: conn_outq_reserve) and becomes
  * part of the queue only with conn_outq_commit, so a copy that fails half
  * way leaves nothing behind.  stage copies from our memory; stage_spans
  * gives the (up to two) spans for a copy from the caller's memory. */

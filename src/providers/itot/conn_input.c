@@ -441,12 +441,27 @@ static void handle_tpkt(struct conn *c, const uint8_t *p, size_t n, uint64_t now
     }
 }
 
+/* The memory handling a TPKT may need, taken before any of it is handled,
+ * so a shortage leaves the TPKT unconsumed (and the connection as it was)
+ * instead of losing it: room in the receive store for a DT's data; for any
+ * other TPDU, the output queue's buffer (an answer: DC, ER, DR).  A DT's
+ * protocol errors answer too; without a buffer they close TCP at once. */
+static int tpkt_reserve(struct conn *c, const uint8_t *p, size_t len)
+{
+    if (len > TPKT_HDR_LEN + 1 && (p[TPKT_HDR_LEN + 1] & 0xF0) == TPDU_DT)
+        return conn_rx_reserve(c, len - TPKT_HDR_LEN);
+    return conn_outq_reserve(c);
+}
+
 size_t conn_input(struct conn *c, const uint8_t *p, size_t n, uint64_t now_ms)
 {
     size_t done = 0;
+    c->starved = false;
     while (done < n) {
-        if (c->state == CONN_S_CLOSED || c->state == CONN_S_IDLE)
-            return n; /* nothing more is read from a finished connection */
+        if (c->state == CONN_S_CLOSED || c->state == CONN_S_IDLE) {
+            done = n; /* nothing more is read from a finished connection */
+            break;
+        }
         if (!conn_rx_has_room(c))
             break;
         size_t len = 0;
@@ -456,10 +471,18 @@ size_t conn_input(struct conn *c, const uint8_t *p, size_t n, uint64_t now_ms)
         if (st == TPKT_BAD) {
             /* Cannot resynchronise: close TCP at once (spec 10 row 1). */
             conn_finish(c, WSAECONNABORTED, CONN_EV_ABORTED, true);
-            return n;
+            done = n;
+            break;
+        }
+        if (tpkt_reserve(c, p + done, len) != 0) {
+            c->starved = true;
+            break;
         }
         handle_tpkt(c, p + done + TPKT_HDR_LEN, len - TPKT_HDR_LEN, now_ms);
         done += len;
     }
+    /* Whatever was reserved and not used goes back. */
+    conn_rx_drop(c);
+    conn_outq_shrink(c);
     return done;
 }

@@ -9,6 +9,8 @@
 #include "conn.h"
 #include "conn_ring.h"
 
+#define CONN_RX_RING 16384 /* the receive store's first size; it grows on demand */
+
 /* memcpy that accepts a NULL source with n == 0 (empty user data decodes as NULL). */
 static inline void conn_copy(void *dst, const void *src, size_t n)
 {
@@ -35,5 +37,11 @@ uint32_t conn_proposed_size(const struct conn *c);
 /* Receive store: append DT data to the open TSDU (opening one if needed);
  * close it at EOT.  -1 if the TSDU would exceed max_tsdu. */
 int conn_store_append(struct conn *c, const uint8_t *p, size_t n, bool eot);
+/* Room in the receive store's buffer for n more data octets (a DT's),
+ * taken or grown now: 0, or -1 when memory is short.  Past the limit
+ * nothing is reserved (conn_store_append refuses that TSDU). */
+int conn_rx_reserve(struct conn *c, size_t n);
+/* The store is empty: its buffer goes back. */
+void conn_rx_drop(struct conn *c);
 
 #endif

@@ -2,31 +2,45 @@
 /* conn_ring — see conn_ring.h. */
 #include "conn_ring.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-int ring_init(struct conn_ring *r, size_t cap)
+#include "conn_pool.h"
+
+void ring_init(struct conn_ring *r, size_t size)
 {
-    r->buf = malloc(cap);
-    r->cap = r->buf ? cap : 0;
-    r->head = 0;
-    r->len = 0;
-    r->consumed = 0;
-    r->spare = NULL;
-    r->spare_cap = 0;
-    return r->buf ? 0 : -1;
+    memset(r, 0, sizeof *r);
+    r->size = size;
 }
 
 void ring_free(struct conn_ring *r)
 {
-    free(r->buf);
-    free(r->spare);
-    r->buf = r->spare = NULL;
-    r->cap = r->head = r->len = r->spare_cap = 0;
+    conn_pool_give(r->buf, r->cap);
+    r->buf = NULL;
+    r->cap = r->head = r->len = r->peak = 0;
+}
+
+int ring_need(struct conn_ring *r)
+{
+    if (r->buf != NULL)
+        return 0;
+    r->buf = conn_pool_take(r->size);
+    if (r->buf == NULL)
+        return -1;
+    r->cap = r->size;
+    r->head = 0;
+    return 0;
+}
+
+void ring_drop(struct conn_ring *r)
+{
+    if (r->len == 0 && r->buf != NULL)
+        ring_free(r);
 }
 
 void ring_write_at(struct conn_ring *r, size_t off, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     const uint8_t *s = p;
     size_t pos = (r->head + off) % r->cap;
     size_t first = r->cap - pos < n ? r->cap - pos : n;
@@ -36,11 +50,19 @@ void ring_write_at(struct conn_ring *r, size_t off, const void *p, size_t n)
 
 void ring_read_at(const struct conn_ring *r, size_t off, void *dst, size_t n)
 {
+    if (n == 0)
+        return;
     uint8_t *d = dst;
     size_t pos = (r->head + off) % r->cap;
     size_t first = r->cap - pos < n ? r->cap - pos : n;
     memcpy(d, r->buf + pos, first);
     memcpy(d + first, r->buf, n - first);
+}
+
+static void ring_mark_peak(struct conn_ring *r)
+{
+    if (r->len > r->peak)
+        r->peak = r->len;
 }
 
 void ring_push(struct conn_ring *r, const void *p, size_t n)
@@ -49,6 +71,7 @@ void ring_push(struct conn_ring *r, const void *p, size_t n)
         return;
     r->len += n;
     ring_write_at(r, r->len - n, p, n);
+    ring_mark_peak(r);
 }
 
 int ring_spans(const struct conn_ring *r, size_t off, size_t n, const uint8_t *span[2],
@@ -69,6 +92,8 @@ int ring_spans(const struct conn_ring *r, size_t off, size_t n, const uint8_t *s
 
 void ring_consume(struct conn_ring *r, size_t n)
 {
+    if (n == 0)
+        return;
     r->head = (r->head + n) % r->cap;
     r->len -= n;
     r->consumed += n;
@@ -79,6 +104,7 @@ void ring_consume(struct conn_ring *r, size_t n)
 void ring_commit(struct conn_ring *r, size_t n)
 {
     r->len += n;
+    ring_mark_peak(r);
 }
 
 void ring_unpush(struct conn_ring *r, size_t n)
@@ -88,55 +114,18 @@ void ring_unpush(struct conn_ring *r, size_t n)
         r->head = 0;
 }
 
-/* Move the contents into a new buffer of cap bytes; the old one goes to
- * *old (or is freed when old is NULL). */
-static int ring_move(struct conn_ring *r, size_t cap, uint8_t **old)
+int ring_grow(struct conn_ring *r, size_t cap)
 {
     if (cap <= r->cap)
         return 0;
-    uint8_t *nb = malloc(cap);
-    if (!nb)
+    uint8_t *nb = conn_pool_take(cap);
+    if (nb == NULL)
         return -1;
     if (r->len)
         ring_read_at(r, 0, nb, r->len);
-    if (old != NULL)
-        *old = r->buf;
-    else
-        free(r->buf);
+    conn_pool_give(r->buf, r->cap);
     r->buf = nb;
     r->cap = cap;
     r->head = 0;
     return 0;
-}
-
-int ring_grow(struct conn_ring *r, size_t cap)
-{
-    return ring_move(r, cap, NULL);
-}
-
-int ring_expand(struct conn_ring *r, size_t cap)
-{
-    if (r->spare != NULL)
-        return ring_move(r, cap, NULL); /* already expanded: the spare stays */
-    size_t regular = r->cap;
-    uint8_t *old = NULL;
-    if (ring_move(r, cap, &old) != 0)
-        return -1;
-    if (old != NULL) {
-        r->spare = old;
-        r->spare_cap = regular;
-    }
-    return 0;
-}
-
-void ring_restore(struct conn_ring *r)
-{
-    if (r->spare == NULL || r->len != 0)
-        return;
-    free(r->buf);
-    r->buf = r->spare;
-    r->cap = r->spare_cap;
-    r->spare = NULL;
-    r->spare_cap = 0;
-    r->head = 0;
 }

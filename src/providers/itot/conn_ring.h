@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* conn_ring — the byte FIFO behind the output queue and the receive store.
- * One allocation, wraps around; grows only when asked (ring_grow). */
+ * One pooled buffer (conn_pool.h), held only while the ring has bytes (or
+ * is about to: ring_need); wraps around; grows only when asked (ring_grow). */
 #ifndef WSP_ITOT_CONN_RING_H
 #define WSP_ITOT_CONN_RING_H
 
 #include "conn.h"
 
-int ring_init(struct conn_ring *r, size_t cap);
+/* An empty ring without a buffer; size: the buffer it takes first. */
+void ring_init(struct conn_ring *r, size_t size);
+/* Give the buffer back, whatever it holds. */
 void ring_free(struct conn_ring *r);
+/* Hold a buffer (take one of r->size if there is none). 0 or -1 (none to be had). */
+int ring_need(struct conn_ring *r);
+/* Empty: give the buffer back (the stream position is kept). */
+void ring_drop(struct conn_ring *r);
 static inline size_t ring_room(const struct conn_ring *r)
 {
     return r->cap - r->len;
@@ -26,11 +33,8 @@ void ring_consume(struct conn_ring *r, size_t n);
 /* Make n staged bytes past len part of the FIFO / drop the last n bytes. */
 void ring_commit(struct conn_ring *r, size_t n);
 void ring_unpush(struct conn_ring *r, size_t n);
-/* Grow to at least cap (contents kept, linearised). 0 or -1. */
+/* Move into a buffer of at least cap (contents kept, linearised; the old
+ * buffer goes back). 0 or -1 (nothing changed). */
 int ring_grow(struct conn_ring *r, size_t cap);
-/* The same, keeping the regular buffer as the spare (first expansion only). */
-int ring_expand(struct conn_ring *r, size_t cap);
-/* Empty and expanded: free the big buffer and take the spare back. */
-void ring_restore(struct conn_ring *r);
 
 #endif

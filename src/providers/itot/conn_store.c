@@ -21,7 +21,9 @@ size_t conn_outq_room(const struct conn *c)
 
 size_t conn_outq_hard_room(const struct conn *c)
 {
-    size_t room = ring_room(&c->outq);
+    /* Without a buffer: the room of the regular one it takes when it needs one. */
+    size_t cap = c->outq.buf != NULL ? c->outq.cap : c->outq.size;
+    size_t room = cap - c->outq.len;
     return room > CONN_OUTQ_CTRL_RESERVE ? room - CONN_OUTQ_CTRL_RESERVE : 0;
 }
 
@@ -29,16 +31,23 @@ int conn_outq_expand(struct conn *c, size_t n)
 {
     if (conn_outq_hard_room(c) >= n)
         return 0;
-    return ring_expand(&c->outq, c->outq.len + n + CONN_OUTQ_CTRL_RESERVE);
+    return ring_grow(&c->outq, c->outq.len + n + CONN_OUTQ_CTRL_RESERVE);
 }
 
 void conn_outq_shrink(struct conn *c)
 {
-    ring_restore(&c->outq);
+    ring_drop(&c->outq); /* an oversized TSDU's buffer too, once it has left */
+}
+
+int conn_outq_reserve(struct conn *c)
+{
+    return ring_need(&c->outq);
 }
 
 void conn_outq_push(struct conn *c, const void *p, size_t n)
 {
+    if (n > 0 && ring_need(&c->outq) != 0)
+        return; /* no buffer: nothing appended (the caller checked room, not memory) */
     if (n > ring_room(&c->outq))
         n = ring_room(&c->outq); /* caller broke the contract; never overrun */
     ring_push(&c->outq, p, n);
@@ -77,7 +86,7 @@ void conn_outq_withdraw(struct conn *c, size_t n)
     if (n > c->outq.len)
         n = c->outq.len;
     ring_unpush(&c->outq, n);
-    ring_restore(&c->outq);
+    ring_drop(&c->outq);
 }
 
 uint64_t conn_outq_sent(const struct conn *c)
@@ -95,7 +104,7 @@ void conn_outq_consume(struct conn *c, size_t n)
     if (n > c->outq.len)
         n = c->outq.len;
     ring_consume(&c->outq, n);
-    ring_restore(&c->outq); /* an oversized TSDU has left: back to the regular buffer */
+    ring_drop(&c->outq); /* empty: the buffer goes back to the pool */
 }
 
 static uint32_t rec_len_at(const struct conn *c, size_t off)
@@ -135,7 +144,48 @@ void conn_rx_consume(struct conn *c, size_t n)
         ring_consume(&c->rx, REC_HDR + len);
         c->rx_read_off = 0;
         c->rx_complete--;
+        if (c->rx.len == 0)
+            conn_rx_drop(c);
     }
+}
+
+/* The store's buffer size for at least need octets: the first size doubled,
+ * never past the limit. */
+static size_t rx_fit(const struct conn *c, size_t need)
+{
+    size_t cap = CONN_RX_RING;
+    while (cap < need && cap < c->rx_limit)
+        cap *= 2;
+    return cap > c->rx_limit ? c->rx_limit : cap;
+}
+
+void conn_rx_drop(struct conn *c)
+{
+    if (c->rx.len != 0 || c->rx.buf == NULL)
+        return;
+    /* Next time it takes at once what it needed this time: a stream of big
+     * TSDUs grows its buffer once, not once per TSDU. */
+    c->rx.size = rx_fit(c, c->rx.peak);
+    ring_free(&c->rx);
+}
+
+int conn_rx_reserve(struct conn *c, size_t n)
+{
+    size_t need = c->rx.len + n + (c->rx_open ? 0 : REC_HDR);
+    if (need > c->rx_limit)
+        return 0; /* conn_store_append refuses it: nothing to reserve */
+    if (c->rx.buf == NULL && c->rx.size < need)
+        c->rx.size = rx_fit(c, need);
+    if (ring_need(&c->rx) != 0)
+        return -1;
+    if (need <= c->rx.cap)
+        return 0;
+    size_t cap = c->rx.cap * 2;
+    while (cap < need)
+        cap *= 2;
+    if (cap > c->rx_limit)
+        cap = c->rx_limit;
+    return ring_grow(&c->rx, cap);
 }
 
 bool conn_rx_has_room(const struct conn *c)
@@ -151,15 +201,9 @@ int conn_store_append(struct conn *c, const uint8_t *p, size_t n, bool eot)
     size_t need = c->rx.len + n + (c->rx_open ? 0 : REC_HDR);
     if (need > c->rx_limit)
         return -1;
-    if (need > c->rx.cap) {
-        size_t cap = c->rx.cap * 2;
-        while (cap < need)
-            cap *= 2;
-        if (cap > c->rx_limit)
-            cap = c->rx_limit;
-        if (ring_grow(&c->rx, cap) != 0)
-            return -1;
-    }
+    /* conn_input reserved this before it handled the TPKT: no failure here. */
+    if (conn_rx_reserve(c, n) != 0)
+        return -1;
     if (!c->rx_open) {
         uint32_t zero = 0;
         ring_push(&c->rx, &zero, sizeof(zero));
@@ -189,6 +233,11 @@ bool conn_check(const struct conn *c)
         (c->cls < 0 || c->tpdu_max < CONN_MIN_TPDU_SIZE || c->tpdu_max > TPDU_MAX_LEN))
         return false;
     if (c->outq.len > c->outq.cap || c->rx.len > c->rx.cap || c->rx.cap > c->rx_limit + 16384)
+        return false;
+    /* An empty ring holds no buffer (the idle connection's memory), and a
+     * buffer always has its capacity. */
+    if ((c->outq.len == 0) != (c->outq.buf == NULL) || (c->rx.len == 0) != (c->rx.buf == NULL) ||
+        (c->outq.buf == NULL) != (c->outq.cap == 0) || (c->rx.buf == NULL) != (c->rx.cap == 0))
         return false;
     if (c->disc_data_len > TPDU_MAX_DISC_DATA || c->peer_conn_data_len > TPDU_MAX_CONN_DATA)
         return false;

@@ -85,7 +85,8 @@ int WSPAPI itot_WSPBind(SOCKET h, const struct sockaddr *name, int namelen, LPIN
         err = errmap_from_errno(errno);
     else {
         s->bound = true;
-        s->bind_addr = ss; /* a fall-back's second TCP connection binds the same (fallback.c) */
+        itot_addr_set(&s->bind_addr,
+                      &ss); /* a fall-back's second TCP connection binds the same (fallback.c) */
         s->bind_len = (socklen_t)itot_sockaddr_len(s->af);
     }
     pthread_mutex_unlock(&s->lock);
@@ -161,7 +162,7 @@ int itot_connect_start(struct itot_sock *s, const struct sockaddr_storage *ss, c
         int one = 1;
         sys_setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         sys_setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-        s->remote = *ss; /* for the fall-back (fallback.c) */
+        itot_addr_set(&s->remote, ss); /* for the fall-back (fallback.c) */
         s->remote_len = (socklen_t)itot_sockaddr_len(s->af);
         int rc = sys_connect(s->fd, (const struct sockaddr *)ss, s->remote_len);
         if (rc != 0 && errno != EINPROGRESS) {
@@ -299,9 +300,9 @@ struct itot_cond_view {
 
 static void cond_view_take(const struct itot_sock *c, struct itot_cond_view *v)
 {
-    v->peer = c->peer;
+    itot_addr_get(&v->peer, &c->peer);
     v->peer_len = c->peer_len;
-    v->local = c->local;
+    itot_addr_get(&v->local, &c->local);
     v->local_len = c->local_len;
     v->data_len = c->conn.peer_conn_data_len;
     memcpy(v->data, c->conn.peer_conn_data, v->data_len);

@@ -7,7 +7,9 @@
  * copy); what TCP does not take is copied into the queue, whole DTs at a
  * time and committed only after the copy, and the engine flushes it.  A
  * failed send leaves nothing a later TSDU could be joined to (tx_fail).
- * Nothing is allocated here, except the one case of send_admit. */
+ * Nothing is allocated here (the output queue's buffer comes from the
+ * provider's pool, conn_pool.h, and goes back when the queue is empty),
+ * except the one case of send_admit. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -145,6 +147,9 @@ static void tx_committed(struct conn *c, struct itot_tx *tx, size_t n)
 static int stage_dts(struct itot_sock *s, struct itot_tx *tx, size_t k)
 {
     struct conn *c = &s->conn;
+    /* A queue emptied while the send waited gave its buffer back. */
+    if (conn_outq_reserve(c) != 0)
+        return WSAENOBUFS;
     struct cursor cur = tx->cur;
     size_t next = tx->next, left = tx->dts_left, off = 0;
     while (k-- > 0) {
@@ -335,6 +340,16 @@ static int send_admit(struct itot_sock *s, struct itot_tx *tx)
     return 0;
 }
 
+/* The output queue's buffer, held for the whole send (given back at its
+ * end if the queue is empty): a DT TCP takes in part must have its rest
+ * queued, and a TSDU that cannot be queued must fail before any of it left.
+ * WSAENOBUFS (WSASend's "no buffer space is available") when memory is
+ * short. */
+static inline int tx_reserve(struct itot_sock *s)
+{
+    return conn_outq_reserve(&s->conn) == 0 ? 0 : WSAENOBUFS;
+}
+
 /* dwFlags: MSG_DONTROUTE may be ignored by a provider (WSPSend); MSG_OOB
  * (no expedited data), MSG_PARTIAL (a TSDU is one call) and unknown bits are
  * WSAEOPNOTSUPP, as the tcp provider and WSPSend's documentation have it. */
@@ -368,6 +383,8 @@ int itot_tx_now(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs)
         tx.total += bufs[i].len;
     tx_begin(s, &tx);
     err = send_admit(s, &tx);
+    if (err == 0)
+        err = tx_reserve(s);
     if (err != 0)
         return err; /* nothing sent */
     /* send_admit saw the room for all of it: neither step waits. */
@@ -376,8 +393,7 @@ int itot_tx_now(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs)
         err = send_queued(s, &tx);
     if (err != 0 && tx.dts_left > 0)
         tx_fail(s, &tx);
-    if (tx.grown)
-        conn_outq_shrink(&s->conn);
+    conn_outq_shrink(&s->conn); /* the buffer goes back if nothing stayed queued */
     /* WSAEWOULDBLOCK only from the defensive check of wait_room: honest while
      * nothing of the TSDU reached TCP (tx_fail withdrew it whole), else the
      * connection was aborted. */
@@ -391,7 +407,12 @@ static inline void tx_settle(struct itot_sock *s)
     if (!s->disc_deferred || s->send_busy || s->ovl_tx.head != NULL)
         return;
     s->disc_deferred = false;
-    conn_disconnect(&s->conn, s->disc_deferred_data, s->disc_deferred_len, itot_now_ms());
+    /* The SendDisconnect succeeded already; a DR with no buffer to go in
+     * (memory short, the queue emptied meanwhile) leaves TCP's end as the
+     * release. */
+    if (conn_disconnect(&s->conn, s->disc_deferred_data, s->disc_deferred_len, itot_now_ms()) ==
+        WSAENOBUFS)
+        conn_abort(&s->conn, false);
 }
 
 void itot_tx_settle(struct itot_sock *s)
@@ -461,6 +482,8 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         tx.deadline = itot_deadline(s->timeo_ms[1]);
         if (tx.nonblocking)
             err = send_admit(s, &tx);
+        if (err == 0)
+            err = tx_reserve(s);
     }
     if (err != 0) {
         pthread_mutex_unlock(&s->lock);
@@ -472,8 +495,7 @@ int WSPAPI itot_WSPSend(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         err = send_queued(s, &tx);
     if (err != 0 && tx.dts_left > 0)
         tx_fail(s, &tx);
-    if (tx.grown)
-        conn_outq_shrink(&s->conn);
+    conn_outq_shrink(&s->conn); /* the buffer goes back if nothing stayed queued */
     s->send_busy = false;
     tx_settle(s);
     itot_flush(s);
@@ -639,9 +661,10 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
         if (err != 0)
             break;
         /* Connected: wait on the descriptor and read the input ourselves
-         * (waiter.c); else (connecting, released) for the engine. */
+         * (waiter.c); else (connecting, released, or no buffer for the
+         * input: itot_starved) for the engine. */
         if (!(s->has_conn && s->fd >= 0 && !s->tcp_connecting && s->conn.state == CONN_S_OPEN &&
-              conn_rx_has_room(&s->conn) && itot_wait_input(s, deadline)))
+              conn_rx_has_room(&s->conn) && !itot_starved(s) && itot_wait_input(s, deadline)))
             itot_wait(s, deadline);
     }
     if (err == 0 && s->has_conn && conn_rx_ready(&s->conn))
@@ -675,7 +698,7 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
     if (s->conn.state == CONN_S_CLOSED && s->conn.tx_shut && !s->end_seen)
         return 0;
     bool direct = conn_outq_len(&s->conn) == 0 && s->fd >= 0 && !s->tcp_connecting;
-    struct conn saved = s->conn; /* shallow: the DR only goes into the preallocated queue */
+    struct conn saved = s->conn; /* shallow: the DR only goes into the (empty) queue */
     int err = conn_disconnect(&s->conn, data, len, itot_now_ms());
     if (err != 0)
         return err;
@@ -691,8 +714,10 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
         } while (w < 0 && errno == EINTR);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             int e = errmap_from_errno(errno);
+            /* The DR out of the queue (its buffer back to the pool), then
+             * the connection as it was. */
+            conn_outq_withdraw(&s->conn, conn_outq_len(&s->conn));
             s->conn = saved;
-            conn_outq_consume(&s->conn, conn_outq_len(&s->conn));
             return e;
         }
         if (w > 0)

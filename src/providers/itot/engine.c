@@ -25,6 +25,7 @@
 
 #include "common/sys.h"
 #include "common/errmap.h"
+#include "conn_pool.h"
 #include "provider.h"
 
 #define ENG_BATCH 64
@@ -89,7 +90,7 @@ static uint32_t interest(const struct itot_sock *s)
     if (s->tcp_connecting)
         return EPOLLOUT;
     uint32_t ev = 0;
-    if (s->has_conn && conn_rx_has_room(&s->conn) && engine_reads(s))
+    if (s->has_conn && conn_rx_has_room(&s->conn) && engine_reads(s) && !itot_starved(s))
         ev |= EPOLLIN | EPOLLRDHUP;
     if (s->has_conn && conn_outq_len(&s->conn) > 0)
         ev |= EPOLLOUT;
@@ -263,14 +264,17 @@ static void update_interest(struct itot_sock *s)
 #define ENG_INTEREST_RETRY_MS 10
 
 /* The socket's next timer: its connection's, or a listener's own (listen.c),
- * or sooner the retry of an interest change still pending (update_interest). */
+ * or sooner the retry of an interest change still pending (update_interest)
+ * or of a read that found no buffer (itot_starved: the same reasoning, for a
+ * shortage of memory). */
 static uint64_t sock_deadline(const struct itot_sock *s)
 {
     uint64_t now = itot_now_ms();
     uint64_t d = s->kind == ITOT_K_LISTEN ? itot_listen_deadline(s, now)
                  : s->has_conn            ? s->conn.deadline_ms
                                           : 0;
-    if (s->registered && s->fd >= 0 && s->ep_events != interest(s)) {
+    bool refused = s->fd >= 0 && s->ep_events != interest(s);
+    if (s->registered && (refused || itot_starved(s))) {
         uint64_t retry = now + ENG_INTEREST_RETRY_MS;
         if (d == 0 || retry < d)
             d = retry;
@@ -385,28 +389,41 @@ void itot_flush(struct itot_sock *s)
         itot_wake(s); /* blocked senders wait for room */
 }
 
-void itot_pull(struct itot_sock *s)
+/* Feed the input held to the state machine; an emptied input buffer goes
+ * back to the pool. */
+static void feed(struct itot_sock *s, uint64_t now)
 {
-    if (!s->has_conn)
-        return;
+    size_t used = conn_input(&s->conn, s->in, s->in_len, now);
+    memmove(s->in, s->in + used, s->in_len - used);
+    s->in_len -= used;
+    itot_in_release(s);
+}
+
+static void pull_once(struct itot_sock *s)
+{
     uint64_t now = itot_now_ms();
-    if (s->in_len > 0) {
-        size_t used = conn_input(&s->conn, s->in, s->in_len, now);
-        memmove(s->in, s->in + used, s->in_len - used);
-        s->in_len -= used;
+    s->in_starved = false;
+    if (s->in_len > 0)
+        feed(s, now);
+    if (s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn) || s->conn.starved)
+        return;
+    if (s->in_len >= ITOT_IN_CAP)
+        return;
+    /* The buffer before the read: octets taken from TCP must have a place. */
+    if (s->in == NULL && (s->in = conn_pool_take(ITOT_IN_CAP)) == NULL) {
+        s->in_starved = true;
+        return;
     }
-    if (s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn))
-        return;
-    size_t cap = (size_t)2 * TPKT_MAX_LEN;
-    if (s->in_len >= cap)
-        return;
-    ssize_t n = sys_recv(s->fd, s->in + s->in_len, cap - s->in_len, MSG_DONTWAIT);
+    ssize_t n = sys_recv(s->fd, s->in + s->in_len, ITOT_IN_CAP - s->in_len, MSG_DONTWAIT);
     if (n > 0) {
         s->in_len += (size_t)n;
-        size_t used = conn_input(&s->conn, s->in, s->in_len, now);
-        memmove(s->in, s->in + used, s->in_len - used);
-        s->in_len -= used;
-    } else if (n == 0) {
+        feed(s, now);
+        return;
+    }
+    int e = errno; /* a free may change it */
+    itot_in_release(s);
+    errno = e;
+    if (n == 0) {
         conn_eof(&s->conn);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         if (s->so_error == 0)
@@ -421,6 +438,17 @@ void itot_pull(struct itot_sock *s)
         else
             conn_eof(&s->conn);
     }
+}
+
+void itot_pull(struct itot_sock *s)
+{
+    if (!s->has_conn)
+        return;
+    pull_once(s);
+    /* An API call's read that found no buffer: have the engine retry it
+     * (the engine's own reads re-arm in service). */
+    if (itot_starved(s) && !eng_is_engine_thread())
+        itot_engine_update(s);
 }
 
 /* A pending connection's CR arrived: queue it on its listener for WSPAccept. */
@@ -559,13 +587,13 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
         int one = 1;
         sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         sys_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-        struct itot_sock *c = itot_sock_alloc(l->af, &l->proto, fd);
+        struct itot_sock *c = itot_sock_alloc(l->af, l->proto, fd);
         if (c == NULL) {
             sys_close(fd);
             break;
         }
         c->cfg = l->cfg;
-        c->peer = ss;
+        itot_addr_set(&c->peer, &ss);
         c->peer_len = sl;
         c->local_len = sizeof c->local;
         sys_getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
@@ -628,7 +656,7 @@ static void service(struct itot_sock *s, uint32_t events)
                 s->conn.fb_kind = CONN_FB_NONE; /* no TCP, no CR refused: no fall-back */
             }
         }
-        if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+        if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) || itot_starved(s))
             itot_pull(s);
         itot_flush(s);
     }

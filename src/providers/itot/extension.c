@@ -387,7 +387,7 @@ static int reuse(SOCKET h, struct itot_sock *s, struct itot_sock **old)
     int fd = sys_socket(s->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return errmap_from_errno(errno);
-    struct itot_sock *n = itot_sock_alloc(s->af, &s->proto, fd);
+    struct itot_sock *n = itot_sock_alloc(s->af, s->proto, fd);
     if (n == NULL) {
         sys_close(fd);
         return WSAENOBUFS;

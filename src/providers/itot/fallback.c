@@ -81,6 +81,7 @@ bool itot_fallback_try(struct itot_sock *s)
     s->conn = fresh; /* the rings move with the struct; fresh is not used again */
     s->so_error = 0;
     s->in_len = 0;
+    itot_in_release(s); /* the refused connection's input is dropped */
     s->tcp_wr_shut = false;
     s->tcp_connecting = connecting;
     itot_engine_replace_fd(s, fd);

@@ -40,16 +40,14 @@
 #include "common/sys.h"
 #include "provider.h"
 
-static bool same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+static bool same_source(const union itot_addr *a, const union itot_addr *b)
 {
-    if (a->ss_family != b->ss_family)
+    if (a->sa.sa_family != b->sa.sa_family)
         return false;
-    if (a->ss_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    if (a->ss_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+    if (a->sa.sa_family == AF_INET)
+        return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+    if (a->sa.sa_family == AF_INET6)
+        return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr)) == 0;
     return false;
 }
 
@@ -100,7 +98,7 @@ static bool pick(struct itot_sock *l, struct itot_sock *v, struct itot_evict *ev
     return true;
 }
 
-static int silent_from(const struct itot_sock *l, const struct sockaddr_storage *src)
+static int silent_from(const struct itot_sock *l, const union itot_addr *src)
 {
     int n = 0;
     for (const struct itot_sock *c = l->silent_head; c; c = c->silent_next)
@@ -109,7 +107,7 @@ static int silent_from(const struct itot_sock *l, const struct sockaddr_storage 
 }
 
 /* The oldest evictable silent connection from src, or NULL. */
-static struct itot_sock *oldest_from(const struct itot_sock *l, const struct sockaddr_storage *src,
+static struct itot_sock *oldest_from(const struct itot_sock *l, const union itot_addr *src,
                                      uint64_t now)
 {
     for (struct itot_sock *c = l->silent_head; c && evictable(c, now); c = c->silent_next)

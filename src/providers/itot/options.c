@@ -50,7 +50,7 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
     case SO_DISCOPTLEN:
         return spi_opt_out_int(optval, optlen, 0);
     case SO_PROTOCOL_INFOW:
-        return spi_opt_out(optval, optlen, &s->proto, sizeof s->proto);
+        return spi_opt_out(optval, optlen, s->proto, sizeof *s->proto);
     case SO_MAX_MSG_SIZE:
         return spi_opt_out_int(optval, optlen, (int)s->cfg.max_tsdu);
     case SO_TYPE:
@@ -142,6 +142,11 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
     case WSP_ITOT_FALLBACK: {
         WSP_ITOT_FALLBACK_INFO fb = {.kind = s->fb_kind, .detail = s->fb_detail};
         return spi_opt_out(optval, optlen, &fb, (int)sizeof fb);
+    }
+    case WSP_ITOT_MEMORY: {
+        WSP_ITOT_MEMORY_INFO m;
+        itot_memory(&m);
+        return spi_opt_out(optval, optlen, &m, (int)sizeof m);
     }
     default:
         return WSAENOPROTOOPT;
@@ -304,6 +309,7 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
     case WSP_ITOT_DISCREASON:
     case WSP_ITOT_PEER_END:
     case WSP_ITOT_FALLBACK:
+    case WSP_ITOT_MEMORY:
         return WSAEINVAL; /* read only */
     default:
         return WSAENOPROTOOPT;

@@ -18,6 +18,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <wsp/itot.h>
@@ -36,6 +38,26 @@ enum itot_kind {
     ITOT_K_LISTEN, /* listening */
     ITOT_K_CONN,   /* has a connection (any conn state) */
 };
+
+/* An address of the families itot runs on (IPv4, IPv6): 28 octets where a
+ * sockaddr_storage takes 128, and a socket keeps four. */
+union itot_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
+
+/* A caller's address (ss: AF_INET or AF_INET6, checked) into a, and back. */
+static inline void itot_addr_set(union itot_addr *a, const struct sockaddr_storage *ss)
+{
+    memcpy(a, ss, sizeof *a);
+}
+
+static inline void itot_addr_get(struct sockaddr_storage *ss, const union itot_addr *a)
+{
+    memset(ss, 0, sizeof *ss);
+    memcpy(ss, a, sizeof *a);
+}
 
 #define ITOT_SOCK_MAGIC 0x746f7469u /* "itot": itot_sock.magic while the socket lives */
 
@@ -80,7 +102,7 @@ struct itot_sock {
     bool ovl_tx_busy; /* itot_ovl_progress is staging pending sends (no re-entry) */
     /* Pending overlapped operations, in issue order (overlapped.c). */
     struct ovl_list ovl_rx, ovl_tx;
-    struct sockaddr_storage local; /* own address, kept for after the TCP close (C10) */
+    union itot_addr local; /* own address, kept for after the TCP close (C10) */
     socklen_t local_len;
     bool disc_deferred; /* SendDisconnect arrived during a Send: issued when it ends */
     uint8_t disc_deferred_len;
@@ -99,9 +121,13 @@ struct itot_sock {
     int max_pending;       /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
                               counted in its listener's n_pending, -1 after */
 
-    /* Input bytes not yet consumed by the state machine (at most one TPKT + a read). */
+    /* Input bytes not yet consumed by the state machine (at most one TPKT + a
+     * read), in a pooled buffer held only while there are some (or during a
+     * read): NULL when empty.  in_starved: no buffer could be had for a read
+     * (the engine retries; see engine.c). */
     uint8_t *in;
     size_t in_len;
+    bool in_starved;
 
     /* Listener: connections whose CR arrived, waiting for WSPAccept. */
     struct itot_sock *acc_head, *acc_tail;
@@ -109,12 +135,12 @@ struct itot_sock {
     /* Pending connection: its listener (one reference) and accept-queue link. */
     struct itot_sock *listener;
     struct itot_sock *acc_next;
-    struct sockaddr_storage peer;
+    union itot_addr peer;
     socklen_t peer_len;
 
     /* Initiator: where WSPConnect went and what WSPBind asked for, so the
      * fall-back (fallback.c) can open a second TCP connection the same way. */
-    struct sockaddr_storage remote, bind_addr;
+    union itot_addr remote, bind_addr;
     socklen_t remote_len, bind_len;
     uint8_t fb_kind; /* WSP_ITOT_FB_* of a fall-back that happened, else 0 */
     int fb_detail;
@@ -163,7 +189,8 @@ struct itot_sock {
     uint64_t connected_ms; /* when the connection was established (SO_CONNECT_TIME), else 0 */
     bool ext_accepting;    /* the accept socket of a pending AcceptEx */
 
-    WSAPROTOCOL_INFOW proto;
+    const WSAPROTOCOL_INFOW *proto; /* shared by the sockets of a catalog entry (sock.c) */
+    bool proto_own;                 /* ... or this socket's own copy */
 };
 
 /* ---- startup.c ----------------------------------------------------------- */
@@ -174,7 +201,22 @@ extern _Thread_local int itot_in_callback;
 uint64_t itot_now_ms(void);
 
 /* ---- sock.c -------------------------------------------------------------- */
+/* The input buffer: a whole TPKT plus one more read. */
+#define ITOT_IN_CAP ((size_t)2 * TPKT_MAX_LEN)
 struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd);
+/* Give the input buffer back if it holds nothing (lock held). */
+void itot_in_release(struct itot_sock *s);
+/* Reading stopped for want of a buffer (the input buffer, or one the state
+ * machine needed for the TPKT it holds, lock held): nobody reads the socket
+ * until the engine's retry timer (engine.c, sock_deadline) tries again, and
+ * a blocked receive waits for the engine, not on the descriptor.  Nothing is
+ * lost: the octets read stay in the input buffer, the rest in TCP. */
+static inline bool itot_starved(const struct itot_sock *s)
+{
+    return s->in_starved || (s->has_conn && s->conn.starved);
+}
+/* The provider's memory (WSP_ITOT_MEMORY): socket contexts and buffers. */
+void itot_memory(WSP_ITOT_MEMORY_INFO *m);
 void itot_sock_ref(struct itot_sock *s);
 void itot_sock_unref(struct itot_sock *s);
 /* Context of handle s (no reference taken: ws2 pins the handle for the call). */

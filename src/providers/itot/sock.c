@@ -9,10 +9,8 @@
 
 #include "common/sys.h"
 #include "common/umem.h"
+#include "conn_pool.h"
 #include "provider.h"
-
-/* Input buffer: a whole TPKT plus one more read. */
-#define ITOT_IN_CAP ((size_t)2 * TPKT_MAX_LEN)
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct itot_sock *all_head;
@@ -29,16 +27,77 @@ static unsigned itot_fork_gen;
  * kept reachable). */
 static struct itot_sock *all_orphans;
 
+/* Socket contexts alive, for the provider's accounting (WSP_ITOT_MEMORY). */
+static atomic_size_t n_socks;
+
+/* The buffer pool's misses go through the platform table (fault tests make
+ * them fail); WSP_ITOT_BUF_CACHE sets the cache's budget in bytes. */
+static void *pool_alloc(size_t n)
+{
+    return sys_malloc(n);
+}
+
+static void pool_setup(void)
+{
+    const char *env = secure_getenv("WSP_ITOT_BUF_CACHE");
+    char *end = NULL;
+    unsigned long long v = env != NULL ? strtoull(env, &end, 10) : 0;
+    bool set = env != NULL && *env != '\0' && end != NULL && *end == '\0';
+    conn_pool_setup(pool_alloc, set ? (size_t)v : CONN_POOL_DEFAULT_CACHE);
+}
+
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* Protocol infos: the sockets of one catalog entry all carry the same 628
+ * octets, so each socket points to one shared copy.  The copies stay until
+ * the module is unloaded; an info beyond the table's size (an application
+ * passing infos of its own to WSASocket) gets a copy of its own socket's. */
+#define ITOT_PROTOS 16
+static pthread_mutex_t proto_lock = PTHREAD_MUTEX_INITIALIZER;
+static WSAPROTOCOL_INFOW proto_tab[ITOT_PROTOS];
+static int n_protos;
+
+static const WSAPROTOCOL_INFOW *proto_intern(const WSAPROTOCOL_INFOW *p, bool *own)
+{
+    static const WSAPROTOCOL_INFOW none;
+    *own = false;
+    if (p == NULL)
+        return &none;
+    pthread_mutex_lock(&proto_lock);
+    for (int i = 0; i < n_protos; i++) {
+        if (memcmp(&proto_tab[i], p, sizeof *p) == 0) {
+            pthread_mutex_unlock(&proto_lock);
+            return &proto_tab[i];
+        }
+    }
+    if (n_protos < ITOT_PROTOS) {
+        proto_tab[n_protos] = *p;
+        const WSAPROTOCOL_INFOW *r = &proto_tab[n_protos++];
+        pthread_mutex_unlock(&proto_lock);
+        return r;
+    }
+    pthread_mutex_unlock(&proto_lock);
+    WSAPROTOCOL_INFOW *c = malloc(sizeof *c);
+    if (c == NULL)
+        return NULL;
+    *c = *p;
+    *own = true;
+    return c;
+}
+
 struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd)
 {
+    pthread_once(&pool_once, pool_setup);
+    /* No buffer here: an idle socket holds none (conn_pool.h). */
     struct itot_sock *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
-    s->in = malloc(ITOT_IN_CAP);
-    if (s->in == NULL) {
+    s->proto = proto_intern(proto, &s->proto_own);
+    if (s->proto == NULL) {
         free(s);
         return NULL;
     }
+    atomic_fetch_add_explicit(&n_socks, 1, memory_order_relaxed);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -59,8 +118,6 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     conn_cfg_default(&s->cfg);
     ovl_list_init(&s->ovl_rx);
     ovl_list_init(&s->ovl_tx);
-    if (proto != NULL)
-        s->proto = *proto;
     return s;
 }
 
@@ -85,11 +142,31 @@ void itot_sock_unref(struct itot_sock *s)
     struct itot_sock *fwd = atomic_load(&s->fwd);
     if (fwd != NULL)
         itot_sock_unref(fwd); /* the root's reference (extension.c) */
-    free(s->in);
+    conn_pool_give(s->in, ITOT_IN_CAP);
+    if (s->proto_own)
+        free((void *)(uintptr_t)s->proto);
     s->magic = 0;
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
     free(s);
+    atomic_fetch_sub_explicit(&n_socks, 1, memory_order_relaxed);
+}
+
+void itot_in_release(struct itot_sock *s)
+{
+    if (s->in_len == 0 && s->in != NULL) {
+        conn_pool_give(s->in, ITOT_IN_CAP);
+        s->in = NULL;
+    }
+}
+
+void itot_memory(WSP_ITOT_MEMORY_INFO *m)
+{
+    size_t n = atomic_load_explicit(&n_socks, memory_order_relaxed);
+    m->sockets = n;
+    m->socket_bytes = (unsigned long long)n * sizeof(struct itot_sock);
+    m->buffer_bytes = conn_pool_bytes();
+    m->cached_bytes = conn_pool_cached_bytes();
 }
 
 /* The context behind a handle, whichever process made it; NULL if none. */
@@ -147,7 +224,7 @@ struct itot_sock *itot_lookup_ours(SOCKET h, int *err)
 int itot_sock_publish(struct itot_sock *s)
 {
     int err = 0;
-    SOCKET h = itot_upcalls.lpWPUCreateSocketHandle(s->proto.dwCatalogEntryId, (DWORD_PTR)s, &err);
+    SOCKET h = itot_upcalls.lpWPUCreateSocketHandle(s->proto->dwCatalogEntryId, (DWORD_PTR)s, &err);
     if (h == INVALID_SOCKET)
         return err ? err : WSAENOBUFS;
     s->handle = h;
@@ -306,9 +383,12 @@ void itot_sock_close_begin(struct itot_sock *s)
     s->closing = true;
     if (s->has_conn) {
         struct conn *c = &s->conn;
-        if (c->state == CONN_S_OPEN && !s->send_busy)
-            conn_disconnect(c, s->disc_data, s->disc_data_len, itot_now_ms());
-        else if (c->state == CONN_S_OPEN || c->state == CONN_S_DR_SENT)
+        if (c->state == CONN_S_OPEN && !s->send_busy) {
+            /* No buffer for the DR (memory short): the close cannot fail,
+             * so TCP is closed at once and the peer sees its end. */
+            if (conn_disconnect(c, s->disc_data, s->disc_data_len, itot_now_ms()) == WSAENOBUFS)
+                c->close_tcp = c->close_now = true;
+        } else if (c->state == CONN_S_OPEN || c->state == CONN_S_DR_SENT)
             c->close_tcp = true;
         else
             c->close_tcp = c->close_now = true; /* abandon a pending connect */
@@ -435,6 +515,7 @@ void itot_sock_orphan_fd(struct itot_sock *s)
 
 static void itot_atfork_prepare(void)
 {
+    pthread_mutex_lock(&proto_lock);
     pthread_mutex_lock(&all_lock);
     itot_engine_atfork_prepare();
 }
@@ -443,6 +524,7 @@ static void itot_atfork_parent(void)
 {
     itot_engine_atfork_parent();
     pthread_mutex_unlock(&all_lock);
+    pthread_mutex_unlock(&proto_lock);
 }
 
 static void itot_atfork_child(void)
@@ -463,6 +545,7 @@ static void itot_atfork_child(void)
     pthread_cond_init(&sel_cond, NULL);
     atomic_store(&sel_waiters, 0);
     pthread_mutex_unlock(&all_lock);
+    pthread_mutex_unlock(&proto_lock);
 }
 
 static pthread_once_t itot_atfork_once = PTHREAD_ONCE_INIT;
