@@ -638,10 +638,9 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
             err = WSAETIMEDOUT;
         if (err != 0)
             break;
-        /* Connected: wait on the descriptor and read the input ourselves
-         * (waiter.c); else (connecting, released) for the engine. */
-        if (!(s->has_conn && s->fd >= 0 && !s->tcp_connecting && s->conn.state == CONN_S_OPEN &&
-              conn_rx_has_room(&s->conn) && itot_wait_input(s, deadline)))
+        /* Connected or releasing: wait on the descriptor and read the input
+         * ourselves (waiter.c); else (connecting, no room) for the engine. */
+        if (!itot_wait_input(s, deadline))
             itot_wait(s, deadline);
     }
     if (err == 0 && s->has_conn && conn_rx_ready(&s->conn))
