@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* waiter — what a thread blocked in a plain receive waits on: its socket's
- * TCP descriptor itself, and a wake descriptor of its own.
+/* waiter — what a thread blocked in a plain receive or a blocking connect
+ * waits on: its socket's TCP descriptor itself, and a wake descriptor of its
+ * own.
  *
  * Why: a receive that waited for the engine to read its input cost a thread
  * hand-off per TSDU (the kernel wakes the engine, the engine reads, parses
@@ -10,7 +11,11 @@
  * waits, the engine leaves the socket's input to it (interest() in engine.c).
  * Everything else that ends the wait (a close, a shutdown, an abort by a
  * timer) goes through itot_wake, which writes the wake descriptor of every
- * thread waiting on that socket.
+ * thread waiting on that socket. The same for the connection's set-up and
+ * release: a blocking connect sends the CR once TCP is connected, reads the
+ * CC and runs TS1 itself (the engine neither watches nor times the socket
+ * meanwhile), and a receive after our own DR flushes, reads the peer's end
+ * and runs TS2 as the engine would.
  *
  * One eventfd per thread that ever waited, made on its first wait and kept
  * in a thread-specific slot: a wait then allocates nothing. The slot's
