@@ -73,6 +73,18 @@ void *conn_pool_take(size_t size)
     void *p = alloc != NULL ? alloc(size) : malloc(size);
     if (p != NULL)
         atomic_fetch_add_explicit(&pool_bytes, size, memory_order_relaxed);
+    /* A class grows by two on a miss: the engine and an API thread commonly
+     * read (or fill) buffers of one class at the same moment, on two
+     * connections, so a working set that has been used once by one thread
+     * still needs a second buffer when the two first overlap, which may be
+     * long after start. The spare goes to the cache (within its limits). */
+    if (p != NULL && k != NULL) {
+        void *spare = alloc != NULL ? alloc(size) : malloc(size);
+        if (spare != NULL) {
+            atomic_fetch_add_explicit(&pool_bytes, size, memory_order_relaxed);
+            conn_pool_give(spare, size);
+        }
+    }
     return p;
 }
 

@@ -181,7 +181,9 @@ int itot_connect_start(struct itot_sock *s, const struct sockaddr_storage *ss, c
         s->kind = ITOT_K_NEW;
     }
     if (err == 0) {
-        atomic_store(&s->deadline_ms, s->conn.deadline_ms);
+        /* A connect its caller drives times itself: nothing for the engine
+         * to file (no wake-up of it). */
+        atomic_store(&s->deadline_ms, s->connect_driven ? 0 : s->conn.deadline_ms);
         itot_flush(s);
         itot_engine_update(s);
     }
@@ -231,7 +233,22 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
             memcpy(data, s->conn_data, s->conn_data_len); /* SO_CONNDATA */
             dlen = s->conn_data_len;
         }
+        /* Blocking: this thread drives the handshake (waiter.c), as a raw
+         * TCP connect is driven by the kernel for its caller: no hand-off to
+         * the engine and back for the TCP connect, the CR and the CC. */
+        s->connect_driven = !s->nonblocking;
         err = itot_connect_start(s, &ss, data, dlen);
+        if (err == 0 && s->connect_driven && !itot_drive_connect(s)) {
+            s->connect_driven = false; /* no wake descriptor: the engine drives */
+            itot_engine_update(s);
+        }
+        if (s->connect_driven) {
+            s->connect_driven = false;
+            /* Likely the caller's next wait is a receive (waiter.c). */
+            if (s->has_conn && s->conn.state == CONN_S_OPEN)
+                s->input_direct = true;
+            itot_engine_update(s); /* the engine watches and times s from now on */
+        }
         if (err == 0) {
             if (s->nonblocking) {
                 err = WSAEWOULDBLOCK;

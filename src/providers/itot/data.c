@@ -660,11 +660,10 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
             err = WSAETIMEDOUT;
         if (err != 0)
             break;
-        /* Connected: wait on the descriptor and read the input ourselves
-         * (waiter.c); else (connecting, released, or no buffer for the
-         * input: itot_starved) for the engine. */
-        if (!(s->has_conn && s->fd >= 0 && !s->tcp_connecting && s->conn.state == CONN_S_OPEN &&
-              conn_rx_has_room(&s->conn) && !itot_starved(s) && itot_wait_input(s, deadline)))
+        /* Connected or releasing: wait on the descriptor and read the input
+         * ourselves (waiter.c); else (connecting, no room, no buffer
+         * for the input: itot_starved) for the engine. */
+        if (!itot_wait_input(s, deadline))
             itot_wait(s, deadline);
     }
     if (err == 0 && s->has_conn && conn_rx_ready(&s->conn))

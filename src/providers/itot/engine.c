@@ -72,18 +72,21 @@ static void timer_refresh(struct itot_sock *s);
  * descriptor, nor in direct mode (waiter.c) unless the state is one the
  * engine drives (connecting, releasing, closing) or something other than a
  * plain receive waits for input (they leave direct mode:
- * itot_input_to_engine). */
+ * itot_input_to_engine), or overlapped sends wait: nobody else would read
+ * the DR that ends them. */
 static bool engine_reads(const struct itot_sock *s)
 {
     if (s->direct_readers > 0)
         return false;
     return !s->input_direct || s->closing || s->conn.state != CONN_S_OPEN || s->ev_mask != 0 ||
-           s->ovl_rx.head != NULL;
+           s->ovl_rx.head != NULL || s->ovl_tx.head != NULL;
 }
 
 static uint32_t interest(const struct itot_sock *s)
 {
-    if (s->fd < 0)
+    /* A blocking WSPConnect drives its own handshake (waiter.c): the engine
+     * watches nothing of it until the call ends. */
+    if (s->fd < 0 || s->connect_driven)
         return 0;
     if (s->kind == ITOT_K_LISTEN)
         return itot_listen_may_accept(s, itot_now_ms()) ? EPOLLIN : 0;
@@ -270,9 +273,10 @@ static void update_interest(struct itot_sock *s)
 static uint64_t sock_deadline(const struct itot_sock *s)
 {
     uint64_t now = itot_now_ms();
-    uint64_t d = s->kind == ITOT_K_LISTEN ? itot_listen_deadline(s, now)
-                 : s->has_conn            ? s->conn.deadline_ms
-                                          : 0;
+    /* connect_driven: the connecting thread runs TS1 itself (waiter.c). */
+    uint64_t d = s->kind == ITOT_K_LISTEN            ? itot_listen_deadline(s, now)
+                 : s->has_conn && !s->connect_driven ? s->conn.deadline_ms
+                                                     : 0;
     bool refused = s->fd >= 0 && s->ep_events != interest(s);
     if (s->registered && (refused || itot_starved(s))) {
         uint64_t retry = now + ENG_INTEREST_RETRY_MS;
@@ -622,27 +626,8 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
     listen_refresh(l);
 }
 
-static void service(struct itot_sock *s, uint32_t events)
+void itot_progress(struct itot_sock *s, uint32_t events)
 {
-    pthread_mutex_lock(&s->lock);
-    if (s->kind == ITOT_K_LISTEN) {
-        struct itot_evict ev = {.n = 0};
-        if (s->closing) {
-            close_tcp(s);
-            itot_listen_reserve_close(s);
-        } else if (s->fd >= 0) {
-            /* Also without EPOLLIN: a timer (pause over, a silent connection
-             * now evictable) may have made room for what the kernel queued. */
-            uint64_t now = itot_now_ms();
-            itot_listen_tick(s, now, &ev);
-            accept_pending(s, now, &ev);
-        }
-        atomic_store(&s->deadline_ms, sock_deadline(s));
-        timer_refresh(s);
-        pthread_mutex_unlock(&s->lock);
-        itot_listen_evict(&ev);
-        return;
-    }
     if (s->has_conn && s->fd >= 0) {
         if (s->tcp_connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
             int err = 0;
@@ -664,6 +649,30 @@ static void service(struct itot_sock *s, uint32_t events)
         conn_timer(&s->conn, itot_now_ms());
         itot_apply(s);
     }
+}
+
+static void service(struct itot_sock *s, uint32_t events)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->kind == ITOT_K_LISTEN) {
+        struct itot_evict ev = {.n = 0};
+        if (s->closing) {
+            close_tcp(s);
+            itot_listen_reserve_close(s);
+        } else if (s->fd >= 0) {
+            /* Also without EPOLLIN: a timer (pause over, a silent connection
+             * now evictable) may have made room for what the kernel queued. */
+            uint64_t now = itot_now_ms();
+            itot_listen_tick(s, now, &ev);
+            accept_pending(s, now, &ev);
+        }
+        atomic_store(&s->deadline_ms, sock_deadline(s));
+        timer_refresh(s);
+        pthread_mutex_unlock(&s->lock);
+        itot_listen_evict(&ev);
+        return;
+    }
+    itot_progress(s, events);
     update_interest(s);
     atomic_store(&s->deadline_ms, sock_deadline(s));
     timer_refresh(s);

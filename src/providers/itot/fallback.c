@@ -87,6 +87,7 @@ bool itot_fallback_try(struct itot_sock *s)
     itot_engine_replace_fd(s, fd);
     s->local_len = sizeof s->local;
     sys_getsockname(fd, (struct sockaddr *)&s->local, &s->local_len);
-    atomic_store(&s->deadline_ms, s->conn.deadline_ms);
+    /* A connect its caller drives runs TS1 itself (waiter.c). */
+    atomic_store(&s->deadline_ms, s->connect_driven ? 0 : s->conn.deadline_ms);
     return true;
 }

@@ -77,10 +77,14 @@ struct itot_sock {
      * while there are any, the engine does not read this socket. */
     struct itot_waiter *waiters;
     unsigned direct_readers;
-    /* A plain receive has polled: input is read by the API calls (receives,
-     * and a send or FIONREAD looking first), not by the engine, until
-     * something needs the engine to watch it (itot_input_to_engine). */
+    /* A plain receive has polled, or a blocking connect or accept made the
+     * connection: input is read by the API calls (receives, and a send or
+     * FIONREAD looking first), not by the engine, until something needs the
+     * engine to watch it (itot_input_to_engine). */
     bool input_direct;
+    /* A blocking WSPConnect polls the descriptor and runs the handshake and
+     * TS1 itself (waiter.c): the engine neither watches nor times s. */
+    bool connect_driven;
     atomic_int refs;
     unsigned fork_gen;     /* the process generation it was created in (see sock.c, fork) */
     int fd;                /* TCP socket, -1 once closed */
@@ -252,17 +256,32 @@ void itot_flush(struct itot_sock *s);
 void itot_pull(struct itot_sock *s);
 /* Act on the state machine's events (lock held): wake, post events, close TCP. */
 void itot_apply(struct itot_sock *s);
+/* What the engine does for s when its descriptor reports events (EPOLL*
+ * bits, equal to poll's) or its timer may have expired: finish a TCP
+ * connect, read, flush, fire the timer, apply (lock held). Also called by a
+ * thread that drives s itself (waiter.c). */
+void itot_progress(struct itot_sock *s, uint32_t events);
 /* Put fd in place of s's TCP socket (lock held): the old one leaves the
  * epoll set and is closed, fd joins it with s's interest. */
 void itot_engine_replace_fd(struct itot_sock *s, int fd);
 void itot_engine_stop(void);
 
 /* waiter.c */
-/* A plain receive waits for input on s (lock held, connected, fd open): polls
- * s's descriptor and this thread's wake descriptor, with s's lock released
- * meanwhile, until input, an itot_wake of s, or deadline_ms (0: none). false
- * (nothing done, lock still held) when the thread has no wake descriptor. */
+/* A plain receive waits for input on s (lock held): polls s's descriptor and
+ * this thread's wake descriptor, with s's lock released meanwhile, until
+ * input, an itot_wake of s, or deadline_ms (0: none); while our release runs
+ * (CONN_S_DR_SENT) it also flushes, fires TS2 and applies, as the engine
+ * would. false (nothing done, lock still held) unless s is connected or
+ * releasing with its descriptor open and room for input, and the thread has
+ * a wake descriptor: the caller then waits for the engine. */
 bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms);
+/* A blocking WSPConnect (lock held, CR queued, s->connect_driven set before
+ * the connect started) waits for TCP's connect, sends the CR, reads the CC
+ * and runs TS1 itself, polling s's descriptor and this thread's wake
+ * descriptor with s's lock released meanwhile, until the CR is answered, the
+ * socket closes or TS1 fires. false (nothing done, lock still held) when the
+ * thread has no wake descriptor: the caller then waits for the engine. */
+bool itot_drive_connect(struct itot_sock *s);
 /* Part of itot_wake: end the poll of every thread waiting on s (lock held). */
 void itot_wake_waiters(struct itot_sock *s);
 /* The last WSPCleanup (no thread waits any more) and a forked child. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* waiter — what a thread blocked in a plain receive waits on: its socket's
- * TCP descriptor itself, and a wake descriptor of its own.
+/* waiter — what a thread blocked in a plain receive or a blocking connect
+ * waits on: its socket's TCP descriptor itself, and a wake descriptor of its
+ * own.
  *
  * Why: a receive that waited for the engine to read its input cost a thread
  * hand-off per TSDU (the kernel wakes the engine, the engine reads, parses
@@ -10,7 +11,11 @@
  * waits, the engine leaves the socket's input to it (interest() in engine.c).
  * Everything else that ends the wait (a close, a shutdown, an abort by a
  * timer) goes through itot_wake, which writes the wake descriptor of every
- * thread waiting on that socket.
+ * thread waiting on that socket. The same for the connection's set-up and
+ * release: a blocking connect sends the CR once TCP is connected, reads the
+ * CC and runs TS1 itself (the engine neither watches nor times the socket
+ * meanwhile), and a receive after our own DR flushes, reads the peer's end
+ * and runs TS2 as the engine would.
  *
  * One eventfd per thread that ever waited, made on its first wait and kept
  * in a thread-specific slot: a wait then allocates nothing. The slot's
@@ -23,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 
 #include "common/sys.h"
@@ -96,27 +102,43 @@ static struct itot_waiter *waiter_self(void)
     return w;
 }
 
-bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
+/* Milliseconds for poll() until deadline_ms (0: none, -1). */
+static int waiter_ms(uint64_t deadline_ms)
 {
-    struct itot_waiter *w = waiter_self();
-    if (w == NULL)
-        return false;
+    if (deadline_ms == 0)
+        return -1;
+    uint64_t now = itot_now_ms();
+    return deadline_ms <= now ? 0 : (int)(deadline_ms - now > 60000 ? 60000 : deadline_ms - now);
+}
+
+/* The earlier of two deadlines (0: none). */
+static uint64_t waiter_first(uint64_t a, uint64_t b)
+{
+    return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+/* poll() and epoll report the same bits: itot_progress takes either. */
+_Static_assert(POLLIN == EPOLLIN && POLLOUT == EPOLLOUT && POLLERR == EPOLLERR &&
+                   POLLHUP == EPOLLHUP && POLLRDHUP == EPOLLRDHUP,
+               "poll and epoll event bits differ");
+
+/* Poll s's descriptor for events and w's wake descriptor, with s's lock
+ * released meanwhile and w on s's waiters (itot_wake ends the poll). The
+ * descriptor's revents, 0 when woken, timed out, or the descriptor changed
+ * meanwhile (closed or replaced: the caller looks again under the lock). */
+static uint32_t waiter_poll(struct itot_sock *s, struct itot_waiter *w, short events,
+                            uint64_t deadline_ms)
+{
+    int fd = s->fd;
     w->next_on_sock = s->waiters;
     s->waiters = w;
-    s->input_direct = true;
-    if (s->direct_readers++ == 0)
-        itot_engine_update(s); /* the engine stops reading this socket */
-    struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN | POLLRDHUP},
-                          {.fd = w->efd, .events = POLLIN}};
-    int ms = -1;
-    if (deadline_ms != 0) {
-        uint64_t now = itot_now_ms();
-        ms = deadline_ms <= now ? 0 : (int)(deadline_ms - now > 60000 ? 60000 : deadline_ms - now);
-    }
+    struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = w->efd, .events = POLLIN}};
+    int ms = waiter_ms(deadline_ms);
     pthread_mutex_unlock(&s->lock);
-    /* A descriptor the engine closes meanwhile comes with an itot_wake: the
-     * wake descriptor ends the poll, and the caller looks again under lock. */
-    if (sys_poll(p, 2, ms) > 0 && (p[1].revents & POLLIN)) {
+    /* A descriptor closed meanwhile comes with an itot_wake: the wake
+     * descriptor ends the poll. */
+    int n = sys_poll(p, 2, ms);
+    if (n > 0 && (p[1].revents & POLLIN)) {
         uint64_t v;
         ssize_t r = sys_read(w->efd, &v, sizeof v);
         (void)r; /* EAGAIN: another wake drained it already; either way we look */
@@ -128,8 +150,53 @@ bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
             break;
         }
     }
+    return n > 0 && s->fd == fd ? (uint32_t)p[0].revents : 0;
+}
+
+bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
+{
+    /* Connected, or our release under way (a class 0 DR waiting for the
+     * peer's FIN, class 2 for its DC): what the receive waits for comes
+     * through the descriptor. Else (connecting, no room) the engine. */
+    if (!s->has_conn || s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn) ||
+        itot_starved(s) || (s->conn.state != CONN_S_OPEN && s->conn.state != CONN_S_DR_SENT))
+        return false;
+    struct itot_waiter *w = waiter_self();
+    if (w == NULL)
+        return false;
+    s->input_direct = true;
+    if (s->direct_readers++ == 0)
+        itot_engine_update(s); /* the engine stops reading this socket */
+    /* Releasing, the waiter also does what the engine would: write the rest
+     * of the queue (the DR), fire TS2, act on what it read. */
+    bool releasing = s->conn.state == CONN_S_DR_SENT;
+    short ev = POLLIN | POLLRDHUP;
+    if (releasing && conn_outq_len(&s->conn) > 0)
+        ev |= POLLOUT;
+    uint32_t rev = waiter_poll(
+        s, w, ev, releasing ? waiter_first(deadline_ms, s->conn.deadline_ms) : deadline_ms);
+    if (releasing && s->has_conn)
+        itot_progress(s, rev);
     if (--s->direct_readers == 0)
         itot_engine_update(s); /* the engine reads again */
+    return true;
+}
+
+bool itot_drive_connect(struct itot_sock *s)
+{
+    struct itot_waiter *w = waiter_self();
+    if (w == NULL)
+        return false;
+    while (s->has_conn && s->conn.state == CONN_S_CR_SENT && !s->closing && s->fd >= 0) {
+        /* TCP's connect first (writable), then the CC (readable); the CR
+         * is written by itot_progress once TCP is connected. */
+        short ev = POLLOUT;
+        if (!s->tcp_connecting)
+            ev = (short)(POLLIN | POLLRDHUP | (conn_outq_len(&s->conn) > 0 ? POLLOUT : 0));
+        uint32_t rev = waiter_poll(s, w, ev, s->conn.deadline_ms);
+        if (s->has_conn)
+            itot_progress(s, rev); /* TS1 too: the engine does not time s */
+    }
     return true;
 }
 
