@@ -54,6 +54,7 @@ int spi_cleanup(struct spi_start *st, int in_callback, LPINT lpErrno);
     WSPUPCALLTABLE prefix##_upcalls;                                                               \
     atomic_bool prefix##_live;                                                                     \
     _Thread_local int prefix##_in_callback;                                                        \
+    atomic_int prefix##_callbacks; /* SPI_CALL_DECLARE_COUNTED (spi_call.h) */                     \
     static const WSPPROC_TABLE prefix##_procs = SPI_PROC_TABLE(prefix);                            \
     static struct spi_start prefix##_start = {                                                     \
         .lock = PTHREAD_MUTEX_INITIALIZER,                                                         \
