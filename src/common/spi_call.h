@@ -78,9 +78,9 @@ static inline BOOL spi_fail_bool(LPINT lpErrno, int code)
  * the guard, then the context of handle h, or NULL with err set (*err is 0
  * when a context is returned). */
 #define SPI_CALL_DECLARE(prefix, ctx_type)                                                         \
-    static inline int prefix##_guard(void)                                                         \
+    static inline int prefix##_in_cb(void)                                                         \
     {                                                                                              \
-        return spi_guard(&prefix##_live, prefix##_in_callback);                                    \
+        return prefix##_in_callback;                                                               \
     }                                                                                              \
     SPI_CALL_DECLARE_ENTER(prefix, ctx_type)
 
@@ -95,13 +95,11 @@ static inline BOOL spi_fail_bool(LPINT lpErrno, int code)
  * which is 0, whenever it sees the count above 0. */
 #define SPI_CALL_DECLARE_COUNTED(prefix, ctx_type)                                                 \
     extern atomic_int prefix##_callbacks;                                                          \
-    static inline int prefix##_guard(void)                                                         \
+    static inline int prefix##_in_cb(void)                                                         \
     {                                                                                              \
-        return spi_guard(                                                                          \
-            &prefix##_live,                                                                        \
-            __builtin_expect(atomic_load_explicit(&prefix##_callbacks, memory_order_relaxed) != 0, \
-                             0) &&                                                                 \
-                prefix##_in_callback);                                                             \
+        return __builtin_expect(                                                                   \
+                   atomic_load_explicit(&prefix##_callbacks, memory_order_relaxed) != 0, 0) &&     \
+               prefix##_in_callback;                                                               \
     }                                                                                              \
     SPI_CALL_DECLARE_ENTER(prefix, ctx_type)
 
@@ -116,7 +114,14 @@ static inline BOOL spi_fail_bool(LPINT lpErrno, int code)
         prefix##_in_callback--;                                                                    \
     } while (0)
 
+/* The rest of both.  prefix_in_cb() is C8's test, for the guard and for
+ * WSPCleanup (SPI_START_DEFINE), so that a counted module reads its
+ * thread-local flag nowhere but inside a callback. */
 #define SPI_CALL_DECLARE_ENTER(prefix, ctx_type)                                                   \
+    static inline int prefix##_guard(void)                                                         \
+    {                                                                                              \
+        return spi_guard(&prefix##_live, prefix##_in_cb());                                        \
+    }                                                                                              \
     static inline ctx_type *prefix##_enter(SOCKET h, int *err)                                     \
     {                                                                                              \
         *err = prefix##_guard();                                                                   \
