@@ -139,6 +139,8 @@ int bench_scale_csv_open(const char *path);
 /* child mode of the scale section: one point; prints "rss ns open_ns" */
 int bench_scale_point(int n, const char *variant);
 /* callgrind mode: runs n sends of 64 B through one variant only. */
-int bench_callgrind_send(const char *which, int n);
+int bench_callgrind_send(const char *which, int n); /* raw, wsp or WSASend */
+/* ... and n receives of 64 B: raw, wsp or WSARecv. */
+int bench_callgrind_recv(const char *which, int n);
 
 #endif

@@ -5,7 +5,8 @@
  *
  *   wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]
  *             [--targets-csv FILE] [--scale-csv FILE] [--scale-max N]
- *   wsp-bench --callgrind-send raw|wsp [N]
+ *   wsp-bench --callgrind-send raw|wsp|WSASend [N]
+ *   wsp-bench --callgrind-recv raw|wsp|WSARecv [N]
  */
 #include "bench.h"
 
@@ -43,7 +44,8 @@ static void usage(void)
         stderr,
         "usage: wsp-bench [--reps N] [--quick] [--no-itot] [--only SECTION] [--csv FILE]\n"
         "                 [--targets-csv FILE] [--scale-csv FILE] [--scale-max N]\n"
-        "       wsp-bench --callgrind-send raw|wsp [N]\n"
+        "       wsp-bench --callgrind-send raw|wsp|WSASend [N]\n"
+        "       wsp-bench --callgrind-recv raw|wsp|WSARecv [N]\n"
         "sections: lookup stream disconnect itot pingpong lifecycle trace iocp ovlstream scale\n");
 }
 
@@ -86,6 +88,11 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--callgrind-send") == 0 && i + 1 < argc) {
             int n = i + 2 < argc ? atoi(argv[i + 2]) : 10000;
             rc = bench_callgrind_send(argv[i + 1], n);
+            WSACleanup();
+            return rc ? 1 : 0;
+        } else if (strcmp(argv[i], "--callgrind-recv") == 0 && i + 1 < argc) {
+            int n = i + 2 < argc ? atoi(argv[i + 2]) : 10000;
+            rc = bench_callgrind_recv(argv[i + 1], n);
             WSACleanup();
             return rc ? 1 : 0;
         } else {

@@ -10,7 +10,7 @@
 #   bench/run.sh [wsp-bench args...]      e.g. bench/run.sh --quick (about a minute)
 # A --quick pass writes into out/bench/quick instead, so that a smoke run never
 # replaces the committed figures; RESULTS=dir chooses the directory.
-# CALLGRIND=0 skips the callgrind part; CG_SENDS sets its number of sends;
+# CALLGRIND=0 skips the callgrind part; CG_SENDS sets its number of calls;
 # NO_DEPS=1 skips installing gnuplot; WINE=0 skips the Wine build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -104,29 +104,38 @@ med() { # build metric
 [ "$have_wine" = 1 ] || say "(Wine column skipped: x86_64-w64-mingw32-gcc or wine64 not installed, or WINE=0.)"
 say
 
-# ---- callgrind: instructions of N sends, counted only inside the collected function ----
+# ---- callgrind: instructions of N sends and N receives, counted only inside the collected function ----
 if [ "${CALLGRIND:-1}" = 0 ]; then
     say "callgrind: skipped (CALLGRIND=0)"
 elif ! command -v valgrind >/dev/null; then
     say "callgrind: valgrind not installed, skipped"
 else
-    cg_count() { # raw|wsp
-        local f="$out/callgrind.$1.out"
+    cg_count() { # send|recv raw|wsp|WSASend|WSARecv
+        local f="$out/callgrind.$1.$2.out"
         valgrind --tool=callgrind --callgrind-out-file="$f" \
-            --toggle-collect="bench_cg_send_$1" \
-            "$out/bin/wsp-bench" --callgrind-send "$1" "$cg_sends" >/dev/null 2>"$out/callgrind.$1.log"
+            --toggle-collect="bench_cg_$1_$2" \
+            "$out/bin/wsp-bench" --callgrind-"$1" "$2" "$cg_sends" >/dev/null 2>"$out/callgrind.$1.$2.log"
         awk '/^(summary|totals):/ {print $2; exit}' "$f"
     }
-    raw_ir=$(cg_count raw)
-    wsp_ir=$(cg_count wsp)
-    say "### callgrind: user-space instructions for $cg_sends sends of 64 B (kernel not counted)"
+    send_raw=$(cg_count send raw)
+    send_wsp=$(cg_count send wsp)
+    send_wsa=$(cg_count send WSASend)
+    recv_raw=$(cg_count recv raw)
+    recv_wsp=$(cg_count recv wsp)
+    recv_wsa=$(cg_count recv WSARecv)
+    say "### callgrind: user-space instructions for $cg_sends calls of 64 B (kernel not counted)"
     say
-    awk -v n="$cg_sends" -v r="$raw_ir" -v w="$wsp_ir" 'BEGIN {
-        print "| path | instructions | per send | wsp - raw per send | target |"
+    awk -v n="$cg_sends" -v sr="$send_raw" -v sw="$send_wsp" -v sa="$send_wsa" \
+        -v rr="$recv_raw" -v rw="$recv_wsp" -v ra="$recv_wsa" 'BEGIN {
+        print "| path | instructions | per call | wsp - raw per call | target |"
         print "|---|---:|---:|---:|---:|"
-        printf "| send() | %d | %.1f | | |\n", r, r / n
-        printf "| wsp_send() | %d | %.1f | %.1f | <= 120 (%s) |\n", w, w / n, (w - r) / n,
-            (w - r) / n <= 120 ? "met" : "**missed**"
+        row("send()", sr, 0); row("wsp_send()", sw, sr); row("WSASend()", sa, sr)
+        row("recv()", rr, 0); row("wsp_recv()", rw, rr); row("WSARecv()", ra, rr)
+    }
+    function row(name, v, raw) {
+        if (raw == 0) { printf "| %s | %d | %.1f | | |\n", name, v, v / n; return }
+        printf "| %s | %d | %.1f | %.1f | <= 120 (%s) |\n", name, v, v / n, (v - raw) / n,
+            (v - raw) / n <= 120 ? "met" : "**missed**"
     }' | tee -a "$md"
     say
 fi

@@ -78,9 +78,49 @@ static inline BOOL spi_fail_bool(LPINT lpErrno, int code)
  * the guard, then the context of handle h, or NULL with err set (*err is 0
  * when a context is returned). */
 #define SPI_CALL_DECLARE(prefix, ctx_type)                                                         \
+    static inline int prefix##_in_cb(void)                                                         \
+    {                                                                                              \
+        return prefix##_in_callback;                                                               \
+    }                                                                                              \
+    SPI_CALL_DECLARE_ENTER(prefix, ctx_type)
+
+/* The same with C8's thread-local flag read only while some thread is inside
+ * one of the module's callbacks.  A module's flag lives in a dlopen'ed
+ * module, where every read is a __tls_get_addr call (a tenth of what tcp
+ * added to a send: callgrind, docs/performance.md); the module-wide count
+ * prefix_callbacks (SPI_START_DEFINE) is a plain load.  A module that
+ * declares its guard this way brackets each callback with
+ * SPI_CALLBACK_ENTER/LEAVE, which keep both; the thread inside the callback
+ * always sees its own increment, every other thread reads its own flag,
+ * which is 0, whenever it sees the count above 0. */
+#define SPI_CALL_DECLARE_COUNTED(prefix, ctx_type)                                                 \
+    extern atomic_int prefix##_callbacks;                                                          \
+    static inline int prefix##_in_cb(void)                                                         \
+    {                                                                                              \
+        return __builtin_expect(                                                                   \
+                   atomic_load_explicit(&prefix##_callbacks, memory_order_relaxed) != 0, 0) &&     \
+               prefix##_in_callback;                                                               \
+    }                                                                                              \
+    SPI_CALL_DECLARE_ENTER(prefix, ctx_type)
+
+#define SPI_CALLBACK_ENTER(prefix)                                                                 \
+    do {                                                                                           \
+        prefix##_in_callback++;                                                                    \
+        atomic_fetch_add_explicit(&prefix##_callbacks, 1, memory_order_relaxed);                   \
+    } while (0)
+#define SPI_CALLBACK_LEAVE(prefix)                                                                 \
+    do {                                                                                           \
+        atomic_fetch_sub_explicit(&prefix##_callbacks, 1, memory_order_relaxed);                   \
+        prefix##_in_callback--;                                                                    \
+    } while (0)
+
+/* The rest of both.  prefix_in_cb() is C8's test, for the guard and for
+ * WSPCleanup (SPI_START_DEFINE), so that a counted module reads its
+ * thread-local flag nowhere but inside a callback. */
+#define SPI_CALL_DECLARE_ENTER(prefix, ctx_type)                                                   \
     static inline int prefix##_guard(void)                                                         \
     {                                                                                              \
-        return spi_guard(&prefix##_live, prefix##_in_callback);                                    \
+        return spi_guard(&prefix##_live, prefix##_in_cb());                                        \
     }                                                                                              \
     static inline ctx_type *prefix##_enter(SOCKET h, int *err)                                     \
     {                                                                                              \

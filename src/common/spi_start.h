@@ -44,7 +44,8 @@ int spi_cleanup(struct spi_start *st, int in_callback, LPINT lpErrno);
 
 /* The module's start-up glue, in one of its source files (after its
  * internal header, which declares prefix_live, prefix_in_callback and
- * prefix_upcalls and the entry points, spi_procs.h):
+ * prefix_upcalls and the entry points, spi_procs.h, and its guard with
+ * spi_call.h, whose prefix_in_cb() the cleanup asks):
  *   prefix_upcalls, prefix_live, prefix_in_callback  the module's state
  *   WSPStartup                                       the exported entry
  *   prefix_WSPCleanup                                the table's cleanup
@@ -54,6 +55,7 @@ int spi_cleanup(struct spi_start *st, int in_callback, LPINT lpErrno);
     WSPUPCALLTABLE prefix##_upcalls;                                                               \
     atomic_bool prefix##_live;                                                                     \
     _Thread_local int prefix##_in_callback;                                                        \
+    atomic_int prefix##_callbacks; /* SPI_CALL_DECLARE_COUNTED (spi_call.h) */                     \
     static const WSPPROC_TABLE prefix##_procs = SPI_PROC_TABLE(prefix);                            \
     static struct spi_start prefix##_start = {                                                     \
         .lock = PTHREAD_MUTEX_INITIALIZER,                                                         \
@@ -75,7 +77,7 @@ int spi_cleanup(struct spi_start *st, int in_callback, LPINT lpErrno);
     }                                                                                              \
     int WSPAPI prefix##_WSPCleanup(LPINT lpErrno)                                                  \
     {                                                                                              \
-        return spi_cleanup(&prefix##_start, prefix##_in_callback, lpErrno);                        \
+        return spi_cleanup(&prefix##_start, prefix##_in_cb(), lpErrno);                            \
     }
 
 #endif

@@ -2,7 +2,8 @@
 /* umem back end for x86-64: caller memory is touched by a few instructions
  * whose addresses are in a fixup table, the way kernels copy from user space.
  * A SIGSEGV/SIGBUS raised by the CPU at one of them resumes at its fixup
- * label, so the routine returns "fault" instead of the process dying.  The
+ * label (the table below, and for the inline accesses of umem_arch.h the
+ * module's section umem_extable), so the routine returns "fault" instead of the process dying.  The
  * good path is exactly the copy: no syscall, no thread-local state, no
  * setjmp.
  *
@@ -45,22 +46,8 @@
  * on `rep movsb`, whose fault leaves RCX = bytes left (>= 1) and resumes
  * after it.  Loads and stores stay inside [src, src+n) and [dst, dst+n); an
  * overlapping store writes the octets the other one wrote, with the same
- * values.
- * int umem_x86_copy4(dst, src), umem_x86_copy16(dst, src): the same for the
- * two sizes of every call (a DWORD out-parameter, a WSABUF), without the
- * size tests: 0, or 1 when an access faulted.
- * int umem_x86_inout4(dst, p): an in/out DWORD: dst <- *p, and *p stored back
- * (a write access, as umem_x86_rewrite): 0, or 1 when an access faulted.
- * int umem_x86_load(p, last), umem_x86_lockadd(p, last),
- * umem_x86_rewrite(p, last): probe p, then the first octet of every later
- * 4 KiB chunk up to the one holding last (a chunk never straddles a real
- * page, so one access proves it; the loop is here, so a 64 KiB buffer is one
- * call).  0, or 1 when an access faulted.  The next chunk cannot wrap to 0:
- * that would need a successful access to the top page, which is the
- * kernel's.  `lock addb $0` is a write access for the MMU (it
- * faults on a read-only page) that stores back the value it read atomically,
- * so a concurrent writer's store is never lost.  umem_x86_rewrite is a plain
- * load and store back, cheaper, for memory the call overwrites anyway. */
+ * values.  The fixed-size copies and the probes are inline (umem_arch.h),
+ * with their entries in the section umem_extable instead of this table. */
 /* clang-format off */
 __asm__(".text\n"
         ".p2align 4\n"
@@ -136,89 +123,7 @@ __asm__(".text\n"
         UMEM_LABEL(umem_x86_fail)
         "  movl $1, %eax\n"
         "  ret\n"
-        ".size umem_x86_copy, .-umem_x86_copy\n"
-        "\n"
-        ".p2align 4\n"
-        ".type umem_x86_copy4, @function\n"
-        UMEM_LABEL(umem_x86_copy4)
-        "  xorl %eax, %eax\n"
-        UMEM_LABEL(umem_x86_copy4_ld)
-        "  movl (%rsi), %ecx\n"
-        UMEM_LABEL(umem_x86_copy4_st)
-        "  movl %ecx, (%rdi)\n"
-        "  ret\n"
-        ".size umem_x86_copy4, .-umem_x86_copy4\n"
-        "\n"
-        ".p2align 4\n"
-        ".type umem_x86_copy16, @function\n"
-        UMEM_LABEL(umem_x86_copy16)
-        "  xorl %eax, %eax\n"
-        UMEM_LABEL(umem_x86_copy16_ld1)
-        "  movq (%rsi), %rcx\n"
-        UMEM_LABEL(umem_x86_copy16_ld2)
-        "  movq 8(%rsi), %rdx\n"
-        UMEM_LABEL(umem_x86_copy16_st1)
-        "  movq %rcx, (%rdi)\n"
-        UMEM_LABEL(umem_x86_copy16_st2)
-        "  movq %rdx, 8(%rdi)\n"
-        "  ret\n"
-        ".size umem_x86_copy16, .-umem_x86_copy16\n"
-        "\n"
-        ".p2align 4\n"
-        ".type umem_x86_inout4, @function\n"
-        UMEM_LABEL(umem_x86_inout4)
-        "  xorl %eax, %eax\n"
-        UMEM_LABEL(umem_x86_inout4_ld)
-        "  movl (%rsi), %ecx\n"
-        UMEM_LABEL(umem_x86_inout4_st)
-        "  movl %ecx, (%rsi)\n"
-        "  movl %ecx, (%rdi)\n"
-        "  ret\n"
-        ".size umem_x86_inout4, .-umem_x86_inout4\n"
-        "\n"
-        ".p2align 4\n"
-        ".type umem_x86_load, @function\n"
-        UMEM_LABEL(umem_x86_load)
-        "  xorl %eax, %eax\n"
-        "1:\n"
-        UMEM_LABEL(umem_x86_load_at)
-        "  movb (%rdi), %cl\n"
-        "  andq $-4096, %rdi\n"
-        "  addq $4096, %rdi\n"
-        "  cmpq %rsi, %rdi\n"
-        "  jbe 1b\n"
-        "  ret\n"
-        ".size umem_x86_load, .-umem_x86_load\n"
-        "\n"
-        ".p2align 4\n"
-        ".type umem_x86_lockadd, @function\n"
-        UMEM_LABEL(umem_x86_lockadd)
-        "  xorl %eax, %eax\n"
-        "1:\n"
-        UMEM_LABEL(umem_x86_lockadd_at)
-        "  lock addb $0, (%rdi)\n"
-        "  andq $-4096, %rdi\n"
-        "  addq $4096, %rdi\n"
-        "  cmpq %rsi, %rdi\n"
-        "  jbe 1b\n"
-        "  ret\n"
-        ".size umem_x86_lockadd, .-umem_x86_lockadd\n"
-        "\n"
-        ".p2align 4\n"
-        ".type umem_x86_rewrite, @function\n"
-        UMEM_LABEL(umem_x86_rewrite)
-        "  xorl %eax, %eax\n"
-        "1:\n"
-        UMEM_LABEL(umem_x86_rewrite_ld)
-        "  movb (%rdi), %cl\n"
-        UMEM_LABEL(umem_x86_rewrite_st)
-        "  movb %cl, (%rdi)\n"
-        "  andq $-4096, %rdi\n"
-        "  addq $4096, %rdi\n"
-        "  cmpq %rsi, %rdi\n"
-        "  jbe 1b\n"
-        "  ret\n"
-        ".size umem_x86_rewrite, .-umem_x86_rewrite\n");
+        ".size umem_x86_copy, .-umem_x86_copy\n");
 /* clang-format on */
 
 extern UMEM_HIDDEN const char umem_x86_copy_b_ld[], umem_x86_copy_b_st[], umem_x86_copy_o_ld1[],
@@ -226,10 +131,7 @@ extern UMEM_HIDDEN const char umem_x86_copy_b_ld[], umem_x86_copy_b_st[], umem_x
     umem_x86_copy_o_st2[], umem_x86_copy_o_st3[], umem_x86_copy_o_st4[], umem_x86_copy_q_ld1[],
     umem_x86_copy_q_ld2[], umem_x86_copy_q_st1[], umem_x86_copy_q_st2[], umem_x86_copy_l_ld1[],
     umem_x86_copy_l_ld2[], umem_x86_copy_l_st1[], umem_x86_copy_l_st2[], umem_x86_copy_at[],
-    umem_x86_copy_fix[], umem_x86_copy4_ld[], umem_x86_copy4_st[], umem_x86_copy16_ld1[],
-    umem_x86_copy16_ld2[], umem_x86_copy16_st1[], umem_x86_copy16_st2[], umem_x86_inout4_ld[],
-    umem_x86_inout4_st[], umem_x86_fail[], umem_x86_load_at[], umem_x86_lockadd_at[],
-    umem_x86_rewrite_ld[], umem_x86_rewrite_st[];
+    umem_x86_copy_fix[], umem_x86_fail[];
 
 /* The exception table: faulting instruction -> where to resume.  Every
  * routine returns nonzero from its fixup. */
@@ -245,13 +147,7 @@ static const struct umem_fixup {
     {umem_x86_copy_q_st1, umem_x86_fail},  {umem_x86_copy_q_st2, umem_x86_fail},
     {umem_x86_copy_l_ld1, umem_x86_fail},  {umem_x86_copy_l_ld2, umem_x86_fail},
     {umem_x86_copy_l_st1, umem_x86_fail},  {umem_x86_copy_l_st2, umem_x86_fail},
-    {umem_x86_copy_at, umem_x86_copy_fix}, {umem_x86_copy4_ld, umem_x86_fail},
-    {umem_x86_copy4_st, umem_x86_fail},    {umem_x86_copy16_ld1, umem_x86_fail},
-    {umem_x86_copy16_ld2, umem_x86_fail},  {umem_x86_copy16_st1, umem_x86_fail},
-    {umem_x86_copy16_st2, umem_x86_fail},  {umem_x86_inout4_ld, umem_x86_fail},
-    {umem_x86_inout4_st, umem_x86_fail},   {umem_x86_load_at, umem_x86_fail},
-    {umem_x86_lockadd_at, umem_x86_fail},  {umem_x86_rewrite_ld, umem_x86_fail},
-    {umem_x86_rewrite_st, umem_x86_fail},
+    {umem_x86_copy_at, umem_x86_copy_fix},
 };
 
 /* [0] SIGSEGV, [1] SIGBUS: what was installed before us. Written once by
@@ -298,15 +194,35 @@ static void umem_chain(int sig, siginfo_t *si, void *ctx)
         prev->sa_handler(sig);
 }
 
+/* The inline accesses' entries (umem_arch.h, UMEM_EX): this module's
+ * section, bounded by the linker's symbols (hidden: each module scans its
+ * own; weak: a module without an inline access has no section). */
+struct umem_ex {
+    int32_t at, fix; /* offsets from the field itself */
+};
+extern UMEM_HIDDEN const struct umem_ex __start_umem_extable[] __attribute__((weak));
+extern UMEM_HIDDEN const struct umem_ex __stop_umem_extable[] __attribute__((weak));
+
+/* Where to resume after a fault at pc, or 0 when pc is none of ours. */
+static uintptr_t umem_fixup_for(uintptr_t pc)
+{
+    for (size_t i = 0; i < sizeof umem_fixups / sizeof umem_fixups[0]; i++)
+        if (pc == (uintptr_t)umem_fixups[i].at)
+            return (uintptr_t)umem_fixups[i].fix;
+    for (const struct umem_ex *e = __start_umem_extable; e != NULL && e < __stop_umem_extable; e++)
+        if (pc == (uintptr_t)&e->at + (intptr_t)e->at)
+            return (uintptr_t)&e->fix + (intptr_t)e->fix;
+    return 0;
+}
+
 static void umem_on_fault(int sig, siginfo_t *si, void *ctx)
 {
     if (si != NULL && si->si_code > 0 && ctx != NULL) {
         greg_t *pc = &((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP];
-        for (size_t i = 0; i < sizeof umem_fixups / sizeof umem_fixups[0]; i++) {
-            if ((uintptr_t)*pc == (uintptr_t)umem_fixups[i].at) {
-                *pc = (greg_t)(uintptr_t)umem_fixups[i].fix;
-                return;
-            }
+        uintptr_t fix = umem_fixup_for((uintptr_t)*pc);
+        if (fix != 0) {
+            *pc = (greg_t)fix;
+            return;
         }
     }
     umem_chain(sig, si, ctx);

@@ -29,6 +29,7 @@ static inline int api_pin(SOCKET s, struct api_sock *a)
     int err = hdl_pin_slot(s, &owner, &a->slot);
     if (err != 0)
         return err;
+    hdl_cur_set(s, a->slot);
     a->s = s;
     a->entry = owner;
     return 0;

@@ -18,6 +18,7 @@
 
 _Atomic(struct hdl_slot *) hdl_chunks[HDL_NCHUNKS];
 _Atomic uint32_t hdl_nslots;
+_Thread_local struct hdl_cur hdl_cur __attribute__((tls_model("initial-exec")));
 static pthread_mutex_t hdl_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t hdl_used;      /* slots ever handed out (under hdl_mu) */
 static uint32_t hdl_free_head; /* index + 1, 0 = empty (under hdl_mu) */

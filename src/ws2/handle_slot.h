@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "handle.h"
@@ -74,16 +75,16 @@ static inline SOCKET hdl_encode(uint32_t index, uint32_t gen)
 #define HDL_BAD_BITS (~((((SOCKET)HDL_GEN_MASK) << HDL_SHIFT) | ((SOCKET)(HDL_MAX_SLOTS - 1) << 2)))
 
 /* Slot and generation of s, or NULL for a value that was never a handle.
- * Every call pays it (hdl_pin_slot, hdl_query), so it is two tests on the
- * value itself (no bit outside index and generation, generation not 0), the
- * bounds check and the chunk load. */
+ * Every call pays it (hdl_pin_slot, hdl_query), so it is one test on the
+ * value itself (no bit outside index and generation) and the chunk load: a
+ * chunk that is there holds all its slots (so no test against hdl_nslots),
+ * and generation 0, never issued (hdl_next_gen), fails every caller's
+ * generation compare (so no test of its own). */
 static inline struct hdl_slot *hdl_decode(SOCKET s, uint32_t *gen)
 {
-    if ((s & HDL_BAD_BITS) != 0 || s < ((SOCKET)1 << HDL_SHIFT))
+    if ((s & HDL_BAD_BITS) != 0)
         return NULL;
     uint32_t index = (uint32_t)((s >> 2) & (HDL_MAX_SLOTS - 1));
-    if (index >= atomic_load_explicit(&hdl_nslots, memory_order_acquire))
-        return NULL;
     struct hdl_slot *chunk =
         atomic_load_explicit(&hdl_chunks[index >> HDL_CHUNK_BITS], memory_order_acquire);
     if (chunk == NULL)
@@ -104,10 +105,12 @@ static inline int hdl_pin_slot(SOCKET s, void **owner, struct hdl_slot **out)
     const uint64_t want = ((uint64_t)gen << 2 | HDL_LIVE) << HDL_STATE_SHIFT;
     uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
     for (;;) {
-        if ((w & ~HDL_PINS_MASK) != want)
-            return WSAENOTSOCK;
-        if (hdl_w_pins(w) == HDL_PINS_MASK)
-            return WSAENOBUFS;
+        /* one compare for both failures: a full pin count carries into the
+         * state bits.  (The one word that would carry into `want`, FREE with
+         * a full count, cannot exist: pins are taken on LIVE slots only, and
+         * a slot goes FREE with none.) */
+        if (((w + 1) & ~HDL_PINS_MASK) != want)
+            return (w & ~HDL_PINS_MASK) == want ? WSAENOBUFS : WSAENOTSOCK;
         if (atomic_compare_exchange_weak_explicit(&slot->word, &w, w + 1, memory_order_acquire,
                                                   memory_order_acquire))
             break;
@@ -117,12 +120,60 @@ static inline int hdl_pin_slot(SOCKET s, void **owner, struct hdl_slot **out)
     return 0;
 }
 
+/* The pin this thread took for the API call in progress (api_pin), so that
+ * the provider's WPUQuerySocketHandleContext for that handle, during that
+ * call, is answered from it (hdl_cur_ctx) instead of a second decode and
+ * generation check of the table: that upcall was a fifth of a wsp_send
+ * (callgrind, docs/performance.md).
+ *
+ * The invariant: slot != NULL means this thread holds a pin on s through
+ * slot (set after a successful pin; every unpin clears it first, whatever
+ * handle it drops), so slot stays allocated and s's generation can only
+ * move on by a close (which hdl_cur_ctx checks).  A nested call (an API
+ * call from a condition function) overwrites or clears it: the outer call
+ * then takes the full lookup, never a wrong answer.
+ *
+ * initial-exec: an access is two instructions instead of a __tls_get_addr
+ * call.  libwsp is loaded with the program; a libwsp opened with dlopen
+ * takes these 16 octets from glibc's surplus static TLS. */
+struct hdl_cur {
+    SOCKET s;
+    struct hdl_slot *slot;
+};
+extern _Thread_local struct hdl_cur hdl_cur __attribute__((tls_model("initial-exec")));
+
+/* Record the pin hdl_pin_slot just took on s for this thread's call. */
+static inline void hdl_cur_set(SOCKET s, struct hdl_slot *slot)
+{
+    hdl_cur.s = s;
+    hdl_cur.slot = slot;
+}
+
+/* The context of s if this thread's call holds the pin on it and no close
+ * has invalidated it: true with *ctx, else false (ask hdl_query).  Pinned,
+ * the slot is LIVE or CLOSING with s's generation, or DEAD with the next
+ * one (hdl_close bumps it before it waits for the pins), so the generation
+ * alone tells hdl_query's answer; the pin's acquire saw the ctx stored
+ * before the slot went LIVE. */
+static inline bool hdl_cur_ctx(SOCKET s, uintptr_t *ctx)
+{
+    struct hdl_slot *slot = hdl_cur.slot;
+    if (slot == NULL || hdl_cur.s != s)
+        return false;
+    uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+    if (hdl_w_gen(w) != (uint32_t)(s >> HDL_SHIFT))
+        return false;
+    *ctx = atomic_load_explicit(&slot->ctx, memory_order_relaxed);
+    return true;
+}
+
 /* The unpin once a close has begun (handle.c): under the slot's mutex. */
 void hdl_unpin_closing(struct hdl_slot *slot);
 
 /* Drop a pin taken by hdl_pin_slot. */
 static inline void hdl_unpin_slot(struct hdl_slot *slot)
 {
+    hdl_cur.slot = NULL; /* before the pin goes: see struct hdl_cur */
     /* Fast path, no lock: the slot is live, so no closer waits for this pin
      * (the CAS fails if a close starts meanwhile). */
     uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);

@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "event.h"
 #include "handle.h"
+#include "handle_slot.h"
 
 static inline void upc_err(LPINT lpErrno, int err)
 {
@@ -31,7 +32,8 @@ static SOCKET WSPAPI upc_create_socket_handle(DWORD dwCatalogEntryId, DWORD_PTR 
     return s;
 }
 
-static int WSPAPI upc_query_socket_handle_context(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno)
+static __attribute__((noinline)) int upc_query_context_table(SOCKET s, PDWORD_PTR lpContext,
+                                                             LPINT lpErrno)
 {
     uintptr_t ctx;
     int err = hdl_query(s, &ctx, NULL);
@@ -45,6 +47,20 @@ static int WSPAPI upc_query_socket_handle_context(SOCKET s, PDWORD_PTR lpContext
     }
     *lpContext = ctx;
     return 0;
+}
+
+/* Every provider entry that takes a socket asks this first.  The handle of
+ * the API call in progress on this thread is answered from its pin, in a
+ * frame of no saved registers; anything else (another handle, a provider's
+ * own thread, an error) walks the table, out of line. */
+static int WSPAPI upc_query_socket_handle_context(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno)
+{
+    uintptr_t ctx;
+    if (lpContext != NULL && hdl_cur_ctx(s, &ctx)) {
+        *lpContext = ctx;
+        return 0;
+    }
+    return upc_query_context_table(s, lpContext, lpErrno);
 }
 
 static int WSPAPI upc_close_socket_handle(SOCKET s, LPINT lpErrno)

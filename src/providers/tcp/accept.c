@@ -66,9 +66,9 @@ static int tcp_ask_condition(struct tcp_sock *ls, int fd, struct sockaddr_storag
     WSABUF callee = {.len = (ULONG)selflen, .buf = (CHAR *)&self};
     GROUP g = 0;
     (void)ls;
-    tcp_in_callback++;
+    SPI_CALLBACK_ENTER(tcp);
     int verdict = cond(&caller, NULL, NULL, NULL, &callee, NULL, &g, data);
-    tcp_in_callback--;
+    SPI_CALLBACK_LEAVE(tcp);
     return verdict;
 }
 

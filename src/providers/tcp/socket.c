@@ -19,17 +19,6 @@
 static pthread_mutex_t tcp_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tcp_sock *tcp_registry;
 
-struct tcp_sock *tcp_lookup(SOCKET s, int *err)
-{
-    DWORD_PTR ctx = 0;
-    if (s == INVALID_SOCKET || tcp_upcalls.lpWPUQuerySocketHandleContext(s, &ctx, err) != 0 ||
-        ctx == 0) {
-        *err = WSAENOTSOCK;
-        return NULL;
-    }
-    return (struct tcp_sock *)ctx;
-}
-
 struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto, int state,
                               bool overlapped, int *err)
 {

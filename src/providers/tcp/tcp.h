@@ -80,10 +80,23 @@ extern atomic_bool tcp_live;              /* false before startup and after the 
 extern _Thread_local int tcp_in_callback; /* this thread runs a condition function of ours */
 
 /* ---- socket.c ------------------------------------------------------------ */
-/* The context of handle s, or NULL with *err set (WSAENOTSOCK). */
-struct tcp_sock *tcp_lookup(SOCKET s, int *err);
-/* tcp_guard() and tcp_enter(s, &err): every entry's prologue (spi_call.h). */
-SPI_CALL_DECLARE(tcp, struct tcp_sock)
+/* The context of handle s, or NULL with *err set (WSAENOTSOCK).  Inline:
+ * every entry's prologue (tcp_enter) makes this upcall, and a call frame of
+ * its own cost as much as the upcall's answer for the handle the API has
+ * pinned for this call (callgrind, docs/performance.md). */
+static inline struct tcp_sock *tcp_lookup(SOCKET s, int *err)
+{
+    DWORD_PTR ctx = 0;
+    if (s == INVALID_SOCKET || tcp_upcalls.lpWPUQuerySocketHandleContext(s, &ctx, err) != 0 ||
+        ctx == 0) {
+        *err = WSAENOTSOCK;
+        return NULL;
+    }
+    return (struct tcp_sock *)ctx;
+}
+/* tcp_guard() and tcp_enter(s, &err): every entry's prologue (spi_call.h);
+ * the condition function runs between SPI_CALLBACK_ENTER/LEAVE (accept.c). */
+SPI_CALL_DECLARE_COUNTED(tcp, struct tcp_sock)
 /* Wrap an open fd into a new context and handle; on failure the fd is closed. */
 struct tcp_sock *tcp_sock_new(int fd, int af, int type, const WSAPROTOCOL_INFOW *proto, int state,
                               bool overlapped, int *err);
