@@ -19,47 +19,9 @@
 #define WSP_WINSOCK_NAMES
 #include <wsp/winsock2.h>
 
+#include "ovl_pair.h"
+
 #define WAIT_MS 10000u
-
-static int setup(void **state)
-{
-    (void)state;
-    WSADATA d;
-    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    assert_int_equal(WSACleanup(), 0);
-    return 0;
-}
-
-static void pair(SOCKET *c, SOCKET *a)
-{
-    SOCKET l = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, 0);
-    assert_true(l != INVALID_SOCKET);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int len = sizeof sa;
-    assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(l, 1), 0);
-    assert_int_equal(getsockname(l, (struct sockaddr *)&sa, &len), 0);
-    *c = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
-    assert_true(*c != INVALID_SOCKET);
-    assert_int_equal(connect(*c, (struct sockaddr *)&sa, sizeof sa), 0);
-    *a = accept(l, NULL, NULL);
-    assert_true(*a != INVALID_SOCKET);
-    assert_int_equal(closesocket(l), 0);
-}
-
-static HANDLE port_for(SOCKET s, ULONG_PTR key)
-{
-    HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
-    assert_non_null(port);
-    assert_ptr_equal(CreateIoCompletionPort((HANDLE)(uintptr_t)s, port, key, 0), port);
-    return port;
-}
 
 /* A pending receive and a send that completes at once: each one packet with
  * the key. */
@@ -67,8 +29,8 @@ static void port_gets_pending_and_immediate(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 0xabc);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 0xabc);
     WSAOVERLAPPED ro, so;
     memset(&ro, 0, sizeof ro);
     memset(&so, 0, sizeof so);
@@ -105,8 +67,8 @@ static void low_bit_of_event_keeps_it_off_the_port(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(c, 7);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(c, 7);
     WSAEVENT ev = WSACreateEvent();
     WSAOVERLAPPED so;
     memset(&so, 0, sizeof so);
@@ -133,8 +95,8 @@ static void close_posts_aborted_packet(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 9);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 9);
     WSAOVERLAPPED ro;
     memset(&ro, 0, sizeof ro);
     char in[4];
@@ -158,7 +120,7 @@ static void cancelioex_aborts_the_operation(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
+    ovl_pair(&c, &a);
     WSAOVERLAPPED ro;
     memset(&ro, 0, sizeof ro);
     ro.hEvent = WSACreateEvent();
@@ -186,5 +148,5 @@ int main(void)
         cmocka_unit_test(close_posts_aborted_packet),
         cmocka_unit_test(cancelioex_aborts_the_operation),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ovl_pair_setup, ovl_pair_teardown);
 }

@@ -16,24 +16,9 @@
 #define WSP_WINSOCK_NAMES
 #include <wsp/winsock2.h>
 
-#include "alloc_count.h"
+#include "../tcp_overlapped/ovl_pair.h"
 
-static void pair(SOCKET *c, SOCKET *a)
-{
-    SOCKET l = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, 0);
-    assert_true(l != INVALID_SOCKET);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int len = sizeof sa;
-    assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(l, 1), 0);
-    assert_int_equal(getsockname(l, (struct sockaddr *)&sa, &len), 0);
-    *c = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
-    assert_true(*c != INVALID_SOCKET);
-    assert_int_equal(connect(*c, (struct sockaddr *)&sa, sizeof sa), 0);
-    *a = accept(l, NULL, NULL);
-    assert_true(*a != INVALID_SOCKET);
-    assert_int_equal(closesocket(l), 0);
-}
+#include "alloc_count.h"
 
 /* One round: a receive that goes pending, a send that completes at once,
  * the receive completed by the watcher, then a receive that completes at
@@ -75,7 +60,7 @@ static void ovl_send_recv_allocate_nothing(void **state)
     WSADATA d;
     assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
     SOCKET c, a;
-    pair(&c, &a);
+    ovl_pair(&c, &a);
     for (int i = 0; i < 50; i++) /* warm up: pool, watcher, epoll entry */
         round_trip(c, a);
     struct alloc_snapshot before, after;

@@ -45,6 +45,8 @@
 #define WSP_WINSOCK_NAMES
 #include <wsp/winsock2.h>
 
+#include "../tcp_overlapped/ovl_pair.h"
+
 #define WAIT_MS 10000u
 
 #if defined(__has_feature)
@@ -107,46 +109,6 @@ static int count_rings(void)
     return n;
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    WSADATA d;
-    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    assert_int_equal(WSACleanup(), 0);
-    return 0;
-}
-
-static void pair(SOCKET *c, SOCKET *a)
-{
-    SOCKET l = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, 0);
-    assert_true(l != INVALID_SOCKET);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int len = sizeof sa;
-    assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(l, 1), 0);
-    assert_int_equal(getsockname(l, (struct sockaddr *)&sa, &len), 0);
-    *c = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
-    assert_true(*c != INVALID_SOCKET);
-    assert_int_equal(connect(*c, (struct sockaddr *)&sa, sizeof sa), 0);
-    *a = accept(l, NULL, NULL); /* overlapped, as an accepted socket on Windows */
-    assert_true(*a != INVALID_SOCKET);
-    assert_int_equal(closesocket(l), 0);
-}
-
-static HANDLE port_for(SOCKET s, ULONG_PTR key)
-{
-    HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
-    assert_non_null(port);
-    assert_ptr_equal(CreateIoCompletionPort((HANDLE)(uintptr_t)s, port, key, 0), port);
-    return port;
-}
-
 static void recv_pending(SOCKET s, WSAOVERLAPPED *ov, char *buf, ULONG len)
 {
     memset(ov, 0, sizeof *ov);
@@ -192,8 +154,8 @@ static void the_expected_engine_runs(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 1);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 1);
     char *data = calloc(1, BIG);
     assert_non_null(data);
     WSAOVERLAPPED so;
@@ -222,8 +184,8 @@ static void close_aborts_what_the_ring_holds(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 2);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 2);
     enum { NRECV = 4, NSEND = 3 };
     WSAOVERLAPPED ro[NRECV], so[NSEND];
     char in[NRECV][16];
@@ -284,8 +246,8 @@ static void cancel_of_the_ring_head_lets_the_next_run(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 3);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 3);
     WSAOVERLAPPED r1, r2;
     char in1[8], in2[8];
     recv_pending(a, &r1, in1, sizeof in1);
@@ -327,7 +289,7 @@ static void datagram_waits_truncates_and_aborts(void **state)
     (void)state;
     struct sockaddr_in ra, wa;
     SOCKET r = udp_bound(&ra), w = udp_bound(&wa);
-    HANDLE port = port_for(r, 5);
+    HANDLE port = ovl_port_for(r, 5);
     WSAOVERLAPPED r1, r2;
     char in1[4], in2[4];
     recv_pending(r, &r1, in1, sizeof in1);
@@ -357,8 +319,8 @@ static void cancel_of_the_ring_send_lets_the_next_go(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 8);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 8);
     char *data = calloc(1, BIG);
     assert_non_null(data);
     WSAOVERLAPPED s1, s2;
@@ -402,8 +364,8 @@ static void operation_outlives_its_thread(void **state)
 {
     (void)state;
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 4);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 4);
     struct issuer is = {.s = a, .data = calloc(1, BIG)};
     assert_non_null(is.data);
     pthread_t t;
@@ -434,8 +396,8 @@ static void operation_outlives_its_thread(void **state)
 static int child_exchange(void)
 {
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 6);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 6);
     char *data = calloc(1, BIG);
     WSAOVERLAPPED so;
     memset(&so, 0, sizeof so);
@@ -474,8 +436,8 @@ static void forked_child_gets_its_own_engine(void **state)
     skip();
 #endif
     SOCKET c, a;
-    pair(&c, &a);
-    HANDLE port = port_for(a, 7);
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 7);
     char *data = calloc(1, BIG);
     assert_non_null(data);
     WSAOVERLAPPED so;
@@ -515,13 +477,20 @@ int main(void)
         return 1; /* else this run would not test the fallback */
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(the_expected_engine_runs, setup, teardown),
-        cmocka_unit_test_setup_teardown(close_aborts_what_the_ring_holds, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_of_the_ring_head_lets_the_next_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_of_the_ring_send_lets_the_next_go, setup, teardown),
-        cmocka_unit_test_setup_teardown(operation_outlives_its_thread, setup, teardown),
-        cmocka_unit_test_setup_teardown(datagram_waits_truncates_and_aborts, setup, teardown),
-        cmocka_unit_test_setup_teardown(forked_child_gets_its_own_engine, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_expected_engine_runs, ovl_pair_setup,
+                                        ovl_pair_teardown),
+        cmocka_unit_test_setup_teardown(close_aborts_what_the_ring_holds, ovl_pair_setup,
+                                        ovl_pair_teardown),
+        cmocka_unit_test_setup_teardown(cancel_of_the_ring_head_lets_the_next_run, ovl_pair_setup,
+                                        ovl_pair_teardown),
+        cmocka_unit_test_setup_teardown(cancel_of_the_ring_send_lets_the_next_go, ovl_pair_setup,
+                                        ovl_pair_teardown),
+        cmocka_unit_test_setup_teardown(operation_outlives_its_thread, ovl_pair_setup,
+                                        ovl_pair_teardown),
+        cmocka_unit_test_setup_teardown(datagram_waits_truncates_and_aborts, ovl_pair_setup,
+                                        ovl_pair_teardown),
+        cmocka_unit_test_setup_teardown(forked_child_gets_its_own_engine, ovl_pair_setup,
+                                        ovl_pair_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
