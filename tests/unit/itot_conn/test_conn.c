@@ -14,6 +14,8 @@
 #include "providers/itot/conn.h"
 #include "wsp/itot.h"
 
+#include "conn_tsdu.h"
+
 struct pair {
     struct conn a; /* initiator */
     struct conn b; /* responder */
@@ -103,36 +105,6 @@ static void pair_connect(struct pair *p)
     assert_true(conn_take_events(&p->a) & CONN_EV_CONNECTED);
     assert_true(conn_check(&p->a));
     assert_true(conn_check(&p->b));
-}
-
-/* Sends one TSDU from c as the glue does: DT header + data into the queue. */
-static void send_tsdu(struct conn *c, const uint8_t *d, size_t n)
-{
-    size_t max = conn_dt_max_data(c), off = 0;
-    do {
-        size_t seg = n - off < max ? n - off : max;
-        uint8_t hdr[TPDU_DT_HDR_MAX];
-        size_t h = conn_dt_header(c, off + seg == n, seg, hdr);
-        assert_true(h > 0);
-        conn_outq_push(c, hdr, h);
-        conn_outq_push(c, d + off, seg);
-        off += seg;
-    } while (off < n);
-}
-
-static size_t read_tsdu(struct conn *c, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    const uint8_t *span[2];
-    size_t len[2];
-    int k = conn_rx_peek(c, span, len);
-    for (int i = 0; i < k; i++) {
-        assert_true(n + len[i] <= cap);
-        memcpy(out + n, span[i], len[i]);
-        n += len[i];
-    }
-    conn_rx_consume(c, n);
-    return n;
 }
 
 /* The additional option selection parameter (C6) of the CR or CC in raw,

@@ -18,6 +18,8 @@
 #include "providers/itot/conn_pool.h"
 #include "wsp/itot.h"
 
+#include "conn_tsdu.h"
+
 struct pair {
     struct conn a; /* initiator */
     struct conn b; /* responder */
@@ -90,36 +92,6 @@ static void pair_close(struct pair *p)
 {
     conn_free(&p->a);
     conn_free(&p->b);
-}
-
-/* One TSDU from c as the glue queues it: DT headers + data. */
-static void send_tsdu(struct conn *c, const uint8_t *d, size_t n)
-{
-    size_t max = conn_dt_max_data(c), off = 0;
-    do {
-        size_t seg = n - off < max ? n - off : max;
-        uint8_t hdr[TPDU_DT_HDR_MAX];
-        size_t h = conn_dt_header(c, off + seg == n, seg, hdr);
-        assert_true(h > 0);
-        conn_outq_push(c, hdr, h);
-        conn_outq_push(c, d + off, seg);
-        off += seg;
-    } while (off < n);
-}
-
-static size_t read_tsdu(struct conn *c, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    const uint8_t *span[2];
-    size_t len[2];
-    int k = conn_rx_peek(c, span, len);
-    for (int i = 0; i < k; i++) {
-        assert_true(n + len[i] <= cap);
-        memcpy(out + n, span[i], len[i]);
-        n += len[i];
-    }
-    conn_rx_consume(c, n);
-    return n;
 }
 
 static void assert_idle(const struct conn *c)
