@@ -184,7 +184,39 @@ static void rx_run(struct itot_sock *s)
         itot_post_event(s, FD_READ, 0);
 }
 
-/* Waiting sends, in issue order, as far as the output queue has room. */
+/* Waiting sends, in issue order, as far as the output queue has room; false
+ * when the first one waiting still has none. */
+static bool tx_take(struct itot_sock *s)
+{
+    struct ovl_op *op;
+    while ((op = ovl_list_first(&s->ovl_tx)) != NULL) {
+        if (op->kind == ITOT_OVL_CONNECT) {
+            /* ConnectEx: once the CC is there its buffer is the first TSDU
+             * (a send from then on); a refusal completes it. */
+            int st = itot_connect_outcome(s);
+            if (st == WSAEWOULDBLOCK)
+                return false;
+            if (st == 0 && op_bytes(op) > 0) {
+                op->kind = ITOT_OVL_SEND;
+                continue;
+            }
+            ovl_list_pop(&s->ovl_tx);
+            ovl_complete(op, (DWORD)st, 0, 0);
+            continue;
+        }
+        int err = itot_tx_now(s, op->bufs, op->nbufs);
+        if (err == WSAEWOULDBLOCK)
+            return false; /* still no room: the engine comes back when TCP takes more */
+        ovl_list_pop(&s->ovl_tx);
+        ovl_complete(op, (DWORD)err, err ? 0 : (DWORD)op_bytes(op), 0);
+    }
+    return true;
+}
+
+/* Waiting sends, as far as there is room. A flush after them can make room
+ * for the next one; if it empties the queue, no EPOLLOUT is asked for and
+ * nothing else would come back for the sends still waiting, so they are
+ * looked at again until a flush leaves the queue as it was. */
 static void tx_run(struct itot_sock *s)
 {
     /* A plain send in the middle of its TSDU goes first and calls itot_apply
@@ -193,36 +225,21 @@ static void tx_run(struct itot_sock *s)
         return;
     s->ovl_tx_busy = true;
     bool done = false;
-    struct ovl_op *op;
-    while ((op = ovl_list_first(&s->ovl_tx)) != NULL) {
-        if (op->kind == ITOT_OVL_CONNECT) {
-            /* ConnectEx: once the CC is there its buffer is the first TSDU
-             * (a send from then on); a refusal completes it. */
-            int st = itot_connect_outcome(s);
-            if (st == WSAEWOULDBLOCK)
-                break;
-            if (st == 0 && op_bytes(op) > 0) {
-                op->kind = ITOT_OVL_SEND;
-                continue;
-            }
-            ovl_list_pop(&s->ovl_tx);
-            ovl_complete(op, (DWORD)st, 0, 0);
-            done = true;
-            continue;
-        }
-        int err = itot_tx_now(s, op->bufs, op->nbufs);
-        if (err == WSAEWOULDBLOCK)
-            break; /* still no room: the engine comes back when TCP takes more */
-        ovl_list_pop(&s->ovl_tx);
-        ovl_complete(op, (DWORD)err, err ? 0 : (DWORD)op_bytes(op), 0);
+    for (;;) {
+        const struct ovl_op *first = ovl_list_first(&s->ovl_tx);
+        bool all = tx_take(s);
+        if (ovl_list_first(&s->ovl_tx) == first)
+            break; /* nothing taken: what the queue holds is unchanged */
         done = true;
+        itot_tx_settle(s); /* a deferred DR, once no send is before it */
+        size_t queued = conn_outq_len(&s->conn);
+        itot_flush(s);
+        if (all || conn_outq_len(&s->conn) == queued)
+            break;
     }
     s->ovl_tx_busy = false;
-    if (done) {
-        itot_tx_settle(s); /* a deferred DR, once no send is before it */
-        itot_flush(s);
+    if (done)
         itot_wake(s); /* plain senders wait until no overlapped send is before them */
-    }
 }
 
 void itot_ovl_progress(struct itot_sock *s)
