@@ -306,6 +306,9 @@ size_t conn_log_take(struct conn *c, struct conn_log_entry *out, size_t max);
 
 /* Invariants (for asserts, tests and fuzzers): true if c is consistent. */
 bool conn_check(const struct conn *c);
+/* The same, but true also while a send holds the output queue's buffer with
+ * nothing in it yet (the glue checks with this in the middle of a send). */
+bool conn_check_live(const struct conn *c);
 
 const char *conn_state_name(enum conn_state s);
 

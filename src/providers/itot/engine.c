@@ -26,6 +26,7 @@
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "conn_pool.h"
+#include "conn_verify.h"
 #include "provider.h"
 
 #define ENG_BATCH 64
@@ -573,6 +574,7 @@ void itot_apply(struct itot_sock *s)
             break;
         apply_events(s);
     }
+    CONN_VERIFY(&s->conn);
 }
 
 /* Accept TCP connections for a listener (its lock held); silent connections

@@ -15,7 +15,8 @@ add_library(wsp_itot MODULE
   ${CMAKE_CURRENT_LIST_DIR}/options.c
   ${CMAKE_CURRENT_LIST_DIR}/events.c
   ${CMAKE_CURRENT_LIST_DIR}/address.c
-  ${CMAKE_CURRENT_LIST_DIR}/waiter.c)
+  ${CMAKE_CURRENT_LIST_DIR}/waiter.c
+  ${CMAKE_CURRENT_LIST_DIR}/conn_verify.c)
 set_target_properties(wsp_itot PROPERTIES PREFIX "" LIBRARY_OUTPUT_DIRECTORY ${WSP_MODULE_DIR})
 target_include_directories(wsp_itot PRIVATE ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src
                                             ${CMAKE_CURRENT_LIST_DIR})

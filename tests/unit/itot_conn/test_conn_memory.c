@@ -143,6 +143,30 @@ static void idle_connection_holds_no_buffer(void **state)
     }
 }
 
+/* A send reserves the output queue's buffer before it queues anything: that
+ * state is consistent while the send runs (conn_check_live, what the provider
+ * checks in the middle of one) but not at rest (conn_check: an idle
+ * connection holds no buffer); giving it back restores the rest state. */
+static void held_empty_queue_is_live_not_rest(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p, 2);
+    assert_true(conn_check(&p.a) && conn_check_live(&p.a));
+    assert_int_equal(conn_outq_reserve(&p.a), 0);
+    assert_non_null(p.a.outq.buf);
+    assert_int_equal(conn_outq_len(&p.a), 0);
+    assert_false(conn_check(&p.a));
+    assert_true(conn_check_live(&p.a));
+    conn_outq_shrink(&p.a);
+    assert_idle(&p.a);
+    /* What neither allows: bytes counted in a queue that has no buffer. */
+    p.a.outq.len = 1;
+    assert_false(conn_check_live(&p.a));
+    p.a.outq.len = 0;
+    pair_close(&p);
+}
+
 /* The hot path's rule: after a warm-up the same traffic takes every buffer
  * from the cache, so the pool's allocator is never called again. */
 static void busy_steady_state_allocates_nothing(void **state)
@@ -274,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(idle_connection_holds_no_buffer, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_empty_queue_is_live_not_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(busy_steady_state_allocates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(input_waits_for_a_buffer_and_loses_nothing, setup,
                                         teardown),
