@@ -297,7 +297,47 @@ int conn_reject(struct conn *c, uint8_t reason, const uint8_t *data, size_t len)
     return 0;
 }
 
-int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms)
+size_t conn_dr_encode(const struct conn *c, const uint8_t *data, size_t len,
+                      uint8_t out[CONN_DR_MAX])
+{
+    if (len > TPDU_MAX_DISC_DATA || c->state != CONN_S_OPEN)
+        return 0; /* conn_disconnect_sent sends no DR: an error, or D7 */
+    struct tpdu t = {.code = TPDU_DR,
+                     .dst_ref = c->remote_ref,
+                     .src_ref = c->local_ref,
+                     .reason = WSP_ITOT_DR_NORMAL};
+    t.data = data;
+    t.data_len = len;
+    return tpdu_encode(&t, out, CONN_DR_MAX);
+}
+
+/* The DR's octets past the first `sent`, which the glue wrote already, into
+ * the output queue (nothing when it wrote them all). */
+static void release_dr(struct conn *c, const uint8_t *data, size_t len, size_t sent)
+{
+    if (sent == 0) {
+        conn_emit_dr(c, c->remote_ref, c->local_ref, WSP_ITOT_DR_NORMAL, data, len);
+        return;
+    }
+    uint8_t buf[CONN_DR_MAX];
+    size_t n = conn_dr_encode(c, data, len, buf);
+    c->last_sent_reason = WSP_ITOT_DR_NORMAL;
+    conn_log_tpdu(c, 0, buf + TPKT_HDR_LEN, n - TPKT_HDR_LEN);
+    if (sent >= n)
+        return;
+    if (ring_need(&c->outq) != 0 || ring_room(&c->outq) < n - sent) {
+        /* Part of the DR is on the wire and the rest has nowhere to go: no
+         * TPDU can follow a torn one. */
+        ring_drop(&c->outq);
+        conn_finish(c, WSAECONNABORTED, CONN_EV_ABORTED, true);
+        return;
+    }
+    ring_push(&c->outq, buf + sent, n - sent);
+    c->events |= CONN_EV_OUTPUT;
+}
+
+int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms,
+                         size_t sent)
 {
     if (len > TPDU_MAX_DISC_DATA)
         return WSAEMSGSIZE; /* D3, before any side effect (D1) */
@@ -312,10 +352,10 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
     /* A queue with bytes holds its buffer and its reserve has room for the
      * DR; an empty one may have to take one, which can fail: then nothing
      * has changed. */
-    if (ring_need(&c->outq) != 0)
+    if (sent == 0 && ring_need(&c->outq) != 0)
         return WSAENOBUFS;
     /* D5: the DR goes behind every DT already in the output queue. */
-    conn_emit_dr(c, c->remote_ref, c->local_ref, WSP_ITOT_DR_NORMAL, data, len);
+    release_dr(c, data, len, sent);
     if (c->state == CONN_S_CLOSED)
         return 0;
     c->tx_shut = true;
@@ -329,6 +369,11 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
     if (c->cls == 0)
         c->half_close = true;
     return 0;
+}
+
+int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms)
+{
+    return conn_disconnect_sent(c, data, len, now_ms, 0);
 }
 
 void conn_eof(struct conn *c)

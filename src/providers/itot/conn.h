@@ -209,9 +209,22 @@ int conn_reject(struct conn *c, uint8_t reason, const uint8_t *data, size_t len)
  * octets) after everything queued.  Never blocks, never needs queue space
  * beyond the control reserve.  0 (also while a release is already running, D7),
  * WSAEMSGSIZE (> 64, no side effect), WSAENOTCONN (not connected / released),
- * WSAENOBUFS (the empty queue could get no buffer; no side effect).
- * Before the CC (initiator) it abandons the connect: DR, then TCP close. */
+ * WSAENOBUFS (the empty queue could get no buffer; no side effect). */
 int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
+
+/* The largest DR a release sends, TPKT included. */
+#define CONN_DR_MAX (TPKT_HDR_LEN + TPDU_MAX_LI + 1 + TPDU_MAX_DISC_DATA)
+/* For a glue that writes the DR itself while nothing is queued, so that a
+ * failing network leaves the connection as it was (D1): the DR that
+ * conn_disconnect would queue now, encoded into out; its length, or 0 when
+ * conn_disconnect would queue none (its error, or D7). Changes nothing. */
+size_t conn_dr_encode(const struct conn *c, const uint8_t *data, size_t len,
+                      uint8_t out[CONN_DR_MAX]);
+/* conn_disconnect after the glue wrote the first `sent` octets of that DR
+ * itself (0: none): only the rest is queued (no buffer needed when it wrote
+ * them all). A rest that can get no buffer aborts the connection. */
+int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms,
+                         size_t sent);
 
 /* Feed TCP bytes.  Consumes whole TPKTs only; returns how many octets were
  * consumed (the glue keeps the rest and feeds it again with more).  Stops early

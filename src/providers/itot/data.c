@@ -696,32 +696,25 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
     /* D7: our own release finished, but the user has not read the end yet. */
     if (s->conn.state == CONN_S_CLOSED && s->conn.tx_shut && !s->end_seen)
         return 0;
-    bool direct = conn_outq_len(&s->conn) == 0 && s->fd >= 0 && !s->tcp_connecting;
-    struct conn saved = s->conn; /* shallow: the DR only goes into the (empty) queue */
-    int err = conn_disconnect(&s->conn, data, len, itot_now_ms());
-    if (err != 0)
-        return err;
-    if (direct && conn_outq_len(&s->conn) > 0) {
-        /* Nothing queued before it: write the DR now, so a failing network is
-         * reported here and leaves the socket as it was (C9, D1). */
-        const uint8_t *span[2];
-        size_t slen[2];
-        conn_outq_peek(&s->conn, span, slen);
+    /* Nothing queued before it: write the DR now, so a failing network is
+     * reported here and leaves the socket as it was (C9, D1). */
+    size_t sent = 0;
+    uint8_t dr[CONN_DR_MAX];
+    size_t n = conn_outq_len(&s->conn) == 0 && s->fd >= 0 && !s->tcp_connecting
+                   ? conn_dr_encode(&s->conn, data, len, dr)
+                   : 0;
+    if (n > 0) {
         ssize_t w;
         do {
-            w = sys_send(s->fd, span[0], slen[0], MSG_NOSIGNAL | MSG_DONTWAIT);
+            w = sys_send(s->fd, dr, n, MSG_NOSIGNAL | MSG_DONTWAIT);
         } while (w < 0 && errno == EINTR);
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            int e = errmap_from_errno(errno);
-            /* The DR out of the queue (its buffer back to the pool), then
-             * the connection as it was. */
-            conn_outq_withdraw(&s->conn, conn_outq_len(&s->conn));
-            s->conn = saved;
-            return e;
-        }
-        if (w > 0)
-            conn_outq_consume(&s->conn, (size_t)w);
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return errmap_from_errno(errno);
+        sent = w > 0 ? (size_t)w : 0;
     }
+    int err = conn_disconnect_sent(&s->conn, data, len, itot_now_ms(), sent);
+    if (err != 0)
+        return err;
     itot_flush(s);
     itot_apply(s);
     itot_engine_update(s);

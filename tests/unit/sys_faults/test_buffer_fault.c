@@ -9,8 +9,9 @@
  *     every TSDU arrives whole and in order (no octet dropped).  A receive
  *     blocked meanwhile waits for that retry without spinning.
  *   - A send that cannot get the output queue's buffer fails with
- *     WSAENOBUFS having sent nothing; SendDisconnect likewise, and both can
- *     be repeated once memory is back.
+ *     WSAENOBUFS having sent nothing; SendDisconnect likewise when its DR
+ *     has to wait in the queue, and both can be repeated once memory is
+ *     back; a DR that TCP takes at once needs no buffer.
  *   - Idle connections hold no buffer: the provider's own count
  *     (WSP_ITOT_MEMORY) is 0 buffer octets once the traffic is read, and a
  *     socket context is at most 1.5 KiB. */
@@ -265,32 +266,77 @@ static void send_without_buffer_fails_having_sent_nothing(void **state)
     pair_close(&p);
 }
 
+/* TCP takes nothing on the test thread (send: EAGAIN), so a DR has to wait
+ * in the output queue. */
+typedef ssize_t (*send_fn)(int, const void *, size_t, int);
+static send_fn _Atomic real_send;
+
+static ssize_t send_full(int fd, const void *p, size_t n, int fl)
+{
+    if (pthread_equal(pthread_self(), test_thread)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    return atomic_load(&real_send)(fd, p, n, fl);
+}
+
+/* The peer gets the end and the 64 octets. */
+static void assert_released_with(const struct pair *p, const char dd[64])
+{
+    char b, got[64];
+    /* the disconnect: recv's end (0), or WSAEDISCON for a message socket */
+    int rc = wsp_recv(p->b, &b, 1, 0);
+    assert_true(rc == 0 || (rc == SOCKET_ERROR && WSAGetLastError() == WSAEDISCON));
+    WSABUF rb = {64, got};
+    assert_int_equal(WSARecvDisconnect(p->b, &rb), 0);
+    assert_int_equal(rb.len, 64);
+    assert_memory_equal(got, dd, 64);
+}
+
 /* Windows Sockets Error Codes, WSAENOBUFS: "No buffer space available. An
  * operation on a socket could not be performed because the system lacked
- * sufficient buffer space". */
+ * sufficient buffer space". A DR that TCP cannot take at once must wait in
+ * the (empty) output queue, which needs a buffer: without one the call fails
+ * having changed nothing, and can be made again. */
 static void senddisconnect_without_buffer_fails_and_can_be_repeated(void **state)
 {
     (void)state;
     struct pair p;
     pair_open(&p);
     const struct sys_hook *hk = itot_hook();
-    char dd[64], got[64], b;
+    char dd[64];
     memset(dd, 'd', sizeof dd);
     WSABUF wb = {sizeof dd, dd};
     fault_on(hk, ON_TEST_THREAD, 0);
+    atomic_store(&real_send, (send_fn)hk->dflt("send"));
+    assert_non_null(hk->override("send", (sys_fn)send_full));
     int rc = WSASendDisconnect(p.a, &wb);
     int err = WSAGetLastError();
     hk->restore_all();
     assert_int_equal(rc, SOCKET_ERROR);
     assert_int_equal(err, WSAENOBUFS);
     assert_int_equal(WSASendDisconnect(p.a, &wb), 0);
-    /* the disconnect: recv's end (0), or WSAEDISCON for a message socket */
-    rc = wsp_recv(p.b, &b, 1, 0);
-    assert_true(rc == 0 || (rc == SOCKET_ERROR && WSAGetLastError() == WSAEDISCON));
-    WSABUF rb = {sizeof got, got};
-    assert_int_equal(WSARecvDisconnect(p.b, &rb), 0);
-    assert_int_equal(rb.len, sizeof dd);
-    assert_memory_equal(got, dd, sizeof dd);
+    assert_released_with(&p, dd);
+    pair_close(&p);
+}
+
+/* A DR that TCP takes whole at once needs no buffer: the SendDisconnect
+ * succeeds even while none can be had, and the peer gets its data. */
+static void senddisconnect_taken_by_tcp_needs_no_buffer(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p);
+    const struct sys_hook *hk = itot_hook();
+    char dd[64];
+    memset(dd, 'e', sizeof dd);
+    WSABUF wb = {sizeof dd, dd};
+    fault_on(hk, ON_TEST_THREAD, 0);
+    int rc = WSASendDisconnect(p.a, &wb);
+    hk->restore_all();
+    assert_int_equal(rc, 0);
+    assert_int_equal(atomic_load(&refused), 0); /* it asked for none */
+    assert_released_with(&p, dd);
     pair_close(&p);
 }
 
@@ -372,6 +418,7 @@ int main(void)
         cmocka_unit_test(blocked_receive_waits_for_memory),
         cmocka_unit_test(send_without_buffer_fails_having_sent_nothing),
         cmocka_unit_test(senddisconnect_without_buffer_fails_and_can_be_repeated),
+        cmocka_unit_test(senddisconnect_taken_by_tcp_needs_no_buffer),
         cmocka_unit_test(idle_connections_hold_no_buffer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
