@@ -376,6 +376,13 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
     return conn_disconnect_sent(c, data, len, now_ms, 0);
 }
 
+void conn_close_tcp(struct conn *c, bool at_once)
+{
+    c->close_tcp = true;
+    if (at_once)
+        c->close_now = true;
+}
+
 void conn_eof(struct conn *c)
 {
     switch (c->state) {

@@ -232,6 +232,12 @@ int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64
  * is closed (then everything is consumed and dropped). */
 size_t conn_input(struct conn *c, const uint8_t *p, size_t n, uint64_t now_ms);
 
+/* The glue gives the connection's TCP up (a close, a refused or evicted
+ * connection): TCP is to be closed once the output queue is flushed (a DR
+ * queued before goes out), or at once, the queue dropped. The glue acts on
+ * close_tcp / close_now; conn_eof follows when it has. */
+void conn_close_tcp(struct conn *c, bool at_once);
+
 /* TCP delivered end of stream or an error, or the glue closed TCP as asked
  * (close_tcp / close_now): ends whatever was in progress. */
 void conn_eof(struct conn *c);

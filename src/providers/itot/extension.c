@@ -133,7 +133,7 @@ static int accept_into(struct itot_sock *l, struct itot_sock *c, struct ovl_op *
      * failure, reported by the calls that follow. */
     if (conn_accept(&c->conn, callee, callee_len) != 0) {
         conn_reject(&c->conn, WSP_ITOT_DR_CONGESTION, NULL, 0);
-        c->conn.close_tcp = true;
+        conn_close_tcp(&c->conn, false);
     }
     c->overlapped = true; /* as an accepted socket on Windows */
     c->connected_ms = itot_now_ms();
@@ -310,7 +310,7 @@ static BOOL PASCAL itot_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVO
             if (closed) {
                 pthread_mutex_lock(&c->lock);
                 conn_reject(&c->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
-                c->conn.close_tcp = true;
+                conn_close_tcp(&c->conn, false);
                 itot_apply(c);
                 itot_engine_update(c);
                 pthread_mutex_unlock(&c->lock);
