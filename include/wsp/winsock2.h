@@ -585,7 +585,8 @@ WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
  * CloseHandle closes a port (not a socket: closesocket). CancelIoEx cancels
  * a socket's overlapped operations (all of them when lpOverlapped is NULL):
  * each completes with WSA_OPERATION_ABORTED; ERROR_NOT_FOUND when none is
- * pending. GetLastError/SetLastError are WSAGetLastError/WSASetLastError. */
+ * pending. CancelIo cancels those the calling thread issued (TRUE also when
+ * there is none). GetLastError/SetLastError are WSAGetLastError/WSASetLastError. */
 #ifndef WINAPI
 #define WINAPI WSAAPI
 #endif
@@ -646,6 +647,7 @@ WSP_EXPORT BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
                                                   LPOVERLAPPED lpOverlapped);
 WSP_EXPORT BOOL WINAPI CloseHandle(HANDLE hObject);
 WSP_EXPORT BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+WSP_EXPORT BOOL WINAPI CancelIo(HANDLE hFile);
 WSP_EXPORT DWORD WINAPI GetLastError(void);
 WSP_EXPORT void WINAPI SetLastError(DWORD dwErrCode);
 

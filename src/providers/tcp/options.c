@@ -431,6 +431,7 @@ static const struct {
     {(DWORD)WSP_SIOCATMARK, tcp_ioctl_atmark},
     {(DWORD)SIOCATMARK, tcp_ioctl_atmark},
     {(DWORD)SIO_WSP_CANCEL_OVERLAPPED, tcp_ioctl_cancel},
+    {(DWORD)SIO_WSP_CANCEL_OVERLAPPED_THREAD, tcp_ioctl_cancel_thread},
     {(DWORD)SIO_GET_EXTENSION_FUNCTION_POINTER, tcp_ioctl_ext},
 };
 

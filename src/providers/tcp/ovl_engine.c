@@ -204,21 +204,19 @@ void tcp_ovl_close(struct tcp_sock *ts)
     pthread_mutex_unlock(&ts->ovl_lock);
 }
 
-int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
-                     LPDWORD ret)
+/* Cancel ov's operation (every one when NULL), or with mine those the calling
+ * thread issued. */
+static int tcp_cancel(struct tcp_sock *ts, LPWSAOVERLAPPED ov, bool mine)
 {
-    (void)out, (void)outlen;
-    LPWSAOVERLAPPED ov;
-    int err = ovl_cancel_arg(in, inlen, &ov);
-    if (err != 0)
-        return err;
-    *ret = 0;
     int found = 0;
     pthread_mutex_lock(&ts->ovl_lock);
-    tcp_ur_recall(ts, ov); /* a matching head in the ring comes back first */
+    /* a matching head in the ring comes back first (with mine: every head,
+     * the ring does not know the issuer) */
+    tcp_ur_recall(ts, ov);
     for (int q = 0; q < 2; q++) {
         struct ovl_op *op;
-        while ((op = ovl_list_take(&ts->ovl_q[q], ov)) != NULL) {
+        while ((op = mine ? ovl_list_take_mine(&ts->ovl_q[q]) : ovl_list_take(&ts->ovl_q[q], ov)) !=
+               NULL) {
             tcp_ovl_finish(op, WSA_OPERATION_ABORTED);
             found++;
         }
@@ -230,4 +228,24 @@ int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DW
         tcp_ovl_run(ts, TCP_OVL_RECV);
     pthread_mutex_unlock(&ts->ovl_lock);
     return found ? 0 : WSP_ERROR_NOT_FOUND;
+}
+
+int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                     LPDWORD ret)
+{
+    (void)out, (void)outlen;
+    LPWSAOVERLAPPED ov;
+    int err = ovl_cancel_arg(in, inlen, &ov);
+    if (err != 0)
+        return err;
+    *ret = 0;
+    return tcp_cancel(ts, ov, false);
+}
+
+int tcp_ioctl_cancel_thread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                            LPDWORD ret)
+{
+    (void)in, (void)inlen, (void)out, (void)outlen;
+    *ret = 0;
+    return tcp_cancel(ts, NULL, true);
 }

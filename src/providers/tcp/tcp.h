@@ -203,9 +203,11 @@ int tcp_ovl_send_shutdown(struct tcp_sock *ts);
 /* WSPCloseSocket: complete every pending operation with WSA_OPERATION_ABORTED
  * (before the handle goes). */
 void tcp_ovl_close(struct tcp_sock *ts);
-/* SIO_WSP_CANCEL_OVERLAPPED (a WSPIoctl handler). */
+/* SIO_WSP_CANCEL_OVERLAPPED and SIO_WSP_CANCEL_OVERLAPPED_THREAD (WSPIoctl handlers). */
 int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
                      LPDWORD ret);
+int tcp_ioctl_cancel_thread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                            LPDWORD ret);
 
 /* ---- extension.c: Microsoft's extension functions (mswsock.h) ------------- */
 /* SIO_GET_EXTENSION_FUNCTION_POINTER (a WSPIoctl handler). */
