@@ -578,7 +578,10 @@ WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
  * a second association fails with ERROR_INVALID_PARAMETER), and then every
  * overlapped operation on s without a completion routine also queues a
  * packet (key, lpOverlapped, bytes, status) unless the low bit of its hEvent
- * is set. GetQueuedCompletionStatus returns TRUE for a successful
+ * is set. At most NumberOfConcurrentThreads threads (0: the processors) run
+ * a port's packets at once: a thread that took some runs until it calls
+ * GetQueuedCompletionStatus[Ex] again or exits (docs/api.md).
+ * GetQueuedCompletionStatus returns TRUE for a successful
  * operation, FALSE with *lpOverlapped set and the operation's WSAE* code as
  * last error for a failed one, FALSE with *lpOverlapped NULL and WAIT_TIMEOUT
  * (or ERROR_ABANDONED_WAIT_0: the port was closed) when nothing came.

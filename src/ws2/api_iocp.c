@@ -30,12 +30,12 @@ WSP_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE Existi
                                                 ULONG_PTR CompletionKey,
                                                 DWORD NumberOfConcurrentThreads)
 {
-    (void)NumberOfConcurrentThreads; /* every waiter may run: see docs/porting.md */
     HANDLE port = ExistingCompletionPort;
     int err = 0;
     if (FileHandle == INVALID_HANDLE_VALUE) {
         /* only a new port can be made without a file */
-        err = port != NULL ? ERROR_INVALID_PARAMETER : iocp_create(&port);
+        err =
+            port != NULL ? ERROR_INVALID_PARAMETER : iocp_create(&port, NumberOfConcurrentThreads);
         if (err != 0)
             port = NULL;
         le_set(err);
@@ -43,7 +43,7 @@ WSP_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE Existi
     }
     int made = 0;
     if (port == NULL) {
-        err = iocp_create(&port);
+        err = iocp_create(&port, NumberOfConcurrentThreads);
         made = err == 0;
     } else {
         err = iocp_check(port);
