@@ -346,6 +346,10 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
  * (MSG_OOB, MSG_PEEK and MSG_DONTROUTE have the same values on both), so
  * WSP_WINSOCK_NAMES maps the name to this one. */
 #define WSP_MSG_WAITALL 0x8
+/* Winsock's MSG_CTRUNC (ws2def.h), set in WSAMSG.dwFlags by WSARecvMsg when
+ * a control message did not fit in Control. Linux's is 0x8 (Winsock's
+ * MSG_WAITALL): WSP_WINSOCK_NAMES maps the name to this one. */
+#define WSP_MSG_CTRUNC 0x0200
 
 /* ioctlsocket / WSAIoctl codes: Windows' values (the platform's FIONBIO and
  * FIONREAD are accepted too). */
@@ -675,6 +679,8 @@ WSP_EXPORT const char *wsp_strerror(int code);
 #ifdef WSP_WINSOCK_NAMES
 #undef MSG_WAITALL
 #define MSG_WAITALL WSP_MSG_WAITALL
+#undef MSG_CTRUNC
+#define MSG_CTRUNC WSP_MSG_CTRUNC
 #undef FD_SETSIZE
 #define FD_SETSIZE WSP_FD_SETSIZE
 #define fd_set wsp_fd_set

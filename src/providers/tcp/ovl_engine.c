@@ -86,6 +86,11 @@ static bool tcp_ovl_try_recv(struct tcp_sock *ts, struct ovl_op *op, int flags, 
         mh.msg_name = &a->ss;
         mh.msg_namelen = sizeof a->ss;
     }
+    _Alignas(struct cmsghdr) unsigned char cbuf[TCP_CTL_BUF];
+    if (a != NULL && a->ctl.msg != NULL) {
+        mh.msg_control = cbuf;
+        mh.msg_controllen = sizeof cbuf;
+    }
     ssize_t n;
     do {
         n = sys_recvmsg(ts->fd, &mh, flags | MSG_DONTWAIT);
@@ -108,6 +113,11 @@ static bool tcp_ovl_try_recv(struct tcp_sock *ts, struct ovl_op *op, int flags, 
             umem_write(a->fromlen, &outlen, sizeof outlen) != 0)
             *err = WSAEFAULT;
     }
+    DWORD outflags = 0;
+    if (a != NULL && a->ctl.msg != NULL && *err == 0 &&
+        (tcp_ctl_deliver(&a->ctl, &mh, &outflags) != 0 ||
+         umem_write(&a->ctl.msg->dwFlags, &outflags, sizeof outflags) != 0))
+        *err = WSAEFAULT;
     return true;
 }
 
