@@ -587,7 +587,8 @@ WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
  * GetQueuedCompletionStatus[Ex] again or exits (docs/api.md).
  * GetQueuedCompletionStatus returns TRUE for a successful
  * operation, FALSE with *lpOverlapped set and the operation's WSAE* code as
- * last error for a failed one, FALSE with *lpOverlapped NULL and WAIT_TIMEOUT
+ * last error for a failed one (ERROR_MORE_DATA for a datagram larger than
+ * the buffer, WSAEMSGSIZE elsewhere), FALSE with *lpOverlapped NULL and WAIT_TIMEOUT
  * (or ERROR_ABANDONED_WAIT_0: the port was closed) when nothing came.
  * CloseHandle closes a port (not a socket: closesocket). CancelIoEx cancels
  * a socket's overlapped operations (all of them when lpOverlapped is NULL):
@@ -608,6 +609,9 @@ WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 #endif
 #ifndef ERROR_NOT_ENOUGH_MEMORY
 #define ERROR_NOT_ENOUGH_MEMORY 8
+#endif
+#ifndef ERROR_MORE_DATA
+#define ERROR_MORE_DATA 234
 #endif
 #ifndef ERROR_INVALID_PARAMETER
 #define ERROR_INVALID_PARAMETER 87

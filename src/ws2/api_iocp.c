@@ -59,6 +59,26 @@ WSP_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE Existi
     return port;
 }
 
+/* The statuses GetQueuedCompletionStatus reports under another code than the
+ * WSAE* one wsp keeps: a truncated datagram is a warning status on Windows
+ * (STATUS_BUFFER_OVERFLOW), which the port's translation makes
+ * ERROR_MORE_DATA while WSAGetOverlappedResult says WSAEMSGSIZE (Wine gives
+ * the same: docs/porting.md). */
+static const struct {
+    ULONG_PTR status;
+    int error;
+} api_iocp_errors[] = {
+    {WSAEMSGSIZE, ERROR_MORE_DATA},
+};
+
+static int api_iocp_error(ULONG_PTR status)
+{
+    for (unsigned i = 0; i < sizeof api_iocp_errors / sizeof api_iocp_errors[0]; i++)
+        if (api_iocp_errors[i].status == status)
+            return api_iocp_errors[i].error;
+    return (int)status;
+}
+
 WSP_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
                                                  LPDWORD lpNumberOfBytesTransferred,
                                                  PULONG_PTR lpCompletionKey,
@@ -82,7 +102,7 @@ WSP_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
     *lpOverlapped = e.lpOverlapped;
     /* a failed operation: FALSE with the packet, its WSAE* code as error */
     if (e.Internal != 0)
-        return api_iocp_fail((int)e.Internal);
+        return api_iocp_fail(api_iocp_error(e.Internal));
     return TRUE;
 }
 
