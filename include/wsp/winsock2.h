@@ -346,6 +346,10 @@ WSP_EXPORT int WSAAPI __WSAFDIsSet(SOCKET s, wsp_fd_set *set);
  * (MSG_OOB, MSG_PEEK and MSG_DONTROUTE have the same values on both), so
  * WSP_WINSOCK_NAMES maps the name to this one. */
 #define WSP_MSG_WAITALL 0x8
+/* Winsock's MSG_CTRUNC (ws2def.h), set in WSAMSG.dwFlags by WSARecvMsg when
+ * a control message did not fit in Control. Linux's is 0x8 (Winsock's
+ * MSG_WAITALL): WSP_WINSOCK_NAMES maps the name to this one. */
+#define WSP_MSG_CTRUNC 0x0200
 
 /* ioctlsocket / WSAIoctl codes: Windows' values (the platform's FIONBIO and
  * FIONREAD are accepted too). */
@@ -578,14 +582,19 @@ WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
  * a second association fails with ERROR_INVALID_PARAMETER), and then every
  * overlapped operation on s without a completion routine also queues a
  * packet (key, lpOverlapped, bytes, status) unless the low bit of its hEvent
- * is set. GetQueuedCompletionStatus returns TRUE for a successful
+ * is set. At most NumberOfConcurrentThreads threads (0: the processors) run
+ * a port's packets at once: a thread that took some runs until it calls
+ * GetQueuedCompletionStatus[Ex] again or exits (docs/api.md).
+ * GetQueuedCompletionStatus returns TRUE for a successful
  * operation, FALSE with *lpOverlapped set and the operation's WSAE* code as
- * last error for a failed one, FALSE with *lpOverlapped NULL and WAIT_TIMEOUT
+ * last error for a failed one (ERROR_MORE_DATA for a datagram larger than
+ * the buffer, WSAEMSGSIZE elsewhere), FALSE with *lpOverlapped NULL and WAIT_TIMEOUT
  * (or ERROR_ABANDONED_WAIT_0: the port was closed) when nothing came.
  * CloseHandle closes a port (not a socket: closesocket). CancelIoEx cancels
  * a socket's overlapped operations (all of them when lpOverlapped is NULL):
  * each completes with WSA_OPERATION_ABORTED; ERROR_NOT_FOUND when none is
- * pending. GetLastError/SetLastError are WSAGetLastError/WSASetLastError. */
+ * pending. CancelIo cancels those the calling thread issued (TRUE also when
+ * there is none). GetLastError/SetLastError are WSAGetLastError/WSASetLastError. */
 #ifndef WINAPI
 #define WINAPI WSAAPI
 #endif
@@ -600,6 +609,9 @@ WSP_EXPORT DWORD WSAAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 #endif
 #ifndef ERROR_NOT_ENOUGH_MEMORY
 #define ERROR_NOT_ENOUGH_MEMORY 8
+#endif
+#ifndef ERROR_MORE_DATA
+#define ERROR_MORE_DATA 234
 #endif
 #ifndef ERROR_INVALID_PARAMETER
 #define ERROR_INVALID_PARAMETER 87
@@ -646,6 +658,7 @@ WSP_EXPORT BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
                                                   LPOVERLAPPED lpOverlapped);
 WSP_EXPORT BOOL WINAPI CloseHandle(HANDLE hObject);
 WSP_EXPORT BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+WSP_EXPORT BOOL WINAPI CancelIo(HANDLE hFile);
 WSP_EXPORT DWORD WINAPI GetLastError(void);
 WSP_EXPORT void WINAPI SetLastError(DWORD dwErrCode);
 
@@ -670,6 +683,8 @@ WSP_EXPORT const char *wsp_strerror(int code);
 #ifdef WSP_WINSOCK_NAMES
 #undef MSG_WAITALL
 #define MSG_WAITALL WSP_MSG_WAITALL
+#undef MSG_CTRUNC
+#define MSG_CTRUNC WSP_MSG_CTRUNC
 #undef FD_SETSIZE
 #define FD_SETSIZE WSP_FD_SETSIZE
 #define fd_set wsp_fd_set

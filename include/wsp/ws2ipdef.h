@@ -22,6 +22,21 @@ typedef union _SOCKADDR_INET {
     ADDRESS_FAMILY si_family;
 } SOCKADDR_INET, *PSOCKADDR_INET;
 
+/* The control messages of IP_PKTINFO / IPV6_PKTINFO (WSARecvMsg) in
+ * Windows' layouts: the datagram's destination address and the index of the
+ * interface it came in on. Linux's struct in_pktinfo differs (the index
+ * first, and a third member); struct in6_pktinfo has the same layout. The
+ * options and the messages' cmsg_level/cmsg_type are the platform's
+ * numbers, as every option here. */
+typedef struct wsp_in_pktinfo {
+    IN_ADDR ipi_addr;
+    ULONG ipi_ifindex;
+} IN_PKTINFO, *PIN_PKTINFO;
+typedef struct wsp_in6_pktinfo {
+    IN6_ADDR ipi6_addr;
+    ULONG ipi6_ifindex;
+} IN6_PKTINFO, *PIN6_PKTINFO;
+
 /* TCP keep-alive options at IPPROTO_TCP: Windows' TCP_KEEPALIVE is its
  * TCP_KEEPIDLE (seconds of idle before the first probe), so it is the
  * platform's TCP_KEEPIDLE here; TCP_KEEPINTVL and TCP_KEEPCNT are the

@@ -296,10 +296,19 @@ int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
  * no lpOverlapped of its own; a NULL pointer in the input means every
  * operation on s. The provider completes each matching operation with
  * WSA_OPERATION_ABORTED, or fails with WSP_ERROR_NOT_FOUND when there is none.
+ * CancelIo reaches it as WSPIoctl(s, SIO_WSP_CANCEL_OVERLAPPED_THREAD, NULL,
+ * 0, ...), called in the thread that called CancelIo: the provider completes
+ * the operations on s that this thread issued (the thread that called the
+ * WSPSend, WSPRecv, ... that started them) the same way, or fails with
+ * WSP_ERROR_NOT_FOUND when there is none. A separate code, so that a provider
+ * that does not know it refuses it (WSAEINVAL) rather than cancelling the
+ * operations of every thread (wsp's provider kit records each operation's
+ * issuing thread).
  * WSPCloseSocket completes every operation still pending on s with
  * WSA_OPERATION_ABORTED before it returns. */
 #define WSS_OPERATION_IN_PROGRESS 0x00000103uL
 #define SIO_WSP_CANCEL_OVERLAPPED (WSP_IOC_IN | 0x18000000u | 0x5701u) /* wsp's own vendor code */
+#define SIO_WSP_CANCEL_OVERLAPPED_THREAD (WSP_IOC_VOID | 0x18000000u | 0x5702u) /* CancelIo */
 #define WSP_ERROR_NOT_FOUND 1168 /* Windows' ERROR_NOT_FOUND */
 
 typedef int(WSPAPI *LPWPUCOMPLETEOVERLAPPEDREQUEST)(SOCKET s, LPWSAOVERLAPPED lpOverlapped,

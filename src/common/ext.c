@@ -190,6 +190,9 @@ int ext_recvmsg_args(LPWSAMSG msg, WSAMSG *out, LPWSAOVERLAPPED ov,
                      LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID tid)
 {
     int err = ext_msg_read(msg, out);
+    /* WSARecvMsg page: WSAEFAULT for a NULL Control.buf with a Control.len */
+    if (err == 0 && out->Control.buf == NULL && out->Control.len != 0)
+        err = WSAEFAULT;
     if (err == 0)
         err = ext_thread(ov != NULL ? routine : NULL, tid);
     ULONG zero = 0;

@@ -153,11 +153,9 @@ struct ovl_op *ovl_list_pop(struct ovl_list *l)
     return ovl_list_take(l, NULL);
 }
 
-struct ovl_op *ovl_list_take(struct ovl_list *l, LPWSAOVERLAPPED ov)
+/* Unlink the operation *pp points to (NULL: none). */
+static struct ovl_op *ovl_list_unlink(struct ovl_list *l, struct ovl_op **pp)
 {
-    struct ovl_op **pp = &l->head;
-    while (*pp != NULL && ov != NULL && (*pp)->ov != ov)
-        pp = &(*pp)->next;
     struct ovl_op *op = *pp;
     if (op == NULL)
         return NULL;
@@ -166,6 +164,35 @@ struct ovl_op *ovl_list_take(struct ovl_list *l, LPWSAOVERLAPPED ov)
         l->tail = pp;
     op->next = NULL;
     return op;
+}
+
+struct ovl_op *ovl_list_take(struct ovl_list *l, LPWSAOVERLAPPED ov)
+{
+    struct ovl_op **pp = &l->head;
+    while (*pp != NULL && ov != NULL && (*pp)->ov != ov)
+        pp = &(*pp)->next;
+    return ovl_list_unlink(l, pp);
+}
+
+struct ovl_op *ovl_list_take_mine(struct ovl_list *l)
+{
+    uint64_t me = ovl_self();
+    struct ovl_op **pp = &l->head;
+    while (*pp != NULL && (*pp)->issuer != me)
+        pp = &(*pp)->next;
+    return ovl_list_unlink(l, pp);
+}
+
+/* ---- the issuing thread ---------------------------------------------------- */
+
+static _Atomic uint64_t ovl_thread_next;
+static _Thread_local uint64_t ovl_thread_me;
+
+uint64_t ovl_self(void)
+{
+    if (ovl_thread_me == 0)
+        ovl_thread_me = atomic_fetch_add_explicit(&ovl_thread_next, 1, memory_order_relaxed) + 1;
+    return ovl_thread_me;
 }
 
 /* ---- records --------------------------------------------------------------- */
@@ -217,6 +244,7 @@ int ovl_op_new(SOCKET s, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE 
     op->flags = 0;
     op->kind = kind;
     op->arg = arg;
+    op->issuer = ovl_self();
     r->err = 0;
     r->saved_internal = ovl_internal(ov);
     ovl_set_internal(ov, WSS_OPERATION_IN_PROGRESS);

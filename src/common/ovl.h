@@ -13,6 +13,7 @@
 #define WSP_COMMON_OVL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <wsp/ws2spi.h>
 
@@ -32,10 +33,11 @@ struct ovl_op {
     WSATHREADID thread;                         /* copied at submission (routine only) */
     WSABUF *bufs;                               /* the caller's array, copied */
     DWORD nbufs;
-    DWORD done;  /* bytes transferred so far */
-    DWORD flags; /* send flags in; receive flags in and out */
-    int kind;    /* the provider's own operation code */
-    void *arg;   /* the provider's (e.g. the from-address of a WSPRecvFrom) */
+    DWORD done;      /* bytes transferred so far */
+    DWORD flags;     /* send flags in; receive flags in and out */
+    int kind;        /* the provider's own operation code */
+    void *arg;       /* the provider's (e.g. the from-address of a WSPRecvFrom) */
+    uint64_t issuer; /* the issuing thread (ovl_self): CancelIo's filter */
     WSABUF inline_bufs[OVL_INLINE_BUFS];
     _Alignas(16) unsigned char extra[OVL_EXTRA]; /* the provider's, for arg to point to */
 };
@@ -55,6 +57,14 @@ struct ovl_op *ovl_list_first(const struct ovl_list *l);
 struct ovl_op *ovl_list_pop(struct ovl_list *l);
 /* Remove and return the operation of ov (the first one when ov is NULL), or NULL. */
 struct ovl_op *ovl_list_take(struct ovl_list *l, LPWSAOVERLAPPED ov);
+/* Remove and return the first operation the calling thread issued, or NULL
+ * (SIO_WSP_CANCEL_OVERLAPPED_THREAD). */
+struct ovl_op *ovl_list_take_mine(struct ovl_list *l);
+
+/* The calling thread's number in this module: never 0, never reused by
+ * another thread (a thread id or pthread_t can be), so a new thread cannot
+ * cancel the operations of one that exited. ovl_op_new records it. */
+uint64_t ovl_self(void);
 
 /* WSPStartup: remember the upcalls and find WPUCompleteOverlappedRequest
  * (dlsym(RTLD_DEFAULT)). false when libwsp does not export it (then overlapped

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The kernel32 completion-port calls a ported Winsock server uses, over
- * iocp.c, and CancelIoEx for sockets. Errors are Windows' ERROR_* codes in
+ * iocp.c, and CancelIo/CancelIoEx for sockets. Errors are Windows' ERROR_* codes in
  * the thread's last error (GetLastError, the same value as WSAGetLastError,
  * as on Windows). None needs WSAStartup except what touches a socket. */
 #include "api.h"
@@ -30,12 +30,12 @@ WSP_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE Existi
                                                 ULONG_PTR CompletionKey,
                                                 DWORD NumberOfConcurrentThreads)
 {
-    (void)NumberOfConcurrentThreads; /* every waiter may run: see docs/porting.md */
     HANDLE port = ExistingCompletionPort;
     int err = 0;
     if (FileHandle == INVALID_HANDLE_VALUE) {
         /* only a new port can be made without a file */
-        err = port != NULL ? ERROR_INVALID_PARAMETER : iocp_create(&port);
+        err =
+            port != NULL ? ERROR_INVALID_PARAMETER : iocp_create(&port, NumberOfConcurrentThreads);
         if (err != 0)
             port = NULL;
         le_set(err);
@@ -43,7 +43,7 @@ WSP_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE Existi
     }
     int made = 0;
     if (port == NULL) {
-        err = iocp_create(&port);
+        err = iocp_create(&port, NumberOfConcurrentThreads);
         made = err == 0;
     } else {
         err = iocp_check(port);
@@ -57,6 +57,26 @@ WSP_EXPORT HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE Existi
         return NULL;
     }
     return port;
+}
+
+/* The statuses GetQueuedCompletionStatus reports under another code than the
+ * WSAE* one wsp keeps: a truncated datagram is a warning status on Windows
+ * (STATUS_BUFFER_OVERFLOW), which the port's translation makes
+ * ERROR_MORE_DATA while WSAGetOverlappedResult says WSAEMSGSIZE (Wine gives
+ * the same: docs/porting.md). */
+static const struct {
+    ULONG_PTR status;
+    int error;
+} api_iocp_errors[] = {
+    {WSAEMSGSIZE, ERROR_MORE_DATA},
+};
+
+static int api_iocp_error(ULONG_PTR status)
+{
+    for (unsigned i = 0; i < sizeof api_iocp_errors / sizeof api_iocp_errors[0]; i++)
+        if (api_iocp_errors[i].status == status)
+            return api_iocp_errors[i].error;
+    return (int)status;
 }
 
 WSP_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
@@ -82,7 +102,7 @@ WSP_EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
     *lpOverlapped = e.lpOverlapped;
     /* a failed operation: FALSE with the packet, its WSAE* code as error */
     if (e.Internal != 0)
-        return api_iocp_fail((int)e.Internal);
+        return api_iocp_fail(api_iocp_error(e.Internal));
     return TRUE;
 }
 
@@ -120,22 +140,38 @@ WSP_EXPORT BOOL WINAPI CloseHandle(HANDLE hObject)
 }
 
 /* A socket's operations are cancelled by its provider (ws2spi.h,
- * SIO_WSP_CANCEL_OVERLAPPED); each completes with WSA_OPERATION_ABORTED. */
-WSP_EXPORT BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped)
+ * SIO_WSP_CANCEL_OVERLAPPED and, for CancelIo, SIO_WSP_CANCEL_OVERLAPPED_THREAD
+ * called in this thread); each completes with WSA_OPERATION_ABORTED. The
+ * provider's WSP_ERROR_NOT_FOUND (nothing matched) is ERROR_NOT_FOUND. */
+static int api_cancel(SOCKET s, DWORD code, LPOVERLAPPED *in, DWORD cb_in)
 {
-    SOCKET s = (SOCKET)hFile;
     struct api_sock a;
     if (api_pin(s, &a) != 0)
-        return api_iocp_fail(ERROR_INVALID_HANDLE);
+        return ERROR_INVALID_HANDLE;
     WSATHREADID tid = {0};
     DWORD ret = 0;
     int err = 0;
-    int rc = api_procs(&a)->lpWSPIoctl(s, SIO_WSP_CANCEL_OVERLAPPED, &lpOverlapped,
-                                       sizeof(LPOVERLAPPED), NULL, 0, &ret, NULL, NULL, &tid, &err);
+    int rc = api_procs(&a)->lpWSPIoctl(s, code, in, cb_in, NULL, 0, &ret, NULL, NULL, &tid, &err);
     if (rc != SOCKET_ERROR)
         err = 0;
     else if (err == WSP_ERROR_NOT_FOUND || err == 0)
         err = err == 0 ? WSASYSCALLFAILURE : ERROR_NOT_FOUND;
     hdl_unpin(s);
+    return err;
+}
+
+WSP_EXPORT BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped)
+{
+    int err =
+        api_cancel((SOCKET)hFile, SIO_WSP_CANCEL_OVERLAPPED, &lpOverlapped, sizeof(LPOVERLAPPED));
     return err == 0 ? TRUE : api_iocp_fail(err);
+}
+
+WSP_EXPORT BOOL WINAPI CancelIo(HANDLE hFile)
+{
+    int err = api_cancel((SOCKET)hFile, SIO_WSP_CANCEL_OVERLAPPED_THREAD, NULL, 0);
+    /* Nothing of this thread pending is no failure: CancelIo's page names no
+     * ERROR_NOT_FOUND (CancelIoEx's and CancelSynchronousIo's do), and
+     * NtCancelIoFile, under it, succeeds with nothing to cancel. */
+    return err == 0 || err == ERROR_NOT_FOUND ? TRUE : api_iocp_fail(err);
 }

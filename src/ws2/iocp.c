@@ -9,13 +9,21 @@
  * the open port" and "take a reference" are one CAS, with no global lock on
  * the posting path. The handle itself holds one reference while open; every
  * call holds one for its duration, so CloseHandle during a wait leaves the
- * structure alone until the last waiter has left. */
+ * structure alone until the last waiter has left.
+ *
+ * NumberOfConcurrentThreads: a thread that took packets from a port runs
+ * them (is "active" on it, Windows' word) until it waits on the port again,
+ * waits on another port, or exits; while max_active threads are active, a
+ * queued packet wakes no further waiter. The eventfd is therefore readable
+ * only while a waiter may take something (iocp_sync_locked), and the count
+ * lives under the port's own mutex, which the packet path takes anyway. */
 #include "iocp.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -34,6 +42,9 @@ struct iocp_port {
     int fd;
     int closed;          /* under mu */
     unsigned waiters;    /* threads asleep in a wait (under mu; tests) */
+    unsigned max_active; /* NumberOfConcurrentThreads, 0 taken as the processors */
+    unsigned active;     /* threads running its packets (under mu) */
+    bool readable;       /* the eventfd's state (under mu) */
     OVERLAPPED_ENTRY *q; /* ring, under mu */
     uint32_t cap, head, count;
     uint32_t index;
@@ -45,6 +56,16 @@ static pthread_mutex_t iocp_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t iocp_used;      /* slots ever made (under iocp_mu) */
 static uint32_t iocp_free_head; /* index + 1, 0 = none (under iocp_mu) */
 static uint32_t iocp_gen_next = 1;
+
+/* The port whose packets this thread runs (NULL: none), and its generation
+ * then: the structure is never freed, a changed generation means the port
+ * was closed (its count started afresh). */
+static _Thread_local struct iocp_port *iocp_my_port;
+static _Thread_local uint32_t iocp_my_gen;
+static _Thread_local bool iocp_my_key_set;
+static pthread_once_t iocp_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t iocp_key; /* its destructor: a thread that exits runs nothing any more */
+static bool iocp_key_ok;
 
 static HANDLE iocp_encode(uint32_t index, uint32_t gen)
 {
@@ -75,6 +96,30 @@ static struct iocp_port *iocp_ref(HANDLE h)
     }
 }
 
+static uint32_t iocp_gen_of(struct iocp_port *p)
+{
+    return (uint32_t)(atomic_load_explicit(&p->word, memory_order_acquire) >> 32);
+}
+
+/* Under p->mu: the eventfd readable exactly while a waiter has something to
+ * do: the port is closed, or a packet is queued and fewer than max_active
+ * threads run packets. */
+static void iocp_sync_locked(struct iocp_port *p)
+{
+    bool want = p->closed || (p->count > 0 && p->active < p->max_active);
+    if (want == p->readable)
+        return;
+    uint64_t v = 1;
+    if (want) {
+        if (write(p->fd, &v, sizeof v) != sizeof v) {
+            /* EAGAIN only at the counter's maximum: still readable */
+        }
+    } else if (read(p->fd, &v, sizeof v) != sizeof v) {
+        /* EAGAIN: already 0 */
+    }
+    p->readable = want;
+}
+
 /* Drop a reference; the last one of a closed port puts the slot back. */
 static void iocp_unref(struct iocp_port *p)
 {
@@ -85,10 +130,8 @@ static void iocp_unref(struct iocp_port *p)
     p->closed = 0;
     p->count = 0;
     p->head = 0;
-    uint64_t v;
-    if (read(p->fd, &v, sizeof v) != sizeof v) {
-        /* EAGAIN: already 0 */
-    }
+    p->active = 0;
+    iocp_sync_locked(p);
     pthread_mutex_unlock(&p->mu);
     pthread_mutex_lock(&iocp_mu);
     p->next_free = iocp_free_head;
@@ -122,8 +165,12 @@ static struct iocp_port *iocp_slot_locked(void)
     return p;
 }
 
-int iocp_create(HANDLE *out)
+int iocp_create(HANDLE *out, DWORD concurrent)
 {
+    if (concurrent == 0) { /* CreateIoCompletionPort page: "as many ... as there are processors" */
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        concurrent = n > 0 ? (DWORD)n : 1;
+    }
     pthread_mutex_lock(&iocp_mu);
     struct iocp_port *p = iocp_slot_locked();
     if (p == NULL) {
@@ -134,6 +181,9 @@ int iocp_create(HANDLE *out)
     iocp_gen_next = (iocp_gen_next + 1) & (uint32_t)((UINTPTR_MAX >> IOCP_SHIFT) & 0xFFFFFFFFu);
     if (iocp_gen_next == 0)
         iocp_gen_next = 1;
+    pthread_mutex_lock(&p->mu);
+    p->max_active = concurrent;
+    pthread_mutex_unlock(&p->mu);
     /* release: a lookup that sees the new generation sees a reset port */
     atomic_store_explicit(&p->word, ((uint64_t)gen << 32) | IOCP_OPEN | 1u, memory_order_release);
     *out = iocp_encode(p->index, gen);
@@ -148,14 +198,6 @@ int iocp_check(HANDLE h)
         return ERROR_INVALID_HANDLE;
     iocp_unref(p);
     return 0;
-}
-
-static void iocp_signal_locked(struct iocp_port *p)
-{
-    uint64_t one = 1;
-    if (write(p->fd, &one, sizeof one) != sizeof one) {
-        /* EAGAIN only at the counter's maximum: still readable */
-    }
 }
 
 /* Under p->mu: room for one more packet. */
@@ -190,38 +232,85 @@ int iocp_post(HANDLE h, ULONG_PTR key, LPOVERLAPPED ov, DWORD bytes, DWORD statu
             .Internal = status,
             .dwNumberOfBytesTransferred = bytes,
         };
-        if (p->count++ == 0)
-            iocp_signal_locked(p);
+        p->count++;
+        iocp_sync_locked(p);
     }
     pthread_mutex_unlock(&p->mu);
     iocp_unref(p);
     return err;
 }
 
+/* This thread no longer runs packets of the port it had (if any): one fewer
+ * active there, which may let a queued packet go to a waiter. */
+static void iocp_leave(void)
+{
+    struct iocp_port *p = iocp_my_port;
+    if (p == NULL)
+        return;
+    iocp_my_port = NULL;
+    pthread_mutex_lock(&p->mu);
+    /* a closed port started its count afresh (and a reused one is another) */
+    if (iocp_gen_of(p) == iocp_my_gen && p->active > 0) {
+        p->active--;
+        iocp_sync_locked(p);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The key's destructor: a thread that exits runs nothing any more. */
+static void iocp_thread_exit(void *unused)
+{
+    (void)unused;
+    iocp_leave();
+}
+
+static void iocp_key_init(void)
+{
+    iocp_key_ok = pthread_key_create(&iocp_key, iocp_thread_exit) == 0;
+}
+
+/* This thread runs p's packets from now on (it has taken some). */
+static void iocp_now_mine(struct iocp_port *p)
+{
+    iocp_my_port = p;
+    iocp_my_gen = iocp_gen_of(p);
+    if (!iocp_my_key_set) {
+        /* once per thread: the destructor runs only for a non-NULL value.
+         * Without a key (none left) an exiting thread stays counted; its
+         * port's other waiters then wait for it as for a thread that never
+         * came back. */
+        pthread_once(&iocp_key_once, iocp_key_init);
+        iocp_my_key_set = iocp_key_ok && pthread_setspecific(iocp_key, &iocp_my_port) == 0;
+    }
+}
+
 /* Take up to max packets, or say why none: 0, ERROR_ABANDONED_WAIT_0, or -1
- * (empty: wait). */
-static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n)
+ * (nothing this thread may take: wait). *back: this thread comes back from
+ * running p's packets, counted off under the same lock as the take, so that
+ * the packets held back for it go to it, not to a waiter (Windows: the
+ * returning thread picks the next packet up without blocking). */
+static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n, bool *back)
 {
     pthread_mutex_lock(&p->mu);
+    if (*back && p->active > 0)
+        p->active--;
+    *back = false;
     int r = -1;
     if (p->closed) {
         r = ERROR_ABANDONED_WAIT_0;
-    } else if (p->count > 0) {
+    } else if (p->count > 0 && p->active < p->max_active) {
         ULONG k = 0;
         while (k < max && p->count > 0) {
             out[k++] = p->q[p->head];
             p->head = (p->head + 1) % p->cap;
             p->count--;
         }
-        if (p->count == 0) {
-            uint64_t v;
-            if (read(p->fd, &v, sizeof v) != sizeof v) {
-                /* EAGAIN: already 0 */
-            }
-        }
+        p->active++;
+        iocp_now_mine(p);
         *n = k;
         r = 0;
     }
+    iocp_sync_locked(p);
     pthread_mutex_unlock(&p->mu);
     return r;
 }
@@ -236,14 +325,22 @@ static int64_t iocp_now_ms(void)
 static int iocp_wait(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n,
                      DWORD timeout_ms, BOOL alertable)
 {
+    /* Waiting on p ends what this thread ran: of p (counted off in the first
+     * take) or of another port (counted off there now). */
+    bool back = iocp_my_port == p && iocp_my_gen == iocp_gen_of(p);
+    if (!back)
+        iocp_leave();
     /* an alertable wait runs what is already queued first (as
      * WSAWaitForMultipleEvents does) */
-    if (alertable && apc_run_self() > 0)
+    if (alertable && apc_run_self() > 0) {
+        iocp_leave();
         return WAIT_IO_COMPLETION;
+    }
+    iocp_my_port = NULL; /* back: counted off in the first take */
     int apc_fd = alertable ? apc_self_fd() : -1;
     int64_t deadline = timeout_ms == INFINITE ? -1 : iocp_now_ms() + timeout_ms;
     for (;;) {
-        int r = iocp_take(p, out, max, n);
+        int r = iocp_take(p, out, max, n, &back);
         if (r >= 0)
             return r;
         int remaining = -1;
@@ -294,7 +391,7 @@ int iocp_close(HANDLE h)
     pthread_mutex_lock(&p->mu);
     p->closed = 1;
     p->count = 0; /* queued packets go with the port */
-    iocp_signal_locked(p);
+    iocp_sync_locked(p);
     pthread_mutex_unlock(&p->mu);
     iocp_unref(p); /* ours */
     iocp_unref(p); /* the handle's */

@@ -11,8 +11,9 @@
 
 #include <wsp/winsock2.h>
 
-/* 0 and *out, or ERROR_NOT_ENOUGH_MEMORY. */
-int iocp_create(HANDLE *out);
+/* A port that lets at most `concurrent` threads run its packets at once (0:
+ * as many as there are processors): 0 and *out, or ERROR_NOT_ENOUGH_MEMORY. */
+int iocp_create(HANDLE *out, DWORD concurrent);
 
 /* Is h an open port now? 0 or ERROR_INVALID_HANDLE. */
 int iocp_check(HANDLE h);
@@ -22,7 +23,9 @@ int iocp_check(HANDLE h);
 int iocp_post(HANDLE h, ULONG_PTR key, LPOVERLAPPED ov, DWORD bytes, DWORD status);
 
 /* Take up to max packets (at least one unless it fails), waiting up to
- * timeout_ms (INFINITE); alertable: the calling thread's APCs run instead
+ * timeout_ms (INFINITE), while fewer than the port's concurrent threads run
+ * its packets: the calling thread runs them from then on, until it calls
+ * this again (on any port) or exits; alertable: the calling thread's APCs run instead
  * (apc.h). 0 with *n packets, or WAIT_TIMEOUT, WAIT_IO_COMPLETION,
  * ERROR_ABANDONED_WAIT_0 (the port was closed before or during the wait),
  * ERROR_INVALID_HANDLE. */

@@ -229,7 +229,7 @@ int WSPAPI tcp_WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
 static __attribute__((noinline)) int tcp_recv_body(struct tcp_sock *ts, LPWSABUF bufs, DWORD count,
                                                    LPDWORD got, LPDWORD lpFlags,
                                                    struct sockaddr *from, LPINT fromlen,
-                                                   LPINT lpErrno)
+                                                   const struct tcp_ctl *ctl, LPINT lpErrno)
 {
     int err;
     umem_ready(); /* once for the accesses below (the _up forms) */
@@ -269,6 +269,11 @@ static __attribute__((noinline)) int tcp_recv_body(struct tcp_sock *ts, LPWSABUF
         mh.msg_name = &ss;
         mh.msg_namelen = sizeof ss;
     }
+    _Alignas(struct cmsghdr) unsigned char cbuf[TCP_CTL_BUF];
+    if (ctl != NULL) {
+        mh.msg_control = cbuf;
+        mh.msg_controllen = sizeof cbuf;
+    }
     bool blocking = !atomic_load_explicit(&ts->nonblocking, memory_order_relaxed);
     if (blocking && !tcp_block_begin(ts))
         return spi_fail(lpErrno, WSAEINTR);
@@ -307,6 +312,8 @@ static __attribute__((noinline)) int tcp_recv_body(struct tcp_sock *ts, LPWSABUF
             return spi_fail(lpErrno, WSAEFAULT);
     }
     DWORD out[2] = {(DWORD)n, 0}; /* the count, then the flags */
+    if (ctl != NULL && tcp_ctl_deliver(ctl, &mh, &out[1]) != 0)
+        return spi_fail(lpErrno, WSAEFAULT);
     if (umem_write_up(got, &out[0], sizeof out[0]) != 0 ||
         umem_write_up(lpFlags, &out[1], sizeof out[1]) != 0)
         return spi_fail(lpErrno, WSAEFAULT);
@@ -314,13 +321,14 @@ static __attribute__((noinline)) int tcp_recv_body(struct tcp_sock *ts, LPWSABUF
 }
 
 static int tcp_do_recv(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
-                       struct sockaddr *from, LPINT fromlen, LPINT lpErrno)
+                       struct sockaddr *from, LPINT fromlen, const struct tcp_ctl *ctl,
+                       LPINT lpErrno)
 {
     int err;
     struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
         return spi_fail(lpErrno, err);
-    return tcp_recv_body(ts, bufs, count, got, lpFlags, from, fromlen, lpErrno);
+    return tcp_recv_body(ts, bufs, count, got, lpFlags, from, fromlen, ctl, lpErrno);
 }
 
 /* One WSABUF, no address, no lpOverlapped, on a stream (wsp_recv, WSARecv
@@ -335,7 +343,7 @@ static inline __attribute__((always_inline)) int tcp_recv_one(SOCKET s, LPWSABUF
     if (ts == NULL)
         return spi_fail(lpErrno, err);
     if (ts->type != SOCK_STREAM)
-        return tcp_recv_body(ts, bufs, 1, got, lpFlags, NULL, NULL, lpErrno);
+        return tcp_recv_body(ts, bufs, 1, got, lpFlags, NULL, NULL, NULL, lpErrno);
     /* no umem_ready(): as in tcp_send_one */
     DWORD inflags = 0;
     if (got == NULL || umem_read_out_up(&inflags, lpFlags, sizeof inflags) != 0)
@@ -374,17 +382,18 @@ static inline __attribute__((always_inline)) int tcp_recv_one(SOCKET s, LPWSABUF
 
 /* As tcp_send_ov and its out-of-line forms, for receives. */
 static int tcp_recv_ov(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
-                       struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
-                       LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread,
-                       LPINT lpErrno)
+                       struct sockaddr *from, LPINT fromlen, const struct tcp_ctl *ctl,
+                       LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                       LPWSATHREADID thread, LPINT lpErrno)
 {
     int err;
     struct tcp_sock *ts = tcp_enter(s, &err);
     if (ts == NULL)
         return spi_fail(lpErrno, err);
     if (!ts->overlapped)
-        return tcp_do_recv(s, bufs, count, got, lpFlags, from, fromlen, lpErrno);
-    return tcp_ovl_recv(ts, bufs, count, got, lpFlags, from, fromlen, ov, routine, thread, lpErrno);
+        return tcp_do_recv(s, bufs, count, got, lpFlags, from, fromlen, ctl, lpErrno);
+    return tcp_ovl_recv(ts, bufs, count, got, lpFlags, from, fromlen, ctl, ov, routine, thread,
+                        lpErrno);
 }
 
 static __attribute__((noinline)) int tcp_recv_ov9(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got,
@@ -392,7 +401,8 @@ static __attribute__((noinline)) int tcp_recv_ov9(SOCKET s, LPWSABUF bufs, DWORD
                                                   LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
                                                   LPWSATHREADID thread, LPINT lpErrno)
 {
-    return tcp_recv_ov(s, bufs, count, got, lpFlags, NULL, NULL, ov, routine, thread, lpErrno);
+    return tcp_recv_ov(s, bufs, count, got, lpFlags, NULL, NULL, NULL, ov, routine, thread,
+                       lpErrno);
 }
 
 static __attribute__((noinline)) int
@@ -400,7 +410,8 @@ tcp_recvfrom_ov11(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpF
                   struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
                   LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno)
 {
-    return tcp_recv_ov(s, bufs, count, got, lpFlags, from, fromlen, ov, routine, thread, lpErrno);
+    return tcp_recv_ov(s, bufs, count, got, lpFlags, from, fromlen, NULL, ov, routine, thread,
+                       lpErrno);
 }
 
 int WSPAPI tcp_WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -413,7 +424,7 @@ int WSPAPI tcp_WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                             lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
     if (dwBufferCount == 1)
         return tcp_recv_one(s, lpBuffers, lpNumberOfBytesRecvd, lpFlags, lpErrno);
-    return tcp_do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, NULL, NULL,
+    return tcp_do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, NULL, NULL, NULL,
                        lpErrno);
 }
 
@@ -427,5 +438,16 @@ int WSPAPI tcp_WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
         return tcp_recvfrom_ov11(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpFrom,
                                  lpFromlen, lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
     return tcp_do_recv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpFrom,
-                       lpFromlen, lpErrno);
+                       lpFromlen, NULL, lpErrno);
+}
+
+int tcp_recv_msg(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
+                 struct sockaddr *from, LPINT fromlen, const struct tcp_ctl *ctl,
+                 LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                 LPWSATHREADID thread, LPINT lpErrno)
+{
+    if (ov != NULL)
+        return tcp_recv_ov(s, bufs, count, got, lpFlags, from, fromlen, ctl, ov, routine, thread,
+                           lpErrno);
+    return tcp_do_recv(s, bufs, count, got, lpFlags, from, fromlen, ctl, lpErrno);
 }

@@ -382,17 +382,28 @@ static INT PASCAL tcp_WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfB
 {
     WSAMSG m;
     int err = 0;
-    if (tcp_lookup_ours(s, &err) == NULL)
+    struct tcp_sock *ts = tcp_lookup_ours(s, &err);
+    if (ts == NULL)
         return ext_fail_int(err);
     WSATHREADID tid;
-    /* No control message is produced (docs/providers-tcp.md). */
     err = ext_recvmsg_args(lpMsg, &m, lpOverlapped, lpCompletionRoutine, &tid);
     if (err != 0)
         return ext_fail_int(err);
+    /* Control messages (IP_PKTINFO, IPV6_PKTINFO) on a datagram socket only:
+     * a connection has none (Control.len stays 0). */
+    struct tcp_ctl ctl = {.msg = lpMsg, .cap = m.Control.len};
+    bool with_ctl = m.Control.len > 0 && ts->type != SOCK_STREAM;
+    if (with_ctl && umem_check_out(m.Control.buf, m.Control.len) != 0)
+        return ext_fail_int(WSAEFAULT);
     /* name/namelen: the sender of a datagram, as WSARecvFrom's lpFrom. */
-    if (tcp_WSPRecvFrom(s, m.lpBuffers, m.dwBufferCount, lpdwNumberOfBytesRecvd, &lpMsg->dwFlags,
-                        m.name, m.name != NULL ? &lpMsg->namelen : NULL, lpOverlapped,
-                        lpCompletionRoutine, &tid, &err) != 0)
+    int rc = with_ctl
+                 ? tcp_recv_msg(s, m.lpBuffers, m.dwBufferCount, lpdwNumberOfBytesRecvd,
+                                &lpMsg->dwFlags, m.name, m.name != NULL ? &lpMsg->namelen : NULL,
+                                &ctl, lpOverlapped, lpCompletionRoutine, &tid, &err)
+                 : tcp_WSPRecvFrom(s, m.lpBuffers, m.dwBufferCount, lpdwNumberOfBytesRecvd,
+                                   &lpMsg->dwFlags, m.name, m.name != NULL ? &lpMsg->namelen : NULL,
+                                   lpOverlapped, lpCompletionRoutine, &tid, &err);
+    if (rc != 0)
         return ext_fail_int(err);
     return 0;
 }

@@ -84,6 +84,8 @@ static const struct tcp_opt {
     {IPPROTO_IP, IP_MULTICAST_LOOP, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
     {IPPROTO_IP, IP_ADD_MEMBERSHIP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ip_mreq)},
     {IPPROTO_IP, IP_DROP_MEMBERSHIP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ip_mreq)},
+    /* the destination address of each datagram, for WSARecvMsg (recv_ctl.c) */
+    {IPPROTO_IP, IP_PKTINFO, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
     {IPPROTO_IPV6, IPV6_V6ONLY, TCP_OPT_INT, TCP_ANY, 0, 0},
     {IPPROTO_IPV6, IPV6_UNICAST_HOPS, TCP_OPT_INT, TCP_ANY, 0, 0},
     {IPPROTO_IPV6, IPV6_MULTICAST_IF, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
@@ -91,6 +93,9 @@ static const struct tcp_opt {
     {IPPROTO_IPV6, IPV6_MULTICAST_LOOP, TCP_OPT_INT, SOCK_DGRAM, 0, 0},
     {IPPROTO_IPV6, IPV6_JOIN_GROUP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ipv6_mreq)},
     {IPPROTO_IPV6, IPV6_LEAVE_GROUP, TCP_OPT_MREQ, SOCK_DGRAM, 0, sizeof(struct ipv6_mreq)},
+    /* Windows' IPV6_PKTINFO is a BOOL that asks for the control message:
+     * Linux's IPV6_RECVPKTINFO (its IPV6_PKTINFO is the sticky option) */
+    {IPPROTO_IPV6, IPV6_PKTINFO, TCP_OPT_INT, SOCK_DGRAM, IPV6_RECVPKTINFO, 0},
 };
 
 /* Where the provider keeps a TCP_OPT_FLAG option. */
@@ -431,6 +436,7 @@ static const struct {
     {(DWORD)WSP_SIOCATMARK, tcp_ioctl_atmark},
     {(DWORD)SIOCATMARK, tcp_ioctl_atmark},
     {(DWORD)SIO_WSP_CANCEL_OVERLAPPED, tcp_ioctl_cancel},
+    {(DWORD)SIO_WSP_CANCEL_OVERLAPPED_THREAD, tcp_ioctl_cancel_thread},
     {(DWORD)SIO_GET_EXTENSION_FUNCTION_POINTER, tcp_ioctl_ext},
 };
 

@@ -86,6 +86,11 @@ static bool tcp_ovl_try_recv(struct tcp_sock *ts, struct ovl_op *op, int flags, 
         mh.msg_name = &a->ss;
         mh.msg_namelen = sizeof a->ss;
     }
+    _Alignas(struct cmsghdr) unsigned char cbuf[TCP_CTL_BUF];
+    if (a != NULL && a->ctl.msg != NULL) {
+        mh.msg_control = cbuf;
+        mh.msg_controllen = sizeof cbuf;
+    }
     ssize_t n;
     do {
         n = sys_recvmsg(ts->fd, &mh, flags | MSG_DONTWAIT);
@@ -108,6 +113,11 @@ static bool tcp_ovl_try_recv(struct tcp_sock *ts, struct ovl_op *op, int flags, 
             umem_write(a->fromlen, &outlen, sizeof outlen) != 0)
             *err = WSAEFAULT;
     }
+    DWORD outflags = 0;
+    if (a != NULL && a->ctl.msg != NULL && *err == 0 &&
+        (tcp_ctl_deliver(&a->ctl, &mh, &outflags) != 0 ||
+         umem_write(&a->ctl.msg->dwFlags, &outflags, sizeof outflags) != 0))
+        *err = WSAEFAULT;
     return true;
 }
 
@@ -204,21 +214,19 @@ void tcp_ovl_close(struct tcp_sock *ts)
     pthread_mutex_unlock(&ts->ovl_lock);
 }
 
-int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
-                     LPDWORD ret)
+/* Cancel ov's operation (every one when NULL), or with mine those the calling
+ * thread issued. */
+static int tcp_cancel(struct tcp_sock *ts, LPWSAOVERLAPPED ov, bool mine)
 {
-    (void)out, (void)outlen;
-    LPWSAOVERLAPPED ov;
-    int err = ovl_cancel_arg(in, inlen, &ov);
-    if (err != 0)
-        return err;
-    *ret = 0;
     int found = 0;
     pthread_mutex_lock(&ts->ovl_lock);
-    tcp_ur_recall(ts, ov); /* a matching head in the ring comes back first */
+    /* a matching head in the ring comes back first (with mine: every head,
+     * the ring does not know the issuer) */
+    tcp_ur_recall(ts, ov);
     for (int q = 0; q < 2; q++) {
         struct ovl_op *op;
-        while ((op = ovl_list_take(&ts->ovl_q[q], ov)) != NULL) {
+        while ((op = mine ? ovl_list_take_mine(&ts->ovl_q[q]) : ovl_list_take(&ts->ovl_q[q], ov)) !=
+               NULL) {
             tcp_ovl_finish(op, WSA_OPERATION_ABORTED);
             found++;
         }
@@ -230,4 +238,24 @@ int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DW
         tcp_ovl_run(ts, TCP_OVL_RECV);
     pthread_mutex_unlock(&ts->ovl_lock);
     return found ? 0 : WSP_ERROR_NOT_FOUND;
+}
+
+int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                     LPDWORD ret)
+{
+    (void)out, (void)outlen;
+    LPWSAOVERLAPPED ov;
+    int err = ovl_cancel_arg(in, inlen, &ov);
+    if (err != 0)
+        return err;
+    *ret = 0;
+    return tcp_cancel(ts, ov, false);
+}
+
+int tcp_ioctl_cancel_thread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                            LPDWORD ret)
+{
+    (void)in, (void)inlen, (void)out, (void)outlen;
+    *ret = 0;
+    return tcp_cancel(ts, NULL, true);
 }

@@ -144,8 +144,9 @@ int tcp_ovl_send(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD sent, 
 }
 
 int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
-                 struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
-                 LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno)
+                 struct sockaddr *from, LPINT fromlen, const struct tcp_ctl *ctl,
+                 LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                 LPWSATHREADID thread, LPINT lpErrno)
 {
     if (!ovl_available())
         return spi_fail(lpErrno, WSAEOPNOTSUPP);
@@ -162,6 +163,15 @@ int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, L
     if ((err = tcp_out_ok(got, sizeof *got)) != 0)
         return spi_fail(lpErrno, err);
     struct tcp_ovl_addr local, *src = NULL;
+    local.ctl = (struct tcp_ctl){.msg = NULL};
+    if (ctl != NULL && ts->type != SOCK_STREAM) {
+        /* the WSAMSG must stay valid until the operation completes, as on
+         * Windows (its Control.len and dwFlags are written then) */
+        local.ctl = *ctl;
+        local.from = NULL;
+        local.addrlen = 0;
+        src = &local;
+    }
     if (from != NULL && ts->type != SOCK_STREAM) {
         /* as the plain WSARecvFrom: decided before anything is taken; lpFrom
          * and lpFromlen must stay valid until the operation completes */
@@ -183,7 +193,9 @@ int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, L
     op->flags = inflags;
     if ((err = tcp_ovl_probe(op, true)) != 0)
         return tcp_ovl_fail_drop(op, lpErrno, err);
-    return tcp_ovl_start(ts, op, src, got, lpFlags, lpErrno);
+    /* with control messages the receive itself writes dwFlags (tcp_ovl_try_recv) */
+    return tcp_ovl_start(ts, op, src, got, src != NULL && src->ctl.msg != NULL ? NULL : lpFlags,
+                         lpErrno);
 }
 
 /* Every operation of this provider completes through ovl_complete. */

@@ -19,6 +19,7 @@ struct tcp_ovl_addr {
     struct sockaddr *from;      /* receive: the caller's lpFrom */
     LPINT fromlen;              /* receive: the caller's lpFromlen */
     int addrlen;                /* receive: the family's address length */
+    struct tcp_ctl ctl;         /* receive: WSARecvMsg's control messages (msg NULL: none) */
 };
 
 /* Try op once more (a stream send: until all is written or the kernel is

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <wsp/mswsock.h>
 #include <wsp/ws2spi.h>
 
 #include "common/ovl.h"
@@ -183,14 +184,36 @@ static inline int tcp_ovl_queue(int kind)
     return kind == TCP_OVL_CONNECT ? TCP_OVL_SEND : kind == TCP_OVL_ACCEPT ? TCP_OVL_RECV : kind;
 }
 
+/* ---- recv_ctl.c: WSARecvMsg's control messages (datagram sockets) -------- */
+/* The caller's WSAMSG and the room its Control had (read at the call: the
+ * API sets Control.len to 0 until the receive is done). */
+struct tcp_ctl {
+    LPWSAMSG msg;
+    ULONG cap;
+};
+/* The kernel's control buffer: room for both PKTINFO messages. */
+#define TCP_CTL_BUF 128
+/* After a receive with mh->msg_control: the Windows forms of its messages
+ * into the caller's Control, Control.len set, *outflags MSG_CTRUNC (Windows'
+ * value) when one did not fit. 0 or WSAEFAULT. */
+int tcp_ctl_deliver(const struct tcp_ctl *ctl, struct msghdr *mh, DWORD *outflags);
+/* WSARecvMsg on a datagram socket with control room: as WSPRecvFrom, plus
+ * the control messages (ctl). */
+int tcp_recv_msg(SOCKET s, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
+                 struct sockaddr *from, LPINT fromlen, const struct tcp_ctl *ctl,
+                 LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                 LPWSATHREADID thread, LPINT lpErrno);
+
 /* WSPSend/SendTo and WSPRecv/RecvFrom with an lpOverlapped on an overlapped
- * socket: the whole call (return value and *lpErrno). */
+ * socket: the whole call (return value and *lpErrno). ctl: WSARecvMsg's
+ * control messages, or NULL. */
 int tcp_ovl_send(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD sent, DWORD dwFlags,
                  const struct sockaddr *to, int tolen, LPWSAOVERLAPPED ov,
                  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno);
 int tcp_ovl_recv(struct tcp_sock *ts, LPWSABUF bufs, DWORD count, LPDWORD got, LPDWORD lpFlags,
-                 struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
-                 LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, LPWSATHREADID thread, LPINT lpErrno);
+                 struct sockaddr *from, LPINT fromlen, const struct tcp_ctl *ctl,
+                 LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                 LPWSATHREADID thread, LPINT lpErrno);
 /* The watcher saw `what` (EPOLL* bits) on ts: progress its queues in order.
  * Called with the events mutex held. */
 void tcp_ovl_progress(struct tcp_sock *ts, uint32_t what);
@@ -203,9 +226,11 @@ int tcp_ovl_send_shutdown(struct tcp_sock *ts);
 /* WSPCloseSocket: complete every pending operation with WSA_OPERATION_ABORTED
  * (before the handle goes). */
 void tcp_ovl_close(struct tcp_sock *ts);
-/* SIO_WSP_CANCEL_OVERLAPPED (a WSPIoctl handler). */
+/* SIO_WSP_CANCEL_OVERLAPPED and SIO_WSP_CANCEL_OVERLAPPED_THREAD (WSPIoctl handlers). */
 int tcp_ioctl_cancel(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
                      LPDWORD ret);
+int tcp_ioctl_cancel_thread(struct tcp_sock *ts, LPVOID in, DWORD inlen, LPVOID out, DWORD outlen,
+                            LPDWORD ret);
 
 /* ---- extension.c: Microsoft's extension functions (mswsock.h) ------------- */
 /* SIO_GET_EXTENSION_FUNCTION_POINTER (a WSPIoctl handler). */

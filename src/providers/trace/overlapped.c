@@ -267,6 +267,26 @@ int trace_ovl_cancel(struct trace_sock *ts, const void *in, DWORD cb_in, LPINT l
     return rc;
 }
 
+int trace_ovl_cancel_thread(struct trace_sock *ts, LPINT lpErrno)
+{
+    /* The application's operations this thread issued, each cancelled by
+     * name below: the next provider's own records of them name our
+     * WSAOVERLAPPEDs. Under the lock as above. */
+    uint64_t me = ovl_self();
+    int found = 0;
+    pthread_mutex_lock(&ts->lock);
+    for (struct trace_ovl *t = ts->pending; t != NULL; t = t->next) {
+        int err = 0;
+        if (!t->reported && t->op->issuer == me && trace_lower_cancel(ts, &t->lower, &err) == 0)
+            found++;
+    }
+    pthread_mutex_unlock(&ts->lock);
+    if (found > 0)
+        return 0;
+    trace_set_err(lpErrno, WSP_ERROR_NOT_FOUND);
+    return SOCKET_ERROR;
+}
+
 /* ---- close ------------------------------------------------------------------ */
 
 static void trace_ovl_wait_pending(struct trace_sock *ts)

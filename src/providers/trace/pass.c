@@ -343,6 +343,8 @@ static int WSPAPI trace_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBu
     } else if (dwIoControlCode == SIO_WSP_CANCEL_OVERLAPPED && ts->via_port) {
         /* CancelIoEx names the application's WSAOVERLAPPED: ours to find */
         rc = trace_ovl_cancel(ts, lpvInBuffer, cbInBuffer, lpErrno);
+    } else if (dwIoControlCode == SIO_WSP_CANCEL_OVERLAPPED_THREAD && ts->via_port) {
+        rc = trace_ovl_cancel_thread(ts, lpErrno); /* CancelIo: the same, by issuing thread */
     } else if (trace_keeps(ts, lpOverlapped)) {
         struct trace_ioctl_args a = {.code = dwIoControlCode,
                                      .in = lpvInBuffer,

@@ -152,6 +152,8 @@ int trace_ovl_submit(struct trace_sock *ts, const char *call, LPWSAOVERLAPPED ov
                      trace_issue_fn issue, const void *args, LPINT lpErrno);
 /* WSPIoctl(SIO_WSP_CANCEL_OVERLAPPED) on ts (via_port). */
 int trace_ovl_cancel(struct trace_sock *ts, const void *in, DWORD cb_in, LPINT lpErrno);
+/* WSPIoctl(SIO_WSP_CANCEL_OVERLAPPED_THREAD) on ts (via_port). */
+int trace_ovl_cancel_thread(struct trace_sock *ts, LPINT lpErrno);
 /* port.c's worker: the next provider completed lower with (err, bytes). */
 void trace_ovl_lower_done(LPWSAOVERLAPPED lower, DWORD err, DWORD bytes);
 

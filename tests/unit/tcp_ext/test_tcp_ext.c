@@ -53,7 +53,7 @@ static void udp_msg_names(void **state)
     assert_int_equal(rm.namelen, sizeof from);
     assert_int_equal(from.sin_port, la.sin_port);
     assert_int_equal(from.sin_addr.s_addr, la.sin_addr.s_addr);
-    assert_int_equal(rm.Control.len, 0); /* no control message is mapped */
+    assert_int_equal(rm.Control.len, 0); /* IP_PKTINFO is not set: no control message */
     closesocket(a);
     closesocket(b);
 }

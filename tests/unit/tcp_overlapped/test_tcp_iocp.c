@@ -140,6 +140,62 @@ static void cancelioex_aborts_the_operation(void **state)
     closesocket(a);
 }
 
+/* A datagram larger than an overlapped receive's buffer: the buffer is
+ * filled and the rest lost (WSARecv page: WSAEMSGSIZE). Through the port,
+ * GetQueuedCompletionStatus returns FALSE with the packet and
+ * ERROR_MORE_DATA (234: its translation of the status, STATUS_BUFFER_OVERFLOW
+ * on Windows; Wine gives the same); WSAGetOverlappedResult gives WSAEMSGSIZE.
+ * A receive that finds such a datagram already there is still reported
+ * through the port (wsp: the call returns WSA_IO_PENDING; docs/porting.md). */
+static void truncated_datagram_through_port(void **state)
+{
+    (void)state;
+    SOCKET rx = WSASocketA(AF_INET, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    SOCKET tx = WSASocketA(AF_INET, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    assert_true(rx != INVALID_SOCKET && tx != INVALID_SOCKET);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int len = sizeof sa;
+    assert_int_equal(bind(rx, (struct sockaddr *)&sa, len), 0);
+    assert_int_equal(getsockname(rx, (struct sockaddr *)&sa, &len), 0);
+    assert_int_equal(connect(tx, (struct sockaddr *)&sa, len), 0);
+    HANDLE port = ovl_port_for(rx, 5);
+    for (int round = 0; round < 2; round++) {
+        const char *dgram = round == 0 ? "0123456789" : "ABCDEFGHIJ";
+        if (round == 1) { /* the datagram is there before the receive */
+            assert_int_equal(send(tx, dgram, 10, 0), 10);
+            WSAPOLLFD pf = {.fd = rx, .events = POLLRDNORM};
+            assert_int_equal(WSAPoll(&pf, 1, (INT)WAIT_MS), 1);
+        }
+        WSAOVERLAPPED ro;
+        memset(&ro, 0, sizeof ro);
+        char in[4];
+        WSABUF ib = {sizeof in, in};
+        DWORD fl = 0, n = 99;
+        assert_int_equal(WSARecv(rx, &ib, 1, NULL, &fl, &ro, NULL), SOCKET_ERROR);
+        assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+        if (round == 0)
+            assert_int_equal(send(tx, dgram, 10, 0), 10);
+        ULONG_PTR key = 0;
+        LPOVERLAPPED got = NULL;
+        assert_false(GetQueuedCompletionStatus(port, &n, &key, &got, WAIT_MS));
+        assert_int_equal(GetLastError(), ERROR_MORE_DATA);
+        assert_ptr_equal(got, &ro);
+        assert_int_equal(key, 5);
+        assert_int_equal(n, sizeof in); /* the buffer filled */
+        assert_memory_equal(in, dgram, sizeof in);
+        n = 99;
+        assert_false(WSAGetOverlappedResult(rx, &ro, &n, FALSE, &fl));
+        assert_int_equal(WSAGetLastError(), WSAEMSGSIZE);
+        assert_int_equal(n, sizeof in);
+    }
+    closesocket(rx);
+    closesocket(tx);
+    CloseHandle(port);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +203,7 @@ int main(void)
         cmocka_unit_test(low_bit_of_event_keeps_it_off_the_port),
         cmocka_unit_test(close_posts_aborted_packet),
         cmocka_unit_test(cancelioex_aborts_the_operation),
+        cmocka_unit_test(truncated_datagram_through_port),
     };
     return cmocka_run_group_tests(tests, ovl_pair_setup, ovl_pair_teardown);
 }

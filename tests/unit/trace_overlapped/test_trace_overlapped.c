@@ -606,6 +606,68 @@ static void cancel_one_operation(void **state)
     assert_int_equal(closesocket(a), 0);
 }
 
+/* A thread that issues a receive on a layered socket and stays until told. */
+struct cancel_peer {
+    SOCKET s;
+    WSAOVERLAPPED ro;
+    char in[8];
+    pthread_barrier_t step;
+};
+
+static void *cancel_peer_main(void *arg)
+{
+    struct cancel_peer *p = arg;
+    WSABUF ib = {sizeof p->in, p->in};
+    DWORD fl = 0;
+    pending(WSARecv(p->s, &ib, 1, NULL, &fl, &p->ro, NULL));
+    pthread_barrier_wait(&p->step);
+    pthread_barrier_wait(&p->step);
+    return NULL;
+}
+
+/* CancelIo (CancelIo page: the calling thread's operations only) through the
+ * layer: this thread's receive completes with WSA_OPERATION_ABORTED, the
+ * other thread's is untouched and still gets the data. */
+static void cancelio_this_threads_operations(void **state)
+{
+    const struct chain_case *cc = *state;
+    SOCKET c, a;
+    pair(cc, &c, &a);
+    struct cancel_peer peer = {.s = c};
+    peer.ro.hEvent = WSACreateEvent();
+    pthread_barrier_init(&peer.step, NULL, 2);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, cancel_peer_main, &peer), 0);
+    pthread_barrier_wait(&peer.step); /* its receive is pending */
+    WSAOVERLAPPED ro;
+    memset(&ro, 0, sizeof ro);
+    ro.hEvent = WSACreateEvent();
+    char in[8];
+    WSABUF ib = {sizeof in, in};
+    DWORD n = 0, fl = 0;
+    pending(WSARecv(c, &ib, 1, NULL, &fl, &ro, NULL));
+    assert_true(CancelIo((HANDLE)(uintptr_t)c));
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ro.hEvent, TRUE, WAIT_MS, FALSE),
+                     WSA_WAIT_EVENT_0);
+    assert_false(WSAGetOverlappedResult(c, &ro, &n, FALSE, &fl));
+    assert_int_equal(WSAGetLastError(), WSA_OPERATION_ABORTED);
+    assert_false(WSAGetOverlappedResult(c, &peer.ro, &n, FALSE, &fl));
+    assert_int_equal(WSAGetLastError(), WSA_IO_INCOMPLETE);
+    assert_true(CancelIo((HANDLE)(uintptr_t)c)); /* nothing of ours left: still TRUE */
+
+    assert_int_equal(wsp_send(a, "peer", 4, 0), 4);
+    assert_true(WSAGetOverlappedResult(c, &peer.ro, &n, TRUE, &fl));
+    assert_int_equal(n, 4);
+    assert_memory_equal(peer.in, "peer", 4);
+    pthread_barrier_wait(&peer.step);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    pthread_barrier_destroy(&peer.step);
+    WSACloseEvent(ro.hEvent);
+    WSACloseEvent(peer.ro.hEvent);
+    assert_int_equal(closesocket(c), 0);
+    assert_int_equal(closesocket(a), 0);
+}
+
 /* The last WSACleanup with a receive pending on a layered socket: it
  * completes with WSA_OPERATION_ABORTED (the fields say so), and the
  * cleanup returns (the layer's worker stops; ASan checks nothing leaks). */
@@ -643,6 +705,7 @@ int main(void)
         BOTH(senddisconnect_after_queued_sends),
         BOTH(close_aborts_through_port),
         BOTH(cancel_one_operation),
+        BOTH(cancelio_this_threads_operations),
         BOTH(cleanup_aborts_pending),
     };
     return cmocka_run_group_tests(tests, chains_group_setup, chains_group_teardown);

@@ -9,6 +9,7 @@
  * association of a handle), CancelIoEx (ERROR_NOT_FOUND when nothing is
  * pending), GetQueuedCompletionStatusEx (ERROR_INVALID_PARAMETER for a zero
  * count). */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -465,6 +466,159 @@ static void iocp_mixed_waiters_each_get_one(void **state)
     assert_true(CloseHandle(port));
 }
 
+/* ---- NumberOfConcurrentThreads ------------------------------------------
+ * CreateIoCompletionPort page and "I/O Completion Ports": at most that many
+ * threads run the port's packets at once; a thread that took a packet runs
+ * until it waits on the port again (and then, with packets queued, "it will
+ * immediately pick up the next queued completion packet" itself), and while
+ * the limit is reached a queued packet releases no further waiter. A thread
+ * that exits, or waits on another port, stops running. */
+
+struct runner {
+    HANDLE port, other;
+    pthread_barrier_t step;
+    ULONG_PTR key1, key2;
+    BOOL ok2;
+    DWORD err2;
+};
+
+static ULONG_PTR take_key(HANDLE port, DWORD ms, BOOL *ok, DWORD *err)
+{
+    DWORD bytes;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED ov;
+    *ok = GetQueuedCompletionStatus(port, &bytes, &key, &ov, ms);
+    *err = *ok ? 0 : GetLastError();
+    return key;
+}
+
+/* Takes a packet, and when told comes back to `other` (the same port, or
+ * another one) with no wait; then, when told, exits. */
+static void *runner_main(void *arg)
+{
+    struct runner *r = arg;
+    BOOL ok;
+    DWORD err;
+    r->key1 = take_key(r->port, INFINITE, &ok, &err);
+    pthread_barrier_wait(&r->step); /* 1: running key1 */
+    pthread_barrier_wait(&r->step); /* 2: come back */
+    r->key2 = take_key(r->other, 0, &r->ok2, &r->err2);
+    pthread_barrier_wait(&r->step); /* 3 */
+    pthread_barrier_wait(&r->step); /* 4: exit */
+    return NULL;
+}
+
+struct key_waiter {
+    HANDLE port;
+    ULONG_PTR key;
+    BOOL ok;
+    DWORD err;
+};
+
+static void *key_waiter_main(void *arg)
+{
+    struct key_waiter *w = arg;
+    w->key = take_key(w->port, INFINITE, &w->ok, &w->err);
+    return NULL;
+}
+
+/* Nothing for this thread within ms: the packet is held back, not lost. */
+static void held_back(HANDLE port, DWORD ms)
+{
+    BOOL ok;
+    DWORD err;
+    DWORD bytes;
+    ULONG_PTR key;
+    LPOVERLAPPED ov = (LPOVERLAPPED)&ok;
+    ok = GetQueuedCompletionStatus(port, &bytes, &key, &ov, ms);
+    err = GetLastError();
+    assert_false(ok);
+    assert_null(ov);
+    assert_int_equal(err, WAIT_TIMEOUT);
+}
+
+static void join_within(pthread_t t, int seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += seconds;
+    assert_int_equal(pthread_timedjoin_np(t, NULL, &until), 0);
+}
+
+/* Limit 1: A runs a packet; the next one waits for A, not for B (B's and
+ * this thread's timed waits end empty), and A takes it itself when it comes
+ * back; the one after that goes to B as soon as A exits. */
+static void iocp_concurrency_one(void **state)
+{
+    (void)state;
+    HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+    assert_non_null(port);
+    struct runner a = {.port = port, .other = port};
+    pthread_barrier_init(&a.step, NULL, 2);
+    assert_true(PostQueuedCompletionStatus(port, 0, 1, NULL));
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, runner_main, &a), 0);
+    pthread_barrier_wait(&a.step); /* 1 */
+    assert_int_equal(a.key1, 1);
+
+    assert_true(PostQueuedCompletionStatus(port, 0, 2, NULL));
+    held_back(port, 50);
+    struct key_waiter b = {.port = port};
+    assert_int_equal(pthread_create(&tb, NULL, key_waiter_main, &b), 0);
+    until_waiting(port, 1);
+    held_back(port, 50); /* B is asleep in its wait, the packet still queued */
+    assert_int_equal(iocp_waiters(port), 1);
+
+    pthread_barrier_wait(&a.step); /* 2: A comes back, GetQueuedCompletionStatus(0) */
+    pthread_barrier_wait(&a.step); /* 3 */
+    assert_true(a.ok2);
+    assert_int_equal(a.key2, 2);
+    assert_int_equal(pthread_tryjoin_np(tb, NULL), EBUSY); /* B still has nothing */
+
+    assert_true(PostQueuedCompletionStatus(port, 0, 3, NULL));
+    held_back(port, 50);           /* A runs key 2 */
+    pthread_barrier_wait(&a.step); /* 4: A exits without coming back */
+    join_within(ta, 30);
+    join_within(tb, 30);
+    assert_true(b.ok);
+    assert_int_equal(b.key, 3);
+    pthread_barrier_destroy(&a.step);
+    assert_true(CloseHandle(port));
+}
+
+/* Limit 1: a thread that waits on another port stops running the first
+ * one's packet, which lets the held packet go to that port's waiter. */
+static void iocp_concurrency_other_port_releases(void **state)
+{
+    (void)state;
+    HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+    HANDLE other = new_port();
+    assert_non_null(port);
+    struct runner a = {.port = port, .other = other};
+    pthread_barrier_init(&a.step, NULL, 2);
+    assert_true(PostQueuedCompletionStatus(port, 0, 1, NULL));
+    assert_true(PostQueuedCompletionStatus(port, 0, 2, NULL));
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, runner_main, &a), 0);
+    pthread_barrier_wait(&a.step); /* 1: A runs key 1, key 2 is held */
+    struct key_waiter b = {.port = port};
+    assert_int_equal(pthread_create(&tb, NULL, key_waiter_main, &b), 0);
+    until_waiting(port, 1);
+    held_back(port, 50);
+    pthread_barrier_wait(&a.step); /* 2: A waits on the other port (nothing there) */
+    pthread_barrier_wait(&a.step); /* 3 */
+    assert_false(a.ok2);
+    assert_int_equal(a.err2, WAIT_TIMEOUT);
+    join_within(tb, 30);
+    assert_true(b.ok);
+    assert_int_equal(b.key, 2);
+    pthread_barrier_wait(&a.step); /* 4 */
+    join_within(ta, 30);
+    pthread_barrier_destroy(&a.step);
+    assert_true(CloseHandle(other));
+    assert_true(CloseHandle(port));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +631,8 @@ int main(void)
         cmocka_unit_test(iocp_port_closed_before_completion),
         cmocka_unit_test(iocp_ex_alertable),
         cmocka_unit_test(iocp_mixed_waiters_each_get_one),
+        cmocka_unit_test(iocp_concurrency_one),
+        cmocka_unit_test(iocp_concurrency_other_port_releases),
     };
     return cmocka_run_group_tests(tests, setup, ovl_teardown);
 }
