@@ -412,8 +412,14 @@ int WSPAPI itot_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD cbIn, LPVOID out
     struct itot_sock *s = itot_enter(h, &err);
     if (s == NULL)
         return spi_fail(lpErrno, err);
-    if (code == (DWORD)SIO_WSP_CANCEL_OVERLAPPED) {
-        err = itot_ovl_cancel(s, in, cbIn);
+    if (code == (DWORD)SIO_WSP_CANCEL_OVERLAPPED) { /* CancelIoEx: one operation, or all */
+        LPWSAOVERLAPPED ov = NULL;
+        if ((err = ovl_cancel_arg(in, cbIn, &ov)) == 0)
+            err = itot_ovl_cancel(s, ov, false);
+        return err ? spi_fail(lpErrno, err) : 0;
+    }
+    if (code == (DWORD)SIO_WSP_CANCEL_OVERLAPPED_THREAD) { /* CancelIo: the calling thread's */
+        err = itot_ovl_cancel(s, NULL, true);
         return err ? spi_fail(lpErrno, err) : 0;
     }
     /* Windows: lpOverlapped is ignored on a socket made without

@@ -258,19 +258,15 @@ void itot_ovl_abort(struct itot_sock *s)
     ovl_list_abort(&s->ovl_tx, WSA_OPERATION_ABORTED);
 }
 
-int itot_ovl_cancel(struct itot_sock *s, const void *in, DWORD cb_in)
+int itot_ovl_cancel(struct itot_sock *s, LPWSAOVERLAPPED ov, bool mine)
 {
-    LPWSAOVERLAPPED ov = NULL;
-    int err = ovl_cancel_arg(in, cb_in, &ov);
-    if (err != 0)
-        return err;
     struct ovl_list *lists[2] = {&s->ovl_rx, &s->ovl_tx};
     int n = 0;
     pthread_mutex_lock(&s->lock);
     for (int i = 0; i < 2; i++) {
         struct ovl_op *op;
         /* A waiting send has nothing of it sent: it can go whole. */
-        while ((op = ovl_list_take(lists[i], ov)) != NULL) {
+        while ((op = mine ? ovl_list_take_mine(lists[i]) : ovl_list_take(lists[i], ov)) != NULL) {
             itot_ovl_finish(op, WSA_OPERATION_ABORTED, 0, 0);
             n++;
         }

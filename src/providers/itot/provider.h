@@ -373,8 +373,10 @@ void itot_ovl_progress(struct itot_sock *s);
 /* WSPCloseSocket / the last cleanup: every pending operation completes with
  * WSA_OPERATION_ABORTED (lock held). */
 void itot_ovl_abort(struct itot_sock *s);
-/* WSPIoctl(SIO_WSP_CANCEL_OVERLAPPED) (lock not held): 0 or WSAE* / WSP_ERROR_NOT_FOUND. */
-int itot_ovl_cancel(struct itot_sock *s, const void *in, DWORD cb_in);
+/* WSPIoctl(SIO_WSP_CANCEL_OVERLAPPED: ov, or every operation when NULL;
+ * SIO_WSP_CANCEL_OVERLAPPED_THREAD: mine, the calling thread's) (lock not
+ * held): 0 or WSP_ERROR_NOT_FOUND. */
+int itot_ovl_cancel(struct itot_sock *s, LPWSAOVERLAPPED ov, bool mine);
 /* WSPIoctl with an lpOverlapped: the record, completed by the caller once
  * the control ran (ovl_complete), or dropped when it failed (ovl_op_drop). */
 int itot_ovl_ioctl(struct itot_sock *s, LPWSAOVERLAPPED ov,

@@ -647,6 +647,61 @@ static void cancel_waiting_send(void **state)
     pair_close(&p);
 }
 
+/* CancelIo cancels the overlapped operations the calling thread issued on
+ * the socket, not another thread's (CancelIo: "cancels all pending I/O
+ * operations that are issued by the calling thread for the specified file");
+ * with nothing of its own left it still succeeds. */
+struct other_recv {
+    SOCKET s;
+    struct xop x;
+    char buf[16];
+    pthread_barrier_t step;
+};
+
+static void *other_recv_main(void *arg)
+{
+    struct other_recv *o = arg;
+    xop_init(&o->x, o->buf, sizeof o->buf);
+    int rc = xrecv(o->s, &o->x);
+    pthread_barrier_wait(&o->step); /* issued (pending, checked by the main thread) */
+    pthread_barrier_wait(&o->step); /* the main thread is done with it */
+    return (void *)(intptr_t)rc;
+}
+
+static void cancelio_only_this_threads(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p, WSA_FLAG_OVERLAPPED, 0);
+    struct other_recv o = {.s = p.cl};
+    pthread_barrier_init(&o.step, NULL, 2);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, other_recv_main, &o), 0);
+    pthread_barrier_wait(&o.step);
+    char b[16];
+    struct xop mine;
+    xop_init(&mine, b, sizeof b);
+    assert_int_equal(xrecv(p.cl, &mine), WSA_IO_PENDING);
+    assert_true(CancelIo((HANDLE)(uintptr_t)p.cl));
+    assert_true(signalled(&mine, WAIT_MS));
+    assert_int_equal(result(p.cl, &mine, FALSE, NULL, NULL), WSA_OPERATION_ABORTED);
+    assert_int_equal(result(p.cl, &o.x, FALSE, NULL, NULL), WSA_IO_INCOMPLETE);
+    assert_true(CancelIo((HANDLE)(uintptr_t)p.cl)); /* nothing of ours left: still TRUE */
+    plain_send(p.sv, "other", 5);
+    DWORD n = 0, f = 0;
+    assert_int_equal(result(p.cl, &o.x, TRUE, &n, &f), 0);
+    assert_int_equal(n, 5);
+    assert_memory_equal(o.buf, "other", 5);
+    pthread_barrier_wait(&o.step);
+    void *rc = NULL;
+    assert_int_equal(pthread_join(t, &rc), 0);
+    assert_int_equal((int)(intptr_t)rc, WSA_IO_PENDING);
+    pthread_barrier_destroy(&o.step);
+    xop_fini(&mine);
+    xop_fini(&o.x);
+    pair_close(&p);
+}
+
 /* ---- the rest ---------------------------------------------------------------- */
 
 /* A socket made without WSA_FLAG_OVERLAPPED: lpOverlapped is ignored, the
@@ -933,6 +988,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_aborts_pending_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_one_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_waiting_send, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancelio_only_this_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(non_overlapped_socket_ignores_overlapped, setup, teardown),
         cmocka_unit_test_setup_teardown(ioctl_overlapped_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(routine_runs_only_in_alertable_wait, setup, teardown),
