@@ -1048,6 +1048,11 @@ static void finish(void)
             if (!m.side[d].recv_shut && (m.side[1 - d].send_shut || !sysf_fired()))
                 drain(d, deadline, true);
     }
+    if (verbose) {
+        unsigned quiet, loud;
+        sysf_counts(&quiet, &loud);
+        fprintf(stderr, "faults fired: %u quiet, %u loud\n", quiet, loud);
+    }
     if (verbose)
         for (int d = 0; d < 2; d++)
             fprintf(stderr, "%s %c->%c: sent %zu in %zu msgs, got %zu in %zu, %s%s\n",

@@ -163,8 +163,10 @@ SEEDS = {
     + recv(1, 100) + fault(FC_EPOLL_CTL, 1, when=2) + recv(1, 20000) + send(1, 50),
     'fault_itot_malloc': head(True) + fault(FC_MALLOC, 0) + send(0, 100)
     + fault(FC_MALLOC, 0, when=3) + send(0, 5000) + send(1, 30) + recv(1, 6000) + recv(0, 100),
+    # a queue bigger than TCP takes: the engine waits for room and flushes
     'fault_itot_waits_eintr': head(True) + fault(FC_EPOLL_WAIT, 0) + fault(FC_POLL, 0)
-    + fault(FC_READ, 0) + fault(FC_WRITE, 0) + send(0, 100) + op(SELECT, 1) + recv(1, 100)
+    + fault(FC_READ, 0) + fault(FC_WRITE, 0) + big_send(0, 0x4000) + recv(1, 19999)
+    + recv(1, 19999) + recv(1, 19999) + send(0, 100) + op(SELECT, 1) + recv(1, 100)
     + disc(0, 0, 10),
     'fault_libwsp_poll': head(False) + fault(FC_POLL, 1, where=LIBWSP) + send(0, 10)
     + recv(1, 10),

@@ -119,6 +119,7 @@ const char *sysf_call_name(unsigned call)
 /* slot: countdown << 8 | outcome; 0 = disarmed */
 static atomic_uint sysf_slot[SYSF_WHERE][C_COUNT];
 static atomic_uint sysf_fired_mask; /* Q(o) of the loud outcomes fired */
+static atomic_uint sysf_fired_quiet, sysf_fired_loud;
 static const struct sys_hook *sysf_hook[SYSF_WHERE];
 
 /* On which socket the loud faults fired, by its local port (the harness
@@ -177,8 +178,11 @@ static int sysf_due(int where, int call)
 /* A fault fired on descriptor fd (-1: none): counted unless quiet. */
 static void sysf_note(int call, int o, int fd)
 {
-    if (sysf_calls[call].quiet & (1u << o))
+    if (sysf_calls[call].quiet & (1u << o)) {
+        atomic_fetch_add(&sysf_fired_quiet, 1);
         return;
+    }
+    atomic_fetch_add(&sysf_fired_loud, 1);
     sysf_add_port(sysf_port, fd);
     if (o == O_ECONNRESET && (call == C_RECV || call == C_RECVMSG))
         sysf_add_port(sysf_reset_port, fd); /* as if the peer's TCP had reset */
@@ -390,6 +394,8 @@ void sysf_reset(void)
             sysf_hook[w]->restore_all();
     }
     atomic_store(&sysf_fired_mask, 0);
+    atomic_store(&sysf_fired_quiet, 0);
+    atomic_store(&sysf_fired_loud, 0);
     for (int i = 0; i < SYSF_PORTS; i++) {
         atomic_store(&sysf_port[i], 0);
         atomic_store(&sysf_reset_port[i], 0);
@@ -408,6 +414,12 @@ bool sysf_arm(enum sysf_where where, unsigned call, unsigned outcome, unsigned w
     atomic_store(&sysf_slot[where][call], (when ? when : 1) << 8 | o);
     hk->override(c->name, sysf_fns[where][call]);
     return true;
+}
+
+void sysf_counts(unsigned *quiet, unsigned *loud)
+{
+    *quiet = atomic_load(&sysf_fired_quiet);
+    *loud = atomic_load(&sysf_fired_loud);
 }
 
 bool sysf_fired(void)

@@ -41,7 +41,9 @@ bool sysf_reset_at(int port);
  * connection error, or what the fired errno maps to. */
 bool sysf_excuses(int err);
 
-/* For FUZZ_API_SEQ_VERBOSE: what was armed and fired. */
+/* For FUZZ_API_SEQ_VERBOSE: a call's name; how many faults fired since the
+ * reset, quiet and loud. */
 const char *sysf_call_name(unsigned call);
+void sysf_counts(unsigned *quiet, unsigned *loud);
 
 #endif
