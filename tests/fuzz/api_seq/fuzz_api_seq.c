@@ -392,8 +392,8 @@ static void mark_broken(void)
  * DR as the disconnect too (WSAEDISCON; providers-itot.md, "Receive side"),
  * and such an end may lose what was in flight.  After a fault it is
  * legitimate when the fault may have made the other side abort (it fired on
- * that side's socket) or was a reset seen by this side (an ECONNRESET
- * injected into this side's receive); a local failure of this side's own
+ * that side's socket) or was a reset seen by this side (ECONNRESET or EPIPE
+ * injected into a send or receive of its socket); a local failure of this side's own
  * (ENOMEM, ...) must not pass for the peer's end.  A DR still ends a
  * stream only after all of it. */
 static void itot_end_seen(int d)

@@ -157,6 +157,10 @@ SEEDS = {
     # a local read failure (ENOMEM) is this side's abort, not the peer's end
     'fault_itot_engine_recv_enomem': head(True) + send(0, 100) + fault(FC_RECV, RECV_ENOMEM)
     + send(0, 200) + send(0, 300) + recv(1, 1000) + recv(1, 1000) + send(1, 10) + recv(0, 100),
+    # the engine's flush of B's queue meets a reset: B's end, unreported by any call
+    'fault_itot_flush_reset': head(True) + send(0, 100) + big_send(1, 0x8000) + big_send(1, 0x8000)
+    + big_send(1, 0x8000) + fault(FC_SENDMSG, SEND_ECONNRESET) + recv(0, 19999) + recv(0, 19999)
+    + recv(0, 19999),
     'fault_itot_send_enobufs': head(True, 2) + fault(FC_SENDMSG, SEND_ENOBUFS)
     + fault(FC_SEND, SEND_ENOBUFS) + send(0, 2000) + send(0, 10) + recv(1, 3000),
     'fault_itot_epoll_ctl_enomem': head(True) + fault(FC_EPOLL_CTL, 0) + big_send(0, 0x4000)

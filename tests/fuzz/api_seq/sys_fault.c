@@ -184,8 +184,11 @@ static void sysf_note(int call, int o, int fd)
     }
     atomic_fetch_add(&sysf_fired_loud, 1);
     sysf_add_port(sysf_port, fd);
-    if (o == O_ECONNRESET && (call == C_RECV || call == C_RECVMSG))
-        sysf_add_port(sysf_reset_port, fd); /* as if the peer's TCP had reset */
+    /* as if the peer's TCP had reset: a read or a write of this socket may
+     * learn it first (the engine's flush too, with no call to report it) */
+    bool data = call == C_SEND || call == C_SENDMSG || call == C_RECV || call == C_RECVMSG;
+    if (data && (o == O_ECONNRESET || o == O_EPIPE))
+        sysf_add_port(sysf_reset_port, fd);
     atomic_fetch_or(&sysf_fired_mask, 1u << o);
 }
 

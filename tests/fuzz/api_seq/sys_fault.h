@@ -33,8 +33,9 @@ bool sysf_fired(void);
 /* A loud fault fired on the socket bound to this local port (or on no
  * socket, or on one the harness cannot tell: then for every port). */
 bool sysf_fired_at(int port);
-/* A receive on the socket bound to port failed with an injected
- * ECONNRESET: that side saw its peer's TCP reset (or every port, as above). */
+/* A send or receive on the socket bound to port failed with an injected
+ * ECONNRESET or EPIPE: that side saw its peer's TCP reset (or every port,
+ * as above). */
 bool sysf_reset_at(int port);
 
 /* err (a WSAE* code) is legitimate because of the faults fired so far: a
