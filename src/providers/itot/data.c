@@ -212,10 +212,16 @@ static inline __attribute__((always_inline)) int send_direct(struct itot_sock *s
         if (w < 0 && errno == EFAULT)
             return WSAEFAULT; /* the caller's memory went away: nothing of this DT left */
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            int err = errmap_from_errno(errno);
-            conn_eof(c);
-            itot_apply(s);
-            return err;
+            /* The peer's TCP failed: its end, as a read would see it.  A
+             * failure of our own (ENOBUFS, ...) sent nothing of this DT and
+             * is no act of the peer: tx_fail withdraws the TSDU when none of
+             * it is on the wire (the connection stays usable), else aborts. */
+            int e = errno;
+            if (itot_peer_tcp_failed(e)) {
+                conn_eof(c);
+                itot_apply(s);
+            }
+            return errmap_from_errno(e);
         }
         if (w <= 0)
             return 0; /* TCP is full: this DT goes into the queue */

@@ -383,11 +383,18 @@ void itot_flush(struct itot_sock *s)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        /* The peer is gone: what is queued can never be delivered. */
+        /* What is queued can never be delivered.  The peer's TCP gone is
+         * its end; a failure of our own (ENOBUFS, ...) is no act of the
+         * peer, and the queued TSDUs cannot be withdrawn: this side aborts
+         * (as a read failing for a local reason does, pull_once). */
+        int e = errno;
         if (s->so_error == 0)
-            s->so_error = errmap_from_errno(errno);
+            s->so_error = errmap_from_errno(e);
         conn_outq_consume(&s->conn, conn_outq_len(&s->conn));
-        conn_eof(&s->conn);
+        if (s->conn.state == CONN_S_OPEN && !itot_peer_tcp_failed(e))
+            conn_abort(&s->conn, false);
+        else
+            conn_eof(&s->conn);
         break;
     }
     if (freed)
@@ -437,12 +444,16 @@ static void pull_once(struct itot_sock *s)
          * (WSP_ITOT_PEER_END tells it from a DR).  Any other error is this
          * side's own and no act of the peer: on an open connection conn_eof
          * would invent a disconnect (recv 0) with the peer's data lost. */
-        if (s->conn.state == CONN_S_OPEN && errno != ECONNRESET && errno != EPIPE &&
-            errno != ETIMEDOUT)
+        if (s->conn.state == CONN_S_OPEN && !itot_peer_tcp_failed(errno))
             conn_abort(&s->conn, false);
         else
             conn_eof(&s->conn);
     }
+}
+
+bool itot_peer_tcp_failed(int err)
+{
+    return err == ECONNRESET || err == EPIPE || err == ETIMEDOUT;
 }
 
 void itot_pull(struct itot_sock *s)

@@ -254,6 +254,11 @@ void itot_engine_update(struct itot_sock *s);
 void itot_flush(struct itot_sock *s);
 /* Read once from TCP and feed the state machine (lock held). */
 void itot_pull(struct itot_sock *s);
+/* A read or write of TCP failed with errno err because the peer's TCP did
+ * (reset, gone, timed out): the peer's end, read as its disconnect
+ * (WSP_ITOT_PEER_END).  Any other err is this side's own failure (ENOBUFS,
+ * ENOMEM, ENETDOWN, ...), no act of the peer: never its disconnect. */
+bool itot_peer_tcp_failed(int err);
 /* Act on the state machine's events (lock held): wake, post events, close TCP. */
 void itot_apply(struct itot_sock *s);
 /* What the engine does for s when its descriptor reports events (EPOLL*

@@ -22,6 +22,17 @@
  *     disconnect data arrives as sent (C3).
  * All sockets are non-blocking, so a call that waits is itself a finding.
  *
+ * System-call faults (the FAULT op, sys_fault.h): a one-shot failure (or a
+ * short transfer) of the n-th next call of one entry of the platform table of
+ * the pair's provider module or of libwsp.  Once a fault that the library may
+ * not hide has fired, the connection errors (and the fired errno's mapping)
+ * become legitimate answers, and a call reporting one makes loss at the end
+ * of the streams legitimate; so does an itot end by TCP (no DR) that the
+ * fault may have caused (itot_end_seen).  Everything else above still holds:
+ * every byte at its offset (nothing lost in the middle), TSDUs whole or in
+ * MSG_PARTIAL pieces, WSAEFAULT only for bad pointers, C2, C5.  The quiet
+ * faults (EINTR of a wait, EAGAIN, SHORT) must stay invisible.
+ *
  * Two threads (the head byte's bit 7): the rest of the input is split into two
  * programs, run at once after a barrier by two threads on the same pair (and
  * then the same single-threaded finish).  Thread t sends only on side t and
@@ -57,6 +68,7 @@
 #include <wsp/winsock2.h>
 
 #include "fuzz/fuzz_check.h"
+#include "sys_fault.h"
 
 static bool verbose; /* FUZZ_API_SEQ_VERBOSE: print each call and the flows */
 
@@ -167,6 +179,7 @@ struct flow {                /* one direction; the fields up to ended belong to 
  * thread they are equal whenever a call is checked. */
 struct side {
     SOCKET s;
+    int port;                  /* its local port: where sys_fault.c says a fault fired */
     atomic_bool closed;        /* done: closesocket succeeded */
     atomic_int closers;        /* begun: closesocket calls made */
     atomic_int closes_ok;      /* closesocket calls that succeeded (at most one) */
@@ -272,6 +285,12 @@ static void pair_open(bool itot, int itot_class)
     set_nonblocking(a);
     m.side[0].s = c;
     m.side[1].s = a;
+    for (int d = 0; d < 2; d++) {
+        struct sockaddr_in sa;
+        len = sizeof sa;
+        FUZZ_CHECK(wsp_getsockname(m.side[d].s, (struct sockaddr *)&sa, &len) == 0);
+        m.side[d].port = ntohs(sa.sin_port);
+    }
 }
 
 /* ---- argument kinds ------------------------------------------------------ */
@@ -369,6 +388,25 @@ static void mark_broken(void)
     atomic_store(&m.flow[1].lossy, true);
 }
 
+/* itot reports the end of a connection whose TCP closed or failed without a
+ * DR as the disconnect too (WSAEDISCON; providers-itot.md, "Receive side"),
+ * and such an end may lose what was in flight.  After a fault it is
+ * legitimate when the fault may have made the other side abort (it fired on
+ * that side's socket) or was a reset seen by this side (ECONNRESET or EPIPE
+ * injected into a send or receive of its socket); a local failure of this side's own
+ * (ENOMEM, ...) must not pass for the peer's end.  A DR still ends a
+ * stream only after all of it. */
+static void itot_end_seen(int d)
+{
+    int end = WSP_ITOT_END_NONE, len = sizeof end;
+    if (!sysf_fired() ||
+        wsp_getsockopt(m.side[d].s, WSP_SOL_ITOT, WSP_ITOT_PEER_END, (char *)&end, &len) != 0)
+        return;
+    bool tcp_end = end == WSP_ITOT_END_TCP_CLOSE || end == WSP_ITOT_END_TCP_RESET;
+    if (tcp_end && (sysf_fired_at(m.side[1 - d].port) || sysf_reset_at(m.side[d].port)))
+        mark_broken();
+}
+
 /* ---- operations ----------------------------------------------------------
  * Each call is checked against the side's states: `pre` read before it (what
  * forces a result), `begun` flags read after it (what excuses one). */
@@ -444,7 +482,10 @@ static void op_send(struct actor *a, struct in *r, int d)
     }
     if (err == WSAESHUTDOWN)
         return; /* our own send side is shut, or (itot) the peer released */
-    FUZZ_CHECK(err == WSAEWOULDBLOCK || err == WSAENOBUFS);
+    if (err == WSAEWOULDBLOCK || err == WSAENOBUFS)
+        return;
+    FUZZ_CHECK(sysf_excuses(err));
+    mark_broken();
 }
 
 static void op_recv(struct actor *a, struct in *r, int d)
@@ -527,6 +568,7 @@ static void op_recv(struct actor *a, struct in *r, int d)
         return;
     if (err == WSAEDISCON) { /* itot: the peer released, everything before it read */
         FUZZ_CHECK(m.itot);
+        itot_end_seen(d);
         flow_ended(f);
         return;
     }
@@ -538,11 +580,13 @@ static void op_recv(struct actor *a, struct in *r, int d)
         FUZZ_CHECK(!buf_ok || !count_ok || !flags_ok);
         return;
     }
-    if (err == WSAESHUTDOWN) {
-        FUZZ_CHECK(atomic_load(&sd->recv_shut) || (m.two && atomic_load(&sd->recv_shutting)));
+    if (err == WSAESHUTDOWN &&
+        (atomic_load(&sd->recv_shut) || (m.two && atomic_load(&sd->recv_shutting))))
         return;
-    }
-    FUZZ_CHECK(err == WSAEWOULDBLOCK || err == WSAEMSGSIZE);
+    if (err == WSAEWOULDBLOCK || err == WSAEMSGSIZE)
+        return;
+    FUZZ_CHECK(sysf_excuses(err));
+    mark_broken();
 }
 
 static void op_disconnect(struct actor *a, struct in *r, int d)
@@ -624,7 +668,7 @@ static void op_disconnect(struct actor *a, struct in *r, int d)
         mark_broken();
         return;
     default:
-        FUZZ_CHECK(conn_broken(err));
+        FUZZ_CHECK(conn_broken(err) || sysf_excuses(err));
         mark_broken();
         return;
     }
@@ -652,7 +696,7 @@ static void op_shutdown(struct actor *a, struct in *r, int d)
         return;
     }
     if (rc != 0) {
-        FUZZ_CHECK(err == WSAENOTCONN || conn_broken(err));
+        FUZZ_CHECK(err == WSAENOTCONN || conn_broken(err) || sysf_excuses(err));
         if (err != WSAENOTCONN)
             mark_broken();
         return;
@@ -813,7 +857,7 @@ static void op_select(struct actor *a, struct in *r, int d)
     if (pre_closed)
         FUZZ_CHECK(rc == SOCKET_ERROR && err == WSAENOTSOCK);
     else
-        FUZZ_CHECK(rc >= 0 || conn_broken(err) || closed_under(sd, err));
+        FUZZ_CHECK(rc >= 0 || conn_broken(err) || closed_under(sd, err) || sysf_excuses(err));
 }
 
 static void op_close(struct actor *a, struct in *r, int d)
@@ -842,9 +886,40 @@ static void op_close(struct actor *a, struct in *r, int d)
     atomic_store(&sd->closed, true);
 }
 
+/* A system-call fault (sys_fault.h): in the pair's provider module, or in
+ * libwsp (where % 4 == 3); which call, which outcome, the when-th next call.
+ * The model then allows what the fault may make legitimate (sysf_excuses). */
+static void op_fault(struct actor *a, struct in *r, int d)
+{
+    (void)d;
+    unsigned where = in_u8(r), call = in_u8(r), outcome = in_u8(r), when = in_u8(r);
+    enum sysf_where w = where % 4 == 3 ? SYSF_WS2 : m.itot ? SYSF_ITOT : SYSF_TCP;
+    bool armed = sysf_arm(w, call, outcome, 1 + when % 8);
+    if (verbose)
+        fprintf(stderr, "%d: fault %s %s outcome=%u when=%u -> %s\n", a->id,
+                w == SYSF_WS2 ? "libwsp"
+                : m.itot      ? "itot"
+                              : "tcp",
+                sysf_call_name(call), outcome, 1 + when % 8, armed ? "armed" : "no hook");
+}
+
 typedef void (*op_fn)(struct actor *a, struct in *r, int d);
 static const op_fn ops[] = {op_send,       op_send,     op_send,   op_recv,  op_recv,   op_recv,
                             op_disconnect, op_shutdown, op_option, op_ioctl, op_select, op_close};
+
+/* The op byte's call (op >> 1): modulo ops[], but for the FAULT range,
+ * numbers no input of the corpus before it used (so they decode as they
+ * did: make_corpus.py checks it). */
+#define OP_FAULT_FIRST 108u
+#define OP_FAULT_LAST 118u
+
+static op_fn op_of(unsigned op)
+{
+    unsigned code = op >> 1;
+    if (code >= OP_FAULT_FIRST && code <= OP_FAULT_LAST)
+        return op_fault;
+    return ops[code % (sizeof ops / sizeof ops[0])];
+}
 
 /* ---- the end: read both directions to their end, with a deadline -------- */
 static double now_s(void)
@@ -901,7 +976,12 @@ static void drain(int d, double deadline, bool to_end)
             continue;
         }
         if (err == WSAEDISCON && m.itot) {
+            itot_end_seen(d);
             flow_ended(f);
+            break;
+        }
+        if (sysf_excuses(err)) {
+            mark_broken();
             break;
         }
         FUZZ_CHECK(f->lossy && (conn_broken(err) || err == WSAENOTCONN || err == WSAESHUTDOWN ||
@@ -955,12 +1035,23 @@ static void finish(void)
                 check_disc_data(d);
             }
     } else {
-        for (int d = 0; d < 2; d++)
-            if (!m.side[d].send_shut && wsp_shutdown(m.side[d].s, SD_SEND) == 0)
+        for (int d = 0; d < 2; d++) {
+            if (m.side[d].send_shut)
+                continue;
+            if (wsp_shutdown(m.side[d].s, SD_SEND) == 0)
                 m.side[d].send_shut = true;
+            else if (sysf_excuses(WSAGetLastError()))
+                mark_broken();
+        }
+        /* A shutdown that a fault made fail sends no FIN: no end to wait for */
         for (int d = 0; d < 2; d++)
-            if (!m.side[d].recv_shut)
+            if (!m.side[d].recv_shut && (m.side[1 - d].send_shut || !sysf_fired()))
                 drain(d, deadline, true);
+    }
+    if (verbose) {
+        unsigned quiet, loud;
+        sysf_counts(&quiet, &loud);
+        fprintf(stderr, "faults fired: %u quiet, %u loud\n", quiet, loud);
     }
     if (verbose)
         for (int d = 0; d < 2; d++)
@@ -995,6 +1086,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     memory_init();
     listener_init(0);
     listener_init(1);
+    /* both modules are loaded now: find their platform tables */
+    sysf_init(getenv("WSP_PROVIDER_PATH"));
     return 0;
 }
 
@@ -1003,7 +1096,7 @@ static void run_program(struct actor *a)
 {
     for (int n = 0; a->prog.n > 0 && n < 64; n++) {
         unsigned op = in_u8(&a->prog);
-        op_fn fn = ops[(op >> 1) % (sizeof ops / sizeof ops[0])];
+        op_fn fn = op_of(op);
         int d = (int)(op & 1);
         /* two threads: thread t sends on side t and receives on side 1-t */
         if (m.two && fn == op_send)
@@ -1050,6 +1143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct in r = {data, size};
     unsigned head = in_u8(&r);
     static const int classes[] = {-1, 0, 2};
+    sysf_reset(); /* no fault of the last input: the pair opens as always */
     pair_open(head & 1, classes[((head & 0x7f) >> 1) % 3]);
     struct actor a0 = {.id = 0, .mem = &mems[0], .prog = r};
     m.two = head & 0x80;
@@ -1063,5 +1157,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         run_two(&a0, &a1);
     }
     finish();
+    sysf_reset();
     return 0;
 }

@@ -7,12 +7,27 @@ threads) and then operations: an op byte (bit 0: the side, A=0 or B=1; op >> 1
 picks the call) followed by that call's argument bytes, as fuzz_api_seq.c reads
 them.  With two threads a big-endian u16 follows the head: the length of thread
 0's program (modulo the rest + 1); thread 1's program is what remains.  Thread
-t sends on side t and receives on side 1-t whatever the op's side bit says."""
+t sends on side t and receives on side 1-t whatever the op's side bit says.
+
+The FAULT op (op >> 1 in 108..118, numbers no earlier input used) arms a
+system-call fault: where (3: libwsp, else the pair's provider module), which
+call (FC_*), which of that call's outcomes (sys_fault.c's table), and when (the
+1 + when % 8-th next call)."""
 import os
 import struct
 
 SEND, RECV, DISC, SHUT, OPT, IOCTL, SELECT, CLOSE = 0, 3, 6, 7, 8, 9, 10, 11
 GOOD, NULL, NONE, RO, CROSS = 0, 1, 2, 3, 4
+FAULT, FAULT_LAST = 108, 118
+# sys_fault.c's calls, and the index of an outcome in each one's list
+(FC_SEND, FC_SENDMSG, FC_RECV, FC_RECVMSG, FC_EPOLL_CTL, FC_EPOLL_WAIT, FC_POLL, FC_SHUTDOWN,
+ FC_READ, FC_WRITE, FC_GETSOCKOPT, FC_SETSOCKOPT, FC_MALLOC) = range(13)
+SEND_EAGAIN, SEND_ENOBUFS, SEND_ENOMEM, SEND_ECONNRESET, SEND_EPIPE, SEND_SHORT = range(6)
+RECV_EAGAIN, RECV_ENOMEM, RECV_ECONNRESET, RECV_SHORT = range(4)
+PROVIDER, LIBWSP = 0, 3
+# the op sizes (argument octets after the op byte), for decoding
+ARGS = [6, 6, 6, 5, 5, 5, 2, 1, 6, 1, 0, 0]
+FAULT_ARGS = 4
 
 
 def op(code, side, *args):
@@ -54,6 +69,11 @@ def opt(side, idx, is_set, vkind, lkind, value):
 
 def ioctl(side, kind):
     return op(IOCTL, side, u8(kind))
+
+
+def fault(call, outcome, when=1, where=PROVIDER):
+    # when: the when-th next call of that entry (1: the next one)
+    return op(FAULT, 0, u8(where), u8(call), u8(outcome), u8(when - 1))
 
 
 def head(itot, cls_index=0):
@@ -114,7 +134,97 @@ SEEDS = {
                                    + send(0, 3) + recv(1, 4000),
                                    opt(0, 0, 0, 1, 4, 0) + opt(1, 7, 1, 0, 8, 0)
                                    + send(1, 50) + recv(0, 4000) + op(CLOSE, 0)),
+    # system-call faults (sys_fault.c): what must still hold after them (tcp's
+    # WSASend of the harness' two WSABUFs is a sendmsg, its WSARecv a recv)
+    'fault_tcp_send_short': head(False) + fault(FC_SENDMSG, SEND_SHORT) + send(0, 1000)
+    + send(0, 300) + recv(1, 2000) + recv(1, 2000),
+    'fault_tcp_send_reset': head(False) + send(0, 100) + fault(FC_SENDMSG, SEND_ECONNRESET)
+    + send(0, 100) + send(0, 50) + recv(1, 1000) + send(1, 10) + recv(0, 10),
+    'fault_tcp_recv_enomem_then_short': head(False) + fault(FC_RECV, RECV_ENOMEM) + send(0, 3000)
+    + recv(1, 4000) + fault(FC_RECV, RECV_SHORT) + recv(1, 4000) + recv(1, 4000),
+    'fault_tcp_select_eintr': head(False) + fault(FC_POLL, 0) + op(SELECT, 0) + send(1, 7)
+    + fault(FC_POLL, 0, when=2) + op(SELECT, 0) + op(SELECT, 0) + recv(0, 7),
+    'fault_tcp_shutdown_fails': head(False) + send(0, 500) + fault(FC_SHUTDOWN, 0) + shut(0, 1)
+    + send(0, 10) + recv(1, 1000),
+    'fault_itot_engine_send_short': head(True) + fault(FC_SENDMSG, SEND_SHORT)
+    + fault(FC_SEND, SEND_SHORT) + send(0, 3000) + send(0, 17) + send(0, 4000)
+    + recv(1, 5000) + recv(1, 100) + recv(1, 1000),
+    'fault_itot_engine_recv_short': head(True) + fault(FC_RECV, RECV_SHORT) + send(0, 3000)
+    + send(0, 5) + fault(FC_RECV, RECV_SHORT, when=2) + send(1, 2000) + recv(1, 5000)
+    + recv(1, 5000) + recv(0, 5000),
+    'fault_itot_engine_recv_reset': head(True) + send(0, 100) + fault(FC_RECV, RECV_ECONNRESET)
+    + send(0, 200) + recv(1, 1000) + send(1, 10) + recv(0, 100),
+    # a local read failure (ENOMEM) is this side's abort, not the peer's end
+    'fault_itot_engine_recv_enomem': head(True) + send(0, 100) + fault(FC_RECV, RECV_ENOMEM)
+    + send(0, 200) + send(0, 300) + recv(1, 1000) + recv(1, 1000) + send(1, 10) + recv(0, 100),
+    # the engine's flush of B's queue meets a reset: B's end, unreported by any call
+    'fault_itot_flush_reset': head(True) + send(0, 100) + big_send(1, 0x8000) + big_send(1, 0x8000)
+    + big_send(1, 0x8000) + fault(FC_SENDMSG, SEND_ECONNRESET) + recv(0, 19999) + recv(0, 19999)
+    + recv(0, 19999),
+    'fault_itot_send_enobufs': head(True, 2) + fault(FC_SENDMSG, SEND_ENOBUFS)
+    + fault(FC_SEND, SEND_ENOBUFS) + send(0, 2000) + send(0, 10) + recv(1, 3000),
+    'fault_itot_epoll_ctl_enomem': head(True) + fault(FC_EPOLL_CTL, 0) + big_send(0, 0x4000)
+    + recv(1, 100) + fault(FC_EPOLL_CTL, 1, when=2) + recv(1, 20000) + send(1, 50),
+    'fault_itot_malloc': head(True) + fault(FC_MALLOC, 0) + send(0, 100)
+    + fault(FC_MALLOC, 0, when=3) + send(0, 5000) + send(1, 30) + recv(1, 6000) + recv(0, 100),
+    # a queue bigger than TCP takes: the engine waits for room and flushes
+    'fault_itot_waits_eintr': head(True) + fault(FC_EPOLL_WAIT, 0) + fault(FC_POLL, 0)
+    + fault(FC_READ, 0) + fault(FC_WRITE, 0) + big_send(0, 0x4000) + recv(1, 19999)
+    + recv(1, 19999) + recv(1, 19999) + send(0, 100) + op(SELECT, 1) + recv(1, 100)
+    + disc(0, 0, 10),
+    'fault_libwsp_poll': head(False) + fault(FC_POLL, 1, where=LIBWSP) + send(0, 10)
+    + recv(1, 10),
+    'fault_two_tcp_send_recv': two(False, 0, fault(FC_SENDMSG, SEND_EPIPE, when=2) + send(0, 4000)
+                                   + send(0, 4000) + recv(1, 9000) + send(0, 100),
+                                   fault(FC_RECV, RECV_SHORT) + send(1, 2500) + recv(0, 6000)
+                                   + recv(0, 6000)),
+    'fault_two_itot_engine': two(True, 0, fault(FC_SENDMSG, SEND_SHORT) + send(0, 3000)
+                                 + send(0, 17) + recv(1, 5000) + disc(0, 0, 20),
+                                 fault(FC_RECV, RECV_ECONNRESET, when=3) + send(1, 100)
+                                 + recv(0, 4000) + recv(0, 100)),
 }
+
+
+def decode_ops(data):
+    """The op codes (op >> 1) an input runs, as fuzz_api_seq.c reads it."""
+    def prog(b):
+        ops, i = [], 0
+        while i < len(b) and len(ops) < 64:
+            code = b[i] >> 1
+            i += 1
+            ops.append(code)
+            i += FAULT_ARGS if FAULT <= code <= FAULT_LAST else ARGS[code % 12]
+        return ops
+    if not data:
+        return []
+    rest = data[1:]
+    if not data[0] & 0x80:
+        return prog(rest)
+    n = (rest[0] << 8 | rest[1]) if len(rest) >= 2 else (rest[0] << 8 if rest else 0)
+    rest = rest[2:]
+    n0 = n % (len(rest) + 1)
+    return prog(rest[:n0]) + prog(rest[n0:])
+
+
+# The inputs of the corpus from before the FAULT op: they must decode as they
+# did, so none may use its op numbers.
+BEFORE_FAULT = {
+    'itot_bad_pointers', 'itot_class0_options', 'itot_class2_disc_too_long',
+    'itot_disconnect_after_peer_reset', 'itot_nonblocking_oversized_tsdu', 'itot_null_count',
+    'itot_partial_reads_and_dr64', 'itot_setopt_long_optlen', 'itot_shutdown_both',
+    'itot_shutdown_both_fails', 'tcp_bad_pointers', 'tcp_close_with_unread',
+    'tcp_disc_data_noprotoopt', 'tcp_echo_and_halfclose', 'tcp_select_ioctl',
+    'two_itot_class0_options', 'two_itot_close_same_side', 'two_itot_release_race',
+    'two_tcp_both_ways', 'two_tcp_close_under_send', 'two_tcp_shutdowns'}
+
+
+def check_old_inputs(here):
+    for name in sorted(BEFORE_FAULT):
+        with open(os.path.join(here, name + '.bin'), 'rb') as f:
+            codes = decode_ops(f.read())
+        bad = [c for c in codes if FAULT <= c <= FAULT_LAST]
+        assert not bad, f'{name} uses op numbers {bad} that are FAULT now'
+
 
 if __name__ == '__main__':
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corpus')
@@ -122,4 +232,5 @@ if __name__ == '__main__':
     for name, data in SEEDS.items():
         with open(os.path.join(here, name + '.bin'), 'wb') as f:
             f.write(data)
+    check_old_inputs(here)
     print(f'{len(SEEDS)} seeds in {here}')
