@@ -376,6 +376,18 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
     return conn_disconnect_sent(c, data, len, now_ms, 0);
 }
 
+void conn_tcp_failed(struct conn *c, int err)
+{
+    c->error = err;
+    conn_eof(c);
+    c->fb_kind = CONN_FB_NONE;
+}
+
+void conn_limit_cr_wait(struct conn *c, uint64_t deadline_ms)
+{
+    c->deadline_ms = deadline_ms;
+}
+
 void conn_close_tcp(struct conn *c, bool at_once)
 {
     c->close_tcp = true;

@@ -238,6 +238,13 @@ size_t conn_input(struct conn *c, const uint8_t *p, size_t n, uint64_t now_ms);
  * close_tcp / close_now; conn_eof follows when it has. */
 void conn_close_tcp(struct conn *c, bool at_once);
 
+/* TCP's connect failed with err (a WSAE* code): the connection ends with
+ * it, and no fall-back is offered (no CR was sent, none refused). */
+void conn_tcp_failed(struct conn *c, int err);
+/* A responder's wait for its CR ends at deadline_ms (the listener's CR
+ * wait, which replaces the machine's own timer for a pending connection). */
+void conn_limit_cr_wait(struct conn *c, uint64_t deadline_ms);
+
 /* TCP delivered end of stream or an error, or the glue closed TCP as asked
  * (close_tcp / close_now): ends whatever was in progress. */
 void conn_eof(struct conn *c);

@@ -621,7 +621,7 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
         }
         /* The listener's CR wait, not TS1: a silent peer holds a slot (listen.c). */
         if (l->cr_wait_ms)
-            c->conn.deadline_ms = now + l->cr_wait_ms;
+            conn_limit_cr_wait(&c->conn, now + l->cr_wait_ms);
         itot_sock_ref(l);
         c->listener = l;
         l->n_pending++;
@@ -648,10 +648,8 @@ void itot_progress(struct itot_sock *s, uint32_t events)
             sys_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
             s->tcp_connecting = false;
             if (err != 0) {
-                s->conn.error = errmap_from_errno(err);
-                s->so_error = s->conn.error;
-                conn_eof(&s->conn);
-                s->conn.fb_kind = CONN_FB_NONE; /* no TCP, no CR refused: no fall-back */
+                s->so_error = errmap_from_errno(err);
+                conn_tcp_failed(&s->conn, s->so_error);
             }
         }
         if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) || itot_starved(s))

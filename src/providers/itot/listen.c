@@ -198,7 +198,7 @@ void itot_listen_evict(struct itot_evict *ev)
         struct itot_sock *v = ev->v[i];
         pthread_mutex_lock(&v->lock);
         if (v->fd >= 0 && v->has_conn && v->conn.state == CONN_S_WAIT_CR) {
-            v->conn.close_tcp = v->conn.close_now = true;
+            conn_close_tcp(&v->conn, true);
             itot_apply(v); /* closes TCP; the engine reaps the registration */
         }
         pthread_mutex_unlock(&v->lock);

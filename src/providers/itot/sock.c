@@ -360,7 +360,7 @@ static void drop_accept_queue(struct itot_sock *l)
         c->closing = true;
         if (c->has_conn && c->conn.state == CONN_S_CR_RCVD)
             conn_reject(&c->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
-        c->conn.close_tcp = true;
+        conn_close_tcp(&c->conn, false);
         itot_flush(c);
         itot_engine_update(c);
         pthread_mutex_unlock(&c->lock);
@@ -387,11 +387,11 @@ void itot_sock_close_begin(struct itot_sock *s)
             /* No buffer for the DR (memory short): the close cannot fail,
              * so TCP is closed at once and the peer sees its end. */
             if (conn_disconnect(c, s->disc_data, s->disc_data_len, itot_now_ms()) == WSAENOBUFS)
-                c->close_tcp = c->close_now = true;
+                conn_close_tcp(c, true);
         } else if (c->state == CONN_S_OPEN || c->state == CONN_S_DR_SENT)
-            c->close_tcp = true;
+            conn_close_tcp(c, false);
         else
-            c->close_tcp = c->close_now = true; /* abandon a pending connect */
+            conn_close_tcp(c, true); /* abandon a pending connect */
         if (s->fd >= 0)
             itot_flush(s);
     }
