@@ -36,6 +36,7 @@
 #include <wsp/winsock2.h>
 
 #include "../sys_faults/fault_util.h"
+#include "../sys_faults/itot_pair.h"
 
 #define TSDU_LEN 16000
 #define N_SENDS 40 /* 640 kB: more than the 256 KiB output queue holds */
@@ -142,26 +143,8 @@ static int setup(void **state)
     WSADATA wd;
     if (WSAStartup(MAKEWORD(2, 2), &wd) != 0)
         return -1;
-    SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int len = sizeof a;
-    if (l == INVALID_SOCKET || wsp_bind(l, (struct sockaddr *)&a, len) != 0 ||
-        wsp_listen(l, 1) != 0 || wsp_getsockname(l, (struct sockaddr *)&a, &len) != 0)
+    if (itot_pair_open(WSA_FLAG_OVERLAPPED, WAIT_S, &cli, &srv) != 0)
         return -1;
-    cli = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, WSA_FLAG_OVERLAPPED);
-    wsp_u_long on = 1, off = 0;
-    if (cli == INVALID_SOCKET || ioctlsocket(cli, WSP_FIONBIO, &on) != 0)
-        return -1;
-    if (wsp_connect(cli, (struct sockaddr *)&a, len) != 0 && WSAGetLastError() != WSAEWOULDBLOCK)
-        return -1;
-    srv = wsp_accept(l, NULL, NULL); /* sends the CC */
-    wsp_fd_set w = {.fd_count = 1, .fd_array = {cli}};
-    struct timeval tv = {WAIT_S, 0};
-    if (srv == INVALID_SOCKET || wsp_select(0, NULL, &w, NULL, &tv) != 1 ||
-        ioctlsocket(cli, WSP_FIONBIO, &off) != 0 || closesocket(l) != 0)
-        return -1;
-    DWORD ms = WAIT_S * 1000; /* a stalled case fails instead of hanging */
-    wsp_setsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms);
     atomic_store(&mode, MODE_PASS);
     hook_install();
     return 0;
