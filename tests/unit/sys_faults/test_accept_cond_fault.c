@@ -11,7 +11,6 @@
  * Windows' WSAAccept page: lpCalleeId "contains the local address of the
  * connected entity" — a SOCKADDR of its family's length, never a blank
  * buffer of the storage's size. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdbool.h>
@@ -31,20 +30,7 @@
 #include <wsp/winsock2.h>
 
 #include "common/sys.h"
-
-static const struct sys_hook *itot_hook(void)
-{
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
-    assert_non_null(h);
-    const struct sys_hook *hk = dlsym(h, SYS_HOOK_SYMBOL);
-    assert_non_null(hk);
-    dlclose(h);
-    return hk;
-}
+#include "fault_util.h"
 
 /* Set in the accepting thread only: the engine thread, which calls the hook
  * too, reads its own copy (no shared state between the two). */
@@ -106,7 +92,7 @@ static void condition_sees_recorded_local_address(void **state)
 
     /* From here on (the client's connect made its own getsockname already),
      * the accepting thread cannot ask the kernel for any local address. */
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     accepting_thread = true;
     assert_non_null(hk->override("getsockname", (sys_fn)getsockname_gone));
     struct cond_seen seen;

@@ -15,7 +15,6 @@
  *   - Idle connections hold no buffer: the provider's own count
  *     (WSP_ITOT_MEMORY) is 0 buffer octets once the traffic is read, and a
  *     socket context is at most 1.5 KiB. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -38,27 +37,14 @@
 #include <wsp/winsock2.h>
 
 #include "common/sys.h"
-
-static const struct sys_hook *itot_hook(void)
-{
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
-    assert_non_null(h);
-    const struct sys_hook *hk = dlsym(h, SYS_HOOK_SYMBOL);
-    assert_non_null(hk);
-    dlclose(h);
-    return hk;
-}
+#include "fault_util.h"
 
 /* ---- the fault --------------------------------------------------------- */
 typedef void *(*malloc_fn)(size_t);
 static malloc_fn _Atomic real_malloc;
 static pthread_t test_thread;
 enum { ON_ENGINE, ON_TEST_THREAD };
-static atomic_int fault_where;   /* which thread's allocations fail */
+static atomic_int fail_thread;   /* which thread's allocations fail */
 static atomic_size_t fault_size; /* 0: any size, else only that size */
 static atomic_int refused;
 
@@ -67,7 +53,7 @@ static void *malloc_refused(size_t n)
 {
     bool mine = pthread_equal(pthread_self(), test_thread) != 0;
     size_t only = atomic_load(&fault_size);
-    if (mine == (atomic_load(&fault_where) == ON_TEST_THREAD) && (only == 0 || only == n)) {
+    if (mine == (atomic_load(&fail_thread) == ON_TEST_THREAD) && (only == 0 || only == n)) {
         atomic_fetch_add(&refused, 1);
         errno = ENOMEM;
         return NULL;
@@ -79,7 +65,7 @@ static void fault_on(const struct sys_hook *hk, int where, size_t size)
 {
     atomic_store(&real_malloc, (malloc_fn)hk->dflt("malloc"));
     assert_non_null(atomic_load(&real_malloc));
-    atomic_store(&fault_where, where);
+    atomic_store(&fail_thread, where);
     atomic_store(&fault_size, size);
     atomic_store(&refused, 0);
     assert_non_null(hk->override("malloc", (sys_fn)malloc_refused));
@@ -159,7 +145,7 @@ static void engine_starves(size_t size)
 {
     struct pair p;
     pair_open(&p);
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     fault_on(hk, ON_ENGINE, size);
     static char out[NMSG][20000], in[20001];
     for (int k = 0; k < NMSG; k++) {
@@ -220,7 +206,7 @@ static void blocked_receive_waits_for_memory(void **state)
     (void)state;
     struct pair p;
     pair_open(&p);
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     static struct blocked r;
     r.s = p.b;
     atomic_store(&r.n, -2);
@@ -250,7 +236,7 @@ static void send_without_buffer_fails_having_sent_nothing(void **state)
     (void)state;
     struct pair p;
     pair_open(&p);
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     fault_on(hk, ON_TEST_THREAD, 0);
     char first[64], second[64], in[256];
     memset(first, 'F', sizeof first);
@@ -303,7 +289,7 @@ static void senddisconnect_without_buffer_fails_and_can_be_repeated(void **state
     (void)state;
     struct pair p;
     pair_open(&p);
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     char dd[64];
     memset(dd, 'd', sizeof dd);
     WSABUF wb = {sizeof dd, dd};
@@ -327,7 +313,7 @@ static void senddisconnect_taken_by_tcp_needs_no_buffer(void **state)
     (void)state;
     struct pair p;
     pair_open(&p);
-    const struct sys_hook *hk = itot_hook();
+    const struct sys_hook *hk = fault_hook_of("wsp_itot.so");
     char dd[64];
     memset(dd, 'e', sizeof dd);
     WSABUF wb = {sizeof dd, dd};
