@@ -42,21 +42,21 @@ void ring_write_at(struct conn_ring *r, size_t off, const void *p, size_t n)
     if (n == 0)
         return;
     const uint8_t *s = p;
-    size_t pos = (r->head + off) % r->cap;
+    size_t pos = ring_pos(r, off);
     size_t first = r->cap - pos < n ? r->cap - pos : n;
     memcpy(r->buf + pos, s, first);
-    memcpy(r->buf, s + first, n - first);
+    if (n > first)
+        memcpy(r->buf, s + first, n - first);
 }
 
-void ring_read_at(const struct conn_ring *r, size_t off, void *dst, size_t n)
+void ring_read_at_wrap(const struct conn_ring *r, size_t off, void *dst, size_t n)
 {
-    if (n == 0)
-        return;
     uint8_t *d = dst;
-    size_t pos = (r->head + off) % r->cap;
+    size_t pos = ring_pos(r, off);
     size_t first = r->cap - pos < n ? r->cap - pos : n;
     memcpy(d, r->buf + pos, first);
-    memcpy(d + first, r->buf, n - first);
+    if (n > first)
+        memcpy(d + first, r->buf, n - first);
 }
 
 static void ring_mark_peak(struct conn_ring *r)
@@ -79,7 +79,7 @@ int ring_spans(const struct conn_ring *r, size_t off, size_t n, const uint8_t *s
 {
     if (n == 0)
         return 0;
-    size_t pos = (r->head + off) % r->cap;
+    size_t pos = ring_pos(r, off);
     size_t first = r->cap - pos < n ? r->cap - pos : n;
     span[0] = r->buf + pos;
     span_len[0] = first;
@@ -94,7 +94,7 @@ void ring_consume(struct conn_ring *r, size_t n)
 {
     if (n == 0)
         return;
-    r->head = (r->head + n) % r->cap;
+    r->head = ring_pos(r, n);
     r->len -= n;
     r->consumed += n;
     if (r->len == 0)
