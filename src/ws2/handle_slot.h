@@ -15,7 +15,7 @@
 
 #include "handle.h"
 
-#define HDL_CHUNK_BITS 10
+#define HDL_CHUNK_BITS 7
 #define HDL_CHUNK_SLOTS (1u << HDL_CHUNK_BITS)
 #define HDL_NCHUNKS (HDL_MAX_SLOTS / HDL_CHUNK_SLOTS)
 #define HDL_SHIFT (HDL_SLOT_BITS + 2)

@@ -60,6 +60,30 @@ static void ws2_hdl_distinct_handles(void **state)
         assert_int_equal(hdl_close(s[i]), 0);
 }
 
+/* Slots live in chunks made as the table grows: handles in several chunks
+ * (3,000 is past the first chunk whatever its size, up to 1,024 slots) each
+ * find their own context, and once closed none is found any more. */
+static void ws2_hdl_across_chunks(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static SOCKET s[N];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(hdl_create(&owner_a, (uintptr_t)i, &s[i]), 0);
+    assert_int_equal(hdl_count_open(), N);
+    for (int i = 0; i < N; i++) {
+        uintptr_t ctx = 0;
+        assert_int_equal(hdl_query(s[i], &ctx, NULL), 0);
+        assert_int_equal(ctx, (uintptr_t)i); /* so no two handles are one */
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(hdl_close(s[i]), 0);
+    for (int i = 0; i < N; i++) {
+        void *owner;
+        assert_int_equal(hdl_pin(s[i], &owner), WSAENOTSOCK);
+    }
+}
+
 static void ws2_hdl_stale_after_slot_reuse(void **state)
 {
     (void)state;
@@ -186,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(ws2_hdl_issue_lookup_close, teardown),
         cmocka_unit_test_teardown(ws2_hdl_distinct_handles, teardown),
+        cmocka_unit_test_teardown(ws2_hdl_across_chunks, teardown),
         cmocka_unit_test_teardown(ws2_hdl_stale_after_slot_reuse, teardown),
         cmocka_unit_test_teardown(ws2_hdl_never_issued, teardown),
         cmocka_unit_test_teardown(ws2_hdl_closing_refuses_pins_and_second_close, teardown),
