@@ -271,36 +271,22 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
 /* Take the first connection whose CR arrived (listener lock held). */
 static struct itot_sock *pop_pending(struct itot_sock *l)
 {
-    struct itot_sock *c = l->acc_head;
+    struct itot_sock *c = l->lst.acc_head;
     if (c) {
-        l->acc_head = c->acc_next;
-        if (l->acc_head == NULL)
-            l->acc_tail = NULL;
-        c->acc_next = NULL;
+        l->lst.acc_head = c->pend.acc_next;
+        if (l->lst.acc_head == NULL)
+            l->lst.acc_tail = NULL;
+        c->pend.acc_next = NULL;
     }
     return c;
 }
 
 static void push_front(struct itot_sock *l, struct itot_sock *c)
 {
-    c->acc_next = l->acc_head;
-    l->acc_head = c;
-    if (l->acc_tail == NULL)
-        l->acc_tail = c;
-}
-
-/* c leaves its listener's pending count (c's lock held). */
-static void uncount(struct itot_sock *c)
-{
-    struct itot_sock *l = c->listener;
-    pthread_mutex_lock(&l->lock);
-    if (c->max_pending >= 0) {
-        l->n_pending--;
-        c->max_pending = -1;
-        itot_engine_update(l);
-        itot_wake(l);
-    }
-    pthread_mutex_unlock(&l->lock);
+    c->pend.acc_next = l->lst.acc_head;
+    l->lst.acc_head = c;
+    if (l->lst.acc_tail == NULL)
+        l->lst.acc_tail = c;
 }
 
 /* What the condition function is shown of pending connection c, copied
@@ -411,19 +397,19 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
                 conn_reject(&c->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
             itot_apply(c);
             itot_engine_update(c);
-            uncount(c);
+            itot_pending_uncount(c);
             pthread_mutex_unlock(&c->lock);
             itot_sock_unref(c);
             return spi_fail_socket(lpErrno, WSAEINTR);
         }
         if (verdict != CF_ACCEPT) {
             pthread_mutex_lock(&l->lock);
-            uint8_t reason = l->reject_reason;
+            uint8_t reason = l->lst.reject_reason;
             pthread_mutex_unlock(&l->lock);
             conn_reject(&c->conn, reason, callee, callee_len);
             itot_apply(c);
             itot_engine_update(c);
-            uncount(c);
+            itot_pending_uncount(c);
             pthread_mutex_unlock(&c->lock);
             itot_sock_unref(c);
             return spi_fail_socket(lpErrno, WSAECONNREFUSED);
@@ -437,7 +423,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             conn_reject(&c->conn, WSP_ITOT_DR_CONGESTION, NULL, 0);
             c->conn.close_tcp = true;
         }
-        uncount(c);
+        itot_pending_uncount(c);
         itot_apply(c);
         itot_engine_update(c);
         SOCKET out = c->handle;

@@ -470,7 +470,7 @@ void itot_pull(struct itot_sock *s)
 /* A pending connection's CR arrived: queue it on its listener for WSPAccept. */
 static void offer_to_listener(struct itot_sock *s)
 {
-    struct itot_sock *l = s->listener;
+    struct itot_sock *l = s->pend.listener;
     if (l == NULL)
         return;
     pthread_mutex_lock(&l->lock);
@@ -489,12 +489,12 @@ static void offer_to_listener(struct itot_sock *s)
         itot_ext_accept_into(l, s, op);
         return;
     }
-    s->acc_next = NULL;
-    if (l->acc_tail)
-        l->acc_tail->acc_next = s;
+    s->pend.acc_next = NULL;
+    if (l->lst.acc_tail)
+        l->lst.acc_tail->pend.acc_next = s;
     else
-        l->acc_head = s;
-    l->acc_tail = s;
+        l->lst.acc_head = s;
+    l->lst.acc_tail = s;
     itot_post_event(l, FD_ACCEPT, 0);
     itot_wake(l);
     pthread_mutex_unlock(&l->lock);
@@ -503,15 +503,12 @@ static void offer_to_listener(struct itot_sock *s)
 /* A pending connection died before WSPAccept took it: free its slot. */
 static void release_pending_slot(struct itot_sock *s)
 {
-    struct itot_sock *l = s->listener;
+    struct itot_sock *l = s->pend.listener;
     if (l == NULL || s->handle != INVALID_SOCKET)
         return;
     pthread_mutex_lock(&l->lock);
     itot_listen_unsilence(l, s);
-    if (s->max_pending >= 0) { /* still counted */
-        l->n_pending--;
-        s->max_pending = -1;
-    }
+    itot_listen_uncount(l, s);
     listen_refresh(l);
     pthread_mutex_unlock(&l->lock);
 }
@@ -614,21 +611,21 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
         c->peer_len = sl;
         c->local_len = sizeof c->local;
         sys_getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
-        c->max_pending = 0; /* >= 0: counted in the listener's n_pending */
         if (itot_sock_start_conn(c, CONN_RESPONDER) != 0) {
             itot_sock_unref(c);
             break;
         }
         /* The listener's CR wait, not TS1: a silent peer holds a slot (listen.c). */
-        if (l->cr_wait_ms)
-            conn_limit_cr_wait(&c->conn, now + l->cr_wait_ms);
+        if (l->lst.cr_wait_ms)
+            conn_limit_cr_wait(&c->conn, now + l->lst.cr_wait_ms);
         itot_sock_ref(l);
-        c->listener = l;
-        l->n_pending++;
+        c->pend.listener = l;
+        l->lst.n_pending++;
+        c->pend.counted = true;
         atomic_store(&c->deadline_ms, c->conn.deadline_ms);
         /* Nobody else knows c yet: registering it without its lock is safe. */
         if (itot_engine_add(c) != 0) {
-            l->n_pending--;
+            itot_listen_uncount(l, c);
             itot_sock_unref(c);
             break;
         }

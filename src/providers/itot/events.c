@@ -15,7 +15,7 @@ unsigned itot_select_gen(void);
 static bool is_readable(const struct itot_sock *s)
 {
     if (s->kind == ITOT_K_LISTEN)
-        return s->acc_head != NULL;
+        return s->lst.acc_head != NULL;
     if (!s->has_conn)
         return false;
     const struct conn *c = &s->conn;
@@ -125,7 +125,7 @@ int WSPAPI itot_WSPSelect(int nfds, wsp_fd_set *readfds, wsp_fd_set *writefds,
  * them when the selection is made, not only on later changes. */
 static void post_current(struct itot_sock *s)
 {
-    if (s->kind == ITOT_K_LISTEN && s->acc_head != NULL)
+    if (s->kind == ITOT_K_LISTEN && s->lst.acc_head != NULL)
         itot_post_event(s, FD_ACCEPT, 0);
     if (!s->has_conn)
         return;

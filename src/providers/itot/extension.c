@@ -64,20 +64,6 @@ struct ovl_op *itot_ext_accept_waiting(struct itot_sock *l)
     return l->kind == ITOT_K_LISTEN ? ovl_list_pop(&l->ovl_rx) : NULL;
 }
 
-/* c leaves its listener's pending count (c's lock held), as WSPAccept. */
-static void uncount(struct itot_sock *c)
-{
-    struct itot_sock *l = c->listener;
-    pthread_mutex_lock(&l->lock);
-    if (c->max_pending >= 0) {
-        l->n_pending--;
-        c->max_pending = -1;
-        itot_engine_update(l);
-        itot_wake(l);
-    }
-    pthread_mutex_unlock(&l->lock);
-}
-
 /* The root a's handle now serves c (c's lock held): 0, or an error with
  * nothing changed. *old: the fresh socket the root forwarded to, to unref
  * once every lock is released. */
@@ -137,7 +123,7 @@ static int accept_into(struct itot_sock *l, struct itot_sock *c, struct ovl_op *
     }
     c->overlapped = true; /* as an accepted socket on Windows */
     c->connected_ms = itot_now_ms();
-    uncount(c);
+    itot_pending_uncount(c);
     op->arg = NULL;
     itot_sock_unref(a); /* the operation's; the handle keeps the root */
     if (op->bufs[0].len == 0) {
@@ -175,12 +161,12 @@ void itot_ext_accept_into(struct itot_sock *l, struct itot_sock *c, struct ovl_o
             itot_sock_unref(c); /* not the last: the engine holds c */
             return;
         }
-        c->acc_next = NULL;
-        if (l->acc_tail)
-            l->acc_tail->acc_next = c;
+        c->pend.acc_next = NULL;
+        if (l->lst.acc_tail)
+            l->lst.acc_tail->pend.acc_next = c;
         else
-            l->acc_head = c;
-        l->acc_tail = c;
+            l->lst.acc_head = c;
+        l->lst.acc_tail = c;
         itot_post_event(l, FD_ACCEPT, 0);
         itot_wake(l);
         pthread_mutex_unlock(&l->lock);
@@ -190,12 +176,12 @@ void itot_ext_accept_into(struct itot_sock *l, struct itot_sock *c, struct ovl_o
 
 static struct itot_sock *pop_pending(struct itot_sock *l)
 {
-    struct itot_sock *c = l->acc_head;
+    struct itot_sock *c = l->lst.acc_head;
     if (c != NULL) {
-        l->acc_head = c->acc_next;
-        if (l->acc_head == NULL)
-            l->acc_tail = NULL;
-        c->acc_next = NULL;
+        l->lst.acc_head = c->pend.acc_next;
+        if (l->lst.acc_head == NULL)
+            l->lst.acc_tail = NULL;
+        c->pend.acc_next = NULL;
     }
     return c;
 }
@@ -301,10 +287,10 @@ static BOOL PASCAL itot_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVO
             pthread_mutex_lock(&l->lock); /* c waits for the next accept */
             bool closed = l->closing;
             if (!closed) {
-                c->acc_next = l->acc_head;
-                l->acc_head = c;
-                if (l->acc_tail == NULL)
-                    l->acc_tail = c;
+                c->pend.acc_next = l->lst.acc_head;
+                l->lst.acc_head = c;
+                if (l->lst.acc_tail == NULL)
+                    l->lst.acc_tail = c;
             }
             pthread_mutex_unlock(&l->lock);
             if (closed) {

@@ -53,33 +53,53 @@ static bool same_source(const union itot_addr *a, const union itot_addr *b)
 
 static bool evictable(const struct itot_sock *c, uint64_t now)
 {
-    return now - c->accepted_ms >= ITOT_SILENT_GRACE_MS;
+    return now - c->pend.accepted_ms >= ITOT_SILENT_GRACE_MS;
 }
 
 void itot_listen_unsilence(struct itot_sock *l, struct itot_sock *c)
 {
-    if (!c->silent)
+    if (!c->pend.silent)
         return;
-    if (c->silent_prev)
-        c->silent_prev->silent_next = c->silent_next;
+    if (c->pend.silent_prev)
+        c->pend.silent_prev->pend.silent_next = c->pend.silent_next;
     else
-        l->silent_head = c->silent_next;
-    if (c->silent_next)
-        c->silent_next->silent_prev = c->silent_prev;
+        l->lst.silent_head = c->pend.silent_next;
+    if (c->pend.silent_next)
+        c->pend.silent_next->pend.silent_prev = c->pend.silent_prev;
     else
-        l->silent_tail = c->silent_prev;
-    c->silent_prev = c->silent_next = NULL;
-    c->silent = false;
+        l->lst.silent_tail = c->pend.silent_prev;
+    c->pend.silent_prev = c->pend.silent_next = NULL;
+    c->pend.silent = false;
 }
 
 void itot_listen_forget(struct itot_sock *c)
 {
     /* Only the last reference comes here: nobody else can link c meanwhile. */
-    if (!c->silent || c->listener == NULL)
+    if (!c->pend.silent || c->pend.listener == NULL)
         return;
-    pthread_mutex_lock(&c->listener->lock);
-    itot_listen_unsilence(c->listener, c);
-    pthread_mutex_unlock(&c->listener->lock);
+    pthread_mutex_lock(&c->pend.listener->lock);
+    itot_listen_unsilence(c->pend.listener, c);
+    pthread_mutex_unlock(&c->pend.listener->lock);
+}
+
+bool itot_listen_uncount(struct itot_sock *l, struct itot_sock *c)
+{
+    if (!c->pend.counted)
+        return false;
+    l->lst.n_pending--;
+    c->pend.counted = false;
+    return true;
+}
+
+void itot_pending_uncount(struct itot_sock *c)
+{
+    struct itot_sock *l = c->pend.listener;
+    pthread_mutex_lock(&l->lock);
+    if (itot_listen_uncount(l, c)) {
+        itot_engine_update(l);
+        itot_wake(l);
+    }
+    pthread_mutex_unlock(&l->lock);
 }
 
 /* v leaves the silent list and the pending count now; itot_listen_evict
@@ -89,10 +109,7 @@ static bool pick(struct itot_sock *l, struct itot_sock *v, struct itot_evict *ev
     if (ev->n == ITOT_EVICT_BATCH)
         return false;
     itot_listen_unsilence(l, v);
-    if (v->max_pending >= 0) {
-        l->n_pending--;
-        v->max_pending = -1;
-    }
+    itot_listen_uncount(l, v);
     itot_sock_ref(v);
     ev->v[ev->n++] = v;
     return true;
@@ -101,7 +118,7 @@ static bool pick(struct itot_sock *l, struct itot_sock *v, struct itot_evict *ev
 static int silent_from(const struct itot_sock *l, const union itot_addr *src)
 {
     int n = 0;
-    for (const struct itot_sock *c = l->silent_head; c; c = c->silent_next)
+    for (const struct itot_sock *c = l->lst.silent_head; c; c = c->pend.silent_next)
         n += same_source(&c->peer, src);
     return n;
 }
@@ -110,7 +127,7 @@ static int silent_from(const struct itot_sock *l, const union itot_addr *src)
 static struct itot_sock *oldest_from(const struct itot_sock *l, const union itot_addr *src,
                                      uint64_t now)
 {
-    for (struct itot_sock *c = l->silent_head; c && evictable(c, now); c = c->silent_next)
+    for (struct itot_sock *c = l->lst.silent_head; c && evictable(c, now); c = c->pend.silent_next)
         if (same_source(&c->peer, src))
             return c;
     return NULL;
@@ -118,33 +135,33 @@ static struct itot_sock *oldest_from(const struct itot_sock *l, const union itot
 
 bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now)
 {
-    if (l->closing || l->accept_resume_ms != 0)
+    if (l->closing || l->lst.accept_resume_ms != 0)
         return false;
-    if (l->n_pending < l->max_pending)
+    if (l->lst.n_pending < l->lst.max_pending)
         return true;
     /* Full: only when a silent connection can make room. */
-    return l->silent_head != NULL && evictable(l->silent_head, now);
+    return l->lst.silent_head != NULL && evictable(l->lst.silent_head, now);
 }
 
 void itot_listen_admit(struct itot_sock *l, struct itot_sock *c, uint64_t now,
                        struct itot_evict *ev)
 {
-    l->accept_backoff_ms = 0;    /* accepting works again */
-    itot_listen_reserve_open(l); /* used up (or never had) while out of descriptors */
-    c->accepted_ms = now;
-    c->silent = true;
-    c->silent_next = NULL;
-    c->silent_prev = l->silent_tail;
-    if (l->silent_tail)
-        l->silent_tail->silent_next = c;
+    l->lst.accept_backoff_ms = 0; /* accepting works again */
+    itot_listen_reserve_open(l);  /* used up (or never had) while out of descriptors */
+    c->pend.accepted_ms = now;
+    c->pend.silent = true;
+    c->pend.silent_next = NULL;
+    c->pend.silent_prev = l->lst.silent_tail;
+    if (l->lst.silent_tail)
+        l->lst.silent_tail->pend.silent_next = c;
     else
-        l->silent_head = c;
-    l->silent_tail = c;
+        l->lst.silent_head = c;
+    l->lst.silent_tail = c;
     struct itot_sock *v = NULL;
-    if (silent_from(l, &c->peer) > l->max_silent_per_source)
+    if (silent_from(l, &c->peer) > l->lst.max_silent_per_source)
         v = oldest_from(l, &c->peer, now);
-    if (v == NULL && l->n_pending > l->max_pending && evictable(l->silent_head, now))
-        v = l->silent_head;
+    if (v == NULL && l->lst.n_pending > l->lst.max_pending && evictable(l->lst.silent_head, now))
+        v = l->lst.silent_head;
     if (v != NULL)
         pick(l, v, ev);
 }
@@ -154,12 +171,12 @@ void itot_listen_trim(struct itot_sock *l, uint64_t now, struct itot_evict *ev)
     /* The list is in accept order: the evictable ones are a prefix.  Quadratic
      * in that prefix, which WSP_ITOT_MAX_PENDING bounds; it runs when a silent
      * connection turns evictable, not per packet. */
-    l->trim_due = false;
-    struct itot_sock *c = l->silent_head;
+    l->lst.trim_due = false;
+    struct itot_sock *c = l->lst.silent_head;
     while (c && evictable(c, now)) {
-        struct itot_sock *next = c->silent_next;
-        if (silent_from(l, &c->peer) > l->max_silent_per_source && !pick(l, c, ev)) {
-            l->trim_due = true; /* batch full: come back at once */
+        struct itot_sock *next = c->pend.silent_next;
+        if (silent_from(l, &c->peer) > l->lst.max_silent_per_source && !pick(l, c, ev)) {
+            l->lst.trim_due = true; /* batch full: come back at once */
             return;
         }
         c = next;
@@ -170,13 +187,13 @@ uint64_t itot_listen_deadline(const struct itot_sock *l, uint64_t now)
 {
     if (l->closing || l->fd < 0)
         return 0;
-    if (l->trim_due)
+    if (l->lst.trim_due)
         return 1; /* in the past: as soon as the engine looks */
-    uint64_t d = l->accept_resume_ms;
+    uint64_t d = l->lst.accept_resume_ms;
     /* The next silent connection to turn evictable. */
-    for (const struct itot_sock *c = l->silent_head; c; c = c->silent_next) {
+    for (const struct itot_sock *c = l->lst.silent_head; c; c = c->pend.silent_next) {
         if (!evictable(c, now)) {
-            uint64_t t = c->accepted_ms + ITOT_SILENT_GRACE_MS;
+            uint64_t t = c->pend.accepted_ms + ITOT_SILENT_GRACE_MS;
             if (d == 0 || t < d)
                 d = t;
             break;
@@ -187,8 +204,8 @@ uint64_t itot_listen_deadline(const struct itot_sock *l, uint64_t now)
 
 void itot_listen_tick(struct itot_sock *l, uint64_t now, struct itot_evict *ev)
 {
-    if (l->accept_resume_ms != 0 && now >= l->accept_resume_ms)
-        l->accept_resume_ms = 0;
+    if (l->lst.accept_resume_ms != 0 && now >= l->lst.accept_resume_ms)
+        l->lst.accept_resume_ms = 0;
     itot_listen_trim(l, now, ev);
 }
 
@@ -211,21 +228,21 @@ void itot_listen_evict(struct itot_evict *ev)
 
 void itot_listen_reserve_open(struct itot_sock *l)
 {
-    if (l->reserve_fd < 0)
-        l->reserve_fd = sys_open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (l->lst.reserve_fd < 0)
+        l->lst.reserve_fd = sys_open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 void itot_listen_reserve_close(struct itot_sock *l)
 {
-    if (l->reserve_fd >= 0)
-        sys_close(l->reserve_fd);
-    l->reserve_fd = -1;
+    if (l->lst.reserve_fd >= 0)
+        sys_close(l->lst.reserve_fd);
+    l->lst.reserve_fd = -1;
 }
 
 /* Accept and reset what waits in the kernel queue, one freed slot at a time. */
 static void refuse_queued(struct itot_sock *l)
 {
-    for (int i = 0; i < ITOT_REFUSE_BATCH && l->reserve_fd >= 0; i++) {
+    for (int i = 0; i < ITOT_REFUSE_BATCH && l->lst.reserve_fd >= 0; i++) {
         itot_listen_reserve_close(l);
         int fd = sys_accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -243,13 +260,13 @@ static void refuse_queued(struct itot_sock *l)
 
 static void back_off(struct itot_sock *l, uint64_t now)
 {
-    uint32_t b = l->accept_backoff_ms * 2;
+    uint32_t b = l->lst.accept_backoff_ms * 2;
     if (b < ITOT_ACCEPT_BACKOFF_MIN_MS)
         b = ITOT_ACCEPT_BACKOFF_MIN_MS;
     if (b > ITOT_ACCEPT_BACKOFF_MAX_MS)
         b = ITOT_ACCEPT_BACKOFF_MAX_MS;
-    l->accept_backoff_ms = b;
-    l->accept_resume_ms = now + b;
+    l->lst.accept_backoff_ms = b;
+    l->lst.accept_resume_ms = now + b;
 }
 
 enum accept_verdict {

@@ -112,13 +112,13 @@ static int get_itot(struct itot_sock *s, int name, char *optval, LPINT optlen)
     case WSP_ITOT_DC_TIMEOUT_MS:
         return spi_opt_out_int(optval, optlen, (int)s->cfg.dc_timeout_ms);
     case WSP_ITOT_MAX_PENDING:
-        return spi_opt_out_int(optval, optlen, s->max_pending);
+        return spi_opt_out_int(optval, optlen, s->lst.max_pending);
     case WSP_ITOT_REJECT_REASON:
-        return spi_opt_out_int(optval, optlen, s->reject_reason);
+        return spi_opt_out_int(optval, optlen, s->lst.reject_reason);
     case WSP_ITOT_CR_WAIT_MS:
-        return spi_opt_out_int(optval, optlen, (int)s->cr_wait_ms);
+        return spi_opt_out_int(optval, optlen, (int)s->lst.cr_wait_ms);
     case WSP_ITOT_MAX_SILENT_PER_SOURCE:
-        return spi_opt_out_int(optval, optlen, s->max_silent_per_source);
+        return spi_opt_out_int(optval, optlen, s->lst.max_silent_per_source);
     case WSP_ITOT_TPDU_LOG: {
         if (c == NULL || c->log == NULL)
             return s->cfg.log_tpdus ? spi_opt_out(optval, optlen, NULL, 0) : WSAENOPROTOOPT;
@@ -279,26 +279,26 @@ static int set_itot(struct itot_sock *s, int name, const char *optval, int optle
     case WSP_ITOT_MAX_PENDING:
         if (v < 1)
             return WSAEINVAL;
-        s->max_pending = v;
+        s->lst.max_pending = v;
         itot_engine_update(s);
         return 0;
     case WSP_ITOT_REJECT_REASON:
         /* Only reasons ISO 8073 lists: a peer (and tshark) cannot read others. */
         if (v < 0 || v > 255 || tpdu_dr_reason_name((uint8_t)v) == NULL)
             return WSAEINVAL;
-        s->reject_reason = (uint8_t)v;
+        s->lst.reject_reason = (uint8_t)v;
         return 0;
     case WSP_ITOT_CR_WAIT_MS:
         /* Taken by connections accepted from now on. */
         if (v < 0)
             return WSAEINVAL;
-        s->cr_wait_ms = (uint32_t)v;
+        s->lst.cr_wait_ms = (uint32_t)v;
         return 0;
     case WSP_ITOT_MAX_SILENT_PER_SOURCE:
         if (v < 1)
             return WSAEINVAL;
-        s->max_silent_per_source = v;
-        s->trim_due = true; /* a lower bound may evict at once: the engine trims */
+        s->lst.max_silent_per_source = v;
+        s->lst.trim_due = true; /* a lower bound may evict at once: the engine trims */
         itot_engine_update(s);
         return 0;
     case WSP_ITOT_TPDU_LOG:

@@ -68,6 +68,36 @@ struct itot_waiter {
     struct itot_waiter *all_next, *all_prev; /* every waiter (waiter.c's mutex) */
 };
 
+/* A listener's own state (listen.c), guarded by its lock. The options among
+ * it (limits, the CR wait, the reject reason) may be set on a socket before
+ * it listens. */
+struct itot_listen_state {
+    /* connections whose CR arrived, waiting for WSPAccept, oldest first */
+    struct itot_sock *acc_head, *acc_tail;
+    int n_pending;   /* TCP-accepted and not yet handed out */
+    int max_pending; /* WSP_ITOT_MAX_PENDING: the limit on n_pending */
+    /* pending connections with no CR yet, oldest first */
+    struct itot_sock *silent_head, *silent_tail;
+    uint32_t cr_wait_ms;        /* WSP_ITOT_CR_WAIT_MS */
+    int max_silent_per_source;  /* WSP_ITOT_MAX_SILENT_PER_SOURCE */
+    uint8_t reject_reason;      /* WSP_ITOT_REJECT_REASON: the DR reason of CF_REJECT */
+    int reserve_fd;             /* spent to refuse connections when out of descriptors */
+    uint64_t accept_resume_ms;  /* accepting paused until then (0: not paused) */
+    uint32_t accept_backoff_ms; /* length of the last pause, doubled while failing */
+    bool trim_due;              /* a trim stopped at a full batch */
+};
+
+/* A connection the engine accepted for a listener, from then until WSPAccept
+ * (or AcceptEx) hands it out or it dies; its listener's lock guards it. */
+struct itot_pending_state {
+    struct itot_sock *listener; /* one reference */
+    struct itot_sock *acc_next; /* on the listener's accept queue */
+    bool counted;               /* in the listener's n_pending */
+    bool silent;                /* on the listener's silent list */
+    struct itot_sock *silent_prev, *silent_next;
+    uint64_t accepted_ms; /* when the engine accepted it */
+};
+
 struct itot_sock {
     uint32_t
         magic; /* ITOT_SOCK_MAGIC: tells an itot handle from another provider's (extension.c) */
@@ -120,10 +150,7 @@ struct itot_sock {
     uint8_t conn_data_len, disc_data_len;
     uint8_t conn_data[TPDU_MAX_CONN_DATA];
     uint8_t disc_data[TPDU_MAX_DISC_DATA];
-    uint8_t reject_reason; /* listener: WSP_ITOT_REJECT_REASON, the DR reason of CF_REJECT */
-    uint32_t timeo_ms[2];  /* SO_RCVTIMEO, SO_SNDTIMEO: ms a blocking call waits (0: no limit) */
-    int max_pending;       /* listener: WSP_ITOT_MAX_PENDING; pending connection: >= 0 while
-                              counted in its listener's n_pending, -1 after */
+    uint32_t timeo_ms[2]; /* SO_RCVTIMEO, SO_SNDTIMEO: ms a blocking call waits (0: no limit) */
 
     /* Input bytes not yet consumed by the state machine (at most one TPKT + a
      * read), in a pooled buffer held only while there are some (or during a
@@ -133,12 +160,10 @@ struct itot_sock {
     size_t in_len;
     bool in_starved;
 
-    /* Listener: connections whose CR arrived, waiting for WSPAccept. */
-    struct itot_sock *acc_head, *acc_tail;
-    int n_pending; /* TCP-accepted and not yet handed out */
-    /* Pending connection: its listener (one reference) and accept-queue link. */
-    struct itot_sock *listener;
-    struct itot_sock *acc_next;
+    /* The listener's side (kind ITOT_K_LISTEN) and the pending connection's
+     * side of accepting: see their types. */
+    struct itot_listen_state lst;
+    struct itot_pending_state pend;
     union itot_addr peer;
     socklen_t peer_len;
 
@@ -148,18 +173,6 @@ struct itot_sock {
     socklen_t remote_len, bind_len;
     uint8_t fb_kind; /* WSP_ITOT_FB_* of a fall-back that happened, else 0 */
     int fb_detail;
-
-    /* Listener admission (listen.c), guarded by the listener's lock. */
-    struct itot_sock *silent_head, *silent_tail; /* listener: pending, no CR yet, oldest first */
-    uint32_t cr_wait_ms;                         /* listener: WSP_ITOT_CR_WAIT_MS */
-    int max_silent_per_source;                   /* listener: WSP_ITOT_MAX_SILENT_PER_SOURCE */
-    int reserve_fd;             /* listener: spent to refuse connections when out of descriptors */
-    uint64_t accept_resume_ms;  /* listener: accepting paused until then (0: not paused) */
-    uint32_t accept_backoff_ms; /* listener: length of the last pause, doubled while failing */
-    bool trim_due;              /* listener: a trim stopped at a full batch */
-    bool silent;                /* pending connection: on its listener's silent list */
-    struct itot_sock *silent_prev, *silent_next;
-    uint64_t accepted_ms; /* pending connection: when the engine accepted it */
 
     /* WSPEventSelect. */
     WSAEVENT event;
@@ -324,6 +337,11 @@ bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now);
 /* c (just accepted, counted in n_pending) joins the silent list; may pick a victim. */
 void itot_listen_admit(struct itot_sock *l, struct itot_sock *c, uint64_t now,
                        struct itot_evict *ev);
+/* c leaves l's pending count if it is in it: true if it was. */
+bool itot_listen_uncount(struct itot_sock *l, struct itot_sock *c);
+/* The same for a pending connection being handed out (c's lock held, not its
+ * listener's): the listener may take another connection now. */
+void itot_pending_uncount(struct itot_sock *c);
 /* c's CR arrived or c died: it leaves the silent list. */
 void itot_listen_unsilence(struct itot_sock *l, struct itot_sock *c);
 /* The last reference of a pending connection is dropped: unlink it. */

@@ -111,10 +111,10 @@ struct itot_sock *itot_sock_alloc(int af, const WSAPROTOCOL_INFOW *proto, int fd
     s->af = af;
     s->handle = INVALID_SOCKET;
     s->kind = ITOT_K_NEW;
-    s->max_pending = 16;
-    s->cr_wait_ms = ITOT_DEFAULT_CR_WAIT_MS;
-    s->max_silent_per_source = ITOT_DEFAULT_MAX_SILENT_PER_SOURCE;
-    s->reserve_fd = -1;
+    s->lst.max_pending = 16;
+    s->lst.cr_wait_ms = ITOT_DEFAULT_CR_WAIT_MS;
+    s->lst.max_silent_per_source = ITOT_DEFAULT_MAX_SILENT_PER_SOURCE;
+    s->lst.reserve_fd = -1;
     conn_cfg_default(&s->cfg);
     ovl_list_init(&s->ovl_rx);
     ovl_list_init(&s->ovl_tx);
@@ -135,9 +135,9 @@ void itot_sock_unref(struct itot_sock *s)
     if (s->fd >= 0)
         sys_close(s->fd);
     itot_listen_reserve_close(s);
-    if (s->listener != NULL) {
+    if (s->pend.listener != NULL) {
         itot_listen_forget(s);
-        itot_sock_unref(s->listener);
+        itot_sock_unref(s->pend.listener);
     }
     struct itot_sock *fwd = atomic_load(&s->fwd);
     if (fwd != NULL)
@@ -351,10 +351,10 @@ void itot_post_event(struct itot_sock *s, LONG bit, int err)
 /* Drop every connection waiting in a listener's accept queue (lock of l held). */
 static void drop_accept_queue(struct itot_sock *l)
 {
-    while (l->acc_head != NULL) {
-        struct itot_sock *c = l->acc_head;
-        l->acc_head = c->acc_next;
-        c->acc_next = NULL;
+    while (l->lst.acc_head != NULL) {
+        struct itot_sock *c = l->lst.acc_head;
+        l->lst.acc_head = c->pend.acc_next;
+        c->pend.acc_next = NULL;
         pthread_mutex_unlock(&l->lock);
         pthread_mutex_lock(&c->lock);
         c->closing = true;
@@ -367,7 +367,7 @@ static void drop_accept_queue(struct itot_sock *l)
         itot_sock_unref(c);
         pthread_mutex_lock(&l->lock);
     }
-    l->acc_tail = NULL;
+    l->lst.acc_tail = NULL;
 }
 
 /* Start the release a close implies (D9) and mark s closing (lock held). */
