@@ -6,7 +6,13 @@
  * datagram was sent to, interface index}; WSAEFAULT for a NULL Control.buf
  * with a Control.len. WSAMSG page: MSG_CTRUNC in dwFlags when the control
  * data did not fit. Built as a ported program sees it (WSP_WINSOCK_NAMES:
- * MSG_CTRUNC is Windows' value). */
+ * MSG_CTRUNC is Windows' value).
+ *
+ * Built a second time with TRACE_MODULE (ctest trace_pktinfo): the same
+ * cases on sockets of a protocol chain [trace, UDP] per family, installed in
+ * the test's own catalog as an LSP installer does, so that the option, the
+ * sends and WSARecvMsg (the layer's own extension function) all go through
+ * the layered provider. */
 #define WSP_WINSOCK_NAMES
 #include <net/if.h>
 #include <stdbool.h>
@@ -18,10 +24,68 @@
 
 #define WAIT_MS 10000u
 
+#ifdef TRACE_MODULE
+#include <stdlib.h>
+
+#include "unit/trace_layer/chain.h"
+
+/* The chains' entries, [0] over UDP/IPv4 (1002), [1] over UDP/IPv6 (1004). */
+static WSAPROTOCOL_INFOW over_udp[2];
+static GUID layer_guid = {
+    0x6e1c2b3a, 0x51d2, 0x4f0e, {0x9b, 0x11, 0x7a, 0x22, 0x0c, 0x4d, 0x02, 0x01}};
+static GUID chain_guid = {
+    0x6e1c2b3a, 0x51d2, 0x4f0e, {0x9b, 0x11, 0x7a, 0x22, 0x0c, 0x4d, 0x02, 0x02}};
+
+static int install_chains(void)
+{
+    WCHAR path[512];
+    size_t i = 0;
+    for (const char *m = TRACE_MODULE; m[i] != '\0' && i + 1 < 512; i++)
+        path[i] = (WCHAR)(unsigned char)m[i];
+    path[i] = 0;
+    WSAPROTOCOL_INFOW base[2], layer, chain[2];
+    int err = 0;
+    if (chains_find_entry(1002, &base[0]) != 0 || chains_find_entry(1004, &base[1]) != 0)
+        return -1;
+    layer = base[0];
+    layer.ProtocolChain.ChainLen = LAYERED_PROTOCOL;
+    if (WSCInstallProvider(&layer_guid, path, &layer, 1, &err) != 0)
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        chain[k] = base[k];
+        chain[k].ProtocolChain.ChainLen = 2;
+        chain[k].ProtocolChain.ChainEntries[0] = layer.dwCatalogEntryId;
+        chain[k].ProtocolChain.ChainEntries[1] = base[k].dwCatalogEntryId;
+    }
+    if (WSCInstallProvider(&chain_guid, path, chain, 2, &err) != 0)
+        return -1;
+    for (int k = 0; k < 2; k++)
+        if (chains_find_entry(chain[k].dwCatalogEntryId, &over_udp[k]) != 0)
+            return -1;
+    return 0;
+}
+
+static SOCKET udp_socket(int af)
+{
+    return WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                      &over_udp[af == AF_INET6], 0, WSA_FLAG_OVERLAPPED);
+}
+#else
+static SOCKET udp_socket(int af)
+{
+    return WSASocketA(af, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_OVERLAPPED);
+}
+#endif
+
 static int setup(void **state)
 {
     (void)state;
     WSADATA d;
+#ifdef TRACE_MODULE
+    setenv("WSP_TRACE", "/dev/null", 1);
+    if (install_chains() != 0)
+        return -1;
+#endif
     return WSAStartup(MAKEWORD(2, 2), &d);
 }
 
@@ -35,9 +99,19 @@ static int teardown(void **state)
  * PKTINFO option of the family set (when on), *tx sending to it. */
 static void udp_pair(int af, bool on, SOCKET *rx, SOCKET *tx)
 {
-    *rx = WSASocketA(af, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_OVERLAPPED);
-    *tx = WSASocketA(af, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    *rx = udp_socket(af);
+    *tx = udp_socket(af);
     assert_true(*rx != INVALID_SOCKET && *tx != INVALID_SOCKET);
+#ifdef TRACE_MODULE
+    /* the layer's socket: its WSARecvMsg is the layer's, not the base
+     * provider's */
+    WSAPROTOCOL_INFOW bi;
+    assert_int_equal(chains_find_entry(af == AF_INET ? 1002 : 1004, &bi), 0);
+    SOCKET b = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &bi, 0, 0);
+    assert_true(b != INVALID_SOCKET);
+    assert_ptr_not_equal(load(b).recv_msg, load(*rx).recv_msg);
+    closesocket(b);
+#endif
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     int len;
