@@ -271,9 +271,8 @@ static void update_interest(struct itot_sock *s)
  * or sooner the retry of an interest change still pending (update_interest)
  * or of a read that found no buffer (itot_starved: the same reasoning, for a
  * shortage of memory). */
-static uint64_t sock_deadline(const struct itot_sock *s)
+static uint64_t sock_deadline(const struct itot_sock *s, uint64_t now)
 {
-    uint64_t now = itot_now_ms();
     /* connect_driven: the connecting thread runs TS1 itself (waiter.c). */
     uint64_t d = s->kind == ITOT_K_LISTEN            ? itot_listen_deadline(s, now)
                  : s->has_conn && !s->connect_driven ? s->conn.deadline_ms
@@ -292,7 +291,7 @@ static uint64_t sock_deadline(const struct itot_sock *s)
 static void listen_refresh(struct itot_sock *l)
 {
     update_interest(l);
-    uint64_t d = sock_deadline(l);
+    uint64_t d = sock_deadline(l, itot_now_ms());
     atomic_store(&l->deadline_ms, d);
     if (!eng_is_engine_thread() && l->registered && d != atomic_load(&l->timer_filed_ms))
         kick(l);
@@ -303,7 +302,7 @@ void itot_engine_update(struct itot_sock *s)
     if (!s->registered)
         return;
     update_interest(s);
-    uint64_t d = sock_deadline(s);
+    uint64_t d = sock_deadline(s, itot_now_ms());
     uint64_t old = atomic_exchange(&s->deadline_ms, d);
     bool now = s->fd < 0 || s->closing ||
                (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut)));
@@ -411,9 +410,8 @@ static void feed(struct itot_sock *s, uint64_t now)
     itot_in_release(s);
 }
 
-static void pull_once(struct itot_sock *s)
+static void pull_once(struct itot_sock *s, uint64_t now)
 {
-    uint64_t now = itot_now_ms();
     s->in_starved = false;
     if (s->in_len > 0)
         feed(s, now);
@@ -456,15 +454,21 @@ bool itot_peer_tcp_failed(int err)
     return err == ECONNRESET || err == EPIPE || err == ETIMEDOUT;
 }
 
-void itot_pull(struct itot_sock *s)
+/* itot_pull with the caller's clock. */
+static void pull_at(struct itot_sock *s, uint64_t now)
 {
     if (!s->has_conn)
         return;
-    pull_once(s);
+    pull_once(s, now);
     /* An API call's read that found no buffer: have the engine retry it
      * (the engine's own reads re-arm in service). */
     if (itot_starved(s) && !eng_is_engine_thread())
         itot_engine_update(s);
+}
+
+void itot_pull(struct itot_sock *s)
+{
+    pull_at(s, itot_now_ms());
 }
 
 /* A pending connection's CR arrived: queue it on its listener for WSPAccept. */
@@ -636,7 +640,7 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
     listen_refresh(l);
 }
 
-void itot_progress(struct itot_sock *s, uint32_t events)
+void itot_progress(struct itot_sock *s, uint32_t events, uint64_t now)
 {
     if (s->has_conn && s->fd >= 0) {
         if (s->tcp_connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
@@ -650,11 +654,11 @@ void itot_progress(struct itot_sock *s, uint32_t events)
             }
         }
         if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) || itot_starved(s))
-            itot_pull(s);
+            pull_at(s, now);
         itot_flush(s);
     }
     if (s->has_conn) {
-        conn_timer(&s->conn, itot_now_ms());
+        conn_timer(&s->conn, now);
         itot_apply(s);
     }
 }
@@ -662,6 +666,8 @@ void itot_progress(struct itot_sock *s, uint32_t events)
 static void service(struct itot_sock *s, uint32_t events)
 {
     pthread_mutex_lock(&s->lock);
+    /* One clock read for the pass (the deadlines it files are in ms). */
+    uint64_t now = itot_now_ms();
     if (s->kind == ITOT_K_LISTEN) {
         struct itot_evict ev = {.n = 0};
         if (s->closing) {
@@ -670,19 +676,18 @@ static void service(struct itot_sock *s, uint32_t events)
         } else if (s->fd >= 0) {
             /* Also without EPOLLIN: a timer (pause over, a silent connection
              * now evictable) may have made room for what the kernel queued. */
-            uint64_t now = itot_now_ms();
             itot_listen_tick(s, now, &ev);
             accept_pending(s, now, &ev);
         }
-        atomic_store(&s->deadline_ms, sock_deadline(s));
+        atomic_store(&s->deadline_ms, sock_deadline(s, now));
         timer_refresh(s);
         pthread_mutex_unlock(&s->lock);
         itot_listen_evict(&ev);
         return;
     }
-    itot_progress(s, events);
+    itot_progress(s, events, now);
     update_interest(s);
-    atomic_store(&s->deadline_ms, sock_deadline(s));
+    atomic_store(&s->deadline_ms, sock_deadline(s, now));
     timer_refresh(s);
     pthread_mutex_unlock(&s->lock);
 }

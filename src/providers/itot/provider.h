@@ -277,8 +277,9 @@ void itot_apply(struct itot_sock *s);
 /* What the engine does for s when its descriptor reports events (EPOLL*
  * bits, equal to poll's) or its timer may have expired: finish a TCP
  * connect, read, flush, fire the timer, apply (lock held). Also called by a
- * thread that drives s itself (waiter.c). */
-void itot_progress(struct itot_sock *s, uint32_t events);
+ * thread that drives s itself (waiter.c). now: itot_now_ms() read by the
+ * caller, one clock read for the whole pass. */
+void itot_progress(struct itot_sock *s, uint32_t events, uint64_t now);
 /* Put fd in place of s's TCP socket (lock held): the old one leaves the
  * epoll set and is closed, fd joins it with s's interest. */
 void itot_engine_replace_fd(struct itot_sock *s, int fd);

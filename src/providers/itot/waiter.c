@@ -176,7 +176,7 @@ bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
     uint32_t rev = waiter_poll(
         s, w, ev, releasing ? waiter_first(deadline_ms, s->conn.deadline_ms) : deadline_ms);
     if (releasing && s->has_conn)
-        itot_progress(s, rev);
+        itot_progress(s, rev, itot_now_ms());
     if (--s->direct_readers == 0)
         itot_engine_update(s); /* the engine reads again */
     return true;
@@ -195,7 +195,7 @@ bool itot_drive_connect(struct itot_sock *s)
             ev = (short)(POLLIN | POLLRDHUP | (conn_outq_len(&s->conn) > 0 ? POLLOUT : 0));
         uint32_t rev = waiter_poll(s, w, ev, s->conn.deadline_ms);
         if (s->has_conn)
-            itot_progress(s, rev); /* TS1 too: the engine does not time s */
+            itot_progress(s, rev, itot_now_ms()); /* TS1 too: the engine does not time s */
     }
     return true;
 }
