@@ -218,6 +218,10 @@ static inline __attribute__((always_inline)) int send_direct(struct itot_sock *s
              * it is on the wire (the connection stays usable), else aborts. */
             int e = errno;
             if (itot_peer_tcp_failed(e)) {
+                /* recorded as the engine's reads and flushes record it:
+                 * WSP_ITOT_PEER_END tells a failed TCP from a FIN by it */
+                if (s->so_error == 0)
+                    s->so_error = errmap_from_errno(e);
                 conn_eof(c);
                 itot_apply(s);
             }

@@ -451,7 +451,11 @@ static void pull_once(struct itot_sock *s, uint64_t now)
 
 bool itot_peer_tcp_failed(int err)
 {
-    return err == ECONNRESET || err == EPIPE || err == ETIMEDOUT;
+    /* A timeout after ICMP said the peer or its network was unreachable is
+     * reported with that error instead of ETIMEDOUT (the socket's soft
+     * error): the connection is as dead. */
+    return err == ECONNRESET || err == EPIPE || err == ETIMEDOUT || err == EHOSTUNREACH ||
+           err == ENETUNREACH || err == EHOSTDOWN;
 }
 
 /* itot_pull with the caller's clock. */

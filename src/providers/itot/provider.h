@@ -268,7 +268,8 @@ void itot_flush(struct itot_sock *s);
 /* Read once from TCP and feed the state machine (lock held). */
 void itot_pull(struct itot_sock *s);
 /* A read or write of TCP failed with errno err because the peer's TCP did
- * (reset, gone, timed out): the peer's end, read as its disconnect
+ * (reset, gone, timed out, or unreachable at the timeout: EHOSTUNREACH,
+ * ENETUNREACH, EHOSTDOWN): the peer's end, read as its disconnect
  * (WSP_ITOT_PEER_END).  Any other err is this side's own failure (ENOBUFS,
  * ENOMEM, ENETDOWN, ...), no act of the peer: never its disconnect. */
 bool itot_peer_tcp_failed(int err);

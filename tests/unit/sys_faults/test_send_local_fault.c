@@ -37,15 +37,16 @@
 #include "common/sys.h"
 #include "fault_util.h"
 
-/* The next sendmsg fails with ENOBUFS having sent nothing; the later ones
- * are libc's. */
+/* The next sendmsg fails with fail_errno (ENOBUFS unless a case says
+ * otherwise) having sent nothing; the later ones are libc's. */
 static atomic_int enobufs_left;
+static atomic_int fail_errno = ENOBUFS;
 
 static ssize_t sendmsg_enobufs_once(int fd, const struct msghdr *mh, int flags)
 {
     int one = 1;
     if (atomic_compare_exchange_strong(&enobufs_left, &one, 0)) {
-        errno = ENOBUFS;
+        errno = atomic_load(&fail_errno);
         return -1;
     }
     return sendmsg(fd, mh, flags);
@@ -88,6 +89,7 @@ static int pair_setup(void **state)
     assert_int_equal(ioctlsocket(server, WSP_FIONBIO, &on), 0);
     assert_true(wait_for(client, true, 10000));
     hook = fault_hook_of("wsp_itot.so");
+    atomic_store(&fail_errno, ENOBUFS);
     return 0;
 }
 
@@ -149,6 +151,43 @@ static void direct_send_enobufs_keeps_connection(void **state)
     assert_int_equal(buf[99], 'c');
 }
 
+/* TCP reports a connection's death to the next call on it: a reset, a
+ * retransmission timeout (ETIMEDOUT), or, when ICMP had said the peer or its
+ * network was unreachable, that error at the timeout instead (Linux keeps it
+ * as the socket's soft error and reports it then: EHOSTUNREACH, ENETUNREACH,
+ * EHOSTDOWN). Each is the peer's TCP gone: the send fails with the mapped
+ * code, and the connection reads as ended by TCP (WSP_ITOT_END_TCP_RESET),
+ * not as still usable (which a local failure leaves it). */
+static void direct_send_peer_gone_ends_connection(void **state)
+{
+    (void)state;
+    static const struct {
+        int err, wsa;
+    } gone[] = {
+        {ECONNRESET, WSAECONNRESET},   {ETIMEDOUT, WSAETIMEDOUT}, {EHOSTUNREACH, WSAEHOSTUNREACH},
+        {ENETUNREACH, WSAENETUNREACH}, {EHOSTDOWN, WSAEHOSTDOWN},
+    };
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        if (i > 0) {
+            pair_teardown(state);
+            pair_setup(state);
+        }
+        atomic_store(&fail_errno, gone[i].err);
+        atomic_store(&enobufs_left, 1);
+        assert_non_null(hook->override("sendmsg", (sys_fn)sendmsg_enobufs_once));
+        char buf[512];
+        memset(buf, 'a', sizeof buf);
+        assert_int_equal(wsp_send(client, buf, 100, 0), SOCKET_ERROR);
+        assert_int_equal(WSAGetLastError(), gone[i].wsa);
+        hook->restore_all();
+        int end = -1, len = sizeof end;
+        assert_int_equal(
+            wsp_getsockopt(client, WSP_SOL_ITOT, WSP_ITOT_PEER_END, (char *)&end, &len), 0);
+        if (end != WSP_ITOT_END_TCP_RESET)
+            fail_msg("errno %d: peer end %d, not WSP_ITOT_END_TCP_RESET", gone[i].err, end);
+    }
+}
+
 static void flush_enobufs_aborts_connection(void **state)
 {
     (void)state;
@@ -195,6 +234,8 @@ int main(void)
     fault_arm(60000);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(direct_send_enobufs_keeps_connection, pair_setup,
+                                        pair_teardown),
+        cmocka_unit_test_setup_teardown(direct_send_peer_gone_ends_connection, pair_setup,
                                         pair_teardown),
         cmocka_unit_test_setup_teardown(flush_enobufs_aborts_connection, pair_setup, pair_teardown),
     };
