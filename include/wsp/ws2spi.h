@@ -329,6 +329,18 @@ WSP_EXPORT int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpO
 typedef void(WSPAPI *LPWPUSETLASTERROR)(int iError);
 WSP_EXPORT void WSPAPI WPUSetLastError(int iError);
 
+/* The calling thread issued an overlapped operation (a provider calls it at
+ * least once per thread, before the operation can complete; more calls cost
+ * a thread-local test). When such a thread exits, libwsp cancels what it
+ * issued on every open socket not associated with a completion port, from
+ * that thread, as CancelIo does (WSPIoctl SIO_WSP_CANCEL_OVERLAPPED_THREAD):
+ * Windows cancels a thread's I/O when it exits (WSASend page), except, since
+ * Vista, I/O on a handle associated with a completion port. wsp's provider
+ * kit (ovl_op_new) calls it; found like WPUCompleteOverlappedRequest, with
+ * dlsym(RTLD_DEFAULT, "WPUNoteIssuingThread"). */
+typedef void(WSPAPI *LPWPUNOTEISSUINGTHREAD)(void);
+WSP_EXPORT void WSPAPI WPUNoteIssuingThread(void);
+
 /* ---- catalog installation (WSC*) ----------------------------------------
  * Persistent, as on Windows: the catalog is one JSON file (docs/catalog.md)
  * at $WSP_CATALOG, else $XDG_CONFIG_HOME/wsp/catalog.json, else

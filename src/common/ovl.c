@@ -19,33 +19,38 @@
 static _Atomic(LPWPUCOMPLETEOVERLAPPEDREQUEST) ovl_complete_fn;
 static _Atomic(LPWPUQUEUEAPC) ovl_queue_apc_fn;
 static _Atomic(LPWPUSETEVENT) ovl_set_event_fn;
+/* libwsp's, to have this thread's operations cancelled when it exits */
+static _Atomic(LPWPUNOTEISSUINGTHREAD) ovl_note_thread_fn;
 
 /* WPUCompleteOverlappedRequest is exported by libwsp (not in the upcall
  * table, as with ws2_32). RTLD_DEFAULT finds it when libwsp is in the global
  * scope; when an application loaded libwsp with RTLD_LOCAL, libwsp is still
  * the object that holds the upcalls, so ask it directly. */
-static LPWPUCOMPLETEOVERLAPPEDREQUEST ovl_find_complete(const WSPUPCALLTABLE *upcalls)
+static void *ovl_find_export(const WSPUPCALLTABLE *upcalls, const char *name)
 {
-    void *sym = dlsym(RTLD_DEFAULT, "WPUCompleteOverlappedRequest");
+    void *sym = dlsym(RTLD_DEFAULT, name);
     Dl_info info;
     if (sym == NULL && upcalls->lpWPUCloseSocketHandle != NULL &&
         dladdr((void *)upcalls->lpWPUCloseSocketHandle, &info) != 0 && info.dli_fname != NULL) {
         void *h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
         if (h != NULL) {
-            sym = dlsym(h, "WPUCompleteOverlappedRequest");
+            sym = dlsym(h, name);
             dlclose(h); /* NOLOAD took a reference; libwsp stays loaded: it called us */
         }
     }
-    LPWPUCOMPLETEOVERLAPPEDREQUEST fn;
-    *(void **)&fn = sym; /* POSIX: object to function pointer through dlsym */
-    return fn;
+    return sym;
 }
 
 bool ovl_startup(const WSPUPCALLTABLE *upcalls)
 {
     atomic_store_explicit(&ovl_queue_apc_fn, upcalls->lpWPUQueueApc, memory_order_release);
     atomic_store_explicit(&ovl_set_event_fn, upcalls->lpWPUSetEvent, memory_order_release);
-    LPWPUCOMPLETEOVERLAPPEDREQUEST fn = ovl_find_complete(upcalls);
+    LPWPUCOMPLETEOVERLAPPEDREQUEST fn;
+    LPWPUNOTEISSUINGTHREAD note;
+    /* POSIX: object to function pointer through dlsym */
+    *(void **)&fn = ovl_find_export(upcalls, "WPUCompleteOverlappedRequest");
+    *(void **)&note = ovl_find_export(upcalls, "WPUNoteIssuingThread");
+    atomic_store_explicit(&ovl_note_thread_fn, note, memory_order_release);
     atomic_store_explicit(&ovl_complete_fn, fn, memory_order_release);
     return fn != NULL;
 }
@@ -190,8 +195,15 @@ static _Thread_local uint64_t ovl_thread_me;
 
 uint64_t ovl_self(void)
 {
-    if (ovl_thread_me == 0)
+    if (ovl_thread_me == 0) {
         ovl_thread_me = atomic_fetch_add_explicit(&ovl_thread_next, 1, memory_order_relaxed) + 1;
+        /* the thread's first operation here: libwsp cancels its operations
+         * when it exits (ws2spi.h, WPUNoteIssuingThread) */
+        LPWPUNOTEISSUINGTHREAD note =
+            atomic_load_explicit(&ovl_note_thread_fn, memory_order_acquire);
+        if (note != NULL)
+            note();
+    }
     return ovl_thread_me;
 }
 

@@ -43,6 +43,9 @@ struct tcp_ur_slot {
 struct tcp_ur_sock {
     struct tcp_ur_slot slot[2];
     pthread_cond_t cond; /* a recall waits here (with ts->ovl_lock) */
+    /* threads in tcp_ur_recall (a close and a CancelIo can recall at once):
+     * the close frees this only once none is left */
+    unsigned recallers;
 };
 
 #define TCP_UR_SLOT_OF(node, member)                                                               \

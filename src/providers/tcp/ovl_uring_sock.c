@@ -128,27 +128,42 @@ void tcp_ur_recall(struct tcp_sock *ts, LPWSAOVERLAPPED ov)
     struct tcp_ur_sock *u = ts->ur;
     if (u == NULL)
         return;
+    u->recallers++;
     for (int q = 0; q < 2; q++) {
         struct tcp_ur_slot *s = &u->slot[q];
-        if (!tcp_ur_live(s)) {
+        if (s->gen != tcp_ur_gen) {
             s->busy = s->can_queued = false; /* a forked child's copy */
             continue;
         }
-        if (ov != NULL && s->op->ov != ov)
+        if (ov != NULL && (!s->busy || s->op->ov != ov))
             continue;
-        s->recall = true;
-        s->can_queued = true;
-        tcp_ur_push(&s->can);
-        while (s->busy || s->can_queued)
+        /* Another thread may be recalling this slot too (a close and a
+         * CancelIo): its cancel node is in flight then (even when the
+         * operation has finished meanwhile), and pushing it a second time
+         * would corrupt the ring's stack; a close waits for it all the same,
+         * since the node lives in u. And while this thread waited, the other
+         * may have handed the slot back to the ring (a head it did not
+         * cancel): then a new cancel is needed. */
+        while (s->busy || s->can_queued) {
+            if (!s->recall) {
+                s->recall = true;
+                s->can_queued = true;
+                tcp_ur_push(&s->can);
+            }
             pthread_cond_wait(&u->cond, &ts->ovl_lock);
+        }
         s->recall = false;
     }
+    if (--u->recallers == 0)
+        pthread_cond_broadcast(&u->cond); /* a close may be waiting to free u */
 }
 
 void tcp_ur_release(struct tcp_sock *ts)
 {
     if (ts->ur == NULL)
         return;
+    while (ts->ur->recallers > 0)
+        pthread_cond_wait(&ts->ur->cond, &ts->ovl_lock);
     pthread_cond_destroy(&ts->ur->cond);
     free(ts->ur);
     ts->ur = NULL;

@@ -702,6 +702,44 @@ static void cancelio_only_this_threads(void **state)
     pair_close(&p);
 }
 
+/* A thread that exits with a receive pending has it aborted (Windows: "All
+ * I/O initiated by a given thread is canceled when that thread exits", the
+ * WSASend page); the other thread's receive goes on and gets the next TSDU. */
+static void *leaver_main(void *arg)
+{
+    struct other_recv *o = arg;
+    xop_init(&o->x, o->buf, sizeof o->buf);
+    return (void *)(intptr_t)xrecv(o->s, &o->x);
+}
+
+static void thread_exit_cancels_its_operations(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p, WSA_FLAG_OVERLAPPED, 0);
+    char b[16];
+    struct xop mine;
+    xop_init(&mine, b, sizeof b);
+    assert_int_equal(xrecv(p.cl, &mine), WSA_IO_PENDING);
+    struct other_recv o = {.s = p.cl};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, leaver_main, &o), 0);
+    void *rc = NULL;
+    assert_int_equal(pthread_join(t, &rc), 0);
+    assert_int_equal((int)(intptr_t)rc, WSA_IO_PENDING);
+    assert_true(signalled(&o.x, WAIT_MS));
+    assert_int_equal(result(p.cl, &o.x, FALSE, NULL, NULL), WSA_OPERATION_ABORTED);
+    assert_int_equal(result(p.cl, &mine, FALSE, NULL, NULL), WSA_IO_INCOMPLETE);
+    plain_send(p.sv, "mine", 4);
+    DWORD n = 0, f = 0;
+    assert_int_equal(result(p.cl, &mine, TRUE, &n, &f), 0);
+    assert_int_equal(n, 4);
+    assert_memory_equal(b, "mine", 4);
+    xop_fini(&mine);
+    xop_fini(&o.x);
+    pair_close(&p);
+}
+
 /* ---- the rest ---------------------------------------------------------------- */
 
 /* A socket made without WSA_FLAG_OVERLAPPED: lpOverlapped is ignored, the
@@ -989,6 +1027,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancel_one_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_waiting_send, setup, teardown),
         cmocka_unit_test_setup_teardown(cancelio_only_this_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(thread_exit_cancels_its_operations, setup, teardown),
         cmocka_unit_test_setup_teardown(non_overlapped_socket_ignores_overlapped, setup, teardown),
         cmocka_unit_test_setup_teardown(ioctl_overlapped_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(routine_runs_only_in_alertable_wait, setup, teardown),

@@ -12,12 +12,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #define WSP_WINSOCK_NAMES
 #include <wsp/winsock2.h>
+#include <wsp/ws2spi.h> /* WSS_OPERATION_IN_PROGRESS */
 
 #include "ovl_pair.h"
 
@@ -164,6 +168,165 @@ static void cancelio_leaves_others_running(void **state)
     closesocket(a);
 }
 
+/* Windows cancels a thread's I/O when it exits (WSASend page: "All I/O
+ * initiated by a given thread is canceled when that thread exits"); since
+ * Vista not on a handle associated with a completion port. */
+struct leaver {
+    SOCKET s;
+    struct recv_op r;
+    bool with_routine;
+};
+
+static int routine_runs;
+static void CALLBACK never_run(DWORD err, DWORD n, LPWSAOVERLAPPED ov, DWORD flags)
+{
+    (void)err;
+    (void)n;
+    (void)ov;
+    (void)flags;
+    routine_runs++;
+}
+
+static void *leaver_main(void *arg)
+{
+    struct leaver *l = arg;
+    if (!l->with_routine) {
+        recv_start(l->s, &l->r);
+        return NULL;
+    }
+    memset(&l->r, 0, sizeof l->r);
+    l->r.ov.hEvent = WSACreateEvent(); /* not signalled for a routine: only read back */
+    l->r.wb = (WSABUF){sizeof l->r.buf, l->r.buf};
+    assert_int_equal(WSARecv(l->s, &l->r.wb, 1, NULL, &l->r.flags, &l->r.ov, never_run),
+                     SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+    return NULL; /* exits with its receive pending */
+}
+
+/* The thread's receive is aborted when it exits, with an event or a
+ * routine (which never runs: its thread is gone); another thread's pending
+ * receive on the same socket is not touched. */
+static void thread_exit_cancels_its_operations(void **state)
+{
+    (void)state;
+    for (int with_routine = 0; with_routine < 2; with_routine++) {
+        SOCKET c, a;
+        ovl_pair(&c, &a);
+        struct recv_op mine;
+        recv_start(a, &mine);
+        struct leaver l = {.s = a, .with_routine = with_routine};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, leaver_main, &l), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        DWORD n = 0;
+        if (!with_routine)
+            assert_int_equal(recv_result(a, &l.r, TRUE, &n), WSA_OPERATION_ABORTED);
+        else /* no event to wait for: joined, so the cancel has happened */
+            assert_int_equal(recv_result(a, &l.r, FALSE, &n), WSA_OPERATION_ABORTED);
+        assert_int_equal(recv_result(a, &mine, FALSE, &n), WSA_IO_INCOMPLETE);
+        assert_int_equal(send(c, "still", 5, 0), 5);
+        assert_int_equal(recv_result(a, &mine, TRUE, &n), 0);
+        assert_int_equal(n, 5);
+        /* an alertable wait here runs nothing of the other thread's */
+        assert_int_equal(SleepEx(0, TRUE), 0);
+        assert_int_equal(routine_runs, 0);
+        WSACloseEvent(mine.ov.hEvent);
+        WSACloseEvent(l.r.ov.hEvent);
+        closesocket(c);
+        closesocket(a);
+    }
+}
+
+/* On a socket associated with a completion port the receive outlives its
+ * thread and completes to the port with the data. */
+static void thread_exit_leaves_port_operations(void **state)
+{
+    (void)state;
+    SOCKET c, a;
+    ovl_pair(&c, &a);
+    HANDLE port = ovl_port_for(a, 7);
+    struct leaver l = {.s = a};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, leaver_main, &l), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    DWORD n = 0;
+    assert_int_equal(recv_result(a, &l.r, FALSE, &n), WSA_IO_INCOMPLETE);
+    assert_int_equal(send(c, "port", 4, 0), 4);
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_true(GetQueuedCompletionStatus(port, &n, &key, &got, WAIT_MS));
+    assert_ptr_equal(got, &l.r.ov);
+    assert_int_equal(key, 7);
+    assert_int_equal(n, 4);
+    assert_memory_equal(l.r.buf, "port", 4);
+    WSACloseEvent(l.r.ov.hEvent);
+    closesocket(c);
+    closesocket(a);
+    CloseHandle(port);
+}
+
+/* CancelIo racing closesocket: a thread issues receives and cancels them,
+ * over and over, while the main thread closes the socket. Both may recall
+ * the same receive from the io_uring ring at once (tcp_overlapped_cancelio_uring:
+ * receives wait there); neither may hang, and every receive the thread
+ * issued ends (aborted) by the time both are done. */
+enum { RACE_ROUNDS = 100, RACE_OPS = 16 };
+
+struct canceller {
+    SOCKET s;
+    WSAOVERLAPPED ov[RACE_OPS];
+    char buf[RACE_OPS][4];
+    bool issued[RACE_OPS];
+    pthread_barrier_t go;
+};
+
+static void *canceller_main(void *arg)
+{
+    struct canceller *k = arg;
+    pthread_barrier_wait(&k->go);
+    for (int i = 0; i < RACE_OPS; i++) {
+        WSABUF b = {sizeof k->buf[i], k->buf[i]};
+        DWORD fl = 0;
+        int rc = WSARecv(k->s, &b, 1, NULL, &fl, &k->ov[i], NULL);
+        k->issued[i] = rc == 0 || WSAGetLastError() == WSA_IO_PENDING;
+        if (!CancelIo((HANDLE)(uintptr_t)k->s))
+            break; /* closed */
+    }
+    return NULL;
+}
+
+static void cancelio_racing_close(void **state)
+{
+    (void)state;
+    alarm(60); /* a hang in closesocket itself: SIGALRM ends the test, failed */
+    for (int round = 0; round < RACE_ROUNDS; round++) {
+        SOCKET c, a;
+        ovl_pair(&c, &a);
+        struct canceller *k = calloc(1, sizeof *k);
+        assert_non_null(k);
+        k->s = a;
+        pthread_barrier_init(&k->go, NULL, 2);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, canceller_main, k), 0);
+        pthread_barrier_wait(&k->go);
+        for (int spin = 0; spin < round * 50; spin++)
+            __asm__ volatile("" ::: "memory"); /* a different moment each round */
+        assert_int_equal(closesocket(a), 0);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        assert_int_equal(pthread_timedjoin_np(t, NULL, &until), 0); /* no hang */
+        for (int i = 0; i < RACE_OPS; i++)
+            if (k->issued[i])
+                assert_int_not_equal(__atomic_load_n(&k->ov[i].Internal, __ATOMIC_ACQUIRE),
+                                     WSS_OPERATION_IN_PROGRESS);
+        pthread_barrier_destroy(&k->go);
+        free(k);
+        closesocket(c);
+    }
+    alarm(0);
+}
+
 /* Not a socket: FALSE, ERROR_INVALID_HANDLE (CancelIo page: GetLastError). */
 static void cancelio_refuses_a_non_socket(void **state)
 {
@@ -178,6 +341,9 @@ int main(void)
         cmocka_unit_test(cancelio_takes_only_the_callers_operations),
         cmocka_unit_test(cancelio_leaves_others_running),
         cmocka_unit_test(cancelio_refuses_a_non_socket),
+        cmocka_unit_test(thread_exit_cancels_its_operations),
+        cmocka_unit_test(thread_exit_leaves_port_operations),
+        cmocka_unit_test(cancelio_racing_close),
     };
     return cmocka_run_group_tests(tests, ovl_pair_setup, ovl_pair_teardown);
 }
