@@ -2,7 +2,9 @@
 /* spi_opt — option values in and out of the caller's memory (spi_opt.h). */
 #include "common/spi_opt.h"
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
 int spi_opt_too_small(LPINT optlen, int need)
@@ -35,6 +37,19 @@ int spi_opt_out(char *optval, LPINT optlen, const void *v, int n)
 int spi_opt_out_int(char *optval, LPINT optlen, int v)
 {
     return spi_opt_out(optval, optlen, &v, sizeof v);
+}
+
+int spi_opt_out_proto(char *optval, LPINT optlen, const WSAPROTOCOL_INFOW *w, int optname)
+{
+    if (optname == SO_PROTOCOL_INFOW)
+        return spi_opt_out(optval, optlen, w, sizeof *w);
+    /* the two layouts differ only in szProtocol, the last field */
+    WSAPROTOCOL_INFOA a;
+    memcpy(&a, w, offsetof(WSAPROTOCOL_INFOA, szProtocol));
+    for (int i = 0; i < WSAPROTOCOL_LEN; i++)
+        a.szProtocol[i] = (CHAR)(w->szProtocol[i] < 0x80 ? w->szProtocol[i] : '?');
+    a.szProtocol[WSAPROTOCOL_LEN] = '\0';
+    return spi_opt_out(optval, optlen, &a, sizeof a);
 }
 
 int spi_opt_in(const char *optval, int optlen, void *v, size_t need)

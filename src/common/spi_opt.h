@@ -29,6 +29,10 @@ UMEM_MUST_CHECK int spi_opt_out(char *optval, LPINT optlen, const void *v, int n
 UMEM_MUST_CHECK int spi_opt_out_cap(char *optval, LPINT optlen, int cap, const void *v, int n);
 /* An int / BOOL value. */
 UMEM_MUST_CHECK int spi_opt_out_int(char *optval, LPINT optlen, int v);
+/* SO_PROTOCOL_INFOW (w as it is) or SO_PROTOCOL_INFOA (w with its name in
+ * ASCII, '?' for what is not), by optname. */
+UMEM_MUST_CHECK int spi_opt_out_proto(char *optval, LPINT optlen, const WSAPROTOCOL_INFOW *w,
+                                      int optname);
 /* A value of need octets does not fit the room: WSAEFAULT, and need into
  * *optlen if it can be written (for a module that fills optval itself). */
 int spi_opt_too_small(LPINT optlen, int need);

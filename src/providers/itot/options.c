@@ -50,7 +50,8 @@ static int get_sol_socket(struct itot_sock *s, int name, char *optval, LPINT opt
     case SO_DISCOPTLEN:
         return spi_opt_out_int(optval, optlen, 0);
     case SO_PROTOCOL_INFOW:
-        return spi_opt_out(optval, optlen, s->proto, sizeof *s->proto);
+    case SO_PROTOCOL_INFOA:
+        return spi_opt_out_proto(optval, optlen, s->proto, name);
     case SO_MAX_MSG_SIZE:
         return spi_opt_out_int(optval, optlen, (int)s->cfg.max_tsdu);
     case SO_TYPE:

@@ -139,14 +139,6 @@ static int tcp_opt_int_direct(struct tcp_sock *ts, int level, int name, char *op
     return 0;
 }
 
-static void tcp_info_to_ansi(const WSAPROTOCOL_INFOW *w, WSAPROTOCOL_INFOA *a)
-{
-    memcpy(a, w, offsetof(WSAPROTOCOL_INFOA, szProtocol));
-    for (int i = 0; i <= WSAPROTOCOL_LEN; i++)
-        a->szProtocol[i] = (CHAR)(w->szProtocol[i] < 0x80 ? w->szProtocol[i] : '?');
-    a->szProtocol[WSAPROTOCOL_LEN] = '\0';
-}
-
 int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPINT optlen,
                              LPINT lpErrno)
 {
@@ -207,14 +199,9 @@ int WSPAPI tcp_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPI
         break;
     }
     case TCP_OPT_INFOW:
-        err = spi_opt_out_cap(optval, optlen, cap, &ts->proto, sizeof ts->proto);
+    case TCP_OPT_INFOA:
+        err = spi_opt_out_proto(optval, optlen, &ts->proto, optname);
         break;
-    case TCP_OPT_INFOA: {
-        WSAPROTOCOL_INFOA a;
-        tcp_info_to_ansi(&ts->proto, &a);
-        err = spi_opt_out_cap(optval, optlen, cap, &a, sizeof a);
-        break;
-    }
     case TCP_OPT_NODATA:
         err = WSAENOPROTOOPT;
         break;

@@ -177,6 +177,8 @@ const struct trace_next *trace_next_for(const WSAPROTOCOL_INFOW *info, int *err)
     if (nx == NULL) {
         int e = WSAENOBUFS;
         nx = trace_next_n < TRACE_MAX_NEXT ? calloc(1, sizeof *nx) : NULL;
+        if (nx != NULL)
+            nx->chain = *info;
         if (nx != NULL && (e = trace_next_find(info, nx)) != 0) {
             free(nx);
             nx = NULL;

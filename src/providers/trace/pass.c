@@ -13,6 +13,7 @@
 #include <wsp/mswsock.h>
 
 #include "common/ovl.h"
+#include "common/spi_opt.h"
 #include "common/umem.h"
 #include "trace.h"
 
@@ -289,7 +290,18 @@ static int WSPAPI trace_WSPGetSockOpt(SOCKET s, int level, int optname, char *op
                                       LPINT lpErrno)
 {
     TRACE_LOWER("WSPGetSockOpt", s, ts);
-    int rc = ts->next->procs.lpWSPGetSockOpt(ts->lower, level, optname, optval, optlen, lpErrno);
+    int rc;
+    if (level == SOL_SOCKET && (optname == SO_PROTOCOL_INFOW || optname == SO_PROTOCOL_INFOA)) {
+        /* The socket's entry is the chain's, not the next provider's: an
+         * application that makes a socket from what it reads here must get
+         * the layer again (Microsoft's LSP sample answers it the same way). */
+        int err = spi_opt_out_proto(optval, optlen, &ts->next->chain, optname);
+        rc = err != 0 ? SOCKET_ERROR : 0;
+        if (err != 0)
+            trace_set_err(lpErrno, err);
+    } else {
+        rc = ts->next->procs.lpWSPGetSockOpt(ts->lower, level, optname, optval, optlen, lpErrno);
+    }
     return trace_done("WSPGetSockOpt", s, rc, lpErrno);
 }
 

@@ -43,12 +43,13 @@ enum {
 
 /* One started provider under us: the next entry of one chain. */
 struct trace_next {
-    DWORD chain_id;         /* the chain this serves (its dwCatalogEntryId) */
-    WSAPROTOCOL_INFOW info; /* what we give the next provider: its own entry's
-                               info when it is the base, the chain's when it is
-                               another layer (which then finds itself in it) */
-    WSPPROC_TABLE procs;    /* the next provider's table: every call goes here */
-    void *dl;               /* its module, dlopen'd by us */
+    DWORD chain_id;          /* the chain this serves (its dwCatalogEntryId) */
+    WSAPROTOCOL_INFOW chain; /* that chain's entry: what SO_PROTOCOL_INFO answers */
+    WSAPROTOCOL_INFOW info;  /* what we give the next provider: its own entry's
+                                info when it is the base, the chain's when it is
+                                another layer (which then finds itself in it) */
+    WSPPROC_TABLE procs;     /* the next provider's table: every call goes here */
+    void *dl;                /* its module, dlopen'd by us */
     /* its extension functions, asked for on first use (extension.c) */
     _Atomic(ext_proc) ext[TRACE_EXT_N];
 };

@@ -714,6 +714,37 @@ static void setopt_int_longer_optlen_is_fine(void **state)
     conf_close(&ctx4, k.s);
 }
 
+/* SO_PROTOCOL_INFOW and SO_PROTOCOL_INFOA (SOL_SOCKET options page: the
+ * socket's protocol information, the A form for ANSI programs) describe the
+ * socket's catalog entry; too small a buffer is WSAEFAULT with the size. */
+static void protocol_info_w_and_a(void **state)
+{
+    (void)state;
+    SOCKET s = conf_socket(&ctx4);
+    int err = 0;
+    WSAPROTOCOL_INFOW w;
+    int len = sizeof w;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&w, &len, &err),
+                     0);
+    assert_int_equal(len, sizeof w);
+    assert_int_not_equal(w.dwServiceFlags1 & XP1_DISCONNECT_DATA, 0);
+    WSAPROTOCOL_INFOA a;
+    len = sizeof a;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_PROTOCOL_INFOA, (char *)&a, &len, &err),
+                     0);
+    assert_int_equal(len, sizeof a);
+    assert_int_equal(a.dwCatalogEntryId, w.dwCatalogEntryId);
+    assert_int_equal(a.iSocketType, w.iSocketType);
+    for (int i = 0; w.szProtocol[i] != 0; i++)
+        assert_int_equal((unsigned char)a.szProtocol[i], w.szProtocol[i]);
+    len = 10;
+    assert_int_equal(P->lpWSPGetSockOpt(s, SOL_SOCKET, SO_PROTOCOL_INFOA, (char *)&a, &len, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    assert_int_equal(len, sizeof a);
+    conf_close(&ctx4, s);
+}
+
 /* D1: a GetSockOpt(SO_ERROR) that cannot write its answer does not consume
  * the pending error: the next good read still reports it. */
 static void so_error_kept_when_read_faults(void **state)
@@ -768,6 +799,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(setopt_int_longer_optlen_is_fine, setup, teardown),
         cmocka_unit_test_setup_teardown(recv_disconnect_fault_keeps_receiving, setup, teardown),
         cmocka_unit_test_setup_teardown(so_error_kept_when_read_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(protocol_info_w_and_a, setup, teardown),
         cmocka_unit_test_setup_teardown(deferred_disconnect_refuses_sends_and_keeps_data, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(send_refuses_unsupported_flags, setup, teardown),

@@ -103,8 +103,18 @@ static void udp_pair(int af, bool on, SOCKET *rx, SOCKET *tx)
     *tx = udp_socket(af);
     assert_true(*rx != INVALID_SOCKET && *tx != INVALID_SOCKET);
 #ifdef TRACE_MODULE
-    /* the layer's socket: its WSARecvMsg is the layer's, not the base
-     * provider's */
+    /* the layer's socket: SO_PROTOCOL_INFO names the chain's entry (so a
+     * socket made from it gets the layer again), W and A alike ... */
+    WSAPROTOCOL_INFOW pi;
+    int pl = sizeof pi;
+    assert_int_equal(getsockopt(*rx, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&pi, &pl), 0);
+    assert_int_equal(pi.dwCatalogEntryId, over_udp[af == AF_INET6].dwCatalogEntryId);
+    assert_int_equal(pi.ProtocolChain.ChainLen, 2);
+    WSAPROTOCOL_INFOA pa;
+    pl = sizeof pa;
+    assert_int_equal(getsockopt(*rx, SOL_SOCKET, SO_PROTOCOL_INFOA, (char *)&pa, &pl), 0);
+    assert_int_equal(pa.dwCatalogEntryId, pi.dwCatalogEntryId);
+    /* ... and its WSARecvMsg is the layer's, not the base provider's */
     WSAPROTOCOL_INFOW bi;
     assert_int_equal(chains_find_entry(af == AF_INET ? 1002 : 1004, &bi), 0);
     SOCKET b = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &bi, 0, 0);
