@@ -39,7 +39,9 @@ static void tio_cancel(SOCKET s, void *owner, void *arg)
 static void tio_thread_exit(void *unused)
 {
     (void)unused;
-    tio_noted = false;
+    /* tio_noted stays set: a module that sees this thread for the first
+     * time during the cancels notes it again, which would set the key and
+     * have this run once more (up to PTHREAD_DESTRUCTOR_ITERATIONS) */
     hdl_for_each_live(tio_cancel, NULL);
 }
 
