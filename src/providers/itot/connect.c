@@ -268,27 +268,6 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
     return err ? spi_fail(lpErrno, err) : 0;
 }
 
-/* Take the first connection whose CR arrived (listener lock held). */
-static struct itot_sock *pop_pending(struct itot_sock *l)
-{
-    struct itot_sock *c = l->lst.acc_head;
-    if (c) {
-        l->lst.acc_head = c->pend.acc_next;
-        if (l->lst.acc_head == NULL)
-            l->lst.acc_tail = NULL;
-        c->pend.acc_next = NULL;
-    }
-    return c;
-}
-
-static void push_front(struct itot_sock *l, struct itot_sock *c)
-{
-    c->pend.acc_next = l->lst.acc_head;
-    l->lst.acc_head = c;
-    if (l->lst.acc_tail == NULL)
-        l->lst.acc_tail = c;
-}
-
 /* What the condition function is shown of pending connection c, copied
  * while c's lock is held: once it is released the engine may close or
  * replace c->fd and change c->conn, so nothing is read from c afterwards.
@@ -351,7 +330,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             return spi_fail_socket(lpErrno, WSAEINVAL);
         }
         struct itot_sock *c;
-        while ((c = pop_pending(l)) == NULL) {
+        while ((c = itot_listen_dequeue(l)) == NULL) {
             if (l->closing || l->nonblocking) {
                 err = l->closing ? WSAEINTR : WSAEWOULDBLOCK;
                 pthread_mutex_unlock(&l->lock);
@@ -387,7 +366,7 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
             pthread_mutex_lock(&l->lock);
             bool closed = l->closing; /* its queue was dropped: nobody would take c */
             if (!closed)
-                push_front(l, c);
+                itot_listen_requeue(l, c);
             pthread_mutex_unlock(&l->lock);
             if (!closed)
                 return spi_fail_socket(lpErrno, WSATRY_AGAIN);

@@ -497,12 +497,7 @@ static void offer_to_listener(struct itot_sock *s)
         itot_ext_accept_into(l, s, op);
         return;
     }
-    s->pend.acc_next = NULL;
-    if (l->lst.acc_tail)
-        l->lst.acc_tail->pend.acc_next = s;
-    else
-        l->lst.acc_head = s;
-    l->lst.acc_tail = s;
+    itot_listen_enqueue(l, s);
     itot_post_event(l, FD_ACCEPT, 0);
     itot_wake(l);
     pthread_mutex_unlock(&l->lock);

@@ -161,29 +161,12 @@ void itot_ext_accept_into(struct itot_sock *l, struct itot_sock *c, struct ovl_o
             itot_sock_unref(c); /* not the last: the engine holds c */
             return;
         }
-        c->pend.acc_next = NULL;
-        if (l->lst.acc_tail)
-            l->lst.acc_tail->pend.acc_next = c;
-        else
-            l->lst.acc_head = c;
-        l->lst.acc_tail = c;
+        itot_listen_enqueue(l, c);
         itot_post_event(l, FD_ACCEPT, 0);
         itot_wake(l);
         pthread_mutex_unlock(&l->lock);
     }
     unref_if(old);
-}
-
-static struct itot_sock *pop_pending(struct itot_sock *l)
-{
-    struct itot_sock *c = l->lst.acc_head;
-    if (c != NULL) {
-        l->lst.acc_head = c->pend.acc_next;
-        if (l->lst.acc_head == NULL)
-            l->lst.acc_tail = NULL;
-        c->pend.acc_next = NULL;
-    }
-    return c;
 }
 
 /* The accept socket must be a fresh socket of this provider (AcceptEx page:
@@ -264,7 +247,7 @@ static BOOL PASCAL itot_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVO
             itot_ovl_finish(op, WSA_OPERATION_ABORTED, 0, 0);
             break;
         }
-        struct itot_sock *c = pop_pending(l);
+        struct itot_sock *c = itot_listen_dequeue(l);
         if (c == NULL) {
             ovl_list_push(&l->ovl_rx, op); /* the engine hands it the next CR */
             pthread_mutex_unlock(&l->lock);
@@ -286,12 +269,8 @@ static BOOL PASCAL itot_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVO
             itot_ovl_finish(op, (DWORD)err, 0, 0);
             pthread_mutex_lock(&l->lock); /* c waits for the next accept */
             bool closed = l->closing;
-            if (!closed) {
-                c->pend.acc_next = l->lst.acc_head;
-                l->lst.acc_head = c;
-                if (l->lst.acc_tail == NULL)
-                    l->lst.acc_tail = c;
-            }
+            if (!closed)
+                itot_listen_requeue(l, c);
             pthread_mutex_unlock(&l->lock);
             if (closed) {
                 pthread_mutex_lock(&c->lock);

@@ -82,6 +82,36 @@ void itot_listen_forget(struct itot_sock *c)
     pthread_mutex_unlock(&c->pend.listener->lock);
 }
 
+void itot_listen_enqueue(struct itot_sock *l, struct itot_sock *c)
+{
+    c->pend.acc_next = NULL;
+    if (l->lst.acc_tail)
+        l->lst.acc_tail->pend.acc_next = c;
+    else
+        l->lst.acc_head = c;
+    l->lst.acc_tail = c;
+}
+
+void itot_listen_requeue(struct itot_sock *l, struct itot_sock *c)
+{
+    c->pend.acc_next = l->lst.acc_head;
+    l->lst.acc_head = c;
+    if (l->lst.acc_tail == NULL)
+        l->lst.acc_tail = c;
+}
+
+struct itot_sock *itot_listen_dequeue(struct itot_sock *l)
+{
+    struct itot_sock *c = l->lst.acc_head;
+    if (c != NULL) {
+        l->lst.acc_head = c->pend.acc_next;
+        if (l->lst.acc_head == NULL)
+            l->lst.acc_tail = NULL;
+        c->pend.acc_next = NULL;
+    }
+    return c;
+}
+
 bool itot_listen_uncount(struct itot_sock *l, struct itot_sock *c)
 {
     if (!c->pend.counted)

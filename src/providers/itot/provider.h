@@ -339,6 +339,12 @@ bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now);
 /* c (just accepted, counted in n_pending) joins the silent list; may pick a victim. */
 void itot_listen_admit(struct itot_sock *l, struct itot_sock *c, uint64_t now,
                        struct itot_evict *ev);
+/* The accept queue (connections whose CR arrived): c joins at the end, or
+ * goes back to the front (a hand-out that failed: it is taken first again);
+ * the first one leaves it (NULL: empty). */
+void itot_listen_enqueue(struct itot_sock *l, struct itot_sock *c);
+void itot_listen_requeue(struct itot_sock *l, struct itot_sock *c);
+struct itot_sock *itot_listen_dequeue(struct itot_sock *l);
 /* c leaves l's pending count if it is in it: true if it was. */
 bool itot_listen_uncount(struct itot_sock *l, struct itot_sock *c);
 /* The same for a pending connection being handed out (c's lock held, not its

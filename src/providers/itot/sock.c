@@ -351,10 +351,8 @@ void itot_post_event(struct itot_sock *s, LONG bit, int err)
 /* Drop every connection waiting in a listener's accept queue (lock of l held). */
 static void drop_accept_queue(struct itot_sock *l)
 {
-    while (l->lst.acc_head != NULL) {
-        struct itot_sock *c = l->lst.acc_head;
-        l->lst.acc_head = c->pend.acc_next;
-        c->pend.acc_next = NULL;
+    struct itot_sock *c;
+    while ((c = itot_listen_dequeue(l)) != NULL) {
         pthread_mutex_unlock(&l->lock);
         pthread_mutex_lock(&c->lock);
         c->closing = true;
@@ -367,7 +365,6 @@ static void drop_accept_queue(struct itot_sock *l)
         itot_sock_unref(c);
         pthread_mutex_lock(&l->lock);
     }
-    l->lst.acc_tail = NULL;
 }
 
 /* Start the release a close implies (D9) and mark s closing (lock held). */
