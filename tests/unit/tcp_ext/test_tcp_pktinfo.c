@@ -31,38 +31,11 @@
 
 /* The chains' entries, [0] over UDP/IPv4 (1002), [1] over UDP/IPv6 (1004). */
 static WSAPROTOCOL_INFOW over_udp[2];
-static GUID layer_guid = {
-    0x6e1c2b3a, 0x51d2, 0x4f0e, {0x9b, 0x11, 0x7a, 0x22, 0x0c, 0x4d, 0x02, 0x01}};
-static GUID chain_guid = {
-    0x6e1c2b3a, 0x51d2, 0x4f0e, {0x9b, 0x11, 0x7a, 0x22, 0x0c, 0x4d, 0x02, 0x02}};
 
 static int install_chains(void)
 {
-    WCHAR path[512];
-    size_t i = 0;
-    for (const char *m = TRACE_MODULE; m[i] != '\0' && i + 1 < 512; i++)
-        path[i] = (WCHAR)(unsigned char)m[i];
-    path[i] = 0;
-    WSAPROTOCOL_INFOW base[2], layer, chain[2];
-    int err = 0;
-    if (chains_find_entry(1002, &base[0]) != 0 || chains_find_entry(1004, &base[1]) != 0)
-        return -1;
-    layer = base[0];
-    layer.ProtocolChain.ChainLen = LAYERED_PROTOCOL;
-    if (WSCInstallProvider(&layer_guid, path, &layer, 1, &err) != 0)
-        return -1;
-    for (int k = 0; k < 2; k++) {
-        chain[k] = base[k];
-        chain[k].ProtocolChain.ChainLen = 2;
-        chain[k].ProtocolChain.ChainEntries[0] = layer.dwCatalogEntryId;
-        chain[k].ProtocolChain.ChainEntries[1] = base[k].dwCatalogEntryId;
-    }
-    if (WSCInstallProvider(&chain_guid, path, chain, 2, &err) != 0)
-        return -1;
-    for (int k = 0; k < 2; k++)
-        if (chains_find_entry(chain[k].dwCatalogEntryId, &over_udp[k]) != 0)
-            return -1;
-    return 0;
+    DWORD layer;
+    return chains_install_over(1002, 1004, &layer, over_udp);
 }
 
 static SOCKET udp_socket(int af)

@@ -53,31 +53,40 @@ int chains_install(struct chains *c)
     snprintf(trace_file, sizeof trace_file, "%s/trace.log", trace_dir);
     setenv("WSP_TRACE", trace_file, 1);
 
+    WSAPROTOCOL_INFOW out[2];
+    if (chains_install_over(1001, 1005, &c->layer, out) != 0)
+        return -1;
+    c->over_tcp = out[0].dwCatalogEntryId;
+    c->over_itot = out[1].dwCatalogEntryId;
+    c->tcp_info = out[0];
+    c->itot_info = out[1];
+    return 0;
+}
+
+int chains_install_over(DWORD base0, DWORD base1, DWORD *layer_id, WSAPROTOCOL_INFOW out[2])
+{
     WCHAR path[512];
     to_wide(TRACE_MODULE, path, sizeof path / sizeof path[0]);
-    WSAPROTOCOL_INFOW tcp, itot, layer, chain[2];
+    WSAPROTOCOL_INFOW base[2], layer, chain[2];
     int err = 0;
-    if (chains_find_entry(1001, &tcp) != 0 || chains_find_entry(1005, &itot) != 0)
+    if (chains_find_entry(base0, &base[0]) != 0 || chains_find_entry(base1, &base[1]) != 0)
         return -1;
-    layer = tcp;
+    layer = base[0];
     layer.ProtocolChain.ChainLen = LAYERED_PROTOCOL;
     if (WSCInstallProvider(&layer_guid, path, &layer, 1, &err) != 0)
         return -1;
-    c->layer = layer.dwCatalogEntryId;
-    const WSAPROTOCOL_INFOW *base[2] = {&tcp, &itot};
+    *layer_id = layer.dwCatalogEntryId;
     for (int i = 0; i < 2; i++) {
-        chain[i] = *base[i];
+        chain[i] = base[i];
         chain[i].ProtocolChain.ChainLen = 2;
-        chain[i].ProtocolChain.ChainEntries[0] = c->layer;
-        chain[i].ProtocolChain.ChainEntries[1] = base[i]->dwCatalogEntryId;
+        chain[i].ProtocolChain.ChainEntries[0] = layer.dwCatalogEntryId;
+        chain[i].ProtocolChain.ChainEntries[1] = base[i].dwCatalogEntryId;
     }
     if (WSCInstallProvider(&chain_guid, path, chain, 2, &err) != 0)
         return -1;
-    c->over_tcp = chain[0].dwCatalogEntryId;
-    c->over_itot = chain[1].dwCatalogEntryId;
-    if (chains_find_entry(c->over_tcp, &c->tcp_info) != 0 ||
-        chains_find_entry(c->over_itot, &c->itot_info) != 0)
-        return -1;
+    for (int i = 0; i < 2; i++)
+        if (chains_find_entry(chain[i].dwCatalogEntryId, &out[i]) != 0)
+            return -1;
     return 0;
 }
 

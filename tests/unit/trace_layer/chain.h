@@ -20,6 +20,11 @@ struct chains {
 int chains_install(struct chains *c);
 void chains_remove(struct chains *c);
 
+/* The installing alone, over any two base entries (ids): the layered entry
+ * (its id into *layer_id, modelled on base0) and the chains [layer, base0]
+ * and [layer, base1], whose catalog entries go into out. 0 or -1. */
+int chains_install_over(DWORD base0, DWORD base1, DWORD *layer_id, WSAPROTOCOL_INFOW out[2]);
+
 /* The catalog entry id, as WSCEnumProtocols lists it. 0 or -1. */
 int chains_find_entry(DWORD id, WSAPROTOCOL_INFOW *out);
 
