@@ -214,9 +214,10 @@ int itot_engine_add(struct itot_sock *s)
     pthread_mutex_lock(&eng.lock);
     int err = engine_start_locked();
     if (err == 0) {
+        /* Nothing asked for: not in the set (update_interest says why). */
         s->ep_events = interest(s);
         struct epoll_event ev = {.events = s->ep_events, .data.ptr = s};
-        if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+        if (s->ep_events != 0 && sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
             err = errmap_from_errno(errno);
         } else {
             itot_sock_ref(s);
@@ -237,7 +238,12 @@ int itot_engine_add(struct itot_sock *s)
 }
 
 /* Bring the kernel's interest in s->fd to interest(s).  ep_events records
- * what the kernel really has.  Recording the wanted set after a failed
+ * what the kernel really has, and 0 means the descriptor is not in the set at
+ * all: epoll reports EPOLLHUP and EPOLLERR whether asked for or not, and
+ * level-triggered, so a dead TCP left in the set with nothing asked for (its
+ * store full, a reader polling it directly) would wake the engine in a loop
+ * until somebody reads.  Taken out, it is heard of when it is asked again.
+ * Recording the wanted set after a failed
  * epoll_ctl (ENOMEM, ENOSPC) would leave a connection waiting for an EPOLLOUT
  * (EPOLLIN) that was never asked for, and both ends would wait for good.  So a
  * refused change takes the descriptor out of the set (DEL allocates nothing)
@@ -253,9 +259,13 @@ static void update_interest(struct itot_sock *s)
     if (want == s->ep_events)
         return;
     struct epoll_event ev = {.events = want, .data.ptr = s};
-    int rc = sys_epoll_ctl(eng.ep, EPOLL_CTL_MOD, s->fd, &ev);
-    if (rc != 0 && errno == ENOENT)
-        rc = sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, s->fd, &ev);
+    int rc = -1;
+    if (want != 0) {
+        rc = sys_epoll_ctl(eng.ep, s->ep_events != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s->fd, &ev);
+        /* MOD of an entry a refused change took out; ADD of one still in */
+        if (rc != 0 && (errno == ENOENT || errno == EEXIST))
+            rc = sys_epoll_ctl(eng.ep, errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s->fd, &ev);
+    }
     if (rc == 0)
         s->ep_events = want;
     else if (sys_epoll_ctl(eng.ep, EPOLL_CTL_DEL, s->fd, NULL) == 0 || errno == ENOENT)
@@ -352,7 +362,7 @@ void itot_engine_replace_fd(struct itot_sock *s, int fd)
     if (s->registered) {
         s->ep_events = interest(s);
         struct epoll_event ev = {.events = s->ep_events, .data.ptr = s};
-        if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+        if (s->ep_events != 0 && sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, fd, &ev) != 0)
             s->ep_events = 0; /* only ENOMEM/ENOSPC: the timer (TS1) still ends the wait */
     }
 }

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* A class 2 WSASendDisconnect writes its DR and arms the DC timer (30 s by
+/* What wakes itot's engine thread, and what must not.
+ *
+ * A class 2 WSASendDisconnect writes its DR and arms the DC timer (30 s by
  * default). The engine thread sleeps at most a few seconds, so it files
  * that timer at its next wake-up: the call makes no other system call than
  * the DR's send — in particular no write to the engine's eventfd, which
  * would wake the engine now, for nothing (a wake-up on the other CPU that
  * then competes for the socket's lock). The DR still arrives whole and the
- * release completes (the peer reads WSAEDISCON and the data). */
+ * release completes (the peer reads WSAEDISCON and the data).
+ *
+ * A dead TCP under a full receive store does not wake it in a loop (the
+ * second test says why). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,10 +26,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
+#include <time.h>
 
 #include <wsp/itot.h>
 #include <wsp/winsock2.h>
 
+#include "../itot_send/raw_peer.h"
 #include "../sys_faults/fault_util.h"
 
 static const struct sys_hook *hook;
@@ -108,10 +116,93 @@ static void send_disconnect_does_not_wake_the_engine(void **state)
     assert_int_equal(WSACleanup(), 0);
 }
 
+typedef int (*epoll_wait_fn)(int, struct epoll_event *, int, int);
+static epoll_wait_fn _Atomic real_epoll_wait;
+static atomic_int engine_waits; /* epoll_wait calls (only the engine makes them) */
+
+static int epoll_wait_counted(int ep, struct epoll_event *ev, int max, int ms)
+{
+    atomic_fetch_add(&engine_waits, 1);
+    return atomic_load(&real_epoll_wait)(ep, ev, max, ms);
+}
+
+/* A connection whose receive store is full (its application does not read)
+ * and whose TCP then dies. The kernel reports EPOLLHUP/EPOLLERR for every
+ * descriptor in an epoll set, asked for or not, level-triggered; the engine,
+ * with no room to read the reset, must not keep the descriptor in its set
+ * with nothing asked for, or each of its waits returns at once, for good:
+ * 100 % of a CPU for as long as the socket stays unread. The receiver still
+ * gets every TSDU that arrived, then the reset. */
+static void dead_tcp_under_full_store_does_not_spin_engine(void **state)
+{
+    (void)state;
+    WSADATA wd;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wd), 0);
+    struct raw_peer p;
+    raw_listen(&p, 65536);
+    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_true(c != INVALID_SOCKET);
+    wsp_u_long on = 1, off = 0;
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
+    int rc = wsp_connect(c, (struct sockaddr *)&p.addr, sizeof p.addr);
+    assert_true(rc == 0 || WSAGetLastError() == WSAEWOULDBLOCK);
+    raw_accept_cc(&p, 13);
+    wsp_fd_set w = {.fd_count = 1, .fd_array = {c}};
+    struct timeval tv = {10, 0}; /* a guard only */
+    assert_int_equal(wsp_select(0, NULL, &w, NULL, &tv), 1);
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &off), 0);
+
+    /* The engine reads until the store is full, then TCP's buffers fill. */
+    size_t sent = raw_flood(&p, 500);
+    assert_true(sent > 0);
+
+    hook = fault_hook_of("wsp_itot.so");
+    atomic_store(&real_epoll_wait, (epoll_wait_fn)hook->dflt("epoll_wait"));
+    hook->override("epoll_wait", (sys_fn)epoll_wait_counted);
+    raw_reset(&p);
+    /* A window of 300 ms, measured, not waited on: the engine's own timers
+     * wake it a few times at most; spinning, it waits at once, over and over. */
+    atomic_store(&engine_waits, 0);
+    struct timespec win = {0, 300 * 1000 * 1000};
+    while (nanosleep(&win, &win) != 0)
+        ;
+    int waits = atomic_load(&engine_waits);
+    hook->restore_all();
+    /* before the change: 266,212 */
+    assert_in_range(waits, 0, 20);
+
+    /* What the store holds is read whole; then the reset. */
+    DWORD ms = 10000; /* a guard only */
+    assert_int_equal(wsp_setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms), 0);
+    static char in[8192];
+    size_t got = 0;
+    for (;;) {
+        WSABUF ib = {sizeof in, in};
+        DWORD n = 0, fl = 0;
+        if (WSARecv(c, &ib, 1, &n, &fl, NULL, NULL) != 0)
+            break;
+        assert_int_equal(n, 4096);
+        assert_int_equal(fl, 0);
+        assert_int_equal(in[0], 'f');
+        assert_int_equal(in[4095], 'f');
+        got += n;
+    }
+    /* the reset is the peer's end (without a DR): WSAEDISCON */
+    assert_int_equal(WSAGetLastError(), WSAEDISCON);
+    int end = -1, len = sizeof end;
+    assert_int_equal(wsp_getsockopt(c, WSP_SOL_ITOT, WSP_ITOT_PEER_END, (char *)&end, &len), 0);
+    assert_int_equal(end, WSP_ITOT_END_TCP_RESET);
+    assert_true(got > 0 && got < sent); /* TCP drops what it held at a reset */
+    raw_close(&p);
+    assert_int_equal(closesocket(c), 0);
+    assert_int_equal(WSACleanup(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(send_disconnect_does_not_wake_the_engine),
+        cmocka_unit_test(dead_tcp_under_full_store_does_not_spin_engine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

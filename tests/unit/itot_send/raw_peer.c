@@ -122,6 +122,51 @@ enum raw_what raw_next_tsdu(struct raw_peer *p, uint8_t *buf, size_t cap, size_t
     }
 }
 
+void raw_send_tsdu(struct raw_peer *p, const void *data, size_t len)
+{
+    /* TPKT (RFC 1006: version 3, length) and a class 0 DT: LI 2, code F0,
+     * EOT in the top bit of its third octet (ISO 8073 13.7). */
+    uint8_t out[TPKT_HDR_LEN + 3 + 64];
+    assert_true(len <= 64);
+    size_t n = TPKT_HDR_LEN + 3 + len;
+    uint8_t head[] = {3, 0, (uint8_t)(n >> 8), (uint8_t)n, 2, 0xF0, 0x80};
+    memcpy(out, head, sizeof head);
+    memcpy(out + sizeof head, data, len);
+    assert_int_equal(write(p->fd, out, n), (ssize_t)n);
+}
+
+size_t raw_flood(struct raw_peer *p, int stall_ms)
+{
+    enum { DATA = 4096, TPKT = TPKT_HDR_LEN + 3 + DATA };
+    static uint8_t out[TPKT];
+    uint8_t head[] = {3, 0, TPKT >> 8, TPKT & 0xff, 2, 0xF0, 0x80};
+    memcpy(out, head, sizeof head);
+    memset(out + sizeof head, 'f', DATA);
+    size_t total = 0, at = 0;
+    for (;;) {
+        ssize_t n = send(p->fd, out + at, TPKT - at, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            total += (size_t)n;
+            at = (at + (size_t)n) % TPKT;
+            continue;
+        }
+        assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+        struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+        int r = poll(&pf, 1, stall_ms);
+        assert_true(r >= 0 || errno == EINTR);
+        if (r == 0)
+            return total;
+    }
+}
+
+void raw_reset(struct raw_peer *p)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    assert_int_equal(setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+    assert_int_equal(close(p->fd), 0);
+    p->fd = -1;
+}
+
 void raw_close(struct raw_peer *p)
 {
     if (p->fd >= 0)

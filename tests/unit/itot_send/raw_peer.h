@@ -32,6 +32,14 @@ void raw_accept_cc(struct raw_peer *p, uint8_t size_code);
  * timeout_s seconds (RAW_BAD after that). */
 enum raw_what raw_next_tsdu(struct raw_peer *p, uint8_t *buf, size_t cap, size_t *len,
                             uint8_t *reason, int timeout_s);
+/* Send one class 0 DT with EOT carrying len (<= 64) octets: a whole TSDU. */
+void raw_send_tsdu(struct raw_peer *p, const void *data, size_t len);
+/* Send whole 4096-octet TSDUs (class 0 DTs with EOT) until the other side
+ * stops reading: no octet accepted for stall_ms. Returns the octets sent
+ * (TPKT headers included; the last TPKT may be cut short). */
+size_t raw_flood(struct raw_peer *p, int stall_ms);
+/* End the connection with a TCP reset (SO_LINGER 0), no DR. */
+void raw_reset(struct raw_peer *p);
 void raw_close(struct raw_peer *p);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* itot's engine when the kernel refuses to change a socket's epoll interest
- * for a while: every epoll_ctl(EPOLL_CTL_MOD) of the module fails with ENOMEM
- * (injected through its platform table) for WINDOW_MS while a transfer runs
+ * for a while: every EPOLL_CTL_MOD and EPOLL_CTL_ADD of the module fails with
+ * ENOMEM (a socket that asks for nothing leaves the set and comes back with an
+ * ADD), injected through its platform table, for WINDOW_MS while a transfer runs
  * in both directions.  Before the fix the engine recorded the interest it had
  * asked for anyway, so a connection that needed EPOLLOUT (EPOLLIN) never got
  * it and both ends waited for good.  Now:
@@ -11,7 +12,7 @@
  *     once per retry period or API call, not thousands of times (counted
  *     through the table: unlike CPU time, the count does not depend on how
  *     loaded the machine is).
- * The sys_faults sweep fails one MOD; this failure lasts. */
+ * The sys_faults sweep fails one call; this failure lasts. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -51,10 +52,11 @@ static epoll_ctl_fn _Atomic real_epoll_ctl;
 static epoll_wait_fn _Atomic real_epoll_wait;
 static atomic_int refused;
 
-/* ENOMEM is what epoll_ctl(2) lists for a shortage of kernel memory. */
+/* ENOMEM is what epoll_ctl(2) lists for a shortage of kernel memory; DEL
+ * allocates nothing and is let through. */
 static int epoll_ctl_no_mod(int ep, int op, int fd, struct epoll_event *ev)
 {
-    if (op == EPOLL_CTL_MOD) {
+    if (op == EPOLL_CTL_MOD || op == EPOLL_CTL_ADD) {
         atomic_fetch_add(&refused, 1);
         errno = ENOMEM;
         return -1;
