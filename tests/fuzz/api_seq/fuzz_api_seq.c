@@ -752,10 +752,16 @@ static void op_option(struct actor *a, struct in *r, int d)
     if (set) {
         if (!o->settable)
             return;
-        /* Tiny socket buffers make loopback crawl (a delayed ACK per window):
-         * slow is not a finding, so buffer sizes come only from the harness'
-         * own int, >= 64 KiB (a one-byte value is a valid Winsock BOOL-style
-         * length, and a read-only page reads as 0). */
+        /* Small socket buffers make loopback crawl or stall: slow is not a
+         * finding, so buffer sizes come only from the harness' own int (a
+         * one-byte value is a valid Winsock BOOL-style length, and a
+         * read-only page reads as 0), >= 1 MiB. At 64-191 KiB, a receive
+         * buffer locked mid-stream on a side that stops reading (its store
+         * full) holds about one of loopback's 64 KiB segments: Linux dropped
+         * the other side's segments, ACKs included (TCPBacklogDrop,
+         * RcvPruned), and both TCPs backed off to a 6.5 s retransmission
+         * timeout, so the direction still read stalled past the deadline
+         * with the provider waiting for EPOLLOUT as it should. */
         bool bufopt = o->level == SOL_SOCKET && (o->name == SO_RCVBUF || o->name == SO_SNDBUF);
         if (bufopt && (optlen < (int)sizeof(int) || v != (char *)val))
             return;
@@ -765,7 +771,7 @@ static void op_option(struct actor *a, struct in *r, int d)
             optlen = sizeof lg;
         } else if (optlen >= (int)sizeof(int)) {
             if (bufopt)
-                value += 65536;
+                value += 1 << 20;
             memcpy(val, &value, sizeof value);
         }
         if (v == (char *)ro_page)
