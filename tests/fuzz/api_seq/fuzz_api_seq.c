@@ -755,13 +755,14 @@ static void op_option(struct actor *a, struct in *r, int d)
         /* Small socket buffers make loopback crawl or stall: slow is not a
          * finding, so buffer sizes come only from the harness' own int (a
          * one-byte value is a valid Winsock BOOL-style length, and a
-         * read-only page reads as 0), >= 1 MiB. At 64-191 KiB, a receive
-         * buffer locked mid-stream on a side that stops reading (its store
-         * full) holds about one of loopback's 64 KiB segments: Linux dropped
-         * the other side's segments, ACKs included (TCPBacklogDrop,
-         * RcvPruned), and both TCPs backed off to a 6.5 s retransmission
-         * timeout, so the direction still read stalled past the deadline
-         * with the provider waiting for EPOLLOUT as it should. */
+         * read-only page reads as 0), >= 1 MiB and never below the size the
+         * socket has. A receive buffer locked mid-stream below the window
+         * TCP has already offered, on a side that stops reading (its store
+         * full), overflows: Linux dropped the other side's segments, ACKs
+         * included (TCPBacklogDrop, RcvPruned), and both TCPs backed off to
+         * a 6.5 s retransmission timeout, so the direction still read
+         * stalled past the deadline with the provider waiting for EPOLLOUT
+         * as it should (seeds hang_itot_rcvbuf_*). */
         bool bufopt = o->level == SOL_SOCKET && (o->name == SO_RCVBUF || o->name == SO_SNDBUF);
         if (bufopt && (optlen < (int)sizeof(int) || v != (char *)val))
             return;
@@ -770,8 +771,13 @@ static void op_option(struct actor *a, struct in *r, int d)
             memcpy(val, &lg, sizeof lg);
             optlen = sizeof lg;
         } else if (optlen >= (int)sizeof(int)) {
-            if (bufopt)
+            if (bufopt) {
+                int cur = 0, cl = sizeof cur;
                 value += 1 << 20;
+                if (wsp_getsockopt(sd->s, SOL_SOCKET, o->name, (char *)&cur, &cl) == 0 &&
+                    cur > value)
+                    value = cur;
+            }
             memcpy(val, &value, sizeof value);
         }
         if (v == (char *)ro_page)
