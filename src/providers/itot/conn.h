@@ -182,6 +182,7 @@ struct conn {
     size_t rx_read_off; /* octets already read from the first record (MSG_PARTIAL) */
     size_t rx_complete; /* complete TSDUs in the store */
     bool starved;       /* conn_input stopped: no buffer could be had (the glue retries) */
+    bool rx_discard;    /* nobody will read: DT data is dropped, not stored (conn_rx_discard) */
 };
 
 /* Configuration with every default filled in. */
@@ -324,6 +325,10 @@ int conn_rx_peek(const struct conn *c, const uint8_t *span[2], size_t span_len[2
 void conn_rx_consume(struct conn *c, size_t n);
 /* Whether conn_input would take another whole TPKT (the glue reads TCP only then). */
 bool conn_rx_has_room(const struct conn *c);
+/* The application is gone (its socket closed): drop what the store holds and
+ * every DT's data from now on, so that the release can read on to the peer's
+ * DR, DC or end of TCP instead of waiting, its store full, for a timer. */
+void conn_rx_discard(struct conn *c);
 
 /* Log one TPDU (p: from its LI on, len octets) if the log is on. */
 void conn_log_tpdu(struct conn *c, int dir, const uint8_t *p, size_t len);

@@ -171,6 +171,8 @@ void conn_rx_drop(struct conn *c)
 
 int conn_rx_reserve(struct conn *c, size_t n)
 {
+    if (c->rx_discard)
+        return 0; /* nothing will be stored */
     size_t need = c->rx.len + n + (c->rx_open ? 0 : REC_HDR);
     if (need > c->rx_limit)
         return 0; /* conn_store_append refuses it: nothing to reserve */
@@ -191,11 +193,24 @@ int conn_rx_reserve(struct conn *c, size_t n)
 bool conn_rx_has_room(const struct conn *c)
 {
     /* Room for a whole TPKT's data plus a record header: what one DT can add. */
-    return c->rx.len + TPKT_MAX_LEN + REC_HDR <= c->rx_limit;
+    return c->rx_discard || c->rx.len + TPKT_MAX_LEN + REC_HDR <= c->rx_limit;
+}
+
+void conn_rx_discard(struct conn *c)
+{
+    c->rx_discard = true;
+    ring_consume(&c->rx, c->rx.len);
+    c->rx_open = false;
+    c->rx_open_len = 0;
+    c->rx_read_off = 0;
+    c->rx_complete = 0;
+    conn_rx_drop(c);
 }
 
 int conn_store_append(struct conn *c, const uint8_t *p, size_t n, bool eot)
 {
+    if (c->rx_discard)
+        return 0;
     if (c->rx_open_len + n > c->cfg.max_tsdu)
         return -1;
     size_t need = c->rx.len + n + (c->rx_open ? 0 : REC_HDR);

@@ -380,6 +380,8 @@ void itot_sock_close_begin(struct itot_sock *s)
     s->closing = true;
     if (s->has_conn) {
         struct conn *c = &s->conn;
+        /* The handle goes: what arrives can never be read (see conn.h). */
+        conn_rx_discard(c);
         if (c->state == CONN_S_OPEN && !s->send_busy) {
             /* No buffer for the DR (memory short): the close cannot fail,
              * so TCP is closed at once and the peer sees its end. */

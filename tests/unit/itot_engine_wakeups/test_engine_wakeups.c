@@ -10,7 +10,8 @@
  * release completes (the peer reads WSAEDISCON and the data).
  *
  * A dead TCP under a full receive store does not wake it in a loop (the
- * second test says why). */
+ * second test says why); a socket closed with its store full is released
+ * without waiting for the DC timer (the third). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <poll.h>
 #include <time.h>
 
 #include <wsp/itot.h>
@@ -198,11 +202,67 @@ static void dead_tcp_under_full_store_does_not_spin_engine(void **state)
     assert_int_equal(WSACleanup(), 0);
 }
 
+/* closesocket with the receive store full and the peer's TCP still sending:
+ * nobody can read that data any more, so the release reads on and drops it
+ * until the peer's end (here its FIN). Kept, the store stayed full, the
+ * engine could not read on, and the connection - its descriptor and both
+ * kernels' buffers, megabytes - stayed until the DC timer, 30 s later; a
+ * process closing such sockets often ran its TCP memory into pressure. Seen
+ * from the raw peer: everything it sent is acknowledged (SIOCOUTQ 0) soon. */
+static void close_with_full_store_releases_without_timer(void **state)
+{
+    (void)state;
+    WSADATA wd;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wd), 0);
+    struct raw_peer p;
+    raw_listen(&p, 65536);
+    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_true(c != INVALID_SOCKET);
+    wsp_u_long on = 1;
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
+    int rc = wsp_connect(c, (struct sockaddr *)&p.addr, sizeof p.addr);
+    assert_true(rc == 0 || WSAGetLastError() == WSAEWOULDBLOCK);
+    raw_accept_cc(&p, 13);
+    wsp_fd_set w = {.fd_count = 1, .fd_array = {c}};
+    struct timeval tv = {10, 0}; /* a guard only */
+    assert_int_equal(wsp_select(0, NULL, &w, NULL, &tv), 1);
+    assert_true(raw_flood(&p, 500) > 0);
+    int queued = 0;
+    assert_int_equal(ioctl(p.fd, SIOCOUTQ, &queued), 0);
+    assert_true(queued > 0); /* the store and TCP are full */
+
+    assert_int_equal(closesocket(c), 0);
+    /* The peer reads our DR and ends its side: its FIN follows its data. */
+    size_t len = 0;
+    static uint8_t buf[65536];
+    assert_int_equal(raw_next_tsdu(&p, buf, sizeof buf, &len, NULL, 10), RAW_DR);
+    assert_int_equal(shutdown(p.fd, SHUT_WR), 0);
+    /* Everything acknowledged well before the 30 s DC timer (before the
+     * change: still queued after 10 s). */
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        assert_int_equal(ioctl(p.fd, SIOCOUTQ, &queued), 0);
+        if (queued == 0)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec >= 10)
+            fail_msg("%d octets still unacknowledged 10 s after the close", queued);
+        struct pollfd pf = {.fd = p.fd, .events = POLLIN};
+        (void)poll(&pf, 1, 10); /* the peer's own events, or a 10 ms tick */
+        if (pf.revents & POLLIN)
+            (void)raw_next_tsdu(&p, buf, sizeof buf, &len, NULL, 1);
+    }
+    raw_close(&p);
+    assert_int_equal(WSACleanup(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(send_disconnect_does_not_wake_the_engine),
         cmocka_unit_test(dead_tcp_under_full_store_does_not_spin_engine),
+        cmocka_unit_test(close_with_full_store_releases_without_timer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
