@@ -130,6 +130,27 @@ static int epoll_wait_counted(int ep, struct epoll_event *ev, int max, int ms)
     return atomic_load(&real_epoll_wait)(ep, ev, max, ms);
 }
 
+/* Start the library and connect a blocking itot socket to the raw peer p
+ * (class 0, 8192-octet TPDUs). */
+static SOCKET connect_raw(struct raw_peer *p)
+{
+    WSADATA wd;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wd), 0);
+    raw_listen(p, 65536);
+    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_true(c != INVALID_SOCKET);
+    wsp_u_long on = 1, off = 0;
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
+    int rc = wsp_connect(c, (struct sockaddr *)&p->addr, sizeof p->addr);
+    assert_true(rc == 0 || WSAGetLastError() == WSAEWOULDBLOCK);
+    raw_accept_cc(p, 13);
+    wsp_fd_set w = {.fd_count = 1, .fd_array = {c}};
+    struct timeval tv = {10, 0}; /* a guard only */
+    assert_int_equal(wsp_select(0, NULL, &w, NULL, &tv), 1);
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &off), 0);
+    return c;
+}
+
 /* A connection whose receive store is full (its application does not read)
  * and whose TCP then dies. The kernel reports EPOLLHUP/EPOLLERR for every
  * descriptor in an epoll set, asked for or not, level-triggered; the engine,
@@ -140,21 +161,8 @@ static int epoll_wait_counted(int ep, struct epoll_event *ev, int max, int ms)
 static void dead_tcp_under_full_store_does_not_spin_engine(void **state)
 {
     (void)state;
-    WSADATA wd;
-    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wd), 0);
     struct raw_peer p;
-    raw_listen(&p, 65536);
-    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
-    assert_true(c != INVALID_SOCKET);
-    wsp_u_long on = 1, off = 0;
-    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
-    int rc = wsp_connect(c, (struct sockaddr *)&p.addr, sizeof p.addr);
-    assert_true(rc == 0 || WSAGetLastError() == WSAEWOULDBLOCK);
-    raw_accept_cc(&p, 13);
-    wsp_fd_set w = {.fd_count = 1, .fd_array = {c}};
-    struct timeval tv = {10, 0}; /* a guard only */
-    assert_int_equal(wsp_select(0, NULL, &w, NULL, &tv), 1);
-    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &off), 0);
+    SOCKET c = connect_raw(&p);
 
     /* The engine reads until the store is full, then TCP's buffers fill. */
     size_t sent = raw_flood(&p, 500);
@@ -212,20 +220,8 @@ static void dead_tcp_under_full_store_does_not_spin_engine(void **state)
 static void close_with_full_store_releases_without_timer(void **state)
 {
     (void)state;
-    WSADATA wd;
-    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wd), 0);
     struct raw_peer p;
-    raw_listen(&p, 65536);
-    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
-    assert_true(c != INVALID_SOCKET);
-    wsp_u_long on = 1;
-    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &on), 0);
-    int rc = wsp_connect(c, (struct sockaddr *)&p.addr, sizeof p.addr);
-    assert_true(rc == 0 || WSAGetLastError() == WSAEWOULDBLOCK);
-    raw_accept_cc(&p, 13);
-    wsp_fd_set w = {.fd_count = 1, .fd_array = {c}};
-    struct timeval tv = {10, 0}; /* a guard only */
-    assert_int_equal(wsp_select(0, NULL, &w, NULL, &tv), 1);
+    SOCKET c = connect_raw(&p);
     assert_true(raw_flood(&p, 500) > 0);
     int queued = 0;
     assert_int_equal(ioctl(p.fd, SIOCOUTQ, &queued), 0);
