@@ -341,6 +341,29 @@ WSP_EXPORT void WSPAPI WPUSetLastError(int iError);
 typedef void(WSPAPI *LPWPUNOTEISSUINGTHREAD)(void);
 WSP_EXPORT void WSPAPI WPUNoteIssuingThread(void);
 
+/* Port polling (a wsp extension): the threads waiting on a completion port
+ * make progress on the sockets associated with it themselves, so that a
+ * completion does not travel from a provider's thread to a waiter. A provider
+ * registers a poll procedure once (WPURegisterPortPoller: 0 and *lpId, or
+ * WSAENOBUFS when 16 are registered). For a socket s associated with a port,
+ * WPUGetPortPollSet gives the epoll set of that port and a tag: the provider
+ * adds its descriptor there (epoll_ctl, edge-triggered) with data.u64 = tag |
+ * cookie, cookie < 2^56; each report then runs proc(cookie, events) in a
+ * thread waiting on the port, or in the port's own thread when none waits,
+ * and proc completes what became ready (WPUCompleteOverlappedRequest). 0, or
+ * WSAEINVAL (s is on no open port, or id is not registered) or WSAENOBUFS.
+ * The set lives as long as the process: a descriptor may be deleted from it
+ * after the port was closed. WPUDeregisterPortPoller returns when no thread
+ * runs proc any more; reports arriving later are dropped. All three are
+ * found like WPUCompleteOverlappedRequest, with dlsym(RTLD_DEFAULT, name). */
+typedef void(WSPAPI *LPWPUPORTPOLLPROC)(ULONG_PTR cookie, DWORD events);
+typedef int(WSPAPI *LPWPUREGISTERPORTPOLLER)(LPWPUPORTPOLLPROC proc, LPDWORD lpId);
+typedef void(WSPAPI *LPWPUDEREGISTERPORTPOLLER)(DWORD id);
+typedef int(WSPAPI *LPWPUGETPORTPOLLSET)(SOCKET s, DWORD id, int *lpFd, unsigned long long *lpTag);
+WSP_EXPORT int WSPAPI WPURegisterPortPoller(LPWPUPORTPOLLPROC proc, LPDWORD lpId);
+WSP_EXPORT void WSPAPI WPUDeregisterPortPoller(DWORD id);
+WSP_EXPORT int WSPAPI WPUGetPortPollSet(SOCKET s, DWORD id, int *lpFd, unsigned long long *lpTag);
+
 /* ---- catalog installation (WSC*) ----------------------------------------
  * Persistent, as on Windows: the catalog is one JSON file (docs/catalog.md)
  * at $WSP_CATALOG, else $XDG_CONFIG_HOME/wsp/catalog.json, else

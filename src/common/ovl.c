@@ -21,6 +21,10 @@ static _Atomic(LPWPUQUEUEAPC) ovl_queue_apc_fn;
 static _Atomic(LPWPUSETEVENT) ovl_set_event_fn;
 /* libwsp's, to have this thread's operations cancelled when it exits */
 static _Atomic(LPWPUNOTEISSUINGTHREAD) ovl_note_thread_fn;
+/* libwsp's port polling (ws2spi.h, WPURegisterPortPoller), NULL without */
+static _Atomic(LPWPUREGISTERPORTPOLLER) ovl_pp_register_fn;
+static _Atomic(LPWPUDEREGISTERPORTPOLLER) ovl_pp_deregister_fn;
+static _Atomic(LPWPUGETPORTPOLLSET) ovl_pp_set_fn;
 
 /* WPUCompleteOverlappedRequest is exported by libwsp (not in the upcall
  * table, as with ws2_32). RTLD_DEFAULT finds it when libwsp is in the global
@@ -51,6 +55,16 @@ bool ovl_startup(const WSPUPCALLTABLE *upcalls)
     *(void **)&fn = ovl_find_export(upcalls, "WPUCompleteOverlappedRequest");
     *(void **)&note = ovl_find_export(upcalls, "WPUNoteIssuingThread");
     atomic_store_explicit(&ovl_note_thread_fn, note, memory_order_release);
+    LPWPUREGISTERPORTPOLLER reg;
+    LPWPUDEREGISTERPORTPOLLER dereg;
+    LPWPUGETPORTPOLLSET set;
+    *(void **)&reg = ovl_find_export(upcalls, "WPURegisterPortPoller");
+    *(void **)&dereg = ovl_find_export(upcalls, "WPUDeregisterPortPoller");
+    *(void **)&set = ovl_find_export(upcalls, "WPUGetPortPollSet");
+    bool all = reg != NULL && dereg != NULL && set != NULL; /* the three, or none */
+    atomic_store_explicit(&ovl_pp_register_fn, all ? reg : NULL, memory_order_release);
+    atomic_store_explicit(&ovl_pp_deregister_fn, all ? dereg : NULL, memory_order_release);
+    atomic_store_explicit(&ovl_pp_set_fn, all ? set : NULL, memory_order_release);
     atomic_store_explicit(&ovl_complete_fn, fn, memory_order_release);
     return fn != NULL;
 }
@@ -58,6 +72,29 @@ bool ovl_startup(const WSPUPCALLTABLE *upcalls)
 bool ovl_available(void)
 {
     return atomic_load_explicit(&ovl_complete_fn, memory_order_acquire) != NULL;
+}
+
+int ovl_port_poll_register(LPWPUPORTPOLLPROC proc, DWORD *id)
+{
+    LPWPUREGISTERPORTPOLLER fn = atomic_load_explicit(&ovl_pp_register_fn, memory_order_acquire);
+    return fn != NULL ? fn(proc, id) : WSAEOPNOTSUPP;
+}
+
+void ovl_port_poll_deregister(DWORD id)
+{
+    LPWPUDEREGISTERPORTPOLLER fn =
+        atomic_load_explicit(&ovl_pp_deregister_fn, memory_order_acquire);
+    if (fn != NULL)
+        fn(id);
+}
+
+int ovl_port_poll_set(SOCKET s, DWORD id, int *fd, uint64_t *tag)
+{
+    LPWPUGETPORTPOLLSET fn = atomic_load_explicit(&ovl_pp_set_fn, memory_order_acquire);
+    unsigned long long t = 0;
+    int err = fn != NULL ? fn(s, id, fd, &t) : WSAEOPNOTSUPP;
+    *tag = t;
+    return err;
 }
 
 /* ---- the caller's WSAOVERLAPPED ----------------------------------------------

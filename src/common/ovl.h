@@ -72,6 +72,16 @@ uint64_t ovl_self(void);
 bool ovl_startup(const WSPUPCALLTABLE *upcalls);
 bool ovl_available(void);
 
+/* libwsp's port polling (ws2spi.h, WPURegisterPortPoller): the threads that
+ * wait on a completion port run the provider's procedure for the sockets
+ * associated with it. Each is WSAEOPNOTSUPP (deregister: nothing) when
+ * libwsp does not offer it; then the provider's own thread does the work. */
+int ovl_port_poll_register(LPWPUPORTPOLLPROC proc, DWORD *id);
+void ovl_port_poll_deregister(DWORD id);
+/* s's port's set and the tag to or into a report's data (0 and *fd, *tag), or
+ * a WSAE* code (WSAEINVAL: s is on no port). */
+int ovl_port_poll_set(SOCKET s, DWORD id, int *fd, uint64_t *tag);
+
 /* Submission: check that ov is writable memory (WSAEFAULT), copy the caller's
  * WSABUF array (WSAEFAULT; WSAENOBUFS when it cannot be stored), set
  * ov->Internal = WSS_OPERATION_IN_PROGRESS. 0 and *out, or a WSAE* code and

@@ -16,7 +16,27 @@
  * waits on another port, or exits; while max_active threads are active, a
  * queued packet wakes no further waiter. The eventfd is therefore readable
  * only while a waiter may take something (iocp_sync_locked), and the count
- * lives under the port's own mutex, which the packet path takes anyway. */
+ * lives under the port's own mutex, which the packet path takes anyway.
+ *
+ * Port polling (port_poll.c): a port may also have an epoll set, made when a
+ * provider first asks for it (iocp_poll_set), holding the port's eventfd and
+ * the descriptors of the sockets associated with the port. A non-alertable
+ * waiter then waits in epoll_wait on that set and runs the provider's poll
+ * procedure for each report itself: the completion it makes is posted to
+ * this port by this thread, which takes it at once (iocp_reaping: no eventfd
+ * write, no other thread woken). epoll_wait wakes the thread that began to
+ * wait last; the port's own thread (iocp_keeper), which began first and
+ * waits for ever, is therefore woken only when no application thread waits,
+ * and keeps the sockets going then. The eventfd is edge-triggered in the set
+ * (the keeper must not spin on queued packets it may not take), so a waiter
+ * that leaves packets behind for another writes it once more (iocp_take).
+ * An edge may still reach the keeper while a waiter is between its last look
+ * at the queue and its epoll_wait: a keeper that finds such a waiter counted
+ * (ep_waiters) runs what it got, writes the edge again for it and steps
+ * aside (keeper_parked) until no thread waits in the set any more, rather
+ * than take every edge from it.
+ * The set and the keeper live as long as the process; reports of sockets of
+ * a closed port still run (their completions go nowhere, as before). */
 #include "iocp.h"
 
 #include <errno.h>
@@ -25,11 +45,13 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "apc.h"
+#include "port_poll.h"
 
 #define IOCP_MAX 4096u
 #define IOCP_SHIFT 22
@@ -45,6 +67,10 @@ struct iocp_port {
     unsigned max_active; /* NumberOfConcurrentThreads, 0 taken as the processors */
     unsigned active;     /* threads running its packets (under mu) */
     bool readable;       /* the eventfd's state (under mu) */
+    int ep;              /* the port's epoll set, or -1 (set once under mu; port polling) */
+    unsigned ep_waiters; /* threads in (or about to enter) epoll_wait on ep (under mu) */
+    bool keeper_parked;  /* the keeper waits on kcond for ep_waiters to be 0 (under mu) */
+    pthread_cond_t kcond;
     OVERLAPPED_ENTRY *q; /* ring, under mu */
     uint32_t cap, head, count;
     uint32_t index;
@@ -63,6 +89,9 @@ static uint32_t iocp_gen_next = 1;
 static _Thread_local struct iocp_port *iocp_my_port;
 static _Thread_local uint32_t iocp_my_gen;
 static _Thread_local bool iocp_my_key_set;
+/* The port whose set this thread is running reports of: its own posts to it
+ * leave the eventfd alone, since this thread takes them next. */
+static _Thread_local struct iocp_port *iocp_reaping;
 static pthread_once_t iocp_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t iocp_key; /* its destructor: a thread that exits runs nothing any more */
 static bool iocp_key_ok;
@@ -159,6 +188,8 @@ static struct iocp_port *iocp_slot_locked(void)
         return NULL;
     }
     pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->kcond, NULL);
+    p->ep = -1;
     p->index = iocp_used++;
     atomic_init(&p->word, 0);
     atomic_store_explicit(&iocp_tab[p->index], p, memory_order_release);
@@ -233,7 +264,8 @@ int iocp_post(HANDLE h, ULONG_PTR key, LPOVERLAPPED ov, DWORD bytes, DWORD statu
             .dwNumberOfBytesTransferred = bytes,
         };
         p->count++;
-        iocp_sync_locked(p);
+        if (iocp_reaping != p)
+            iocp_sync_locked(p);
     }
     pthread_mutex_unlock(&p->mu);
     iocp_unref(p);
@@ -310,9 +342,30 @@ static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULON
         *n = k;
         r = 0;
     }
+    bool was = p->readable;
     iocp_sync_locked(p);
+    if (r == 0 && was && p->readable && p->ep >= 0) {
+        /* packets left for another waiter: an edge for the set's next one */
+        uint64_t v = 1;
+        if (write(p->fd, &v, sizeof v) != sizeof v) {
+            /* EAGAIN only at the counter's maximum: readable anyway */
+        }
+    }
     pthread_mutex_unlock(&p->mu);
     return r;
+}
+
+/* Wait on p's set for up to timeout_ms and run what it reports here: the
+ * number of reports, or -1 with errno. */
+static int iocp_poll_wait(struct iocp_port *p, int ep, int timeout_ms)
+{
+    struct epoll_event evs[16];
+    int n = epoll_wait(ep, evs, 16, timeout_ms);
+    iocp_reaping = p;
+    for (int i = 0; i < n; i++)
+        (void)port_poll_run(evs[i].data.u64, evs[i].events);
+    iocp_reaping = NULL;
+    return n;
 }
 
 static int64_t iocp_now_ms(void)
@@ -353,10 +406,17 @@ static int iocp_wait(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULON
         struct pollfd pf[2] = {{.fd = p->fd, .events = POLLIN}, {.fd = apc_fd, .events = POLLIN}};
         pthread_mutex_lock(&p->mu);
         p->waiters++;
+        /* an alertable wait needs its APC descriptor too: it polls, and the
+         * port's own thread runs the set meanwhile */
+        int ep = alertable ? -1 : p->ep;
+        if (ep >= 0)
+            p->ep_waiters++;
         pthread_mutex_unlock(&p->mu);
-        int pr = poll(pf, 2, remaining);
+        int pr = ep >= 0 ? iocp_poll_wait(p, ep, remaining) : poll(pf, 2, remaining);
         pthread_mutex_lock(&p->mu);
         p->waiters--;
+        if (ep >= 0 && --p->ep_waiters == 0 && p->keeper_parked)
+            pthread_cond_signal(&p->kcond);
         pthread_mutex_unlock(&p->mu);
         if (pr < 0 && errno != EINTR)
             return ERROR_INVALID_HANDLE; /* cannot happen on our own descriptors */
@@ -373,6 +433,95 @@ int iocp_get(HANDLE h, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n, DWORD timeout
     int r = iocp_wait(p, out, max, n, timeout_ms, alertable);
     iocp_unref(p);
     return r;
+}
+
+/* The port's own thread: runs the set's reports while no application thread
+ * waits on the port (it began to wait first, so epoll wakes it last). */
+static void *iocp_keeper_main(void *arg)
+{
+    struct iocp_port *p = arg;
+    int ep = p->ep; /* set before this thread was made, never changed in this process */
+    struct epoll_event evs[64];
+    for (;;) {
+        int n = epoll_wait(ep, evs, 64, -1);
+        if (n < 0 && errno != EINTR)
+            return NULL; /* cannot happen on our own set */
+        for (int i = 0; i < n; i++)
+            (void)port_poll_run(evs[i].data.u64, evs[i].events);
+        pthread_mutex_lock(&p->mu);
+        if (p->ep_waiters > 0) {
+            /* a waiter is on its way into the set: the edge it needs may
+             * have been ours; give it again, and leave the set to it */
+            uint64_t v = 1;
+            if (p->readable && write(p->fd, &v, sizeof v) != sizeof v) {
+                /* EAGAIN only at the counter's maximum: readable anyway */
+            }
+            p->keeper_parked = true;
+            while (p->ep_waiters > 0)
+                pthread_cond_wait(&p->kcond, &p->mu);
+            p->keeper_parked = false;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* fork(): the set is the parent's (the same kernel object), its keeper did
+ * not come along; the child makes its own when a provider asks again. */
+static void iocp_fork_child(void)
+{
+    for (uint32_t i = 0; i < iocp_used; i++) {
+        struct iocp_port *p = atomic_load_explicit(&iocp_tab[i], memory_order_relaxed);
+        if (p != NULL && p->ep >= 0) {
+            close(p->ep);
+            p->ep = -1;
+        }
+    }
+}
+
+static pthread_once_t iocp_fork_once = PTHREAD_ONCE_INIT;
+
+static void iocp_fork_register(void)
+{
+    pthread_atfork(NULL, NULL, iocp_fork_child);
+}
+
+/* Under p->mu: make p's set (its eventfd in it, edge-triggered) and keeper. */
+static int iocp_poll_make(struct iocp_port *p)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    struct epoll_event ee = {.events = EPOLLIN | EPOLLET, .data.u64 = PORT_POLL_SELF};
+    pthread_attr_t at;
+    pthread_t t;
+    bool attr = pthread_attr_init(&at) == 0;
+    p->ep = ep;
+    if (!attr || epoll_ctl(ep, EPOLL_CTL_ADD, p->fd, &ee) != 0 ||
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) != 0 ||
+        pthread_create(&t, &at, iocp_keeper_main, p) != 0) {
+        p->ep = -1;
+        close(ep);
+        if (attr)
+            pthread_attr_destroy(&at);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    pthread_attr_destroy(&at);
+    return 0;
+}
+
+int iocp_poll_set(HANDLE h, int *fd)
+{
+    struct iocp_port *p = iocp_ref(h);
+    if (p == NULL)
+        return ERROR_INVALID_HANDLE;
+    pthread_once(&iocp_fork_once, iocp_fork_register);
+    pthread_mutex_lock(&p->mu);
+    int err = p->ep >= 0 ? 0 : iocp_poll_make(p);
+    if (err == 0)
+        *fd = p->ep;
+    pthread_mutex_unlock(&p->mu);
+    iocp_unref(p);
+    return err;
 }
 
 int iocp_close(HANDLE h)

@@ -36,6 +36,11 @@ int iocp_get(HANDLE h, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n, DWORD timeout
  * queued packets are dropped. 0 or ERROR_INVALID_HANDLE. */
 int iocp_close(HANDLE h);
 
+/* The epoll set of port h, made (with the port's own thread) on the first
+ * call (port polling, port_poll.c): 0 and *fd, or ERROR_INVALID_HANDLE,
+ * ERROR_NOT_ENOUGH_MEMORY. */
+int iocp_poll_set(HANDLE h, int *fd);
+
 /* Threads asleep in a wait on h now (tests: to know a waiter is there). */
 unsigned iocp_waiters(HANDLE h);
 

@@ -12,7 +12,13 @@
  *
  * The same thread is the overlapped progress engine: a socket with queued
  * overlapped operations is in the set too (ovl_watch, set once), and each
- * report of it also runs its queues (tcp_ovl_progress, ovl_engine.c). */
+ * report of it also runs its queues (tcp_ovl_progress, ovl_engine.c).
+ *
+ * Port polling (ws2spi.h, WPURegisterPortPoller): a socket associated with a
+ * completion port when it enters a set goes into that port's set instead,
+ * and the threads waiting on the port run its reports (tcp_events_port_proc)
+ * under the same lock: a completion is then made by the thread that takes
+ * it, with no hand-off from the watcher. */
 #include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -22,6 +28,7 @@
 
 #include "common/sys.h"
 #include "common/errmap.h"
+#include "common/ovl.h"
 #include "common/umem.h"
 #include "ovl_tcp.h"
 #include "tcp.h"
@@ -31,6 +38,7 @@ static int tcp_ev_epoll = -1;
 static int tcp_ev_wake = -1; /* eventfd: tells the watcher to exit */
 static pthread_t tcp_ev_thread;
 static bool tcp_ev_running;
+static DWORD tcp_ev_port_id; /* our port poll procedure's id, 0: none (events mutex) */
 
 void tcp_events_post(struct tcp_sock *ts, LONG bits, int err)
 {
@@ -98,6 +106,25 @@ static void tcp_events_dispatch(struct tcp_sock *ts, uint32_t what)
         tcp_events_post(ts, FD_CLOSE, (what & EPOLLERR) ? tcp_so_error(ts) : 0);
 }
 
+/* One report for handle s; called with tcp_ev_lock held. */
+static void tcp_events_one(SOCKET s, uint32_t events)
+{
+    int err;
+    struct tcp_sock *ts = tcp_lookup(s, &err);
+    if (ts != NULL && ts->ev_registered)
+        tcp_events_dispatch(ts, events);
+    if (ts != NULL && atomic_load_explicit(&ts->ovl_watch, memory_order_relaxed))
+        tcp_ovl_progress(ts, events);
+}
+
+/* A report from a completion port's set, run by a thread waiting on it. */
+static void WSPAPI tcp_events_port_proc(ULONG_PTR cookie, DWORD events)
+{
+    pthread_mutex_lock(&tcp_ev_lock);
+    tcp_events_one((SOCKET)cookie, events);
+    pthread_mutex_unlock(&tcp_ev_lock);
+}
+
 static void *tcp_events_main(void *arg)
 {
     (void)arg;
@@ -114,12 +141,7 @@ static void *tcp_events_main(void *arg)
                 pthread_mutex_unlock(&tcp_ev_lock);
                 return NULL;
             }
-            int err;
-            struct tcp_sock *ts = tcp_lookup((SOCKET)evs[i].data.u64, &err);
-            if (ts != NULL && ts->ev_registered)
-                tcp_events_dispatch(ts, evs[i].events);
-            if (ts != NULL && atomic_load_explicit(&ts->ovl_watch, memory_order_relaxed))
-                tcp_ovl_progress(ts, evs[i].events);
+            tcp_events_one((SOCKET)evs[i].data.u64, evs[i].events);
         }
         pthread_mutex_unlock(&tcp_ev_lock);
     }
@@ -181,6 +203,9 @@ static int tcp_events_start(void)
         return err;
     }
     tcp_ev_running = true;
+    /* without it (or with 16 others registered) the watcher does it all */
+    if (ovl_port_poll_register(tcp_events_port_proc, &tcp_ev_port_id) != 0)
+        tcp_ev_port_id = 0;
     return 0;
 }
 
@@ -190,9 +215,14 @@ void tcp_events_stop(void)
     pthread_mutex_lock(&tcp_ev_lock);
     bool running = tcp_ev_running;
     tcp_ev_running = false;
+    DWORD port_id = tcp_ev_port_id;
+    tcp_ev_port_id = 0;
     pthread_mutex_unlock(&tcp_ev_lock);
     if (!running)
         return;
+    /* outside the lock, which a running procedure takes; its sockets are gone */
+    if (port_id != 0)
+        ovl_port_poll_deregister(port_id);
     uint64_t one = 1;
     if (sys_write(tcp_ev_wake, &one, sizeof one) != (ssize_t)sizeof one)
         return; /* cannot happen on a fresh eventfd; leave the thread rather than hang */
@@ -206,7 +236,7 @@ void tcp_events_forget(struct tcp_sock *ts)
 {
     pthread_mutex_lock(&tcp_ev_lock);
     if (ts->ep_added)
-        sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+        sys_epoll_ctl(ts->ep_fd, EPOLL_CTL_DEL, ts->fd, NULL);
     ts->ep_added = false;
     ts->ev_registered = false;
     atomic_store_explicit(&ts->ovl_watch, false, memory_order_relaxed);
@@ -217,9 +247,18 @@ void tcp_events_forget(struct tcp_sock *ts)
  * queues alike: edge-triggered, all directions. */
 static int tcp_ev_add(struct tcp_sock *ts, int op)
 {
+    if (op == EPOLL_CTL_ADD) {
+        /* the set of the socket's completion port if it is on one */
+        int fd;
+        uint64_t tag;
+        bool port =
+            tcp_ev_port_id != 0 && ovl_port_poll_set(ts->handle, tcp_ev_port_id, &fd, &tag) == 0;
+        ts->ep_fd = port ? fd : tcp_ev_epoll;
+        ts->ep_data = (port ? tag : 0) | (uint64_t)ts->handle;
+    }
     struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                             .data.u64 = (uint64_t)ts->handle};
-    if (sys_epoll_ctl(tcp_ev_epoll, op, ts->fd, &ee) != 0)
+                             .data.u64 = ts->ep_data};
+    if (sys_epoll_ctl(ts->ep_fd, op, ts->fd, &ee) != 0)
         return errmap_from_errno(errno);
     ts->ep_added = true;
     return 0;
@@ -267,7 +306,7 @@ int tcp_events_ovl_kick(struct tcp_sock *ts)
 void tcp_events_fd_gone_locked(struct tcp_sock *ts)
 {
     if (ts->ep_added)
-        sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+        sys_epoll_ctl(ts->ep_fd, EPOLL_CTL_DEL, ts->fd, NULL);
     ts->ep_added = false;
     ts->ev_registered = false;
     atomic_store_explicit(&ts->ovl_watch, false, memory_order_relaxed);
@@ -300,7 +339,7 @@ int WSPAPI tcp_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEven
     if (lNetworkEvents == 0) {
         /* the entry stays while the overlapped queues need it */
         if (ts->ep_added && !atomic_load(&ts->ovl_watch)) {
-            sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+            sys_epoll_ctl(ts->ep_fd, EPOLL_CTL_DEL, ts->fd, NULL);
             ts->ep_added = false;
         }
         ts->ev_registered = false;
@@ -308,7 +347,7 @@ int WSPAPI tcp_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEven
         /* Re-adding reports the current readiness once (edge-triggered), as
          * Winsock posts already-true conditions on a new EventSelect. */
         if (ts->ep_added)
-            sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_DEL, ts->fd, NULL);
+            sys_epoll_ctl(ts->ep_fd, EPOLL_CTL_DEL, ts->fd, NULL);
         ts->ep_added = false;
         err = tcp_ev_add(ts, EPOLL_CTL_ADD);
         ts->ev_registered = err == 0;
