@@ -63,7 +63,7 @@ struct iocp_port {
     pthread_mutex_t mu;
     int fd;
     int closed;          /* under mu */
-    unsigned waiters;    /* threads asleep in a wait (under mu; tests) */
+    unsigned waiters;    /* threads that found nothing and wait (under mu) */
     unsigned max_active; /* NumberOfConcurrentThreads, 0 taken as the processors */
     unsigned active;     /* threads running its packets (under mu) */
     bool readable;       /* the eventfd's state (under mu) */
@@ -131,11 +131,15 @@ static uint32_t iocp_gen_of(struct iocp_port *p)
 }
 
 /* Under p->mu: the eventfd readable exactly while a waiter has something to
- * do: the port is closed, or a packet is queued and fewer than max_active
- * threads run packets. */
+ * do: the port is closed, or a packet is queued, fewer than max_active
+ * threads run packets and a thread waits. Without a waiter nothing is
+ * written: a thread counts itself as waiting in the same critical section
+ * in which it found nothing to take (iocp_take), so a later post sees it;
+ * and the thread that posts a packet and takes it itself (a worker's own
+ * send completion) costs no eventfd write and wakes nobody. */
 static void iocp_sync_locked(struct iocp_port *p)
 {
-    bool want = p->closed || (p->count > 0 && p->active < p->max_active);
+    bool want = p->closed || (p->count > 0 && p->active < p->max_active && p->waiters > 0);
     if (want == p->readable)
         return;
     uint64_t v = 1;
@@ -317,11 +321,13 @@ static void iocp_now_mine(struct iocp_port *p)
 }
 
 /* Take up to max packets, or say why none: 0, ERROR_ABANDONED_WAIT_0, or -1
- * (nothing this thread may take: wait). *back: this thread comes back from
+ * (nothing this thread may take: it is counted as waiting from then on, in
+ * p's set when *ep >= 0 — see iocp_unwait). *back: this thread comes back from
  * running p's packets, counted off under the same lock as the take, so that
  * the packets held back for it go to it, not to a waiter (Windows: the
  * returning thread picks the next packet up without blocking). */
-static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n, bool *back)
+static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULONG *n, bool *back,
+                     BOOL alertable, int *ep)
 {
     pthread_mutex_lock(&p->mu);
     if (*back && p->active > 0)
@@ -341,6 +347,13 @@ static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULON
         iocp_now_mine(p);
         *n = k;
         r = 0;
+    } else {
+        p->waiters++;
+        /* an alertable wait needs its APC descriptor too: it polls, and the
+         * port's own thread runs the set meanwhile */
+        *ep = alertable ? -1 : p->ep;
+        if (*ep >= 0)
+            p->ep_waiters++;
     }
     bool was = p->readable;
     iocp_sync_locked(p);
@@ -353,6 +366,17 @@ static int iocp_take(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULON
     }
     pthread_mutex_unlock(&p->mu);
     return r;
+}
+
+/* This thread no longer waits (counted by iocp_take, in the set when ep >= 0). */
+static void iocp_unwait(struct iocp_port *p, int ep)
+{
+    pthread_mutex_lock(&p->mu);
+    p->waiters--;
+    if (ep >= 0 && --p->ep_waiters == 0 && p->keeper_parked)
+        pthread_cond_signal(&p->kcond);
+    iocp_sync_locked(p);
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* Wait on p's set for up to timeout_ms and run what it reports here: the
@@ -393,31 +417,22 @@ static int iocp_wait(struct iocp_port *p, OVERLAPPED_ENTRY *out, ULONG max, ULON
     int apc_fd = alertable ? apc_self_fd() : -1;
     int64_t deadline = timeout_ms == INFINITE ? -1 : iocp_now_ms() + timeout_ms;
     for (;;) {
-        int r = iocp_take(p, out, max, n, &back);
+        int ep = -1;
+        int r = iocp_take(p, out, max, n, &back, alertable, &ep);
         if (r >= 0)
             return r;
         int remaining = -1;
         if (deadline >= 0) {
             int64_t left = deadline - iocp_now_ms();
-            if (left <= 0)
+            if (left <= 0) {
+                iocp_unwait(p, ep);
                 return WAIT_TIMEOUT;
+            }
             remaining = left > 0x7FFFFFFF ? 0x7FFFFFFF : (int)left;
         }
         struct pollfd pf[2] = {{.fd = p->fd, .events = POLLIN}, {.fd = apc_fd, .events = POLLIN}};
-        pthread_mutex_lock(&p->mu);
-        p->waiters++;
-        /* an alertable wait needs its APC descriptor too: it polls, and the
-         * port's own thread runs the set meanwhile */
-        int ep = alertable ? -1 : p->ep;
-        if (ep >= 0)
-            p->ep_waiters++;
-        pthread_mutex_unlock(&p->mu);
         int pr = ep >= 0 ? iocp_poll_wait(p, ep, remaining) : poll(pf, 2, remaining);
-        pthread_mutex_lock(&p->mu);
-        p->waiters--;
-        if (ep >= 0 && --p->ep_waiters == 0 && p->keeper_parked)
-            pthread_cond_signal(&p->kcond);
-        pthread_mutex_unlock(&p->mu);
+        iocp_unwait(p, ep);
         if (pr < 0 && errno != EINTR)
             return ERROR_INVALID_HANDLE; /* cannot happen on our own descriptors */
         if ((pf[1].revents & POLLIN) && apc_run_self() > 0)
