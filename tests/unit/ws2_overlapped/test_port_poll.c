@@ -159,19 +159,31 @@ static void *waiter_main(void *arg)
     return NULL;
 }
 
-/* Until thread tid sleeps in epoll_wait (the port's set), with a deadline. */
-static void until_in_epoll(pid_t tid)
+/* Until thread tid sleeps in epoll_wait (the port's set) or, if futex_too,
+ * on a futex (a condition variable), with a deadline. */
+static void until_asleep(pid_t tid, bool futex_too)
 {
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         long nr = syscall_of(tid);
-        if (nr == SYS_epoll_wait || nr == SYS_epoll_pwait)
+        if (nr == SYS_epoll_wait || nr == SYS_epoll_pwait || (futex_too && nr == SYS_futex))
             return;
         clock_gettime(CLOCK_MONOTONIC, &t);
         assert_true(t.tv_sec - t0.tv_sec < 60);
         sched_yield();
     }
+}
+
+/* A thread waiting on w's port, asleep in the port's set on return. */
+static pthread_t start_waiter(struct waiter *w)
+{
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, waiter_main, w), 0);
+    while (atomic_load(&w->tid) == 0)
+        sched_yield();
+    until_asleep(atomic_load(&w->tid), false);
+    return t;
 }
 
 /* A report for a socket on the port runs in the thread that waits on the
@@ -192,14 +204,10 @@ static void port_poll_runs_in_waiting_thread(void **state)
     ULONG_PTR key = 0;
     LPOVERLAPPED ov = NULL;
     assert_true(GetQueuedCompletionStatus(f.port, &bytes, &key, &ov, 0));
-    until_in_epoll(keeper);
+    until_asleep(keeper, false);
     atomic_store(&pp_runs, 0);
     struct waiter w = {.port = f.port};
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, waiter_main, &w), 0);
-    while (atomic_load(&w.tid) == 0)
-        sched_yield();
-    until_in_epoll(atomic_load(&w.tid));
+    pthread_t t = start_waiter(&w);
     poke(f.efd);
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_true(w.ok);
@@ -240,20 +248,25 @@ static void on_signal(int sig)
     (void)sig;
 }
 
-/* Until thread tid sleeps in epoll_wait or on a futex (a condition
- * variable), with a deadline. */
-static void until_asleep(pid_t tid)
+/* A report with nobody waiting: the port's own thread runs the procedure
+ * and is held inside it (posting nothing when no_post) until release_proc. */
+static void hold_in_keeper(struct fixture *f, bool no_post)
 {
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        long nr = syscall_of(tid);
-        if (nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_futex)
-            return;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        assert_true(t.tv_sec - t0.tv_sec < 60);
+    pthread_mutex_lock(&pp_hold_mu);
+    pp_hold = true;
+    pp_no_post = no_post;
+    pthread_mutex_unlock(&pp_hold_mu);
+    poke(f->efd);
+    while (!atomic_load(&pp_in))
         sched_yield();
-    }
+}
+
+static void release_proc(void)
+{
+    pthread_mutex_lock(&pp_hold_mu);
+    pp_hold = false;
+    pthread_cond_broadcast(&pp_hold_cv);
+    pthread_mutex_unlock(&pp_hold_mu);
 }
 
 /* The port's own thread, back from a report while an application thread
@@ -268,27 +281,14 @@ static void port_poll_keeper_leaves_edges_to_waiter(void **state)
     (void)state;
     struct fixture f;
     fixture_open(&f);
-    pthread_mutex_lock(&pp_hold_mu);
-    pp_hold = true;
-    pp_no_post = true;
-    pthread_mutex_unlock(&pp_hold_mu);
-    poke(f.efd);
-    while (!atomic_load(&pp_in))
-        sched_yield();
+    hold_in_keeper(&f, true);
     pid_t keeper = atomic_load(&pp_ran_in);
     struct waiter w = {.port = f.port};
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, waiter_main, &w), 0);
-    while (atomic_load(&w.tid) == 0)
-        sched_yield();
-    until_in_epoll(atomic_load(&w.tid));
-    pthread_mutex_lock(&pp_hold_mu);
-    pp_hold = false;
-    pthread_cond_broadcast(&pp_hold_cv);
-    pthread_mutex_unlock(&pp_hold_mu);
+    pthread_t t = start_waiter(&w);
+    release_proc();
     while (!atomic_load(&pp_done))
         sched_yield();
-    until_asleep(keeper);
+    until_asleep(keeper, true);
     assert_true(PostQueuedCompletionStatus(f.port, 5, 9, NULL));
     /* a deadline, not a timing: a lost edge leaves the waiter asleep for good */
     struct timespec dl;
@@ -325,20 +325,12 @@ static void port_poll_deregister_waits_for_run(void **state)
     (void)state;
     struct fixture f;
     fixture_open(&f);
-    pthread_mutex_lock(&pp_hold_mu);
-    pp_hold = true;
-    pthread_mutex_unlock(&pp_hold_mu);
-    poke(f.efd); /* the port's own thread runs it, and is held there */
-    while (!atomic_load(&pp_in))
-        sched_yield();
+    hold_in_keeper(&f, false);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, deregister_main, &f.id), 0);
     for (int i = 0; i < 1000; i++)
         sched_yield(); /* give it the chance to return too early */
-    pthread_mutex_lock(&pp_hold_mu);
-    pp_hold = false;
-    pthread_cond_broadcast(&pp_hold_cv);
-    pthread_mutex_unlock(&pp_hold_mu);
+    release_proc();
     void *rv = (void *)1;
     assert_int_equal(pthread_join(t, &rv), 0);
     assert_null(rv);
