@@ -714,9 +714,13 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
                    ? conn_dr_encode(&s->conn, data, len, dr)
                    : 0;
     if (n > 0) {
+        /* Class 0: the FIN follows the DR in this call (itot_apply), so the
+         * DR waits in the kernel for it and both leave in one segment; a DR
+         * not written whole is pushed by the flush of its rest. */
+        int more = s->conn.cls == 0 ? MSG_MORE : 0;
         ssize_t w;
         do {
-            w = sys_send(s->fd, dr, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+            w = sys_send(s->fd, dr, n, MSG_NOSIGNAL | MSG_DONTWAIT | more);
         } while (w < 0 && errno == EINTR);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
             return errmap_from_errno(errno);

@@ -367,6 +367,15 @@ void itot_engine_replace_fd(struct itot_sock *s, int fd)
     }
 }
 
+/* MSG_MORE when a FIN follows the queue at once (class 0 release): the
+ * kernel holds the last partial segment and shutdown() sends it with the
+ * FIN, one segment instead of two. Partial writes are no risk: the loop, or
+ * the next flush, writes the rest, and the shutdown comes when it is out. */
+static int fin_follows(const struct itot_sock *s)
+{
+    return s->conn.half_close && !s->tcp_wr_shut && !s->conn.close_tcp ? MSG_MORE : 0;
+}
+
 void itot_flush(struct itot_sock *s)
 {
     if (s->fd < 0 || s->tcp_connecting || !s->has_conn)
@@ -382,7 +391,7 @@ void itot_flush(struct itot_sock *s)
             iov[i].iov_len = len[i];
         }
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)k};
-        ssize_t w = sys_sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = sys_sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | fin_follows(s));
         if (w > 0) {
             conn_outq_consume(&s->conn, (size_t)w);
             freed = true;
