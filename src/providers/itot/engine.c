@@ -50,6 +50,11 @@ static struct {
      * deadline is no sooner needs no wake-up now (kick_timer). */
     _Atomic uint64_t wake_at_ms;
     struct itot_sock *reap_head; /* registered sockets whose TCP was closed */
+    /* A write to evfd is unread: set by the signaller that writes it,
+     * cleared by the engine when it reads it, before it looks at its lists.
+     * Any number of kicks in between cost one write (a close kicked the
+     * engine three times: the reap, the socket's service, its timer). */
+    atomic_bool signalled;
     /* Engine thread only (and itot_engine_stop / the fork child, when no
      * engine thread runs): the registered sockets' timers. */
     struct timer_heap timers;
@@ -121,6 +126,10 @@ static _Noreturn void engine_bug(const char *what, int err)
  * live eventfd: a bug here, not a run-time condition. */
 static void engine_signal_locked(void)
 {
+    /* The engine thread looks at its lists before it sleeps again
+     * (next_timeout_ms); others write only the first signal it has not read. */
+    if (eng_is_engine_thread() || atomic_exchange(&eng.signalled, true))
+        return;
     const uint64_t one = 1;
     ssize_t w;
     do
@@ -196,6 +205,7 @@ static int engine_start_locked(void)
     if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.evfd, &ev) != 0)
         goto fail;
     atomic_store(&eng.stop, false);
+    atomic_store(&eng.signalled, false);
     if (pthread_create(&eng.thread, NULL, engine_main, NULL) != 0)
         goto fail;
     eng.started = true;
@@ -844,6 +854,8 @@ static void *engine_main(void *arg)
                 uint64_t v;
                 ssize_t r = sys_read(eng.evfd, &v, sizeof v);
                 (void)r;
+                /* before the lists are looked at: a kick after this writes */
+                atomic_store(&eng.signalled, false);
                 continue;
             }
             service(evs[i].data.ptr, evs[i].events);

@@ -9,9 +9,11 @@
  * The failures are made by interposing write() on the calling thread, for
  * 8-octet writes to an eventfd only. */
 #include <dlfcn.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -66,6 +69,43 @@ __attribute__((visibility("default"))) ssize_t write(int fd, const void *buf, si
 
 static struct conf_ctx ctx = {.fx = &itot_fixtures[0], .lv = &conf_level_spi};
 
+/* Is a TCP socket listening on 127.0.0.1:port (network order)? */
+static bool listening(uint16_t port)
+{
+    FILE *f = fopen("/proc/net/tcp", "r");
+    assert_non_null(f);
+    char line[256];
+    bool found = false;
+    unsigned lport, st;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, " %*u: %*8x:%4x %*8x:%*4x %2x", &lport, &st) == 2 &&
+            lport == ntohs(port) && st == 0x0A)
+            found = true;
+    fclose(f);
+    return found;
+}
+
+/* The engine writes off signals it has not read yet: a kick while one is
+ * pending costs no write. The pair's set-up ends with closing its listener,
+ * which kicks the engine; the engine closes the listening socket only after
+ * it read that signal. So once nothing listens on the port any more, the
+ * next kick (the close under test) writes. Waits for the engine, at most
+ * 10 s. */
+static void engine_read_its_signals(SOCKET sv)
+{
+    struct sockaddr_in sa;
+    int len = sizeof sa, err = 0;
+    assert_int_equal(P->lpWSPGetSockName(sv, (struct sockaddr *)&sa, &len, &err), 0);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (listening(sa.sin_port)) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > 10)
+            fail_msg("the engine did not close the listener in 10 s");
+        sched_yield();
+    }
+}
+
 /* The engine's wake-up fails with EAGAIN during WSPCloseSocket (which
  * wakes the engine to finish the release; a SendDisconnect no longer does:
  * its timer is filed at the engine's next wake-up, test itot_engine_wakeups):
@@ -80,6 +120,7 @@ static void eagain_is_a_pending_wakeup(void **state)
     int err = 0;
     assert_int_equal(
         P->lpWSPSetSockOpt(cl, SOL_SOCKET, SO_DISCDATA, data, (int)sizeof data - 1, &err), 0);
+    engine_read_its_signals(sv);
     sig_fault = SIG_EAGAIN;
     sig_hits = 0;
     int rc = P->lpWSPCloseSocket(cl, &err);
@@ -109,6 +150,7 @@ static int child_ebadf(void)
         return 10;
     SOCKET cl, sv;
     conf_pair(&ctx, &cl, &sv);
+    engine_read_its_signals(sv);
     int err = 0;
     sig_fault = SIG_EBADF;
     P->lpWSPCloseSocket(cl, &err); /* closesocket wakes the engine for the release */
