@@ -137,6 +137,11 @@ static void engine_signal_locked(void)
     while (w < 0 && errno == EINTR);
     if (w < 0 && errno != EAGAIN)
         engine_bug("engine eventfd write", errno);
+    /* EAGAIN: the counter is full, so the engine wakes anyway; the next
+     * kick writes again rather than trust a write that did not happen (a
+     * failure the platform table injects has no pending wake-up behind it). */
+    if (w < 0)
+        atomic_store(&eng.signalled, false);
 }
 
 /* Have the engine look at s: push s on the kick list, without a lock (a

@@ -34,7 +34,9 @@
 
 #define P conf_spi_procs()
 
-enum sig_fault { SIG_NONE, SIG_EAGAIN, SIG_EBADF };
+/* SIG_LOST: EAGAIN for a write that did not happen (as the platform table
+ * injects it), once; then SIG_COUNT: writes go through, counted. */
+enum sig_fault { SIG_NONE, SIG_EAGAIN, SIG_EBADF, SIG_LOST, SIG_COUNT };
 static _Thread_local enum sig_fault sig_fault;
 static _Thread_local unsigned sig_hits;
 
@@ -56,6 +58,13 @@ __attribute__((visibility("default"))) ssize_t write(int fd, const void *buf, si
     if (sig_fault == SIG_NONE || n != sizeof(uint64_t) || !is_eventfd(fd))
         return next(fd, buf, n);
     sig_hits++;
+    if (sig_fault == SIG_COUNT)
+        return next(fd, buf, n);
+    if (sig_fault == SIG_LOST) {
+        sig_fault = SIG_COUNT;
+        errno = EAGAIN;
+        return -1;
+    }
     if (sig_fault == SIG_EAGAIN) {
         /* A saturated counter: the wake-up is pending (so deliver it), the
          * writer is told EAGAIN. */
@@ -141,6 +150,43 @@ static void eagain_is_a_pending_wakeup(void **state)
     conf_close(&ctx, sv);
 }
 
+/* The peer of a closed socket reads the end of the release: WSAEDISCON. */
+static void peer_reads_release(SOCKET sv)
+{
+    char in[16];
+    WSABUF ib = {.len = sizeof in, .buf = in};
+    DWORD got = 0, flags = 0;
+    int err = 0;
+    assert_int_equal(P->lpWSPRecv(sv, &ib, 1, &got, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEDISCON);
+}
+
+/* An EAGAIN behind which no wake-up is pending (the platform table can
+ * inject one) must not make the engine deaf: the next kick writes again,
+ * and both releases complete. (An engine that trusted the failed write
+ * took every later kick as already signalled.) */
+static void lost_wakeup_is_written_again(void **state)
+{
+    (void)state;
+    SOCKET cl1, sv1, cl2, sv2;
+    conf_pair(&ctx, &cl1, &sv1);
+    conf_pair(&ctx, &cl2, &sv2);
+    engine_read_its_signals(sv1);
+    engine_read_its_signals(sv2);
+    int err = 0;
+    sig_fault = SIG_LOST;
+    sig_hits = 0;
+    assert_int_equal(P->lpWSPCloseSocket(cl1, &err), 0);
+    assert_int_equal(sig_hits, 1); /* the lost write */
+    assert_int_equal(P->lpWSPCloseSocket(cl2, &err), 0);
+    sig_fault = SIG_NONE;
+    assert_true(sig_hits >= 2); /* written again */
+    peer_reads_release(sv1);
+    peer_reads_release(sv2);
+    conf_close(&ctx, sv1);
+    conf_close(&ctx, sv2);
+}
+
 /* In a child process: start the provider, make a connection, and close it
  * while the engine's wake-up fails with EBADF.  Returns only if the provider
  * went on. */
@@ -198,6 +244,7 @@ int main(void)
         /* First: the child must be forked before this process starts the provider. */
         cmocka_unit_test(other_errors_stop_the_process),
         cmocka_unit_test_setup_teardown(eagain_is_a_pending_wakeup, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_wakeup_is_written_again, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
