@@ -6,7 +6,10 @@
  * and measures
  *  - memory: the growth of this process's resident set (user space: the
  *    kernel's socket buffers are not in RSS) from before opening to after,
- *    per connection (both ends) and per endpoint; and next to it the
+ *    per connection (both ends) and per endpoint; one pair is opened first
+ *    and kept open, and what it cost is reported on its own (the fixed cost
+ *    of the process: the module's pages, the engine thread, the first
+ *    chunk of handle slots), so that it is not spread over n; next to it the
  *    provider's own count (getsockopt WSP_ITOT_MEMORY: its socket contexts
  *    and buffers, the pool's cache included), per endpoint;
  *  - release: one end of every connection sends its disconnect (64 octets of
@@ -46,7 +49,7 @@ int bench_scale_csv_open(const char *path)
         return -1;
     fprintf(scsv, "variant,n,rss_bytes_per_conn,rss_bytes_per_endpoint,release_ns_per_conn,"
                   "raw_release_ns_per_conn,ratio,open_ns_per_conn,provider_bytes_per_endpoint,"
-                  "provider_buffer_bytes_per_endpoint\n");
+                  "provider_buffer_bytes_per_endpoint,fixed_rss_bytes\n");
     return 0;
 }
 
@@ -86,12 +89,20 @@ static int scale_fit(int n, char *note, size_t notelen)
     return fit < n ? fit : n;
 }
 
-static int scale_raw(int n, double *rss, double *ns, double *open_ns, char *err, size_t errlen)
+static int scale_raw(int n, double *rss, double *fixed, double *ns, double *open_ns, char *err,
+                     size_t errlen)
 {
     struct raw_pair *p = calloc((size_t)n, sizeof *p);
+    struct raw_pair warm;
     if (p == NULL)
         return -1;
+    long rw = scale_rss_bytes();
+    if (raw_pairs_open(&warm, 1, 0, err, errlen) != 0) {
+        free(p);
+        return -1;
+    }
     long r0 = scale_rss_bytes();
+    *fixed = (double)(r0 - rw);
     uint64_t o0 = bench_now_ns();
     if (raw_pairs_open(p, n, 0, err, errlen) != 0) {
         free(p);
@@ -109,6 +120,7 @@ static int scale_raw(int n, double *rss, double *ns, double *open_ns, char *err,
     }
     raw_pairs_close(p, n);
     uint64_t t1 = bench_now_ns();
+    raw_pairs_close(&warm, 1);
     free(p);
     if (rc != 0) {
         snprintf(err, errlen, "raw release failed");
@@ -132,24 +144,35 @@ static int scale_provider_bytes(SOCKET s, int n, double *all, double *bufs)
     return 0;
 }
 
-static int scale_wsp(int n, int cls, double *rss, double *ns, double *open_ns, double *prov,
-                     double *prov_bufs, char *err, size_t errlen)
+static int scale_wsp(int n, int cls, double *rss, double *fixed, double *ns, double *open_ns,
+                     double *prov, double *prov_bufs, char *err, size_t errlen)
 {
     struct pair_opts po = {SOCK_SEQPACKET, WSP_PROTO_ITOT, cls, 0};
     struct wsp_pair *p = calloc((size_t)n, sizeof *p);
+    struct wsp_pair warm;
     char dd[SCALE_DISCDATA];
     if (p == NULL)
         return -1;
     memset(dd, 'd', sizeof dd);
+    /* the first pair starts what every later one shares; it stays open, so
+     * nothing it freed is reused by the n below */
+    long rw = scale_rss_bytes();
+    if (wsp_pairs_open(&warm, 1, &po, err, errlen) != 0) {
+        free(p);
+        return -1;
+    }
     long r0 = scale_rss_bytes();
+    *fixed = (double)(r0 - rw);
     uint64_t o0 = bench_now_ns();
     if (wsp_pairs_open(p, n, &po, err, errlen) != 0) {
+        wsp_pairs_close(&warm, 1);
         free(p);
         return -1;
     }
     *open_ns = (double)(bench_now_ns() - o0) / n;
     long r1 = scale_rss_bytes();
-    if (scale_provider_bytes(p[0].a, n, prov, prov_bufs) != 0)
+    /* the provider's count includes the first pair: n + 1 connections */
+    if (scale_provider_bytes(p[0].a, n + 1, prov, prov_bufs) != 0)
         *prov = *prov_bufs = -1;
     uint64_t t0 = bench_now_ns();
     int i = 0, fail = 0;
@@ -172,6 +195,7 @@ static int scale_wsp(int n, int cls, double *rss, double *ns, double *open_ns, d
                  fail == 1 ? "WSASendDisconnect" : "receiving the DR", i - 1, bench_wsa_err());
     wsp_pairs_close(p, n);
     uint64_t t1 = bench_now_ns();
+    wsp_pairs_close(&warm, 1);
     free(p);
     if (fail)
         return -1;
@@ -183,11 +207,12 @@ static int scale_wsp(int n, int cls, double *rss, double *ns, double *open_ns, d
 /* Child mode (wsp-bench --scale-point N raw|0|2): one measurement in a
  * fresh process, so that memory freed by an earlier pool and kept by malloc
  * cannot hide the growth of the next one.  Prints "rss ns open_ns prov
- * prov_bufs" (the provider's count per endpoint; 0 for raw TCP). */
+ * prov_bufs fixed" (the provider's count per endpoint, 0 for raw TCP; the
+ * first pair's growth). */
 int bench_scale_point(int n, const char *variant)
 {
     char note[160] = "", err[BENCH_ERRLEN] = "";
-    double rss = 0, ns = 0, open_ns = 0, prov = 0, prov_bufs = 0;
+    double rss = 0, ns = 0, open_ns = 0, prov = 0, prov_bufs = 0, fixed = 0;
     int rc;
     /* the child's own watchdog: main's (120 s) is shorter than opening 10,000
      * itot pairs on a loaded machine, which ended the point with SIGALRM */
@@ -197,20 +222,24 @@ int bench_scale_point(int n, const char *variant)
         return -1;
     }
     if (strcmp(variant, "raw") == 0)
-        rc = scale_raw(n, &rss, &ns, &open_ns, err, sizeof err);
+        rc = scale_raw(n, &rss, &fixed, &ns, &open_ns, err, sizeof err);
     else
-        rc = scale_wsp(n, atoi(variant), &rss, &ns, &open_ns, &prov, &prov_bufs, err, sizeof err);
+        rc = scale_wsp(n, atoi(variant), &rss, &fixed, &ns, &open_ns, &prov, &prov_bufs, err,
+                       sizeof err);
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    printf("%.1f %.1f %.1f %.1f %.1f\n", rss, ns, open_ns, prov, prov_bufs);
+    printf("%.1f %.1f %.1f %.1f %.1f %.1f\n", rss, ns, open_ns, prov, prov_bufs, fixed);
     return 0;
 }
 
 /* Runs one point in a child process; 0 or -1 with err set. */
-static int scale_spawn(int n, const char *variant, double *rss, double *ns, double *open_ns,
-                       double *prov, double *prov_bufs, char *err, size_t errlen)
+struct scale_pt {
+    double rss, ns, open_ns, prov, prov_bufs, fixed;
+};
+
+static int scale_spawn(int n, const char *variant, struct scale_pt *pt, char *err, size_t errlen)
 {
     char cmd[256], self[200];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -227,7 +256,8 @@ static int scale_spawn(int n, const char *variant, double *rss, double *ns, doub
     }
     char line[BENCH_ERRLEN] = "";
     int ok = fgets(line, sizeof line, f) != NULL &&
-             sscanf(line, "%lf %lf %lf %lf %lf", rss, ns, open_ns, prov, prov_bufs) == 5;
+             sscanf(line, "%lf %lf %lf %lf %lf %lf", &pt->rss, &pt->ns, &pt->open_ns, &pt->prov,
+                    &pt->prov_bufs, &pt->fixed) == 6;
     int st = pclose(f);
     if (!ok || st != 0) {
         line[strcspn(line, "\n")] = '\0';
@@ -247,7 +277,10 @@ int bench_scale(const struct bench_opts *o)
     printf("\n### Scale: n concurrent itot connections in one process\n\n"
            "Each point in a fresh process. Memory: growth of the resident set from before "
            "opening the n pairs to after (user space only; both ends are in the process, so "
-           "per endpoint = per connection / 2). Provider: the itot provider's own count "
+           "per endpoint = per connection / 2); one pair is opened before them and kept open, "
+           "and its growth is the fixed column (what the process pays once: the module's "
+           "pages, the engine thread, the first handle chunk). Provider: the itot provider's own "
+           "count "
            "(getsockopt WSP_ITOT_MEMORY) of its socket contexts and buffers (the pool's cache "
            "included), per endpoint. Release: one end of each sends its disconnect "
            "(itot: 64 octets), the other reads to the end (itot: and checks its data), both "
@@ -255,8 +288,8 @@ int bench_scale(const struct bench_opts *o)
     printf(
         "| n | variant | RSS per connection (B) | RSS per endpoint (B) | provider B per endpoint "
         "(of it buffers) | release ns/conn | raw TCP release ns/conn | wsp/raw | open ns/conn "
-        "(untimed setup) |\n"
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        "(untimed setup) | fixed: the first pair (B) |\n"
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     fflush(stdout);
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         char note[160] = "", err[BENCH_ERRLEN] = "";
@@ -267,34 +300,36 @@ int bench_scale(const struct bench_opts *o)
         n = scale_fit(n, note, sizeof note);
         if (note[0] != '\0')
             printf("| %d | (limit) | %s | | | | | | |\n", sizes[k], note);
-        double raw_rss = 0, raw_ns = 0, raw_open = 0, unused = 0;
-        if (scale_spawn(n, "raw", &raw_rss, &raw_ns, &raw_open, &unused, &unused, err,
-                        sizeof err) != 0) {
-            printf("| %d | raw TCP | failed: %s | | | | | | |\n", n, err);
+        struct scale_pt raw;
+        if (scale_spawn(n, "raw", &raw, err, sizeof err) != 0) {
+            printf("| %d | raw TCP | failed: %s | | | | | | | |\n", n, err);
             rc = -1;
             continue;
         }
-        printf("| %d | raw TCP | %.0f | %.0f | | %.0f | | | %.0f |\n", n, raw_rss, raw_rss / 2,
-               raw_ns, raw_open);
+        printf("| %d | raw TCP | %.0f | %.0f | | %.0f | | | %.0f | %.0f |\n", n, raw.rss,
+               raw.rss / 2, raw.ns, raw.open_ns, raw.fixed);
         if (scsv != NULL)
-            fprintf(scsv, "raw,%d,%.1f,%.1f,%.1f,%.1f,1,%.1f,,\n", n, raw_rss, raw_rss / 2, raw_ns,
-                    raw_ns, raw_open);
+            fprintf(scsv, "raw,%d,%.1f,%.1f,%.1f,%.1f,1,%.1f,,,%.1f\n", n, raw.rss, raw.rss / 2,
+                    raw.ns, raw.ns, raw.open_ns, raw.fixed);
         for (int cls = 0; o->itot && cls <= 2; cls += 2) {
-            double rss = 0, ns = 0, open_ns = 0, prov = 0, prov_bufs = 0;
+            struct scale_pt pt;
             char var[8];
             snprintf(var, sizeof var, "%d", cls);
-            if (scale_spawn(n, var, &rss, &ns, &open_ns, &prov, &prov_bufs, err, sizeof err) != 0) {
-                printf("| %d | itot class %d | failed: %s | | | | | | |\n", n, cls, err);
+            if (scale_spawn(n, var, &pt, err, sizeof err) != 0) {
+                printf("| %d | itot class %d | failed: %s | | | | | | | |\n", n, cls, err);
                 rc = -1;
                 continue;
             }
-            double ratio = raw_ns > 0 ? ns / raw_ns : 0;
-            printf(
-                "| %d | itot class %d | %.0f | %.0f | %.0f (%.0f) | %.0f | %.0f | %.2f | %.0f |\n",
-                n, cls, rss, rss / 2, prov, prov_bufs, ns, raw_ns, ratio, open_ns);
+            double rss = pt.rss, ns = pt.ns;
+            double ratio = raw.ns > 0 ? ns / raw.ns : 0;
+            printf("| %d | itot class %d | %.0f | %.0f | %.0f (%.0f) | %.0f | %.0f | %.2f | %.0f | "
+                   "%.0f |\n",
+                   n, cls, rss, rss / 2, pt.prov, pt.prov_bufs, ns, raw.ns, ratio, pt.open_ns,
+                   pt.fixed);
             if (scsv != NULL)
-                fprintf(scsv, "itot%d,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.1f,%.1f,%.1f\n", cls, n, rss,
-                        rss / 2, ns, raw_ns, ratio, open_ns, prov, prov_bufs);
+                fprintf(scsv, "itot%d,%d,%.1f,%.1f,%.1f,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f\n", cls, n,
+                        rss, rss / 2, ns, raw.ns, ratio, pt.open_ns, pt.prov, pt.prov_bufs,
+                        pt.fixed);
             char sc[160];
             snprintf(sc, sizeof sc, "scale n=%d itot class %d: RSS per idle endpoint", n, cls);
             bench_target_record(sc, &mem_t, rss / 2, rss / 2, rss / 2);
