@@ -191,29 +191,50 @@ static int queue_rest(struct itot_sock *s, struct itot_tx *tx, const uint8_t *hd
     return 0;
 }
 
-/* DTs straight from the caller's buffers to TCP while nothing is queued
- * (sendmsg of header + buffers, no copy). */
+/* DTs per sendmsg on the direct path, and the iovecs for them: the first
+ * DT always fits (a header and up to ITOT_MAX_BUFS pieces), a further one
+ * only while that much room is left. */
+#define DIRECT_DTS 16
+#define DIRECT_IOV (2 * (1 + ITOT_MAX_BUFS))
+
+/* DTs straight from the caller's buffers to TCP while nothing is queued:
+ * as many whole DTs as fit in one sendmsg (headers and the caller's
+ * buffers, no copy), so a TSDU of several DTs costs one syscall, as the
+ * same bytes on raw TCP do. What TCP did not take goes to the queue: the
+ * rest of a DT it took in part (queue_rest), the DTs it took nothing of
+ * (send_queued). */
 static inline __attribute__((always_inline)) int send_direct(struct itot_sock *s,
                                                              struct itot_tx *tx)
 {
     struct conn *c = &s->conn;
     while (tx->dts_left > 0 && conn_outq_len(c) == 0 && s->fd >= 0 && !s->tcp_connecting) {
-        size_t seg = tx_seg(tx);
-        uint8_t hdr[TPDU_DT_HDR_MAX];
-        size_t h = conn_dt_header(c, tx->dts_left == 1, seg, hdr);
-        struct iovec iov[1 + ITOT_MAX_BUFS];
-        iov[0] = (struct iovec){hdr, h};
-        int k = cursor_iov(&tx->cur, seg, iov + 1, ITOT_MAX_BUFS);
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)(k + 1)};
+        uint8_t hdr[DIRECT_DTS][TPDU_DT_HDR_MAX];
+        size_t hl[DIRECT_DTS], sl[DIRECT_DTS];
+        struct iovec iov[DIRECT_IOV];
+        struct cursor cur = tx->cur;
+        size_t next = tx->next, left = tx->dts_left;
+        int niov = 0, ndt = 0;
+        while (ndt < DIRECT_DTS && left > 0 && DIRECT_IOV - niov >= 1 + ITOT_MAX_BUFS) {
+            size_t rest = tx->total - next, seg = rest < tx->max ? rest : tx->max;
+            hl[ndt] = conn_dt_header(c, left == 1, seg, hdr[ndt]);
+            sl[ndt] = seg;
+            iov[niov++] = (struct iovec){hdr[ndt], hl[ndt]};
+            niov += cursor_iov(&cur, seg, iov + niov, ITOT_MAX_BUFS);
+            cursor_skip(&cur, seg);
+            next += seg;
+            left--;
+            ndt++;
+        }
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
         ssize_t w;
         do {
             w = sys_sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         } while (w < 0 && errno == EINTR);
         if (w < 0 && errno == EFAULT)
-            return WSAEFAULT; /* the caller's memory went away: nothing of this DT left */
+            return WSAEFAULT; /* the caller's memory went away: nothing of these DTs left */
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             /* The peer's TCP failed: its end, as a read would see it.  A
-             * failure of our own (ENOBUFS, ...) sent nothing of this DT and
+             * failure of our own (ENOBUFS, ...) sent nothing of these DTs and
              * is no act of the peer: tx_fail withdraws the TSDU when none of
              * it is on the wire (the connection stays usable), else aborts. */
             int e = errno;
@@ -228,13 +249,17 @@ static inline __attribute__((always_inline)) int send_direct(struct itot_sock *s
             return errmap_from_errno(e);
         }
         if (w <= 0)
-            return 0; /* TCP is full: this DT goes into the queue */
+            return 0; /* TCP is full: these DTs go into the queue */
         tx->on_wire = true;
-        if ((size_t)w < h + seg)
-            return queue_rest(s, tx, hdr, h, seg, (size_t)w);
-        cursor_skip(&tx->cur, seg);
-        tx->next += seg;
-        tx->dts_left--;
+        size_t took = (size_t)w;
+        for (int i = 0; i < ndt; i++) {
+            if (took < hl[i] + sl[i])
+                return took > 0 ? queue_rest(s, tx, hdr[i], hl[i], sl[i], took) : 0;
+            took -= hl[i] + sl[i];
+            cursor_skip(&tx->cur, sl[i]);
+            tx->next += sl[i];
+            tx->dts_left--;
+        }
     }
     return 0;
 }
