@@ -76,15 +76,20 @@ static void timer_refresh(struct itot_sock *s);
 
 /* Whether the engine reads s's input: not while a receiver polls the
  * descriptor, nor in direct mode (waiter.c) unless the state is one the
- * engine drives (connecting, releasing, closing) or something other than a
- * plain receive waits for input (they leave direct mode:
+ * engine drives (connecting, closing, the peer's release) or something
+ * other than a plain receive waits for input (they leave direct mode:
  * itot_input_to_engine), or overlapped sends wait: nobody else would read
- * the DR that ends them. */
+ * the DR that ends them. Our own release (DR_SENT) stays with the thread
+ * that reads: its receive reads the peer's answer and runs TS2 (waiter.c);
+ * if nobody reads, the close hands it over, and TS2 is the engine's timer
+ * either way. Handing it over at the WSASendDisconnect cost an epoll_ctl
+ * in the call and a wake-up of the engine for the answer. */
 static bool engine_reads(const struct itot_sock *s)
 {
     if (s->direct_readers > 0)
         return false;
-    return !s->input_direct || s->closing || s->conn.state != CONN_S_OPEN || s->ev_mask != 0 ||
+    bool direct_state = s->conn.state == CONN_S_OPEN || s->conn.state == CONN_S_DR_SENT;
+    return !s->input_direct || s->closing || !direct_state || s->ev_mask != 0 ||
            s->ovl_rx.head != NULL || s->ovl_tx.head != NULL;
 }
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/epoll.h>
 
 #include <cmocka.h>
 
@@ -107,13 +108,29 @@ static bool receiver_in_poll(unsigned n)
     return ok;
 }
 
+/* epoll_ctl calls of this thread while `counting`: a socket handed to the
+ * engine (or taken from it) costs one. */
+typedef int (*epoll_ctl_fn)(int, int, int, struct epoll_event *);
+static epoll_ctl_fn _Atomic real_epoll_ctl;
+static _Thread_local bool counting;
+static _Thread_local int epoll_ctls;
+
+static int epoll_ctl_watched(int ep, int op, int fd, struct epoll_event *ev)
+{
+    if (counting)
+        epoll_ctls++;
+    return atomic_load(&real_epoll_ctl)(ep, op, fd, ev);
+}
+
 static void hook_install(void)
 {
     hook = fault_hook_of("wsp_itot.so");
     atomic_store(&real_poll, (poll_fn)hook->dflt("poll"));
     atomic_store(&real_recv, (recv_fn)hook->dflt("recv"));
+    atomic_store(&real_epoll_ctl, (epoll_ctl_fn)hook->dflt("epoll_ctl"));
     hook->override("poll", (sys_fn)poll_watched);
     hook->override("recv", (sys_fn)recv_watched);
+    hook->override("epoll_ctl", (sys_fn)epoll_ctl_watched);
 }
 
 /* ---- a connected pair ------------------------------------------------------ */
@@ -279,6 +296,43 @@ static void send_after_the_peers_dr_fails(void **state)
     assert_int_equal(atomic_load(&reads_other), before); /* read by the sender, not the engine */
 }
 
+/* Our own release on a socket whose input its thread reads leaves the input
+ * to that thread: WSASendDisconnect registers nothing with the engine (no
+ * epoll_ctl; one before: the engine took the input for the release), and
+ * the thread reads the peer's answer itself and sees the end. */
+static void own_release_leaves_input_to_its_reader(void **state)
+{
+    (void)state;
+    struct rx r = {.n = 1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
+    assert_true(receiver_in_poll(1));
+    char msg[TSDU_LEN];
+    memset(msg, 0, sizeof msg);
+    assert_int_equal(wsp_send(cli, msg, sizeof msg, 0), TSDU_LEN);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(r.got, 1); /* srv's input is its receivers' now */
+
+    counting = true;
+    epoll_ctls = 0;
+    assert_int_equal(WSASendDisconnect(srv, NULL), 0);
+    counting = false;
+    assert_int_equal(epoll_ctls, 0);
+
+    /* the peer reads our DR and answers it (class 0: its FIN; class 2: a DC) */
+    char b[8];
+    WSABUF wb = {sizeof b, b};
+    DWORD n = 0, fl = 0;
+    assert_int_equal(WSARecv(cli, &wb, 1, &n, &fl, NULL, NULL), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEDISCON);
+    int before = atomic_load(&reads_other);
+    struct rx r2 = {.n = 1};
+    assert_int_equal(pthread_create(&th, NULL, rx_main, &r2), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(r2.err, WSAEDISCON);                /* the release is over */
+    assert_int_equal(atomic_load(&reads_other), before); /* read by the receiver */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +341,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(peer_disconnect_ends_the_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_timeout_ends_the_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(send_after_the_peers_dr_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(own_release_leaves_input_to_its_reader, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
