@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -173,11 +174,26 @@ struct client {
     SOCKET s;
     struct sockaddr_storage ss;
     int len, rc, err;
+    /* Connected first, if set, then the thread waits for `go`: its first
+     * blocking wait makes the thread's wait descriptor (an eventfd). Made
+     * while the process is out of descriptors, that eventfd could take the
+     * one slot the listener frees to refuse the connection (its reserve),
+     * and the client would never be refused (seen once under TSan). */
+    SOCKET warm;
+    int warm_rc;
+    sem_t warmed, go;
 };
 
 static void *client_main(void *arg)
 {
     struct client *k = arg;
+    if (k->warm != INVALID_SOCKET) {
+        int e = 0;
+        k->warm_rc =
+            P->lpWSPConnect(k->warm, (struct sockaddr *)&k->ss, k->len, NULL, NULL, NULL, NULL, &e);
+        sem_post(&k->warmed);
+        sem_wait(&k->go);
+    }
     k->rc =
         P->lpWSPConnect(k->s, (struct sockaddr *)&k->ss, k->len, NULL, NULL, NULL, NULL, &k->err);
     return NULL;
@@ -205,6 +221,18 @@ static void emfile_listener_backs_off_and_refuses(void **state)
     struct client k = {0};
     SOCKET l = conf_listener(&ctx4, 16, &k.ss, &k.len);
     k.s = conf_socket(&ctx4); /* while descriptors are there */
+    /* The client thread's first connection, kept open until the end (its
+     * descriptors are not freed during the fill). */
+    k.warm = conf_socket(&ctx4);
+    assert_int_equal(sem_init(&k.warmed, 0, 0), 0);
+    assert_int_equal(sem_init(&k.go, 0, 0), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, client_main, &k), 0);
+    int aerr = 0;
+    SOCKET warm_sv = P->lpWSPAccept(l, NULL, NULL, NULL, 0, &aerr);
+    assert_true(warm_sv != INVALID_SOCKET);
+    assert_int_equal(sem_wait(&k.warmed), 0);
+    assert_int_equal(k.warm_rc, 0);
     struct tasks tk;
     tasks_open(&tk);
     struct fill f;
@@ -212,8 +240,7 @@ static void emfile_listener_backs_off_and_refuses(void **state)
 
     uint64_t r0 = tasks_runnable_ns(&tk);
     int a0 = atomic_load(&accepts);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, client_main, &k), 0);
+    assert_int_equal(sem_post(&k.go), 0);
     /* A measuring window, not a wait for an event: the engine must stay idle
      * through it while the client's connection hits EMFILE. */
     struct timespec win = {0, WINDOW_MS * 1000000L};
@@ -233,10 +260,14 @@ static void emfile_listener_backs_off_and_refuses(void **state)
     assert_int_equal(k.rc, SOCKET_ERROR);
     assert_int_equal(k.err, WSAECONNRESET);
     conf_close(&ctx4, k.s);
+    conf_close(&ctx4, warm_sv);
+    conf_close(&ctx4, k.warm);
+    sem_destroy(&k.warmed);
+    sem_destroy(&k.go);
 
     /* Descriptors are back: the listener accepts again (after at most its
      * back-off, 1 s). */
-    struct client k2 = {.ss = k.ss, .len = k.len};
+    struct client k2 = {.ss = k.ss, .len = k.len, .warm = INVALID_SOCKET};
     k2.s = conf_socket(&ctx4);
     assert_int_equal(pthread_create(&t, NULL, client_main, &k2), 0);
     wsp_fd_set r;
