@@ -158,10 +158,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    hook->restore_all();
-    closesocket(cli); /* a case may have closed them: WSAENOTSOCK is fine */
-    closesocket(srv);
-    return WSACleanup();
+    return itot_pair_close(hook, cli, srv);
 }
 
 /* ---- the receiver thread ------------------------------------------------- */
@@ -264,11 +261,10 @@ static void receive_timeout_ends_the_wait(void **state)
     assert_int_equal(r.err, WSAETIMEDOUT);
 }
 
-/* A socket whose input its receiver reads (no engine watching it) still
- * sees the peer's DR before it sends: the send looks at TCP first. */
-static void send_after_the_peers_dr_fails(void **state)
+/* A receiver thread waits in poll and reads one TSDU itself: from then on
+ * srv's input is its receivers' (nobody else reads it). */
+static void make_input_direct(void)
 {
-    (void)state;
     struct rx r = {.n = 1};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
@@ -277,7 +273,15 @@ static void send_after_the_peers_dr_fails(void **state)
     memset(msg, 0, sizeof msg);
     assert_int_equal(wsp_send(cli, msg, sizeof msg, 0), TSDU_LEN);
     assert_int_equal(pthread_join(th, NULL), 0);
-    assert_int_equal(r.got, 1); /* srv's input is now its receivers' */
+    assert_int_equal(r.got, 1);
+}
+
+/* A socket whose input its receiver reads (no engine watching it) still
+ * sees the peer's DR before it sends: the send looks at TCP first. */
+static void send_after_the_peers_dr_fails(void **state)
+{
+    (void)state;
+    make_input_direct();
     int fd = atomic_load(&receiver_fd);
     assert_true(fd >= 0);
 
@@ -303,15 +307,7 @@ static void send_after_the_peers_dr_fails(void **state)
 static void own_release_leaves_input_to_its_reader(void **state)
 {
     (void)state;
-    struct rx r = {.n = 1};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, rx_main, &r), 0);
-    assert_true(receiver_in_poll(1));
-    char msg[TSDU_LEN];
-    memset(msg, 0, sizeof msg);
-    assert_int_equal(wsp_send(cli, msg, sizeof msg, 0), TSDU_LEN);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    assert_int_equal(r.got, 1); /* srv's input is its receivers' now */
+    make_input_direct();
 
     counting = true;
     epoll_ctls = 0;
@@ -327,6 +323,7 @@ static void own_release_leaves_input_to_its_reader(void **state)
     assert_int_equal(WSAGetLastError(), WSAEDISCON);
     int before = atomic_load(&reads_other);
     struct rx r2 = {.n = 1};
+    pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, rx_main, &r2), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(r2.err, WSAEDISCON);                /* the release is over */

@@ -70,10 +70,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    hook->restore_all();
-    closesocket(cli);
-    closesocket(srv);
-    return WSACleanup();
+    return itot_pair_close(hook, cli, srv);
 }
 
 struct rx {

@@ -3,6 +3,8 @@
  * sends the CC, so one thread makes the whole pair. */
 #include "itot_pair.h"
 
+#include "fault_util.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -31,4 +33,12 @@ int itot_pair_open(DWORD cli_flags, int wait_s, SOCKET *cli, SOCKET *srv)
     DWORD ms = (DWORD)wait_s * 1000;
     return wsp_setsockopt(*srv, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms) == 0 ? 0
                                                                                             : -1;
+}
+
+int itot_pair_close(const struct sys_hook *hook, SOCKET cli, SOCKET srv)
+{
+    hook->restore_all();
+    closesocket(cli);
+    closesocket(srv);
+    return WSACleanup();
 }

@@ -12,4 +12,10 @@
  * of hanging); the listener is closed. 0, or -1 if a step failed. */
 int itot_pair_open(DWORD cli_flags, int wait_s, SOCKET *cli, SOCKET *srv);
 
+struct sys_hook;
+/* The end of a case that hooked the module: its calls go back to the real
+ * ones first, then both sockets are closed (a case may have closed them
+ * already: WSAENOTSOCK is fine) and WSACleanup's result is returned. */
+int itot_pair_close(const struct sys_hook *hook, SOCKET cli, SOCKET srv);
+
 #endif
