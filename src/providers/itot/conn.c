@@ -336,6 +336,11 @@ static void release_dr(struct conn *c, const uint8_t *data, size_t len, size_t s
     c->events |= CONN_EV_OUTPUT;
 }
 
+bool conn_release_ends_tcp(const struct conn *c)
+{
+    return c->cls == 0;
+}
+
 int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms,
                          size_t sent)
 {
@@ -366,7 +371,7 @@ int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64
      * is still read and delivered, and no RST destroys the DR in flight when
      * the peer answers it (iso-on-tcp answers a DR with a DR). The peer's FIN
      * (conn_eof) or TS2 ends the release. */
-    if (c->cls == 0)
+    if (conn_release_ends_tcp(c))
         c->half_close = true;
     return 0;
 }

@@ -215,6 +215,9 @@ int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t no
 
 /* The largest DR a release sends, TPKT included. */
 #define CONN_DR_MAX (TPKT_HDR_LEN + TPDU_MAX_LI + 1 + TPDU_MAX_DISC_DATA)
+/* Does our release end with the TCP connection's end (class 0: no DC, the
+ * FIN follows the DR) rather than with the peer's DC (class 2)? */
+bool conn_release_ends_tcp(const struct conn *c);
 /* For a glue that writes the DR itself while nothing is queued, so that a
  * failing network leaves the connection as it was (D1): the DR that
  * conn_disconnect would queue now, encoded into out; its length, or 0 when

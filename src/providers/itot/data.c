@@ -113,10 +113,16 @@ static size_t tx_wire(const struct itot_tx *tx)
     return tx->total - tx->next + tx->dts_left * tx->hlen;
 }
 
+/* The data octets of the DT that starts at data offset next. */
+static size_t tx_seg_at(const struct itot_tx *tx, size_t next)
+{
+    size_t left = tx->total - next;
+    return left < tx->max ? left : tx->max;
+}
+
 static size_t tx_seg(const struct itot_tx *tx)
 {
-    size_t left = tx->total - tx->next;
-    return left < tx->max ? left : tx->max;
+    return tx_seg_at(tx, tx->next);
 }
 
 /* Copy n octets from the cursor into the staging room at off (one syscall). */
@@ -153,7 +159,7 @@ static int stage_dts(struct itot_sock *s, struct itot_tx *tx, size_t k)
     struct cursor cur = tx->cur;
     size_t next = tx->next, left = tx->dts_left, off = 0;
     while (k-- > 0) {
-        size_t rest = tx->total - next, seg = rest < tx->max ? rest : tx->max;
+        size_t seg = tx_seg_at(tx, next);
         uint8_t hdr[TPDU_DT_HDR_MAX];
         size_t h = conn_dt_header(c, left == 1, seg, hdr);
         conn_outq_stage(c, off, hdr, h);
@@ -215,7 +221,7 @@ static inline __attribute__((always_inline)) int send_direct(struct itot_sock *s
         size_t next = tx->next, left = tx->dts_left;
         int niov = 0, ndt = 0;
         while (ndt < DIRECT_DTS && left > 0 && DIRECT_IOV - niov >= 1 + ITOT_MAX_BUFS) {
-            size_t rest = tx->total - next, seg = rest < tx->max ? rest : tx->max;
+            size_t seg = tx_seg_at(tx, next);
             hl[ndt] = conn_dt_header(c, left == 1, seg, hdr[ndt]);
             sl[ndt] = seg;
             iov[niov++] = (struct iovec){hdr[ndt], hl[ndt]};
@@ -742,7 +748,7 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
         /* Class 0: the FIN follows the DR in this call (itot_apply), so the
          * DR waits in the kernel for it and both leave in one segment; a DR
          * not written whole is pushed by the flush of its rest. */
-        int more = s->conn.cls == 0 ? MSG_MORE : 0;
+        int more = conn_release_ends_tcp(&s->conn) ? MSG_MORE : 0;
         ssize_t w;
         do {
             w = sys_send(s->fd, dr, n, MSG_NOSIGNAL | MSG_DONTWAIT | more);
