@@ -115,6 +115,17 @@ static void engine_read_its_signals(SOCKET sv)
     }
 }
 
+/* The peer of a closed socket reads the end of the release: WSAEDISCON. */
+static void peer_reads_release(SOCKET sv)
+{
+    char in[16];
+    WSABUF ib = {.len = sizeof in, .buf = in};
+    DWORD got = 0, flags = 0;
+    int err = 0;
+    assert_int_equal(P->lpWSPRecv(sv, &ib, 1, &got, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEDISCON);
+}
+
 /* The engine's wake-up fails with EAGAIN during WSPCloseSocket (which
  * wakes the engine to finish the release; a SendDisconnect no longer does:
  * its timer is filed at the engine's next wake-up, test itot_engine_wakeups):
@@ -137,28 +148,13 @@ static void eagain_is_a_pending_wakeup(void **state)
     assert_int_equal(rc, 0);
     assert_true(sig_hits > 0); /* the path under test ran */
 
-    char in[16];
-    WSABUF ib = {.len = sizeof in, .buf = in};
-    DWORD got = 0, flags = 0;
-    assert_int_equal(P->lpWSPRecv(sv, &ib, 1, &got, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
-    assert_int_equal(err, WSAEDISCON);
+    peer_reads_release(sv);
     char dd[64];
     WSABUF db = {.len = sizeof dd, .buf = dd};
     assert_int_equal(P->lpWSPRecvDisconnect(sv, &db, &err), 0);
     assert_int_equal(db.len, sizeof data - 1);
     assert_memory_equal(dd, data, sizeof data - 1);
     conf_close(&ctx, sv);
-}
-
-/* The peer of a closed socket reads the end of the release: WSAEDISCON. */
-static void peer_reads_release(SOCKET sv)
-{
-    char in[16];
-    WSABUF ib = {.len = sizeof in, .buf = in};
-    DWORD got = 0, flags = 0;
-    int err = 0;
-    assert_int_equal(P->lpWSPRecv(sv, &ib, 1, &got, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
-    assert_int_equal(err, WSAEDISCON);
 }
 
 /* An EAGAIN behind which no wake-up is pending (the platform table can
