@@ -50,50 +50,43 @@ UMEM_HIDDEN size_t umem_x86_copy(void *dst, const void *src, size_t n); /* 0 or 
     ".pushsection umem_extable,\"a\"\n.balign 4\n.long " insn " - .\n.long %l[fault] - .\n"        \
     ".popsection\n"
 
+/* The body of every access below: the asm, then 0, or 1 from the label
+ * the fault handler resumes at.  inputs and clobbers are parenthesised
+ * lists. NOLINTBEGIN(bugprone-macro-parentheses) */
+#define UMEM_LIST(...) __VA_ARGS__
+#define UMEM_ASM_TRY(tmpl, inputs, clobbers)                                                       \
+    __asm__ goto(tmpl : : UMEM_LIST inputs : UMEM_LIST clobbers : fault);                          \
+    return 0;                                                                                      \
+    fault:                                                                                         \
+    return 1
+/* NOLINTEND(bugprone-macro-parentheses) */
+
 /* dst <- src, 4 octets */
 static inline __attribute__((always_inline)) int umem_x86_copy4(void *dst, const void *src)
 {
-    __asm__ goto("1: movl (%[s]), %%ecx\n"
-                 "2: movl %%ecx, (%[d])\n" UMEM_EX("1b") UMEM_EX("2b")
-                 :
-                 : [s] "r"(src), [d] "r"(dst)
-                 : "rcx", "memory"
-                 : fault);
-    return 0;
-fault:
-    return 1;
+    UMEM_ASM_TRY("1: movl (%[s]), %%ecx\n"
+                 "2: movl %%ecx, (%[d])\n" UMEM_EX("1b") UMEM_EX("2b"),
+                 ([s] "r"(src), [d] "r"(dst)), ("rcx", "memory"));
 }
 
 /* dst <- src, 16 octets (a WSABUF), both loads before the stores */
 static inline __attribute__((always_inline)) int umem_x86_copy16(void *dst, const void *src)
 {
-    __asm__ goto("1: movq (%[s]), %%rcx\n"
+    UMEM_ASM_TRY("1: movq (%[s]), %%rcx\n"
                  "2: movq 8(%[s]), %%rdx\n"
                  "3: movq %%rcx, (%[d])\n"
-                 "4: movq %%rdx, 8(%[d])\n" UMEM_EX("1b") UMEM_EX("2b") UMEM_EX("3b") UMEM_EX("4b")
-                 :
-                 : [s] "r"(src), [d] "r"(dst)
-                 : "rcx", "rdx", "memory"
-                 : fault);
-    return 0;
-fault:
-    return 1;
+                 "4: movq %%rdx, 8(%[d])\n" UMEM_EX("1b") UMEM_EX("2b") UMEM_EX("3b") UMEM_EX("4b"),
+                 ([s] "r"(src), [d] "r"(dst)), ("rcx", "rdx", "memory"));
 }
 
 /* An in/out DWORD: dst <- *p, and *p stored back (a write access, as the
  * OUT probe) */
 static inline __attribute__((always_inline)) int umem_x86_inout4(void *dst, void *p)
 {
-    __asm__ goto("1: movl (%[p]), %%ecx\n"
+    UMEM_ASM_TRY("1: movl (%[p]), %%ecx\n"
                  "2: movl %%ecx, (%[p])\n"
-                 "   movl %%ecx, (%[d])\n" UMEM_EX("1b") UMEM_EX("2b")
-                 :
-                 : [p] "r"(p), [d] "r"(dst)
-                 : "rcx", "memory"
-                 : fault);
-    return 0;
-fault:
-    return 1;
+                 "   movl %%ecx, (%[d])\n" UMEM_EX("1b") UMEM_EX("2b"),
+                 ([p] "r"(p), [d] "r"(dst)), ("rcx", "memory"));
 }
 
 /* The probes: p, then the first octet of every later 4 KiB chunk up to the
@@ -113,39 +106,21 @@ fault:
 
 static inline __attribute__((always_inline)) int umem_x86_load(const void *p, const void *last)
 {
-    __asm__ goto(UMEM_PROBE_LOOP("movb (%%rcx), %%al", "") UMEM_EX("1b")
-                 :
-                 : [p] "r"(p), [last] "r"(last)
-                 : "rax", "rcx", "memory"
-                 : fault);
-    return 0;
-fault:
-    return 1;
+    UMEM_ASM_TRY(UMEM_PROBE_LOOP("movb (%%rcx), %%al", "") UMEM_EX("1b"),
+                 ([p] "r"(p), [last] "r"(last)), ("rax", "rcx", "memory"));
 }
 
 static inline __attribute__((always_inline)) int umem_x86_lockadd(void *p, const void *last)
 {
-    __asm__ goto(UMEM_PROBE_LOOP("lock addb $0, (%%rcx)", "") UMEM_EX("1b")
-                 :
-                 : [p] "r"(p), [last] "r"(last)
-                 : "rcx", "memory", "cc"
-                 : fault);
-    return 0;
-fault:
-    return 1;
+    UMEM_ASM_TRY(UMEM_PROBE_LOOP("lock addb $0, (%%rcx)", "") UMEM_EX("1b"),
+                 ([p] "r"(p), [last] "r"(last)), ("rcx", "memory", "cc"));
 }
 
 static inline __attribute__((always_inline)) int umem_x86_rewrite(void *p, const void *last)
 {
-    __asm__ goto(UMEM_PROBE_LOOP("movb (%%rcx), %%al", "2: movb %%al, (%%rcx)\n") UMEM_EX("1b")
-                     UMEM_EX("2b")
-                 :
-                 : [p] "r"(p), [last] "r"(last)
-                 : "rax", "rcx", "memory"
-                 : fault);
-    return 0;
-fault:
-    return 1;
+    UMEM_ASM_TRY(UMEM_PROBE_LOOP("movb (%%rcx), %%al", "2: movb %%al, (%%rcx)\n") UMEM_EX("1b")
+                     UMEM_EX("2b"),
+                 ([p] "r"(p), [last] "r"(last)), ("rax", "rcx", "memory"));
 }
 
 /* dst <- src, n > 0, 0 or nonzero for a fault.  The two sizes every call

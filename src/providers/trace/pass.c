@@ -36,29 +36,67 @@ static int trace_io_done(const char *call, SOCKET s, int rc, LPINT lpErrno, cons
     return rc;
 }
 
-static int WSPAPI trace_WSPBind(SOCKET s, const struct sockaddr *name, int namelen, LPINT lpErrno)
+/* The calls that go down as they came, on the lower socket, and are
+ * recorded with their result and error only: one row each (name, the
+ * parameters of its LPWSP type, the arguments after the socket).  Events
+ * are ws2's (WPUCreateEvent): the next provider signals the very event the
+ * application waits on, so EventSelect is one of them. */
+#define TRACE_PASS_LIST(X)                                                                         \
+    X(Bind, (SOCKET s, const struct sockaddr *name, int namelen, LPINT lpErrno),                   \
+      (name, namelen, lpErrno))                                                                    \
+    X(Listen, (SOCKET s, int backlog, LPINT lpErrno), (backlog, lpErrno))                          \
+    X(Connect,                                                                                     \
+      (SOCKET s, const struct sockaddr *name, int namelen, LPWSABUF lpCallerData,                  \
+       LPWSABUF lpCalleeData, LPQOS lpSQOS, LPQOS lpGQOS, LPINT lpErrno),                          \
+      (name, namelen, lpCallerData, lpCalleeData, lpSQOS, lpGQOS, lpErrno))                        \
+    X(Shutdown, (SOCKET s, int how, LPINT lpErrno), (how, lpErrno))                                \
+    X(GetSockName, (SOCKET s, struct sockaddr * name, LPINT namelen, LPINT lpErrno),               \
+      (name, namelen, lpErrno))                                                                    \
+    X(GetPeerName, (SOCKET s, struct sockaddr * name, LPINT namelen, LPINT lpErrno),               \
+      (name, namelen, lpErrno))                                                                    \
+    X(EventSelect, (SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, LPINT lpErrno),          \
+      (hEventObject, lNetworkEvents, lpErrno))                                                     \
+    X(EnumNetworkEvents,                                                                           \
+      (SOCKET s, WSAEVENT hEventObject, LPWSANETWORKEVENTS lpNetworkEvents, LPINT lpErrno),        \
+      (hEventObject, lpNetworkEvents, lpErrno))                                                    \
+    X(AsyncSelect, (SOCKET s, HWND hWnd, unsigned int wMsg, LONG lEvent, LPINT lpErrno),           \
+      (hWnd, wMsg, lEvent, lpErrno))
+
+/* NOLINTBEGIN(bugprone-macro-parentheses): params and args are lists. */
+#define TRACE_ARGS(...) __VA_ARGS__
+#define TRACE_PASS_ONE(Name, params, args)                                                         \
+    static int WSPAPI trace_WSP##Name params                                                       \
+    {                                                                                              \
+        TRACE_LOWER("WSP" #Name, s, ts);                                                           \
+        int rc = ts->next->procs.lpWSP##Name(ts->lower, TRACE_ARGS args);                          \
+        return trace_done("WSP" #Name, s, rc, lpErrno);                                            \
+    }
+/* NOLINTEND(bugprone-macro-parentheses) */
+TRACE_PASS_LIST(TRACE_PASS_ONE)
+
+/* Octets of disconnect data moved: the buffer's length after a success (the
+ * next provider has read or filled it then), none after a failure. */
+static long long trace_buf_len(int rc, const WSABUF *b)
 {
-    TRACE_LOWER("WSPBind", s, ts);
-    return trace_done("WSPBind", s, ts->next->procs.lpWSPBind(ts->lower, name, namelen, lpErrno),
-                      lpErrno);
+    if (rc != 0)
+        return -1;
+    return b != NULL ? (long long)b->len : 0;
 }
 
-static int WSPAPI trace_WSPListen(SOCKET s, int backlog, LPINT lpErrno)
-{
-    TRACE_LOWER("WSPListen", s, ts);
-    return trace_done("WSPListen", s, ts->next->procs.lpWSPListen(ts->lower, backlog, lpErrno),
-                      lpErrno);
-}
-
-static int WSPAPI trace_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
-                                   LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
-                                   LPQOS lpGQOS, LPINT lpErrno)
-{
-    TRACE_LOWER("WSPConnect", s, ts);
-    int rc = ts->next->procs.lpWSPConnect(ts->lower, name, namelen, lpCallerData, lpCalleeData,
-                                          lpSQOS, lpGQOS, lpErrno);
-    return trace_done("WSPConnect", s, rc, lpErrno);
-}
+/* The call this project exists for, and its mirror: they go down as they
+ * came; the octets of disconnect data are recorded, never their contents. */
+#define TRACE_DISCONNECT(Name, data)                                                               \
+    static int WSPAPI trace_WSP##Name(SOCKET s, LPWSABUF data, LPINT lpErrno)                      \
+    {                                                                                              \
+        TRACE_LOWER("WSP" #Name, s, ts);                                                           \
+        int rc = ts->next->procs.lpWSP##Name(ts->lower, data, lpErrno);                            \
+        struct trace_rec r = {                                                                     \
+            "WSP" #Name, s, rc, trace_err_of(rc != 0, lpErrno), -1, trace_buf_len(rc, data)};      \
+        trace_log(&r);                                                                             \
+        return rc;                                                                                 \
+    }
+TRACE_DISCONNECT(SendDisconnect, lpOutboundDisconnectData)
+TRACE_DISCONNECT(RecvDisconnect, lpInboundDisconnectData)
 
 static SOCKET WSPAPI trace_WSPJoinLeaf(SOCKET s, const struct sockaddr *name, int namelen,
                                        LPWSABUF lpCallerData, LPWSABUF lpCalleeData, LPQOS lpSQOS,
@@ -231,61 +269,6 @@ static int WSPAPI trace_WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBuffer
     return trace_io_done("WSPRecvFrom", s, rc, lpErrno, lpNumberOfBytesRecvd);
 }
 
-/* Octets of disconnect data moved: the buffer's length after a success (the
- * next provider has read or filled it then), none after a failure. */
-static long long trace_buf_len(int rc, const WSABUF *b)
-{
-    if (rc != 0)
-        return -1;
-    return b != NULL ? (long long)b->len : 0;
-}
-
-/* The call this project exists for: the octets of disconnect data are
- * recorded, never their contents. */
-static int WSPAPI trace_WSPSendDisconnect(SOCKET s, LPWSABUF lpOutboundDisconnectData,
-                                          LPINT lpErrno)
-{
-    TRACE_LOWER("WSPSendDisconnect", s, ts);
-    int rc = ts->next->procs.lpWSPSendDisconnect(ts->lower, lpOutboundDisconnectData, lpErrno);
-    long long n = trace_buf_len(rc, lpOutboundDisconnectData);
-    struct trace_rec r = {"WSPSendDisconnect", s, rc, trace_err_of(rc != 0, lpErrno), -1, n};
-    trace_log(&r);
-    return rc;
-}
-
-static int WSPAPI trace_WSPRecvDisconnect(SOCKET s, LPWSABUF lpInboundDisconnectData, LPINT lpErrno)
-{
-    TRACE_LOWER("WSPRecvDisconnect", s, ts);
-    int rc = ts->next->procs.lpWSPRecvDisconnect(ts->lower, lpInboundDisconnectData, lpErrno);
-    long long n = trace_buf_len(rc, lpInboundDisconnectData);
-    struct trace_rec r = {"WSPRecvDisconnect", s, rc, trace_err_of(rc != 0, lpErrno), -1, n};
-    trace_log(&r);
-    return rc;
-}
-
-static int WSPAPI trace_WSPShutdown(SOCKET s, int how, LPINT lpErrno)
-{
-    TRACE_LOWER("WSPShutdown", s, ts);
-    return trace_done("WSPShutdown", s, ts->next->procs.lpWSPShutdown(ts->lower, how, lpErrno),
-                      lpErrno);
-}
-
-static int WSPAPI trace_WSPGetSockName(SOCKET s, struct sockaddr *name, LPINT namelen,
-                                       LPINT lpErrno)
-{
-    TRACE_LOWER("WSPGetSockName", s, ts);
-    int rc = ts->next->procs.lpWSPGetSockName(ts->lower, name, namelen, lpErrno);
-    return trace_done("WSPGetSockName", s, rc, lpErrno);
-}
-
-static int WSPAPI trace_WSPGetPeerName(SOCKET s, struct sockaddr *name, LPINT namelen,
-                                       LPINT lpErrno)
-{
-    TRACE_LOWER("WSPGetPeerName", s, ts);
-    int rc = ts->next->procs.lpWSPGetPeerName(ts->lower, name, namelen, lpErrno);
-    return trace_done("WSPGetPeerName", s, rc, lpErrno);
-}
-
 static int WSPAPI trace_WSPGetSockOpt(SOCKET s, int level, int optname, char *optval, LPINT optlen,
                                       LPINT lpErrno)
 {
@@ -374,33 +357,6 @@ static int WSPAPI trace_WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBu
     return trace_io_done("WSPIoctl", s, rc, lpErrno, lpcbBytesReturned);
 }
 
-/* Events are ws2's (WPUCreateEvent): the next provider signals the very
- * event the application waits on. */
-static int WSPAPI trace_WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents,
-                                       LPINT lpErrno)
-{
-    TRACE_LOWER("WSPEventSelect", s, ts);
-    int rc = ts->next->procs.lpWSPEventSelect(ts->lower, hEventObject, lNetworkEvents, lpErrno);
-    return trace_done("WSPEventSelect", s, rc, lpErrno);
-}
-
-static int WSPAPI trace_WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
-                                             LPWSANETWORKEVENTS lpNetworkEvents, LPINT lpErrno)
-{
-    TRACE_LOWER("WSPEnumNetworkEvents", s, ts);
-    int rc =
-        ts->next->procs.lpWSPEnumNetworkEvents(ts->lower, hEventObject, lpNetworkEvents, lpErrno);
-    return trace_done("WSPEnumNetworkEvents", s, rc, lpErrno);
-}
-
-static int WSPAPI trace_WSPAsyncSelect(SOCKET s, HWND hWnd, unsigned int wMsg, LONG lEvent,
-                                       LPINT lpErrno)
-{
-    TRACE_LOWER("WSPAsyncSelect", s, ts);
-    int rc = ts->next->procs.lpWSPAsyncSelect(ts->lower, hWnd, wMsg, lEvent, lpErrno);
-    return trace_done("WSPAsyncSelect", s, rc, lpErrno);
-}
-
 static BOOL WSPAPI trace_WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                                 LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags,
                                                 LPINT lpErrno)
@@ -476,31 +432,25 @@ static INT WSPAPI trace_WSPStringToAddress(LPWSTR AddressString, INT AddressFami
     return trace_done("WSPStringToAddress", 0, rc, lpErrno);
 }
 
+#define TRACE_PASS_ENTRY(Name, params, args) t->lpWSP##Name = trace_WSP##Name;
+
 void trace_fill_pass_procs(WSPPROC_TABLE *t)
 {
+    TRACE_PASS_LIST(TRACE_PASS_ENTRY)
+    t->lpWSPSendDisconnect = trace_WSPSendDisconnect;
+    t->lpWSPRecvDisconnect = trace_WSPRecvDisconnect;
     t->lpWSPAddressToString = trace_WSPAddressToString;
-    t->lpWSPAsyncSelect = trace_WSPAsyncSelect;
-    t->lpWSPBind = trace_WSPBind;
     t->lpWSPCancelBlockingCall = trace_WSPCancelBlockingCall;
-    t->lpWSPConnect = trace_WSPConnect;
     t->lpWSPDuplicateSocket = trace_WSPDuplicateSocket;
-    t->lpWSPEnumNetworkEvents = trace_WSPEnumNetworkEvents;
-    t->lpWSPEventSelect = trace_WSPEventSelect;
     t->lpWSPGetOverlappedResult = trace_WSPGetOverlappedResult;
-    t->lpWSPGetPeerName = trace_WSPGetPeerName;
-    t->lpWSPGetSockName = trace_WSPGetSockName;
     t->lpWSPGetSockOpt = trace_WSPGetSockOpt;
     t->lpWSPGetQOSByName = trace_WSPGetQOSByName;
     t->lpWSPIoctl = trace_WSPIoctl;
     t->lpWSPJoinLeaf = trace_WSPJoinLeaf;
-    t->lpWSPListen = trace_WSPListen;
     t->lpWSPRecv = trace_WSPRecv;
-    t->lpWSPRecvDisconnect = trace_WSPRecvDisconnect;
     t->lpWSPRecvFrom = trace_WSPRecvFrom;
     t->lpWSPSend = trace_WSPSend;
-    t->lpWSPSendDisconnect = trace_WSPSendDisconnect;
     t->lpWSPSendTo = trace_WSPSendTo;
     t->lpWSPSetSockOpt = trace_WSPSetSockOpt;
-    t->lpWSPShutdown = trace_WSPShutdown;
     t->lpWSPStringToAddress = trace_WSPStringToAddress;
 }
