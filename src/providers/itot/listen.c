@@ -234,6 +234,12 @@ uint64_t itot_listen_deadline(const struct itot_sock *l, uint64_t now)
 
 void itot_listen_tick(struct itot_sock *l, uint64_t now, struct itot_evict *ev)
 {
+    /* Before any accept: a reserve lost while refusing (another thread took
+     * the slot for a moment when it was reopened) is taken back first.  An
+     * accept first would admit a connection with that slot and leave the
+     * listener unable to refuse the next ones. */
+    if (!l->closing)
+        itot_listen_reserve_open(l);
     if (l->lst.accept_resume_ms != 0 && now >= l->lst.accept_resume_ms)
         l->lst.accept_resume_ms = 0;
     itot_listen_trim(l, now, ev);
