@@ -17,7 +17,8 @@
  * 64 x R round trips.  The figure is ns per message (1e9 / messages per
  * second); the target compares rates (raw time / wsp time).  Both servers
  * and the client thread run all the time on the same CPUs, so what differs
- * between the variants is only the server. */
+ * between the variants is only the server.  Each sample runs on worker
+ * threads made for it (untimed), on the same connections. */
 #include "bench.h"
 
 #include <arpa/inet.h>
@@ -448,10 +449,48 @@ static void wecho_close(struct wecho *w)
         CloseHandle(w->port);
 }
 
+/* New worker threads for the next sample, on the same connections.  Why:
+ * with three busy threads (the client and two workers) on two CPUs, the
+ * rate depends on where the scheduler keeps them, and a placement tends to
+ * last as long as the threads do.  Kept for a whole case, it made the first
+ * case of a process (whose epoll workers were the first threads made) run
+ * its epoll server at 130,000-180,000 messages a second against about
+ * 100,000 in every later case, with the same code; with threads made anew
+ * per sample every case shows the later figure. */
+static int recho_restart(struct recho *r)
+{
+    uint64_t v = 1;
+    for (int k = 0; k < r->nworkers; k++) {
+        struct recho_worker *w = &r->w[k];
+        if (write(w->quit, &v, sizeof v) != sizeof v)
+            return -1;
+        pthread_join(w->th, NULL);
+        if (read(w->quit, &v, sizeof v) != sizeof v) /* back to 0 */
+            return -1;
+        if (pthread_create(&w->th, NULL, recho_main, w) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int wecho_restart(struct wecho *w)
+{
+    for (int k = 0; k < w->nworkers; k++)
+        PostQueuedCompletionStatus(w->port, 0, 0, NULL);
+    for (int k = 0; k < w->nworkers; k++)
+        pthread_join(w->th[k], NULL);
+    for (int k = 0; k < w->nworkers; k++)
+        if (pthread_create(&w->th[k], NULL, wecho_worker, w) != 0)
+            return -1;
+    return 0;
+}
+
 /* ---- the case ---- */
 
 struct echo_ctx {
     struct echo_clients raw_cl, wsp_cl;
+    struct recho *raw;
+    struct wecho *wsp;
     int msg;
     int rounds;
 };
@@ -460,6 +499,14 @@ static int echo_run(struct bench_case *bc, enum bench_variant v, double *out)
 {
     struct echo_ctx *c = bc->ctx;
     struct echo_clients *cl = v == BENCH_RAW ? &c->raw_cl : &c->wsp_cl;
+    /* Untimed: the server's worker threads are made anew for every sample
+     * (recho_restart, wecho_restart), so no case keeps one placement of its threads on the
+     * CPUs for all its samples. */
+    if ((v == BENCH_RAW ? recho_restart(c->raw) : wecho_restart(c->wsp)) != 0) {
+        snprintf(bc->err, sizeof bc->err, "%s server: restarting its threads failed",
+                 v == BENCH_RAW ? "epoll" : "wsp");
+        return -1;
+    }
     uint64_t t0 = bench_now_ns();
     if (echo_drive(cl, c->msg, c->rounds, bc->err, sizeof bc->err) != 0)
         return -1;
@@ -505,6 +552,8 @@ static int echo_one(const struct bench_opts *o, int msg, int batch, const char *
         wsp.conn[i].s = INVALID_SOCKET;
     }
     c.msg = msg;
+    c.raw = &raw;
+    c.wsp = &wsp;
     c.rounds = o->quick ? 20 : 50;
     bc.reps = o->reps * 2;
     wsp.batch = batch;
