@@ -364,6 +364,19 @@ WSP_EXPORT int WSPAPI WPURegisterPortPoller(LPWPUPORTPOLLPROC proc, LPDWORD lpId
 WSP_EXPORT void WSPAPI WPUDeregisterPortPoller(DWORD id);
 WSP_EXPORT int WSPAPI WPUGetPortPollSet(SOCKET s, DWORD id, int *lpFd, unsigned long long *lpTag);
 
+/* The process's poll set (a wsp extension, with port polling): one epoll set
+ * and one libwsp thread per process, for the sockets on no completion port,
+ * so that providers need no watcher thread of their own. A provider with a
+ * poll procedure registered (WPURegisterPortPoller) adds its descriptors to
+ * *lpFd with data.u64 = *lpTag | cookie, as in a port's set, and libwsp's
+ * thread runs proc(cookie, events) for each report. 0, or WSAEINVAL (id is
+ * not registered) or WSAENOBUFS (the set or its thread could not be made).
+ * The set lives as long as the process; a child of fork() gets a set of its
+ * own at its first call, never the parent's. Found with dlsym like the
+ * others. */
+typedef int(WSPAPI *LPWPUGETPROCESSPOLLSET)(DWORD id, int *lpFd, unsigned long long *lpTag);
+WSP_EXPORT int WSPAPI WPUGetProcessPollSet(DWORD id, int *lpFd, unsigned long long *lpTag);
+
 /* ---- catalog installation (WSC*) ----------------------------------------
  * Persistent, as on Windows: the catalog is one JSON file (docs/catalog.md)
  * at $WSP_CATALOG, else $XDG_CONFIG_HOME/wsp/catalog.json, else

@@ -25,6 +25,7 @@ static _Atomic(LPWPUNOTEISSUINGTHREAD) ovl_note_thread_fn;
 static _Atomic(LPWPUREGISTERPORTPOLLER) ovl_pp_register_fn;
 static _Atomic(LPWPUDEREGISTERPORTPOLLER) ovl_pp_deregister_fn;
 static _Atomic(LPWPUGETPORTPOLLSET) ovl_pp_set_fn;
+static _Atomic(LPWPUGETPROCESSPOLLSET) ovl_pp_process_fn;
 
 /* WPUCompleteOverlappedRequest is exported by libwsp (not in the upcall
  * table, as with ws2_32). RTLD_DEFAULT finds it when libwsp is in the global
@@ -61,10 +62,14 @@ bool ovl_startup(const WSPUPCALLTABLE *upcalls)
     *(void **)&reg = ovl_find_export(upcalls, "WPURegisterPortPoller");
     *(void **)&dereg = ovl_find_export(upcalls, "WPUDeregisterPortPoller");
     *(void **)&set = ovl_find_export(upcalls, "WPUGetPortPollSet");
-    bool all = reg != NULL && dereg != NULL && set != NULL; /* the three, or none */
+    LPWPUGETPROCESSPOLLSET process;
+    *(void **)&process = ovl_find_export(upcalls, "WPUGetProcessPollSet");
+    /* the four, or none */
+    bool all = reg != NULL && dereg != NULL && set != NULL && process != NULL;
     atomic_store_explicit(&ovl_pp_register_fn, all ? reg : NULL, memory_order_release);
     atomic_store_explicit(&ovl_pp_deregister_fn, all ? dereg : NULL, memory_order_release);
     atomic_store_explicit(&ovl_pp_set_fn, all ? set : NULL, memory_order_release);
+    atomic_store_explicit(&ovl_pp_process_fn, all ? process : NULL, memory_order_release);
     atomic_store_explicit(&ovl_complete_fn, fn, memory_order_release);
     return fn != NULL;
 }
@@ -93,6 +98,15 @@ int ovl_port_poll_set(SOCKET s, DWORD id, int *fd, uint64_t *tag)
     LPWPUGETPORTPOLLSET fn = atomic_load_explicit(&ovl_pp_set_fn, memory_order_acquire);
     unsigned long long t = 0;
     int err = fn != NULL ? fn(s, id, fd, &t) : WSAEOPNOTSUPP;
+    *tag = t;
+    return err;
+}
+
+int ovl_process_poll_set(DWORD id, int *fd, uint64_t *tag)
+{
+    LPWPUGETPROCESSPOLLSET fn = atomic_load_explicit(&ovl_pp_process_fn, memory_order_acquire);
+    unsigned long long t = 0;
+    int err = fn != NULL ? fn(id, fd, &t) : WSAEOPNOTSUPP;
     *tag = t;
     return err;
 }

@@ -75,12 +75,15 @@ bool ovl_available(void);
 /* libwsp's port polling (ws2spi.h, WPURegisterPortPoller): the threads that
  * wait on a completion port run the provider's procedure for the sockets
  * associated with it. Each is WSAEOPNOTSUPP (deregister: nothing) when
- * libwsp does not offer it; then the provider's own thread does the work. */
+ * libwsp does not offer it. */
 int ovl_port_poll_register(LPWPUPORTPOLLPROC proc, DWORD *id);
 void ovl_port_poll_deregister(DWORD id);
 /* s's port's set and the tag to or into a report's data (0 and *fd, *tag), or
  * a WSAE* code (WSAEINVAL: s is on no port). */
 int ovl_port_poll_set(SOCKET s, DWORD id, int *fd, uint64_t *tag);
+/* libwsp's process poll set (WPUGetProcessPollSet), for sockets on no
+ * port: the same contract; WSAEOPNOTSUPP without libwsp's exports. */
+int ovl_process_poll_set(DWORD id, int *fd, uint64_t *tag);
 
 /* Submission: check that ov is writable memory (WSAEFAULT), copy the caller's
  * WSABUF array (WSAEFAULT; WSAENOBUFS when it cannot be stored), set

@@ -16,6 +16,7 @@
 
 #include "handle.h"
 #include "iocp.h"
+#include "proc_poll.h"
 
 #define PP_MAX 16u
 
@@ -84,6 +85,17 @@ WSP_EXPORT int WSPAPI WPUGetPortPollSet(SOCKET s, DWORD id, int *lpFd, unsigned 
     int err = iocp_poll_set((HANDLE)port, lpFd); // NOLINT(performance-no-int-to-ptr)
     if (err != 0)
         return err == ERROR_NOT_ENOUGH_MEMORY ? WSAENOBUFS : WSAEINVAL;
+    *lpTag = (unsigned long long)id << PORT_POLL_TAG_SHIFT;
+    return 0;
+}
+
+WSP_EXPORT int WSPAPI WPUGetProcessPollSet(DWORD id, int *lpFd, unsigned long long *lpTag)
+{
+    if (id == 0 || id > PP_MAX || lpFd == NULL || lpTag == NULL ||
+        !atomic_load(&pp_tab[id - 1].live))
+        return WSAEINVAL;
+    if (proc_poll_set(lpFd) != 0)
+        return WSAENOBUFS;
     *lpTag = (unsigned long long)id << PORT_POLL_TAG_SHIFT;
     return 0;
 }

@@ -1,44 +1,46 @@
 /* SPDX-License-Identifier: MIT */
-/* WSPEventSelect / WSPEnumNetworkEvents.  One watcher thread, started on the
- * first WSPEventSelect, waits on an edge-triggered epoll set and records
- * FD_* events per socket, signalling the socket's WSAEVENT through the
- * WPUSetEvent upcall (events belong to ws2).
+/* WSPEventSelect / WSPEnumNetworkEvents.  The sockets are watched in libwsp's
+ * process poll set (WPUGetProcessPollSet): one thread per process, not ours,
+ * runs our poll procedure for each edge-triggered report, which records FD_*
+ * events per socket and signals the socket's WSAEVENT through the WPUSetEvent
+ * upcall (events belong to ws2).  The set and the procedure are taken on the
+ * first WSPEventSelect (or overlapped wait) and given back at the last
+ * WSPCleanup.
  *
  * The epoll entries carry the SOCKET handle, not the context pointer: a handle
  * carries a generation, so an event fetched for a socket that was closed in
- * the meantime finds nothing.  The watcher resolves handles and touches
+ * the meantime finds nothing.  The procedure resolves handles and touches
  * contexts only under tcp_ev_lock; tcp_sock_close() unregisters under the same
  * lock and passes a barrier after dropping the handle, before freeing.
  *
- * The same thread is the overlapped progress engine: a socket with queued
+ * The same procedure is the overlapped progress engine: a socket with queued
  * overlapped operations is in the set too (ovl_watch, set once), and each
  * report of it also runs its queues (tcp_ovl_progress, ovl_engine.c).
  *
  * Port polling (ws2spi.h, WPURegisterPortPoller): a socket associated with a
  * completion port when it enters a set goes into that port's set instead,
- * and the threads waiting on the port run its reports (tcp_events_port_proc)
- * under the same lock: a completion is then made by the thread that takes
- * it, with no hand-off from the watcher. */
+ * and the threads waiting on the port run the same procedure for its
+ * reports: a completion is then made by the thread that takes it. */
 #include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "common/ovl.h"
+#include "common/poll_local.h"
 #include "common/umem.h"
 #include "ovl_tcp.h"
 #include "tcp.h"
 
 static pthread_mutex_t tcp_ev_lock = PTHREAD_MUTEX_INITIALIZER;
-static int tcp_ev_epoll = -1;
-static int tcp_ev_wake = -1; /* eventfd: tells the watcher to exit */
-static pthread_t tcp_ev_thread;
-static bool tcp_ev_running;
-static DWORD tcp_ev_port_id; /* our port poll procedure's id, 0: none (events mutex) */
+/* All under tcp_ev_lock: */
+static int tcp_ev_epoll = -1; /* libwsp's process poll set, -1: not taken */
+static uint64_t tcp_ev_tag;   /* our procedure's tag in it */
+static bool tcp_ev_running;   /* set and procedure taken */
+static DWORD tcp_ev_port_id;  /* our poll procedure's id, 0: none */
 
 void tcp_events_post(struct tcp_sock *ts, LONG bits, int err)
 {
@@ -117,7 +119,8 @@ static void tcp_events_one(SOCKET s, uint32_t events)
         tcp_ovl_progress(ts, events);
 }
 
-/* A report from a completion port's set, run by a thread waiting on it. */
+/* A report from the process's poll set (libwsp's thread) or from a port's
+ * (a thread waiting on the port). */
 static void WSPAPI tcp_events_port_proc(ULONG_PTR cookie, DWORD events)
 {
     pthread_mutex_lock(&tcp_ev_lock);
@@ -125,34 +128,12 @@ static void WSPAPI tcp_events_port_proc(ULONG_PTR cookie, DWORD events)
     pthread_mutex_unlock(&tcp_ev_lock);
 }
 
-static void *tcp_events_main(void *arg)
-{
-    (void)arg;
-    struct epoll_event evs[64];
-    for (;;) {
-        int n = sys_epoll_wait(tcp_ev_epoll, evs, 64, -1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return NULL;
-        pthread_mutex_lock(&tcp_ev_lock);
-        for (int i = 0; i < n; i++) {
-            if (evs[i].data.u64 == (uint64_t)-1) {
-                pthread_mutex_unlock(&tcp_ev_lock);
-                return NULL;
-            }
-            tcp_events_one((SOCKET)evs[i].data.u64, evs[i].events);
-        }
-        pthread_mutex_unlock(&tcp_ev_lock);
-    }
-}
-
-/* fork(): the watcher belongs to the process that started it.  A child has
- * copies of the epoll and eventfd descriptors (the same kernel objects as the
- * parent's) but not the thread: adding its sockets to that set would report
- * them to the parent's watcher, and its tcp_events_stop would wake and end
- * the parent's.  So the child closes its copies and starts a watcher of its
- * own at its first WSPEventSelect; event selections are not inherited. */
+/* fork(): the child's libwsp drops its copy of the parent's process set (the
+ * same kernel object: adding the child's sockets to it would report them to
+ * the parent) and makes its own at the next request; so the child forgets
+ * the set it had, keeps its registration (a copy of the parent's, valid in
+ * it), and asks again at its first WSPEventSelect; event selections are not
+ * inherited. */
 static void tcp_ev_atfork_prepare(void)
 {
     pthread_mutex_lock(&tcp_ev_lock);
@@ -165,11 +146,7 @@ static void tcp_ev_atfork_parent(void)
 
 static void tcp_ev_atfork_child(void)
 {
-    if (tcp_ev_running) {
-        sys_close(tcp_ev_epoll);
-        sys_close(tcp_ev_wake);
-    }
-    tcp_ev_epoll = tcp_ev_wake = -1;
+    tcp_ev_epoll = -1;
     tcp_ev_running = false;
     pthread_mutex_unlock(&tcp_ev_lock);
 }
@@ -181,55 +158,46 @@ static void tcp_ev_atfork_register(void)
     pthread_atfork(tcp_ev_atfork_prepare, tcp_ev_atfork_parent, tcp_ev_atfork_child);
 }
 
-/* Start the watcher once; called with tcp_ev_lock held. */
+/* Take our procedure's registration and the process set once; called with
+ * tcp_ev_lock held. */
 static int tcp_events_start(void)
 {
     if (tcp_ev_running)
         return 0;
     /* Registered here, not at fork time; glibc drops it at the module's dlclose. */
     pthread_once(&tcp_ev_atfork_once, tcp_ev_atfork_register);
-    tcp_ev_epoll = sys_epoll_create1(EPOLL_CLOEXEC);
-    tcp_ev_wake = sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    struct epoll_event we = {.events = EPOLLIN, .data.u64 = (uint64_t)-1};
-    if (tcp_ev_epoll < 0 || tcp_ev_wake < 0 ||
-        sys_epoll_ctl(tcp_ev_epoll, EPOLL_CTL_ADD, tcp_ev_wake, &we) != 0 ||
-        pthread_create(&tcp_ev_thread, NULL, tcp_events_main, NULL) != 0) {
-        int err = errmap_from_errno(errno);
-        if (tcp_ev_epoll >= 0)
-            sys_close(tcp_ev_epoll);
-        if (tcp_ev_wake >= 0)
-            sys_close(tcp_ev_wake);
-        tcp_ev_epoll = tcp_ev_wake = -1;
-        return err;
-    }
-    tcp_ev_running = true;
-    /* without it (or with 16 others registered) the watcher does it all */
-    if (ovl_port_poll_register(tcp_events_port_proc, &tcp_ev_port_id) != 0)
+    int err = 0;
+    if (tcp_ev_port_id == 0 &&
+        (err = ovl_port_poll_register(tcp_events_port_proc, &tcp_ev_port_id)) != 0)
         tcp_ev_port_id = 0;
+    int fd;
+    uint64_t tag;
+    if (err == WSAEOPNOTSUPP) /* a host without libwsp's sets: a thread of our own */
+        err = poll_local_set(tcp_events_port_proc, &fd, &tag);
+    else if (err == 0)
+        err = ovl_process_poll_set(tcp_ev_port_id, &fd, &tag);
+    if (err != 0)
+        return err;
+    tcp_ev_epoll = fd;
+    tcp_ev_tag = tag;
+    tcp_ev_running = true;
     return 0;
 }
 
 void tcp_events_stop(void)
 {
-    tcp_ur_stop(); /* the io_uring engine's thread too (ovl_uring.c) */
+    tcp_ur_stop(); /* the io_uring engine's thread (ovl_uring.c) */
     pthread_mutex_lock(&tcp_ev_lock);
-    bool running = tcp_ev_running;
     tcp_ev_running = false;
+    tcp_ev_epoll = -1; /* libwsp's: it stays for the next start */
     DWORD port_id = tcp_ev_port_id;
     tcp_ev_port_id = 0;
     pthread_mutex_unlock(&tcp_ev_lock);
-    if (!running)
-        return;
-    /* outside the lock, which a running procedure takes; its sockets are gone */
+    /* outside the lock, which a running procedure takes; returns when none
+     * runs any more (our sockets are gone: the last cleanup closed them) */
     if (port_id != 0)
         ovl_port_poll_deregister(port_id);
-    uint64_t one = 1;
-    if (sys_write(tcp_ev_wake, &one, sizeof one) != (ssize_t)sizeof one)
-        return; /* cannot happen on a fresh eventfd; leave the thread rather than hang */
-    pthread_join(tcp_ev_thread, NULL);
-    sys_close(tcp_ev_epoll);
-    sys_close(tcp_ev_wake);
-    tcp_ev_epoll = tcp_ev_wake = -1;
+    poll_local_stop();
 }
 
 void tcp_events_forget(struct tcp_sock *ts)
@@ -254,7 +222,7 @@ static int tcp_ev_add(struct tcp_sock *ts, int op)
         bool port =
             tcp_ev_port_id != 0 && ovl_port_poll_set(ts->handle, tcp_ev_port_id, &fd, &tag) == 0;
         ts->ep_fd = port ? fd : tcp_ev_epoll;
-        ts->ep_data = (port ? tag : 0) | (uint64_t)ts->handle;
+        ts->ep_data = (port ? tag : tcp_ev_tag) | (uint64_t)ts->handle;
     }
     struct epoll_event ee = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
                              .data.u64 = ts->ep_data};

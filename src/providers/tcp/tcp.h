@@ -60,8 +60,8 @@ struct tcp_sock {
     int ev_err[FD_MAX_EVENTS]; /* error code per recorded event */
     bool ev_registered;        /* WSPEventSelect wants the watcher (guarded by the events mutex) */
     bool ep_added;             /* fd is in an epoll set (likewise): */
-    int ep_fd;                 /* the watcher's, or the port's (port polling) */
-    uint64_t ep_data;          /* its reports' data: the handle, tagged for a port's set */
+    int ep_fd;                 /* libwsp's process set, or the port's (port polling) */
+    uint64_t ep_data;          /* its reports' data: the handle, tagged with our procedure */
     /* Overlapped I/O (ovl_submit.c, ovl_engine.c). */
     bool overlapped;          /* WSA_FLAG_OVERLAPPED, or accepted: lpOverlapped is honoured */
     atomic_bool ovl_watch;    /* the watcher progresses its queues (set once, events mutex) */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp watches its sockets for WSAEventSelect in libwsp's process poll set
+ * (ws2spi.h, WPUGetProcessPollSet): the only thread the first
+ * WSAEventSelect adds to the process is libwsp's "wsp-poll", it signals the
+ * event, and after WSACleanup and WSAStartup the provider watches again in
+ * the same set without a new thread. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <wsp/winsock2.h>
+
+#define MAX_THREADS 64
+
+struct threads {
+    int tid[MAX_THREADS];
+    char name[MAX_THREADS][32];
+    int n;
+};
+
+static void threads_now(struct threads *t)
+{
+    t->n = 0;
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && t->n < MAX_THREADS) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* ended meanwhile */
+        if (fgets(t->name[t->n], sizeof t->name[0], f) != NULL) {
+            t->name[t->n][strcspn(t->name[t->n], "\n")] = '\0';
+            t->tid[t->n++] = atoi(e->d_name);
+        }
+        fclose(f);
+    }
+    closedir(d);
+}
+
+/* The threads of now that were not there before: their count, and the name
+ * of the last one in *name. */
+static int threads_new(const struct threads *before, const struct threads *now, char *name)
+{
+    int n = 0;
+    for (int i = 0; i < now->n; i++) {
+        bool old = false;
+        for (int j = 0; j < before->n && !old; j++)
+            old = before->tid[j] == now->tid[i];
+        if (!old) {
+            n++;
+            strcpy(name, now->name[i]);
+        }
+    }
+    return n;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    WSADATA d;
+    return WSAStartup(MAKEWORD(2, 2), &d);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return WSACleanup();
+}
+
+/* A connected pair; the server side has FD_READ selected on ev; one byte
+ * sent to it; the event must come. */
+static void event_select_sees_a_byte(void)
+{
+    SOCKET l = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_true(l != INVALID_SOCKET);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof sa;
+    assert_int_equal(wsp_bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(wsp_listen(l, 1), 0);
+    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&sa, &len), 0);
+    SOCKET c = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_int_equal(wsp_connect(c, (struct sockaddr *)&sa, sizeof sa), 0);
+    SOCKET s = wsp_accept(l, NULL, NULL);
+    assert_true(s != INVALID_SOCKET);
+    WSAEVENT ev = WSACreateEvent();
+    assert_int_equal(WSAEventSelect(s, ev, FD_READ | FD_CLOSE), 0);
+    assert_int_equal(wsp_send(c, "x", 1, 0), 1);
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, FALSE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    WSANETWORKEVENTS ne;
+    assert_int_equal(WSAEnumNetworkEvents(s, ev, &ne), 0);
+    assert_true(ne.lNetworkEvents & FD_READ);
+    WSACloseEvent(ev);
+    closesocket(s);
+    closesocket(c);
+    closesocket(l);
+}
+
+static void watched_by_libwsps_thread_only(void **state)
+{
+    (void)state;
+    struct threads before, after;
+    threads_now(&before);
+    event_select_sees_a_byte();
+    threads_now(&after);
+    char name[32] = "";
+    assert_int_equal(threads_new(&before, &after, name), 1);
+    assert_string_equal(name, "wsp-poll");
+
+    /* a new start of the provider takes the same set: no new thread */
+    assert_int_equal(WSACleanup(), 0);
+    WSADATA d;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+    threads_now(&before);
+    event_select_sees_a_byte();
+    threads_now(&after);
+    assert_int_equal(threads_new(&before, &after, name), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(watched_by_libwsps_thread_only, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
