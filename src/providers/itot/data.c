@@ -841,10 +841,15 @@ int WSPAPI itot_WSPRecvDisconnect(SOCKET h, LPWSABUF lpInboundDisconnectData, LP
     if (s == NULL)
         return spi_fail(lpErrno, err);
     pthread_mutex_lock(&s->lock);
-    if (!s->has_conn || s->conn.state == CONN_S_IDLE || s->conn.state == CONN_S_CR_SENT)
+    if (!s->has_conn || s->conn.state == CONN_S_IDLE || s->conn.state == CONN_S_CR_SENT) {
         err = WSAENOTCONN;
-    else if (lpInboundDisconnectData != NULL)
+    } else if (lpInboundDisconnectData != NULL) {
+        /* A DR waiting in TCP on a socket whose receivers read its input
+         * (no engine watching it) counts as arrived, as it would have with
+         * the engine reading: look first, as a send and FIONREAD do. */
+        itot_input_look(s);
         err = put_peer_disc_data(s, lpInboundDisconnectData);
+    }
     /* D1: receiving ends only when the call succeeds (a bad or too small
      * buffer leaves the socket as it was). */
     if (err == 0)

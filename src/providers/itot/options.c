@@ -336,6 +336,15 @@ static const struct itot_opt_level *itot_opt_level(int level)
     return NULL;
 }
 
+/* The options that report how the peer ended the connection. */
+static bool tells_the_peers_end(int level, int optname)
+{
+    if (level == SOL_SOCKET)
+        return optname == SO_DISCDATA || optname == SO_DISCDATALEN;
+    return level == WSP_SOL_ITOT &&
+           (optname == WSP_ITOT_DISCREASON || optname == WSP_ITOT_PEER_END);
+}
+
 int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LPINT optlen,
                               LPINT lpErrno)
 {
@@ -347,6 +356,10 @@ int WSPAPI itot_WSPGetSockOpt(SOCKET h, int level, int optname, char *optval, LP
     if (lv == NULL)
         return spi_fail(lpErrno, WSAEINVAL);
     pthread_mutex_lock(&s->lock);
+    /* A DR waiting in TCP on a socket whose receivers read its input (no
+     * engine watching it) counts as arrived, as with the engine reading. */
+    if (tells_the_peers_end(level, optname))
+        itot_input_look(s);
     err = lv->get(s, optname, optval, optlen);
     pthread_mutex_unlock(&s->lock);
     return err ? spi_fail(lpErrno, err) : 0;

@@ -300,6 +300,53 @@ static void send_after_the_peers_dr_fails(void **state)
     assert_int_equal(atomic_load(&reads_other), before); /* read by the sender, not the engine */
 }
 
+/* The same for WSARecvDisconnect: on a socket whose input its receiver reads,
+ * the peer's DR waiting in TCP is looked at, and its data handed out, as
+ * when the engine watches the input (it read the DR as it came). */
+static void recv_disconnect_reads_the_peers_dr(void **state)
+{
+    (void)state;
+    make_input_direct();
+    int fd = atomic_load(&receiver_fd);
+    assert_true(fd >= 0);
+
+    char bye[] = "bye!!";
+    WSABUF out = {5, bye};
+    assert_int_equal(WSASendDisconnect(cli, &out), 0);
+    /* the DR is in srv's TCP receive queue (nobody has read it) */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    char got[64];
+    WSABUF in = {sizeof got, got};
+    assert_int_equal(WSARecvDisconnect(srv, &in), 0);
+    assert_int_equal(in.len, 5);
+    assert_memory_equal(got, bye, 5);
+}
+
+/* And for the options that report the peer's end: SO_DISCDATA, and the DR's
+ * reason. */
+static void peer_end_options_read_the_peers_dr(void **state)
+{
+    (void)state;
+    make_input_direct();
+    int fd = atomic_load(&receiver_fd);
+    assert_true(fd >= 0);
+
+    char bye[] = "bye!!";
+    WSABUF out = {5, bye};
+    assert_int_equal(WSASendDisconnect(cli, &out), 0);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    int end = -1, len = sizeof end;
+    assert_int_equal(wsp_getsockopt(srv, WSP_SOL_ITOT, WSP_ITOT_PEER_END, (char *)&end, &len), 0);
+    assert_int_equal(end, WSP_ITOT_END_DR);
+    char got[64];
+    len = sizeof got;
+    assert_int_equal(wsp_getsockopt(srv, SOL_SOCKET, SO_DISCDATA, got, &len), 0);
+    assert_int_equal(len, 5);
+    assert_memory_equal(got, bye, 5);
+}
+
 /* Our own release on a socket whose input its thread reads leaves the input
  * to that thread: WSASendDisconnect registers nothing with the engine (no
  * epoll_ctl; one before: the engine took the input for the release), and
@@ -338,6 +385,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(peer_disconnect_ends_the_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_timeout_ends_the_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(send_after_the_peers_dr_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(recv_disconnect_reads_the_peers_dr, setup, teardown),
+        cmocka_unit_test_setup_teardown(peer_end_options_read_the_peers_dr, setup, teardown),
         cmocka_unit_test_setup_teardown(own_release_leaves_input_to_its_reader, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
