@@ -383,11 +383,8 @@ static void iocp_unwait(struct iocp_port *p, int ep)
  * number of reports, or -1 with errno. */
 static int iocp_poll_wait(struct iocp_port *p, int ep, int timeout_ms)
 {
-    struct epoll_event evs[16];
-    int n = epoll_wait(ep, evs, 16, timeout_ms);
-    iocp_reaping = p;
-    for (int i = 0; i < n; i++)
-        (void)port_poll_run(evs[i].data.u64, evs[i].events);
+    iocp_reaping = p; /* nothing is posted here during the wait itself */
+    int n = port_poll_run_set(ep, 16, timeout_ms);
     iocp_reaping = NULL;
     return n;
 }
@@ -456,13 +453,9 @@ static void *iocp_keeper_main(void *arg)
 {
     struct iocp_port *p = arg;
     int ep = p->ep; /* set before this thread was made, never changed in this process */
-    struct epoll_event evs[64];
     for (;;) {
-        int n = epoll_wait(ep, evs, 64, -1);
-        if (n < 0 && errno != EINTR)
+        if (port_poll_run_set(ep, 64, -1) < 0 && errno != EINTR)
             return NULL; /* cannot happen on our own set */
-        for (int i = 0; i < n; i++)
-            (void)port_poll_run(evs[i].data.u64, evs[i].events);
         pthread_mutex_lock(&p->mu);
         if (p->ep_waiters > 0) {
             /* a waiter is on its way into the set: the edge it needs may

@@ -13,6 +13,7 @@
 
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
 
 #include "handle.h"
 #include "iocp.h"
@@ -41,6 +42,15 @@ bool port_poll_run(uint64_t data, uint32_t events)
     }
     atomic_fetch_sub(&e->running, 1);
     return true;
+}
+
+int port_poll_run_set(int ep, int max, int timeout_ms)
+{
+    struct epoll_event evs[64];
+    int n = epoll_wait(ep, evs, max < 64 ? max : 64, timeout_ms);
+    for (int i = 0; i < n; i++)
+        (void)port_poll_run(evs[i].data.u64, evs[i].events);
+    return n;
 }
 
 WSP_EXPORT int WSPAPI WPURegisterPortPoller(LPWPUPORTPOLLPROC proc, LPDWORD lpId)

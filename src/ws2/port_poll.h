@@ -19,4 +19,8 @@
  * own eventfd. */
 bool port_poll_run(uint64_t data, uint32_t events);
 
+/* Wait up to timeout_ms (-1: no limit) on the set ep for at most max
+ * (<= 64) reports and run each: their number, or -1 with errno. */
+int port_poll_run_set(int ep, int max, int timeout_ms);
+
 #endif

@@ -28,15 +28,10 @@ static pthread_once_t proc_poll_fork_once = PTHREAD_ONCE_INIT;
 static void *proc_poll_main(void *arg)
 {
     int ep = (int)(intptr_t)arg; /* this process's set, never closed in it */
-    struct epoll_event evs[64];
     pthread_setname_np(pthread_self(), "wsp-poll");
-    for (;;) {
-        int n = epoll_wait(ep, evs, 64, -1);
-        if (n < 0 && errno != EINTR)
+    for (;;)
+        if (port_poll_run_set(ep, 64, -1) < 0 && errno != EINTR)
             return NULL; /* cannot happen on our own set */
-        for (int i = 0; i < n; i++)
-            (void)port_poll_run(evs[i].data.u64, evs[i].events);
-    }
 }
 
 static void proc_poll_fork_prepare(void)

@@ -300,27 +300,35 @@ static void send_after_the_peers_dr_fails(void **state)
     assert_int_equal(atomic_load(&reads_other), before); /* read by the sender, not the engine */
 }
 
+/* srv's input read directly, and the peer's DR with BYE waiting unread in
+ * srv's TCP receive queue. */
+static const char BYE[5] = "bye!!";
+
+static void peer_dr_waiting(void)
+{
+    make_input_direct();
+    int fd = atomic_load(&receiver_fd);
+    assert_true(fd >= 0);
+    char bye[sizeof BYE];
+    memcpy(bye, BYE, sizeof bye);
+    WSABUF out = {sizeof bye, bye};
+    assert_int_equal(WSASendDisconnect(cli, &out), 0);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+}
+
 /* The same for WSARecvDisconnect: on a socket whose input its receiver reads,
  * the peer's DR waiting in TCP is looked at, and its data handed out, as
  * when the engine watches the input (it read the DR as it came). */
 static void recv_disconnect_reads_the_peers_dr(void **state)
 {
     (void)state;
-    make_input_direct();
-    int fd = atomic_load(&receiver_fd);
-    assert_true(fd >= 0);
-
-    char bye[] = "bye!!";
-    WSABUF out = {5, bye};
-    assert_int_equal(WSASendDisconnect(cli, &out), 0);
-    /* the DR is in srv's TCP receive queue (nobody has read it) */
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    peer_dr_waiting();
     char got[64];
     WSABUF in = {sizeof got, got};
     assert_int_equal(WSARecvDisconnect(srv, &in), 0);
-    assert_int_equal(in.len, 5);
-    assert_memory_equal(got, bye, 5);
+    assert_int_equal(in.len, sizeof BYE);
+    assert_memory_equal(got, BYE, sizeof BYE);
 }
 
 /* And for the options that report the peer's end: SO_DISCDATA, and the DR's
@@ -328,23 +336,15 @@ static void recv_disconnect_reads_the_peers_dr(void **state)
 static void peer_end_options_read_the_peers_dr(void **state)
 {
     (void)state;
-    make_input_direct();
-    int fd = atomic_load(&receiver_fd);
-    assert_true(fd >= 0);
-
-    char bye[] = "bye!!";
-    WSABUF out = {5, bye};
-    assert_int_equal(WSASendDisconnect(cli, &out), 0);
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    peer_dr_waiting();
     int end = -1, len = sizeof end;
     assert_int_equal(wsp_getsockopt(srv, WSP_SOL_ITOT, WSP_ITOT_PEER_END, (char *)&end, &len), 0);
     assert_int_equal(end, WSP_ITOT_END_DR);
     char got[64];
     len = sizeof got;
     assert_int_equal(wsp_getsockopt(srv, SOL_SOCKET, SO_DISCDATA, got, &len), 0);
-    assert_int_equal(len, 5);
-    assert_memory_equal(got, bye, 5);
+    assert_int_equal(len, (int)sizeof BYE);
+    assert_memory_equal(got, BYE, sizeof BYE);
 }
 
 /* Our own release on a socket whose input its thread reads leaves the input
