@@ -84,10 +84,21 @@ WSP_EXPORT void WSPAPI WPUDeregisterPortPoller(DWORD id)
     atomic_store_explicit(&e->proc, NULL, memory_order_release);
 }
 
+/* The arguments both set queries share: a registered procedure, two places. */
+static bool pp_query_ok(DWORD id, const int *lpFd, const unsigned long long *lpTag)
+{
+    return id != 0 && id <= PP_MAX && lpFd != NULL && lpTag != NULL &&
+           atomic_load(&pp_tab[id - 1].live);
+}
+
+static unsigned long long pp_tag(DWORD id)
+{
+    return (unsigned long long)id << PORT_POLL_TAG_SHIFT;
+}
+
 WSP_EXPORT int WSPAPI WPUGetPortPollSet(SOCKET s, DWORD id, int *lpFd, unsigned long long *lpTag)
 {
-    if (id == 0 || id > PP_MAX || lpFd == NULL || lpTag == NULL ||
-        !atomic_load(&pp_tab[id - 1].live))
+    if (!pp_query_ok(id, lpFd, lpTag))
         return WSAEINVAL;
     uintptr_t port = 0, key = 0;
     if (hdl_get_port(s, &port, &key) != 0 || port == 0)
@@ -95,17 +106,16 @@ WSP_EXPORT int WSPAPI WPUGetPortPollSet(SOCKET s, DWORD id, int *lpFd, unsigned 
     int err = iocp_poll_set((HANDLE)port, lpFd); // NOLINT(performance-no-int-to-ptr)
     if (err != 0)
         return err == ERROR_NOT_ENOUGH_MEMORY ? WSAENOBUFS : WSAEINVAL;
-    *lpTag = (unsigned long long)id << PORT_POLL_TAG_SHIFT;
+    *lpTag = pp_tag(id);
     return 0;
 }
 
 WSP_EXPORT int WSPAPI WPUGetProcessPollSet(DWORD id, int *lpFd, unsigned long long *lpTag)
 {
-    if (id == 0 || id > PP_MAX || lpFd == NULL || lpTag == NULL ||
-        !atomic_load(&pp_tab[id - 1].live))
+    if (!pp_query_ok(id, lpFd, lpTag))
         return WSAEINVAL;
     if (proc_poll_set(lpFd) != 0)
         return WSAENOBUFS;
-    *lpTag = (unsigned long long)id << PORT_POLL_TAG_SHIFT;
+    *lpTag = pp_tag(id);
     return 0;
 }
