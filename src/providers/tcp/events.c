@@ -172,9 +172,11 @@ static int tcp_events_start(void)
         tcp_ev_port_id = 0;
     int fd;
     uint64_t tag;
-    if (err == WSAEOPNOTSUPP) /* a host without libwsp's sets: a thread of our own */
+    /* No registration (a host without libwsp's sets, or all of its
+     * procedure slots taken): a thread of our own, and no port polling. */
+    if (err != 0)
         err = poll_local_set(tcp_events_port_proc, &fd, &tag);
-    else if (err == 0)
+    else
         err = ovl_process_poll_set(tcp_ev_port_id, &fd, &tag);
     if (err != 0)
         return err;

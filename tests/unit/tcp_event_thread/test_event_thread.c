@@ -3,7 +3,8 @@
  * (ws2spi.h, WPUGetProcessPollSet): the only thread the first
  * WSAEventSelect adds to the process is libwsp's "wsp-poll", it signals the
  * event, and after WSACleanup and WSAStartup the provider watches again in
- * the same set without a new thread. */
+ * the same set without a new thread.  Without a poll procedure slot left,
+ * it still watches (with a thread of its own). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include <wsp/winsock2.h>
+#include <wsp/ws2spi.h>
 
 #define MAX_THREADS 64
 
@@ -128,10 +130,34 @@ static void watched_by_libwsps_thread_only(void **state)
     assert_int_equal(threads_new(&before, &after, name), 0);
 }
 
+static void WSPAPI filler(ULONG_PTR cookie, DWORD events)
+{
+    (void)cookie;
+    (void)events;
+}
+
+/* With every poll procedure slot of libwsp taken (16), tcp cannot register
+ * its own: it watches with a thread of its own instead (the provider kit's
+ * poll_local), and WSAEventSelect still works. */
+static void watched_when_no_procedure_slot_is_left(void **state)
+{
+    (void)state;
+    DWORD ids[16];
+    int n = 0;
+    while (n < 16 && WPURegisterPortPoller(filler, &ids[n]) == 0)
+        n++;
+    DWORD extra;
+    assert_int_equal(WPURegisterPortPoller(filler, &extra), WSAENOBUFS);
+    event_select_sees_a_byte();
+    for (int i = 0; i < n; i++)
+        WPUDeregisterPortPoller(ids[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(watched_by_libwsps_thread_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(watched_when_no_procedure_slot_is_left, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
