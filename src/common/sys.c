@@ -42,7 +42,8 @@ static int sys_libc_openat(int dir, const char *path, int fl, mode_t mode)
         .setsockopt = setsockopt, .getsockname = getsockname, .getpeername = getpeername,          \
         .fcntl = sys_libc_fcntl, .ioctl = sys_libc_ioctl, .poll = poll,                            \
         .epoll_create1 = epoll_create1, .epoll_ctl = epoll_ctl, .epoll_wait = epoll_wait,          \
-        .eventfd = eventfd, .open = sys_libc_open, .process_vm_readv = process_vm_readv,           \
+        .eventfd = eventfd, .timerfd_create = timerfd_create, .timerfd_settime = timerfd_settime,  \
+        .open = sys_libc_open, .process_vm_readv = process_vm_readv,                               \
         .process_vm_writev = process_vm_writev, .sigaction = sigaction, .openat = sys_libc_openat, \
         .fstat = fstat, .stat = stat, .realpath = realpath, .mkdir = mkdir, .flock = flock,        \
         .fsync = fsync, .unlink = unlink, .rename = rename, .fdopen = fdopen, .dlopen = dlopen,    \

@@ -28,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -61,6 +62,9 @@
     X(int, epoll_ctl, (int ep, int op, int fd, struct epoll_event *ev), (ep, op, fd, ev))          \
     X(int, epoll_wait, (int ep, struct epoll_event *ev, int n, int ms), (ep, ev, n, ms))           \
     X(int, eventfd, (unsigned v, int fl), (v, fl))                                                 \
+    X(int, timerfd_create, (int clk, int fl), (clk, fl))                                           \
+    X(int, timerfd_settime, (int fd, int fl, const struct itimerspec *v, struct itimerspec *old),  \
+      (fd, fl, v, old))                                                                            \
     X(int, open, (const char *path, int fl), (path, fl))                                           \
     X(ssize_t, process_vm_readv,                                                                   \
       (pid_t p, const struct iovec *l, unsigned long nl, const struct iovec *r, unsigned long nr,  \

@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* engine — the provider's progress engine and the I/O helpers it shares with
- * the API calls.  ONE thread per provider (started with the first connection
- * or listener, joined at the last WSPCleanup), level-triggered epoll: it
- * accepts TCP connections for listeners, reads TCP into the state machine,
- * flushes output queues (so a DR queued by a non-blocking SendDisconnect goes
- * out after every DT before it, D5/C11), closes TCP when a release is done and
- * runs the CR/DC timers.
+ * the API calls.  One engine per provider (started with the first connection
+ * or listener, stopped at the last WSPCleanup) over a level-triggered epoll
+ * set of its own: it accepts TCP connections for listeners, reads TCP into
+ * the state machine, flushes output queues (so a DR queued by a non-blocking
+ * SendDisconnect goes out after every DT before it, D5/C11), closes TCP when
+ * a release is done and runs the CR/DC timers.
+ *
+ * It has no thread of its own: its set is one descriptor in the process's
+ * poll set (common/poll_home.c; libwsp's thread, shared with the other
+ * providers), and each report of it runs one pass of the engine
+ * (engine_proc).  A pass takes the whole batch its set has ready before it
+ * drops any socket (the reap), as a thread looping on the set did; reports
+ * of single sockets would not tell where a batch ends.  The timers' wake-up
+ * is a timerfd in the set, armed for the earliest deadline.
  *
  * A wake-up costs what its own events cost, not a walk over every socket:
  * timers sit in a heap only the engine thread touches (timer_heap.c), and a
@@ -21,10 +29,13 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/sys.h"
 #include "common/errmap.h"
+#include "common/poll_home.h"
 #include "conn_pool.h"
 #include "conn_verify.h"
 #include "provider.h"
@@ -37,10 +48,19 @@
 
 static struct {
     pthread_mutex_t lock; /* registry, start/stop, the eventfd's writes */
-    atomic_bool started;  /* written under lock; read without it by kick_link */
-    pthread_t thread;
-    int ep, evfd;
-    atomic_bool stop;
+    /* Held for a pass of the engine (engine_proc), and by itot_engine_stop
+     * and fork() to wait for the pass that runs: lock order pass, socket,
+     * registry. */
+    pthread_mutex_t pass;
+    atomic_bool started; /* written under lock; read without it by kick_link */
+    int ep, evfd, tfd;   /* the engine's set, its wake-up and its timer */
+    /* Where ep is watched (poll_home.c): the procedure's registration, the
+     * set and the tag ep went in with. */
+    DWORD home_id;
+    int home_fd;
+    uint64_t home_tag;
+    /* Engine only: when tfd is armed to fire (0: not armed). */
+    uint64_t armed_ms;
     struct itot_sock *reg_head;
     /* Sockets to service, pushed without a lock (kick_link): the data path
      * (a SendDisconnect's timer) takes no global lock. */
@@ -61,17 +81,23 @@ static struct {
     /* Memory for the heap ran out once: from then on timers are also found
      * by a scan of the registry, as a fallback that cannot lose one. */
     bool timers_scan;
-} eng = {.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .evfd = -1};
+} eng = {.lock = PTHREAD_MUTEX_INITIALIZER,
+         .pass = PTHREAD_MUTEX_INITIALIZER,
+         .ep = -1,
+         .evfd = -1,
+         .tfd = -1,
+         .home_fd = -1};
 
-/* Is the caller the engine thread? (No thread-local: a module's TLS in every
- * thread that calls in outlives a dlclose in glibc's DTV.) */
-static _Atomic uintptr_t eng_self; /* the engine thread's pthread_self(), 0 if none */
+/* Is the caller the engine thread, the one running a pass now? (No
+ * thread-local: a module's TLS in every thread that calls in outlives a
+ * dlclose in glibc's DTV.) */
+static _Atomic uintptr_t eng_self; /* the passing thread's pthread_self(), 0 if none */
 static bool eng_is_engine_thread(void)
 {
     return atomic_load_explicit(&eng_self, memory_order_relaxed) == (uintptr_t)pthread_self();
 }
 
-static void *engine_main(void *arg);
+static void WSPAPI engine_proc(ULONG_PTR cookie, DWORD events);
 static void timer_refresh(struct itot_sock *s);
 
 /* Whether the engine reads s's input: not while a receiver polls the
@@ -203,29 +229,49 @@ static void kick_timer(struct itot_sock *s, uint64_t d)
         kick_signal();
 }
 
+/* The report data of the engine's set in the home set, and of its timer in
+ * its own set (its eventfd's is NULL, a socket's the socket). */
+#define ENG_COOKIE 1
+#define ENG_TIMER_MARK ((void *)&eng.tfd)
+
+static void engine_close_fds(void)
+{
+    if (eng.ep >= 0)
+        sys_close(eng.ep);
+    if (eng.evfd >= 0)
+        sys_close(eng.evfd);
+    if (eng.tfd >= 0)
+        sys_close(eng.tfd);
+    eng.ep = eng.evfd = eng.tfd = -1;
+}
+
 static int engine_start_locked(void)
 {
     if (eng.started)
         return 0;
     eng.ep = sys_epoll_create1(EPOLL_CLOEXEC);
     eng.evfd = sys_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (eng.ep < 0 || eng.evfd < 0)
+    eng.tfd = sys_timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (eng.ep < 0 || eng.evfd < 0 || eng.tfd < 0)
         goto fail;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.evfd, &ev) != 0)
+    struct epoll_event tv = {.events = EPOLLIN, .data.ptr = ENG_TIMER_MARK};
+    if (sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.evfd, &ev) != 0 ||
+        sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.tfd, &tv) != 0)
         goto fail;
-    atomic_store(&eng.stop, false);
     atomic_store(&eng.signalled, false);
-    if (pthread_create(&eng.thread, NULL, engine_main, NULL) != 0)
+    eng.armed_ms = 0;
+    /* Nothing in the set is ready yet (no kick before `started`), so no
+     * report can come before the engine is started below. */
+    if (poll_home_take(engine_proc, &eng.home_id, &eng.home_fd, &eng.home_tag) != 0)
+        goto fail;
+    struct epoll_event hv = {.events = EPOLLIN, .data.u64 = eng.home_tag | ENG_COOKIE};
+    if (sys_epoll_ctl(eng.home_fd, EPOLL_CTL_ADD, eng.ep, &hv) != 0)
         goto fail;
     eng.started = true;
     return 0;
 fail:
-    if (eng.ep >= 0)
-        sys_close(eng.ep);
-    if (eng.evfd >= 0)
-        sys_close(eng.evfd);
-    eng.ep = eng.evfd = -1;
+    engine_close_fds();
     return WSAENOBUFS;
 }
 
@@ -777,7 +823,12 @@ static uint64_t scan_next_deadline(void)
     return min;
 }
 
-static int next_timeout_ms(void)
+/* Arm the timer for the earliest deadline, at most ENG_MAX_SLEEP_MS away
+ * (engine).  A later deadline than the one armed changes nothing: the timer
+ * fires early, the pass finds nothing due and arms it again; so a pass costs a
+ * timerfd_settime only when a deadline comes sooner.  true when the engine
+ * must pass again now: a deadline is due, or a socket was kicked. */
+static bool timer_arm(void)
 {
     uint64_t now = itot_now_ms();
     struct timer_entry *t = timer_next();
@@ -787,19 +838,24 @@ static int next_timeout_ms(void)
         if (m && (min == 0 || m < min))
             min = m;
     }
-    int ms = ENG_MAX_SLEEP_MS;
     if (min != 0 && min <= now)
-        ms = 0;
-    else if (min != 0 && min - now < ENG_MAX_SLEEP_MS)
-        ms = (int)(min - now);
+        return true;
+    uint64_t want = min != 0 && min - now < ENG_MAX_SLEEP_MS ? min : now + ENG_MAX_SLEEP_MS;
+    if (eng.armed_ms == 0 || eng.armed_ms <= now || want < eng.armed_ms) {
+        struct itimerspec its = {.it_value = {.tv_sec = (time_t)(want / 1000),
+                                              .tv_nsec = (long)(want % 1000) * 1000000L}};
+        if (sys_timerfd_settime(eng.tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
+            return true; /* not armed: pass again rather than miss the deadline */
+        eng.armed_ms = want;
+    }
     /* A socket linked since the kick list was taken is serviced now; any
      * later one sees this wake-up time (kick_timer). */
-    atomic_store(&eng.wake_at_ms, now + (uint64_t)ms);
+    atomic_store(&eng.wake_at_ms, eng.armed_ms);
     if (atomic_load(&eng.kick_head) != NULL) {
-        ms = 0;
         atomic_store(&eng.wake_at_ms, now);
+        return true;
     }
-    return ms;
+    return false;
 }
 
 /* Sockets whose timer expired, with a reference each (at most max). */
@@ -851,70 +907,108 @@ static int collect_reaped(struct itot_sock **out, int max)
     return n;
 }
 
-static void *engine_main(void *arg)
+/* One pass: what the engine's set has ready (the whole batch before any
+ * socket is dropped), the kicked sockets, the expired timers, then the
+ * reaped registrations. */
+static void engine_pass(void)
 {
-    (void)arg;
     struct epoll_event evs[ENG_BATCH];
     struct itot_sock *batch[ENG_BATCH];
-    atomic_store_explicit(&eng_self, (uintptr_t)pthread_self(), memory_order_relaxed);
-    while (!atomic_load(&eng.stop)) {
-        int n = sys_epoll_wait(eng.ep, evs, ENG_BATCH, next_timeout_ms());
-        for (int i = 0; i < n; i++) {
-            if (evs[i].data.ptr == NULL) {
-                uint64_t v;
-                ssize_t r = sys_read(eng.evfd, &v, sizeof v);
-                (void)r;
-                /* before the lists are looked at: a kick after this writes */
-                atomic_store(&eng.signalled, false);
-                continue;
-            }
-            service(evs[i].data.ptr, evs[i].events);
+    int n = sys_epoll_wait(eng.ep, evs, ENG_BATCH, 0);
+    for (int i = 0; i < n; i++) {
+        uint64_t v;
+        if (evs[i].data.ptr == ENG_TIMER_MARK) {
+            if (sys_read(eng.tfd, &v, sizeof v) == (ssize_t)sizeof v)
+                eng.armed_ms = 0; /* fired: timer_arm arms it again */
+            continue;
         }
-        /* Sockets the API calls asked us to look at. */
-        struct itot_sock *k = atomic_exchange(&eng.kick_head, NULL);
-        while (k) {
-            /* kicked stays true until here, so no kick can re-link k (and
-             * overwrite kick_next) while it is on this private list. */
-            struct itot_sock *next = k->kick_next;
-            atomic_store(&k->kicked, false);
-            service(k, 0);
-            itot_sock_unref(k);
-            k = next;
+        if (evs[i].data.ptr == NULL) {
+            ssize_t r = sys_read(eng.evfd, &v, sizeof v);
+            (void)r;
+            /* before the lists are looked at: a kick after this writes */
+            atomic_store(&eng.signalled, false);
+            continue;
         }
-        int m = collect_expired(batch, ENG_BATCH);
+        service(evs[i].data.ptr, evs[i].events);
+    }
+    /* Sockets the API calls asked us to look at. */
+    struct itot_sock *k = atomic_exchange(&eng.kick_head, NULL);
+    while (k) {
+        /* kicked stays true until here, so no kick can re-link k (and
+         * overwrite kick_next) while it is on this private list. */
+        struct itot_sock *next = k->kick_next;
+        atomic_store(&k->kicked, false);
+        service(k, 0);
+        itot_sock_unref(k);
+        k = next;
+    }
+    int m = collect_expired(batch, ENG_BATCH);
+    for (int i = 0; i < m; i++) {
+        service(batch[i], 0);
+        itot_sock_unref(batch[i]);
+    }
+    while ((m = collect_reaped(batch, ENG_BATCH)) > 0) {
         for (int i = 0; i < m; i++) {
-            service(batch[i], 0);
+            pthread_mutex_lock(&batch[i]->lock);
+            batch[i]->registered = false;
+            timer_refresh(batch[i]); /* out of the heap */
+            pthread_mutex_unlock(&batch[i]->lock);
             itot_sock_unref(batch[i]);
         }
-        while ((m = collect_reaped(batch, ENG_BATCH)) > 0) {
-            for (int i = 0; i < m; i++) {
-                pthread_mutex_lock(&batch[i]->lock);
-                batch[i]->registered = false;
-                timer_refresh(batch[i]); /* out of the heap */
-                pthread_mutex_unlock(&batch[i]->lock);
-                itot_sock_unref(batch[i]);
-            }
-        }
     }
-    atomic_store_explicit(&eng_self, 0, memory_order_relaxed);
-    return NULL;
+}
+
+/* Passes in a row before the engine lets the home's thread run the other
+ * providers' reports: work that keeps coming (kicks, due timers) then waits
+ * one round of the home set, as the engine's own descriptors do. */
+#define ENG_PASSES 16
+
+/* A report of the engine's set in the home set (its thread): pass while
+ * there is work, if the engine runs; a report fetched before a stop finds it
+ * stopped and does nothing. */
+static void WSPAPI engine_proc(ULONG_PTR cookie, DWORD events)
+{
+    (void)cookie;
+    (void)events;
+    pthread_mutex_lock(&eng.pass);
+    if (atomic_load(&eng.started)) {
+        atomic_store_explicit(&eng_self, (uintptr_t)pthread_self(), memory_order_relaxed);
+        int passes = 0;
+        do
+            engine_pass();
+        while (timer_arm() && ++passes < ENG_PASSES);
+        atomic_store_explicit(&eng_self, 0, memory_order_relaxed);
+        /* Left with work: a signal brings the engine back at the next round
+         * (this thread is no longer the engine, so it writes). */
+        if (passes == ENG_PASSES)
+            kick_signal();
+    }
+    pthread_mutex_unlock(&eng.pass);
 }
 
 void itot_engine_stop(void)
 {
+    /* After the pass that runs, if one does: no pass runs again (a report
+     * already fetched finds the engine stopped). */
+    pthread_mutex_lock(&eng.pass);
     pthread_mutex_lock(&eng.lock);
-    if (!eng.started) {
-        pthread_mutex_unlock(&eng.lock);
-        return;
+    bool was = eng.started;
+    if (was) {
+        sys_epoll_ctl(eng.home_fd, EPOLL_CTL_DEL, eng.ep, NULL);
+        eng.started = false;
     }
-    atomic_store(&eng.stop, true);
-    engine_signal_locked();
-    pthread_t t = eng.thread;
     pthread_mutex_unlock(&eng.lock);
-    pthread_join(t, NULL);
+    pthread_mutex_unlock(&eng.pass);
+    /* Returns when the home's thread runs our procedure no more: this module
+     * may be unloaded next.  Also when the engine never started: a start
+     * may have registered and then failed. */
+    poll_home_leave(&eng.home_id);
+    eng.home_fd = -1;
+    if (!was)
+        return;
 
-    /* No engine thread now: its timers and reap list are ours to drop (every
-     * socket on them is on the registry, whose references go below). */
+    /* No pass now: the timers and reap list are ours to drop (every socket
+     * on them is on the registry, whose references go below). */
     timer_heap_clear(&eng.timers);
     eng.timers_scan = false;
     pthread_mutex_lock(&eng.lock);
@@ -923,10 +1017,7 @@ void itot_engine_stop(void)
     eng.reap_head = NULL;
     struct itot_sock *reg = eng.reg_head, *kicks = atomic_exchange(&eng.kick_head, NULL);
     eng.reg_head = NULL;
-    eng.started = false;
-    sys_close(eng.ep);
-    sys_close(eng.evfd);
-    eng.ep = eng.evfd = -1;
+    engine_close_fds();
     pthread_mutex_unlock(&eng.lock);
     while (kicks) {
         struct itot_sock *next = kicks->kick_next;
@@ -953,16 +1044,22 @@ void itot_engine_stop(void)
 
 /* ---- fork ------------------------------------------------------------------
  * The engine belongs to the process that started it.  A forked child shares
- * the epoll set and the eventfd with the parent (the descriptors are copies
- * of the same kernel objects) but has no engine thread: registering the
- * child's sockets there would hand the parent's engine pointers into the
- * child's heap.  So the child forgets the parent's engine: it closes its
- * copies of the two descriptors (the parent's stay open) and starts an
- * engine of its own with its first connection or listener.  The parent's
+ * the epoll set, the eventfd and the timer with the parent (the descriptors
+ * are copies of the same kernel objects), and the home set it was in is the
+ * parent's: registering the child's sockets there would hand the parent's
+ * engine pointers into the child's heap.  So the child forgets the parent's
+ * engine: it closes its copies of the three descriptors (the parent's stay
+ * open, and so does the parent's home entry) and starts an engine of its
+ * own, in a home set of its own, with its first connection or listener.  The parent's
  * registered sockets are parked on `orphans`, never serviced in the child;
  * their descriptors are closed by itot_sock_atfork_child with the others. */
 
 static struct itot_sock *eng_orphans; /* the parent's registry, as the child inherited it */
+
+void itot_engine_atfork_pass(void)
+{
+    pthread_mutex_lock(&eng.pass); /* no pass half done in the child */
+}
 
 void itot_engine_atfork_prepare(void)
 {
@@ -972,17 +1069,14 @@ void itot_engine_atfork_prepare(void)
 void itot_engine_atfork_parent(void)
 {
     pthread_mutex_unlock(&eng.lock);
+    pthread_mutex_unlock(&eng.pass);
 }
 
 void itot_engine_atfork_child(void)
 {
-    if (eng.started) {
-        sys_close(eng.ep);
-        sys_close(eng.evfd);
-    }
-    eng.ep = eng.evfd = -1;
+    engine_close_fds();
+    eng.home_fd = -1; /* the registration (home_id) is the child's copy: kept */
     eng.started = false;
-    atomic_store(&eng.stop, false);
     for (struct itot_sock *s = eng.reg_head, *next; s; s = next) {
         next = s->reg_next;
         s->reg_next = eng_orphans;
@@ -996,4 +1090,5 @@ void itot_engine_atfork_child(void)
     atomic_store_explicit(&eng_self, 0, memory_order_relaxed);
     eng.timers_scan = false;
     pthread_mutex_unlock(&eng.lock);
+    pthread_mutex_unlock(&eng.pass);
 }

@@ -315,6 +315,7 @@ void itot_input_to_engine(struct itot_sock *s);
  * sees the state an engine would have seen (a DR, a TSDU). */
 void itot_input_look(struct itot_sock *s);
 /* fork(): the parent keeps its engine, the child forgets it (sock.c calls these). */
+void itot_engine_atfork_pass(void); /* first: a pass takes the other locks */
 void itot_engine_atfork_prepare(void);
 void itot_engine_atfork_parent(void);
 void itot_engine_atfork_child(void);

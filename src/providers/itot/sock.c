@@ -514,6 +514,7 @@ void itot_sock_orphan_fd(struct itot_sock *s)
 
 static void itot_atfork_prepare(void)
 {
+    itot_engine_atfork_pass(); /* a pass takes the locks below */
     pthread_mutex_lock(&proto_lock);
     pthread_mutex_lock(&all_lock);
     itot_engine_atfork_prepare();

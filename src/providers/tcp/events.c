@@ -30,7 +30,7 @@
 #include "common/sys.h"
 #include "common/errmap.h"
 #include "common/ovl.h"
-#include "common/poll_local.h"
+#include "common/poll_home.h"
 #include "common/umem.h"
 #include "ovl_tcp.h"
 #include "tcp.h"
@@ -166,18 +166,11 @@ static int tcp_events_start(void)
         return 0;
     /* Registered here, not at fork time; glibc drops it at the module's dlclose. */
     pthread_once(&tcp_ev_atfork_once, tcp_ev_atfork_register);
-    int err = 0;
-    if (tcp_ev_port_id == 0 &&
-        (err = ovl_port_poll_register(tcp_events_port_proc, &tcp_ev_port_id)) != 0)
-        tcp_ev_port_id = 0;
     int fd;
     uint64_t tag;
-    /* No registration (a host without libwsp's sets, or all of its
-     * procedure slots taken): a thread of our own, and no port polling. */
-    if (err != 0)
-        err = poll_local_set(tcp_events_port_proc, &fd, &tag);
-    else
-        err = ovl_process_poll_set(tcp_ev_port_id, &fd, &tag);
+    /* Without a registration (no libwsp sets, or all slots taken) the home
+     * is a thread of our own, and there is no port polling. */
+    int err = poll_home_take(tcp_events_port_proc, &tcp_ev_port_id, &fd, &tag);
     if (err != 0)
         return err;
     tcp_ev_epoll = fd;
@@ -197,9 +190,7 @@ void tcp_events_stop(void)
     pthread_mutex_unlock(&tcp_ev_lock);
     /* outside the lock, which a running procedure takes; returns when none
      * runs any more (our sockets are gone: the last cleanup closed them) */
-    if (port_id != 0)
-        ovl_port_poll_deregister(port_id);
-    poll_local_stop();
+    poll_home_leave(&port_id);
 }
 
 void tcp_events_forget(struct tcp_sock *ts)

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* itot's progress engine has no thread of its own: its epoll set is one
+ * descriptor in libwsp's process poll set (ws2spi.h, WPUGetProcessPollSet),
+ * and libwsp's "wsp-poll" thread runs its passes.  So a process using itot
+ * and tcp together runs one watcher thread, "wsp-poll", and no other; a new
+ * start of the provider (WSACleanup, WSAStartup) adds none; a timer of the
+ * engine fires there while none of its sockets reports anything (the TS1 of
+ * a CR nobody answers); and with no poll procedure slot left the engine
+ * still runs, on a thread of the provider's own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <wsp/itot.h>
+#include <wsp/winsock2.h>
+#include <wsp/ws2spi.h>
+
+#include "threads.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    WSADATA d;
+    return WSAStartup(MAKEWORD(2, 2), &d);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return WSACleanup();
+}
+
+/* An itot connection through the engine: a listener (the engine accepts for
+ * it), a non-blocking connect finished by the engine (FD_CONNECT), a TSDU
+ * each way, and the client's release with 5 octets of disconnect data, which
+ * the server reads as the end (recv 0) and SO_DISCDATA. */
+static void itot_round_trip(void)
+{
+    SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_true(l != INVALID_SOCKET);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof a;
+    assert_int_equal(wsp_bind(l, (struct sockaddr *)&a, len), 0);
+    assert_int_equal(wsp_listen(l, 1), 0);
+    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&a, &len), 0);
+    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_true(c != INVALID_SOCKET);
+    WSAEVENT ev = WSACreateEvent();
+    assert_int_equal(WSAEventSelect(c, ev, FD_CONNECT), 0);
+    assert_int_equal(wsp_connect(c, (struct sockaddr *)&a, sizeof a), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
+    /* the CC goes out when the server accepts the CR the engine queued */
+    SOCKET s = wsp_accept(l, NULL, NULL);
+    assert_true(s != INVALID_SOCKET);
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, FALSE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    WSANETWORKEVENTS ne;
+    assert_int_equal(WSAEnumNetworkEvents(c, ev, &ne), 0);
+    assert_true(ne.lNetworkEvents & FD_CONNECT);
+    assert_int_equal(ne.iErrorCode[FD_CONNECT_BIT], 0);
+    assert_int_equal(WSAEventSelect(c, NULL, 0), 0);
+    u_long blocking = 0;
+    assert_int_equal(ioctlsocket(c, WSP_FIONBIO, &blocking), 0);
+
+    char buf[16];
+    assert_int_equal(wsp_send(c, "ping", 4, 0), 4);
+    assert_int_equal(wsp_recv(s, buf, sizeof buf, 0), 4);
+    assert_int_equal(wsp_send(s, "pong", 4, 0), 4);
+    assert_int_equal(wsp_recv(c, buf, sizeof buf, 0), 4);
+    assert_memory_equal(buf, "pong", 4);
+
+    WSABUF dd = {.len = 5, .buf = "adieu"};
+    assert_int_equal(WSASendDisconnect(c, &dd), 0);
+    assert_int_equal(wsp_recv(s, buf, sizeof buf, 0), 0); /* WSARecv: WSAEDISCON */
+    int n = sizeof buf;
+    assert_int_equal(wsp_getsockopt(s, SOL_SOCKET, SO_DISCDATA, buf, &n), 0);
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "adieu", 5);
+    WSACloseEvent(ev);
+    closesocket(s);
+    closesocket(c);
+    closesocket(l);
+}
+
+/* A tcp socket watched for WSAEventSelect: the tcp provider's watcher. */
+static void tcp_event(void)
+{
+    SOCKET l = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_true(l != INVALID_SOCKET);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof a;
+    assert_int_equal(wsp_bind(l, (struct sockaddr *)&a, len), 0);
+    assert_int_equal(wsp_listen(l, 1), 0);
+    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&a, &len), 0);
+    SOCKET c = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_int_equal(wsp_connect(c, (struct sockaddr *)&a, sizeof a), 0);
+    SOCKET s = wsp_accept(l, NULL, NULL);
+    assert_true(s != INVALID_SOCKET);
+    WSAEVENT ev = WSACreateEvent();
+    assert_int_equal(WSAEventSelect(s, ev, FD_READ), 0);
+    assert_int_equal(wsp_send(c, "x", 1, 0), 1);
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, FALSE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    WSACloseEvent(ev);
+    closesocket(s);
+    closesocket(c);
+    closesocket(l);
+}
+
+static void engine_runs_on_libwsps_thread(void **state)
+{
+    (void)state;
+    struct threads before, after;
+    threads_now(&before);
+    itot_round_trip();
+    tcp_event();
+    threads_now(&after);
+    char name[32] = "";
+    assert_int_equal(threads_new(&before, &after, name), 1);
+    assert_string_equal(name, "wsp-poll");
+
+    /* a new start of the provider: its engine goes back into the same set */
+    assert_int_equal(WSACleanup(), 0);
+    WSADATA d;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+    threads_now(&before);
+    itot_round_trip();
+    threads_now(&after);
+    assert_int_equal(threads_new(&before, &after, name), 0);
+}
+
+static long long ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* TS1 of a non-blocking connect is the engine's timer: a plain TCP listener
+ * that takes the connection and never answers the CR sends nothing, so only
+ * the engine's timer can end the wait, with FD_CONNECT and WSAETIMEDOUT,
+ * after TS1 and not much later. */
+static void engine_timer_fires_without_io(void **state)
+{
+    (void)state;
+    int raw = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(raw >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(raw, (struct sockaddr *)&a, len), 0);
+    assert_int_equal(listen(raw, 1), 0);
+    assert_int_equal(getsockname(raw, (struct sockaddr *)&a, &len), 0);
+
+    SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_true(c != INVALID_SOCKET);
+    int cls = 0, ts1 = 300;
+    assert_int_equal(
+        wsp_setsockopt(c, WSP_SOL_ITOT, WSP_ITOT_CLASS, (const char *)&cls, sizeof cls), 0);
+    assert_int_equal(
+        wsp_setsockopt(c, WSP_SOL_ITOT, WSP_ITOT_CR_TIMEOUT_MS, (const char *)&ts1, sizeof ts1), 0);
+    WSAEVENT ev = WSACreateEvent();
+    assert_int_equal(WSAEventSelect(c, ev, FD_CONNECT), 0);
+    long long t0 = ms_now();
+    assert_int_equal(wsp_connect(c, (struct sockaddr *)&a, sizeof a), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, FALSE, 10000, FALSE), WSA_WAIT_EVENT_0);
+    long long took = ms_now() - t0;
+    WSANETWORKEVENTS ne;
+    assert_int_equal(WSAEnumNetworkEvents(c, ev, &ne), 0);
+    assert_true(ne.lNetworkEvents & FD_CONNECT);
+    assert_int_equal(ne.iErrorCode[FD_CONNECT_BIT], WSAETIMEDOUT);
+    assert_true(took >= ts1);
+    WSACloseEvent(ev);
+    closesocket(c);
+    close(raw);
+}
+
+static void WSPAPI filler(ULONG_PTR cookie, DWORD events)
+{
+    (void)cookie;
+    (void)events;
+}
+
+/* With every poll procedure slot of libwsp taken (16), itot cannot register
+ * its engine's procedure: the engine runs on a thread of the provider's own
+ * (the provider kit's poll_local) and the connection still works. */
+static void engine_runs_when_no_procedure_slot_is_left(void **state)
+{
+    (void)state;
+    DWORD ids[16];
+    int n = 0;
+    while (n < 16 && WPURegisterPortPoller(filler, &ids[n]) == 0)
+        n++;
+    DWORD extra;
+    assert_int_equal(WPURegisterPortPoller(filler, &extra), WSAENOBUFS);
+    itot_round_trip();
+    for (int i = 0; i < n; i++)
+        WPUDeregisterPortPoller(ids[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(engine_runs_on_libwsps_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(engine_timer_fires_without_io, setup, teardown),
+        cmocka_unit_test_setup_teardown(engine_runs_when_no_procedure_slot_is_left, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* threads — the process's threads (from /proc/self/task) and their names, to
+ * tell which threads a piece of a test added.  For cmocka tests: include
+ * after <cmocka.h>. */
+#ifndef WSP_TEST_THREADS_H
+#define WSP_TEST_THREADS_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_THREADS 64
+
+struct threads {
+    int tid[MAX_THREADS];
+    char name[MAX_THREADS][32];
+    int n;
+};
+
+static void threads_now(struct threads *t)
+{
+    t->n = 0;
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && t->n < MAX_THREADS) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* ended meanwhile */
+        if (fgets(t->name[t->n], sizeof t->name[0], f) != NULL) {
+            t->name[t->n][strcspn(t->name[t->n], "\n")] = '\0';
+            t->tid[t->n++] = atoi(e->d_name);
+        }
+        fclose(f);
+    }
+    closedir(d);
+}
+
+/* The threads of now that were not there before: their count, and the name
+ * of the last one in *name. */
+static int threads_new(const struct threads *before, const struct threads *now, char *name)
+{
+    int n = 0;
+    for (int i = 0; i < now->n; i++) {
+        bool old = false;
+        for (int j = 0; j < before->n && !old; j++)
+            old = before->tid[j] == now->tid[i];
+        if (!old) {
+            n++;
+            strcpy(name, now->name[i]);
+        }
+    }
+    return n;
+}
+
+#endif
