@@ -229,6 +229,18 @@ static void kick_timer(struct itot_sock *s, uint64_t d)
         kick_signal();
 }
 
+/* Arm the engine's timer to fire at `at` (itot_now_ms's clock): 0, or -1
+ * and armed_ms unchanged. */
+static int timer_set(uint64_t at)
+{
+    struct itimerspec its = {
+        .it_value = {.tv_sec = (time_t)(at / 1000), .tv_nsec = (long)(at % 1000) * 1000000L}};
+    if (sys_timerfd_settime(eng.tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
+        return -1;
+    eng.armed_ms = at;
+    return 0;
+}
+
 /* The report data of the engine's set in the home set, and of its timer in
  * its own set (its eventfd's is NULL, a socket's the socket). */
 #define ENG_COOKIE 1
@@ -260,7 +272,13 @@ static int engine_start_locked(void)
         sys_epoll_ctl(eng.ep, EPOLL_CTL_ADD, eng.tfd, &tv) != 0)
         goto fail;
     atomic_store(&eng.signalled, false);
-    eng.armed_ms = 0;
+    /* Armed from the start, as a first pass would arm it: until the engine
+     * has passed, a kicker compares its deadline with this wake-up
+     * (kick_timer), not with a stale one of an earlier engine. */
+    uint64_t first = itot_now_ms() + ENG_MAX_SLEEP_MS;
+    if (timer_set(first) != 0)
+        goto fail;
+    atomic_store(&eng.wake_at_ms, first);
     /* Nothing in the set is ready yet (no kick before `started`), so no
      * report can come before the engine is started below. */
     if (poll_home_take(engine_proc, &eng.home_id, &eng.home_fd, &eng.home_tag) != 0)
@@ -841,13 +859,8 @@ static bool timer_arm(void)
     if (min != 0 && min <= now)
         return true;
     uint64_t want = min != 0 && min - now < ENG_MAX_SLEEP_MS ? min : now + ENG_MAX_SLEEP_MS;
-    if (eng.armed_ms == 0 || eng.armed_ms <= now || want < eng.armed_ms) {
-        struct itimerspec its = {.it_value = {.tv_sec = (time_t)(want / 1000),
-                                              .tv_nsec = (long)(want % 1000) * 1000000L}};
-        if (sys_timerfd_settime(eng.tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
-            return true; /* not armed: pass again rather than miss the deadline */
-        eng.armed_ms = want;
-    }
+    if ((eng.armed_ms == 0 || eng.armed_ms <= now || want < eng.armed_ms) && timer_set(want) != 0)
+        return true; /* not armed: pass again rather than miss the deadline */
     /* A socket linked since the kick list was taken is serviced now; any
      * later one sees this wake-up time (kick_timer). */
     atomic_store(&eng.wake_at_ms, eng.armed_ms);

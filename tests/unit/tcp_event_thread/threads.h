@@ -19,7 +19,7 @@ struct threads {
     int n;
 };
 
-static void threads_now(struct threads *t)
+static inline void threads_now(struct threads *t)
 {
     t->n = 0;
     DIR *d = opendir("/proc/self/task");
@@ -44,7 +44,7 @@ static void threads_now(struct threads *t)
 
 /* The threads of now that were not there before: their count, and the name
  * of the last one in *name. */
-static int threads_new(const struct threads *before, const struct threads *now, char *name)
+static inline int threads_new(const struct threads *before, const struct threads *now, char *name)
 {
     int n = 0;
     for (int i = 0; i < now->n; i++) {
@@ -56,6 +56,15 @@ static int threads_new(const struct threads *before, const struct threads *now, 
             strcpy(name, now->name[i]);
         }
     }
+    return n;
+}
+
+/* How many of t's threads are named name. */
+static inline int threads_named(const struct threads *t, const char *name)
+{
+    int n = 0;
+    for (int i = 0; i < t->n; i++)
+        n += strcmp(t->name[i], name) == 0;
     return n;
 }
 
