@@ -44,19 +44,27 @@ static int teardown(void **state)
     return WSACleanup();
 }
 
+/* A listener of the given kind on a free loopback port, its address in *a. */
+static SOCKET listening(int type, int proto, struct sockaddr_in *a)
+{
+    SOCKET l = WSASocketA(AF_INET, type, proto, NULL, 0, 0);
+    assert_true(l != INVALID_SOCKET);
+    *a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof *a;
+    assert_int_equal(wsp_bind(l, (struct sockaddr *)a, len), 0);
+    assert_int_equal(wsp_listen(l, 1), 0);
+    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)a, &len), 0);
+    return l;
+}
+
 /* An itot connection through the engine: a listener (the engine accepts for
  * it), a non-blocking connect finished by the engine (FD_CONNECT), a TSDU
  * each way, and the client's release with 5 octets of disconnect data, which
  * the server reads as the end (recv 0) and SO_DISCDATA. */
 static void itot_round_trip(void)
 {
-    SOCKET l = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
-    assert_true(l != INVALID_SOCKET);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int len = sizeof a;
-    assert_int_equal(wsp_bind(l, (struct sockaddr *)&a, len), 0);
-    assert_int_equal(wsp_listen(l, 1), 0);
-    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&a, &len), 0);
+    struct sockaddr_in a;
+    SOCKET l = listening(SOCK_SEQPACKET, WSP_PROTO_ITOT, &a);
     SOCKET c = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
     assert_true(c != INVALID_SOCKET);
     WSAEVENT ev = WSACreateEvent();
@@ -98,13 +106,8 @@ static void itot_round_trip(void)
 /* A tcp socket watched for WSAEventSelect: the tcp provider's watcher. */
 static void tcp_event(void)
 {
-    SOCKET l = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    assert_true(l != INVALID_SOCKET);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int len = sizeof a;
-    assert_int_equal(wsp_bind(l, (struct sockaddr *)&a, len), 0);
-    assert_int_equal(wsp_listen(l, 1), 0);
-    assert_int_equal(wsp_getsockname(l, (struct sockaddr *)&a, &len), 0);
+    struct sockaddr_in a;
+    SOCKET l = listening(SOCK_STREAM, IPPROTO_TCP, &a);
     SOCKET c = wsp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     assert_int_equal(wsp_connect(c, (struct sockaddr *)&a, sizeof a), 0);
     SOCKET s = wsp_accept(l, NULL, NULL);
@@ -275,12 +278,6 @@ static void first_timer_of_a_fresh_engine_fires(void **state)
     close(p.lfd);
 }
 
-static void WSPAPI filler(ULONG_PTR cookie, DWORD events)
-{
-    (void)cookie;
-    (void)events;
-}
-
 /* With every poll procedure slot of libwsp taken (16), itot cannot register
  * its engine's procedure: the engine runs on a thread of the provider's own
  * (the provider kit's poll_local) and the connection still works. */
@@ -288,14 +285,9 @@ static void engine_runs_when_no_procedure_slot_is_left(void **state)
 {
     (void)state;
     DWORD ids[16];
-    int n = 0;
-    while (n < 16 && WPURegisterPortPoller(filler, &ids[n]) == 0)
-        n++;
-    DWORD extra;
-    assert_int_equal(WPURegisterPortPoller(filler, &extra), WSAENOBUFS);
+    int n = poll_slots_take_all(ids);
     itot_round_trip();
-    for (int i = 0; i < n; i++)
-        WPUDeregisterPortPoller(ids[i]);
+    poll_slots_give_back(ids, n);
 }
 
 static void *nothing(void *arg)

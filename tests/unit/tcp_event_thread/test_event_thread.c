@@ -83,12 +83,6 @@ static void watched_by_libwsps_thread_only(void **state)
     assert_int_equal(threads_new(&before, &after, name), 0);
 }
 
-static void WSPAPI filler(ULONG_PTR cookie, DWORD events)
-{
-    (void)cookie;
-    (void)events;
-}
-
 /* With every poll procedure slot of libwsp taken (16), tcp cannot register
  * its own: it watches with a thread of its own instead (the provider kit's
  * poll_local), and WSAEventSelect still works. */
@@ -96,14 +90,9 @@ static void watched_when_no_procedure_slot_is_left(void **state)
 {
     (void)state;
     DWORD ids[16];
-    int n = 0;
-    while (n < 16 && WPURegisterPortPoller(filler, &ids[n]) == 0)
-        n++;
-    DWORD extra;
-    assert_int_equal(WPURegisterPortPoller(filler, &extra), WSAENOBUFS);
+    int n = poll_slots_take_all(ids);
     event_select_sees_a_byte();
-    for (int i = 0; i < n; i++)
-        WPUDeregisterPortPoller(ids[i]);
+    poll_slots_give_back(ids, n);
 }
 
 int main(void)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* threads — the process's threads (from /proc/self/task) and their names, to
- * tell which threads a piece of a test added.  For cmocka tests: include
- * after <cmocka.h>. */
+ * tell which threads a piece of a test added; and libwsp's poll procedure
+ * slots, all taken, to make a provider do without them.  For cmocka tests
+ * that link libwsp: include after <cmocka.h> and <wsp/ws2spi.h>. */
 #ifndef WSP_TEST_THREADS_H
 #define WSP_TEST_THREADS_H
 
@@ -66,6 +67,30 @@ static inline int threads_named(const struct threads *t, const char *name)
     for (int i = 0; i < t->n; i++)
         n += strcmp(t->name[i], name) == 0;
     return n;
+}
+
+static inline void WSPAPI slot_filler(ULONG_PTR cookie, DWORD events)
+{
+    (void)cookie;
+    (void)events;
+}
+
+/* Take every free poll procedure slot of libwsp (16 in all) into ids[16];
+ * returns how many were taken, after checking that none is left. */
+static inline int poll_slots_take_all(DWORD *ids)
+{
+    int n = 0;
+    while (n < 16 && WPURegisterPortPoller(slot_filler, &ids[n]) == 0)
+        n++;
+    DWORD extra;
+    assert_int_equal(WPURegisterPortPoller(slot_filler, &extra), WSAENOBUFS);
+    return n;
+}
+
+static inline void poll_slots_give_back(const DWORD *ids, int n)
+{
+    for (int i = 0; i < n; i++)
+        WPUDeregisterPortPoller(ids[i]);
 }
 
 #endif
