@@ -108,6 +108,7 @@ int WSPAPI itot_WSPListen(SOCKET h, int backlog, LPINT lpErrno)
         err = errmap_from_errno(errno);
     else if (s->kind == ITOT_K_NEW) {
         s->kind = ITOT_K_LISTEN;
+        itot_listen_prepare_fd(s);
         /* Opened now, while descriptors are still there to take (listen.c);
          * a listener without one still backs off instead of spinning. */
         itot_listen_reserve_open(s);

@@ -412,7 +412,10 @@ static void close_tcp(struct itot_sock *s)
     if (s->fd < 0)
         return;
     int fd = s->fd;
-    if (s->registered)
+    /* Out of the set before the close: a fork's child may hold the same
+     * socket open, and the entry would stay.  Only when it is in the set
+     * (ep_events says so): a DEL of no entry is a wasted call. */
+    if (s->registered && s->ep_events != 0)
         sys_epoll_ctl(eng.ep, EPOLL_CTL_DEL, fd, NULL);
     /* -1 before the close: a fork's child, which reads fd without the lock,
      * then never sees a number this process has already closed (and maybe
@@ -436,7 +439,7 @@ void itot_engine_replace_fd(struct itot_sock *s, int fd)
 {
     int old = s->fd;
     if (old >= 0) {
-        if (s->registered)
+        if (s->registered && s->ep_events != 0)
             sys_epoll_ctl(eng.ep, EPOLL_CTL_DEL, old, NULL);
         s->fd = -1; /* as in close_tcp: never a closed number for a fork's child */
         sys_close(old);
@@ -704,9 +707,8 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
                 continue;
             break;
         }
-        int one = 1;
-        sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        sys_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        /* TCP_NODELAY and SO_KEEPALIVE come from the listener (listen.c,
+         * itot_listen_prepare_fd): no call per connection. */
         struct itot_sock *c = itot_sock_alloc(l->af, l->proto, fd);
         if (c == NULL) {
             sys_close(fd);
@@ -715,8 +717,7 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
         c->cfg = l->cfg;
         itot_addr_set(&c->peer, &ss);
         c->peer_len = sl;
-        c->local_len = sizeof c->local;
-        sys_getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
+        itot_listen_local_of(l, fd, c);
         if (itot_sock_start_conn(c, CONN_RESPONDER) != 0) {
             itot_sock_unref(c);
             break;

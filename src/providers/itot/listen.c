@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -258,6 +259,42 @@ void itot_listen_evict(struct itot_evict *ev)
         itot_sock_unref(v);
     }
     ev->n = 0;
+}
+
+/* ---- what accepted connections get from the listener --------------------- */
+
+/* Linux copies a listener's socket options to the connections it accepts
+ * (the accepted sock is a clone of the listening one), TCP_NODELAY and
+ * SO_KEEPALIVE among them: set once here, they cost no call per connection.
+ * SO_KEEPALIVE on a listening socket only sets the flag. */
+void itot_listen_prepare_fd(struct itot_sock *l)
+{
+    int one = 1;
+    sys_setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sys_setsockopt(l->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    l->local_len = sizeof l->local;
+    if (sys_getsockname(l->fd, (struct sockaddr *)&l->local, &l->local_len) != 0)
+        l->local_len = 0; /* unknown: each accepted connection asks the kernel */
+}
+
+static bool listen_on_one_address(const struct itot_sock *l)
+{
+    if (l->local_len == 0)
+        return false;
+    if (l->af == AF_INET)
+        return l->local.in.sin_addr.s_addr != htonl(INADDR_ANY);
+    return !IN6_IS_ADDR_UNSPECIFIED(&l->local.in6.sin6_addr);
+}
+
+void itot_listen_local_of(const struct itot_sock *l, int fd, struct itot_sock *c)
+{
+    if (listen_on_one_address(l)) {
+        c->local = l->local; /* the address and port the peer connected to */
+        c->local_len = l->local_len;
+        return;
+    }
+    c->local_len = sizeof c->local;
+    sys_getsockname(fd, (struct sockaddr *)&c->local, &c->local_len);
 }
 
 /* ---- out of descriptors -------------------------------------------------- */
