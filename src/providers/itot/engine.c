@@ -398,8 +398,12 @@ void itot_engine_update(struct itot_sock *s)
     update_interest(s);
     uint64_t d = sock_deadline(s, itot_now_ms());
     uint64_t old = atomic_exchange(&s->deadline_ms, d);
-    bool now = s->fd < 0 || s->closing ||
-               (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut)));
+    /* Only a live TCP leaves the engine work to do now: a registered socket
+     * without one is on the reap list already (close_tcp), dropped at the
+     * next pass. */
+    bool now = s->fd >= 0 &&
+               (s->closing ||
+                (s->has_conn && (s->conn.close_tcp || (s->conn.half_close && !s->tcp_wr_shut))));
     if (now)
         kick(s);
     else if (d != old || d != atomic_load(&s->timer_filed_ms))
@@ -424,13 +428,17 @@ static void close_tcp(struct itot_sock *s)
     sys_close(fd);
     s->ep_events = 0;
     atomic_store(&s->fd_closed, true);
-    /* The engine drops the registration (registry lock after the socket's). */
+    /* The engine drops the registration (registry lock after the socket's)
+     * at its next pass, without a wake-up of its own: nothing waits for
+     * it, and the closed socket costs the engine nothing meanwhile (its
+     * descriptor is out of the set; a pass comes at the latest with the
+     * timer, ENG_MAX_SLEEP_MS).  A wake-up per closed connection was an
+     * eventfd write and a pass for nothing. */
     pthread_mutex_lock(&eng.lock);
     if (s->registered && !s->reap_linked && eng.started) {
         s->reap_linked = true;
         s->reap_next = eng.reap_head;
         eng.reap_head = s;
-        engine_signal_locked();
     }
     pthread_mutex_unlock(&eng.lock);
 }

@@ -393,6 +393,9 @@ void itot_sock_close_begin(struct itot_sock *s)
             conn_close_tcp(c, true); /* abandon a pending connect */
         if (s->fd >= 0)
             itot_flush(s);
+        /* What can be done now is done here (a connection already over
+         * closes its TCP at once); the engine gets only what must wait. */
+        itot_apply(s);
     }
     if (s->kind == ITOT_K_LISTEN)
         drop_accept_queue(s);
