@@ -19,6 +19,11 @@ int poll_home_take(LPWPUPORTPOLLPROC proc, DWORD *id, int *fd, uint64_t *tag)
     return ovl_process_poll_set(*id, fd, tag);
 }
 
+void poll_home_atfork_init(void)
+{
+    poll_local_atfork_init();
+}
+
 void poll_home_leave(DWORD *id)
 {
     DWORD was = *id;

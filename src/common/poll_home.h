@@ -17,5 +17,10 @@ int poll_home_take(LPWPUPORTPOLLPROC proc, DWORD *id, int *fd, uint64_t *tag);
 /* The module's last cleanup, with its descriptors out of the set: returns
  * when proc runs no more (a report fetched before is dropped), *id is 0. */
 void poll_home_leave(DWORD *id);
+/* Call before the module registers its own fork handlers (pthread_atfork):
+ * fork runs prepare handlers in the reverse order, so the home's run after
+ * the module's, and a module lock held while taking the home comes before
+ * the home's lock at a fork too, as everywhere else. */
+void poll_home_atfork_init(void);
 
 #endif

@@ -91,10 +91,15 @@ static int poll_local_start(LPWPUPORTPOLLPROC proc)
     return 0;
 }
 
-int poll_local_set(LPWPUPORTPOLLPROC proc, int *fd, uint64_t *tag)
+void poll_local_atfork_init(void)
 {
     /* Registered here, not at fork time; glibc drops it at the module's dlclose. */
     pthread_once(&poll_local_fork_once, poll_local_fork_register);
+}
+
+int poll_local_set(LPWPUPORTPOLLPROC proc, int *fd, uint64_t *tag)
+{
+    poll_local_atfork_init();
     pthread_mutex_lock(&poll_local_mu);
     int err = 0;
     if (poll_local_proc == NULL)

@@ -15,5 +15,7 @@ int poll_local_set(LPWPUPORTPOLLPROC proc, int *fd, uint64_t *tag);
 /* Ends the thread and closes the set, if it runs (the module's last cleanup;
  * its descriptors are out of the set by then). */
 void poll_local_stop(void);
+/* Registers the fork handlers (once per module copy). */
+void poll_local_atfork_init(void);
 
 #endif

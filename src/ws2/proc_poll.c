@@ -80,9 +80,14 @@ static int proc_poll_make(void)
     return 0;
 }
 
-int proc_poll_set(int *fd)
+void proc_poll_atfork_init(void)
 {
     pthread_once(&proc_poll_fork_once, proc_poll_fork_register);
+}
+
+int proc_poll_set(int *fd)
+{
+    proc_poll_atfork_init();
     pthread_mutex_lock(&proc_poll_mu);
     int err = proc_poll_ep >= 0 ? 0 : proc_poll_make();
     if (err == 0)

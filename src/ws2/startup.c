@@ -22,6 +22,7 @@
 #include "debug.h"
 #include "event.h"
 #include "loader.h"
+#include "proc_poll.h"
 
 _Atomic int su_running_flag;
 static pthread_mutex_t su_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -54,6 +55,7 @@ static int su_startup(WORD wVersionRequested, LPWSADATA lpWSAData)
     if (ldr_busy())
         return WSAEINPROGRESS; /* from a provider's WSPStartup/WSPCleanup */
     umem_init();               /* a bad caller pointer is WSAEFAULT from the first call on */
+    proc_poll_atfork_init();   /* before any provider's fork handlers (proc_poll.h) */
     WSADATA d;
     memset(&d, 0, sizeof d);
     d.wVersion = major > 2 ? MAKEWORD(2, 2) : MAKEWORD(2, minor > 2 ? 2 : minor);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/poll_home.h"
 #include "common/sys.h"
 #include "common/umem.h"
 #include "conn_pool.h"
@@ -555,6 +556,7 @@ static pthread_once_t itot_atfork_once = PTHREAD_ONCE_INIT;
 
 static void itot_atfork_register(void)
 {
+    poll_home_atfork_init(); /* first: its prepare then runs after ours */
     pthread_atfork(itot_atfork_prepare, itot_atfork_parent, itot_atfork_child);
 }
 

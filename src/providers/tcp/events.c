@@ -155,6 +155,7 @@ static pthread_once_t tcp_ev_atfork_once = PTHREAD_ONCE_INIT;
 
 static void tcp_ev_atfork_register(void)
 {
+    poll_home_atfork_init(); /* first: its prepare then runs after ours */
     pthread_atfork(tcp_ev_atfork_prepare, tcp_ev_atfork_parent, tcp_ev_atfork_child);
 }
 
