@@ -157,8 +157,8 @@ static _Noreturn void engine_bug(const char *what, int err)
  * live eventfd: a bug here, not a run-time condition. */
 static void engine_signal_locked(void)
 {
-    /* The engine thread looks at its lists before it sleeps again
-     * (next_timeout_ms); others write only the first signal it has not read. */
+    /* A pass looks at its lists before it ends (timer_arm); others write
+     * only the first signal the engine has not read. */
     if (eng_is_engine_thread() || atomic_exchange(&eng.signalled, true))
         return;
     const uint64_t one = 1;

@@ -17,7 +17,7 @@ uint64_t itot_now_ms(void)
 }
 
 /* What the last WSPCleanup releases: sockets the application never closed,
- * then the engine thread. */
+ * then the engine (its place in the process poll set). */
 static void itot_last_cleanup(void)
 {
     itot_close_all();
