@@ -263,32 +263,37 @@ void itot_listen_evict(struct itot_evict *ev)
 
 /* ---- what accepted connections get from the listener --------------------- */
 
+/* A wildcard: "0.0.0.0", "::", or IPv4's as an IPv6 socket's mapped
+ * address (::ffff:0.0.0.0), which listens on every IPv4 address. */
+static bool addr_is_wildcard(const union itot_addr *a)
+{
+    if (a->sa.sa_family == AF_INET)
+        return a->in.sin_addr.s_addr == htonl(INADDR_ANY);
+    const struct in6_addr *v6 = &a->in6.sin6_addr;
+    return IN6_IS_ADDR_UNSPECIFIED(v6) ||
+           (IN6_IS_ADDR_V4MAPPED(v6) && memcmp(v6->s6_addr + 12, "\0\0\0\0", 4) == 0);
+}
+
 /* Linux copies a listener's socket options to the connections it accepts
  * (the accepted sock is a clone of the listening one), TCP_NODELAY and
  * SO_KEEPALIVE among them: set once here, they cost no call per connection.
- * SO_KEEPALIVE on a listening socket only sets the flag. */
+ * SO_KEEPALIVE on a listening socket only sets the flag.  The listener's
+ * local name is kept only when it listens on one address: then it is every
+ * accepted connection's (local_len 0: each one asks the kernel). */
 void itot_listen_prepare_fd(struct itot_sock *l)
 {
     int one = 1;
     sys_setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sys_setsockopt(l->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
     l->local_len = sizeof l->local;
-    if (sys_getsockname(l->fd, (struct sockaddr *)&l->local, &l->local_len) != 0)
-        l->local_len = 0; /* unknown: each accepted connection asks the kernel */
-}
-
-static bool listen_on_one_address(const struct itot_sock *l)
-{
-    if (l->local_len == 0)
-        return false;
-    if (l->af == AF_INET)
-        return l->local.in.sin_addr.s_addr != htonl(INADDR_ANY);
-    return !IN6_IS_ADDR_UNSPECIFIED(&l->local.in6.sin6_addr);
+    if (sys_getsockname(l->fd, (struct sockaddr *)&l->local, &l->local_len) != 0 ||
+        addr_is_wildcard(&l->local))
+        l->local_len = 0;
 }
 
 void itot_listen_local_of(const struct itot_sock *l, int fd, struct itot_sock *c)
 {
-    if (listen_on_one_address(l)) {
+    if (l->local_len > 0) {
         c->local = l->local; /* the address and port the peer connected to */
         c->local_len = l->local_len;
         return;

@@ -365,10 +365,11 @@ void itot_listen_evict(struct itot_evict *ev);
 void itot_listen_reserve_open(struct itot_sock *l);
 void itot_listen_reserve_close(struct itot_sock *l);
 /* WSPListen (lock held): the options every accepted TCP connection
- * inherits from the listener, and the listener's own address. */
+ * inherits from the listener, and the listener's address when it listens on
+ * one (local_len 0 for a wildcard). */
 void itot_listen_prepare_fd(struct itot_sock *l);
-/* The local address of c, accepted on l as fd (l's lock held): l's own when l
- * listens on one address, else the kernel's answer for fd. */
+/* The local address of c, accepted on l as fd (l's lock held): l's kept
+ * address, else the kernel's answer for fd. */
 void itot_listen_local_of(const struct itot_sock *l, int fd, struct itot_sock *c);
 
 /* ---- fallback.c: the default CR refused for its parameters --------------- */
