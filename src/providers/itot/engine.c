@@ -868,7 +868,8 @@ static bool timer_arm(void)
     if (min != 0 && min <= now)
         return true;
     uint64_t want = min != 0 && min - now < ENG_MAX_SLEEP_MS ? min : now + ENG_MAX_SLEEP_MS;
-    if ((eng.armed_ms == 0 || eng.armed_ms <= now || want < eng.armed_ms) && timer_set(want) != 0)
+    /* armed_ms 0 (fired) or past: not armed for anything ahead */
+    if ((eng.armed_ms <= now || want < eng.armed_ms) && timer_set(want) != 0)
         return true; /* not armed: pass again rather than miss the deadline */
     /* A socket linked since the kick list was taken is serviced now; any
      * later one sees this wake-up time (kick_timer). */
