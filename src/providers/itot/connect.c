@@ -184,7 +184,7 @@ int itot_connect_start(struct itot_sock *s, const struct sockaddr_storage *ss, c
     if (err == 0) {
         /* A connect its caller drives times itself: nothing for the engine
          * to file (no wake-up of it). */
-        atomic_store(&s->deadline_ms, s->connect_driven ? 0 : s->conn.deadline_ms);
+        atomic_store(&s->deadline_ms, s->driven ? 0 : s->conn.deadline_ms);
         itot_flush(s);
         itot_engine_update(s);
     }
@@ -237,14 +237,14 @@ int WSPAPI itot_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
         /* Blocking: this thread drives the handshake (waiter.c), as a raw
          * TCP connect is driven by the kernel for its caller: no hand-off to
          * the engine and back for the TCP connect, the CR and the CC. */
-        s->connect_driven = !s->nonblocking;
+        s->driven = !s->nonblocking;
         err = itot_connect_start(s, &ss, data, dlen);
-        if (err == 0 && s->connect_driven && !itot_drive_connect(s)) {
-            s->connect_driven = false; /* no wake descriptor: the engine drives */
+        if (err == 0 && s->driven && !itot_drive_connect(s)) {
+            s->driven = false; /* no wake descriptor: the engine drives */
             itot_engine_update(s);
         }
-        if (s->connect_driven) {
-            s->connect_driven = false;
+        if (s->driven) {
+            s->driven = false;
             /* Likely the caller's next wait is a receive (waiter.c). */
             if (s->has_conn && s->conn.state == CONN_S_OPEN)
                 s->input_direct = true;
@@ -334,10 +334,18 @@ SOCKET WSPAPI itot_WSPAccept(SOCKET h, struct sockaddr *addr, LPINT addrlen,
         while ((c = itot_listen_dequeue(l)) == NULL) {
             if (l->closing || l->nonblocking) {
                 err = l->closing ? WSAEINTR : WSAEWOULDBLOCK;
+                /* A later call finds the next connection only if the
+                 * engine accepts it meanwhile (accept_direct.c). */
+                if (!l->closing)
+                    itot_input_to_engine(l);
                 pthread_mutex_unlock(&l->lock);
                 return spi_fail_socket(lpErrno, err);
             }
-            itot_wait(l, 0);
+            /* Blocking: this thread accepts the TCP connection and reads its
+             * CR (accept_direct.c), as the kernel hands a raw TCP accept its
+             * connection; the engine only when that cannot be. */
+            if (!itot_accept_drive(l))
+                itot_wait(l, 0);
         }
         pthread_mutex_unlock(&l->lock);
 

@@ -121,12 +121,14 @@ static bool engine_reads(const struct itot_sock *s)
 
 static uint32_t interest(const struct itot_sock *s)
 {
-    /* A blocking WSPConnect drives its own handshake (waiter.c): the engine
-     * watches nothing of it until the call ends. */
-    if (s->fd < 0 || s->connect_driven)
+    /* A blocking WSPConnect drives its own handshake (waiter.c), a blocking
+     * WSPAccept the wait for its connection's CR (accept_direct.c): the
+     * engine watches nothing of it until the call ends. */
+    if (s->fd < 0 || s->driven)
         return 0;
+    /* A listener in direct mode: blocking accepts take its connections. */
     if (s->kind == ITOT_K_LISTEN)
-        return itot_listen_may_accept(s, itot_now_ms()) ? EPOLLIN : 0;
+        return !s->input_direct && itot_listen_may_accept(s, itot_now_ms()) ? EPOLLIN : 0;
     if (s->tcp_connecting)
         return EPOLLOUT;
     uint32_t ev = 0;
@@ -367,10 +369,10 @@ static void update_interest(struct itot_sock *s)
  * shortage of memory). */
 static uint64_t sock_deadline(const struct itot_sock *s, uint64_t now)
 {
-    /* connect_driven: the connecting thread runs TS1 itself (waiter.c). */
-    uint64_t d = s->kind == ITOT_K_LISTEN            ? itot_listen_deadline(s, now)
-                 : s->has_conn && !s->connect_driven ? s->conn.deadline_ms
-                                                     : 0;
+    /* driven: the connecting or accepting thread runs the timer itself. */
+    uint64_t d = s->kind == ITOT_K_LISTEN    ? itot_listen_deadline(s, now)
+                 : s->has_conn && !s->driven ? s->conn.deadline_ms
+                                             : 0;
     bool refused = s->fd >= 0 && s->ep_events != interest(s);
     if (s->registered && (refused || itot_starved(s))) {
         uint64_t retry = now + ENG_INTEREST_RETRY_MS;
@@ -382,7 +384,7 @@ static uint64_t sock_deadline(const struct itot_sock *s, uint64_t now)
 
 /* A listener's interest and timer after its pending set changed (lock held).
  * Off the engine thread a new deadline needs the engine to file it. */
-static void listen_refresh(struct itot_sock *l)
+void itot_listen_refresh(struct itot_sock *l)
 {
     update_interest(l);
     uint64_t d = sock_deadline(l, itot_now_ms());
@@ -597,7 +599,7 @@ static void offer_to_listener(struct itot_sock *s)
         return;
     pthread_mutex_lock(&l->lock);
     itot_listen_unsilence(l, s); /* no longer evictable */
-    listen_refresh(l);
+    itot_listen_refresh(l);
     if (l->closing) {
         pthread_mutex_unlock(&l->lock);
         conn_reject(&s->conn, WSP_ITOT_DR_NOT_ATTACHED, NULL, 0);
@@ -626,7 +628,7 @@ static void release_pending_slot(struct itot_sock *s)
     pthread_mutex_lock(&l->lock);
     itot_listen_unsilence(l, s);
     itot_listen_uncount(l, s);
-    listen_refresh(l);
+    itot_listen_refresh(l);
     pthread_mutex_unlock(&l->lock);
 }
 
@@ -702,41 +704,60 @@ void itot_apply(struct itot_sock *s)
     CONN_VERIFY(&s->conn);
 }
 
+/* accept4 one TCP connection for l (its lock held) and make it a pending
+ * connection, counted in l's n_pending, not yet registered: one reference,
+ * or NULL (*again: an accept error that leaves the next connection worth a
+ * try). */
+static struct itot_sock *accept_tcp(struct itot_sock *l, uint64_t now, bool *again)
+{
+    *again = false;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int fd = sys_accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        *again = itot_listen_accept_failed(l, errno, now);
+        return NULL;
+    }
+    l->lst.accept_backoff_ms = 0; /* accepting works again */
+    itot_listen_reserve_open(l);  /* used up (or never had) while out of descriptors */
+    /* TCP_NODELAY and SO_KEEPALIVE come from the listener (listen.c,
+     * itot_listen_prepare_fd): no call per connection. */
+    struct itot_sock *c = itot_sock_alloc(l->af, l->proto, fd);
+    if (c == NULL) {
+        sys_close(fd);
+        return NULL;
+    }
+    c->cfg = l->cfg;
+    itot_addr_set(&c->peer, &ss);
+    c->peer_len = sl;
+    itot_listen_local_of(l, fd, c);
+    if (itot_sock_start_conn(c, CONN_RESPONDER) != 0) {
+        itot_sock_unref(c);
+        return NULL;
+    }
+    /* The listener's CR wait, not TS1: a silent peer holds a slot (listen.c). */
+    if (l->lst.cr_wait_ms)
+        conn_limit_cr_wait(&c->conn, now + l->lst.cr_wait_ms);
+    itot_sock_ref(l);
+    c->pend.listener = l;
+    c->pend.accepted_ms = now;
+    l->lst.n_pending++;
+    c->pend.counted = true;
+    return c;
+}
+
 /* Accept TCP connections for a listener (its lock held); silent connections
  * to close once the lock is released go to ev (listen.c). */
 static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict *ev)
 {
     while (ev->n < ITOT_EVICT_BATCH && itot_listen_may_accept(l, now)) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        int fd = sys_accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (itot_listen_accept_failed(l, errno, now))
+        bool again;
+        struct itot_sock *c = accept_tcp(l, now, &again);
+        if (c == NULL) {
+            if (again)
                 continue;
             break;
         }
-        /* TCP_NODELAY and SO_KEEPALIVE come from the listener (listen.c,
-         * itot_listen_prepare_fd): no call per connection. */
-        struct itot_sock *c = itot_sock_alloc(l->af, l->proto, fd);
-        if (c == NULL) {
-            sys_close(fd);
-            break;
-        }
-        c->cfg = l->cfg;
-        itot_addr_set(&c->peer, &ss);
-        c->peer_len = sl;
-        itot_listen_local_of(l, fd, c);
-        if (itot_sock_start_conn(c, CONN_RESPONDER) != 0) {
-            itot_sock_unref(c);
-            break;
-        }
-        /* The listener's CR wait, not TS1: a silent peer holds a slot (listen.c). */
-        if (l->lst.cr_wait_ms)
-            conn_limit_cr_wait(&c->conn, now + l->lst.cr_wait_ms);
-        itot_sock_ref(l);
-        c->pend.listener = l;
-        l->lst.n_pending++;
-        c->pend.counted = true;
         atomic_store(&c->deadline_ms, c->conn.deadline_ms);
         /* Nobody else knows c yet: registering it without its lock is safe. */
         if (itot_engine_add(c) != 0) {
@@ -748,7 +769,27 @@ static void accept_pending(struct itot_sock *l, uint64_t now, struct itot_evict 
         itot_listen_admit(l, c, now, ev);
         itot_sock_unref(c); /* the engine's reference keeps it */
     }
-    listen_refresh(l);
+    itot_listen_refresh(l);
+}
+
+struct itot_sock *itot_listen_take(struct itot_sock *l, uint64_t now)
+{
+    struct itot_sock *c = NULL;
+    bool again = true;
+    while (c == NULL && again && itot_listen_may_accept(l, now))
+        c = accept_tcp(l, now, &again);
+    if (c != NULL) {
+        /* Registered with nothing asked for and no deadline (interest,
+         * sock_deadline): no epoll_ctl, no wake-up of the engine. */
+        c->driven = true;
+        if (itot_engine_add(c) != 0) {
+            itot_listen_uncount(l, c);
+            itot_sock_unref(c);
+            c = NULL;
+        }
+    }
+    itot_listen_refresh(l);
+    return c;
 }
 
 void itot_progress(struct itot_sock *s, uint32_t events, uint64_t now)
@@ -788,7 +829,8 @@ static void service(struct itot_sock *s, uint32_t events)
             /* Also without EPOLLIN: a timer (pause over, a silent connection
              * now evictable) may have made room for what the kernel queued. */
             itot_listen_tick(s, now, &ev);
-            accept_pending(s, now, &ev);
+            if (!s->input_direct) /* else blocking accepts take them */
+                accept_pending(s, now, &ev);
         }
         atomic_store(&s->deadline_ms, sock_deadline(s, now));
         timer_refresh(s);

@@ -250,6 +250,7 @@ static BOOL PASCAL itot_AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVO
         struct itot_sock *c = itot_listen_dequeue(l);
         if (c == NULL) {
             ovl_list_push(&l->ovl_rx, op); /* the engine hands it the next CR */
+            itot_input_to_engine(l);       /* so the engine accepts (accept_direct.c) */
             pthread_mutex_unlock(&l->lock);
             break;
         }

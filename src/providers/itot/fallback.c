@@ -88,6 +88,6 @@ bool itot_fallback_try(struct itot_sock *s)
     s->local_len = sizeof s->local;
     sys_getsockname(fd, (struct sockaddr *)&s->local, &s->local_len);
     /* A connect its caller drives runs TS1 itself (waiter.c). */
-    atomic_store(&s->deadline_ms, s->connect_driven ? 0 : s->conn.deadline_ms);
+    atomic_store(&s->deadline_ms, s->driven ? 0 : s->conn.deadline_ms);
     return true;
 }

@@ -177,9 +177,6 @@ bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now)
 void itot_listen_admit(struct itot_sock *l, struct itot_sock *c, uint64_t now,
                        struct itot_evict *ev)
 {
-    l->lst.accept_backoff_ms = 0; /* accepting works again */
-    itot_listen_reserve_open(l);  /* used up (or never had) while out of descriptors */
-    c->pend.accepted_ms = now;
     c->pend.silent = true;
     c->pend.silent_next = NULL;
     c->pend.silent_prev = l->lst.silent_tail;

@@ -8,6 +8,7 @@ add_library(wsp_itot MODULE
   ${CMAKE_CURRENT_LIST_DIR}/timer_heap.c
   ${CMAKE_CURRENT_LIST_DIR}/listen.c
   ${CMAKE_CURRENT_LIST_DIR}/connect.c
+  ${CMAKE_CURRENT_LIST_DIR}/accept_direct.c
   ${CMAKE_CURRENT_LIST_DIR}/fallback.c
   ${CMAKE_CURRENT_LIST_DIR}/data.c
   ${CMAKE_CURRENT_LIST_DIR}/overlapped.c

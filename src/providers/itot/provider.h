@@ -63,8 +63,10 @@ static inline void itot_addr_get(struct sockaddr_storage *ss, const union itot_a
 
 /* A thread that waits in poll() on a socket's descriptor (waiter.c). */
 struct itot_waiter {
-    int efd;                                 /* eventfd: itot_wake writes it */
-    struct itot_waiter *next_on_sock;        /* the socket's waiters (its lock) */
+    int efd; /* eventfd: itot_wake writes it */
+    /* On the waiters of one connection and of one listener at most (their
+     * locks): an accept waiting for a CR polls both. */
+    struct itot_waiter *next_on_sock, *next_on_listener;
     struct itot_waiter *all_next, *all_prev; /* every waiter (waiter.c's mutex) */
 };
 
@@ -103,18 +105,26 @@ struct itot_sock {
         magic; /* ITOT_SOCK_MAGIC: tells an itot handle from another provider's (extension.c) */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* every change a blocked call may wait for */
-    /* Threads blocked in a plain receive, polling fd themselves (waiter.c);
-     * while there are any, the engine does not read this socket. */
+    /* Threads polling fd themselves (waiter.c): in a plain receive (while
+     * there are any, direct_readers, the engine does not read this socket),
+     * a blocking connect, a blocking accept (on the listener, and on the
+     * connection whose CR it waits for). */
     struct itot_waiter *waiters;
     unsigned direct_readers;
     /* A plain receive has polled, or a blocking connect or accept made the
      * connection: input is read by the API calls (receives, and a send or
      * FIONREAD looking first), not by the engine, until something needs the
-     * engine to watch it (itot_input_to_engine). */
+     * engine to watch it (itot_input_to_engine).  On a listener: a blocking
+     * WSPAccept takes its connections itself (accept_direct.c), the engine
+     * accepts none, until select, WSAEventSelect, AcceptEx or a
+     * non-blocking accept needs it to. */
     bool input_direct;
-    /* A blocking WSPConnect polls the descriptor and runs the handshake and
-     * TS1 itself (waiter.c): the engine neither watches nor times s. */
-    bool connect_driven;
+    /* A thread polls the descriptor and runs the handshake and its timer
+     * itself (waiter.c, accept_direct.c): a blocking WSPConnect (CR, CC,
+     * TS1), or a blocking WSPAccept waiting for the CR of the connection it
+     * accepted (the listener's CR wait). The engine neither watches nor
+     * times s meanwhile. */
+    bool driven;
     atomic_int refs;
     unsigned fork_gen;     /* the process generation it was created in (see sock.c, fork) */
     int fd;                /* TCP socket, -1 once closed */
@@ -295,13 +305,34 @@ void itot_engine_stop(void);
  * releasing with its descriptor open and room for input, and the thread has
  * a wake descriptor: the caller then waits for the engine. */
 bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms);
-/* A blocking WSPConnect (lock held, CR queued, s->connect_driven set before
+/* A blocking WSPConnect (lock held, CR queued, s->driven set before
  * the connect started) waits for TCP's connect, sends the CR, reads the CC
  * and runs TS1 itself, polling s's descriptor and this thread's wake
  * descriptor with s's lock released meanwhile, until the CR is answered, the
  * socket closes or TS1 fires. false (nothing done, lock still held) when the
  * thread has no wake descriptor: the caller then waits for the engine. */
 bool itot_drive_connect(struct itot_sock *s);
+/* The calling thread's waiter, made on its first wait; NULL when it cannot
+ * be (no descriptor or memory): the caller waits for the engine. */
+struct itot_waiter *itot_waiter_self(void);
+/* Poll s's descriptor for events and w's wake descriptor, with s's lock
+ * released meanwhile and w on s's waiters (itot_wake ends the poll): the
+ * descriptor's revents, 0 when woken, timed out (deadline_ms, 0: none), or
+ * the descriptor changed meanwhile (the caller looks again under the lock). */
+uint32_t itot_waiter_poll(struct itot_sock *s, struct itot_waiter *w, short events,
+                          uint64_t deadline_ms);
+/* The same for a pending connection c (its lock held) and its listener l
+ * (its lock taken inside, after c's: the lock order) together: c's revents
+ * returned, l's in *lrev. */
+uint32_t itot_waiter_poll_pair(struct itot_sock *c, short cev, struct itot_sock *l, short lev,
+                               struct itot_waiter *w, uint64_t deadline_ms, uint32_t *lrev);
+/* A blocking WSPAccept found l's queue empty (l's lock held, and held again
+ * on return): wait for a connection on this thread, accepting the TCP
+ * connection and reading its CR as the engine would (accept_direct.c).  true
+ * when it waited (the caller looks at the queue again), false when it cannot
+ * (l is watched for select events or an AcceptEx, or no wake descriptor):
+ * the caller waits for the engine. */
+bool itot_accept_drive(struct itot_sock *l);
 /* Part of itot_wake: end the poll of every thread waiting on s (lock held). */
 void itot_wake_waiters(struct itot_sock *s);
 /* The last WSPCleanup (no thread waits any more) and a forked child. */
@@ -309,7 +340,8 @@ void itot_waiters_stop(void);
 void itot_waiters_atfork_child(void);
 /* s's input goes back to the engine (lock held): called by what waits for
  * input other than a plain receive (select, WSAEventSelect, an overlapped
- * receive). */
+ * receive), and on a listener by what waits for connections other than a
+ * blocking accept (those two, AcceptEx, a non-blocking accept). */
 void itot_input_to_engine(struct itot_sock *s);
 /* In direct mode, read what TCP holds now (lock held): a send or FIONREAD
  * sees the state an engine would have seen (a DR, a TSDU). */
@@ -337,7 +369,8 @@ struct itot_evict {
 
 /* All with the listener's lock held, except forget and evict (no lock). */
 bool itot_listen_may_accept(const struct itot_sock *l, uint64_t now);
-/* c (just accepted, counted in n_pending) joins the silent list; may pick a victim. */
+/* c (accepted at c->pend.accepted_ms, counted in n_pending) joins the
+ * silent list; may pick a victim. */
 void itot_listen_admit(struct itot_sock *l, struct itot_sock *c, uint64_t now,
                        struct itot_evict *ev);
 /* The accept queue (connections whose CR arrived): c joins at the end, or
@@ -359,6 +392,13 @@ void itot_listen_forget(struct itot_sock *c);
 void itot_listen_tick(struct itot_sock *l, uint64_t now, struct itot_evict *ev);
 /* When the listener's state changes by itself (0: never). */
 uint64_t itot_listen_deadline(const struct itot_sock *l, uint64_t now);
+/* A blocking accept's own TCP accept (accept_direct.c): one connection
+ * accepted for l and registered with the engine, driven by the caller (the
+ * engine neither reads nor times it, it is on no silent list), counted in
+ * n_pending; one reference for the caller. NULL when none can be. */
+struct itot_sock *itot_listen_take(struct itot_sock *l, uint64_t now);
+/* l's interest and timer after its pending set changed. */
+void itot_listen_refresh(struct itot_sock *l);
 /* accept4 failed with err: true to try the next connection now. */
 bool itot_listen_accept_failed(struct itot_sock *l, int err, uint64_t now);
 void itot_listen_evict(struct itot_evict *ev);

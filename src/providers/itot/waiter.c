@@ -67,9 +67,7 @@ static void waiter_thread_exit(void *p)
     waiter_free(w);
 }
 
-/* The calling thread's waiter, made on first use; NULL when it cannot be
- * (no descriptor or memory: the caller waits the old way). */
-static struct itot_waiter *waiter_self(void)
+struct itot_waiter *itot_waiter_self(void)
 {
     if (!atomic_load_explicit(&waiter_key_made, memory_order_acquire)) {
         pthread_mutex_lock(&waiter_mu);
@@ -122,35 +120,81 @@ _Static_assert(POLLIN == EPOLLIN && POLLOUT == EPOLLOUT && POLLERR == EPOLLERR &
                    POLLHUP == EPOLLHUP && POLLRDHUP == EPOLLRDHUP,
                "poll and epoll event bits differ");
 
-/* Poll s's descriptor for events and w's wake descriptor, with s's lock
- * released meanwhile and w on s's waiters (itot_wake ends the poll). The
- * descriptor's revents, 0 when woken, timed out, or the descriptor changed
- * meanwhile (closed or replaced: the caller looks again under the lock). */
-static uint32_t waiter_poll(struct itot_sock *s, struct itot_waiter *w, short events,
-                            uint64_t deadline_ms)
+/* A waiter is on one connection's list and one listener's at most: each
+ * kind of socket links its waiters through its own field. */
+static struct itot_waiter **waiter_link(const struct itot_sock *s, struct itot_waiter *w)
 {
-    int fd = s->fd;
-    w->next_on_sock = s->waiters;
+    return s->kind == ITOT_K_LISTEN ? &w->next_on_listener : &w->next_on_sock;
+}
+
+static void waiter_join(struct itot_sock *s, struct itot_waiter *w)
+{
+    *waiter_link(s, w) = s->waiters;
     s->waiters = w;
-    struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = w->efd, .events = POLLIN}};
-    int ms = waiter_ms(deadline_ms);
-    pthread_mutex_unlock(&s->lock);
-    /* A descriptor closed meanwhile comes with an itot_wake: the wake
-     * descriptor ends the poll. */
-    int n = sys_poll(p, 2, ms);
-    if (n > 0 && (p[1].revents & POLLIN)) {
+}
+
+static void waiter_leave(struct itot_sock *s, struct itot_waiter *w)
+{
+    for (struct itot_waiter **pp = &s->waiters; *pp != NULL; pp = waiter_link(s, *pp)) {
+        if (*pp == w) {
+            *pp = *waiter_link(s, w);
+            break;
+        }
+    }
+}
+
+/* After a wake: take the count, so the next poll waits again. */
+static void waiter_drain(struct itot_waiter *w, const struct pollfd *p)
+{
+    if (p->revents & POLLIN) {
         uint64_t v;
         ssize_t r = sys_read(w->efd, &v, sizeof v);
         (void)r; /* EAGAIN: another wake drained it already; either way we look */
     }
+}
+
+/* A descriptor closed meanwhile comes with an itot_wake: the wake
+ * descriptor ends the poll. */
+uint32_t itot_waiter_poll(struct itot_sock *s, struct itot_waiter *w, short events,
+                          uint64_t deadline_ms)
+{
+    int fd = s->fd;
+    waiter_join(s, w);
+    struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = w->efd, .events = POLLIN}};
+    int ms = waiter_ms(deadline_ms);
+    pthread_mutex_unlock(&s->lock);
+    int n = sys_poll(p, 2, ms);
+    if (n > 0)
+        waiter_drain(w, &p[1]);
     pthread_mutex_lock(&s->lock);
-    for (struct itot_waiter **pp = &s->waiters; *pp != NULL; pp = &(*pp)->next_on_sock) {
-        if (*pp == w) {
-            *pp = w->next_on_sock;
-            break;
-        }
-    }
+    waiter_leave(s, w);
     return n > 0 && s->fd == fd ? (uint32_t)p[0].revents : 0;
+}
+
+uint32_t itot_waiter_poll_pair(struct itot_sock *c, short cev, struct itot_sock *l, short lev,
+                               struct itot_waiter *w, uint64_t deadline_ms, uint32_t *lrev)
+{
+    int cfd = c->fd;
+    waiter_join(c, w);
+    pthread_mutex_lock(&l->lock);
+    int lfd = l->fd;
+    waiter_join(l, w);
+    pthread_mutex_unlock(&l->lock);
+    /* l closed: only a wake or c ends the wait (poll ignores fd -1). */
+    struct pollfd p[3] = {
+        {.fd = cfd, .events = cev}, {.fd = w->efd, .events = POLLIN}, {.fd = lfd, .events = lev}};
+    int ms = waiter_ms(deadline_ms);
+    pthread_mutex_unlock(&c->lock);
+    int n = sys_poll(p, 3, ms);
+    if (n > 0)
+        waiter_drain(w, &p[1]);
+    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&l->lock);
+    waiter_leave(l, w);
+    *lrev = n > 0 && l->fd == lfd ? (uint32_t)p[2].revents : 0;
+    pthread_mutex_unlock(&l->lock);
+    waiter_leave(c, w);
+    return n > 0 && c->fd == cfd ? (uint32_t)p[0].revents : 0;
 }
 
 bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
@@ -161,7 +205,7 @@ bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
     if (!s->has_conn || s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn) ||
         itot_starved(s) || (s->conn.state != CONN_S_OPEN && s->conn.state != CONN_S_DR_SENT))
         return false;
-    struct itot_waiter *w = waiter_self();
+    struct itot_waiter *w = itot_waiter_self();
     if (w == NULL)
         return false;
     s->input_direct = true;
@@ -173,7 +217,7 @@ bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
     short ev = POLLIN | POLLRDHUP;
     if (releasing && conn_outq_len(&s->conn) > 0)
         ev |= POLLOUT;
-    uint32_t rev = waiter_poll(
+    uint32_t rev = itot_waiter_poll(
         s, w, ev, releasing ? waiter_first(deadline_ms, s->conn.deadline_ms) : deadline_ms);
     if (releasing && s->has_conn)
         itot_progress(s, rev, itot_now_ms());
@@ -184,7 +228,7 @@ bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)
 
 bool itot_drive_connect(struct itot_sock *s)
 {
-    struct itot_waiter *w = waiter_self();
+    struct itot_waiter *w = itot_waiter_self();
     if (w == NULL)
         return false;
     while (s->has_conn && s->conn.state == CONN_S_CR_SENT && !s->closing && s->fd >= 0) {
@@ -193,7 +237,7 @@ bool itot_drive_connect(struct itot_sock *s)
         short ev = POLLOUT;
         if (!s->tcp_connecting)
             ev = (short)(POLLIN | POLLRDHUP | (conn_outq_len(&s->conn) > 0 ? POLLOUT : 0));
-        uint32_t rev = waiter_poll(s, w, ev, s->conn.deadline_ms);
+        uint32_t rev = itot_waiter_poll(s, w, ev, s->conn.deadline_ms);
         if (s->has_conn)
             itot_progress(s, rev, itot_now_ms()); /* TS1 too: the engine does not time s */
     }
@@ -202,6 +246,7 @@ bool itot_drive_connect(struct itot_sock *s)
 
 void itot_input_to_engine(struct itot_sock *s)
 {
+    /* On a listener: the engine accepts again (interest() in engine.c). */
     if (!s->input_direct)
         return;
     s->input_direct = false;
@@ -219,7 +264,7 @@ void itot_input_look(struct itot_sock *s)
 
 void itot_wake_waiters(struct itot_sock *s)
 {
-    for (struct itot_waiter *w = s->waiters; w != NULL; w = w->next_on_sock) {
+    for (struct itot_waiter *w = s->waiters; w != NULL; w = *waiter_link(s, w)) {
         uint64_t one = 1;
         ssize_t r = sys_write(w->efd, &one, sizeof one);
         (void)r; /* EAGAIN: the counter is full, so it is readable: woken */

@@ -39,55 +39,21 @@
 #include <wsp/winsock2.h>
 
 #include "common/sys.h"
+#include "job.h"
 
-#define WAIT_S 10 /* bound on every wait of the test: a failure, never a hang */
 #define TPDU_CR 0xE0
 #define TPDU_CC 0xD0
 
 static const struct sys_hook *hook;
 
 /* ---- the module's poll, sendmsg and recv, watched ----------------------- */
-typedef int (*poll_fn)(struct pollfd *, nfds_t, int);
 typedef ssize_t (*recv_fn)(int, void *, size_t, int);
 typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
-static poll_fn _Atomic real_poll;
 static recv_fn _Atomic real_recv;
 static sendmsg_fn _Atomic real_sendmsg;
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static pthread_t caller;                     /* the thread under test (under mu) */
-static bool caller_set;                      /* under mu */
-static unsigned polls_in;                    /* the caller's polls for input begun (under mu) */
 static atomic_int cr_by_caller, cr_by_other; /* CRs written */
 static atomic_int cc_by_caller, cc_by_other; /* CCs read */
-
-static bool is_caller(void)
-{
-    pthread_mutex_lock(&mu);
-    bool r = caller_set && pthread_equal(caller, pthread_self());
-    pthread_mutex_unlock(&mu);
-    return r;
-}
-
-static void caller_is_me(void)
-{
-    pthread_mutex_lock(&mu);
-    caller = pthread_self();
-    caller_set = true;
-    pthread_mutex_unlock(&mu);
-}
-
-static int poll_watched(struct pollfd *p, nfds_t n, int ms)
-{
-    if (n > 0 && (p[0].events & POLLIN) && is_caller()) {
-        pthread_mutex_lock(&mu);
-        polls_in++;
-        pthread_cond_broadcast(&cv);
-        pthread_mutex_unlock(&mu);
-    }
-    return atomic_load(&real_poll)(p, n, ms);
-}
 
 /* The TPDU code of a TPKT at p (TPKT header, LI, code), 0 if too short. */
 static int tpdu_code(const void *p, size_t len)
@@ -110,85 +76,14 @@ static ssize_t recv_watched(int fd, void *buf, size_t len, int fl)
     return r;
 }
 
-/* Wait until the caller has begun its poll for input number n (false: it
- * did not within WAIT_S, i.e. it does not wait on the descriptor). */
-static bool caller_in_poll(unsigned n)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += WAIT_S;
-    pthread_mutex_lock(&mu);
-    int rc = 0;
-    while (polls_in < n && rc == 0)
-        rc = pthread_cond_timedwait(&cv, &mu, &until);
-    bool ok = polls_in >= n;
-    pthread_mutex_unlock(&mu);
-    return ok;
-}
-
 static void hook_install(void)
 {
-    const char *dir = getenv("WSP_PROVIDER_PATH");
-    assert_non_null(dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
-    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
-    assert_non_null(h);
-    hook = dlsym(h, SYS_HOOK_SYMBOL);
+    hook = job_hook_install();
     assert_non_null(hook);
-    dlclose(h);
-    atomic_store(&real_poll, (poll_fn)hook->dflt("poll"));
     atomic_store(&real_recv, (recv_fn)hook->dflt("recv"));
     atomic_store(&real_sendmsg, (sendmsg_fn)hook->dflt("sendmsg"));
-    hook->override("poll", (sys_fn)poll_watched);
     hook->override("recv", (sys_fn)recv_watched);
     hook->override("sendmsg", (sys_fn)sendmsg_watched);
-}
-
-/* ---- a thread with a bounded join --------------------------------------- */
-struct job {
-    void *(*fn)(struct job *);
-    pthread_t th;
-    bool done; /* under mu */
-    SOCKET s;
-    struct sockaddr_in to;
-    int rc, err;
-};
-
-static void *job_main(void *arg)
-{
-    struct job *j = arg;
-    caller_is_me();
-    j->fn(j);
-    pthread_mutex_lock(&mu);
-    j->done = true;
-    pthread_cond_broadcast(&cv);
-    pthread_mutex_unlock(&mu);
-    return NULL;
-}
-
-static void job_start(struct job *j)
-{
-    j->done = false;
-    assert_int_equal(pthread_create(&j->th, NULL, job_main, j), 0);
-}
-
-/* Join j; false if it did not end within WAIT_S (it is then left running:
- * the test fails rather than hangs). */
-static bool job_join(struct job *j)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += WAIT_S;
-    pthread_mutex_lock(&mu);
-    int rc = 0;
-    while (!j->done && rc == 0)
-        rc = pthread_cond_timedwait(&cv, &mu, &until);
-    bool done = j->done;
-    pthread_mutex_unlock(&mu);
-    if (done)
-        pthread_join(j->th, NULL);
-    return done;
 }
 
 static void *connect_job(struct job *j)
@@ -243,10 +138,7 @@ static int setup(void **state)
     if (cli == INVALID_SOCKET)
         return -1;
     hook_install();
-    pthread_mutex_lock(&mu);
-    polls_in = 0;
-    caller_set = false;
-    pthread_mutex_unlock(&mu);
+    caller_forget();
     atomic_store(&cr_by_caller, 0);
     atomic_store(&cr_by_other, 0);
     atomic_store(&cc_by_caller, 0);
@@ -273,7 +165,7 @@ static void connect_sends_cr_and_reads_cc_itself(void **state)
 {
     (void)state;
     struct job j = {.fn = connect_job, .s = cli, .to = lis_addr};
-    job_start(&j);
+    assert_true(job_start(&j));
     /* before the change the caller waited on a condition variable for the
      * engine: it never polled, and this failed */
     assert_true(caller_in_poll(1));
@@ -298,7 +190,7 @@ static void close_ends_the_connect_wait(void **state)
 {
     (void)state;
     struct job j = {.fn = connect_job, .s = cli, .to = raw_addr};
-    job_start(&j);
+    assert_true(job_start(&j));
     assert_true(caller_in_poll(1)); /* the CR is out, the raw peer never answers */
     assert_int_equal(closesocket(cli), 0);
     cli = INVALID_SOCKET;
@@ -317,7 +209,7 @@ static void ts1_ends_the_connect_wait(void **state)
     assert_int_equal(
         wsp_setsockopt(cli, WSP_SOL_ITOT, WSP_ITOT_CR_TIMEOUT_MS, (const char *)&ms, sizeof ms), 0);
     struct job j = {.fn = connect_job, .s = cli, .to = raw_addr};
-    job_start(&j);
+    assert_true(job_start(&j));
     assert_true(job_join(&j));
     assert_true(caller_in_poll(1));
     assert_int_equal(j.rc, SOCKET_ERROR);
@@ -355,7 +247,7 @@ static void receive_after_own_release_reads_the_end_itself(void **state)
     assert_int_equal(
         wsp_setsockopt(cli, WSP_SOL_ITOT, WSP_ITOT_CLASS, (const char *)&cls, sizeof cls), 0);
     struct job j = {.fn = connect_job, .s = cli, .to = raw_addr};
-    job_start(&j);
+    assert_true(job_start(&j));
     int fd = accept(raw_lis, NULL, NULL);
     assert_true(fd >= 0);
     unsigned char t[512];
@@ -376,7 +268,7 @@ static void receive_after_own_release_reads_the_end_itself(void **state)
     polls_in = 0;
     pthread_mutex_unlock(&mu);
     j = (struct job){.fn = recv_job, .s = cli};
-    job_start(&j);
+    assert_true(job_start(&j));
     /* before the change the receive waited on a condition variable for the
      * engine to read the end: it never polled, and this failed */
     assert_true(caller_in_poll(1));

@@ -2,8 +2,9 @@
 /* An itot listener whose accept fails with EMFILE (defect 4).  The process is
  * put at its descriptor limit (RLIMIT_NOFILE lowered, the gap filled), then a
  * client connects.  Before the fix the engine retried the level-triggered
- * listener in a busy loop and the client hung until its own TS1.  Now:
- *   - the engine does not spin: over a 400 ms window it tries accept4 a
+ * listener in a busy loop and the client hung until its own TS1.  Now, with
+ * the engine accepting or a blocking accept taking the connection itself:
+ *   - the listener's side does not spin: over a 400 ms window it tries accept4 a
  *     handful of times (its back-off: 20 ms doubling), counted through the
  *     platform table of the module's test build (lib/wsp-faults) — a count,
  *     unlike CPU or runnable time, does not depend on how loaded the machine
@@ -217,9 +218,31 @@ static int join_within(struct client *k, pthread_t t, int wait_s)
     return jr;
 }
 
-static void emfile_listener_backs_off_and_refuses(void **state)
+/* A blocking accept on a thread of its own: its first accept (the warm
+ * client's) made its wake descriptor before the fill; its second one is
+ * the accept under test. */
+struct acceptor {
+    SOCKET l, warm_sv, sv;
+    int err;
+    sem_t warmed;
+};
+
+static void *acceptor_main(void *arg)
 {
-    (void)state;
+    struct acceptor *a = arg;
+    int e = 0;
+    a->warm_sv = P->lpWSPAccept(a->l, NULL, NULL, NULL, 0, &e);
+    sem_post(&a->warmed);
+    a->sv = P->lpWSPAccept(a->l, NULL, NULL, NULL, 0, &a->err);
+    return NULL;
+}
+
+/* Out of descriptors, a client connects: the listener refuses it at once and
+ * does not spin; once descriptors are back it accepts again.  Who accepts:
+ * the engine, once a select has handed the listener to it; or a blocking
+ * accept on its own thread (accept_direct.c), the listener's whole time. */
+static void emfile_refuses(bool blocking_accept)
+{
     struct client k = {0};
     SOCKET l = conf_listener(&ctx4, 16, &k.ss, &k.len);
     k.s = conf_socket(&ctx4); /* while descriptors are there */
@@ -238,11 +261,23 @@ static void emfile_listener_backs_off_and_refuses(void **state)
     k.warm = conf_socket(&ctx4);
     assert_int_equal(sem_init(&k.warmed, 0, 0), 0);
     assert_int_equal(sem_init(&k.go, 0, 0), 0);
-    pthread_t t;
+    pthread_t t, at;
     assert_int_equal(pthread_create(&t, NULL, client_main, &k), 0);
-    int aerr = 0;
-    SOCKET warm_sv = P->lpWSPAccept(l, NULL, NULL, NULL, 0, &aerr);
-    assert_true(warm_sv != INVALID_SOCKET);
+    struct acceptor ac = {.l = l, .warm_sv = INVALID_SOCKET, .sv = INVALID_SOCKET};
+    assert_int_equal(sem_init(&ac.warmed, 0, 0), 0);
+    if (blocking_accept) {
+        assert_int_equal(pthread_create(&at, NULL, acceptor_main, &ac), 0);
+        assert_int_equal(sem_wait(&ac.warmed), 0);
+    } else {
+        int aerr = 0;
+        ac.warm_sv = P->lpWSPAccept(l, NULL, NULL, NULL, 0, &aerr);
+        /* That blocking accept left the listener to blocking accepts
+         * (accept_direct.c); a select hands it back to the engine. */
+        wsp_fd_set r = {.fd_count = 1, .fd_array = {l}};
+        struct timeval zero = {0, 0};
+        assert_int_equal(P->lpWSPSelect(0, &r, NULL, NULL, &zero, &aerr), 0);
+    }
+    assert_true(ac.warm_sv != INVALID_SOCKET);
     assert_int_equal(sem_wait(&k.warmed), 0);
     assert_int_equal(k.warm_rc, 0);
     struct tasks tk;
@@ -253,8 +288,8 @@ static void emfile_listener_backs_off_and_refuses(void **state)
     uint64_t r0 = tasks_runnable_ns(&tk);
     int a0 = atomic_load(&accepts);
     assert_int_equal(sem_post(&k.go), 0);
-    /* A measuring window, not a wait for an event: the engine must stay idle
-     * through it while the client's connection hits EMFILE. */
+    /* A measuring window, not a wait for an event: the listener's side must
+     * stay idle through it while the client's connection hits EMFILE. */
     struct timespec win = {0, WINDOW_MS * 1000000L};
     nanosleep(&win, NULL);
     uint64_t r1 = tasks_runnable_ns(&tk); /* less if a thread ended */
@@ -273,7 +308,7 @@ static void emfile_listener_backs_off_and_refuses(void **state)
     assert_int_equal(k.rc, SOCKET_ERROR);
     assert_int_equal(k.err, WSAECONNRESET);
     conf_close(&ctx4, k.s);
-    conf_close(&ctx4, warm_sv);
+    conf_close(&ctx4, ac.warm_sv);
     conf_close(&ctx4, k.warm);
     sem_destroy(&k.warmed);
     sem_destroy(&k.go);
@@ -283,13 +318,22 @@ static void emfile_listener_backs_off_and_refuses(void **state)
     struct client k2 = {.ss = k.ss, .len = k.len, .warm = INVALID_SOCKET};
     k2.s = conf_socket(&ctx4);
     assert_int_equal(pthread_create(&t, NULL, client_main, &k2), 0);
-    wsp_fd_set r;
-    r.fd_count = 1;
-    r.fd_array[0] = l;
-    struct timeval tv = {5, 0};
-    int err = 0;
-    int ready = P->lpWSPSelect(0, &r, NULL, NULL, &tv, &err);
-    SOCKET s = ready == 1 ? P->lpWSPAccept(l, NULL, NULL, NULL, 0, &err) : INVALID_SOCKET;
+    SOCKET s = INVALID_SOCKET;
+    int ready = 1;
+    if (blocking_accept) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        if (pthread_timedjoin_np(at, NULL, &until) == 0)
+            s = ac.sv; /* else the test fails below; the close ends the accept */
+    } else {
+        wsp_fd_set r = {.fd_count = 1, .fd_array = {l}};
+        struct timeval tv = {5, 0};
+        int err = 0;
+        ready = P->lpWSPSelect(0, &r, NULL, NULL, &tv, &err);
+        if (ready == 1)
+            s = P->lpWSPAccept(l, NULL, NULL, NULL, 0, &err);
+    }
     jr = join_within(&k2, t, 5);
     assert_int_equal(ready, 1);
     assert_true(s != INVALID_SOCKET);
@@ -298,6 +342,21 @@ static void emfile_listener_backs_off_and_refuses(void **state)
     conf_close(&ctx4, s);
     conf_close(&ctx4, k2.s);
     conf_close(&ctx4, l);
+    if (blocking_accept && s == INVALID_SOCKET)
+        pthread_join(at, NULL);
+    sem_destroy(&ac.warmed);
+}
+
+static void emfile_engine_backs_off_and_refuses(void **state)
+{
+    (void)state;
+    emfile_refuses(false);
+}
+
+static void emfile_blocking_accept_backs_off_and_refuses(void **state)
+{
+    (void)state;
+    emfile_refuses(true);
 }
 
 /* The module's open (only the listener's reserve uses it), made to fail
@@ -375,7 +434,9 @@ static void emfile_lost_reserve_is_taken_back_first(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(emfile_listener_backs_off_and_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(emfile_engine_backs_off_and_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(emfile_blocking_accept_backs_off_and_refuses, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(emfile_lost_reserve_is_taken_back_first, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

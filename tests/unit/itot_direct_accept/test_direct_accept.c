@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/* A blocking itot accept takes its connection itself, as the kernel hands
+ * a raw TCP accept its connection: the accepting thread waits on the
+ * listener's descriptor, accepts the TCP connection and reads the CR,
+ * instead of waiting for the engine to do both and wake it (two hand-offs
+ * per accept, what held the itot lifecycle of docs/performance.md back).
+ * What must not change with it:
+ *   - a close on another thread ends the wait (WSAEINTR);
+ *   - a TCP peer that never sends its CR does not hold the accept: the next
+ *     connection is served, and the silent one is still closed when the
+ *     listener's CR wait (WSP_ITOT_CR_WAIT_MS) runs out;
+ *   - after a blocking accept, select, WSAEventSelect and a non-blocking
+ *     accept still see new connections (the engine accepts for them again).
+ * Seen through the test build of the module (lib/wsp-faults): its platform
+ * table tells which thread calls accept4 and which reads the CR. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <wsp/itot.h>
+#include <wsp/winsock2.h>
+
+#include "../itot_direct_connect/job.h"
+#include "common/sys.h"
+
+#define TPDU_CR 0xE0
+
+static const struct sys_hook *hook;
+
+/* ---- the module's accept4 and recv, watched ------------------------------ */
+typedef int (*accept4_fn)(int, struct sockaddr *, socklen_t *, int);
+typedef ssize_t (*recv_fn)(int, void *, size_t, int);
+static accept4_fn _Atomic real_accept4;
+static recv_fn _Atomic real_recv;
+/* under mu */
+static unsigned accepts_by_caller, accepts_by_other, crs_by_caller, crs_by_other;
+
+static void count(unsigned *n)
+{
+    pthread_mutex_lock(&mu);
+    (*n)++;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static int accept4_watched(int fd, struct sockaddr *sa, socklen_t *len, int fl)
+{
+    int r = atomic_load(&real_accept4)(fd, sa, len, fl);
+    if (r >= 0)
+        count(is_caller() ? &accepts_by_caller : &accepts_by_other);
+    return r;
+}
+
+static ssize_t recv_watched(int fd, void *buf, size_t len, int fl)
+{
+    ssize_t r = atomic_load(&real_recv)(fd, buf, len, fl);
+    if (r >= 6 && (((const unsigned char *)buf)[5] & 0xF0) == TPDU_CR)
+        count(is_caller() ? &crs_by_caller : &crs_by_other);
+    return r;
+}
+
+/* Wait until *n reaches want (under mu); false after WAIT_S. */
+static bool counted(const unsigned *n, unsigned want)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAIT_S;
+    pthread_mutex_lock(&mu);
+    int rc = 0;
+    while (*n < want && rc == 0)
+        rc = pthread_cond_timedwait(&cv, &mu, &until);
+    bool ok = *n >= want;
+    pthread_mutex_unlock(&mu);
+    return ok;
+}
+
+static unsigned read_count(const unsigned *n)
+{
+    pthread_mutex_lock(&mu);
+    unsigned v = *n;
+    pthread_mutex_unlock(&mu);
+    return v;
+}
+
+static void hook_install(void)
+{
+    hook = job_hook_install();
+    assert_non_null(hook);
+    atomic_store(&real_accept4, (accept4_fn)hook->dflt("accept4"));
+    atomic_store(&real_recv, (recv_fn)hook->dflt("recv"));
+    hook->override("accept4", (sys_fn)accept4_watched);
+    hook->override("recv", (sys_fn)recv_watched);
+}
+
+/* ---- fixtures ------------------------------------------------------------ */
+static SOCKET lis = INVALID_SOCKET;
+static struct sockaddr_in lis_addr;
+
+static void *accept_job(struct job *j)
+{
+    j->s = wsp_accept(lis, NULL, NULL);
+    j->err = j->s == INVALID_SOCKET ? WSAGetLastError() : 0;
+    return NULL;
+}
+
+/* A blocking itot client connected to the listener (the accept must be
+ * under way elsewhere: the connect returns with the CC). */
+static SOCKET itot_client(void)
+{
+    SOCKET s = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_int_not_equal(s, INVALID_SOCKET);
+    assert_int_equal(wsp_connect(s, (struct sockaddr *)&lis_addr, sizeof lis_addr), 0);
+    return s;
+}
+
+/* A non-blocking itot client whose CR is on its way. */
+static SOCKET itot_client_nb(void)
+{
+    SOCKET s = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    assert_int_not_equal(s, INVALID_SOCKET);
+    wsp_u_long one = 1;
+    assert_int_equal(ioctlsocket(s, WSP_FIONBIO, &one), 0);
+    assert_int_equal(wsp_connect(s, (struct sockaddr *)&lis_addr, sizeof lis_addr), SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
+    return s;
+}
+
+/* A raw TCP client that never sends a CR. */
+static int silent_client(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&lis_addr, sizeof lis_addr), 0);
+    return fd;
+}
+
+/* The two ends are one connection: the client's local address is the
+ * accepted socket's peer. */
+static void assert_same_connection(SOCKET client, SOCKET accepted)
+{
+    struct sockaddr_in a, b;
+    int al = sizeof a, bl = sizeof b;
+    assert_int_equal(wsp_getsockname(client, (struct sockaddr *)&a, &al), 0);
+    assert_int_equal(wsp_getpeername(accepted, (struct sockaddr *)&b, &bl), 0);
+    assert_int_equal(a.sin_port, b.sin_port);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    WSADATA wd;
+    if (WSAStartup(MAKEWORD(2, 2), &wd) != 0)
+        return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof a;
+    lis = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    if (lis == INVALID_SOCKET || wsp_bind(lis, (struct sockaddr *)&a, len) != 0 ||
+        wsp_listen(lis, 8) != 0 || wsp_getsockname(lis, (struct sockaddr *)&a, &len) != 0)
+        return -1;
+    lis_addr = a;
+    hook_install();
+    caller_forget();
+    pthread_mutex_lock(&mu);
+    accepts_by_caller = accepts_by_other = crs_by_caller = crs_by_other = 0;
+    pthread_mutex_unlock(&mu);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hook->restore_all();
+    closesocket(lis); /* a case may have closed it: WSAENOTSOCK is fine */
+    return WSACleanup();
+}
+
+/* One blocking accept, served on a job thread: the caller is then known to
+ * the hooks, and the listener has had a blocking accept. */
+static void accept_one(void)
+{
+    struct job j = {.fn = accept_job};
+    assert_true(job_start(&j));
+    assert_true(caller_in_poll(1));
+    SOCKET c = itot_client();
+    assert_true(job_join(&j));
+    assert_int_not_equal(j.s, INVALID_SOCKET);
+    assert_same_connection(c, j.s);
+    closesocket(j.s);
+    closesocket(c);
+}
+
+/* ---- cases --------------------------------------------------------------- */
+
+/* The accepting thread calls accept4 and reads the CR; the engine neither.
+ * The client connects only once the accepting thread polls. */
+static void accept_takes_the_connection_and_reads_the_cr_itself(void **state)
+{
+    (void)state;
+    struct job j = {.fn = accept_job};
+    assert_true(job_start(&j));
+    /* before the change the caller waited on a condition variable for the
+     * engine: it never polled, and this failed */
+    assert_true(caller_in_poll(1));
+    SOCKET c = itot_client();
+    assert_true(job_join(&j));
+    assert_int_not_equal(j.s, INVALID_SOCKET);
+    assert_same_connection(c, j.s);
+    assert_int_equal(read_count(&accepts_by_caller), 1);
+    assert_int_equal(read_count(&accepts_by_other), 0);
+    assert_int_equal(read_count(&crs_by_caller), 1);
+    assert_int_equal(read_count(&crs_by_other), 0);
+    /* and the connection works both ways */
+    assert_int_equal(wsp_send(c, "ping", 4, 0), 4);
+    char b[8];
+    assert_int_equal(wsp_recv(j.s, b, sizeof b, 0), 4);
+    assert_memory_equal(b, "ping", 4);
+    assert_int_equal(wsp_send(j.s, "pong", 4, 0), 4);
+    assert_int_equal(wsp_recv(c, b, sizeof b, 0), 4);
+    assert_memory_equal(b, "pong", 4);
+    closesocket(j.s);
+    closesocket(c);
+}
+
+/* A close on another thread ends the accepting thread's poll. */
+static void close_ends_the_accept_wait(void **state)
+{
+    (void)state;
+    struct job j = {.fn = accept_job};
+    assert_true(job_start(&j));
+    assert_true(caller_in_poll(1));
+    assert_int_equal(closesocket(lis), 0);
+    lis = INVALID_SOCKET;
+    assert_true(job_join(&j));
+    assert_int_equal(j.s, INVALID_SOCKET);
+    /* closesocket page: a blocking call on the closed socket is cancelled */
+    assert_int_equal(j.err, WSAEINTR);
+}
+
+/* A TCP connection that sends no CR: while the accept waits for its CR, a
+ * real client comes and is served; the silent one is closed when the CR
+ * wait runs out. */
+static void a_silent_connection_does_not_hold_the_accept(void **state)
+{
+    (void)state;
+    int wait_ms = 300;
+    assert_int_equal(wsp_setsockopt(lis, WSP_SOL_ITOT, WSP_ITOT_CR_WAIT_MS, (const char *)&wait_ms,
+                                    sizeof wait_ms),
+                     0);
+    struct job j = {.fn = accept_job};
+    assert_true(job_start(&j));
+    assert_true(caller_in_poll(1));
+    int silent = silent_client();
+    assert_true(counted(&accepts_by_caller, 1)); /* taken by the accepting thread */
+    assert_true(caller_in_poll(2));              /* which now waits for its CR */
+    SOCKET c = itot_client();
+    assert_true(job_join(&j));
+    assert_int_not_equal(j.s, INVALID_SOCKET);
+    assert_same_connection(c, j.s);
+    /* the silent connection is closed by the CR wait (listen.c): its peer
+     * reads the end, within the test's bound */
+    struct pollfd p = {.fd = silent, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    char b[4];
+    assert_true(recv(silent, b, sizeof b, 0) <= 0);
+    close(silent);
+    closesocket(j.s);
+    closesocket(c);
+}
+
+/* The accepting thread runs the CR wait of a connection it holds: the
+ * silent peer is closed while the accept goes on waiting. */
+static void the_cr_wait_runs_while_the_accept_waits(void **state)
+{
+    (void)state;
+    int wait_ms = 100;
+    assert_int_equal(wsp_setsockopt(lis, WSP_SOL_ITOT, WSP_ITOT_CR_WAIT_MS, (const char *)&wait_ms,
+                                    sizeof wait_ms),
+                     0);
+    struct job j = {.fn = accept_job};
+    assert_true(job_start(&j));
+    assert_true(caller_in_poll(1));
+    int silent = silent_client();
+    struct pollfd p = {.fd = silent, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    char b[4];
+    assert_true(recv(silent, b, sizeof b, 0) <= 0);
+    close(silent);
+    /* the accept still waits, for a real client */
+    SOCKET c = itot_client();
+    assert_true(job_join(&j));
+    assert_int_not_equal(j.s, INVALID_SOCKET);
+    assert_same_connection(c, j.s);
+    closesocket(j.s);
+    closesocket(c);
+}
+
+/* After a blocking accept, select on the listener reports a new
+ * connection (the engine accepts it and reads its CR). */
+static void select_sees_a_connection_after_a_blocking_accept(void **state)
+{
+    (void)state;
+    accept_one();
+    SOCKET c = itot_client_nb();
+    wsp_fd_set rd;
+    rd.fd_count = 0;
+    WSP_FD_SET(lis, &rd);
+    struct timeval tv = {.tv_sec = WAIT_S};
+    /* without the listener handed back to the engine, nobody accepted and
+     * this timed out */
+    assert_int_equal(wsp_select(0, &rd, NULL, NULL, &tv), 1);
+    SOCKET s = wsp_accept(lis, NULL, NULL);
+    assert_int_not_equal(s, INVALID_SOCKET);
+    assert_same_connection(c, s);
+    closesocket(s);
+    closesocket(c);
+}
+
+/* Likewise FD_ACCEPT through WSAEventSelect. */
+static void event_select_sees_a_connection_after_a_blocking_accept(void **state)
+{
+    (void)state;
+    accept_one();
+    WSAEVENT ev = WSACreateEvent();
+    assert_true(ev != WSA_INVALID_EVENT);
+    assert_int_equal(WSAEventSelect(lis, ev, FD_ACCEPT), 0);
+    SOCKET c = itot_client_nb();
+    assert_int_equal(WSAWaitForMultipleEvents(1, &ev, FALSE, WAIT_S * 1000, FALSE),
+                     WSA_WAIT_EVENT_0);
+    WSANETWORKEVENTS ne;
+    assert_int_equal(WSAEnumNetworkEvents(lis, ev, &ne), 0);
+    assert_true(ne.lNetworkEvents & FD_ACCEPT);
+    SOCKET s = wsp_accept(lis, NULL, NULL);
+    assert_int_not_equal(s, INVALID_SOCKET);
+    assert_same_connection(c, s);
+    closesocket(s);
+    closesocket(c);
+    WSACloseEvent(ev);
+}
+
+/* Likewise a non-blocking accept: one that finds nothing leaves the
+ * listener to the engine, which accepts the next connection and reads its
+ * CR; the next accept (blocking again) is handed it. */
+static void nonblocking_accept_after_a_blocking_accept(void **state)
+{
+    (void)state;
+    accept_one();
+    wsp_u_long on = 1, off = 0;
+    assert_int_equal(ioctlsocket(lis, WSP_FIONBIO, &on), 0);
+    assert_int_equal(wsp_accept(lis, NULL, NULL), INVALID_SOCKET);
+    assert_int_equal(WSAGetLastError(), WSAEWOULDBLOCK);
+    unsigned accepts = read_count(&accepts_by_other), crs = read_count(&crs_by_other);
+    SOCKET c = itot_client_nb();
+    /* without the listener handed back, nobody accepted and these failed */
+    assert_true(counted(&accepts_by_other, accepts + 1));
+    assert_true(counted(&crs_by_other, crs + 1));
+    assert_int_equal(ioctlsocket(lis, WSP_FIONBIO, &off), 0);
+    struct job j = {.fn = accept_job};
+    assert_true(job_start(&j));
+    assert_true(job_join(&j));
+    assert_int_not_equal(j.s, INVALID_SOCKET);
+    assert_same_connection(c, j.s);
+    closesocket(j.s);
+    closesocket(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(accept_takes_the_connection_and_reads_the_cr_itself, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(close_ends_the_accept_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_silent_connection_does_not_hold_the_accept, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_cr_wait_runs_while_the_accept_waits, setup, teardown),
+        cmocka_unit_test_setup_teardown(select_sees_a_connection_after_a_blocking_accept, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(event_select_sees_a_connection_after_a_blocking_accept,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(nonblocking_accept_after_a_blocking_accept, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

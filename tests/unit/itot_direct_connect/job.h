@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/* For the tests of itot's driven calls (a thread that waits on the TCP
+ * descriptor itself instead of for the engine): the thread under test, with
+ * a bounded join, and a watch on the module's poll() that tells when that
+ * thread has begun to wait for input. Events are caused only once it waits
+ * (the poll wrapper signals a condition variable): no sleeps.
+ * Header-only, included once by each test. */
+#ifndef ITOT_DIRECT_JOB_H
+#define ITOT_DIRECT_JOB_H
+
+#include <dlfcn.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <wsp/winsock2.h>
+
+#include "common/sys.h"
+
+#define WAIT_S 10 /* bound on every wait of the test: a failure, never a hang */
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_t caller;  /* the thread under test (under mu) */
+static bool caller_set;   /* under mu */
+static unsigned polls_in; /* the caller's polls for input begun (under mu) */
+
+static bool is_caller(void)
+{
+    pthread_mutex_lock(&mu);
+    bool r = caller_set && pthread_equal(caller, pthread_self());
+    pthread_mutex_unlock(&mu);
+    return r;
+}
+
+static void caller_is_me(void)
+{
+    pthread_mutex_lock(&mu);
+    caller = pthread_self();
+    caller_set = true;
+    pthread_mutex_unlock(&mu);
+}
+
+static void caller_forget(void)
+{
+    pthread_mutex_lock(&mu);
+    polls_in = 0;
+    caller_set = false;
+    pthread_mutex_unlock(&mu);
+}
+
+typedef int (*poll_fn)(struct pollfd *, nfds_t, int);
+static poll_fn _Atomic real_poll;
+
+static int poll_watched(struct pollfd *p, nfds_t n, int ms)
+{
+    if (n > 0 && (p[0].events & POLLIN) && is_caller()) {
+        pthread_mutex_lock(&mu);
+        polls_in++;
+        pthread_cond_broadcast(&cv);
+        pthread_mutex_unlock(&mu);
+    }
+    return atomic_load(&real_poll)(p, n, ms);
+}
+
+/* Wait until the caller has begun its poll for input number n (false: it
+ * did not within WAIT_S, i.e. it does not wait on the descriptor). */
+static bool caller_in_poll(unsigned n)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAIT_S;
+    pthread_mutex_lock(&mu);
+    int rc = 0;
+    while (polls_in < n && rc == 0)
+        rc = pthread_cond_timedwait(&cv, &mu, &until);
+    bool ok = polls_in >= n;
+    pthread_mutex_unlock(&mu);
+    return ok;
+}
+
+/* The platform table of the module the loader opened (the test build,
+ * lib/wsp-faults), with its poll watched; NULL if it is not there. */
+static const struct sys_hook *job_hook_install(void)
+{
+    const char *dir = getenv("WSP_PROVIDER_PATH");
+    if (dir == NULL)
+        return NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/wsp_itot.so", dir);
+    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD); /* the instance the loader opened */
+    if (h == NULL)
+        return NULL;
+    const struct sys_hook *hook = dlsym(h, SYS_HOOK_SYMBOL);
+    dlclose(h);
+    if (hook == NULL)
+        return NULL;
+    atomic_store(&real_poll, (poll_fn)hook->dflt("poll"));
+    hook->override("poll", (sys_fn)poll_watched);
+    return hook;
+}
+
+/* ---- a thread with a bounded join --------------------------------------- */
+struct job {
+    void *(*fn)(struct job *);
+    pthread_t th;
+    bool done; /* under mu */
+    SOCKET s;
+    struct sockaddr_in to;
+    int rc, err;
+};
+
+static void *job_main(void *arg)
+{
+    struct job *j = arg;
+    caller_is_me();
+    j->fn(j);
+    pthread_mutex_lock(&mu);
+    j->done = true;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+static bool job_start(struct job *j)
+{
+    j->done = false;
+    return pthread_create(&j->th, NULL, job_main, j) == 0;
+}
+
+/* Join j; false if it did not end within WAIT_S (it is then left running:
+ * the test fails rather than hangs). */
+static bool job_join(struct job *j)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAIT_S;
+    pthread_mutex_lock(&mu);
+    int rc = 0;
+    while (!j->done && rc == 0)
+        rc = pthread_cond_timedwait(&cv, &mu, &until);
+    bool done = j->done;
+    pthread_mutex_unlock(&mu);
+    if (done)
+        pthread_join(j->th, NULL);
+    return done;
+}
+
+#endif
