@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* waiter — what a thread blocked in a plain receive or a blocking connect
- * waits on: its socket's TCP descriptor itself, and a wake descriptor of its
- * own.
+/* waiter — what a thread blocked in a plain receive, a blocking connect or
+ * a blocking accept (accept_direct.c) waits on: its socket's TCP descriptor
+ * itself, and a wake descriptor of its own.
  *
  * Why: a receive that waited for the engine to read its input cost a thread
  * hand-off per TSDU (the kernel wakes the engine, the engine reads, parses
@@ -15,7 +15,8 @@
  * release: a blocking connect sends the CR once TCP is connected, reads the
  * CC and runs TS1 itself (the engine neither watches nor times the socket
  * meanwhile), and a receive after our own DR flushes, reads the peer's end
- * and runs TS2 as the engine would.
+ * and runs TS2 as the engine would. An accept waiting for a CR polls the
+ * connection and its listener together (itot_waiter_poll_pair).
  *
  * One eventfd per thread that ever waited, made on its first wait and kept
  * in a thread-specific slot: a wait then allocates nothing. The slot's
