@@ -185,7 +185,8 @@ int itot_connect_start(struct itot_sock *s, const struct sockaddr_storage *ss, c
         /* A connect its caller drives times itself: nothing for the engine
          * to file (no wake-up of it). */
         atomic_store(&s->deadline_ms, s->driven ? 0 : s->conn.deadline_ms);
-        itot_flush(s);
+        if (!itot_connect_try(s))
+            itot_flush(s);
         itot_engine_update(s);
     }
     return err;

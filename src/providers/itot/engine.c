@@ -473,22 +473,79 @@ static int fin_follows(const struct itot_sock *s)
     return s->conn.half_close && !s->tcp_wr_shut && !s->conn.close_tcp ? MSG_MORE : 0;
 }
 
+/* One sendmsg of the head of the output queue (the queue is not empty). */
+static ssize_t outq_send(struct itot_sock *s)
+{
+    const uint8_t *span[2];
+    size_t len[2];
+    int k = conn_outq_peek(&s->conn, span, len);
+    struct iovec iov[2];
+    for (int i = 0; i < k; i++) {
+        iov[i].iov_base = (void *)(uintptr_t)span[i];
+        iov[i].iov_len = len[i];
+    }
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)k};
+    return sys_sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | fin_follows(s));
+}
+
+/* What is queued can never be delivered (a send failed with e).  The
+ * peer's TCP gone is its end; a failure of our own (ENOBUFS, ...) is no act
+ * of the peer, and the queued TSDUs cannot be withdrawn: this side aborts
+ * (as a read failing for a local reason does, pull_once). */
+static void outq_failed(struct itot_sock *s, int e)
+{
+    if (s->so_error == 0)
+        s->so_error = errmap_from_errno(e);
+    conn_outq_consume(&s->conn, conn_outq_len(&s->conn));
+    if (s->conn.state == CONN_S_OPEN && !itot_peer_tcp_failed(e))
+        conn_abort(&s->conn, false);
+    else
+        conn_eof(&s->conn);
+}
+
+/* The errors of a connect that failed (connect(2), and what ICMP reports):
+ * what SO_ERROR would have said, which a send returns instead. */
+static bool connect_error(int e)
+{
+    static const int errs[] = {ECONNREFUSED, ETIMEDOUT, ENETUNREACH, EHOSTUNREACH,
+                               EHOSTDOWN,    EACCES,    EPERM};
+    for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
+        if (errs[i] == e)
+            return true;
+    return false;
+}
+
+bool itot_connect_try(struct itot_sock *s)
+{
+    if (s->fd < 0 || !s->tcp_connecting || !s->has_conn || conn_outq_len(&s->conn) == 0)
+        return false;
+    /* Linux: a send on a TCP socket whose connect is still under way fails
+     * with EAGAIN (non-blocking) and takes nothing; on a failed connect it
+     * returns the connect's error, as SO_ERROR would. */
+    ssize_t w = outq_send(s);
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return false;
+    s->tcp_connecting = false;
+    if (w < 0 && connect_error(errno)) {
+        s->so_error = errmap_from_errno(errno);
+        conn_tcp_failed(&s->conn, s->so_error);
+    } else if (w < 0) {
+        outq_failed(s, errno); /* connected; the send itself failed */
+    } else {
+        conn_outq_consume(&s->conn, (size_t)w);
+        itot_flush(s); /* what the first send left, if anything */
+    }
+    itot_apply(s);
+    return true;
+}
+
 void itot_flush(struct itot_sock *s)
 {
     if (s->fd < 0 || s->tcp_connecting || !s->has_conn)
         return;
     bool freed = false;
     while (conn_outq_len(&s->conn) > 0) {
-        const uint8_t *span[2];
-        size_t len[2];
-        int k = conn_outq_peek(&s->conn, span, len);
-        struct iovec iov[2];
-        for (int i = 0; i < k; i++) {
-            iov[i].iov_base = (void *)(uintptr_t)span[i];
-            iov[i].iov_len = len[i];
-        }
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)k};
-        ssize_t w = sys_sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | fin_follows(s));
+        ssize_t w = outq_send(s);
         if (w > 0) {
             conn_outq_consume(&s->conn, (size_t)w);
             freed = true;
@@ -498,18 +555,7 @@ void itot_flush(struct itot_sock *s)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        /* What is queued can never be delivered.  The peer's TCP gone is
-         * its end; a failure of our own (ENOBUFS, ...) is no act of the
-         * peer, and the queued TSDUs cannot be withdrawn: this side aborts
-         * (as a read failing for a local reason does, pull_once). */
-        int e = errno;
-        if (s->so_error == 0)
-            s->so_error = errmap_from_errno(e);
-        conn_outq_consume(&s->conn, conn_outq_len(&s->conn));
-        if (s->conn.state == CONN_S_OPEN && !itot_peer_tcp_failed(e))
-            conn_abort(&s->conn, false);
-        else
-            conn_eof(&s->conn);
+        outq_failed(s, errno);
         break;
     }
     if (freed)

@@ -291,6 +291,13 @@ void itot_apply(struct itot_sock *s);
  * thread that drives s itself (waiter.c). now: itot_now_ms() read by the
  * caller, one clock read for the whole pass. */
 void itot_progress(struct itot_sock *s, uint32_t events, uint64_t now);
+/* TCP's connect returned EINPROGRESS with the CR queued (lock held): try
+ * the CR at once. Where the handshake completes within connect() (loopback)
+ * it goes, and neither a poll for writability nor the SO_ERROR read (nor a
+ * wake-up of the engine) is needed; a connect that failed is failed here.
+ * false: TCP is still connecting, nothing changed (the caller waits for
+ * writability as before). */
+bool itot_connect_try(struct itot_sock *s);
 /* Put fd in place of s's TCP socket (lock held): the old one leaves the
  * epoll set and is closed, fd joins it with s's interest. */
 void itot_engine_replace_fd(struct itot_sock *s, int fd);

@@ -25,9 +25,10 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static pthread_t caller;  /* the thread under test (under mu) */
-static bool caller_set;   /* under mu */
-static unsigned polls_in; /* the caller's polls for input begun (under mu) */
+static pthread_t caller;   /* the thread under test (under mu) */
+static bool caller_set;    /* under mu */
+static unsigned polls_in;  /* the caller's polls for input begun (under mu) */
+static unsigned polls_out; /* the caller's polls for writability (under mu) */
 
 static bool is_caller(void)
 {
@@ -48,7 +49,7 @@ static void caller_is_me(void)
 static void caller_forget(void)
 {
     pthread_mutex_lock(&mu);
-    polls_in = 0;
+    polls_in = polls_out = 0;
     caller_set = false;
     pthread_mutex_unlock(&mu);
 }
@@ -58,9 +59,12 @@ static poll_fn _Atomic real_poll;
 
 static int poll_watched(struct pollfd *p, nfds_t n, int ms)
 {
-    if (n > 0 && (p[0].events & POLLIN) && is_caller()) {
+    if (n > 0 && (p[0].events & (POLLIN | POLLOUT)) && is_caller()) {
         pthread_mutex_lock(&mu);
-        polls_in++;
+        if (p[0].events & POLLIN)
+            polls_in++;
+        else
+            polls_out++;
         pthread_cond_broadcast(&cv);
         pthread_mutex_unlock(&mu);
     }
