@@ -155,47 +155,41 @@ static void waiter_drain(struct itot_waiter *w, const struct pollfd *p)
 }
 
 /* A descriptor closed meanwhile comes with an itot_wake: the wake
- * descriptor ends the poll. */
-uint32_t itot_waiter_poll(struct itot_sock *s, struct itot_waiter *w, short events,
-                          uint64_t deadline_ms)
-{
-    int fd = s->fd;
-    waiter_join(s, w);
-    struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = w->efd, .events = POLLIN}};
-    int ms = waiter_ms(deadline_ms);
-    pthread_mutex_unlock(&s->lock);
-    int n = sys_poll(p, 2, ms);
-    if (n > 0)
-        waiter_drain(w, &p[1]);
-    pthread_mutex_lock(&s->lock);
-    waiter_leave(s, w);
-    return n > 0 && s->fd == fd ? (uint32_t)p[0].revents : 0;
-}
-
+ * descriptor ends the poll.  l may be NULL (one socket). */
 uint32_t itot_waiter_poll_pair(struct itot_sock *c, short cev, struct itot_sock *l, short lev,
                                struct itot_waiter *w, uint64_t deadline_ms, uint32_t *lrev)
 {
-    int cfd = c->fd;
+    int cfd = c->fd, lfd = -1;
     waiter_join(c, w);
-    pthread_mutex_lock(&l->lock);
-    int lfd = l->fd;
-    waiter_join(l, w);
-    pthread_mutex_unlock(&l->lock);
+    if (l != NULL) {
+        pthread_mutex_lock(&l->lock);
+        lfd = l->fd;
+        waiter_join(l, w);
+        pthread_mutex_unlock(&l->lock);
+    }
     /* l closed: only a wake or c ends the wait (poll ignores fd -1). */
     struct pollfd p[3] = {
         {.fd = cfd, .events = cev}, {.fd = w->efd, .events = POLLIN}, {.fd = lfd, .events = lev}};
     int ms = waiter_ms(deadline_ms);
     pthread_mutex_unlock(&c->lock);
-    int n = sys_poll(p, 3, ms);
+    int n = sys_poll(p, l != NULL ? 3 : 2, ms);
     if (n > 0)
         waiter_drain(w, &p[1]);
     pthread_mutex_lock(&c->lock);
-    pthread_mutex_lock(&l->lock);
-    waiter_leave(l, w);
-    *lrev = n > 0 && l->fd == lfd ? (uint32_t)p[2].revents : 0;
-    pthread_mutex_unlock(&l->lock);
+    if (l != NULL) {
+        pthread_mutex_lock(&l->lock);
+        waiter_leave(l, w);
+        *lrev = n > 0 && l->fd == lfd ? (uint32_t)p[2].revents : 0;
+        pthread_mutex_unlock(&l->lock);
+    }
     waiter_leave(c, w);
     return n > 0 && c->fd == cfd ? (uint32_t)p[0].revents : 0;
+}
+
+uint32_t itot_waiter_poll(struct itot_sock *s, struct itot_waiter *w, short events,
+                          uint64_t deadline_ms)
+{
+    return itot_waiter_poll_pair(s, events, NULL, 0, w, deadline_ms, NULL);
 }
 
 bool itot_wait_input(struct itot_sock *s, uint64_t deadline_ms)

@@ -168,13 +168,8 @@ static int setup(void **state)
     WSADATA wd;
     if (WSAStartup(MAKEWORD(2, 2), &wd) != 0)
         return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int len = sizeof a;
-    lis = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
-    if (lis == INVALID_SOCKET || wsp_bind(lis, (struct sockaddr *)&a, len) != 0 ||
-        wsp_listen(lis, 8) != 0 || wsp_getsockname(lis, (struct sockaddr *)&a, &len) != 0)
+    if (job_itot_listener(&lis, &lis_addr, 8) != 0)
         return -1;
-    lis_addr = a;
     hook_install();
     caller_forget();
     pthread_mutex_lock(&mu);
@@ -191,19 +186,47 @@ static int teardown(void **state)
     return WSACleanup();
 }
 
-/* One blocking accept, served on a job thread: the caller is then known to
- * the hooks, and the listener has had a blocking accept. */
-static void accept_one(void)
+/* A blocking accept on a job thread, j, served once it polls: the client
+ * (j->s is the accepted end). */
+static SOCKET accept_served(struct job *j)
 {
-    struct job j = {.fn = accept_job};
-    assert_true(job_start(&j));
+    *j = (struct job){.fn = accept_job};
+    assert_true(job_start(j));
+    /* before the change the caller waited on a condition variable for the
+     * engine: it never polled, and this failed */
     assert_true(caller_in_poll(1));
     SOCKET c = itot_client();
-    assert_true(job_join(&j));
-    assert_int_not_equal(j.s, INVALID_SOCKET);
-    assert_same_connection(c, j.s);
+    assert_true(job_join(j));
+    assert_int_not_equal(j->s, INVALID_SOCKET);
+    assert_same_connection(c, j->s);
+    return c;
+}
+
+/* One blocking accept: the caller is then known to the hooks, and the
+ * listener has had a blocking accept. */
+static void accept_one(void)
+{
+    struct job j;
+    SOCKET c = accept_served(&j);
     closesocket(j.s);
     closesocket(c);
+}
+
+static void set_cr_wait(int ms)
+{
+    assert_int_equal(
+        wsp_setsockopt(lis, WSP_SOL_ITOT, WSP_ITOT_CR_WAIT_MS, (const char *)&ms, sizeof ms), 0);
+}
+
+/* The silent client's connection is closed by the listener (its CR wait,
+ * listen.c): its peer reads the end, within the test's bound. */
+static void assert_closed_by_listener(int silent)
+{
+    struct pollfd p = {.fd = silent, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
+    char b[4];
+    assert_true(recv(silent, b, sizeof b, 0) <= 0);
+    close(silent);
 }
 
 /* ---- cases --------------------------------------------------------------- */
@@ -213,15 +236,8 @@ static void accept_one(void)
 static void accept_takes_the_connection_and_reads_the_cr_itself(void **state)
 {
     (void)state;
-    struct job j = {.fn = accept_job};
-    assert_true(job_start(&j));
-    /* before the change the caller waited on a condition variable for the
-     * engine: it never polled, and this failed */
-    assert_true(caller_in_poll(1));
-    SOCKET c = itot_client();
-    assert_true(job_join(&j));
-    assert_int_not_equal(j.s, INVALID_SOCKET);
-    assert_same_connection(c, j.s);
+    struct job j;
+    SOCKET c = accept_served(&j);
     assert_int_equal(read_count(&accepts_by_caller), 1);
     assert_int_equal(read_count(&accepts_by_other), 0);
     assert_int_equal(read_count(&crs_by_caller), 1);
@@ -243,14 +259,8 @@ static void close_ends_the_accept_wait(void **state)
 {
     (void)state;
     struct job j = {.fn = accept_job};
-    assert_true(job_start(&j));
-    assert_true(caller_in_poll(1));
-    assert_int_equal(closesocket(lis), 0);
-    lis = INVALID_SOCKET;
-    assert_true(job_join(&j));
+    assert_int_equal(job_cancelled_by_close(&j, &lis), WSAEINTR);
     assert_int_equal(j.s, INVALID_SOCKET);
-    /* closesocket page: a blocking call on the closed socket is cancelled */
-    assert_int_equal(j.err, WSAEINTR);
 }
 
 /* A TCP connection that sends no CR: while the accept waits for its CR, a
@@ -259,10 +269,7 @@ static void close_ends_the_accept_wait(void **state)
 static void a_silent_connection_does_not_hold_the_accept(void **state)
 {
     (void)state;
-    int wait_ms = 300;
-    assert_int_equal(wsp_setsockopt(lis, WSP_SOL_ITOT, WSP_ITOT_CR_WAIT_MS, (const char *)&wait_ms,
-                                    sizeof wait_ms),
-                     0);
+    set_cr_wait(300);
     struct job j = {.fn = accept_job};
     assert_true(job_start(&j));
     assert_true(caller_in_poll(1));
@@ -273,13 +280,7 @@ static void a_silent_connection_does_not_hold_the_accept(void **state)
     assert_true(job_join(&j));
     assert_int_not_equal(j.s, INVALID_SOCKET);
     assert_same_connection(c, j.s);
-    /* the silent connection is closed by the CR wait (listen.c): its peer
-     * reads the end, within the test's bound */
-    struct pollfd p = {.fd = silent, .events = POLLIN};
-    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
-    char b[4];
-    assert_true(recv(silent, b, sizeof b, 0) <= 0);
-    close(silent);
+    assert_closed_by_listener(silent);
     closesocket(j.s);
     closesocket(c);
 }
@@ -289,19 +290,11 @@ static void a_silent_connection_does_not_hold_the_accept(void **state)
 static void the_cr_wait_runs_while_the_accept_waits(void **state)
 {
     (void)state;
-    int wait_ms = 100;
-    assert_int_equal(wsp_setsockopt(lis, WSP_SOL_ITOT, WSP_ITOT_CR_WAIT_MS, (const char *)&wait_ms,
-                                    sizeof wait_ms),
-                     0);
+    set_cr_wait(100);
     struct job j = {.fn = accept_job};
     assert_true(job_start(&j));
     assert_true(caller_in_poll(1));
-    int silent = silent_client();
-    struct pollfd p = {.fd = silent, .events = POLLIN};
-    assert_int_equal(poll(&p, 1, WAIT_S * 1000), 1);
-    char b[4];
-    assert_true(recv(silent, b, sizeof b, 0) <= 0);
-    close(silent);
+    assert_closed_by_listener(silent_client());
     /* the accept still waits, for a real client */
     SOCKET c = itot_client();
     assert_true(job_join(&j));

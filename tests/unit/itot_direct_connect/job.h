@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <wsp/itot.h>
 #include <wsp/winsock2.h>
 
 #include "common/sys.h"
@@ -152,6 +156,34 @@ static bool job_join(struct job *j)
     if (done)
         pthread_join(j->th, NULL);
     return done;
+}
+
+/* A loopback itot listener (WSAStartup done): 0, or -1. */
+static int job_itot_listener(SOCKET *lis, struct sockaddr_in *addr, int backlog)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int len = sizeof a;
+    *lis = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+    if (*lis == INVALID_SOCKET || wsp_bind(*lis, (struct sockaddr *)&a, len) != 0 ||
+        wsp_listen(*lis, backlog) != 0 || wsp_getsockname(*lis, (struct sockaddr *)&a, &len) != 0)
+        return -1;
+    *addr = a;
+    return 0;
+}
+
+/* j waits in its poll on s; closing s on this thread ends the wait.  j's
+ * error (WSAEINTR expected: a blocking call on a closed socket is cancelled,
+ * closesocket page), or -1 when j did not wait or did not end within WAIT_S. */
+static int job_cancelled_by_close(struct job *j, SOCKET *s)
+{
+    if (!job_start(j))
+        return -1;
+    if (!caller_in_poll(1))
+        return -1; /* j is left running: the test fails rather than hangs */
+    if (closesocket(*s) != 0)
+        return -1;
+    *s = INVALID_SOCKET;
+    return job_join(j) ? j->err : -1;
 }
 
 #endif
