@@ -373,6 +373,100 @@ static void nonblocking_accept_after_a_blocking_accept(void **state)
     closesocket(c);
 }
 
+/* ---- many accepting threads, many clients -------------------------------- */
+#define N_ACCEPTORS 3
+#define N_CLIENTS 3
+#define N_ROUNDS 40 /* connections per client */
+
+static atomic_int served, acceptors_ended_eintr, clients_ok;
+
+static void set_timeouts(SOCKET s)
+{
+    DWORD ms = WAIT_S * 1000; /* a stall fails instead of hanging */
+    wsp_setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms);
+    wsp_setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&ms, sizeof ms);
+}
+
+/* Accept until the listener is closed; echo each connection's one TSDU. */
+static void *echo_acceptor(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        SOCKET s = wsp_accept(lis, NULL, NULL);
+        if (s == INVALID_SOCKET) {
+            if (WSAGetLastError() == WSAEINTR)
+                atomic_fetch_add(&acceptors_ended_eintr, 1);
+            return NULL;
+        }
+        set_timeouts(s);
+        uint32_t id;
+        if (wsp_recv(s, (char *)&id, sizeof id, 0) == (int)sizeof id &&
+            wsp_send(s, (const char *)&id, sizeof id, 0) == (int)sizeof id)
+            atomic_fetch_add(&served, 1);
+        closesocket(s);
+    }
+}
+
+static void *echo_client(void *arg)
+{
+    uint32_t who = (uint32_t)(uintptr_t)arg;
+    for (uint32_t k = 0; k < N_ROUNDS; k++) {
+        SOCKET s = WSASocketA(AF_INET, SOCK_SEQPACKET, WSP_PROTO_ITOT, NULL, 0, 0);
+        if (s == INVALID_SOCKET)
+            return NULL;
+        set_timeouts(s);
+        uint32_t id = who << 16 | k, back = 0;
+        bool ok = wsp_connect(s, (struct sockaddr *)&lis_addr, sizeof lis_addr) == 0 &&
+                  wsp_send(s, (const char *)&id, sizeof id, 0) == (int)sizeof id &&
+                  wsp_recv(s, (char *)&back, sizeof back, 0) == (int)sizeof back && back == id;
+        closesocket(s);
+        if (!ok)
+            return NULL;
+        atomic_fetch_add(&clients_ok, 1);
+    }
+    return NULL;
+}
+
+static bool join_within(pthread_t t, int s)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += s;
+    return pthread_timedjoin_np(t, NULL, &until) == 0;
+}
+
+/* Several threads in a blocking accept on one listener, several clients
+ * connecting over and over, and silent TCP peers among them: every client
+ * is served exactly once, the silent ones are closed by the CR wait, and a
+ * close of the listener ends every accept with WSAEINTR. (Under TSan in CI:
+ * the accepting threads' hand-overs race with each other and the engine.) */
+static void many_accepts_and_clients_each_served_once(void **state)
+{
+    (void)state;
+    set_cr_wait(200);
+    atomic_store(&served, 0);
+    atomic_store(&acceptors_ended_eintr, 0);
+    atomic_store(&clients_ok, 0);
+    pthread_t acc[N_ACCEPTORS], cli[N_CLIENTS];
+    for (int i = 0; i < N_ACCEPTORS; i++)
+        assert_int_equal(pthread_create(&acc[i], NULL, echo_acceptor, NULL), 0);
+    int silent[2] = {silent_client(), -1};
+    for (int i = 0; i < N_CLIENTS; i++)
+        assert_int_equal(pthread_create(&cli[i], NULL, echo_client, (void *)(uintptr_t)i), 0);
+    silent[1] = silent_client();
+    for (int i = 0; i < N_CLIENTS; i++)
+        assert_true(join_within(cli[i], 6 * WAIT_S));
+    assert_int_equal(atomic_load(&clients_ok), N_CLIENTS * N_ROUNDS);
+    assert_closed_by_listener(silent[0]);
+    assert_closed_by_listener(silent[1]);
+    assert_int_equal(closesocket(lis), 0);
+    lis = INVALID_SOCKET;
+    for (int i = 0; i < N_ACCEPTORS; i++)
+        assert_true(join_within(acc[i], WAIT_S));
+    assert_int_equal(atomic_load(&served), N_CLIENTS * N_ROUNDS);
+    assert_int_equal(atomic_load(&acceptors_ended_eintr), N_ACCEPTORS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +480,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(event_select_sees_a_connection_after_a_blocking_accept,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(many_accepts_and_clients_each_served_once, setup, teardown),
         cmocka_unit_test_setup_teardown(nonblocking_accept_after_a_blocking_accept, setup,
                                         teardown),
     };
