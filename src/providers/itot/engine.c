@@ -503,6 +503,17 @@ static void outq_failed(struct itot_sock *s, int e)
         conn_eof(&s->conn);
 }
 
+/* TCP's connect ended (lock held): err 0, connected; else it failed with
+ * err (errno), the connection's failure too. */
+static void tcp_connect_ended(struct itot_sock *s, int err)
+{
+    s->tcp_connecting = false;
+    if (err != 0) {
+        s->so_error = errmap_from_errno(err);
+        conn_tcp_failed(&s->conn, s->so_error);
+    }
+}
+
 /* The errors of a connect that failed (connect(2), and what ICMP reports):
  * what SO_ERROR would have said, which a send returns instead. */
 static bool connect_error(int e)
@@ -525,15 +536,14 @@ bool itot_connect_try(struct itot_sock *s)
     ssize_t w = outq_send(s);
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return false;
-    s->tcp_connecting = false;
-    if (w < 0 && connect_error(errno)) {
-        s->so_error = errmap_from_errno(errno);
-        conn_tcp_failed(&s->conn, s->so_error);
-    } else if (w < 0) {
-        outq_failed(s, errno); /* connected; the send itself failed */
-    } else {
+    int e = w < 0 ? errno : 0;
+    bool failed = connect_error(e);
+    tcp_connect_ended(s, failed ? e : 0);
+    if (w >= 0) {
         conn_outq_consume(&s->conn, (size_t)w);
         itot_flush(s); /* what the first send left, if anything */
+    } else if (!failed) {
+        outq_failed(s, e); /* connected; the send itself failed */
     }
     itot_apply(s);
     return true;
@@ -845,11 +855,7 @@ void itot_progress(struct itot_sock *s, uint32_t events, uint64_t now)
             int err = 0;
             socklen_t el = sizeof err;
             sys_getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
-            s->tcp_connecting = false;
-            if (err != 0) {
-                s->so_error = errmap_from_errno(err);
-                conn_tcp_failed(&s->conn, s->so_error);
-            }
+            tcp_connect_ended(s, err);
         }
         if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) || itot_starved(s))
             pull_at(s, now);

@@ -191,10 +191,9 @@ static int teardown(void **state)
 static SOCKET accept_served(struct job *j)
 {
     *j = (struct job){.fn = accept_job};
-    assert_true(job_start(j));
     /* before the change the caller waited on a condition variable for the
      * engine: it never polled, and this failed */
-    assert_true(caller_in_poll(1));
+    assert_true(job_start_polling(j));
     SOCKET c = itot_client();
     assert_true(job_join(j));
     assert_int_not_equal(j->s, INVALID_SOCKET);
@@ -271,8 +270,7 @@ static void a_silent_connection_does_not_hold_the_accept(void **state)
     (void)state;
     set_cr_wait(300);
     struct job j = {.fn = accept_job};
-    assert_true(job_start(&j));
-    assert_true(caller_in_poll(1));
+    assert_true(job_start_polling(&j));
     int silent = silent_client();
     assert_true(counted(&accepts_by_caller, 1)); /* taken by the accepting thread */
     assert_true(caller_in_poll(2));              /* which now waits for its CR */
@@ -292,8 +290,7 @@ static void the_cr_wait_runs_while_the_accept_waits(void **state)
     (void)state;
     set_cr_wait(100);
     struct job j = {.fn = accept_job};
-    assert_true(job_start(&j));
-    assert_true(caller_in_poll(1));
+    assert_true(job_start_polling(&j));
     assert_closed_by_listener(silent_client());
     /* the accept still waits, for a real client */
     SOCKET c = itot_client();

@@ -140,6 +140,13 @@ static bool job_start(struct job *j)
     return pthread_create(&j->th, NULL, job_main, j) == 0;
 }
 
+/* Start j and wait until it has begun its first poll for input (false: it
+ * did not start, or does not wait on the descriptor). */
+static bool job_start_polling(struct job *j)
+{
+    return job_start(j) && caller_in_poll(1);
+}
+
 /* Join j; false if it did not end within WAIT_S (it is then left running:
  * the test fails rather than hangs). */
 static bool job_join(struct job *j)
@@ -176,10 +183,8 @@ static int job_itot_listener(SOCKET *lis, struct sockaddr_in *addr, int backlog)
  * closesocket page), or -1 when j did not wait or did not end within WAIT_S. */
 static int job_cancelled_by_close(struct job *j, SOCKET *s)
 {
-    if (!job_start(j))
-        return -1;
-    if (!caller_in_poll(1))
-        return -1; /* j is left running: the test fails rather than hangs */
+    if (!job_start_polling(j))
+        return -1; /* j may be left running: the test fails rather than hangs */
     if (closesocket(*s) != 0)
         return -1;
     *s = INVALID_SOCKET;

@@ -182,10 +182,9 @@ static void connect_sends_cr_and_reads_cc_itself(void **state)
 {
     (void)state;
     struct job j = {.fn = connect_job, .s = cli, .to = lis_addr};
-    assert_true(job_start(&j));
     /* before the change the caller waited on a condition variable for the
      * engine: it never polled, and this failed */
-    assert_true(caller_in_poll(1));
+    assert_true(job_start_polling(&j));
     SOCKET sv = wsp_accept(lis, NULL, NULL); /* reads the CR, sends the CC */
     assert_int_not_equal(sv, INVALID_SOCKET);
     assert_true(job_join(&j));
@@ -308,10 +307,9 @@ static void receive_after_own_release_reads_the_end_itself(void **state)
     polls_in = 0;
     pthread_mutex_unlock(&mu);
     j = (struct job){.fn = recv_job, .s = cli};
-    assert_true(job_start(&j));
     /* before the change the receive waited on a condition variable for the
      * engine to read the end: it never polled, and this failed */
-    assert_true(caller_in_poll(1));
+    assert_true(job_start_polling(&j));
     close(fd); /* class 0: the TCP end completes our release */
     assert_true(job_join(&j));
     /* our release done, the receive reports the end (D10) */
