@@ -65,8 +65,15 @@ static void drive_cr(struct itot_sock *l, struct itot_sock *c, struct itot_waite
         if (!waiting || rev == 0 || lrev != 0)
             break;
     }
-    /* Queued or not, the engine reads c's input from here on, as for a
-     * connection it accepted (until a receive polls it: waiter.c). */
+    /* Its CR came: c is queued, and most likely this thread's accept takes
+     * it next and its next wait is a receive, so nobody but the API calls
+     * reads c (direct mode, as after a blocking connect): no epoll_ctl to
+     * add c to the engine's set now and one to take it out at the first
+     * receive.  A peer that leaves before the accept is seen by the
+     * accepted socket's first call, as with raw TCP.  Else (silent, gone)
+     * the engine reads c's input from here on. */
+    if (c->has_conn && c->conn.state == CONN_S_CR_RCVD)
+        c->input_direct = true;
     hand_to_engine(l, c, ev);
 }
 

@@ -105,7 +105,9 @@ static void timer_refresh(struct itot_sock *s);
  * engine drives (connecting, closing, the peer's release) or something
  * other than a plain receive waits for input (they leave direct mode:
  * itot_input_to_engine), or overlapped sends wait: nobody else would read
- * the DR that ends them. Our own release (DR_SENT) stays with the thread
+ * the DR that ends them. A connection whose CR a blocking accept read
+ * (CR_RCVD, queued: accept_direct.c) is read by its accepted socket's
+ * calls, like one a blocking connect made. Our own release (DR_SENT) stays with the thread
  * that reads: its receive reads the peer's answer and runs TS2 (waiter.c);
  * if nobody reads, the close hands it over, and TS2 is the engine's timer
  * either way. Handing it over at the WSASendDisconnect cost an epoll_ctl
@@ -114,7 +116,8 @@ static bool engine_reads(const struct itot_sock *s)
 {
     if (s->direct_readers > 0)
         return false;
-    bool direct_state = s->conn.state == CONN_S_OPEN || s->conn.state == CONN_S_DR_SENT;
+    bool direct_state = s->conn.state == CONN_S_OPEN || s->conn.state == CONN_S_DR_SENT ||
+                        s->conn.state == CONN_S_CR_RCVD;
     return !s->input_direct || s->closing || !direct_state || s->ev_mask != 0 ||
            s->ovl_rx.head != NULL || s->ovl_tx.head != NULL;
 }

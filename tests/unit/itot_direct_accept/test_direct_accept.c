@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,10 +48,14 @@ static const struct sys_hook *hook;
 /* ---- the module's accept4 and recv, watched ------------------------------ */
 typedef int (*accept4_fn)(int, struct sockaddr *, socklen_t *, int);
 typedef ssize_t (*recv_fn)(int, void *, size_t, int);
+typedef int (*epoll_ctl_fn)(int, int, int, struct epoll_event *);
 static accept4_fn _Atomic real_accept4;
 static recv_fn _Atomic real_recv;
+static epoll_ctl_fn _Atomic real_epoll_ctl;
 /* under mu */
 static unsigned accepts_by_caller, accepts_by_other, crs_by_caller, crs_by_other;
+static int caller_accepted = -1;   /* the descriptor the caller's last accept4 made */
+static unsigned engine_adds_of_it; /* EPOLL_CTL_ADDs of that descriptor */
 
 static void count(unsigned *n)
 {
@@ -63,9 +68,26 @@ static void count(unsigned *n)
 static int accept4_watched(int fd, struct sockaddr *sa, socklen_t *len, int fl)
 {
     int r = atomic_load(&real_accept4)(fd, sa, len, fl);
+    if (r >= 0 && is_caller()) {
+        pthread_mutex_lock(&mu);
+        caller_accepted = r;
+        engine_adds_of_it = 0;
+        pthread_mutex_unlock(&mu);
+    }
     if (r >= 0)
         count(is_caller() ? &accepts_by_caller : &accepts_by_other);
     return r;
+}
+
+static int epoll_ctl_watched(int ep, int op, int fd, struct epoll_event *ev)
+{
+    if (op == EPOLL_CTL_ADD) {
+        pthread_mutex_lock(&mu);
+        if (fd == caller_accepted)
+            engine_adds_of_it++;
+        pthread_mutex_unlock(&mu);
+    }
+    return atomic_load(&real_epoll_ctl)(ep, op, fd, ev);
 }
 
 static ssize_t recv_watched(int fd, void *buf, size_t len, int fl)
@@ -107,6 +129,8 @@ static void hook_install(void)
     atomic_store(&real_recv, (recv_fn)hook->dflt("recv"));
     hook->override("accept4", (sys_fn)accept4_watched);
     hook->override("recv", (sys_fn)recv_watched);
+    atomic_store(&real_epoll_ctl, (epoll_ctl_fn)hook->dflt("epoll_ctl"));
+    hook->override("epoll_ctl", (sys_fn)epoll_ctl_watched);
 }
 
 /* ---- fixtures ------------------------------------------------------------ */
@@ -174,6 +198,8 @@ static int setup(void **state)
     caller_forget();
     pthread_mutex_lock(&mu);
     accepts_by_caller = accepts_by_other = crs_by_caller = crs_by_other = 0;
+    caller_accepted = -1;
+    engine_adds_of_it = 0;
     pthread_mutex_unlock(&mu);
     return 0;
 }
@@ -249,6 +275,53 @@ static void accept_takes_the_connection_and_reads_the_cr_itself(void **state)
     assert_int_equal(wsp_send(j.s, "pong", 4, 0), 4);
     assert_int_equal(wsp_recv(c, b, sizeof b, 0), 4);
     assert_memory_equal(b, "pong", 4);
+    closesocket(j.s);
+    closesocket(c);
+}
+
+static void *recv_job(struct job *j)
+{
+    char b[8];
+    j->rc = wsp_recv(j->s, b, sizeof b, 0);
+    j->err = j->rc < 0 ? WSAGetLastError() : 0;
+    return NULL;
+}
+
+/* The connection a blocking accept made is read by the calls on it, as
+ * after a blocking connect: the engine's set never holds it (before, the
+ * CR put it there and the first receive took it out again, an epoll_ctl
+ * each), and it works both ways, its release included. */
+static void a_blocking_accepts_connection_stays_out_of_the_engine(void **state)
+{
+    (void)state;
+    struct job j;
+    SOCKET c = accept_served(&j);
+    char b[64]; /* the most disconnect data a DR carries */
+    for (int i = 0; i < 3; i++) {
+        /* j.s's receive waits on the descriptor before the ping is sent */
+        caller_forget();
+        j = (struct job){.fn = recv_job, .s = j.s};
+        assert_true(job_start_polling(&j));
+        assert_int_equal(wsp_send(c, "ping", 4, 0), 4);
+        assert_true(job_join(&j));
+        assert_int_equal(j.rc, 4);
+        assert_int_equal(wsp_send(j.s, "pong", 4, 0), 4);
+        assert_int_equal(wsp_recv(c, b, sizeof b, 0), 4);
+        assert_memory_equal(b, "pong", 4);
+    }
+    pthread_mutex_lock(&mu);
+    unsigned adds = engine_adds_of_it;
+    pthread_mutex_unlock(&mu);
+    assert_int_equal(adds, 0);
+    memset(b, 'd', sizeof b);
+    WSABUF dd = {sizeof b, b};
+    assert_int_equal(WSASendDisconnect(c, &dd), 0);
+    assert_int_equal(wsp_recv(j.s, b, sizeof b, 0), 0); /* the end (WSARecv: WSAEDISCON) */
+    WSABUF got = {sizeof b, b};
+    memset(b, 0, sizeof b);
+    assert_int_equal(WSARecvDisconnect(j.s, &got), 0);
+    assert_int_equal(got.len, sizeof b);
+    assert_int_equal(b[0], 'd');
     closesocket(j.s);
     closesocket(c);
 }
@@ -469,6 +542,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(accept_takes_the_connection_and_reads_the_cr_itself, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_blocking_accepts_connection_stays_out_of_the_engine,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(close_ends_the_accept_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(a_silent_connection_does_not_hold_the_accept, setup,
                                         teardown),
