@@ -340,13 +340,13 @@ int itot_engine_add(struct itot_sock *s)
  * and the retry's MOD, finding no entry (ENOENT), adds it.  Out of the set,
  * the socket cannot wake the engine in a loop while the shortage lasts (the old
  * level-triggered interest could, for a refused removal of EPOLLOUT). */
-static void update_interest(struct itot_sock *s)
+static uint32_t update_interest(struct itot_sock *s)
 {
     if (!s->registered || s->fd < 0)
-        return;
+        return s->ep_events;
     uint32_t want = interest(s);
     if (want == s->ep_events)
-        return;
+        return want;
     struct epoll_event ev = {.events = want, .data.ptr = s};
     int rc = -1;
     if (want != 0) {
@@ -359,6 +359,7 @@ static void update_interest(struct itot_sock *s)
         s->ep_events = want;
     else if (sys_epoll_ctl(eng.ep, EPOLL_CTL_DEL, s->fd, NULL) == 0 || errno == ENOENT)
         s->ep_events = 0;
+    return want;
 }
 
 /* Retry period of an interest change the kernel refused: short enough that a
@@ -369,16 +370,20 @@ static void update_interest(struct itot_sock *s)
 /* The socket's next timer: its connection's, or a listener's own (listen.c),
  * or sooner the retry of an interest change still pending (update_interest)
  * or of a read that found no buffer (itot_starved: the same reasoning, for a
- * shortage of memory). */
-static uint64_t sock_deadline(const struct itot_sock *s, uint64_t now)
+ * shortage of memory).  `want` is the interest s should have (interest());
+ * `now` the caller's clock, or 0: read it only if needed (the plain update
+ * of a connection needs none, and it runs two or three times per send and
+ * receive). */
+static uint64_t sock_deadline(const struct itot_sock *s, uint32_t want, uint64_t now)
 {
     /* driven: the connecting or accepting thread runs the timer itself. */
-    uint64_t d = s->kind == ITOT_K_LISTEN    ? itot_listen_deadline(s, now)
+    uint64_t d = s->kind == ITOT_K_LISTEN
+                     ? itot_listen_deadline(s, now != 0 ? now : (now = itot_now_ms()))
                  : s->has_conn && !s->driven ? s->conn.deadline_ms
                                              : 0;
-    bool refused = s->fd >= 0 && s->ep_events != interest(s);
+    bool refused = s->fd >= 0 && s->ep_events != want;
     if (s->registered && (refused || itot_starved(s))) {
-        uint64_t retry = now + ENG_INTEREST_RETRY_MS;
+        uint64_t retry = (now != 0 ? now : itot_now_ms()) + ENG_INTEREST_RETRY_MS;
         if (d == 0 || retry < d)
             d = retry;
     }
@@ -389,8 +394,7 @@ static uint64_t sock_deadline(const struct itot_sock *s, uint64_t now)
  * Off the engine thread a new deadline needs the engine to file it. */
 void itot_listen_refresh(struct itot_sock *l)
 {
-    update_interest(l);
-    uint64_t d = sock_deadline(l, itot_now_ms());
+    uint64_t d = sock_deadline(l, update_interest(l), 0);
     atomic_store(&l->deadline_ms, d);
     if (!eng_is_engine_thread() && l->registered && d != atomic_load(&l->timer_filed_ms))
         kick(l);
@@ -400,8 +404,7 @@ void itot_engine_update(struct itot_sock *s)
 {
     if (!s->registered)
         return;
-    update_interest(s);
-    uint64_t d = sock_deadline(s, itot_now_ms());
+    uint64_t d = sock_deadline(s, update_interest(s), 0);
     uint64_t old = atomic_exchange(&s->deadline_ms, d);
     /* Only a live TCP leaves the engine work to do now: a registered socket
      * without one is on the reap list already (close_tcp), dropped at the
@@ -585,32 +588,35 @@ static void feed(struct itot_sock *s, uint64_t now)
     itot_in_release(s);
 }
 
-static void pull_once(struct itot_sock *s, uint64_t now)
+static bool pull_once(struct itot_sock *s, uint64_t now)
 {
     s->in_starved = false;
-    if (s->in_len > 0)
+    bool fed = s->in_len > 0;
+    if (fed)
         feed(s, now);
     if (s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn) || s->conn.starved)
-        return;
+        return fed;
     if (s->in_len >= ITOT_IN_CAP)
-        return;
+        return fed;
     /* The buffer before the read: octets taken from TCP must have a place. */
     if (s->in == NULL && (s->in = conn_pool_take(ITOT_IN_CAP)) == NULL) {
         s->in_starved = true;
-        return;
+        return true;
     }
     ssize_t n = sys_recv(s->fd, s->in + s->in_len, ITOT_IN_CAP - s->in_len, MSG_DONTWAIT);
     if (n > 0) {
         s->in_len += (size_t)n;
         feed(s, now);
-        return;
+        return true;
     }
     int e = errno; /* a free may change it */
     itot_in_release(s);
     errno = e;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return fed;
     if (n == 0) {
         conn_eof(&s->conn);
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    } else {
         if (s->so_error == 0)
             s->so_error = errmap_from_errno(errno);
         /* The peer's TCP failed (reset): a disconnect, as documented
@@ -622,6 +628,7 @@ static void pull_once(struct itot_sock *s, uint64_t now)
         else
             conn_eof(&s->conn);
     }
+    return true;
 }
 
 bool itot_peer_tcp_failed(int err)
@@ -634,20 +641,21 @@ bool itot_peer_tcp_failed(int err)
 }
 
 /* itot_pull with the caller's clock. */
-static void pull_at(struct itot_sock *s, uint64_t now)
+static bool pull_at(struct itot_sock *s, uint64_t now)
 {
     if (!s->has_conn)
-        return;
-    pull_once(s, now);
+        return false;
+    bool moved = pull_once(s, now);
     /* An API call's read that found no buffer: have the engine retry it
      * (the engine's own reads re-arm in service). */
     if (itot_starved(s) && !eng_is_engine_thread())
         itot_engine_update(s);
+    return moved;
 }
 
-void itot_pull(struct itot_sock *s)
+bool itot_pull(struct itot_sock *s)
 {
-    pull_at(s, itot_now_ms());
+    return pull_at(s, itot_now_ms());
 }
 
 /* A pending connection's CR arrived: queue it on its listener for WSPAccept. */
@@ -887,15 +895,14 @@ static void service(struct itot_sock *s, uint32_t events)
             if (!s->input_direct) /* else blocking accepts take them */
                 accept_pending(s, now, &ev);
         }
-        atomic_store(&s->deadline_ms, sock_deadline(s, now));
+        atomic_store(&s->deadline_ms, sock_deadline(s, interest(s), now));
         timer_refresh(s);
         pthread_mutex_unlock(&s->lock);
         itot_listen_evict(&ev);
         return;
     }
     itot_progress(s, events, now);
-    update_interest(s);
-    atomic_store(&s->deadline_ms, sock_deadline(s, now));
+    atomic_store(&s->deadline_ms, sock_deadline(s, update_interest(s), now));
     timer_refresh(s);
     pthread_mutex_unlock(&s->lock);
 }

@@ -252,7 +252,10 @@ void itot_input_look(struct itot_sock *s)
 {
     if (!s->input_direct || s->direct_readers > 0 || !s->has_conn || s->fd < 0)
         return;
-    itot_pull(s);
+    /* Mostly TCP has nothing (a send's look): then nothing changed, and
+     * there is nothing to apply or to tell the engine. */
+    if (!itot_pull(s) && s->conn.events == 0)
+        return;
     itot_apply(s);
     itot_engine_update(s);
 }
