@@ -311,16 +311,16 @@ size_t conn_dr_encode(const struct conn *c, const uint8_t *data, size_t len,
     return tpdu_encode(&t, out, CONN_DR_MAX);
 }
 
-/* The DR's octets past the first `sent`, which the glue wrote already, into
- * the output queue (nothing when it wrote them all). */
-static void release_dr(struct conn *c, const uint8_t *data, size_t len, size_t sent)
+/* The DR's octets past the first `sent` of buf (n octets, conn_dr_encode's),
+ * which the glue wrote already, into the output queue (nothing when it
+ * wrote them all). */
+static void release_dr(struct conn *c, const uint8_t *data, size_t len, const uint8_t *buf,
+                       size_t n, size_t sent)
 {
     if (sent == 0) {
         conn_emit_dr(c, c->remote_ref, c->local_ref, WSP_ITOT_DR_NORMAL, data, len);
         return;
     }
-    uint8_t buf[CONN_DR_MAX];
-    size_t n = conn_dr_encode(c, data, len, buf);
     c->last_sent_reason = WSP_ITOT_DR_NORMAL;
     conn_log_tpdu(c, 0, buf + TPKT_HDR_LEN, n - TPKT_HDR_LEN);
     if (sent >= n)
@@ -342,7 +342,7 @@ bool conn_release_ends_tcp(const struct conn *c)
 }
 
 int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms,
-                         size_t sent)
+                         const uint8_t *dr, size_t dr_len, size_t sent)
 {
     if (len > TPDU_MAX_DISC_DATA)
         return WSAEMSGSIZE; /* D3, before any side effect (D1) */
@@ -360,7 +360,7 @@ int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64
     if (sent == 0 && ring_need(&c->outq) != 0)
         return WSAENOBUFS;
     /* D5: the DR goes behind every DT already in the output queue. */
-    release_dr(c, data, len, sent);
+    release_dr(c, data, len, dr, dr_len, sent);
     if (c->state == CONN_S_CLOSED)
         return 0;
     c->tx_shut = true;
@@ -378,7 +378,7 @@ int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64
 
 int conn_disconnect(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms)
 {
-    return conn_disconnect_sent(c, data, len, now_ms, 0);
+    return conn_disconnect_sent(c, data, len, now_ms, NULL, 0, 0);
 }
 
 void conn_tcp_failed(struct conn *c, int err)

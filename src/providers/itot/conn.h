@@ -225,10 +225,12 @@ bool conn_release_ends_tcp(const struct conn *c);
 size_t conn_dr_encode(const struct conn *c, const uint8_t *data, size_t len,
                       uint8_t out[CONN_DR_MAX]);
 /* conn_disconnect after the glue wrote the first `sent` octets of that DR
- * itself (0: none): only the rest is queued (no buffer needed when it wrote
- * them all). A rest that can get no buffer aborts the connection. */
+ * (dr, dr_len: what conn_dr_encode gave) itself (0: none, dr unused): only
+ * the rest is queued (no buffer needed when it wrote them all), from dr
+ * rather than encoded a second time. A rest that can get no buffer aborts
+ * the connection. */
 int conn_disconnect_sent(struct conn *c, const uint8_t *data, size_t len, uint64_t now_ms,
-                         size_t sent);
+                         const uint8_t *dr, size_t dr_len, size_t sent);
 
 /* Feed TCP bytes.  Consumes whole TPKTs only; returns how many octets were
  * consumed (the glue keeps the rest and feeds it again with more).  Stops early

@@ -757,7 +757,7 @@ static int release(struct itot_sock *s, const uint8_t *data, size_t len)
             return errmap_from_errno(errno);
         sent = w > 0 ? (size_t)w : 0;
     }
-    int err = conn_disconnect_sent(&s->conn, data, len, itot_now_ms(), sent);
+    int err = conn_disconnect_sent(&s->conn, data, len, itot_now_ms(), dr, n, sent);
     if (err != 0)
         return err;
     itot_flush(s);
