@@ -588,35 +588,32 @@ static void feed(struct itot_sock *s, uint64_t now)
     itot_in_release(s);
 }
 
-static bool pull_once(struct itot_sock *s, uint64_t now)
+static void pull_once(struct itot_sock *s, uint64_t now)
 {
     s->in_starved = false;
-    bool fed = s->in_len > 0;
-    if (fed)
+    if (s->in_len > 0)
         feed(s, now);
     if (s->fd < 0 || s->tcp_connecting || !conn_rx_has_room(&s->conn) || s->conn.starved)
-        return fed;
+        return;
     if (s->in_len >= ITOT_IN_CAP)
-        return fed;
+        return;
     /* The buffer before the read: octets taken from TCP must have a place. */
     if (s->in == NULL && (s->in = conn_pool_take(ITOT_IN_CAP)) == NULL) {
         s->in_starved = true;
-        return true;
+        return;
     }
     ssize_t n = sys_recv(s->fd, s->in + s->in_len, ITOT_IN_CAP - s->in_len, MSG_DONTWAIT);
     if (n > 0) {
         s->in_len += (size_t)n;
         feed(s, now);
-        return true;
+        return;
     }
     int e = errno; /* a free may change it */
     itot_in_release(s);
     errno = e;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        return fed;
     if (n == 0) {
         conn_eof(&s->conn);
-    } else {
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         if (s->so_error == 0)
             s->so_error = errmap_from_errno(errno);
         /* The peer's TCP failed (reset): a disconnect, as documented
@@ -628,7 +625,6 @@ static bool pull_once(struct itot_sock *s, uint64_t now)
         else
             conn_eof(&s->conn);
     }
-    return true;
 }
 
 bool itot_peer_tcp_failed(int err)
@@ -641,21 +637,20 @@ bool itot_peer_tcp_failed(int err)
 }
 
 /* itot_pull with the caller's clock. */
-static bool pull_at(struct itot_sock *s, uint64_t now)
+static void pull_at(struct itot_sock *s, uint64_t now)
 {
     if (!s->has_conn)
-        return false;
-    bool moved = pull_once(s, now);
+        return;
+    pull_once(s, now);
     /* An API call's read that found no buffer: have the engine retry it
      * (the engine's own reads re-arm in service). */
     if (itot_starved(s) && !eng_is_engine_thread())
         itot_engine_update(s);
-    return moved;
 }
 
-bool itot_pull(struct itot_sock *s)
+void itot_pull(struct itot_sock *s)
 {
-    return pull_at(s, itot_now_ms());
+    pull_at(s, itot_now_ms());
 }
 
 /* A pending connection's CR arrived: queue it on its listener for WSPAccept. */

@@ -275,9 +275,8 @@ int itot_engine_add(struct itot_sock *s);
 void itot_engine_update(struct itot_sock *s);
 /* Write what the output queue holds, as far as TCP takes it (lock held). */
 void itot_flush(struct itot_sock *s);
-/* Read once from TCP and feed the state machine (lock held): false when
- * nothing came and nothing changed (TCP had nothing, no octets were held). */
-bool itot_pull(struct itot_sock *s);
+/* Read once from TCP and feed the state machine (lock held). */
+void itot_pull(struct itot_sock *s);
 /* A read or write of TCP failed with errno err because the peer's TCP did
  * (reset, gone, timed out, or unreachable at the timeout: EHOSTUNREACH,
  * ENETUNREACH, EHOSTDOWN): the peer's end, read as its disconnect

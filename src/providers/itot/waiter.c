@@ -248,14 +248,25 @@ void itot_input_to_engine(struct itot_sock *s)
     itot_engine_update(s);
 }
 
+/* A peek that finds TCP empty (EAGAIN); anything else (octets, the end, an
+ * error) is for a read to take. */
+static bool tcp_has_nothing(int fd)
+{
+    char b;
+    return sys_recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+           (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 void itot_input_look(struct itot_sock *s)
 {
     if (!s->input_direct || s->direct_readers > 0 || !s->has_conn || s->fd < 0)
         return;
-    /* Mostly TCP has nothing (a send's look): then nothing changed, and
-     * there is nothing to apply or to tell the engine. */
-    if (!itot_pull(s) && s->conn.events == 0)
+    /* Mostly TCP has nothing (a send's look): a one-octet peek tells so
+     * without taking the input buffer from the pool and giving it back, and
+     * then nothing changed: nothing to apply or to tell the engine. */
+    if (s->in_len == 0 && s->conn.events == 0 && !s->tcp_connecting && tcp_has_nothing(s->fd))
         return;
+    itot_pull(s);
     itot_apply(s);
     itot_engine_update(s);
 }
