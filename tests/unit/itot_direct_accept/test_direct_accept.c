@@ -326,6 +326,30 @@ static void a_blocking_accepts_connection_stays_out_of_the_engine(void **state)
     closesocket(c);
 }
 
+/* A peer that sends its CR and leaves before the accept takes it: nobody
+ * reads the connection while it is queued, so the accept returns it (as a
+ * raw TCP connection reset in the backlog is still accepted), and the
+ * returned socket's first receive ends instead of waiting. */
+static void a_peer_gone_after_its_cr_ends_the_first_receive(void **state)
+{
+    (void)state;
+    accept_one(); /* the listener is left to blocking accepts */
+    int fd = silent_client();
+    /* TPKT, then a class 0 CR: LI 6, code, DST-REF 0, SRC-REF 1, class 0 */
+    static const unsigned char cr[] = {3, 0, 0, 11, 6, TPDU_CR, 0, 0, 0, 1, 0};
+    assert_int_equal(send(fd, cr, sizeof cr, 0), (ssize_t)sizeof cr);
+    close(fd);
+    struct job j = {.fn = accept_job};
+    assert_true(job_start(&j));
+    assert_true(job_join(&j));
+    assert_int_not_equal(j.s, INVALID_SOCKET);
+    char b[8];
+    int r = wsp_recv(j.s, b, sizeof b, 0);
+    /* the end, or the reset the CC met */
+    assert_true(r == 0 || (r == SOCKET_ERROR && WSAGetLastError() == WSAECONNRESET));
+    closesocket(j.s);
+}
+
 /* A close on another thread ends the accepting thread's poll. */
 static void close_ends_the_accept_wait(void **state)
 {
@@ -544,6 +568,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_blocking_accepts_connection_stays_out_of_the_engine,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(a_peer_gone_after_its_cr_ends_the_first_receive, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(close_ends_the_accept_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(a_silent_connection_does_not_hold_the_accept, setup,
                                         teardown),
