@@ -415,6 +415,68 @@ static void deferred_disconnect_refuses_sends_and_keeps_data(void **state)
     conf_close(&ctx4, k.s);
 }
 
+/* D4 on a socket whose input its receives read themselves: a TSDU of
+ * several DTs waiting in TCP, and a receive into a buffer that runs into a
+ * bad page: WSAEFAULT, and the TSDU is still all there for the next
+ * receive, in order before the one sent after it; then the same TSDU once
+ * more, read whole. */
+static void whole_tsdu_to_a_bad_buffer_loses_nothing(void **state)
+{
+    (void)state;
+    struct client k = {0};
+    SOCKET s = connect_accept(&k, NULL, 0);
+    int err = 0;
+    /* A receive that waited once leaves s's input to s's calls: the TSDUs
+     * below are in TCP, not read ahead, when the receives come. */
+    DWORD ms = 1;
+    assert_int_equal(
+        P->lpWSPSetSockOpt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms, &err), 0);
+    char none;
+    WSABUF one = {.len = 1, .buf = &none};
+    DWORD n = 0, flags = 0;
+    assert_int_equal(P->lpWSPRecv(s, &one, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAETIMEDOUT);
+    ms = 0;
+    assert_int_equal(
+        P->lpWSPSetSockOpt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms, &err), 0);
+    /* A TSDU of three DTs, whole in the input buffer (128 KiB). */
+    int tpdu = 0, len = sizeof tpdu;
+    assert_int_equal(
+        P->lpWSPGetSockOpt(s, WSP_SOL_ITOT, WSP_ITOT_TPDU_SIZE, (char *)&tpdu, &len, &err), 0);
+    assert_true(tpdu >= 128 && tpdu <= 16384);
+    static char a[2 * 16384 + 100], b[100];
+    size_t alen = 2 * (size_t)tpdu + 100;
+    for (size_t i = 0; i < alen; i++)
+        a[i] = (char)(i % 251);
+    memset(b, 'b', sizeof b);
+    WSABUF wa = {.len = (ULONG)alen, .buf = a}, wb = {.len = sizeof b, .buf = b};
+    assert_int_equal(P->lpWSPSend(k.s, &wa, 1, &n, 0, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(P->lpWSPSend(k.s, &wb, 1, &n, 0, NULL, NULL, NULL, &err), 0);
+    char *g = conf_guarded(8);
+    WSABUF bad = {.len = (ULONG)alen, .buf = g}; /* 8 octets, then the guard page */
+    flags = 0;
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &bad, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
+    WSABUF r = {.len = sizeof big_got, .buf = big_got};
+    for (int round = 0; round < 2; round++) {
+        flags = 0;
+        assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+        assert_int_equal(n, alen);
+        assert_int_equal(flags, 0);
+        assert_memory_equal(big_got, a, alen);
+        if (round == 0) {
+            assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), 0);
+            assert_int_equal(n, sizeof b);
+            assert_memory_equal(big_got, b, sizeof b);
+            assert_int_equal(P->lpWSPSend(k.s, &wa, 1, &n, 0, NULL, NULL, NULL, &err), 0);
+        }
+    }
+    conf_guarded_free(g, 8);
+    conf_close(&ctx4, s);
+    conf_close(&ctx4, k.s);
+}
+
 /* D4/D1 on the data path: a bad later WSABUF, a bad WSABUF array or a bad
  * count pointer fails the send with WSAEFAULT and puts nothing on the wire (the
  * next TSDU arrives alone and whole); a bad receive buffer, count or flags
@@ -805,6 +867,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(recv_disconnect_fault_keeps_receiving, setup, teardown),
         cmocka_unit_test_setup_teardown(so_error_kept_when_read_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(protocol_info_w_and_a, setup, teardown),
+        cmocka_unit_test_setup_teardown(whole_tsdu_to_a_bad_buffer_loses_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(deferred_disconnect_refuses_sends_and_keeps_data, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(send_refuses_unsupported_flags, setup, teardown),
