@@ -107,11 +107,12 @@ static void timer_refresh(struct itot_sock *s);
  * itot_input_to_engine), or overlapped sends wait: nobody else would read
  * the DR that ends them. A connection whose CR a blocking accept read
  * (CR_RCVD, queued: accept_direct.c) is read by its accepted socket's
- * calls, like one a blocking connect made. Our own release (DR_SENT) stays with the thread
- * that reads: its receive reads the peer's answer and runs TS2 (waiter.c);
- * if nobody reads, the close hands it over, and TS2 is the engine's timer
- * either way. Handing it over at the WSASendDisconnect cost an epoll_ctl
- * in the call and a wake-up of the engine for the answer. */
+ * calls, like one a blocking connect made. Our own release (DR_SENT)
+ * stays with the thread that reads: its receive reads the peer's answer and
+ * runs TS2 (waiter.c); if nobody reads, the close hands it over, and TS2 is
+ * the engine's timer either way. Handing it over at the WSASendDisconnect
+ * cost an epoll_ctl in the call and a wake-up of the engine for the
+ * answer. */
 static bool engine_reads(const struct itot_sock *s)
 {
     if (s->direct_readers > 0)
