@@ -574,6 +574,30 @@ int itot_recv_state(struct itot_sock *s)
     return s->recv_shut ? WSAESHUTDOWN : recv_state_error(s);
 }
 
+/* The first got octets of the spans into the caller's buffers, one
+ * fault-catching copy per piece where a span and a buffer overlap (got is at
+ * most what the spans hold and what the buffers take).  umem_ready() has
+ * run. */
+static inline int rx_copy_out(const uint8_t *span[2], const size_t len[2], const WSABUF *bufs,
+                              DWORD nbufs, size_t got)
+{
+    int i = 0;
+    size_t so = 0;
+    for (DWORD j = 0; j < nbufs && got > 0; j++) {
+        size_t bl = bufs[j].len < got ? bufs[j].len : got;
+        for (size_t bo = 0; bo < bl;) {
+            while (so == len[i])
+                i++, so = 0;
+            size_t t = len[i] - so < bl - bo ? len[i] - so : bl - bo;
+            if (umem_write_up(bufs[j].buf + bo, span[i] + so, t) != 0)
+                return WSAEFAULT;
+            so += t, bo += t;
+        }
+        got -= bl;
+    }
+    return 0;
+}
+
 /* itot_rx_take, inlined in the plain WSPRecv. */
 static inline int rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, size_t room,
                           bool peek, LPDWORD lpN, LPDWORD lpF, DWORD *got_out, DWORD *flags_out,
@@ -587,36 +611,15 @@ static inline int rx_take(struct itot_sock *s, const WSABUF *bufs, DWORD nbufs, 
     for (int i = 0; i < k; i++)
         have += len[i];
     size_t got = have < room ? have : room;
-    /* The data, the count and the flags in one process_vm_writev, before
-     * anything is consumed: a bad buffer loses no data. */
+    /* The data, then the count and the flags, before anything is consumed:
+     * a bad buffer loses no data. */
     DWORD n = (DWORD)got, f = got < avail ? MSG_PARTIAL : 0;
-    struct iovec l[4], r[ITOT_MAX_BUFS + 2];
-    int nl = 0, nr = 0;
-    size_t left = got;
-    for (int i = 0; i < k && left > 0; i++) {
-        size_t t = len[i] < left ? len[i] : left;
-        l[nl++] = (struct iovec){(void *)(uintptr_t)span[i], t};
-        left -= t;
-    }
-    left = got;
-    for (DWORD i = 0; i < nbufs && left > 0; i++) {
-        size_t t = bufs[i].len < left ? bufs[i].len : left;
-        if (t > 0)
-            r[nr++] = (struct iovec){bufs[i].buf, t};
-        left -= t;
-    }
-    if (lpN != NULL) {
-        l[nl++] = (struct iovec){&n, sizeof n};
-        r[nr++] = (struct iovec){lpN, sizeof n};
-    }
-    if (lpF != NULL) {
-        l[nl++] = (struct iovec){&f, sizeof f};
-        r[nr++] = (struct iovec){lpF, sizeof f};
-    }
     *was_full = false;
-    int err = umem_writev(l, nl, r, nr);
-    if (err != 0)
-        return err;
+    umem_ready(); /* once for the accesses below (the _up forms) */
+    if (rx_copy_out(span, len, bufs, nbufs, got) != 0 ||
+        (lpN != NULL && umem_write_up(lpN, &n, sizeof n) != 0) ||
+        (lpF != NULL && umem_write_up(lpF, &f, sizeof f) != 0))
+        return WSAEFAULT;
     *got_out = n;
     *flags_out = f;
     if (!peek) {
@@ -658,13 +661,13 @@ int WSPAPI itot_WSPRecv(SOCKET h, LPWSABUF lpBuffers, DWORD dwBufferCount,
     if (lpFlags == NULL || lpNumberOfBytesRecvd == NULL)
         return spi_fail(lpErrno, WSAEFAULT);
     /* The WSABUF array, *lpFlags, and a read of *lpNumberOfBytesRecvd (an
-     * unmapped one fails here, before any wait) in one syscall. */
+     * unmapped one fails here, before any wait). */
     {
         size_t nb = dwBufferCount * sizeof(WSABUF);
-        struct iovec l[3] = {{bufs, nb}, {&flags, sizeof flags}, {&probe, sizeof probe}};
-        struct iovec r[3] = {
-            {lpBuffers, nb}, {lpFlags, sizeof flags}, {lpNumberOfBytesRecvd, sizeof probe}};
-        if (umem_readv(l, 3, r, 3) != 0)
+        umem_ready(); /* once for the accesses below (the _up forms) */
+        if (umem_read_up(bufs, lpBuffers, nb) != 0 ||
+            umem_read_up(&flags, lpFlags, sizeof flags) != 0 ||
+            umem_read_up(&probe, lpNumberOfBytesRecvd, sizeof probe) != 0)
             return spi_fail(lpErrno, WSAEFAULT);
         for (DWORD i = 0; i < dwBufferCount; i++)
             room += bufs[i].len;
