@@ -589,7 +589,10 @@ static inline int rx_copy_out(const uint8_t *span[2], const size_t len[2], const
             while (so == len[i])
                 i++, so = 0;
             size_t t = len[i] - so < bl - bo ? len[i] - so : bl - bo;
-            if (umem_write_up(bufs[j].buf + bo, span[i] + so, t) != 0)
+            /* the caller's pointer as a number: a NULL one (a length
+             * without a buffer) is umem's WSAEFAULT, not arithmetic on NULL */
+            void *dst = (void *)((uintptr_t)bufs[j].buf + bo);
+            if (umem_write_up(dst, span[i] + so, t) != 0)
                 return WSAEFAULT;
             so += t, bo += t;
         }

@@ -519,6 +519,10 @@ static void tsdu_bad_pointers_fault_and_nothing_lost(void **state)
     err = 0;
     assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
     assert_int_equal(err, WSAEFAULT);
+    r.buf = NULL; /* a length without a buffer */
+    err = 0;
+    assert_int_equal(P->lpWSPRecv(s, &r, 1, &n, &flags, NULL, NULL, NULL, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAEFAULT);
     r.buf = got;
     r.len = sizeof got;
     err = 0;
