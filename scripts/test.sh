@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # The test command: installs what is missing, then builds and runs every test
 #   1. normal build (gcc, -Werror)           — all tests
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer — all tests
-#   3. ThreadSanitizer (clang)               — the tests labelled "concurrency"
-#   4. libFuzzer targets for a bounded time  — no finding allowed
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer, gcc — all tests
+#   3. the same with clang                   — all tests (clang's UBSan also
+#      checks arithmetic on a NULL pointer, which gcc's does not)
+#   4. ThreadSanitizer (clang)               — the tests labelled "concurrency"
+#   5. libFuzzer targets for a bounded time  — no finding allowed
 #   and first scripts/lint.sh: clang-format and clang-tidy must be clean
 # Build trees go to ./out/ (git-ignored). FUZZ_SECONDS overrides the fuzz time.
 set -uo pipefail
@@ -63,6 +65,7 @@ fi
 
 stage "default" out/default
 stage "asan+ubsan" out/asan -DWSP_SANITIZE=address,undefined
+stage "asan+ubsan-clang" out/asan-clang -DCMAKE_C_COMPILER=clang -DWSP_SANITIZE=address,undefined
 stage "tsan" out/tsan -DCMAKE_C_COMPILER=clang -DWSP_SANITIZE=thread -- -L concurrency
 
 if [ -f tests/fuzz/run.sh ]; then
